@@ -1,0 +1,206 @@
+use std::time::Duration;
+
+use actix_web::{HttpResponse, get, post, web};
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+
+use super::dto::{RefreshRequest, TokenRequest, TokenResponse};
+use super::queries::{self, Credentials};
+use crate::api::users::{self, UserView};
+use crate::auth::{Caller, JwtKeys, password};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{Role, Scope};
+use crate::error::{ApiError, Problem};
+use crate::http::extract::Json;
+
+const TAG: &str = "auth";
+/// Five failed logins for one username within fifteen minutes lock it until the oldest of
+/// them is fifteen minutes old.
+const LOCKOUT_WINDOW: Duration = Duration::from_secs(15 * 60);
+const LOCKOUT_FAILURES: i64 = 5;
+/// Longer secrets are refused before hashing, so nobody can make the server hash megabytes.
+const MAX_SECRET_LEN: usize = 1024;
+
+/// `POST /api/v1/auth/token`: signs in. Unknown user, wrong password, inactive account and
+/// wrong grant type all get the same 401 after the same work.
+#[utoipa::path(
+    tag = TAG,
+    request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Invalid credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not sent as JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing or invalid field", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins; see Retry-After", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until the account can try again"))),
+    )
+)]
+#[post("/auth/token")]
+pub async fn token(
+    Json(body): Json<TokenRequest>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<JwtKeys>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let (username, secret, integration, secret_field) = match body {
+        TokenRequest::Password { username, password } => (username, password, false, "password"),
+        TokenRequest::ClientCredentials { client_id, client_secret } => {
+            (client_id, client_secret, true, "client_secret")
+        }
+    };
+    if secret.len() > MAX_SECRET_LEN {
+        return Err(ApiError::invalid(secret_field, format!("must be at most {MAX_SECRET_LEN} bytes")));
+    }
+    let username = username.trim().to_lowercase();
+
+    let credentials = {
+        let mut conn = pool.get().await?;
+        let failures = queries::recent_failures(&mut conn, &username, LOCKOUT_WINDOW, LOCKOUT_FAILURES).await?;
+        if failures.len() as i64 >= LOCKOUT_FAILURES {
+            let oldest = failures.last().copied().unwrap_or_else(Utc::now);
+            let retry_after = (oldest + LOCKOUT_WINDOW - Utc::now()).num_seconds().max(1);
+            return Err(ApiError::TooManyRequests {
+                detail: "too many failed logins for this account; wait before trying again".into(),
+                retry_after_secs: retry_after.unsigned_abs(),
+            });
+        }
+        queries::credentials(&mut conn, &username).await?
+    };
+    // The connection goes back to the pool while argon2 runs on a blocking thread.
+    let matches = password::verify(secret, credentials.as_ref().map(|c| c.password_hash.clone())).await?;
+    let accepted = credentials.filter(|c| matches && c.active && (c.role == Role::Integration) == integration);
+
+    let mut conn = pool.get().await?;
+    let Some(credentials) = accepted else {
+        queries::record_failure(&mut conn, &username, LOCKOUT_WINDOW).await?;
+        return Err(ApiError::unauthorized("invalid credentials"));
+    };
+    queries::clear_failures(&mut conn, &username).await?;
+    let tokens = issue_tokens(&mut conn, &keys, &credentials, Uuid::now_v7()).await?;
+    Ok(web::Json(tokens))
+}
+
+enum Refresh {
+    Issued(TokenResponse),
+    Reused,
+    Invalid,
+}
+
+/// `POST /api/v1/auth/refresh`: trades a refresh token for a new pair. Each refresh token works
+/// once; presenting one that was already traded revokes every token of that login.
+#[utoipa::path(
+    tag = TAG,
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair of tokens", body = TokenResponse),
+        (status = 401, description = "Invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    Json(body): Json<RefreshRequest>,
+    pool: web::Data<DbPool>,
+    keys: web::Data<JwtKeys>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let mut conn = pool.get().await?;
+    let keys = keys.into_inner();
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let Some(stored) = queries::find_refresh_token_for_update(conn, &body.refresh_token).await? else {
+                return Ok(Refresh::Invalid);
+            };
+            if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
+                return Ok(Refresh::Invalid);
+            }
+            if stored.rotated_at.is_some() {
+                // Someone holds an old token of this chain: the thief or the owner, we
+                // cannot tell, so the whole chain ends.
+                let revoked = queries::revoke_family(conn, stored.family_id).await?;
+                audit::record(
+                    conn,
+                    AuditEntry {
+                        actor_id: Some(stored.user_id),
+                        action: "auth.refresh_reused",
+                        entity: "user",
+                        entity_id: stored.user_id.to_string(),
+                        changes: json!({ "family": stored.family_id, "tokens_revoked": revoked }),
+                    },
+                )
+                .await?;
+                return Ok(Refresh::Reused);
+            }
+            let credentials = queries::credentials_by_id(conn, stored.user_id).await?.filter(|c| c.active);
+            let Some(credentials) = credentials else {
+                queries::revoke_family(conn, stored.family_id).await?;
+                return Ok(Refresh::Invalid);
+            };
+            queries::mark_rotated(conn, stored.id).await?;
+            Ok(Refresh::Issued(issue_tokens(conn, &keys, &credentials, stored.family_id).await?))
+        })
+        .await?;
+    match outcome {
+        Refresh::Issued(tokens) => Ok(web::Json(tokens)),
+        Refresh::Reused => Err(ApiError::unauthorized(
+            "this refresh token was already used; every session of that login has been ended",
+        )),
+        Refresh::Invalid => Err(ApiError::unauthorized("the refresh token is invalid, expired or revoked")),
+    }
+}
+
+/// `POST /api/v1/auth/logout`: ends the login the refresh token belongs to. Answers 204 for
+/// any token, known or not.
+#[utoipa::path(
+    tag = TAG,
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 422, description = "A missing field", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(Json(body): Json<RefreshRequest>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let mut conn = pool.get().await?;
+    if let Some(stored) = queries::find_refresh_token_for_update(&mut conn, &body.refresh_token).await? {
+        queries::revoke_family(&mut conn, stored.family_id).await?;
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/auth/me`: the signed-in account.
+#[utoipa::path(
+    tag = TAG,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's account", body = UserView),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/auth/me")]
+pub async fn me(caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<UserView>, ApiError> {
+    let user = users::queries::find(&mut *pool.get().await?, caller.id)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized("the account behind this token no longer exists"))?;
+    Ok(web::Json(user))
+}
+
+async fn issue_tokens(
+    conn: &mut AsyncPgConnection,
+    keys: &JwtKeys,
+    credentials: &Credentials,
+    family: Uuid,
+) -> Result<TokenResponse, ApiError> {
+    let scope = Scope::from_code(credentials.scope.clone());
+    let (access_token, expires_in) = keys.issue(credentials.id, credentials.role, &scope)?;
+    let refresh_token = queries::issue_refresh_token(conn, credentials.id, family, keys.refresh_ttl()).await?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer".into(),
+        expires_in,
+        refresh_token,
+        refresh_expires_in: keys.refresh_ttl().as_secs(),
+    })
+}

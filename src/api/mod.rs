@@ -1,0 +1,14 @@
+//! The `/api/v1` resources, one folder each: `mod.rs` registers routes, `handlers.rs` holds
+//! thin handlers, `dto.rs` the wire types, `queries.rs` the SQL.
+
+pub mod auth;
+pub mod regions;
+pub mod users;
+
+use utoipa_actix_web::scope;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Everything under `/api/v1`, registered through utoipa so every route is documented.
+pub fn v1(cfg: &mut ServiceConfig) {
+    cfg.service(scope::scope("/api/v1").configure(auth::routes).configure(users::routes).configure(regions::routes));
+}

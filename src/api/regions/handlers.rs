@@ -1,0 +1,320 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use validator::Validate;
+
+use super::dto::{
+    ChildrenQuery, CreateRegion, ListRegionsQuery, RegionDetail, RegionSummary, RenameRegion, RetireRegion,
+};
+use super::queries::{self, NewRegion, RegionFilter};
+use crate::auth::Caller;
+use crate::db::DbPool;
+use crate::db::audit::{self, AuditEntry};
+use crate::domain::RegionCode;
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+
+const TAG: &str = "regions";
+
+/// `GET /api/v1/regions`: regions filtered by tier, parent, subtree and name, in code order.
+#[utoipa::path(
+    tag = TAG,
+    params(ListRegionsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of regions", body = Page<RegionSummary>),
+        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed region code or parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions")]
+pub async fn list(
+    _caller: Caller,
+    Query(query): Query<ListRegionsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<RegionSummary>>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let parent = query.parent.as_deref().and_then(|p| errors.check("parent", RegionCode::parse(p)));
+    let within = query.within.as_deref().and_then(|w| errors.check("within", RegionCode::parse(w)));
+    let name_contains = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if name_contains.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        errors.add("q", "must be at most 100 characters long");
+    }
+    errors.finish()?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter = RegionFilter {
+        level: query.level,
+        parent,
+        within,
+        name_contains,
+        include_retired: query.include_retired.unwrap_or(false),
+    };
+    let rows = queries::list(&mut *pool.get().await?, &filter, &page).await?;
+    Ok(web::Json(page.page(rows, |r| r.code.to_string())))
+}
+
+/// `GET /api/v1/regions/{code}`: the region, its ancestors and how many regions of each lower
+/// tier it contains. Retired regions stay readable.
+#[utoipa::path(
+    tag = TAG,
+    params(("code" = String, Path, description = "Region code", example = "14.01")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The region", body = RegionDetail,
+            headers(("ETag" = String, description = "The region's version, for If-Match"))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed region code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{code}")]
+pub async fn get(_caller: Caller, path: web::Path<String>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let code = parse_code(&path)?;
+    let detail = queries::detail(&mut *pool.get().await?, &code).await?.ok_or_else(|| unknown(&code))?;
+    Ok(ok_with_etag(detail.version, &detail))
+}
+
+/// `GET /api/v1/regions/{code}/children`: the regions directly under this one.
+#[utoipa::path(
+    tag = TAG,
+    params(("code" = String, Path, description = "Region code", example = "14.01"), ChildrenQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of child regions", body = Page<RegionSummary>),
+        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed region code or parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/regions/{code}/children")]
+pub async fn children(
+    _caller: Caller,
+    path: web::Path<String>,
+    Query(query): Query<ChildrenQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<RegionSummary>>, ApiError> {
+    let code = parse_code(&path)?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let mut conn = pool.get().await?;
+    if !queries::exists(&mut conn, &code).await? {
+        return Err(unknown(&code));
+    }
+    let filter = RegionFilter {
+        parent: Some(code),
+        include_retired: query.include_retired.unwrap_or(false),
+        ..RegionFilter::default()
+    };
+    let rows = queries::list(&mut conn, &filter, &page).await?;
+    Ok(web::Json(page.page(rows, |r| r.code.to_string())))
+}
+
+/// `POST /api/v1/regions`: adds a region (admin only). Its parent must exist and be active.
+#[utoipa::path(
+    tag = TAG,
+    request_body = CreateRegion,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = RegionDetail,
+            headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A region with this code exists", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or no active parent", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/regions")]
+pub async fn create(
+    caller: Caller,
+    Json(body): Json<CreateRegion>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let code = errors.check("code", RegionCode::parse(&body.code));
+    let name = body.name.trim();
+    if name.is_empty() {
+        errors.add("name", "must not be blank");
+    }
+    let code = errors.finish_with(code)?;
+
+    let mut conn = pool.get().await?;
+    if queries::exists(&mut conn, &code).await? {
+        return Err(ApiError::conflict(format!("region {code} already exists")));
+    }
+    if let Some(parent) = code.parent() {
+        match queries::find(&mut conn, &parent).await? {
+            Some(p) if p.retired_at.is_none() => {}
+            Some(_) => return Err(ApiError::invalid("code", format!("parent region {parent} is retired"))),
+            None => return Err(ApiError::invalid("code", format!("parent region {parent} does not exist"))),
+        }
+    }
+    let detail = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            queries::insert(conn, &NewRegion::new(&code, name)).await?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "region.create",
+                    entity: "region",
+                    entity_id: code.to_string(),
+                    changes: json!({ "name": name }),
+                },
+            )
+            .await?;
+            queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/regions/{}", detail.code)))
+        .insert_header(etag(detail.version))
+        .json(detail))
+}
+
+/// `PATCH /api/v1/regions/{code}`: renames a region (admin only; needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("code" = String, Path, description = "Region code", example = "14.01"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+    ),
+    request_body = RenameRegion,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Renamed", body = RegionDetail, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The region changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/regions/{code}")]
+pub async fn rename(
+    caller: Caller,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    Json(body): Json<RenameRegion>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let code = parse_code(&path)?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let name = body.name.trim();
+    if name.is_empty() {
+        errors.add("name", "must not be blank");
+    }
+    errors.finish()?;
+
+    let mut conn = pool.get().await?;
+    let detail = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let current = queries::find(conn, &code).await?.ok_or_else(|| unknown(&code))?;
+            if_match.check(current.version)?;
+            queries::rename(conn, &code, current.version, name).await?.ok_or_else(|| {
+                ApiError::PreconditionFailed("the region changed while it was being renamed; read it again".into())
+            })?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "region.rename",
+                    entity: "region",
+                    entity_id: code.to_string(),
+                    changes: json!({ "name": { "from": current.name, "to": name } }),
+                },
+            )
+            .await?;
+            queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+        })
+        .await?;
+    Ok(ok_with_etag(detail.version, &detail))
+}
+
+/// `POST /api/v1/regions/{code}/retire`: marks a region as no longer existing (admin only).
+/// Its code stays readable in old data and can name the regions that replaced it.
+#[utoipa::path(
+    tag = TAG,
+    params(("code" = String, Path, description = "Region code", example = "14.01.22")),
+    request_body = RetireRegion,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Retired", body = RegionDetail, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already retired, or active regions remain under it", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid or unknown successor codes", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/regions/{code}/retire")]
+pub async fn retire(
+    caller: Caller,
+    path: web::Path<String>,
+    Json(body): Json<RetireRegion>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let code = parse_code(&path)?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let successors: Vec<RegionCode> = body
+        .replaced_by
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| errors.check(&format!("replaced_by[{i}]"), RegionCode::parse(s)))
+        .collect();
+    if successors.contains(&code) {
+        errors.add("replaced_by", "a region cannot replace itself");
+    }
+    errors.finish()?;
+
+    let mut conn = pool.get().await?;
+    let detail = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+                let current = queries::find(conn, &code).await?.ok_or_else(|| unknown(&code))?;
+                if current.retired_at.is_some() {
+                    return Err(ApiError::conflict(format!("region {code} is already retired")));
+                }
+                let known = queries::refs(conn, &successors).await?;
+                let missing: Vec<String> = successors
+                    .iter()
+                    .filter(|s| !known.iter().any(|k| &k.code == *s))
+                    .map(ToString::to_string)
+                    .collect();
+                if !missing.is_empty() {
+                    return Err(ApiError::invalid("replaced_by", format!("unknown regions: {}", missing.join(", "))));
+                }
+                let active_below = queries::count_active_below(conn, &code).await?;
+                if active_below > 0 && !body.include_descendants {
+                    return Err(ApiError::conflict(format!(
+                        "{active_below} active regions lie under {code}; retire them first or send include_descendants: true"
+                    )));
+                }
+                let retired = queries::retire(conn, &code, &successors, body.include_descendants).await?;
+                audit::record(conn, AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "region.retire",
+                    entity: "region",
+                    entity_id: code.to_string(),
+                    changes: json!({ "replaced_by": body.replaced_by, "regions_retired": retired }),
+                })
+                .await?;
+                queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+        })
+        .await?;
+    Ok(ok_with_etag(detail.version, &detail))
+}
+
+fn parse_code(raw: &str) -> Result<RegionCode, ApiError> {
+    RegionCode::parse(raw).map_err(|e| ApiError::invalid("code", e.to_string()))
+}
+
+fn unknown(code: &RegionCode) -> ApiError {
+    ApiError::not_found(format!("no region has code {code}"))
+}

@@ -1,0 +1,95 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::db::schema::users;
+use crate::domain::{RegionCode, Role, UserId};
+
+/// An account as the API shows it: never its password hash.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = users)]
+#[schema(example = json!({
+    "id": "019a9c8e-7d2f-7b3c-9a41-3f0e2b6d8c11", "username": "kampar.officer",
+    "display_name": "Dinas P3AP2KB Kampar", "role": "officer", "scope": "14.01", "active": true,
+    "version": 1, "created_at": "2026-11-22T00:00:00Z", "updated_at": "2026-11-22T00:00:00Z"
+}))]
+pub struct UserView {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// The region the user sees and acts in, with everything under it; `null` is all of Indonesia.
+    pub scope: Option<RegionCode>,
+    pub active: bool,
+    /// Send it back as `If-Match` to change the account.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new account. Integration accounts may omit `password`: the service then generates a
+/// client secret and returns it once, in `client_secret`.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "username": "cadre.kampar.2001", "password": "a long passphrase here", "role": "cadre",
+    "scope": "14.01.01.2001", "display_name": "Kader Posyandu Melati"
+}))]
+pub struct CreateUser {
+    /// 3 to 64 characters: letters, digits, `.`, `_`, `-`, `@`; stored in lower case.
+    #[validate(length(min = 3, max = 64))]
+    pub username: String,
+    /// 12 to 128 characters.
+    #[validate(length(min = 12, max = 128))]
+    pub password: Option<String>,
+    pub role: Role,
+    /// A region code, or `null` for all of Indonesia (admins only). A cadre's scope is a village.
+    pub scope: Option<String>,
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: Option<String>,
+}
+
+/// The account just created; `client_secret` appears only when the service generated it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedUser {
+    #[serde(flatten)]
+    pub user: UserView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+/// Fields to change; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct UpdateUser {
+    #[validate(length(min = 1, max = 200))]
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    /// A region code, or `null` for all of Indonesia.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub scope: Option<Option<String>>,
+    /// `false` locks the account out at once: its refresh tokens stop working.
+    pub active: Option<bool>,
+    #[validate(length(min = 12, max = 128))]
+    pub password: Option<String>,
+}
+
+/// Tells `"scope": null` (set to national) apart from an absent `scope` (leave as is).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListUsersQuery {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

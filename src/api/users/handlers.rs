@@ -1,0 +1,314 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserView};
+use super::policy::{require_manageable, scope_fits_role};
+use super::queries::{self, NewUser, UserChanges, UserFilter};
+use crate::api::regions;
+use crate::auth::{Caller, password};
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{RegionCode, Role, Scope, UserId};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+
+const TAG: &str = "users";
+
+/// `GET /api/v1/users`: accounts inside the caller's scope (admins and officers).
+#[utoipa::path(
+    tag = TAG,
+    params(ListUsersQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of accounts, oldest first", body = Page<UserView>),
+        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Neither admin nor officer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListUsersQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<UserView>>, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter = UserFilter { role: query.role, active: query.active };
+    let rows = queries::list(&mut *pool.get().await?, &caller.scope, &filter, &page).await?;
+    Ok(web::Json(page.page(rows, |u| u.id)))
+}
+
+/// `POST /api/v1/users`: creates an account. Admins create any; officers create cadres and
+/// analysts inside their scope.
+#[utoipa::path(
+    tag = TAG,
+    request_body = CreateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Created", body = CreatedUser, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not create this role or scope", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/users")]
+pub async fn create(
+    caller: Caller,
+    Json(body): Json<CreateUser>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let username = errors.check("username", normalize_username(&body.username));
+    let scope = parse_scope(&mut errors, body.scope.as_deref(), body.role);
+    if body.password.is_none() && body.role != Role::Integration {
+        errors.add("password", "is required (only integration accounts get a generated secret)");
+    }
+    let (username, scope) = errors.finish_with(username.zip(scope))?;
+    require_manageable(&caller, body.role, &scope)?;
+
+    let mut conn = pool.get().await?;
+    require_known_region(&mut conn, &scope).await?;
+    if queries::username_taken(&mut conn, &username).await? {
+        return Err(ApiError::conflict(format!("the username {username} is taken")));
+    }
+    let (secret, client_secret) = match body.password {
+        Some(password) => (password, None),
+        None => {
+            let generated = password::generate_secret();
+            (generated.clone(), Some(generated))
+        }
+    };
+    let hash = password::hash(secret).await?;
+    let new = NewUser {
+        id: UserId::new(),
+        username: &username,
+        display_name: body.display_name.as_deref().map(str::trim),
+        password_hash: &hash,
+        role: body.role,
+        scope: scope.code(),
+        created_by: Some(caller.id),
+    };
+    let user = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let user = queries::insert(conn, &new).await?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "user.create",
+                    entity: "user",
+                    entity_id: user.id.to_string(),
+                    changes: json!({ "username": user.username, "role": user.role, "scope": user.scope }),
+                },
+            )
+            .await?;
+            Ok(user)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
+        .insert_header(etag(user.version))
+        .json(CreatedUser { user, client_secret }))
+}
+
+/// `GET /api/v1/users/{id}`: one account: your own, or one inside your scope (admins, officers).
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "User id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = UserView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The account is outside the caller's reach", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/users/{id}")]
+pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let user = load(&mut *pool.get().await?, UserId(*path)).await?;
+    if user.id != caller.id {
+        caller.require_role(&[Role::Officer])?;
+        if !caller.scope.covers(&Scope::from_code(user.scope.clone())) {
+            return Err(ApiError::forbidden("this account is outside your scope"));
+        }
+    }
+    Ok(ok_with_etag(user.version, &user))
+}
+
+/// `PATCH /api/v1/users/{id}`: changes an account (needs `If-Match`). Deactivating it, or
+/// setting a new password, ends its sessions at once.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "User id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+    ),
+    request_body = UpdateUser,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = UserView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The caller may not manage this account, role or scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The account changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/users/{id}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<UpdateUser>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let mut conn = pool.get().await?;
+    let target = load(&mut conn, UserId(*path)).await?;
+    require_manageable(&caller, target.role, &Scope::from_code(target.scope.clone()))?;
+
+    let role = body.role.unwrap_or(target.role);
+    let scope = match &body.scope {
+        Some(raw) => parse_scope(&mut errors, raw.as_deref(), role),
+        None => {
+            let current = Scope::from_code(target.scope.clone());
+            if let Err(message) = scope_fits_role(role, &current) {
+                errors.add("scope", message);
+            }
+            Some(current)
+        }
+    };
+    let changes_self = body.role.is_some() || body.scope.is_some() || body.active.is_some();
+    if target.id == caller.id && changes_self {
+        errors.add("id", "you cannot change your own role, scope or active flag");
+    }
+    let scope = errors.finish_with(scope)?;
+    require_manageable(&caller, role, &scope)?;
+    require_known_region(&mut conn, &scope).await?;
+    if_match.check(target.version)?;
+
+    let password_hash = match body.password {
+        Some(password) => Some(password::hash(password).await?),
+        None => None,
+    };
+    let ends_sessions = body.active == Some(false) || password_hash.is_some();
+    let audit_changes =
+        describe_changes(&body.display_name, body.role, &body.scope, body.active, password_hash.is_some());
+    let changes = UserChanges {
+        display_name: body.display_name.map(|n| n.trim().to_owned()),
+        role: body.role,
+        scope: body.scope.map(|_| scope.code().cloned()),
+        active: body.active,
+        password_hash,
+    };
+    let user = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let user = queries::update(conn, target.id, target.version, &changes).await?.ok_or_else(|| {
+                ApiError::PreconditionFailed("the account changed while it was being updated; read it again".into())
+            })?;
+            if ends_sessions {
+                queries::revoke_sessions(conn, user.id).await?;
+            }
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "user.update",
+                    entity: "user",
+                    entity_id: user.id.to_string(),
+                    changes: audit_changes,
+                },
+            )
+            .await?;
+            Ok(user)
+        })
+        .await?;
+    Ok(ok_with_etag(user.version, &user))
+}
+
+async fn load(conn: &mut AsyncPgConnection, id: UserId) -> Result<UserView, ApiError> {
+    queries::find(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no account has id {id}")))
+}
+
+/// Lower case; letters, digits and `.`, `_`, `-`, `@` only.
+fn normalize_username(raw: &str) -> Result<String, &'static str> {
+    let name = raw.trim().to_lowercase();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_@".contains(c);
+    if name.chars().all(allowed) { Ok(name) } else { Err("may contain only letters, digits, '.', '-', '_' and '@'") }
+}
+
+/// `null` is national; otherwise a region code that fits the role.
+fn parse_scope(errors: &mut FieldErrors, raw: Option<&str>, role: Role) -> Option<Scope> {
+    let scope = match raw {
+        None => Scope::National,
+        Some(code) => Scope::Region(errors.check("scope", RegionCode::parse(code))?),
+    };
+    match scope_fits_role(role, &scope) {
+        Ok(()) => Some(scope),
+        Err(message) => {
+            errors.add("scope", message);
+            None
+        }
+    }
+}
+
+async fn require_known_region(conn: &mut AsyncPgConnection, scope: &Scope) -> Result<(), ApiError> {
+    match scope {
+        Scope::Region(code) if !regions::queries::exists(conn, code).await? => {
+            Err(ApiError::invalid("scope", format!("no region has code {code}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// What the audit trail keeps of a change: new values, but only the fact of a new password.
+fn describe_changes(
+    display_name: &Option<String>,
+    role: Option<Role>,
+    scope: &Option<Option<String>>,
+    active: Option<bool>,
+    password: bool,
+) -> Value {
+    let mut out = Map::new();
+    if let Some(name) = display_name {
+        out.insert("display_name".into(), json!(name));
+    }
+    if let Some(role) = role {
+        out.insert("role".into(), json!(role));
+    }
+    if let Some(scope) = scope {
+        out.insert("scope".into(), json!(scope));
+    }
+    if let Some(active) = active {
+        out.insert("active".into(), json!(active));
+    }
+    if password {
+        out.insert("password".into(), json!("changed"));
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_lower_cased_and_restricted() {
+        assert_eq!(normalize_username(" Kader.Kampar@Desa ").unwrap(), "kader.kampar@desa");
+        assert!(normalize_username("bad name").is_err());
+        assert!(normalize_username("émile").is_err());
+    }
+}

@@ -1,0 +1,116 @@
+//! Settings from the environment (12-factor), each also a command-line flag. Validated once
+//! at start-up: a bad value stops the process with a message naming the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address and port the HTTP server listens on.
+    #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen_addr: SocketAddr,
+
+    /// PostgreSQL URL. Unset: a project-local cluster under EMBEDDED_PG_DIR is started.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Maximum connections in the database pool.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
+    pub database_pool_size: usize,
+
+    /// Where the embedded PostgreSQL cluster lives when DATABASE_URL is unset.
+    #[arg(long, env = "EMBEDDED_PG_DIR", default_value = ".data/postgres")]
+    pub embedded_pg_dir: PathBuf,
+
+    /// Signing algorithm for access tokens.
+    #[arg(long, env = "JWT_ALGORITHM", value_enum, default_value = "HS256")]
+    pub jwt_algorithm: JwtAlgorithm,
+
+    /// HS256 secret, at least 32 bytes. Unset: a random one per process (development only).
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// PEM private key for EdDSA or RS256.
+    #[arg(long, env = "JWT_PRIVATE_KEY_FILE")]
+    pub jwt_private_key_file: Option<PathBuf>,
+
+    /// PEM public key for EdDSA or RS256.
+    #[arg(long, env = "JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// `iss` claim written and required.
+    #[arg(long, env = "JWT_ISSUER", default_value = "stunting-api")]
+    pub jwt_issuer: String,
+
+    /// `aud` claim written and required.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "stunting-api")]
+    pub jwt_audience: String,
+
+    /// Clock leeway for `exp` and `nbf`, in seconds (at most 60).
+    #[arg(long, env = "JWT_LEEWAY_SECS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub jwt_leeway_secs: u64,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_TTL_SECS", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(30..=86_400))]
+    pub access_token_ttl_secs: u64,
+
+    /// Lifetime of a refresh token, in seconds.
+    #[arg(long, env = "REFRESH_TOKEN_TTL_SECS", default_value_t = 30 * 86_400,
+          value_parser = clap::value_parser!(u64).range(60..=365 * 86_400))]
+    pub refresh_token_ttl_secs: u64,
+
+    /// Username of the admin account created on first start.
+    #[arg(long, env = "ADMIN_USERNAME", default_value = "admin")]
+    pub admin_username: String,
+
+    /// Its password. Unset: a generated one, printed once.
+    #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+
+    /// HTTP worker threads. Unset: one per core.
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
+    pub shutdown_timeout_secs: u64,
+
+    /// Log output: `json` (one object per line) or `pretty`.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "json")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum JwtAlgorithm {
+    #[value(name = "HS256")]
+    Hs256,
+    #[value(name = "EdDSA")]
+    EdDsa,
+    #[value(name = "RS256")]
+    Rs256,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl Settings {
+    pub fn access_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.access_token_ttl_secs)
+    }
+
+    pub fn refresh_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.refresh_token_ttl_secs)
+    }
+}

@@ -1,0 +1,24 @@
+//! The audit trail: every write records who did what to which record, in the same
+//! transaction as the write itself, so the trail cannot miss a committed change.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+
+use crate::db::schema::audit_log;
+use crate::domain::UserId;
+
+#[derive(Insertable)]
+#[diesel(table_name = audit_log)]
+pub struct AuditEntry<'a> {
+    pub actor_id: Option<UserId>,
+    pub action: &'a str,
+    pub entity: &'a str,
+    pub entity_id: String,
+    /// Changed fields and their new values; never a password, token or NIK.
+    pub changes: Value,
+}
+
+pub async fn record(conn: &mut AsyncPgConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_log::table).values(&entry).execute(conn).await.map(drop)
+}

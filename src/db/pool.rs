@@ -1,0 +1,45 @@
+//! The one deadpool pool of async diesel connections. Handlers take a connection from it
+//! for one query or transaction and hand it back; nothing blocks an actix worker.
+
+use std::time::Duration;
+
+use diesel::ConnectionError;
+use diesel_async::pooled_connection::deadpool::Pool;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
+
+/// A statement that runs longer than this is cancelled by PostgreSQL: a runaway query must not
+/// hold a connection (and a worker's request) forever.
+const STATEMENT_TIMEOUT: &str = "30s";
+
+pub fn build_pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
+    let mut config = ManagerConfig::default();
+    config.custom_setup = Box::new(establish);
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .runtime(deadpool::Runtime::Tokio1)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot build the database pool: {e}"))
+}
+
+fn establish(url: &str) -> BoxFuture<'_, Result<AsyncPgConnection, ConnectionError>> {
+    async move {
+        let mut conn = AsyncPgConnection::establish(url).await?;
+        conn.batch_execute(&format!(
+            "SET statement_timeout = '{STATEMENT_TIMEOUT}'; SET application_name = 'stunting-api'; SET TIME ZONE 'UTC'"
+        ))
+        .await
+        .map_err(ConnectionError::CouldntSetupConfiguration)?;
+        Ok(conn)
+    }
+    .boxed()
+}

@@ -1,0 +1,30 @@
+//! Typed ids: a `UserId` cannot be passed where another table's id is expected.
+
+use diesel_derive_newtype::DieselNewType;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, DieselNewType, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = Uuid)]
+pub struct UserId(pub Uuid);
+
+impl UserId {
+    /// UUIDv7: ids sort by creation time, which keeps keyset pages in a stable, useful order.
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for UserId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}

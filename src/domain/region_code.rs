@@ -1,0 +1,207 @@
+//! Kemendagri region codes: `PP` province, `PP.KK` district, `PP.KK.CC` subdistrict,
+//! `PP.KK.CC.DDDD` village. A region's code starts with its parent's code, so "everything
+//! under a region" is a prefix, and (in the "C" collation) the range `[code, code + "/")`.
+
+use std::fmt;
+
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, AsExpression, FromSqlRow, ToSchema,
+)]
+#[diesel(sql_type = Text)]
+#[serde(try_from = "String")]
+#[schema(value_type = String, example = "14.01", pattern = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$")]
+pub struct RegionCode(String);
+
+impl TryFrom<String> for RegionCode {
+    type Error = RegionCodeError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow,
+)]
+#[diesel(sql_type = Text)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionLevel {
+    Province,
+    District,
+    Subdistrict,
+    Village,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be a region code like 14, 14.01, 14.01.01 or 14.01.01.2001")]
+pub struct RegionCodeError;
+
+const SEGMENT_WIDTHS: [usize; 4] = [2, 2, 2, 4];
+
+impl RegionCode {
+    pub fn parse(input: &str) -> Result<Self, RegionCodeError> {
+        let segments: Vec<&str> = input.split('.').collect();
+        let well_formed = segments.len() <= SEGMENT_WIDTHS.len()
+            && segments
+                .iter()
+                .zip(SEGMENT_WIDTHS)
+                .all(|(s, width)| s.len() == width && s.bytes().all(|b| b.is_ascii_digit()));
+        if well_formed { Ok(Self(input.to_owned())) } else { Err(RegionCodeError) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn level(&self) -> RegionLevel {
+        match self.0.matches('.').count() {
+            0 => RegionLevel::Province,
+            1 => RegionLevel::District,
+            2 => RegionLevel::Subdistrict,
+            _ => RegionLevel::Village,
+        }
+    }
+
+    pub fn parent(&self) -> Option<RegionCode> {
+        self.0.rfind('.').map(|at| Self(self.0[..at].to_owned()))
+    }
+
+    /// Province first, parent last; empty for a province.
+    pub fn ancestors(&self) -> Vec<RegionCode> {
+        let mut out: Vec<RegionCode> = std::iter::successors(self.parent(), RegionCode::parent).collect();
+        out.reverse();
+        out
+    }
+
+    /// True when `other` is this region or lies under it.
+    pub fn contains(&self, other: &RegionCode) -> bool {
+        other.0 == self.0 || (other.0.starts_with(&self.0) && other.0.as_bytes()[self.0.len()] == b'.')
+    }
+
+    /// The exclusive upper bound of this region's subtree in byte order: `/` sorts right
+    /// after `.`, so `[code, code + "/")` holds exactly the code and its descendants.
+    pub fn subtree_end(&self) -> String {
+        format!("{}/", self.0)
+    }
+}
+
+impl RegionLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Province => "province",
+            Self::District => "district",
+            Self::Subdistrict => "subdistrict",
+            Self::Village => "village",
+        }
+    }
+
+    pub const ALL: [RegionLevel; 4] = [Self::Province, Self::District, Self::Subdistrict, Self::Village];
+
+    /// The tiers below this one, nearest first.
+    pub fn below(self) -> &'static [RegionLevel] {
+        &Self::ALL[self as usize + 1..]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be one of province, district, subdistrict, village")]
+pub struct UnknownLevel;
+
+impl std::str::FromStr for RegionLevel {
+    type Err = UnknownLevel;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL.into_iter().find(|level| level.as_str() == s).ok_or(UnknownLevel)
+    }
+}
+
+text_sql_enum!(RegionLevel);
+
+impl fmt::Display for RegionCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl ToSql<Text, Pg> for RegionCode {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <str as ToSql<Text, Pg>>::to_sql(&self.0, out)
+    }
+}
+
+impl FromSql<Text, Pg> for RegionCode {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        Ok(Self::parse(&text)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(s: &str) -> RegionCode {
+        RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn accepts_every_tier() {
+        assert_eq!(code("14").level(), RegionLevel::Province);
+        assert_eq!(code("14.01").level(), RegionLevel::District);
+        assert_eq!(code("14.01.01").level(), RegionLevel::Subdistrict);
+        assert_eq!(code("14.01.01.2001").level(), RegionLevel::Village);
+    }
+
+    #[test]
+    fn rejects_malformed_codes() {
+        for bad in ["", "1", "14.1", "abc", "14.01.01.201", "14.01.01.2001.01", "14..01", "14.0a", " 14", "14."] {
+            assert!(RegionCode::parse(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn parent_and_ancestors_follow_the_code() {
+        assert_eq!(code("14.01.01.2001").parent(), Some(code("14.01.01")));
+        assert_eq!(code("14").parent(), None);
+        assert_eq!(code("14.01.01.2001").ancestors(), vec![code("14"), code("14.01"), code("14.01.01")]);
+        assert!(code("14").ancestors().is_empty());
+    }
+
+    #[test]
+    fn contains_is_prefix_on_segment_boundaries() {
+        assert!(code("14").contains(&code("14")));
+        assert!(code("14").contains(&code("14.01.01.2001")));
+        assert!(code("14.01").contains(&code("14.01.02")));
+        assert!(!code("14.01").contains(&code("14.02")));
+        assert!(!code("14.01.01").contains(&code("14.01")));
+        assert!(!code("11").contains(&code("14")));
+    }
+
+    #[test]
+    fn subtree_range_holds_exactly_the_descendants() {
+        let root = code("14.01");
+        let end = root.subtree_end();
+        for inside in ["14.01", "14.01.01", "14.01.21.2010"] {
+            assert!(inside >= root.as_str() && inside < end.as_str(), "{inside}");
+        }
+        for outside in ["14", "14.02", "14.00.99", "15.01"] {
+            assert!(!(outside >= root.as_str() && outside < end.as_str()), "{outside}");
+        }
+    }
+
+    #[test]
+    fn levels_below() {
+        assert_eq!(RegionLevel::District.below(), &[RegionLevel::Subdistrict, RegionLevel::Village]);
+        assert!(RegionLevel::Village.below().is_empty());
+        assert_eq!("subdistrict".parse(), Ok(RegionLevel::Subdistrict));
+        assert!("kecamatan".parse::<RegionLevel>().is_err());
+    }
+}

@@ -1,0 +1,330 @@
+//! `ApiError`: the one error type handlers return, rendered as RFC 9457
+//! `application/problem+json`. Internal causes are logged (inside the request's span, so with
+//! its request id) and never sent to the client.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    PreconditionFailed(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    PreconditionRequired(String),
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after_secs: u64 },
+    #[error("{0}")]
+    ServiceUnavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+/// One invalid field of a request: `field` is its JSON name (dotted for nested fields).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    #[schema(example = "scope")]
+    pub field: String,
+    #[schema(example = "must be a region code such as 14.01")]
+    pub message: String,
+}
+
+/// An RFC 9457 problem document: every 4xx and 5xx answer has this body.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/validation",
+    "title": "Unprocessable Entity",
+    "status": 422,
+    "detail": "the request has invalid fields",
+    "errors": [{"field": "scope", "message": "must be a region code such as 14.01"}]
+}))]
+pub struct Problem {
+    /// A URI reference naming the kind of problem; `docs/API.md` lists them.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Every invalid field, for 422 answers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+impl ApiError {
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::BadRequest(detail.into())
+    }
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        Self::Unauthorized(detail.into())
+    }
+    pub fn forbidden(detail: impl Into<String>) -> Self {
+        Self::Forbidden(detail.into())
+    }
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::NotFound(detail.into())
+    }
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        Self::Conflict(detail.into())
+    }
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+    }
+
+    fn slug(&self) -> &'static str {
+        match self {
+            Self::BadRequest(_) => "bad-request",
+            Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::NotFound(_) => "not-found",
+            Self::Conflict(_) => "conflict",
+            Self::PreconditionFailed(_) => "precondition-failed",
+            Self::PayloadTooLarge(_) => "payload-too-large",
+            Self::UnsupportedMediaType(_) => "unsupported-media-type",
+            Self::Validation(_) => "validation",
+            Self::PreconditionRequired(_) => "precondition-required",
+            Self::TooManyRequests { .. } => "too-many-requests",
+            Self::ServiceUnavailable(_) => "service-unavailable",
+            Self::Internal(_) => "internal",
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let detail = match self {
+            Self::Internal(_) => "the server could not complete the request".to_owned(),
+            other => other.to_string(),
+        };
+        let errors = match self {
+            Self::Validation(errors) => errors.clone(),
+            _ => Vec::new(),
+        };
+        Problem {
+            kind: format!("/problems/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            errors,
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "internal error"),
+            Self::ServiceUnavailable(detail) => tracing::warn!(detail, "service unavailable"),
+            _ => {}
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.content_type(PROBLEM_JSON);
+        match self {
+            Self::Unauthorized(_) => {
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(r#"Bearer realm="stunting-api""#),
+                ));
+            }
+            Self::TooManyRequests { retry_after_secs, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            _ => {}
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match error {
+            Error::NotFound => Self::not_found("no such resource"),
+            Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
+                Self::conflict("a resource with the same identity already exists")
+            }
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
+                Self::conflict("a concurrent change touched the same data; retry the request")
+            }
+            other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+impl From<crate::db::PoolError> for ApiError {
+    fn from(error: crate::db::PoolError) -> Self {
+        tracing::warn!(error = %error, "no database connection available");
+        Self::ServiceUnavailable("the database is unavailable; retry later".into())
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(errors: validator::ValidationErrors) -> Self {
+        Self::Validation(FieldErrors::from_validator(errors).0)
+    }
+}
+
+/// Collects every invalid field of a request, so a 422 lists them all, not only the first.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// Starts from the `validator` derive's verdict on the raw DTO.
+    pub fn from_validation(result: Result<(), validator::ValidationErrors>) -> Self {
+        result.map_or_else(Self::from_validator, |()| Self::default())
+    }
+
+    fn from_validator(errors: validator::ValidationErrors) -> Self {
+        let mut out = Vec::new();
+        flatten_validator(&errors, "", &mut out);
+        out.sort_by(|a, b| a.field.cmp(&b.field));
+        Self(out)
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    /// Keeps a parsed value, or records why the field is invalid.
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, parsed: Result<T, E>) -> Option<T> {
+        parsed.map_err(|e| self.add(field, e.to_string())).ok()
+    }
+
+    /// The parsed value(s) when nothing was recorded; the 422 otherwise.
+    pub fn finish_with<T>(self, parsed: Option<T>) -> Result<T, ApiError> {
+        self.finish()?;
+        parsed.ok_or_else(|| ApiError::Internal(anyhow::anyhow!("a field failed to parse without an error")))
+    }
+
+    /// `Ok(())` when nothing was recorded; the 422 otherwise.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Validation(self.0)) }
+    }
+}
+
+fn flatten_validator(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind;
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| FieldError {
+                field: path.clone(),
+                message: e.message.as_ref().map_or_else(|| describe(e), ToString::to_string),
+            })),
+            ValidationErrorsKind::Struct(inner) => flatten_validator(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (index, inner) in items {
+                    flatten_validator(inner, &format!("{path}[{index}]"), out);
+                }
+            }
+        }
+    }
+}
+
+/// A readable message for validator's built-in rules when the DTO gave none.
+fn describe(error: &validator::ValidationError) -> String {
+    let param = |name: &str| error.params.get(name).map(ToString::to_string);
+    match error.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
+            (Some(min), None) => format!("must be at least {min} characters long"),
+            (None, Some(max)) => format!("must be at most {max} characters long"),
+            _ => "has an invalid length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".into(),
+        },
+        "email" => "must be an email address".into(),
+        other => format!("is invalid ({other})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::to_bytes;
+
+    #[actix_web::test]
+    async fn validation_problem_has_pinned_shape() {
+        let error = ApiError::Validation(vec![
+            FieldError { field: "name".into(), message: "must not be empty".into() },
+            FieldError { field: "scope".into(), message: "unknown region".into() },
+        ]);
+        let response = error.error_response();
+        assert_eq!(response.status(), 422);
+        assert_eq!(response.headers().get("content-type").unwrap(), PROBLEM_JSON);
+        let body = to_bytes(response.into_body()).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "type": "/problems/validation",
+                "title": "Unprocessable Entity",
+                "status": 422,
+                "detail": "the request has invalid fields",
+                "errors": [
+                    {"field": "name", "message": "must not be empty"},
+                    {"field": "scope", "message": "unknown region"}
+                ]
+            })
+        );
+    }
+
+    #[actix_web::test]
+    async fn internal_error_hides_its_cause() {
+        let error = ApiError::Internal(anyhow::anyhow!("password=hunter2 leaked"));
+        let response = error.error_response();
+        assert_eq!(response.status(), 500);
+        let body = to_bytes(response.into_body()).await.unwrap();
+        let text = String::from_utf8(body.to_vec()).unwrap();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("/problems/internal"));
+    }
+
+    #[test]
+    fn unauthorized_and_rate_limit_carry_their_headers() {
+        let response = ApiError::unauthorized("token expired").error_response();
+        assert!(response.headers().contains_key("www-authenticate"));
+        let response = ApiError::TooManyRequests { detail: "slow down".into(), retry_after_secs: 42 }.error_response();
+        assert_eq!(response.headers().get("retry-after").unwrap(), "42");
+    }
+}

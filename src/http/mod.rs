@@ -1,0 +1,10 @@
+//! HTTP plumbing shared by every endpoint: extractors that answer bad input with a clear
+//! problem document, keyset pagination, preconditions, request ids, logs and metrics.
+
+pub mod extract;
+pub mod health;
+pub mod metrics;
+pub mod pagination;
+pub mod precondition;
+pub mod problem;
+pub mod request_log;

@@ -1,0 +1,59 @@
+//! Optimistic concurrency. Every versioned resource answers with `ETag: "<version>"`; a
+//! change must send it back as `If-Match`, so an edit based on a stale read gets 412 instead
+//! of silently overwriting someone else's.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder};
+
+use crate::error::ApiError;
+
+/// The version the client last saw, from `If-Match: "3"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfMatch(pub i32);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let header = req.headers().get(header::IF_MATCH);
+        ready(match header {
+            None => Err(ApiError::PreconditionRequired(
+                "send the resource's ETag as `If-Match` so that concurrent edits are detected".into(),
+            )),
+            Some(value) => value
+                .to_str()
+                .ok()
+                .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
+                .and_then(|v| v.parse::<i32>().ok())
+                .map(IfMatch)
+                .ok_or_else(|| ApiError::bad_request("`If-Match` must be an ETag this API gave out, like \"3\"")),
+        })
+    }
+}
+
+impl IfMatch {
+    /// 412 when the stored version moved on since the client read it.
+    pub fn check(self, current: i32) -> Result<(), ApiError> {
+        if self.0 == current {
+            Ok(())
+        } else {
+            Err(ApiError::PreconditionFailed(format!(
+                "the resource changed (version {current}, you sent {}); read it again and retry",
+                self.0
+            )))
+        }
+    }
+}
+
+pub fn etag(version: i32) -> (header::HeaderName, HeaderValue) {
+    (header::ETAG, HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\"")))
+}
+
+/// A 200 JSON answer carrying the resource's ETag.
+pub fn ok_with_etag<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
+    HttpResponseBuilder::new(actix_web::http::StatusCode::OK).insert_header(etag(version)).json(body)
+}

@@ -1,0 +1,16 @@
+//! stunting-api: the REST/JSON service behind Indonesia's programme to accelerate stunting
+//! reduction. `main.rs` only parses the command line; everything tests and benches need is here.
+
+pub mod api;
+pub mod auth;
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod embedded_pg;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod startup;
+pub mod telemetry;

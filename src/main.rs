@@ -1,0 +1,7 @@
+use clap::Parser;
+use stunting_api::cli::Cli;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    Cli::parse().run().await
+}

@@ -1,0 +1,62 @@
+//! The OpenAPI 3.1 document, generated from the handlers' own annotations. Routes are
+//! registered through utoipa-actix-web, so a route cannot exist without its documentation.
+//! `stunting-api openapi --output openapi/openapi.json` rewrites the checked-in copy; a test
+//! fails when the two differ.
+
+use actix_web::App;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{FieldError, Problem};
+use crate::http::{health, metrics};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "stunting-api",
+        description = "REST/JSON API for Indonesia's programme to accelerate stunting reduction: \
+            regions, accounts, and (as they land) children, measurements, cases, interventions \
+            and budgets. Conventions (errors, pagination, concurrency) are in docs/API.md.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(Problem, FieldError)),
+    tags(
+        (name = "auth", description = "Signing in and out"),
+        (name = "users", description = "Accounts, roles and region scopes"),
+        (name = "regions", description = "The Kemendagri region hierarchy"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+    }
+}
+
+/// Every documented route of the service.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready).service(metrics::metrics);
+    crate::api::v1(cfg);
+}
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    let (_, mut doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    doc
+}
+
+/// The document as checked in: pretty JSON with a final newline.
+pub fn document_json() -> anyhow::Result<String> {
+    Ok(document().to_pretty_json()? + "\n")
+}
