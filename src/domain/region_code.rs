@@ -41,7 +41,7 @@ pub enum RegionLevel {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be a region code like 14, 14.01, 14.01.01 or 14.01.01.2001")]
+#[error("must be a region code like 14, 14.01, 14.01.01 or 14.01.01.2009")]
 pub struct RegionCodeError;
 
 const SEGMENT_WIDTHS: [usize; 4] = [2, 2, 2, 4];
@@ -157,28 +157,28 @@ mod tests {
         assert_eq!(code("14").level(), RegionLevel::Province);
         assert_eq!(code("14.01").level(), RegionLevel::District);
         assert_eq!(code("14.01.01").level(), RegionLevel::Subdistrict);
-        assert_eq!(code("14.01.01.2001").level(), RegionLevel::Village);
+        assert_eq!(code("14.01.01.2009").level(), RegionLevel::Village);
     }
 
     #[test]
     fn rejects_malformed_codes() {
-        for bad in ["", "1", "14.1", "abc", "14.01.01.201", "14.01.01.2001.01", "14..01", "14.0a", " 14", "14."] {
+        for bad in ["", "1", "14.1", "abc", "14.01.01.201", "14.01.01.2009.01", "14..01", "14.0a", " 14", "14."] {
             assert!(RegionCode::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
 
     #[test]
     fn parent_and_ancestors_follow_the_code() {
-        assert_eq!(code("14.01.01.2001").parent(), Some(code("14.01.01")));
+        assert_eq!(code("14.01.01.2009").parent(), Some(code("14.01.01")));
         assert_eq!(code("14").parent(), None);
-        assert_eq!(code("14.01.01.2001").ancestors(), vec![code("14"), code("14.01"), code("14.01.01")]);
+        assert_eq!(code("14.01.01.2009").ancestors(), vec![code("14"), code("14.01"), code("14.01.01")]);
         assert!(code("14").ancestors().is_empty());
     }
 
     #[test]
     fn contains_is_prefix_on_segment_boundaries() {
         assert!(code("14").contains(&code("14")));
-        assert!(code("14").contains(&code("14.01.01.2001")));
+        assert!(code("14").contains(&code("14.01.01.2009")));
         assert!(code("14.01").contains(&code("14.01.02")));
         assert!(!code("14.01").contains(&code("14.02")));
         assert!(!code("14.01.01").contains(&code("14.01")));

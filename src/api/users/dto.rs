@@ -34,8 +34,8 @@ pub struct UserView {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "username": "cadre.kampar.2001", "password": "a long passphrase here", "role": "cadre",
-    "scope": "14.01.01.2001", "display_name": "Kader Posyandu Melati"
+    "username": "cadre.kumantan", "password": "a long passphrase here", "role": "cadre",
+    "scope": "14.01.01.2009", "display_name": "Kader Posyandu Melati"
 }))]
 pub struct CreateUser {
     /// 3 to 64 characters: letters, digits, `.`, `_`, `-`, `@`; stored in lower case.

@@ -1,0 +1,257 @@
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{EncodingKey, Header, encode};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use stunting_api::domain::Role;
+
+use crate::common::app::{JWT_SECRET, PASSWORD};
+use crate::common::{TestApp, TestUser, problem};
+
+async fn tokens(app: &TestApp, user: &TestUser) -> Value {
+    let response = app.login(&user.username, PASSWORD).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+async fn refresh(app: &TestApp, refresh_token: &Value) -> reqwest::Response {
+    app.post_json("/api/v1/auth/refresh", None, &json!({"refresh_token": refresh_token})).await
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
+}
+
+/// Claims a valid token would carry, for tests that break one thing at a time.
+fn claims(user: &TestUser) -> Value {
+    json!({
+        "sub": user.id, "role": user.role, "scope": user.scope, "iss": "stunting-api", "aud": "stunting-api",
+        "iat": now(), "nbf": now(), "exp": now() + 600, "jti": uuid::Uuid::new_v4()
+    })
+}
+
+fn sign(claims: &Value, secret: &str) -> String {
+    encode(&Header::default(), claims, &EncodingKey::from_secret(secret.as_bytes())).unwrap()
+}
+
+#[tokio::test]
+async fn login_returns_a_working_token_pair() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Officer, Some("14.01")).await;
+    let pair = tokens(&app, &user).await;
+    assert_eq!(pair["token_type"], "Bearer");
+    assert_eq!(pair["expires_in"], 900);
+    let me = app.get("/api/v1/auth/me", pair["access_token"].as_str()).await;
+    assert_eq!(me.status(), StatusCode::OK);
+
+    let payload = pair["access_token"].as_str().unwrap().split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    for claim in ["sub", "role", "scope", "iss", "aud", "exp", "iat", "jti"] {
+        assert!(claims.get(claim).is_some(), "{claim} missing from {claims}");
+    }
+    assert_eq!(claims["scope"], "14.01");
+}
+
+#[tokio::test]
+async fn usernames_are_case_insensitive_at_login() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Analyst, Some("14")).await;
+    assert_eq!(app.login(&user.username.to_uppercase(), PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_get_the_same_answer() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Analyst, Some("14")).await;
+    let wrong = problem(app.login(&user.username, "not the password").await, StatusCode::UNAUTHORIZED).await;
+    let unknown = problem(app.login("nobody-here", "not the password").await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(wrong, unknown);
+}
+
+#[tokio::test]
+async fn integration_accounts_use_client_credentials_only() {
+    let app = TestApp::spawn().await;
+    let service = app.create_user(Role::Integration, Some("14")).await;
+    problem(app.login(&service.username, PASSWORD).await, StatusCode::UNAUTHORIZED).await;
+    let person = app.create_user(Role::Officer, Some("14")).await;
+    let as_client = app
+        .post_json(
+            "/api/v1/auth/token",
+            None,
+            &json!({"grant_type": "client_credentials", "client_id": person.username, "client_secret": PASSWORD}),
+        )
+        .await;
+    problem(as_client, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test]
+async fn unknown_grant_type_is_422() {
+    let app = TestApp::spawn().await;
+    let response = app.post_json("/api/v1/auth/token", None, &json!({"grant_type": "implicit"})).await;
+    problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_each_token_works_once() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Officer, Some("14.01")).await;
+    let first = tokens(&app, &user).await;
+    let response = refresh(&app, &first["refresh_token"]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let second: Value = response.json().await.unwrap();
+    assert_ne!(second["refresh_token"], first["refresh_token"]);
+    assert_eq!(app.get("/api/v1/auth/me", second["access_token"].as_str()).await.status(), StatusCode::OK);
+
+    let third: Value = refresh(&app, &second["refresh_token"]).await.json().await.unwrap();
+    assert!(third["refresh_token"].is_string());
+}
+
+#[tokio::test]
+async fn reusing_a_rotated_refresh_token_revokes_the_whole_chain() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Officer, Some("14.01")).await;
+    let first = tokens(&app, &user).await;
+    let second: Value = refresh(&app, &first["refresh_token"]).await.json().await.unwrap();
+
+    let replay = problem(refresh(&app, &first["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+    assert!(replay["detail"].as_str().unwrap().contains("already used"));
+    problem(refresh(&app, &second["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+
+    let other_login = tokens(&app, &user).await;
+    assert_eq!(refresh(&app, &other_login["refresh_token"]).await.status(), StatusCode::OK, "other logins survive");
+}
+
+#[tokio::test]
+async fn logout_ends_the_login() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Cadre, Some("14.01.01.2009")).await;
+    let pair = tokens(&app, &user).await;
+    let out = app.post_json("/api/v1/auth/logout", None, &json!({"refresh_token": pair["refresh_token"]})).await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+    problem(refresh(&app, &pair["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+    let unknown = app.post_json("/api/v1/auth/logout", None, &json!({"refresh_token": "never-issued"})).await;
+    assert_eq!(unknown.status(), StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn expired_refresh_token_is_refused() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Cadre, Some("14.01.01.2009")).await;
+    let pair = tokens(&app, &user).await;
+    app.execute("UPDATE refresh_tokens SET expires_at = now() - interval '1 second'").await;
+    problem(refresh(&app, &pair["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test]
+async fn five_failures_lock_the_account_for_a_while() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Officer, Some("14")).await;
+    for _ in 0..5 {
+        problem(app.login(&user.username, "wrong password").await, StatusCode::UNAUTHORIZED).await;
+    }
+    let locked = app.login(&user.username, PASSWORD).await;
+    let retry_after: u64 = locked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    problem(locked, StatusCode::TOO_MANY_REQUESTS).await;
+
+    // Unknown usernames lock the same way, so a lockout reveals nothing.
+    for _ in 0..5 {
+        app.login("ghost", "guess").await;
+    }
+    problem(app.login("ghost", "guess").await, StatusCode::TOO_MANY_REQUESTS).await;
+
+    // Failures older than the window no longer count.
+    app.execute("UPDATE login_failures SET failed_at = now() - interval '16 minutes'").await;
+    assert_eq!(app.login(&user.username, PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_success_clears_earlier_failures() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Officer, Some("14")).await;
+    for _ in 0..4 {
+        app.login(&user.username, "wrong password").await;
+    }
+    assert_eq!(app.login(&user.username, PASSWORD).await.status(), StatusCode::OK);
+    for _ in 0..4 {
+        app.login(&user.username, "wrong password").await;
+    }
+    assert_eq!(app.login(&user.username, PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn missing_or_malformed_authorization_is_401_with_a_challenge() {
+    let app = TestApp::spawn().await;
+    for header in [None, Some("Basic YWRtaW46YWRtaW4="), Some("Bearer "), Some("Bearer not.a.jwt")] {
+        let mut request = app.request(reqwest::Method::GET, "/api/v1/auth/me", None);
+        if let Some(value) = header {
+            request = request.header("Authorization", value);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.headers()["www-authenticate"], r#"Bearer realm="stunting-api""#);
+        problem(response, StatusCode::UNAUTHORIZED).await;
+    }
+}
+
+#[tokio::test]
+async fn tampered_tokens_are_401() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Admin, None).await;
+    let valid = claims(&user);
+    assert_eq!(app.get("/api/v1/auth/me", Some(&sign(&valid, JWT_SECRET))).await.status(), StatusCode::OK);
+
+    let mut expired = valid.clone();
+    expired["exp"] = json!(now() - 120);
+    let mut early = valid.clone();
+    early["nbf"] = json!(now() + 600);
+    let mut audience = valid.clone();
+    audience["aud"] = json!("another-service");
+    let mut issuer = valid.clone();
+    issuer["iss"] = json!("someone-else");
+    let mut missing_exp = valid.clone();
+    missing_exp.as_object_mut().unwrap().remove("exp");
+    let cases = [
+        ("expired", sign(&expired, JWT_SECRET)),
+        ("not yet valid", sign(&early, JWT_SECRET)),
+        ("wrong audience", sign(&audience, JWT_SECRET)),
+        ("wrong issuer", sign(&issuer, JWT_SECRET)),
+        ("no exp", sign(&missing_exp, JWT_SECRET)),
+        ("wrong signature", sign(&valid, "another-secret-that-is-also-long-enough")),
+        ("alg none", unsigned(&valid)),
+    ];
+    for (what, token) in cases {
+        let response = app.get("/api/v1/auth/me", Some(&token)).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{what}");
+        problem(response, StatusCode::UNAUTHORIZED).await;
+    }
+}
+
+#[tokio::test]
+async fn leeway_tolerates_small_clock_skew_only() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Analyst, Some("14")).await;
+    let mut recent = claims(&user);
+    recent["exp"] = json!(now() - 30);
+    assert_eq!(app.get("/api/v1/auth/me", Some(&sign(&recent, JWT_SECRET))).await.status(), StatusCode::OK);
+    recent["exp"] = json!(now() - 90);
+    problem(app.get("/api/v1/auth/me", Some(&sign(&recent, JWT_SECRET))).await, StatusCode::UNAUTHORIZED).await;
+}
+
+/// A token with `"alg": "none"` and no signature.
+fn unsigned(claims: &Value) -> String {
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap());
+    format!("{header}.{payload}.")
+}
+
+#[tokio::test]
+async fn a_cadre_token_cannot_act_as_admin() {
+    let app = TestApp::spawn().await;
+    let cadre = app.create_user(Role::Cadre, Some("14.01.01.2009")).await;
+    let mut forged = claims(&cadre);
+    forged["role"] = json!("admin");
+    let token = sign(&forged, "not-the-server-secret-but-long-enough-anyway");
+    problem(app.get("/api/v1/users", Some(&token)).await, StatusCode::UNAUTHORIZED).await;
+}

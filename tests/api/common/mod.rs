@@ -1,0 +1,4 @@
+pub mod app;
+pub mod db;
+
+pub use app::{TestApp, TestUser, problem};

@@ -1,0 +1,140 @@
+//! The shared error conventions: every failure is problem+json with a status that says what
+//! went wrong, and no input, however malformed, produces a 5xx.
+
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use stunting_api::domain::Role;
+
+use crate::common::{TestApp, problem};
+
+#[tokio::test]
+async fn malformed_json_is_400() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let response = app
+        .request(Method::POST, "/api/v1/regions", Some(&token))
+        .header("content-type", "application/json")
+        .body(r#"{"code": "14.01.99", "name": "#)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, StatusCode::BAD_REQUEST).await;
+    assert!(body["detail"].as_str().unwrap().contains("not valid JSON"));
+}
+
+#[tokio::test]
+async fn wrong_content_type_is_415() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let response = app
+        .request(Method::POST, "/api/v1/regions", Some(&token))
+        .header("content-type", "text/plain")
+        .body(r#"{"code": "14.01.99", "name": "x"}"#)
+        .send()
+        .await
+        .unwrap();
+    problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+}
+
+#[tokio::test]
+async fn body_over_the_limit_is_413() {
+    let app = TestApp::spawn_with(&["--max-body-bytes", "1024"]).await;
+    let token = app.token_for(Role::Admin, None).await;
+    let response =
+        app.post_json("/api/v1/regions", Some(&token), &json!({"code": "14.01.99", "name": "x".repeat(4096)})).await;
+    problem(response, StatusCode::PAYLOAD_TOO_LARGE).await;
+}
+
+#[tokio::test]
+async fn unknown_route_is_a_404_problem() {
+    let app = TestApp::spawn().await;
+    let body = problem(app.get("/api/v2/regions", None).await, StatusCode::NOT_FOUND).await;
+    assert!(body["detail"].as_str().unwrap().contains("/api/v2/regions"));
+}
+
+#[tokio::test]
+async fn validation_lists_every_invalid_field() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let response = app
+        .post_json(
+            "/api/v1/users",
+            Some(&token),
+            &json!({"username": "x", "password": "short", "role": "cadre", "scope": "14.1"}),
+        )
+        .await;
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    for field in ["username", "password", "scope"] {
+        assert!(fields.contains(&field), "{field} missing from {fields:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_field_of_the_wrong_type_is_named() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let response = app.post_json("/api/v1/users", Some(&token), &json!({"username": 5})).await;
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "username");
+
+    let response = app.get("/api/v1/regions?limit=many", Some(&token)).await;
+    let body = problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "limit");
+}
+
+#[tokio::test]
+async fn no_malformed_request_produces_a_5xx() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let paths = [
+        "/api/v1/regions",
+        "/api/v1/regions/14.01",
+        "/api/v1/regions/14.01/children",
+        "/api/v1/regions/14.01/retire",
+        "/api/v1/users",
+        "/api/v1/users/00000000-0000-0000-0000-000000000000",
+        "/api/v1/users/not-a-uuid",
+        "/api/v1/auth/token",
+        "/api/v1/auth/refresh",
+        "/api/v1/auth/logout",
+        "/api/v1/auth/me",
+    ];
+    let bodies = [
+        "",
+        "null",
+        "[]",
+        "{}",
+        "\"text\"",
+        "{\"code\": null, \"name\": 7}",
+        "{\"grant_type\": \"magic\"}",
+        "{\"username\": \"a\", \"role\": \"king\", \"scope\": 14}",
+        "{\"replaced_by\": \"14.01\"}",
+        "{\"scope\": \"99.99.99.9999\", \"role\": \"cadre\", \"username\": \"abc\", \"password\": \"long enough password\"}",
+        "\u{0}\u{1}",
+    ];
+    let queries = ["", "?limit=-1", "?limit=100000", "?cursor=%%%", "?level=planet", "?parent=abc", "?q=%25_%5C"];
+    for path in paths {
+        for method in [Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::PUT] {
+            for (i, body) in bodies.iter().enumerate() {
+                for auth in [Some(token.as_str()), None] {
+                    let query = queries[i % queries.len()];
+                    let response = app
+                        .request(method.clone(), &format!("{path}{query}"), auth)
+                        .header("content-type", "application/json")
+                        .header("If-Match", "\"1\"")
+                        .body(*body)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = response.status();
+                    assert!(status.as_u16() < 500, "{method} {path}{query} with {body:?} gave {status}");
+                    if status.is_client_error() {
+                        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+                        assert_eq!(content_type, "application/problem+json", "{method} {path}{query}");
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The one integration-test binary: each module drives the real HTTP server against a real
+//! PostgreSQL database of its own, cloned from a template migrated once per run.
+
+mod common;
+
+mod auth;
+mod errors;
+mod health;
+mod migrations;
+mod openapi;
+mod regions;
+mod users;
