@@ -164,7 +164,6 @@ impl Drop for EmbeddedPostgres {
 /// The folder holding `initdb` and `pg_ctl`: `POSTGRES_BIN_DIR`, then `PATH`, then
 /// `pg_config --bindir`, then the newest `/usr/lib/postgresql/*/bin`.
 pub fn find_binaries() -> anyhow::Result<PathBuf> {
-    let has_server = |dir: &Path| dir.join("initdb").is_file() && dir.join("pg_ctl").is_file();
     if let Some(dir) = std::env::var_os("POSTGRES_BIN_DIR").map(PathBuf::from) {
         return if has_server(&dir) {
             Ok(dir)
@@ -190,15 +189,18 @@ pub fn find_binaries() -> anyhow::Result<PathBuf> {
         })
         .collect();
     debian.sort_by_key(|(version, _)| std::cmp::Reverse(*version));
-    on_path
-        .into_iter()
-        .chain(from_pg_config)
-        .chain(debian.into_iter().map(|(_, dir)| dir))
-        .find(|dir| has_server(dir))
-        .context(
-            "no PostgreSQL server binaries (initdb, pg_ctl) found: install them (Debian: \
-             `apt-get install postgresql`) or set DATABASE_URL to an existing server",
-        )
+    first_with_server(on_path.into_iter().chain(from_pg_config).chain(debian.into_iter().map(|(_, dir)| dir)))
+}
+
+fn has_server(dir: &Path) -> bool {
+    dir.join("initdb").is_file() && dir.join("pg_ctl").is_file()
+}
+
+fn first_with_server(candidates: impl IntoIterator<Item = PathBuf>) -> anyhow::Result<PathBuf> {
+    candidates.into_iter().find(|dir| has_server(dir)).context(
+        "no PostgreSQL server binaries (initdb, pg_ctl) found: install them (Debian: \
+         `apt-get install postgresql`) or set DATABASE_URL to an existing server",
+    )
 }
 
 fn unprivileged_user() -> anyhow::Result<Option<(Uid, Gid)>> {
@@ -223,4 +225,29 @@ fn socket_dir_for(root: &Path) -> anyhow::Result<PathBuf> {
     std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir)?;
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_binaries_the_error_names_the_package_and_the_alternative() {
+        let empty = tempfile::tempdir().unwrap();
+        let message = first_with_server([empty.path().to_path_buf()]).unwrap_err().to_string();
+        assert!(message.contains("apt-get install postgresql"), "{message}");
+        assert!(message.contains("DATABASE_URL"), "{message}");
+    }
+
+    #[test]
+    fn socket_urls_percent_encode_the_folder() {
+        let cluster = EmbeddedPostgres {
+            bin_dir: PathBuf::new(),
+            root: PathBuf::from("/x"),
+            socket_dir: PathBuf::from("/tmp/a b/run"),
+            run_as: None,
+            started_here: false,
+        };
+        assert_eq!(cluster.url("stunting"), "postgresql://postgres@%2Ftmp%2Fa%20b%2Frun/stunting");
+    }
 }

@@ -4,7 +4,9 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::middleware::{self, Compress, DefaultHeaders, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
@@ -14,6 +16,7 @@ use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::DbPool;
 use crate::http::metrics::Metrics;
+use crate::http::request_log::REQUEST_ID;
 use crate::http::{problem, request_log};
 use crate::openapi;
 
@@ -32,6 +35,7 @@ impl Application {
         let pool = web::Data::new(pool);
         let doc = openapi::document();
         let max_body = settings.max_body_bytes;
+        let origins = browser_origins(&settings.cors_allowed_origins)?;
 
         let mut server =
             HttpServer::new(move || {
@@ -46,10 +50,13 @@ impl Application {
                         HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
                     }))
                     .default_service(web::to(problem::not_found))
-                    .wrap(ErrorHandlers::new().default_handler(problem::ensure_problem_json))
+                    // Inner to outer: compress the body; answer CORS; log and count; make
+                    // any error that is not problem+json yet into one; add fixed headers.
                     .wrap(Compress::default())
-                    .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                    .wrap(cors(&origins))
                     .wrap(middleware::from_fn(request_log::request_log))
+                    .wrap(ErrorHandlers::new().default_handler(problem::ensure_problem_json))
+                    .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
             })
             .listen(listener)?
             .shutdown_timeout(settings.shutdown_timeout_secs)
@@ -67,5 +74,49 @@ impl Application {
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Browser dashboards on the listed origins may call the API with a bearer token; no cookies
+/// are involved, so credentials mode stays off.
+fn cors(origins: &[String]) -> Cors {
+    origins
+        .iter()
+        .fold(Cors::default(), |cors, origin| cors.allowed_origin(origin))
+        .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
+        .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
+        .allowed_header(REQUEST_ID)
+        .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
+        .max_age(3600)
+}
+
+/// Checks CORS_ALLOWED_ORIGINS once at start-up: actix-cors would panic in every worker on a bad
+/// one. An origin is `http(s)://host[:port]`, nothing more.
+fn browser_origins(raw: &[String]) -> anyhow::Result<Vec<String>> {
+    raw.iter()
+        .map(|o| o.trim().trim_end_matches('/'))
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let uri: actix_web::http::Uri =
+                origin.parse().map_err(|_| anyhow::anyhow!("CORS_ALLOWED_ORIGINS: {origin:?} is not a URL"))?;
+            let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+            let bare = uri.path() == "/" && uri.query().is_none() && uri.authority().is_some();
+            anyhow::ensure!(scheme_ok && bare, "CORS_ALLOWED_ORIGINS: {origin:?} must look like https://host[:port]");
+            Ok(origin.to_owned())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::browser_origins;
+
+    #[test]
+    fn origins_are_scheme_host_and_port_only() {
+        let ok = browser_origins(&["https://dash.example.go.id/".into(), " http://localhost:3000".into(), "".into()]);
+        assert_eq!(ok.unwrap(), ["https://dash.example.go.id", "http://localhost:3000"]);
+        for bad in ["*", "dash.example.go.id", "https://x.example/path", "ftp://x.example", "https://x.example?q=1"] {
+            assert!(browser_origins(&[bad.into()]).is_err(), "{bad}");
+        }
     }
 }

@@ -39,7 +39,8 @@ pub fn ensure_problem_json<B: MessageBody + 'static>(
     let (req, old) = res.into_parts();
     let mut new = HttpResponse::build(status);
     for (name, value) in old.headers() {
-        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+        // The old body's framing and encoding do not describe the new body.
+        if ![header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_ENCODING].contains(name) {
             new.append_header((name.clone(), value.clone()));
         }
     }

@@ -36,9 +36,7 @@ pub async fn request_log(
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     let span = tracing::info_span!("request", request_id = %request_id, method = %method);
 
-    let result = next.call(req).instrument(span.clone()).await;
-
-    let mut res = result?;
+    let mut res = next.call(req).instrument(span.clone()).await?;
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
     let status = res.status().as_u16();
     let user = res.request().extensions().get::<AuthenticatedUser>().map(|u| u.0.to_string());

@@ -255,3 +255,44 @@ async fn a_cadre_token_cannot_act_as_admin() {
     let token = sign(&forged, "not-the-server-secret-but-long-enough-anyway");
     problem(app.get("/api/v1/users", Some(&token)).await, StatusCode::UNAUTHORIZED).await;
 }
+
+mod eddsa {
+    use super::*;
+
+    const PRIVATE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jwt-ed25519-private.pem");
+    const PUBLIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jwt-ed25519-public.pem");
+
+    async fn spawn() -> TestApp {
+        TestApp::spawn_with(&[
+            "--jwt-algorithm",
+            "EdDSA",
+            "--jwt-private-key-file",
+            PRIVATE,
+            "--jwt-public-key-file",
+            PUBLIC,
+        ])
+        .await
+    }
+
+    #[tokio::test]
+    async fn eddsa_tokens_work() {
+        let app = spawn().await;
+        let user = app.create_user(Role::Officer, Some("14.01")).await;
+        let pair = tokens(&app, &user).await;
+        let header = pair["access_token"].as_str().unwrap().split('.').next().unwrap();
+        let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+        assert_eq!(header["alg"], "EdDSA");
+        assert_eq!(app.get("/api/v1/auth/me", pair["access_token"].as_str()).await.status(), StatusCode::OK);
+    }
+
+    /// The classic confusion attack: an HS256 token whose HMAC key is the server's public key.
+    #[tokio::test]
+    async fn hs256_signed_with_the_public_key_is_refused() {
+        let app = spawn().await;
+        let user = app.create_user(Role::Admin, None).await;
+        let public_pem = std::fs::read_to_string(PUBLIC).unwrap();
+        let forged = sign(&claims(&user), &public_pem);
+        problem(app.get("/api/v1/auth/me", Some(&forged)).await, StatusCode::UNAUTHORIZED).await;
+        problem(app.get("/api/v1/auth/me", Some(&unsigned(&claims(&user)))).await, StatusCode::UNAUTHORIZED).await;
+    }
+}

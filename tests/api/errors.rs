@@ -115,7 +115,7 @@ async fn no_malformed_request_produces_a_5xx() {
     ];
     let queries = ["", "?limit=-1", "?limit=100000", "?cursor=%%%", "?level=planet", "?parent=abc", "?q=%25_%5C"];
     for path in paths {
-        for method in [Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::PUT] {
+        for method in [Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::PUT, Method::OPTIONS] {
             for (i, body) in bodies.iter().enumerate() {
                 for auth in [Some(token.as_str()), None] {
                     let query = queries[i % queries.len()];

@@ -71,3 +71,21 @@ async fn the_contract_and_its_browsable_page_are_served() {
     let redirect = app.get("/docs", None).await;
     assert_eq!(redirect.status(), StatusCode::PERMANENT_REDIRECT);
 }
+
+#[tokio::test]
+async fn only_configured_origins_get_cors_headers() {
+    let app = TestApp::spawn_with(&["--cors-allowed-origins", "https://dashboard.example.go.id"]).await;
+    let preflight = |origin: &'static str| {
+        app.request(reqwest::Method::OPTIONS, "/api/v1/regions", None)
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .header("Access-Control-Request-Headers", "authorization")
+            .send()
+    };
+    let allowed = preflight("https://dashboard.example.go.id").await.unwrap();
+    assert_eq!(allowed.headers()["access-control-allow-origin"], "https://dashboard.example.go.id");
+    let refused = preflight("https://evil.example.com").await.unwrap();
+    assert!(!refused.headers().contains_key("access-control-allow-origin"));
+    assert!(refused.headers().contains_key("x-request-id"));
+    crate::common::problem(refused, reqwest::StatusCode::BAD_REQUEST).await;
+}

@@ -4,6 +4,7 @@
 mod common;
 
 mod auth;
+mod cli;
 mod errors;
 mod health;
 mod migrations;

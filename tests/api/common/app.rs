@@ -29,6 +29,7 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub pool: DbPool,
+    pub database_url: String,
     keys: JwtKeys,
     database: String,
 }
@@ -61,7 +62,7 @@ impl TestApp {
         tokio::spawn(app.run_until_stopped());
         let keys = JwtKeys::from_settings(&settings).expect("keys");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { address, client, pool, keys, database }
+        Self { address, client, pool, database_url: url, keys, database }
     }
 
     /// An account stored directly in the database, with password `PASSWORD`.

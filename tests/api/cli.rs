@@ -1,0 +1,105 @@
+//! The binary itself: README command 1 end to end, and the maintenance commands.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::common::TestApp;
+
+const BIN: &str = env!("CARGO_BIN_EXE_stunting-api");
+
+fn run(database_url: &str, args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new(BIN)
+        .args(["--database-url", database_url, "--log-format", "pretty"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{args:?} failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn regions_import_is_idempotent_and_picks_up_renames() {
+    let app = TestApp::spawn().await;
+    let url = app.database_url.clone();
+    let first = tokio::task::spawn_blocking(move || run(&url, &["regions", "import"], None)).await.unwrap();
+    assert_eq!(first.trim(), "91599 regions read: 0 added, 0 renamed, 91599 unchanged");
+
+    app.execute("UPDATE regions SET name = 'Old Name' WHERE code = '14.01'").await;
+    let url = app.database_url.clone();
+    let second = tokio::task::spawn_blocking(move || run(&url, &["regions", "import"], None)).await.unwrap();
+    assert_eq!(second.trim(), "91599 regions read: 0 added, 1 renamed, 91598 unchanged");
+}
+
+#[tokio::test]
+async fn users_create_makes_an_account_that_can_sign_in() {
+    let app = TestApp::spawn().await;
+    let url = app.database_url.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        run(
+            &url,
+            &["users", "create", "--username", "BKKBN.Riau", "--role", "officer", "--scope", "14", "--password-stdin"],
+            Some("a password typed in\n"),
+        )
+    })
+    .await
+    .unwrap();
+    assert!(out.starts_with("created bkkbn.riau (officer)"), "{out}");
+    assert!(!out.contains("a password typed in"));
+    assert_eq!(app.login("bkkbn.riau", "a password typed in").await.status(), StatusCode::OK);
+}
+
+/// README command 1: no DATABASE_URL, so the binary runs its own cluster; SIGTERM stops both.
+#[tokio::test]
+async fn serve_runs_an_embedded_cluster_and_stops_it_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let pg_dir = dir.path().join("pg");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(BIN)
+        .env_remove("DATABASE_URL")
+        .env("EMBEDDED_PG_DIR", &pg_dir)
+        .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
+        .env("ADMIN_PASSWORD", "first admin password")
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(response) = client.get(format!("{base}/health/ready")).send().await {
+            assert_eq!(response.status(), StatusCode::OK);
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120), "the service did not become ready");
+        assert!(child.try_wait().unwrap().is_none(), "the service exited early");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let login = client
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&json!({"grant_type": "password", "username": "admin", "password": "first admin password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    assert!(pg_dir.join("data/postmaster.pid").exists(), "the cluster runs while the service does");
+
+    // SAFETY: sending a signal to our own child process.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status}");
+    assert!(!pg_dir.join("data/postmaster.pid").exists(), "the cluster stops with the service");
+}
