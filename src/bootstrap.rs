@@ -4,13 +4,11 @@
 use anyhow::Context;
 use diesel::QueryDsl;
 use diesel_async::RunQueryDsl;
-use serde_json::json;
 
 use crate::api::regions::import;
 use crate::api::users::queries::{self as users, NewUser};
 use crate::auth::password;
 use crate::config::Settings;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::schema::regions;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Role, UserId};
@@ -37,31 +35,16 @@ async fn create_first_admin(conn: &mut AsyncPgConnection, settings: &Settings) -
         None => (password::generate_secret(), true),
     };
     let hash = password::hash(secret.clone()).await?;
-    let user = users::insert(
-        conn,
-        &NewUser {
-            id: UserId::new(),
-            username: &username,
-            display_name: Some("Administrator"),
-            password_hash: &hash,
-            role: Role::Admin,
-            scope: None,
-            created_by: None,
-        },
-    )
-    .await
-    .context("cannot create the first admin account")?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor_id: None,
-            action: "user.create",
-            entity: "user",
-            entity_id: user.id.to_string(),
-            changes: json!({ "username": user.username, "role": "admin", "first_start": true }),
-        },
-    )
-    .await?;
+    let admin = NewUser {
+        id: UserId::new(),
+        username: &username,
+        display_name: Some("Administrator"),
+        password_hash: &hash,
+        role: Role::Admin,
+        scope: None,
+        created_by: None,
+    };
+    users::create(conn, &admin, "first_start").await.context("cannot create the first admin account")?;
     tracing::info!(username = %username, "created the first admin account");
     if generated {
         // Printed once to the terminal, never logged: logs must not hold secrets.

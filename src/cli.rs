@@ -8,13 +8,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-use serde_json::json;
 
 use crate::api::regions::import;
 use crate::api::users::queries::{self as users, NewUser};
 use crate::auth::password;
 use crate::config::Settings;
-use crate::db::audit::{self, AuditEntry};
 use crate::db::{build_pool, migrate};
 use crate::domain::{RegionCode, Role, UserId};
 use crate::embedded_pg::EmbeddedPostgres;
@@ -231,31 +229,18 @@ async fn create_user(
         (password::generate_secret(), true)
     };
     let hash = password::hash(secret.clone()).await?;
-    let user = users::insert(
-        conn,
-        &NewUser {
-            id: UserId::new(),
-            username: &username,
-            display_name: display_name.as_deref(),
-            password_hash: &hash,
-            role,
-            scope: scope.as_ref(),
-            created_by: None,
-        },
-    )
-    .await
-    .context("cannot create the account (is the username taken, the scope a known region?)")?;
-    audit::record(
-        conn,
-        AuditEntry {
-            actor_id: None,
-            action: "user.create",
-            entity: "user",
-            entity_id: user.id.to_string(),
-            changes: json!({ "username": user.username, "role": user.role, "scope": user.scope, "cli": true }),
-        },
-    )
-    .await?;
+    let new = NewUser {
+        id: UserId::new(),
+        username: &username,
+        display_name: display_name.as_deref(),
+        password_hash: &hash,
+        role,
+        scope: scope.as_ref(),
+        created_by: None,
+    };
+    let user = users::create(conn, &new, "cli")
+        .await
+        .context("cannot create the account (is the username taken, the scope a known region?)")?;
     println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
     if generated {
         println!("password: {secret}");

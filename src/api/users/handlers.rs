@@ -98,23 +98,7 @@ pub async fn create(
         scope: scope.code(),
         created_by: Some(caller.id),
     };
-    let user = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let user = queries::insert(conn, &new).await?;
-            audit::record(
-                conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "user.create",
-                    entity: "user",
-                    entity_id: user.id.to_string(),
-                    changes: json!({ "username": user.username, "role": user.role, "scope": user.scope }),
-                },
-            )
-            .await?;
-            Ok(user)
-        })
-        .await?;
+    let user = queries::create(&mut conn, &new, "api").await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
         .insert_header(etag(user.version))

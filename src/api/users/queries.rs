@@ -1,8 +1,10 @@
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
 
 use super::dto::UserView;
+use crate::db::audit::{self, AuditEntry};
 use crate::db::schema::{refresh_tokens, users};
 use crate::domain::{RegionCode, Role, Scope, UserId};
 use crate::http::pagination::PageRequest;
@@ -21,6 +23,28 @@ pub struct NewUser<'a> {
 
 pub async fn insert(conn: &mut AsyncPgConnection, user: &NewUser<'_>) -> QueryResult<UserView> {
     diesel::insert_into(users::table).values(user).returning(UserView::as_returning()).get_result(conn).await
+}
+
+/// Inserts the account and its audit entry in one transaction. `via` says where it came
+/// from: `api`, `cli` or `first_start`.
+pub async fn create(conn: &mut AsyncPgConnection, user: &NewUser<'_>, via: &str) -> QueryResult<UserView> {
+    conn.transaction(async move |conn| {
+        let created = insert(conn, user).await?;
+        let changes = json!({ "username": created.username, "role": created.role, "scope": created.scope, "via": via });
+        audit::record(
+            conn,
+            AuditEntry {
+                actor_id: user.created_by,
+                action: "user.create",
+                entity: "user",
+                entity_id: created.id.to_string(),
+                changes,
+            },
+        )
+        .await?;
+        Ok(created)
+    })
+    .await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<UserView>> {
