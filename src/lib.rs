@@ -10,6 +10,7 @@ pub mod db;
 pub mod domain;
 pub mod embedded_pg;
 pub mod error;
+pub mod growth;
 pub mod http;
 pub mod openapi;
 pub mod startup;

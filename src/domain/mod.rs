@@ -23,11 +23,58 @@ macro_rules! text_sql_enum {
     };
 }
 
+/// A closed set of names stored as `text`: serde, OpenAPI, diesel, `as_str` and `FromStr`
+/// from one list, so the wire name and the stored name cannot drift apart.
+macro_rules! text_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+            diesel::expression::AsExpression, diesel::deserialize::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        pub enum $name { $($(#[$vmeta])* #[serde(rename = $text)] $variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = crate::domain::UnknownName;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| crate::domain::UnknownName {
+                    expected: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                })
+            }
+        }
+
+        text_sql_enum!($name);
+    };
+}
+
+/// A name outside a `text_enum!`'s list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be one of {expected}")]
+pub struct UnknownName {
+    pub expected: String,
+}
+
+mod growth;
 mod ids;
 mod region_code;
 mod role;
 mod scope;
 
+pub use growth::{Place, Position, Sex, ZScore};
 pub use ids::UserId;
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
 pub use role::Role;

@@ -28,16 +28,14 @@ impl TryFrom<String> for RegionCode {
     }
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema, AsExpression, FromSqlRow,
-)]
-#[diesel(sql_type = Text)]
-#[serde(rename_all = "snake_case")]
-pub enum RegionLevel {
-    Province,
-    District,
-    Subdistrict,
-    Village,
+text_enum! {
+    /// The four Kemendagri tiers, top down (the order is used: `below`).
+    pub enum RegionLevel {
+        Province = "province",
+        District = "district",
+        Subdistrict = "subdistrict",
+        Village = "village",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -94,36 +92,11 @@ impl RegionCode {
 }
 
 impl RegionLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Province => "province",
-            Self::District => "district",
-            Self::Subdistrict => "subdistrict",
-            Self::Village => "village",
-        }
-    }
-
-    pub const ALL: [RegionLevel; 4] = [Self::Province, Self::District, Self::Subdistrict, Self::Village];
-
     /// The tiers below this one, nearest first.
     pub fn below(self) -> &'static [RegionLevel] {
         &Self::ALL[self as usize + 1..]
     }
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of province, district, subdistrict, village")]
-pub struct UnknownLevel;
-
-impl std::str::FromStr for RegionLevel {
-    type Err = UnknownLevel;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|level| level.as_str() == s).ok_or(UnknownLevel)
-    }
-}
-
-text_sql_enum!(RegionLevel);
 
 impl fmt::Display for RegionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

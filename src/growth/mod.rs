@@ -1,0 +1,75 @@
+//! The WHO 2006 Child Growth Standards: z-scores from LMS tables, pure functions with no I/O.
+//!
+//! z = ((y / M)^L − 1) / (L·S), with M, L, S read for the child's sex and age in days (or, for
+//! weight-for-length/height, length in cm). The rules WHO's own `anthro` software applies:
+//! - Length is measured lying under 731 days and standing from 731 days. A measurement taken the
+//!   other way is corrected first: +0.7 cm if a child under 731 days stood, −0.7 cm if an older
+//!   child lay down. The corrected value is used for length-for-age *and* for
+//!   weight-for-length/height.
+//! - Weight-for-length (45–110 cm) applies under 731 days, weight-for-height (65–120 cm) from
+//!   731 days; outside its range the index is not computed. Lengths between table rows (finer
+//!   than 0.1 cm) interpolate L, M and S linearly.
+//! - Weight indicators are skewed, so beyond ±3 SD WHO's restricted extrapolation applies: the
+//!   distance past the ±3 SD cut-off is measured in units of the 2-to-3 SD distance.
+//! - With oedema, weight says nothing about nutrition: weight-based z-scores are not computed.
+//! - Ages run from day 0 to day 1826 (60 months).
+
+mod indicators;
+mod tables;
+
+pub use indicators::{Input, MAX_AGE_DAYS, ZScores, compute, haz, waz, whz};
+
+#[cfg(test)]
+mod reference {
+    //! Every case of `tests/data/who_reference.csv` (made with WHO's `anthro`) to ±0.01.
+
+    use super::*;
+    use crate::domain::{Position, Sex};
+
+    const CASES: &str = include_str!("../../tests/data/who_reference.csv");
+    const TOLERANCE: f64 = 0.01;
+
+    fn expected(cell: &str) -> Option<f64> {
+        (!cell.is_empty()).then(|| cell.parse().expect("a number"))
+    }
+
+    fn check(name: &str, line: usize, got: Option<crate::domain::ZScore>, want: Option<f64>) -> bool {
+        match (got.map(|z| z.value()), want) {
+            (Some(g), Some(w)) if (g - w).abs() <= TOLERANCE => true,
+            (None, None) => true,
+            (g, w) => {
+                eprintln!("line {line}: {name} got {g:?}, anthro gives {w:?}");
+                false
+            }
+        }
+    }
+
+    #[test]
+    fn matches_anthro_within_a_hundredth() {
+        let mut reader = csv::Reader::from_reader(CASES.as_bytes());
+        let (mut cases, mut failures) = (0, 0);
+        for (index, record) in reader.records().enumerate() {
+            let r = record.unwrap();
+            let input = Input {
+                sex: r[1].parse::<Sex>().unwrap(),
+                age_days: r[2].parse().unwrap(),
+                length_cm: r[3].parse().unwrap(),
+                position: r[4].parse::<Position>().unwrap(),
+                weight_kg: expected(&r[5]),
+                oedema: false,
+            };
+            let scores = compute(&input);
+            let line = index + 2;
+            for ok in [
+                check("haz", line, scores.haz, expected(&r[6])),
+                check("waz", line, scores.waz, expected(&r[7])),
+                check("whz", line, scores.whz, expected(&r[8])),
+            ] {
+                failures += usize::from(!ok);
+            }
+            cases += 1;
+        }
+        assert!(cases >= 200, "only {cases} reference cases");
+        assert_eq!(failures, 0, "{failures} z-scores differ from anthro by more than {TOLERANCE}");
+    }
+}
