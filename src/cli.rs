@@ -189,7 +189,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     let database = Database::open(&settings).await?;
     let pool = build_pool(&database.url, settings.database_pool_size)?;
     bootstrap::first_start(&pool, &settings).await?;
-    let app = Application::build(&settings, pool.clone())?;
+    let app = Application::build(&settings, pool.clone()).await?;
     tracing::info!(address = %settings.listen_addr, port = app.port(), "listening");
     let served = app.run_until_stopped().await;
     pool.close();

@@ -64,6 +64,12 @@ pub struct Settings {
           value_parser = clap::value_parser!(u64).range(60..=365 * 86_400))]
     pub refresh_token_ttl_secs: u64,
 
+    /// Key for the keyed hash that finds duplicate NIKs, at least 32 bytes. Unset: a key the
+    /// service generates once and keeps in its database (development only: the key belongs
+    /// outside the database it protects).
+    #[arg(long, env = "NIK_HASH_KEY", hide_env_values = true)]
+    pub nik_hash_key: Option<String>,
+
     /// Username of the admin account created on first start.
     #[arg(long, env = "ADMIN_USERNAME", default_value = "admin")]
     pub admin_username: String,

@@ -27,6 +27,9 @@ use crate::http::{health, metrics};
         (name = "auth", description = "Signing in and out"),
         (name = "users", description = "Accounts, roles and region scopes"),
         (name = "regions", description = "The Kemendagri region hierarchy"),
+        (name = "children", description = "Children under five (personal data: never for dashboards)"),
+        (name = "measurements", description = "Measurements scored against the WHO 2006 standards"),
+        (name = "cases", description = "Stunting cases and their follow-up"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -14,7 +14,8 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::JwtKeys;
 use crate::config::Settings;
-use crate::db::DbPool;
+use crate::db::{DbPool, secrets};
+use crate::domain::NikKey;
 use crate::http::metrics::Metrics;
 use crate::http::request_log::REQUEST_ID;
 use crate::http::{problem, request_log};
@@ -26,7 +27,8 @@ pub struct Application {
 }
 
 impl Application {
-    pub fn build(settings: &Settings, pool: DbPool) -> anyhow::Result<Self> {
+    pub async fn build(settings: &Settings, pool: DbPool) -> anyhow::Result<Self> {
+        let nik_key = web::Data::new(nik_key(settings, &pool).await?);
         let listener = TcpListener::bind(settings.listen_addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen_addr))?;
         let port = listener.local_addr()?.port();
@@ -41,6 +43,7 @@ impl Application {
             HttpServer::new(move || {
                 let (app, _) = App::new().into_utoipa_app().configure(openapi::routes).split_for_parts();
                 app.app_data(keys.clone())
+                    .app_data(nik_key.clone())
                     .app_data(metrics.clone())
                     .app_data(pool.clone())
                     .app_data(web::PayloadConfig::new(max_body))
@@ -74,6 +77,19 @@ impl Application {
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// NIK_HASH_KEY, or (development) the key kept in the database.
+async fn nik_key(settings: &Settings, pool: &DbPool) -> anyhow::Result<NikKey> {
+    match &settings.nik_hash_key {
+        Some(key) if key.len() >= 32 => Ok(NikKey::new(key.clone().into_bytes())),
+        Some(_) => anyhow::bail!("NIK_HASH_KEY must be at least 32 bytes"),
+        None => {
+            tracing::warn!("NIK_HASH_KEY is unset: using a key kept in the database (development only)");
+            let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("cannot reach the database: {e}"))?;
+            Ok(NikKey::new(secrets::get_or_create(&mut conn, "nik_hash_key", 32).await?))
+        }
     }
 }
 

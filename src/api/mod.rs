@@ -2,6 +2,9 @@
 //! thin handlers, `dto.rs` the wire types, `queries.rs` the SQL.
 
 pub mod auth;
+pub mod cases;
+pub mod children;
+pub mod measurements;
 pub mod regions;
 pub mod users;
 
@@ -10,5 +13,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Everything under `/api/v1`, registered through utoipa so every route is documented.
 pub fn v1(cfg: &mut ServiceConfig) {
-    cfg.service(scope::scope("/api/v1").configure(auth::routes).configure(users::routes).configure(regions::routes));
+    cfg.service(
+        scope::scope("/api/v1")
+            .configure(auth::routes)
+            .configure(users::routes)
+            .configure(regions::routes)
+            .configure(children::routes)
+            .configure(measurements::routes)
+            .configure(cases::routes),
+    );
 }

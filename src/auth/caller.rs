@@ -41,6 +41,33 @@ impl Caller {
         self.require_role(&[])
     }
 
+    /// Child-level data (names, birth dates, measurements, cases) is for the people who care
+    /// for the child: every role but the analyst (dashboard) one.
+    pub fn require_child_data(&self) -> Result<(), ApiError> {
+        if self.role == Role::Analyst {
+            Err(ApiError::forbidden("dashboards see aggregates only, never child-level data"))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// 403 unless the caller may see child-level data in `village`.
+    pub fn require_child_in_scope(&self, village: &RegionCode) -> Result<(), ApiError> {
+        self.require_child_data()?;
+        self.require_in_scope(village)
+    }
+
+    /// The region a list covers: `requested` narrowed to the caller's scope, or the scope
+    /// itself. 403 when the two do not overlap.
+    pub fn list_scope(&self, requested: Option<RegionCode>) -> Result<Scope, ApiError> {
+        match (requested, &self.scope) {
+            (None, scope) => Ok(scope.clone()),
+            (Some(code), scope) if scope.contains(&code) => Ok(Scope::Region(code)),
+            (Some(code), Scope::Region(own)) if code.contains(own) => Ok(Scope::Region(own.clone())),
+            (Some(code), _) => Err(ApiError::forbidden(format!("region {code} is outside your scope"))),
+        }
+    }
+
     /// 403 unless `code` is inside the caller's scope.
     pub fn require_in_scope(&self, code: &RegionCode) -> Result<(), ApiError> {
         if self.scope.contains(code) {

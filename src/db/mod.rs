@@ -3,8 +3,22 @@
 pub mod audit;
 pub mod migrate;
 pub mod pool;
+pub mod secrets;
 #[rustfmt::skip]
 pub mod schema;
 
 pub use diesel_async::AsyncPgConnection;
 pub use pool::{DbPool, PoolError, build_pool};
+
+/// `%`, `_` and `\` typed by a user are literal characters in a LIKE pattern, not wildcards.
+pub fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_wildcards_are_escaped() {
+        assert_eq!(super::escape_like(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}

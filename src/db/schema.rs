@@ -1,6 +1,14 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    app_secrets (name) {
+        name -> Text,
+        value -> Bytea,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     audit_log (id) {
         id -> Int8,
         at -> Timestamptz,
@@ -13,10 +21,84 @@ diesel::table! {
 }
 
 diesel::table! {
+    cases (id) {
+        id -> Uuid,
+        child_id -> Uuid,
+        village_code -> Text,
+        status -> Text,
+        severity -> Text,
+        opened_on -> Date,
+        opening_measurement_id -> Uuid,
+        latest_measurement_id -> Uuid,
+        latest_measured_on -> Date,
+        latest_haz -> Float8,
+        resolved_on -> Nullable<Date>,
+        resolving_measurement_id -> Nullable<Uuid>,
+        closed_on -> Nullable<Date>,
+        close_reason -> Nullable<Text>,
+        close_note -> Nullable<Text>,
+        assigned_team -> Nullable<Text>,
+        notes -> Nullable<Text>,
+        audited_on -> Nullable<Date>,
+        audit_findings -> Nullable<Text>,
+        audit_causes -> Array<Text>,
+        audit_recommendation -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    children (id) {
+        id -> Uuid,
+        village_code -> Text,
+        sex -> Text,
+        birth_date -> Date,
+        name -> Text,
+        mother_name -> Nullable<Text>,
+        nik_hash -> Nullable<Bytea>,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Uuid>,
+        deleted_reason -> Nullable<Text>,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         username -> Text,
         failed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    measurements (id) {
+        id -> Uuid,
+        child_id -> Uuid,
+        measured_on -> Date,
+        age_days -> Int4,
+        length_cm -> Float8,
+        position -> Text,
+        weight_kg -> Nullable<Float8>,
+        oedema -> Bool,
+        place -> Text,
+        measured_by -> Nullable<Text>,
+        haz -> Nullable<Float8>,
+        waz -> Nullable<Float8>,
+        whz -> Nullable<Float8>,
+        haz_implausible -> Bool,
+        waz_implausible -> Bool,
+        whz_implausible -> Bool,
+        voided_at -> Nullable<Timestamptz>,
+        voided_by -> Nullable<Uuid>,
+        voided_reason -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -64,12 +146,20 @@ diesel::table! {
 }
 
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(cases -> children (child_id));
+diesel::joinable!(cases -> regions (village_code));
+diesel::joinable!(children -> regions (village_code));
+diesel::joinable!(measurements -> children (child_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> regions (scope));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    app_secrets,
     audit_log,
+    cases,
+    children,
     login_failures,
+    measurements,
     refresh_tokens,
     regions,
     users,

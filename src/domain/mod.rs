@@ -68,14 +68,20 @@ pub struct UnknownName {
     pub expected: String,
 }
 
+mod calendar;
+mod case;
 mod growth;
 mod ids;
+mod nik;
 mod region_code;
 mod role;
 mod scope;
 
+pub use calendar::latest_local_date;
+pub use case::{CaseSeverity, CaseStatus, CloseReason};
 pub use growth::{Place, Position, Sex, ZScore};
-pub use ids::UserId;
+pub use ids::{CaseId, ChildId, MeasurementId, UserId};
+pub use nik::{Nik, NikError, NikKey};
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
 pub use role::Role;
 pub use scope::Scope;

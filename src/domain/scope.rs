@@ -19,6 +19,11 @@ impl Scope {
         }
     }
 
+    /// The scope as a half-open range of region codes, for SQL: `None` is the whole country.
+    pub fn code_range(&self) -> Option<(&str, String)> {
+        self.code().map(|code| (code.as_str(), code.subtree_end()))
+    }
+
     pub fn contains(&self, code: &RegionCode) -> bool {
         match self {
             Self::National => true,

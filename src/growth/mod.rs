@@ -14,9 +14,11 @@
 //! - With oedema, weight says nothing about nutrition: weight-based z-scores are not computed.
 //! - Ages run from day 0 to day 1826 (60 months).
 
+mod classify;
 mod indicators;
 mod tables;
 
+pub use classify::{GrowthCategory, Indicator};
 pub use indicators::{Input, MAX_AGE_DAYS, ZScores, compute, haz, waz, whz};
 
 #[cfg(test)]

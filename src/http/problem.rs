@@ -35,6 +35,7 @@ pub fn ensure_problem_json<B: MessageBody + 'static>(
         status: status.as_u16(),
         detail: status.canonical_reason().unwrap_or("Error").to_lowercase(),
         errors: Vec::new(),
+        existing_id: None,
     };
     let (req, old) = res.into_parts();
     let mut new = HttpResponse::build(status);

@@ -99,6 +99,14 @@ async fn no_malformed_request_produces_a_5xx() {
         "/api/v1/auth/refresh",
         "/api/v1/auth/logout",
         "/api/v1/auth/me",
+        "/api/v1/children",
+        "/api/v1/children/00000000-0000-0000-0000-000000000000",
+        "/api/v1/children/not-a-uuid/measurements",
+        "/api/v1/children/00000000-0000-0000-0000-000000000000/measurements",
+        "/api/v1/children/00000000-0000-0000-0000-000000000000/measurements/00000000-0000-0000-0000-000000000000",
+        "/api/v1/children/00000000-0000-0000-0000-000000000000/growth",
+        "/api/v1/cases",
+        "/api/v1/cases/00000000-0000-0000-0000-000000000000",
     ];
     let bodies = [
         "",
@@ -112,8 +120,22 @@ async fn no_malformed_request_produces_a_5xx() {
         "{\"replaced_by\": \"14.01\"}",
         "{\"scope\": \"99.99.99.9999\", \"role\": \"cadre\", \"username\": \"abc\", \"password\": \"long enough password\"}",
         "\u{0}\u{1}",
+        "{\"village_code\": \"14.01.01.2009\", \"sex\": \"female\", \"birth_date\": \"2024-13-45\", \"name\": \"x\"}",
+        "{\"measured_on\": \"2025-01-01\", \"length_cm\": 1e400, \"position\": \"lying\", \"place\": \"posyandu\"}",
+        "{\"close\": {\"reason\": \"died\", \"closed_on\": \"0000-00-00\"}}",
     ];
-    let queries = ["", "?limit=-1", "?limit=100000", "?cursor=%%%", "?level=planet", "?parent=abc", "?q=%25_%5C"];
+    let queries = [
+        "",
+        "?limit=-1",
+        "?limit=100000",
+        "?cursor=%%%",
+        "?level=planet",
+        "?parent=abc",
+        "?q=%25_%5C",
+        "?region=14.1&born_from=yesterday",
+        "?status=sleeping&opened_from=2025-02-30",
+        "?has_open_case=maybe&sex=x",
+    ];
     for path in paths {
         for method in [Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::PUT, Method::OPTIONS] {
             for (i, body) in bodies.iter().enumerate() {

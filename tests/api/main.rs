@@ -4,9 +4,12 @@
 mod common;
 
 mod auth;
+mod cases;
+mod children;
 mod cli;
 mod errors;
 mod health;
+mod measurements;
 mod migrations;
 mod openapi;
 mod regions;

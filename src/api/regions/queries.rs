@@ -34,7 +34,7 @@ pub async fn list(
         query = query.filter(regions::code.ge(root.as_str()).and(regions::code.lt(root.subtree_end())));
     }
     if let Some(text) = &filter.name_contains {
-        query = query.filter(regions::name.ilike(format!("%{}%", escape_like(text))));
+        query = query.filter(regions::name.ilike(format!("%{}%", crate::db::escape_like(text))));
     }
     if !filter.include_retired {
         query = query.filter(regions::retired_at.is_null());
@@ -177,17 +177,4 @@ pub async fn retire(
         .await?;
     }
     Ok(retired)
-}
-
-/// `%` and `_` typed by a user are literal characters, not wildcards.
-fn escape_like(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_wildcards_are_escaped() {
-        assert_eq!(super::escape_like(r"50%_a\b"), r"50\%\_a\\b");
-    }
 }

@@ -53,11 +53,21 @@ impl TestApp {
             stunting_api::telemetry::init(stunting_api::config::LogFormat::Json);
         }
         let (database, url) = db::create_test_database().await;
-        let mut args = vec!["test", "--listen-addr", "127.0.0.1:0", "--jwt-secret", JWT_SECRET, "--database-url", &url];
+        let mut args = vec![
+            "test",
+            "--listen-addr",
+            "127.0.0.1:0",
+            "--jwt-secret",
+            JWT_SECRET,
+            "--nik-hash-key",
+            "test-nik-key-that-is-at-least-32-bytes",
+            "--database-url",
+            &url,
+        ];
         args.extend_from_slice(extra);
         let settings = TestSettings::try_parse_from(args).expect("test settings").settings;
         let pool = build_pool(&url, 4).expect("pool");
-        let app = Application::build(&settings, pool.clone()).expect("application");
+        let app = Application::build(&settings, pool.clone()).await.expect("application");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         let keys = JwtKeys::from_settings(&settings).expect("keys");
@@ -164,4 +174,92 @@ pub async fn problem(response: Response, status: StatusCode) -> Value {
     assert!(body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "{body}");
     assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
     body
+}
+
+/// Child-level helpers: registering children and measuring them.
+pub mod children {
+    use chrono::NaiveDate;
+    use reqwest::{Method, Response};
+    use serde_json::{Value, json};
+    use stunting_api::domain::{Position, Sex};
+    use stunting_api::growth;
+
+    use super::TestApp;
+
+    pub const VILLAGE: &str = "14.01.01.2009";
+    pub const OTHER_VILLAGE: &str = "14.03.01.1001";
+    pub const BIRTH: &str = "2024-06-01";
+
+    pub fn date(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    /// The length (lying before 731 days, standing after) at which a girl born on `BIRTH` has
+    /// length-for-age `z` on `on`: found by bisection on the engine itself.
+    pub fn length_for(on: &str, z: f64) -> f64 {
+        let age = (date(on) - date(BIRTH)).num_days() as u32;
+        let position = if age < 731 { Position::Lying } else { Position::Standing };
+        let (mut low, mut high) = (30.0, 140.0);
+        for _ in 0..60 {
+            let mid = (low + high) / 2.0;
+            if growth::haz(Sex::Female, age, mid, position).unwrap().value() < z {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        (low * 10.0).round() / 10.0
+    }
+
+    impl TestApp {
+        pub async fn register_child(&self, token: &str, body: Value) -> Response {
+            self.post_json("/api/v1/children", Some(token), &body).await
+        }
+
+        /// A girl born on `BIRTH` in `village`; returns the stored child.
+        pub async fn child_in(&self, token: &str, village: &str) -> Value {
+            let response = self
+                .register_child(token, json!({"village_code": village, "sex": "female", "birth_date": BIRTH, "name": "Siti Aminah", "mother_name": "Nurhayati"}))
+                .await;
+            assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+            response.json().await.unwrap()
+        }
+
+        pub async fn measure(&self, token: &str, child: &Value, body: Value) -> Response {
+            let path = format!("/api/v1/children/{}/measurements", child["id"].as_str().unwrap());
+            self.post_json(&path, Some(token), &body).await
+        }
+
+        /// Measures the child on `on` at length-for-age `z`; returns the stored measurement.
+        pub async fn measure_at(&self, token: &str, child: &Value, on: &str, z: f64) -> Value {
+            let age = (date(on) - date(BIRTH)).num_days();
+            let position = if age < 731 { "lying" } else { "standing" };
+            let body =
+                json!({"measured_on": on, "length_cm": length_for(on, z), "position": position, "place": "posyandu"});
+            let response = self.measure(token, child, body).await;
+            assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+            response.json().await.unwrap()
+        }
+
+        pub async fn void_measurement(&self, token: &str, measurement: &Value) -> Response {
+            let path = format!(
+                "/api/v1/children/{}/measurements/{}",
+                measurement["child_id"].as_str().unwrap(),
+                measurement["id"].as_str().unwrap()
+            );
+            self.request(Method::DELETE, &path, Some(token))
+                .json(&json!({"reason": "entered wrongly"}))
+                .send()
+                .await
+                .unwrap()
+        }
+
+        /// The child's cases, every status but void unless asked.
+        pub async fn cases_of(&self, token: &str, child: &Value, status: Option<&str>) -> Vec<Value> {
+            let query = status.map(|s| format!("&status={s}")).unwrap_or_default();
+            let page: Value =
+                self.get(&format!("/api/v1/cases?limit=500{query}"), Some(token)).await.json().await.unwrap();
+            page["items"].as_array().unwrap().iter().filter(|c| c["child_id"] == child["id"]).cloned().collect()
+        }
+    }
 }

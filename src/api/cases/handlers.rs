@@ -1,0 +1,208 @@
+use actix_web::{HttpResponse, get, patch, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{CaseView, ListCasesQuery, UpdateCase};
+use super::queries::{self, CaseFilter, FollowUp};
+use super::sync_cases;
+use crate::api::children::lock_for_write;
+use crate::auth::Caller;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{CaseId, CaseStatus, RegionCode, Role, latest_local_date};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+use crate::http::precondition::{IfMatch, ok_with_etag};
+
+const TAG: &str = "cases";
+
+/// `GET /api/v1/cases`: stunting cases in the caller's scope (or a region inside it).
+#[utoipa::path(
+    tag = TAG,
+    params(ListCasesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of cases, oldest first", body = Page<CaseView>),
+        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListCasesQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<CaseView>>, ApiError> {
+    caller.require_child_data()?;
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    for (field, from, to) in
+        [("opened_to", query.opened_from, query.opened_to), ("resolved_to", query.resolved_from, query.resolved_to)]
+    {
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            errors.add(field, "must not be before the start of the range");
+        }
+    }
+    errors.finish()?;
+    let scope = caller.list_scope(region)?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter = CaseFilter {
+        status: query.status,
+        severity: query.severity,
+        opened_from: query.opened_from,
+        opened_to: query.opened_to,
+        resolved_from: query.resolved_from,
+        resolved_to: query.resolved_to,
+    };
+    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    Ok(web::Json(page.page(rows, |c| c.id)))
+}
+
+/// `GET /api/v1/cases/{id}`: one case.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Case id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a case outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/cases/{id}")]
+pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    caller.require_child_data()?;
+    let case = load(&mut *pool.get().await?, CaseId(*path)).await?;
+    caller.require_child_in_scope(&case.village_code)?;
+    Ok(ok_with_etag(case.version, &case))
+}
+
+/// `PATCH /api/v1/cases/{id}`: records follow-up (officers and admins; needs `If-Match`):
+/// the assigned family assistance team, notes, the case audit, or closing it by hand.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Case id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+    ),
+    request_body = UpdateCase,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recorded", body = CaseView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or a case outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Closing a case that is not open", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/cases/{id}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<UpdateCase>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let today = latest_local_date();
+    if let Some(audit) = &body.audit {
+        if audit.audited_on.is_some_and(|d| d > today) {
+            errors.add("audit.audited_on", "is in the future");
+        }
+        if audit.likely_causes.iter().any(|c| c.trim().is_empty() || c.chars().count() > 200) {
+            errors.add("audit.likely_causes", "each cause must be 1 to 200 characters");
+        }
+    }
+    let closed_on = body.close.as_ref().map(|c| c.closed_on.unwrap_or(today));
+    if closed_on.is_some_and(|d| d > today) {
+        errors.add("close.closed_on", "is in the future");
+    }
+    errors.finish()?;
+
+    let id = CaseId(*path);
+    let mut conn = pool.get().await?;
+    let child_id = load(&mut conn, id).await?.child_id;
+    let case = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            // The child first, then the case: the order every writer takes its locks in.
+            let child = lock_for_write(conn, &caller, child_id).await?;
+            let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+            if_match.check(current.version)?;
+            let mut changes = FollowUp {
+                assigned_team: body.assigned_team.clone().map(trimmed),
+                notes: body.notes.clone().map(trimmed),
+                ..FollowUp::default()
+            };
+            if let Some(audit) = &body.audit {
+                changes.audited_on = Some(audit.audited_on);
+                changes.audit_findings = Some(trimmed(audit.findings.clone()));
+                changes.audit_causes = Some(audit.likely_causes.iter().map(|c| c.trim().to_owned()).collect());
+                changes.audit_recommendation = Some(trimmed(audit.recommendation.clone()));
+            }
+            if let (Some(close), Some(closed_on)) = (&body.close, closed_on) {
+                if current.status != CaseStatus::Open {
+                    return Err(ApiError::conflict(format!(
+                        "only an open case can be closed; this one is {}",
+                        current.status.as_str()
+                    )));
+                }
+                if closed_on < current.opened_on {
+                    return Err(ApiError::invalid("close.closed_on", "is before the case opened"));
+                }
+                changes.status = Some(CaseStatus::Closed);
+                changes.closed_on = Some(Some(closed_on));
+                changes.close_reason = Some(Some(close.reason));
+                changes.close_note = Some(trimmed(close.note.clone()));
+            }
+            queries::follow_up(conn, id, &changes).await?;
+            if body.close.is_some() {
+                // Measurements taken after the closing date may open a new case at once.
+                sync_cases(conn, child_id, &child.village_code).await?;
+            }
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: if body.close.is_some() { "case.close" } else { "case.follow_up" },
+                    entity: "case",
+                    entity_id: id.to_string(),
+                    changes: json!({
+                        "assigned_team": body.assigned_team.is_some(),
+                        "notes": body.notes.is_some(),
+                        "audit": body.audit.is_some(),
+                        "close_reason": body.close.as_ref().map(|c| c.reason),
+                    }),
+                },
+            )
+            .await?;
+            load(conn, id).await
+        })
+        .await?;
+    Ok(ok_with_etag(case.version, &case))
+}
+
+async fn load(conn: &mut AsyncPgConnection, id: CaseId) -> Result<CaseView, ApiError> {
+    queries::find(conn, id).await?.ok_or_else(|| unknown(id))
+}
+
+fn unknown(id: CaseId) -> ApiError {
+    ApiError::not_found(format!("no case has id {id}"))
+}
+
+/// Blank text is no text.
+fn trimmed(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+}

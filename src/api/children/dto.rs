@@ -1,0 +1,125 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::db::schema::children;
+use crate::domain::{CaseId, ChildId, RegionCode, Sex};
+
+/// A child as the API shows it. The NIK is never shown: `has_nik` says whether one is on file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
+#[schema(example = json!({
+    "id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01", "village_code": "14.01.01.2009", "sex": "female",
+    "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati", "has_nik": true,
+    "open_case_id": null, "version": 1,
+    "created_at": "2024-08-15T02:30:00Z", "updated_at": "2024-08-15T02:30:00Z"
+}))]
+pub struct ChildView {
+    pub id: ChildId,
+    /// The village (desa/kelurahan) the child lives in.
+    pub village_code: RegionCode,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub name: String,
+    pub mother_name: Option<String>,
+    pub has_nik: bool,
+    /// The child's open stunting case, if any.
+    pub open_case_id: Option<CaseId>,
+    /// Send it back as `If-Match` to change or delete the child.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new child. Offline clients may bring their own `id`: sending the same child again with
+/// the same id is answered 200 with the stored child instead of creating a second one.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01", "village_code": "14.01.01.2009", "sex": "female",
+    "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati", "nik": "1401015405230001"
+}))]
+pub struct CreateChild {
+    pub id: Option<Uuid>,
+    /// A village-tier region code.
+    pub village_code: String,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    #[validate(length(min = 1, max = 200))]
+    pub mother_name: Option<String>,
+    /// 16 digits; write-only: stored only as a keyed hash, to find duplicates.
+    pub nik: Option<String>,
+}
+
+/// Fields to change; absent fields stay as they are. Changing sex or birth date rescores
+/// every measurement and recomputes the cases.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"village_code": "14.01.01.2010", "mother_name": "Nurhayati"}))]
+pub struct UpdateChild {
+    pub village_code: Option<String>,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    /// `null` removes it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub mother_name: Option<Option<String>>,
+    /// A new NIK, or `null` to forget it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub nik: Option<Option<String>>,
+}
+
+/// Tells an explicit `null` (clear it) apart from an absent field (leave it).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+/// Why a record is removed. It stays in the database, out of lists and aggregates.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "registered twice; the other record is kept"}))]
+pub struct RemovalReason {
+    #[validate(length(min = 3, max = 500))]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListChildrenQuery {
+    /// Only children living in this region (any tier).
+    #[param(example = "14.01")]
+    pub region: Option<String>,
+    pub sex: Option<Sex>,
+    /// Born on or after this date.
+    pub born_from: Option<NaiveDate>,
+    /// Born on or before this date.
+    pub born_to: Option<NaiveDate>,
+    /// Case-insensitive search in the child's name.
+    pub q: Option<String>,
+    /// Only children with (`true`) or without (`false`) an open stunting case.
+    pub has_open_case: Option<bool>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = children)]
+pub struct NewChild<'a> {
+    pub id: ChildId,
+    pub village_code: &'a RegionCode,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub name: &'a str,
+    pub mother_name: Option<&'a str>,
+    pub nik_hash: Option<Vec<u8>>,
+    pub created_by: crate::domain::UserId,
+}

@@ -1,0 +1,404 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
+use super::queries::{self, ChildChanges, ChildFilter, ChildRecord};
+use crate::api::cases::sync_cases;
+use crate::api::measurements::queries as measurements;
+use crate::api::regions::queries as regions;
+use crate::auth::Caller;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+
+const TAG: &str = "children";
+
+/// `GET /api/v1/children`: children in the caller's scope (or a region inside it).
+#[utoipa::path(
+    tag = TAG,
+    params(ListChildrenQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of children", body = Page<ChildView>),
+        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst (no child-level data), or a region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/children")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListChildrenQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<ChildView>>, ApiError> {
+    caller.require_child_data()?;
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    let name_contains = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    if name_contains.as_ref().is_some_and(|q| q.chars().count() > 100) {
+        errors.add("q", "must be at most 100 characters long");
+    }
+    if let (Some(from), Some(to)) = (query.born_from, query.born_to)
+        && from > to
+    {
+        errors.add("born_to", "must not be before born_from");
+    }
+    errors.finish()?;
+    let scope = caller.list_scope(region)?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter = ChildFilter {
+        sex: query.sex,
+        born_from: query.born_from,
+        born_to: query.born_to,
+        name_contains,
+        has_open_case: query.has_open_case,
+    };
+    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    Ok(web::Json(page.page(rows, |c| c.id)))
+}
+
+/// `POST /api/v1/children`: registers a child in a village of the caller's scope.
+#[utoipa::path(
+    tag = TAG,
+    request_body = CreateChild,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered", body = ChildView, headers(("Location" = String), ("ETag" = String))),
+        (status = 200, description = "The same child was already registered with this id (a retry)", body = ChildView),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a village outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The NIK belongs to another child (`existing_id` names it), or the id to a different child", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/children")]
+pub async fn create(
+    caller: Caller,
+    Json(body): Json<CreateChild>,
+    pool: web::Data<DbPool>,
+    nik_key: web::Data<NikKey>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_child_data()?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let village = parse_village(&mut errors, &body.village_code);
+    let nik = body.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
+    let name = body.name.trim().to_owned();
+    if name.is_empty() {
+        errors.add("name", "must not be blank");
+    }
+    if body.birth_date > latest_local_date() {
+        errors.add("birth_date", "is in the future");
+    }
+    let village = errors.finish_with(village)?;
+    caller.require_in_scope(&village)?;
+
+    let id = body.id.map_or_else(ChildId::new, ChildId);
+    let nik_hash = nik.map(|n| n.keyed_hash(&nik_key));
+    let mother_name = body.mother_name.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    let mut conn = pool.get().await?;
+    require_known_region(&mut conn, &village, "village_code").await?;
+    let new = NewChild {
+        id,
+        village_code: &village,
+        sex: body.sex,
+        birth_date: body.birth_date,
+        name: &name,
+        mother_name,
+        nik_hash,
+        created_by: caller.id,
+    };
+    let (child, created) = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            if let Some(existing) = queries::find_any(conn, id).await? {
+                return if same_child(&existing, &new) {
+                    Ok((load(conn, id).await?, false))
+                } else {
+                    Err(ApiError::DuplicateOf {
+                        detail: format!("a different child already has id {id}"),
+                        existing_id: id.0,
+                    })
+                };
+            }
+            if let Some(hash) = &new.nik_hash
+                && let Some(other) = queries::find_by_nik(conn, hash, None).await?
+            {
+                return Err(ApiError::DuplicateOf {
+                    detail: "a child with this NIK is already registered".into(),
+                    existing_id: other.0,
+                });
+            }
+            queries::insert(conn, &new).await?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "child.create",
+                    entity: "child",
+                    entity_id: id.to_string(),
+                    changes: json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() }),
+                },
+            )
+            .await?;
+            Ok((load(conn, id).await?, true))
+        })
+        .await?;
+    if created {
+        Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/children/{}", child.id)))
+            .insert_header(etag(child.version))
+            .json(child))
+    } else {
+        Ok(ok_with_etag(child.version, &child))
+    }
+}
+
+/// `GET /api/v1/children/{id}`: one child.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The child", body = ChildView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child (or it was deleted)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/children/{id}")]
+pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    caller.require_child_data()?;
+    let child = load(&mut *pool.get().await?, ChildId(*path)).await?;
+    caller.require_child_in_scope(&child.village_code)?;
+    Ok(ok_with_etag(child.version, &child))
+}
+
+/// `PATCH /api/v1/children/{id}`: corrects or moves a child (needs `If-Match`). A new sex or
+/// birth date rescores every measurement and recomputes the cases.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Child id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+    ),
+    request_body = UpdateChild,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = ChildView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child or village outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The NIK belongs to another child", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The child changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a birth date that puts a measurement before birth or past 60 months", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/children/{id}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<UpdateChild>,
+    pool: web::Data<DbPool>,
+    nik_key: web::Data<NikKey>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_child_data()?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let village = body.village_code.as_deref().map(|v| parse_village(&mut errors, v));
+    let nik = match &body.nik {
+        Some(Some(raw)) => Some(errors.check("nik", Nik::parse(raw)).map(|n| n.keyed_hash(&nik_key))),
+        Some(None) => Some(None),
+        None => None,
+    };
+    let name = body.name.as_deref().map(str::trim).map(str::to_owned);
+    if name.as_deref() == Some("") {
+        errors.add("name", "must not be blank");
+    }
+    if body.birth_date.is_some_and(|d| d > latest_local_date()) {
+        errors.add("birth_date", "is in the future");
+    }
+    errors.finish()?;
+    let village = village.flatten();
+    if let Some(village) = &village {
+        caller.require_in_scope(village)?;
+    }
+
+    let id = ChildId(*path);
+    let mut conn = pool.get().await?;
+    if let Some(village) = &village {
+        require_known_region(&mut conn, village, "village_code").await?;
+    }
+    let changes = ChildChanges {
+        village_code: village,
+        sex: body.sex,
+        birth_date: body.birth_date,
+        name,
+        mother_name: body.mother_name.map(|m| m.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty())),
+        nik_hash: nik,
+    };
+    let child = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let current = lock_for_write(conn, &caller, id).await?;
+            if_match.check(current.version)?;
+            if let Some(Some(hash)) = &changes.nik_hash
+                && let Some(other) = queries::find_by_nik(conn, hash, Some(id)).await?
+            {
+                return Err(ApiError::DuplicateOf {
+                    detail: "a child with this NIK is already registered".into(),
+                    existing_id: other.0,
+                });
+            }
+            queries::update(conn, id, &changes).await?;
+            let sex = changes.sex.unwrap_or(current.sex);
+            let birth_date = changes.birth_date.unwrap_or(current.birth_date);
+            if sex != current.sex || birth_date != current.birth_date {
+                if let Err(bad) = measurements::rescore(conn, id, sex, birth_date).await? {
+                    return Err(ApiError::invalid(
+                        "birth_date",
+                        format!("the measurement of {} {}", bad.measured_on, bad.error),
+                    ));
+                }
+                let village = changes.village_code.as_ref().unwrap_or(&current.village_code);
+                sync_cases(conn, id, village).await?;
+            }
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "child.update",
+                    entity: "child",
+                    entity_id: id.to_string(),
+                    changes: describe(&changes),
+                },
+            )
+            .await?;
+            load(conn, id).await
+        })
+        .await?;
+    Ok(ok_with_etag(child.version, &child))
+}
+
+/// `DELETE /api/v1/children/{id}`: removes a child with a reason (needs `If-Match`). The record
+/// stays in the database but leaves every list and aggregate.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Child id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being removed", example = "\"1\""),
+    ),
+    request_body = RemovalReason,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The child changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/children/{id}")]
+pub async fn delete(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<RemovalReason>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_child_data()?;
+    body.validate()?;
+    let id = ChildId(*path);
+    let reason = body.reason.trim().to_owned();
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async move |conn| {
+        let current = lock_for_write(conn, &caller, id).await?;
+        if_match.check(current.version)?;
+        queries::soft_delete(conn, id, caller.id, &reason).await?;
+        audit::record(
+            conn,
+            AuditEntry {
+                actor_id: Some(caller.id),
+                action: "child.delete",
+                entity: "child",
+                entity_id: id.to_string(),
+                changes: json!({ "reason": reason }),
+            },
+        )
+        .await
+        .map_err(ApiError::from)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn load(conn: &mut AsyncPgConnection, id: ChildId) -> Result<ChildView, ApiError> {
+    queries::find(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))
+}
+
+/// Locks a living child the caller may write to.
+pub async fn lock_for_write(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: ChildId,
+) -> Result<ChildRecord, ApiError> {
+    let child = queries::lock(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))?;
+    caller.require_child_in_scope(&child.village_code)?;
+    Ok(child)
+}
+
+fn parse_village(errors: &mut FieldErrors, raw: &str) -> Option<RegionCode> {
+    let code = errors.check("village_code", RegionCode::parse(raw))?;
+    if code.level() == RegionLevel::Village {
+        Some(code)
+    } else {
+        errors.add("village_code", "must be a village (desa/kelurahan) code like 14.01.01.2009");
+        None
+    }
+}
+
+async fn require_known_region(conn: &mut AsyncPgConnection, code: &RegionCode, field: &str) -> Result<(), ApiError> {
+    if regions::exists(conn, code).await? {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(field, format!("no region has code {code}")))
+    }
+}
+
+/// A retry with the same id: the same child, field for field.
+fn same_child(existing: &ChildRecord, new: &NewChild<'_>) -> bool {
+    existing.village_code == *new.village_code
+        && existing.sex == new.sex
+        && existing.birth_date == new.birth_date
+        && existing.name == new.name
+        && existing.mother_name.as_deref() == new.mother_name
+        && existing.nik_hash == new.nik_hash
+}
+
+/// What the audit trail keeps of a change: which fields changed; values only where they are
+/// not personal (names, birth dates and NIKs stay out of the trail).
+fn describe(changes: &ChildChanges) -> serde_json::Value {
+    let mut fields = Vec::new();
+    for (name, changed) in [
+        ("sex", changes.sex.is_some()),
+        ("birth_date", changes.birth_date.is_some()),
+        ("name", changes.name.is_some()),
+        ("mother_name", changes.mother_name.is_some()),
+        ("nik", changes.nik_hash.is_some()),
+    ] {
+        if changed {
+            fields.push(name);
+        }
+    }
+    json!({ "fields": fields, "village_code": changes.village_code })
+}

@@ -1,0 +1,284 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, post, web};
+use chrono::NaiveDate;
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView, NewMeasurement};
+use super::queries;
+use super::scoring::{self, Measured};
+use crate::api::cases::sync_cases;
+use crate::api::children::{ChildView, RemovalReason, lock_for_write, queries as children};
+use crate::auth::Caller;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{ChildId, MeasurementId, latest_local_date};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+
+const TAG: &str = "measurements";
+
+/// `GET /api/v1/children/{id}/measurements`: the child's measurements by date.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id"), ListMeasurementsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of measurements, oldest first", body = Page<MeasurementView>),
+        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/children/{id}/measurements")]
+pub async fn list(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    Query(query): Query<ListMeasurementsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<MeasurementView>>, ApiError> {
+    let page = PageRequest::<(NaiveDate, MeasurementId)>::parse(query.limit, query.cursor.as_deref())?;
+    let mut conn = pool.get().await?;
+    let child = visible_child(&mut conn, &caller, ChildId(*path)).await?;
+    let rows = queries::list(&mut conn, child.id, query.include_voided.unwrap_or(false), &page).await?;
+    let page = page.page(rows, |m| (m.measured_on, m.id));
+    Ok(web::Json(Page { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+}
+
+/// `POST /api/v1/children/{id}/measurements`: records a measurement; the server scores it and
+/// opens, updates or resolves the child's stunting case.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id")),
+    request_body = CreateMeasurement,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded and scored", body = MeasurementView, headers(("Location" = String))),
+        (status = 200, description = "The same measurement was already recorded with this id (a retry)", body = MeasurementView),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A different measurement already has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: a date in the future or before birth, an age of 60 months or more, a length outside 38–130 cm, a weight outside 0.9–58 kg, a missing position", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/children/{id}/measurements")]
+pub async fn create(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    Json(body): Json<CreateMeasurement>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_child_data()?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    if body.measured_on > latest_local_date() {
+        errors.add("measured_on", "is in the future");
+    }
+    if !body.length_cm.is_finite() || body.weight_kg.is_some_and(|w| !w.is_finite()) {
+        errors.add("length_cm", "must be a number");
+    }
+    errors.finish()?;
+    let child_id = ChildId(*path);
+    let id = body.id.map_or_else(MeasurementId::new, MeasurementId);
+    let measured = Measured {
+        measured_on: body.measured_on,
+        length_cm: body.length_cm,
+        position: body.position,
+        weight_kg: body.weight_kg,
+        oedema: body.oedema,
+    };
+    let measured_by = body.measured_by.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    let place = body.place;
+
+    let mut conn = pool.get().await?;
+    let (row, created) = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let child = lock_for_write(conn, &caller, child_id).await?;
+            if let Some(existing) = queries::find_any(conn, id).await? {
+                let same = existing.child_id == child_id
+                    && existing.measured_on == measured.measured_on
+                    && existing.length_cm == measured.length_cm
+                    && existing.position == measured.position
+                    && existing.weight_kg == measured.weight_kg
+                    && existing.oedema == measured.oedema
+                    && existing.place == place;
+                return if same {
+                    Ok((existing, false))
+                } else {
+                    Err(ApiError::DuplicateOf {
+                        detail: format!("a different measurement already has id {id}"),
+                        existing_id: id.0,
+                    })
+                };
+            }
+            let scored = scoring::score(child.sex, child.birth_date, &measured)
+                .map_err(|e| ApiError::invalid("measured_on", e.to_string()))?;
+            let row = queries::insert(
+                conn,
+                &NewMeasurement {
+                    id,
+                    child_id,
+                    measured_on: measured.measured_on,
+                    age_days: scored.age_days,
+                    length_cm: measured.length_cm,
+                    position: measured.position,
+                    weight_kg: measured.weight_kg,
+                    oedema: measured.oedema,
+                    place,
+                    measured_by,
+                    haz: scored.haz,
+                    waz: scored.waz,
+                    whz: scored.whz,
+                    haz_implausible: scored.haz_implausible,
+                    waz_implausible: scored.waz_implausible,
+                    whz_implausible: scored.whz_implausible,
+                    recorded_by: caller.id,
+                },
+            )
+            .await?;
+            sync_cases(conn, child_id, &child.village_code).await?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "measurement.create",
+                    entity: "measurement",
+                    entity_id: id.to_string(),
+                    changes: json!({ "child_id": child_id, "measured_on": measured.measured_on }),
+                },
+            )
+            .await?;
+            Ok((row, true))
+        })
+        .await?;
+    let view = MeasurementView::from(row);
+    if created {
+        Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/children/{child_id}/measurements/{}", view.id)))
+            .json(view))
+    } else {
+        Ok(HttpResponse::Ok().json(view))
+    }
+}
+
+/// `GET /api/v1/children/{id}/measurements/{measurement_id}`: one measurement.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id"), ("measurement_id" = Uuid, Path, description = "Measurement id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The measurement", body = MeasurementView),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child or measurement", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/children/{id}/measurements/{measurement_id}")]
+pub async fn get(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<MeasurementView>, ApiError> {
+    let (child_id, id) = path.into_inner();
+    let mut conn = pool.get().await?;
+    let child = visible_child(&mut conn, &caller, ChildId(child_id)).await?;
+    let row = queries::find(&mut conn, child.id, MeasurementId(id)).await?.ok_or_else(|| unknown(id))?;
+    Ok(web::Json(row.into()))
+}
+
+/// `DELETE /api/v1/children/{id}/measurements/{measurement_id}`: voids a wrong measurement,
+/// with a reason. It stays on record; the child's cases are recomputed without it.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id"), ("measurement_id" = Uuid, Path, description = "Measurement id")),
+    request_body = RemovalReason,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Voided", body = MeasurementView),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child or measurement", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already voided", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/children/{id}/measurements/{measurement_id}")]
+pub async fn void(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    Json(body): Json<RemovalReason>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<MeasurementView>, ApiError> {
+    caller.require_child_data()?;
+    body.validate()?;
+    let (child_id, id) = path.into_inner();
+    let (child_id, id) = (ChildId(child_id), MeasurementId(id));
+    let reason = body.reason.trim().to_owned();
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            let child = lock_for_write(conn, &caller, child_id).await?;
+            let current = queries::find(conn, child_id, id).await?.ok_or_else(|| unknown(id.0))?;
+            if current.voided_at.is_some() {
+                return Err(ApiError::conflict(format!("measurement {id} is already voided")));
+            }
+            let row = queries::void(conn, id, caller.id, &reason).await?;
+            sync_cases(conn, child_id, &child.village_code).await?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "measurement.void",
+                    entity: "measurement",
+                    entity_id: id.to_string(),
+                    changes: json!({ "child_id": child_id, "reason": reason }),
+                },
+            )
+            .await?;
+            Ok(row)
+        })
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// `GET /api/v1/children/{id}/growth`: the child's valid measurements as a growth-chart series.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The series, oldest first", body = GrowthChart),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/children/{id}/growth")]
+pub async fn growth(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<GrowthChart>, ApiError> {
+    let mut conn = pool.get().await?;
+    let child = visible_child(&mut conn, &caller, ChildId(*path)).await?;
+    let points = queries::growth_points(&mut conn, child.id).await?;
+    Ok(web::Json(GrowthChart { child_id: child.id, sex: child.sex, birth_date: child.birth_date, points }))
+}
+
+async fn visible_child(conn: &mut AsyncPgConnection, caller: &Caller, id: ChildId) -> Result<ChildView, ApiError> {
+    caller.require_child_data()?;
+    let child = children::find(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))?;
+    caller.require_child_in_scope(&child.village_code)?;
+    Ok(child)
+}
+
+fn unknown(id: Uuid) -> ApiError {
+    ApiError::not_found(format!("no measurement {id} for this child"))
+}

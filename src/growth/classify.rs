@@ -1,0 +1,133 @@
+//! What a z-score means: WHO's implausibility limits and the categories of Permenkes 2/2020
+//! (Standar Antropometri Anak), with their Indonesian labels.
+
+use crate::domain::ZScore;
+
+text_enum! {
+    /// Permenkes 2/2020 categories, by indicator.
+    pub enum GrowthCategory {
+        /// Length/height-for-age below −3: *sangat pendek*.
+        SeverelyStunted = "severely_stunted",
+        /// Length/height-for-age −3 to below −2: *pendek*.
+        Stunted = "stunted",
+        /// Within the normal band of its indicator.
+        Normal = "normal",
+        /// Length/height-for-age above +3: *tinggi*.
+        Tall = "tall",
+        /// Weight-for-age below −3: *berat badan sangat kurang*.
+        SeverelyUnderweight = "severely_underweight",
+        /// Weight-for-age −3 to below −2: *berat badan kurang*.
+        Underweight = "underweight",
+        /// Weight-for-age above +1: *risiko berat badan lebih*.
+        RiskOfOverweight = "risk_of_overweight",
+        /// Weight-for-length/height below −3: *gizi buruk*.
+        SeverelyWasted = "severely_wasted",
+        /// Weight-for-length/height −3 to below −2: *gizi kurang*.
+        Wasted = "wasted",
+        /// Weight-for-length/height above +1 to +2: *berisiko gizi lebih*.
+        PossibleRiskOfOverweight = "possible_risk_of_overweight",
+        /// Weight-for-length/height above +2 to +3: *gizi lebih*.
+        Overweight = "overweight",
+        /// Weight-for-length/height above +3: *obesitas*.
+        Obese = "obese",
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Indicator {
+    LengthForAge,
+    WeightForAge,
+    WeightForLength,
+}
+
+impl Indicator {
+    /// WHO's limits of biological plausibility: HAZ outside ±6, WAZ below −6 or above +5,
+    /// WHZ outside ±5. Such a value is kept and flagged, and left out of prevalence.
+    pub fn is_implausible(self, z: ZScore) -> bool {
+        let z = z.value();
+        match self {
+            Self::LengthForAge => !(-6.0..=6.0).contains(&z),
+            Self::WeightForAge => !(-6.0..=5.0).contains(&z),
+            Self::WeightForLength => !(-5.0..=5.0).contains(&z),
+        }
+    }
+
+    pub fn category(self, z: ZScore) -> GrowthCategory {
+        use GrowthCategory::*;
+        let z = z.value();
+        match self {
+            Self::LengthForAge if z < -3.0 => SeverelyStunted,
+            Self::LengthForAge if z < -2.0 => Stunted,
+            Self::LengthForAge if z > 3.0 => Tall,
+            Self::WeightForAge if z < -3.0 => SeverelyUnderweight,
+            Self::WeightForAge if z < -2.0 => Underweight,
+            Self::WeightForAge if z > 1.0 => RiskOfOverweight,
+            Self::WeightForLength if z < -3.0 => SeverelyWasted,
+            Self::WeightForLength if z < -2.0 => Wasted,
+            Self::WeightForLength if z > 3.0 => Obese,
+            Self::WeightForLength if z > 2.0 => Overweight,
+            Self::WeightForLength if z > 1.0 => PossibleRiskOfOverweight,
+            _ => Normal,
+        }
+    }
+
+    /// The category's name in Permenkes 2/2020.
+    pub fn label_id(self, category: GrowthCategory) -> &'static str {
+        use GrowthCategory::*;
+        match (self, category) {
+            (_, SeverelyStunted) => "sangat pendek",
+            (_, Stunted) => "pendek",
+            (_, Tall) => "tinggi",
+            (_, SeverelyUnderweight) => "berat badan sangat kurang",
+            (_, Underweight) => "berat badan kurang",
+            (_, RiskOfOverweight) => "risiko berat badan lebih",
+            (_, SeverelyWasted) => "gizi buruk",
+            (_, Wasted) => "gizi kurang",
+            (_, PossibleRiskOfOverweight) => "berisiko gizi lebih",
+            (_, Overweight) => "gizi lebih",
+            (_, Obese) => "obesitas",
+            (Self::LengthForAge, Normal) => "normal",
+            (Self::WeightForAge, Normal) => "berat badan normal",
+            (Self::WeightForLength, Normal) => "gizi baik",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn z(v: f64) -> ZScore {
+        ZScore::new(v).unwrap()
+    }
+
+    #[test]
+    fn stunting_bands_follow_permenkes() {
+        let haz = Indicator::LengthForAge;
+        assert_eq!(haz.category(z(-3.01)), GrowthCategory::SeverelyStunted);
+        assert_eq!(haz.category(z(-3.0)), GrowthCategory::Stunted);
+        assert_eq!(haz.category(z(-2.01)), GrowthCategory::Stunted);
+        assert_eq!(haz.category(z(-2.0)), GrowthCategory::Normal);
+        assert_eq!(haz.category(z(3.0)), GrowthCategory::Normal);
+        assert_eq!(haz.category(z(3.01)), GrowthCategory::Tall);
+        assert_eq!(haz.label_id(GrowthCategory::Stunted), "pendek");
+    }
+
+    #[test]
+    fn wasting_and_underweight_bands() {
+        assert_eq!(Indicator::WeightForLength.category(z(-2.5)), GrowthCategory::Wasted);
+        assert_eq!(Indicator::WeightForLength.category(z(2.5)), GrowthCategory::Overweight);
+        assert_eq!(Indicator::WeightForLength.category(z(1.5)), GrowthCategory::PossibleRiskOfOverweight);
+        assert_eq!(Indicator::WeightForAge.category(z(-3.5)), GrowthCategory::SeverelyUnderweight);
+        assert_eq!(Indicator::WeightForAge.label_id(GrowthCategory::Normal), "berat badan normal");
+    }
+
+    #[test]
+    fn implausibility_limits_are_who_s() {
+        assert!(Indicator::LengthForAge.is_implausible(z(-6.01)));
+        assert!(!Indicator::LengthForAge.is_implausible(z(6.0)));
+        assert!(Indicator::WeightForAge.is_implausible(z(5.01)));
+        assert!(!Indicator::WeightForAge.is_implausible(z(-6.0)));
+        assert!(Indicator::WeightForLength.is_implausible(z(-5.01)));
+    }
+}
