@@ -243,17 +243,7 @@ async fn the_audit_trail_names_fields_not_personal_values() {
     )
     .await;
 
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use stunting_api::db::schema::audit_log;
-    let mut conn = app.pool.get().await.unwrap();
-    let rows: Vec<(String, Value)> = audit_log::table
-        .filter(audit_log::entity_id.eq(id))
-        .order(audit_log::id)
-        .select((audit_log::action, audit_log::changes))
-        .load(&mut conn)
-        .await
-        .unwrap();
+    let rows = app.audit_trail(id).await;
     assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["child.create", "child.update"]);
     let text = serde_json::to_string(&rows).unwrap();
     assert!(!text.contains("Siti") && !text.contains("1401014106240002"), "{text}");

@@ -260,17 +260,7 @@ async fn every_account_change_is_audited_without_secrets() {
     )
     .await;
 
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    use stunting_api::db::schema::audit_log;
-    let mut conn = app.pool.get().await.unwrap();
-    let rows: Vec<(String, Value)> = audit_log::table
-        .filter(audit_log::entity_id.eq(id))
-        .order(audit_log::id)
-        .select((audit_log::action, audit_log::changes))
-        .load(&mut conn)
-        .await
-        .unwrap();
+    let rows = app.audit_trail(id).await;
     assert_eq!(rows.iter().map(|r| r.0.as_str()).collect::<Vec<_>>(), ["user.create", "user.update"]);
     let text = serde_json::to_string(&rows.iter().map(|r| &r.1).collect::<Vec<_>>()).unwrap();
     assert!(!text.contains("another long password") && !text.contains("argon2"), "{text}");

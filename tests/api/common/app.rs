@@ -144,6 +144,20 @@ impl TestApp {
         builder.send().await.expect("request sent")
     }
 
+    /// The audit trail of one record: (action, changes), oldest first.
+    pub async fn audit_trail(&self, entity_id: &str) -> Vec<(String, Value)> {
+        use diesel::{ExpressionMethods, QueryDsl};
+        use stunting_api::db::schema::audit_log;
+        let mut conn = self.pool.get().await.unwrap();
+        audit_log::table
+            .filter(audit_log::entity_id.eq(entity_id))
+            .order(audit_log::id)
+            .select((audit_log::action, audit_log::changes))
+            .load(&mut conn)
+            .await
+            .unwrap()
+    }
+
     /// Runs SQL against this test's database (for setting up states the API cannot reach).
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.pool.get().await.unwrap();
