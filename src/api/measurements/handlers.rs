@@ -79,9 +79,6 @@ pub async fn create(
     if body.measured_on > latest_local_date() {
         errors.add("measured_on", "is in the future");
     }
-    if !body.length_cm.is_finite() || body.weight_kg.is_some_and(|w| !w.is_finite()) {
-        errors.add("length_cm", "must be a number");
-    }
     errors.finish()?;
     let child_id = ChildId(*path);
     let id = body.id.map_or_else(MeasurementId::new, MeasurementId);
