@@ -30,6 +30,8 @@ use crate::http::{health, metrics};
         (name = "children", description = "Children under five (personal data: never for dashboards)"),
         (name = "measurements", description = "Measurements scored against the WHO 2006 standards"),
         (name = "cases", description = "Stunting cases and their follow-up"),
+        (name = "interventions", description = "The intervention catalogue, agencies (OPD), activities and their monthly progress"),
+        (name = "stats", description = "Aggregates for dashboards: no personal data"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -1,11 +1,16 @@
 //! The `/api/v1` resources, one folder each: `mod.rs` registers routes, `handlers.rs` holds
 //! thin handlers, `dto.rs` the wire types, `queries.rs` the SQL.
 
+pub mod agencies;
 pub mod auth;
 pub mod cases;
 pub mod children;
+pub mod intervention_types;
+pub mod interventions;
 pub mod measurements;
 pub mod regions;
+pub mod services;
+pub mod stats;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -20,6 +25,11 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(regions::routes)
             .configure(children::routes)
             .configure(measurements::routes)
-            .configure(cases::routes),
+            .configure(cases::routes)
+            .configure(services::routes)
+            .configure(intervention_types::routes)
+            .configure(agencies::routes)
+            .configure(interventions::routes)
+            .configure(stats::routes),
     );
 }

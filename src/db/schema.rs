@@ -1,6 +1,19 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    agencies (id) {
+        id -> Uuid,
+        district_code -> Text,
+        name -> Text,
+        short_name -> Text,
+        sector -> Text,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     app_secrets (name) {
         name -> Text,
         value -> Bytea,
@@ -50,6 +63,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    child_services (id) {
+        id -> Uuid,
+        child_id -> Uuid,
+        type_code -> Text,
+        given_on -> Date,
+        intervention_id -> Nullable<Uuid>,
+        given_by -> Nullable<Text>,
+        note -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     children (id) {
         id -> Uuid,
         village_code -> Text,
@@ -60,6 +87,55 @@ diesel::table! {
         nik_hash -> Nullable<Bytea>,
         deleted_at -> Nullable<Timestamptz>,
         deleted_by -> Nullable<Uuid>,
+        deleted_reason -> Nullable<Text>,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    intervention_reports (id) {
+        id -> Uuid,
+        intervention_id -> Uuid,
+        month -> Date,
+        reached -> Int8,
+        note -> Nullable<Text>,
+        superseded_at -> Nullable<Timestamptz>,
+        reported_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    intervention_types (code) {
+        code -> Text,
+        name_id -> Text,
+        name_en -> Text,
+        category -> Text,
+        target_group -> Text,
+        unit -> Text,
+        national_target_pct -> Nullable<Float8>,
+        national_target_year -> Nullable<Int4>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    interventions (id) {
+        id -> Uuid,
+        type_code -> Text,
+        region_code -> Text,
+        period_start -> Date,
+        period_end -> Date,
+        agency_id -> Nullable<Uuid>,
+        target -> Int8,
+        reached -> Int8,
+        description -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamptz>,
         deleted_reason -> Nullable<Text>,
         version -> Int4,
         created_by -> Nullable<Uuid>,
@@ -145,19 +221,35 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(agencies -> regions (district_code));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(cases -> children (child_id));
 diesel::joinable!(cases -> regions (village_code));
+diesel::joinable!(child_services -> children (child_id));
+diesel::joinable!(child_services -> intervention_types (type_code));
+diesel::joinable!(child_services -> interventions (intervention_id));
+diesel::joinable!(child_services -> users (recorded_by));
 diesel::joinable!(children -> regions (village_code));
+diesel::joinable!(intervention_reports -> interventions (intervention_id));
+diesel::joinable!(intervention_reports -> users (reported_by));
+diesel::joinable!(interventions -> agencies (agency_id));
+diesel::joinable!(interventions -> intervention_types (type_code));
+diesel::joinable!(interventions -> regions (region_code));
+diesel::joinable!(interventions -> users (created_by));
 diesel::joinable!(measurements -> children (child_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(users -> regions (scope));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    agencies,
     app_secrets,
     audit_log,
     cases,
+    child_services,
     children,
+    intervention_reports,
+    intervention_types,
+    interventions,
     login_failures,
     measurements,
     refresh_tokens,

@@ -37,4 +37,4 @@ macro_rules! id_type {
     )+};
 }
 
-id_type!(UserId, ChildId, MeasurementId, CaseId);
+id_type!(UserId, ChildId, MeasurementId, CaseId, AgencyId, InterventionId, ReportId, ServiceId);

@@ -31,6 +31,15 @@ impl Scope {
         }
     }
 
+    /// True when `code` lies inside the scope or contains it: a district-wide activity concerns
+    /// a village cadre too.
+    pub fn overlaps(&self, code: &RegionCode) -> bool {
+        match self {
+            Self::National => true,
+            Self::Region(root) => root.contains(code) || code.contains(root),
+        }
+    }
+
     /// True when every region of `other` is inside this scope.
     pub fn covers(&self, other: &Scope) -> bool {
         match other {
@@ -56,5 +65,8 @@ mod tests {
         assert!(!region("14.01").covers(&region("14")));
         assert!(!region("14.01").covers(&Scope::National));
         assert!(!region("14.01").contains(&RegionCode::parse("14.03").unwrap()));
+        let village = region("14.01.01.2009");
+        assert!(village.overlaps(&RegionCode::parse("14.01").unwrap()));
+        assert!(!village.overlaps(&RegionCode::parse("14.01.02").unwrap()));
     }
 }

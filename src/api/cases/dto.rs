@@ -4,6 +4,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use crate::api::services::ServiceView;
 use crate::db::schema::cases;
 use crate::domain::{CaseId, CaseSeverity, CaseStatus, ChildId, CloseReason, MeasurementId, RegionCode, ZScore};
 
@@ -126,6 +127,15 @@ impl CaseView {
             updated_at: row.updated_at,
         }
     }
+}
+
+/// A case with what the child received since it opened: what a case audit checks.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: CaseView,
+    /// Services given to the child on or after the day the case opened, oldest first.
+    pub services_since_opened: Vec<ServiceView>,
 }
 
 /// Closing a case by hand.

@@ -4,10 +4,11 @@ use serde_json::json;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::dto::{CaseView, ListCasesQuery, UpdateCase};
+use super::dto::{CaseDetail, CaseView, ListCasesQuery, UpdateCase};
 use super::queries::{self, CaseFilter, FollowUp};
 use super::sync_cases;
 use crate::api::children::lock_for_write;
+use crate::api::services::queries as services;
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -65,13 +66,13 @@ pub async fn list(
     Ok(web::Json(page.page(rows, |c| c.id)))
 }
 
-/// `GET /api/v1/cases/{id}`: one case.
+/// `GET /api/v1/cases/{id}`: one case, with the services the child received since it opened.
 #[utoipa::path(
     tag = TAG,
     params(("id" = Uuid, Path, description = "Case id")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The case", body = CaseView, headers(("ETag" = String))),
+        (status = 200, description = "The case", body = CaseDetail, headers(("ETag" = String))),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "An analyst, or a case outside the caller's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
@@ -81,9 +82,11 @@ pub async fn list(
 #[get("/cases/{id}")]
 pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     caller.require_child_data()?;
-    let case = load(&mut *pool.get().await?, CaseId(*path)).await?;
+    let mut conn = pool.get().await?;
+    let case = load(&mut conn, CaseId(*path)).await?;
     caller.require_child_in_scope(&case.village_code)?;
-    Ok(ok_with_etag(case.version, &case))
+    let detail = with_services(&mut conn, case).await?;
+    Ok(ok_with_etag(detail.case.version, &detail))
 }
 
 /// `PATCH /api/v1/cases/{id}`: records follow-up (officers and admins; needs `If-Match`):
@@ -97,7 +100,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     request_body = UpdateCase,
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Recorded", body = CaseView, headers(("ETag" = String))),
+        (status = 200, description = "Recorded", body = CaseDetail, headers(("ETag" = String))),
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an officer or admin, or a case outside the caller's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
@@ -188,10 +191,16 @@ pub async fn update(
                 },
             )
             .await?;
-            load(conn, id).await
+            let case = load(conn, id).await?;
+            with_services(conn, case).await
         })
         .await?;
-    Ok(ok_with_etag(case.version, &case))
+    Ok(ok_with_etag(case.case.version, &case))
+}
+
+async fn with_services(conn: &mut AsyncPgConnection, case: CaseView) -> Result<CaseDetail, ApiError> {
+    let services_since_opened = services::for_child(conn, case.child_id, Some(case.opened_on)).await?;
+    Ok(CaseDetail { case, services_since_opened })
 }
 
 async fn load(conn: &mut AsyncPgConnection, id: CaseId) -> Result<CaseView, ApiError> {

@@ -7,7 +7,7 @@ pub mod lifecycle;
 pub mod queries;
 mod sync;
 
-pub use dto::CaseView;
+pub use dto::{CaseDetail, CaseView};
 pub use sync::sync_cases;
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -1,0 +1,216 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::queries::{self, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
+use crate::api::regions::queries as regions;
+use crate::auth::Caller;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{AgencyId, RegionCode, RegionLevel, Role, Scope};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+
+const TAG: &str = "interventions";
+
+/// `GET /api/v1/agencies?district=`: a district's agencies.
+#[utoipa::path(
+    tag = TAG,
+    params(ListAgenciesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The district's agencies by short name", body = Vec<Agency>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The district is outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No district given, or not a district code", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/agencies")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListAgenciesQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<Agency>>, ApiError> {
+    let district = match query.district.as_deref() {
+        Some(raw) => parse_district(raw)?,
+        // A caller at or under a district means that district.
+        None => caller
+            .scope
+            .code()
+            .and_then(|code| code.ancestors().into_iter().chain([code.clone()]).nth(1))
+            .ok_or_else(|| ApiError::invalid("district", "is required"))?,
+    };
+    if !caller.scope.overlaps(&district) {
+        return Err(ApiError::forbidden(format!("district {district} is outside your scope")));
+    }
+    Ok(web::Json(queries::list(&mut *pool.get().await?, &district).await?))
+}
+
+/// `POST /api/v1/agencies`: adds an agency to a district (its officers, admins).
+#[utoipa::path(
+    tag = TAG,
+    request_body = NewAgency,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = Agency, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of this district (or its province), nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The district already has an agency with this short name", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/agencies")]
+pub async fn create(
+    caller: Caller,
+    Json(body): Json<NewAgency>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let district = errors
+        .check("district_code", parse_district(&body.district_code).map_err(|_| "must be a district code like 14.01"));
+    let district = errors.finish_with(district)?;
+    caller.require_in_scope(&district)?;
+    let mut conn = pool.get().await?;
+    if !regions::exists(&mut conn, &district).await? {
+        return Err(ApiError::invalid("district_code", format!("no region has code {district}")));
+    }
+    let agency = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let agency = queries::insert(conn, &district, &body).await?;
+            record(conn, &caller, "agency.create", agency.id).await?;
+            Ok(agency)
+        })
+        .await
+        .map_err(|e| match e {
+            ApiError::Conflict(_) => ApiError::conflict("the district already has an agency with this short name"),
+            other => other,
+        })?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", agency.id)))
+        .insert_header(etag(agency.version))
+        .json(agency))
+}
+
+/// `PATCH /api/v1/agencies/{id}`: renames or re-sectors an agency (needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Agency id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+    ),
+    request_body = AgencyChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Agency, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of this district, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The short name is taken in the district", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The agency changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/agencies/{id}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<AgencyChanges>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    body.validate()?;
+    let id = AgencyId(*path);
+    let mut conn = pool.get().await?;
+    let agency = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = writable(conn, &caller, id).await?;
+            if_match.check(current.version)?;
+            let agency = queries::update(conn, id, current.version, &body)
+                .await?
+                .ok_or_else(|| ApiError::PreconditionFailed("the agency changed meanwhile; read it again".into()))?;
+            record(conn, &caller, "agency.update", id).await?;
+            Ok(agency)
+        })
+        .await?;
+    Ok(ok_with_etag(agency.version, &agency))
+}
+
+/// `DELETE /api/v1/agencies/{id}`: removes an agency no activity names (needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Agency id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being removed", example = "\"1\""),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer of this district, nor an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Activities name it as responsible", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The agency changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/agencies/{id}")]
+pub async fn delete(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let id = AgencyId(*path);
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = writable(conn, &caller, id).await?;
+        if_match.check(current.version)?;
+        if queries::in_use(conn, id).await? {
+            return Err(ApiError::conflict("activities name this agency as responsible; reassign them first"));
+        }
+        queries::delete(conn, id).await?;
+        record(conn, &caller, "agency.delete", id).await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+fn parse_district(raw: &str) -> Result<RegionCode, ApiError> {
+    RegionCode::parse(raw)
+        .ok()
+        .filter(|c| c.level() == RegionLevel::District)
+        .ok_or_else(|| ApiError::invalid("district", "must be a district code like 14.01"))
+}
+
+/// The agency, if the caller's scope covers its district.
+async fn writable(conn: &mut AsyncPgConnection, caller: &Caller, id: AgencyId) -> Result<Agency, ApiError> {
+    let agency = queries::find(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no agency has id {id}")))?;
+    if caller.scope.covers(&Scope::Region(agency.district_code.clone())) {
+        Ok(agency)
+    } else {
+        Err(ApiError::forbidden(format!("district {} is outside your scope", agency.district_code)))
+    }
+}
+
+async fn record(conn: &mut AsyncPgConnection, caller: &Caller, action: &str, id: AgencyId) -> Result<(), ApiError> {
+    audit::record(
+        conn,
+        AuditEntry {
+            actor_id: Some(caller.id),
+            action,
+            entity: "agency",
+            entity_id: id.to_string(),
+            changes: json!({}),
+        },
+    )
+    .await
+    .map_err(ApiError::from)
+}

@@ -1,0 +1,155 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, patch, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use validator::Validate;
+
+use super::queries::{self, InterventionType, NewInterventionType, TypeChanges};
+use crate::auth::Caller;
+use crate::db::DbPool;
+use crate::db::audit::{self, AuditEntry};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::Json;
+use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+
+const TAG: &str = "interventions";
+
+/// `GET /api/v1/intervention-types`: the whole catalogue (a few dozen rows, not paged).
+#[utoipa::path(
+    tag = TAG,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every type, specific first", body = Vec<InterventionType>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/intervention-types")]
+pub async fn list(_caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<Vec<InterventionType>>, ApiError> {
+    Ok(web::Json(queries::list(&mut *pool.get().await?).await?))
+}
+
+/// `POST /api/v1/intervention-types`: adds a type (admins).
+#[utoipa::path(
+    tag = TAG,
+    request_body = NewInterventionType,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = InterventionType, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/intervention-types")]
+pub async fn create(
+    caller: Caller,
+    Json(body): Json<NewInterventionType>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let code_ok = body.code.starts_with(|c: char| c.is_ascii_lowercase())
+        && body.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !code_ok {
+        errors.add("code", "must be lower case letters, digits and '_', starting with a letter");
+    }
+    check_target(&mut errors, body.national_target_pct, body.national_target_year);
+    errors.finish()?;
+    let mut conn = pool.get().await?;
+    if queries::find(&mut conn, &body.code).await?.is_some() {
+        return Err(ApiError::conflict(format!("an intervention type with code {} exists", body.code)));
+    }
+    let created = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let created = queries::insert(conn, &body).await?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "intervention_type.create",
+                    entity: "intervention_type",
+                    entity_id: created.code.clone(),
+                    changes: json!({ "category": created.category, "target_group": created.target_group }),
+                },
+            )
+            .await?;
+            Ok(created)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/intervention-types/{}", created.code)))
+        .insert_header(etag(created.version))
+        .json(created))
+}
+
+/// `PATCH /api/v1/intervention-types/{code}`: changes a type (admins; needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("code" = String, Path, description = "Type code", example = "ttd_pregnant"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+    ),
+    request_body = TypeChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = InterventionType, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such type", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The type changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/intervention-types/{code}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<String>,
+    if_match: IfMatch,
+    Json(body): Json<TypeChanges>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    body.validate()?;
+    let code = path.into_inner();
+    let mut conn = pool.get().await?;
+    let updated = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::find(conn, &code)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("no intervention type has code {code}")))?;
+            if_match.check(current.version)?;
+            let mut errors = FieldErrors::default();
+            check_target(
+                &mut errors,
+                body.national_target_pct.or(current.national_target_pct),
+                body.national_target_year.or(current.national_target_year),
+            );
+            errors.finish()?;
+            let updated = queries::update(conn, &code, current.version, &body)
+                .await?
+                .ok_or_else(|| ApiError::PreconditionFailed("the type changed meanwhile; read it again".into()))?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "intervention_type.update",
+                    entity: "intervention_type",
+                    entity_id: code.clone(),
+                    changes: json!({ "national_target_pct": updated.national_target_pct }),
+                },
+            )
+            .await?;
+            Ok(updated)
+        })
+        .await?;
+    Ok(ok_with_etag(updated.version, &updated))
+}
+
+/// A target percentage and its year come together.
+fn check_target(errors: &mut FieldErrors, pct: Option<f64>, year: Option<i32>) {
+    if pct.is_some() != year.is_some() {
+        errors.add("national_target_year", "a national target needs both its percentage and its year");
+    }
+}

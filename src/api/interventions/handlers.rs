@@ -1,0 +1,456 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::NaiveDate;
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{
+    CreateIntervention, CreateReport, InterventionView, ListInterventionsQuery, ReportOutcome, ReportView,
+    UpdateIntervention,
+};
+use super::queries::{self, InterventionChanges, InterventionFilter, NewIntervention, NewReport};
+use crate::api::agencies::queries as agencies;
+use crate::api::children::RemovalReason;
+use crate::api::intervention_types::queries as types;
+use crate::api::regions::queries as regions;
+use crate::auth::Caller;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{AgencyId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+
+const TAG: &str = "interventions";
+
+/// `GET /api/v1/interventions`: activities in the caller's scope, and those covering it.
+#[utoipa::path(
+    tag = TAG,
+    params(ListInterventionsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of activities", body = Page<InterventionView>),
+        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/interventions")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListInterventionsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<InterventionView>>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    let touching = match query.year {
+        Some(year) => errors.check("year", year_bounds(year)),
+        None => None,
+    };
+    errors.finish()?;
+    let scope = caller.list_scope(region)?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter = InterventionFilter { type_code: query.type_code, category: query.category, touching };
+    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    Ok(web::Json(page.page(rows, |i| i.id)))
+}
+
+/// `POST /api/v1/interventions`: plans an activity in a region of the caller's scope.
+#[utoipa::path(
+    tag = TAG,
+    request_body = CreateIntervention,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Planned", body = InterventionView, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or a region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An activity already has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: unknown type, region or agency, a negative target, a period ending before it starts", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/interventions")]
+pub async fn create(
+    caller: Caller,
+    Json(body): Json<CreateIntervention>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let region = errors.check("region_code", RegionCode::parse(&body.region_code));
+    let period = match (body.year, body.period_start, body.period_end) {
+        (Some(year), None, None) => errors.check("year", year_bounds(year)),
+        (None, Some(start), Some(end)) if end >= start => Some((start, end)),
+        (None, Some(_), Some(_)) => {
+            errors.add("period_end", "is before period_start");
+            None
+        }
+        _ => {
+            errors.add("period_start", "give either a year, or both period_start and period_end");
+            None
+        }
+    };
+    let (region, (period_start, period_end)) = errors.finish_with(region.zip(period))?;
+    caller.require_in_scope(&region)?;
+
+    let id = body.id.map_or_else(InterventionId::new, InterventionId);
+    let agency_id = body.agency_id.map(AgencyId);
+    let description = body.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
+    let mut conn = pool.get().await?;
+    check_references(&mut conn, Some(&body.type_code), &region, agency_id).await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if queries::exists_any(conn, id).await? {
+                return Err(ApiError::DuplicateOf {
+                    detail: format!("an activity already has id {id}"),
+                    existing_id: id.0,
+                });
+            }
+            queries::insert(
+                conn,
+                &NewIntervention {
+                    id,
+                    type_code: &body.type_code,
+                    region_code: &region,
+                    period_start,
+                    period_end,
+                    agency_id,
+                    target: body.target,
+                    description,
+                    created_by: caller.id,
+                },
+            )
+            .await?;
+            record(
+                conn,
+                &caller,
+                "intervention.create",
+                id,
+                json!({ "type_code": body.type_code, "region_code": region, "target": body.target }),
+            )
+            .await?;
+            load(conn, id).await
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/interventions/{}", view.id)))
+        .insert_header(etag(view.version))
+        .json(view))
+}
+
+/// `GET /api/v1/interventions/{id}`: one activity with its progress.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Activity id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The activity", body = InterventionView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/interventions/{id}")]
+pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let view = visible(&mut *pool.get().await?, &caller, InterventionId(*path)).await?;
+    Ok(ok_with_etag(view.version, &view))
+}
+
+/// `PATCH /api/v1/interventions/{id}`: changes an activity's period, agency, target or
+/// description (officers in scope; needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Activity id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+    ),
+    request_body = UpdateIntervention,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = InterventionView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The activity changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or a period that would leave reports outside it", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/interventions/{id}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<UpdateIntervention>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    body.validate()?;
+    let id = InterventionId(*path);
+    let agency_id = body.agency_id.map(AgencyId);
+    let mut conn = pool.get().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+            caller.require_in_scope(&current.region_code)?;
+            if_match.check(current.version)?;
+            check_references(conn, None, &current.region_code, agency_id).await?;
+            let start = body.period_start.unwrap_or(current.period_start);
+            let end = body.period_end.unwrap_or(current.period_end);
+            if end < start {
+                return Err(ApiError::invalid("period_end", "is before period_start"));
+            }
+            let reports = queries::reports(conn, id).await?;
+            if let Some(outside) =
+                reports.iter().find(|r| r.superseded_at.is_none() && (r.month > end || last_day(r.month) < start))
+            {
+                return Err(ApiError::invalid(
+                    "period_start",
+                    format!("the report for {} would fall outside the period", outside.month.format("%Y-%m")),
+                ));
+            }
+            let changes = InterventionChanges {
+                period_start: body.period_start,
+                period_end: body.period_end,
+                agency_id,
+                target: body.target,
+                description: body.description.as_deref().map(str::trim).map(str::to_owned),
+            };
+            queries::update(conn, id, &changes).await?;
+            record(
+                conn,
+                &caller,
+                "intervention.update",
+                id,
+                json!({ "target": body.target, "period_start": body.period_start, "period_end": body.period_end }),
+            )
+            .await?;
+            load(conn, id).await
+        })
+        .await?;
+    Ok(ok_with_etag(view.version, &view))
+}
+
+/// `DELETE /api/v1/interventions/{id}`: removes an activity with a reason (needs `If-Match`);
+/// it leaves lists and coverage but stays on record with its reports.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Activity id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being removed", example = "\"1\""),
+    ),
+    request_body = RemovalReason,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The activity changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/interventions/{id}")]
+pub async fn delete(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<RemovalReason>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    body.validate()?;
+    let id = InterventionId(*path);
+    let reason = body.reason.trim().to_owned();
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+        caller.require_in_scope(&current.region_code)?;
+        if_match.check(current.version)?;
+        queries::soft_delete(conn, id, &reason).await?;
+        record(conn, &caller, "intervention.delete", id, json!({ "reason": reason })).await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/interventions/{id}/reports`: every monthly report, corrections' history included.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Activity id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Reports by month", body = Vec<ReportView>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/interventions/{id}/reports")]
+pub async fn list_reports(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<ReportView>>, ApiError> {
+    let mut conn = pool.get().await?;
+    let view = visible(&mut conn, &caller, InterventionId(*path)).await?;
+    let reports = queries::reports(&mut conn, view.id).await?;
+    Ok(web::Json(reports.into_iter().map(Into::into).collect()))
+}
+
+/// `POST /api/v1/interventions/{id}/reports`: adds a month's progress (cadres for their
+/// village's activities, officers and integrations in scope). A month already reported is a
+/// 409 unless the report is marked as a correction.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Activity id")),
+    request_body = CreateReport,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded; the activity's new totals", body = ReportOutcome),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or an activity outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The month is already reported (send `correction: true` to replace it)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A negative count, or a month outside the activity's period or in the future", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/interventions/{id}/reports")]
+pub async fn report(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    Json(body): Json<CreateReport>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer, Role::Cadre, Role::Integration])?;
+    body.validate()?;
+    if body.month.first_day() > latest_local_date() {
+        return Err(ApiError::invalid("month", "is in the future"));
+    }
+    let id = InterventionId(*path);
+    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let mut conn = pool.get().await?;
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let activity = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+            caller.require_in_scope(&activity.region_code)?;
+            if body.month.first_day() > activity.period_end || body.month.last_day() < activity.period_start {
+                return Err(ApiError::invalid(
+                    "month",
+                    format!("is outside the activity's period, {} to {}", activity.period_start, activity.period_end),
+                ));
+            }
+            let previous = queries::current_report(conn, id, body.month.first_day()).await?;
+            match (&previous, body.correction) {
+                (Some(_), false) => {
+                    return Err(ApiError::conflict(format!(
+                        "{} is already reported; send \"correction\": true to replace the figure",
+                        body.month
+                    )));
+                }
+                (Some(old), true) => queries::supersede(conn, old.id).await?,
+                (None, _) => {}
+            }
+            let row = queries::insert_report(
+                conn,
+                &NewReport {
+                    id: ReportId::new(),
+                    intervention_id: id,
+                    month: body.month.first_day(),
+                    reached: body.reached,
+                    note,
+                    reported_by: caller.id,
+                },
+            )
+            .await?;
+            queries::refresh_reached(conn, id).await?;
+            record(
+                conn,
+                &caller,
+                "intervention.report",
+                id,
+                json!({
+                    "month": body.month, "reached": body.reached, "replaced": previous.map(|p| p.reached)
+                }),
+            )
+            .await?;
+            Ok(ReportOutcome { report: row.into(), intervention: load(conn, id).await? })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(outcome))
+}
+
+async fn load(conn: &mut AsyncPgConnection, id: InterventionId) -> Result<InterventionView, ApiError> {
+    queries::find(conn, id).await?.ok_or_else(|| unknown(id))
+}
+
+async fn visible(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: InterventionId,
+) -> Result<InterventionView, ApiError> {
+    let view = load(conn, id).await?;
+    if caller.scope.overlaps(&view.region_code) {
+        Ok(view)
+    } else {
+        Err(ApiError::forbidden(format!("region {} is outside your scope", view.region_code)))
+    }
+}
+
+/// The type exists; the region exists; the agency exists and belongs to a district that
+/// contains the region or lies inside it.
+async fn check_references(
+    conn: &mut AsyncPgConnection,
+    type_code: Option<&str>,
+    region: &RegionCode,
+    agency: Option<AgencyId>,
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    if let Some(code) = type_code
+        && types::find(conn, code).await?.is_none()
+    {
+        errors.add("type_code", format!("no intervention type has code {code}"));
+    }
+    if !regions::exists(conn, region).await? {
+        errors.add("region_code", format!("no region has code {region}"));
+    }
+    if let Some(id) = agency {
+        match agencies::find(conn, id).await? {
+            None => errors.add("agency_id", format!("no agency has id {id}")),
+            Some(a) if !(a.district_code.contains(region) || region.contains(&a.district_code)) => {
+                errors.add("agency_id", format!("the agency belongs to district {}, not to {region}", a.district_code))
+            }
+            Some(_) => {}
+        }
+    }
+    errors.finish()
+}
+
+fn last_day(month_start: NaiveDate) -> NaiveDate {
+    crate::domain::Month::of(month_start).last_day()
+}
+
+fn unknown(id: InterventionId) -> ApiError {
+    ApiError::not_found(format!("no activity has id {id}"))
+}
+
+async fn record(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    action: &str,
+    id: InterventionId,
+    changes: serde_json::Value,
+) -> Result<(), ApiError> {
+    audit::record(
+        conn,
+        AuditEntry { actor_id: Some(caller.id), action, entity: "intervention", entity_id: id.to_string(), changes },
+    )
+    .await
+    .map_err(ApiError::from)
+}

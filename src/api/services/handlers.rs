@@ -1,0 +1,178 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::queries::{self, CreateService, NewService, ServiceView};
+use crate::api::children::{lock_for_write, queries as children};
+use crate::api::intervention_types::queries as types;
+use crate::api::interventions::queries as interventions;
+use crate::auth::Caller;
+use crate::db::DbPool;
+use crate::db::audit::{self, AuditEntry};
+use crate::domain::{ChildId, InterventionId, ServiceId, latest_local_date};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::Json;
+
+const TAG: &str = "children";
+
+/// `GET /api/v1/children/{id}/services`: every service the child received, oldest first.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The child's services", body = Vec<ServiceView>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/children/{id}/services")]
+pub async fn list(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<ServiceView>>, ApiError> {
+    caller.require_child_data()?;
+    let id = ChildId(*path);
+    let mut conn = pool.get().await?;
+    let child =
+        children::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))?;
+    caller.require_child_in_scope(&child.village_code)?;
+    Ok(web::Json(queries::for_child(&mut conn, id, None).await?))
+}
+
+/// `POST /api/v1/children/{id}/services`: records a service the child received.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id")),
+    request_body = CreateService,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded", body = ServiceView, headers(("Location" = String))),
+        (status = 200, description = "Already recorded with this id (a retry)", body = ServiceView),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A different service already has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown type, a type not given to children or not at this age, a date in the future or before birth, or an activity of another type, place or period", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/children/{id}/services")]
+pub async fn create(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    Json(body): Json<CreateService>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_child_data()?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    if body.given_on > latest_local_date() {
+        errors.add("given_on", "is in the future");
+    }
+    errors.finish()?;
+    let child_id = ChildId(*path);
+    let id = body.id.map_or_else(ServiceId::new, ServiceId);
+    let activity = body.intervention_id.map(InterventionId);
+    let given_by = body.given_by.as_deref().map(str::trim).filter(|g| !g.is_empty());
+    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let mut conn = pool.get().await?;
+    let (view, created) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let child = lock_for_write(conn, &caller, child_id).await?;
+            if let Some(existing) = queries::find(conn, id).await? {
+                let same = existing.child_id == child_id
+                    && existing.type_code == body.type_code
+                    && existing.given_on == body.given_on
+                    && existing.intervention_id == activity;
+                return if same {
+                    Ok((existing, false))
+                } else {
+                    Err(ApiError::DuplicateOf {
+                        detail: format!("a different service already has id {id}"),
+                        existing_id: id.0,
+                    })
+                };
+            }
+            let mut errors = FieldErrors::default();
+            match types::find(conn, &body.type_code).await? {
+                None => errors.add("type_code", format!("no intervention type has code {}", body.type_code)),
+                Some(t) => match t.target_group.child_ages() {
+                    None => errors.add(
+                        "type_code",
+                        format!("a {} intervention is not given to a child", t.target_group.as_str()),
+                    ),
+                    Some(ages) => {
+                        let age = (body.given_on - child.birth_date).num_days();
+                        if age < 0 {
+                            errors.add("given_on", "is before the child's birth date");
+                        } else if !ages.contains(&age) {
+                            errors.add(
+                                "type_code",
+                                format!(
+                                    "a {} intervention does not fit a child {age} days old",
+                                    t.target_group.as_str()
+                                ),
+                            );
+                        }
+                    }
+                },
+            }
+            if let Some(activity_id) = activity {
+                match interventions::find(conn, activity_id).await? {
+                    None => errors.add("intervention_id", format!("no activity has id {activity_id}")),
+                    Some(a) if a.type_code != body.type_code => errors.add(
+                        "intervention_id",
+                        format!("the activity delivers {}, not {}", a.type_code, body.type_code),
+                    ),
+                    Some(a) if !a.region_code.contains(&child.village_code) => {
+                        errors.add("intervention_id", "the activity's region does not include the child's village")
+                    }
+                    Some(a) if body.given_on < a.period_start || body.given_on > a.period_end => {
+                        errors.add("given_on", "is outside the activity's period")
+                    }
+                    Some(_) => {}
+                }
+            }
+            errors.finish()?;
+            queries::insert(
+                conn,
+                &NewService {
+                    id,
+                    child_id,
+                    type_code: &body.type_code,
+                    given_on: body.given_on,
+                    intervention_id: activity,
+                    given_by,
+                    note,
+                    recorded_by: caller.id,
+                },
+            )
+            .await?;
+            audit::record(
+                conn,
+                AuditEntry {
+                    actor_id: Some(caller.id),
+                    action: "service.create",
+                    entity: "service",
+                    entity_id: id.to_string(),
+                    changes: json!({ "child_id": child_id, "type_code": body.type_code, "given_on": body.given_on }),
+                },
+            )
+            .await?;
+            let view = queries::find(conn, id).await?.ok_or_else(|| ApiError::not_found("the service vanished"))?;
+            Ok((view, true))
+        })
+        .await?;
+    if created {
+        Ok(HttpResponse::Created()
+            .insert_header((header::LOCATION, format!("/api/v1/children/{child_id}/services")))
+            .json(view))
+    } else {
+        Ok(HttpResponse::Ok().json(view))
+    }
+}

@@ -1,0 +1,98 @@
+use actix_web::{get, web};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::coverage::{self, CategoryCoverage};
+use crate::api::regions::queries as regions;
+use crate::auth::Caller;
+use crate::db::DbPool;
+use crate::domain::{Month, RegionCode, RegionLevel, year_bounds};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::Query;
+
+const TAG: &str = "stats";
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// The region to break down (default: the caller's scope; all of Indonesia for national
+    /// accounts).
+    #[param(example = "14.01")]
+    pub region: Option<String>,
+    /// The tier of the rows (default: the tier right below the region).
+    pub level: Option<RegionLevel>,
+    /// A calendar year…
+    #[param(example = 2024)]
+    pub year: Option<i32>,
+    /// …or a range of months, `from` and `to` (`2024-01`).
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+}
+
+/// Coverage of interventions, per region and type, grouped by category.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "region_code": "14.01", "level": "subdistrict", "period_start": "2024-01-01", "period_end": "2024-12-31",
+    "categories": [{"category": "specific", "rows": [], "totals": []}]
+}))]
+pub struct InterventionStats {
+    /// `null`: all of Indonesia.
+    pub region_code: Option<RegionCode>,
+    pub level: RegionLevel,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub categories: Vec<CategoryCoverage>,
+}
+
+/// `GET /api/v1/stats/interventions`: target, reached, coverage and gap to the national
+/// target per child region and type. Village reports add up to subdistricts and districts.
+#[utoipa::path(
+    tag = TAG,
+    params(StatsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Coverage, specific then sensitive", body = InterventionStats),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed region, a level not below the region, or no period (a year, or from and to)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/interventions")]
+pub async fn interventions(
+    caller: Caller,
+    Query(query): Query<StatsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<InterventionStats>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    let period = match (query.year, query.from, query.to) {
+        (Some(year), None, None) => errors.check("year", year_bounds(year)),
+        (None, Some(from), Some(to)) if from <= to => Some((from.first_day(), to.last_day())),
+        (None, Some(_), Some(_)) => {
+            errors.add("to", "is before from");
+            None
+        }
+        _ => {
+            errors.add("year", "give either a year, or both from and to");
+            None
+        }
+    };
+    let (period_start, period_end) = errors.finish_with(period)?;
+    let root = caller.list_scope(region)?.code().cloned();
+    let below = root.as_ref().map_or(Some(RegionLevel::Province), |r| r.level().below().first().copied());
+    let level = match (query.level, below) {
+        (Some(level), Some(first)) if level >= first => level,
+        (None, Some(first)) => first,
+        _ => return Err(ApiError::invalid("level", "must be a tier below the region")),
+    };
+    let mut conn = pool.get().await?;
+    if let Some(code) = &root
+        && !regions::exists(&mut conn, code).await?
+    {
+        return Err(ApiError::not_found(format!("no region has code {code}")));
+    }
+    let categories = coverage::coverage(&mut conn, root.as_ref(), level, period_start, period_end).await?;
+    Ok(web::Json(InterventionStats { region_code: root, level, period_start, period_end, categories }))
+}

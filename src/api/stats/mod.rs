@@ -1,0 +1,11 @@
+//! Aggregates for dashboards: computed by PostgreSQL (GROUP BY over region-code prefixes),
+//! never by looping over rows in Rust. No personal data.
+
+pub mod coverage;
+mod handlers;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::interventions);
+}
