@@ -107,6 +107,15 @@ async fn no_malformed_request_produces_a_5xx() {
         "/api/v1/children/00000000-0000-0000-0000-000000000000/growth",
         "/api/v1/cases",
         "/api/v1/cases/00000000-0000-0000-0000-000000000000",
+        "/api/v1/children/00000000-0000-0000-0000-000000000000/services",
+        "/api/v1/intervention-types",
+        "/api/v1/intervention-types/ttd_pregnant",
+        "/api/v1/agencies",
+        "/api/v1/agencies/00000000-0000-0000-0000-000000000000",
+        "/api/v1/interventions",
+        "/api/v1/interventions/00000000-0000-0000-0000-000000000000",
+        "/api/v1/interventions/00000000-0000-0000-0000-000000000000/reports",
+        "/api/v1/stats/interventions",
     ];
     let bodies = [
         "",
@@ -123,6 +132,8 @@ async fn no_malformed_request_produces_a_5xx() {
         "{\"village_code\": \"14.01.01.2009\", \"sex\": \"female\", \"birth_date\": \"2024-13-45\", \"name\": \"x\"}",
         "{\"measured_on\": \"2025-01-01\", \"length_cm\": 1e400, \"position\": \"lying\", \"place\": \"posyandu\"}",
         "{\"close\": {\"reason\": \"died\", \"closed_on\": \"0000-00-00\"}}",
+        "{\"type_code\": \"growth_monitoring\", \"region_code\": \"14.01\", \"year\": 99999, \"target\": 9223372036854775807}",
+        "{\"month\": \"2024-00\", \"reached\": -1}",
     ];
     let queries = [
         "",
@@ -135,6 +146,8 @@ async fn no_malformed_request_produces_a_5xx() {
         "?region=14.1&born_from=yesterday",
         "?status=sleeping&opened_from=2025-02-30",
         "?has_open_case=maybe&sex=x",
+        "?year=1&level=village&from=2024-13",
+        "?district=99.99&category=x",
     ];
     for path in paths {
         for method in [Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::PUT, Method::OPTIONS] {

@@ -9,6 +9,7 @@ mod children;
 mod cli;
 mod errors;
 mod health;
+mod interventions;
 mod measurements;
 mod migrations;
 mod openapi;
