@@ -52,6 +52,17 @@ enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// Demo data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DemoCommand {
+    /// Load Kabupaten Kampar's 2024 DAK Non Fisik BKKBN budget, as the district reported it.
+    Load,
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +144,18 @@ impl Cli {
                 let database = Database::open(&settings).await?;
                 let mut conn = AsyncPgConnection::establish(&database.url).await?;
                 create_user(&mut conn, &username, role, scope, display_name, password_stdin).await
+            }
+            Command::Demo { command: DemoCommand::Load } => {
+                let database = Database::open(&settings).await?;
+                let pool = build_pool(&database.url, 2)?;
+                bootstrap::first_start(&pool, &settings).await?;
+                let mut conn = AsyncPgConnection::establish(&database.url).await?;
+                if crate::demo::load(&mut conn).await? {
+                    println!("loaded Kabupaten Kampar's 2024 DAK Non Fisik BKKBN budget (5 lines)");
+                } else {
+                    println!("the demo data is already loaded");
+                }
+                Ok(())
             }
         }
     }

@@ -7,6 +7,7 @@ pub mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod demo;
 #[macro_use]
 pub mod domain;
 pub mod embedded_pg;

@@ -31,6 +31,7 @@ use crate::http::{health, metrics};
         (name = "measurements", description = "Measurements scored against the WHO 2006 standards"),
         (name = "cases", description = "Stunting cases and their follow-up"),
         (name = "interventions", description = "The intervention catalogue, agencies (OPD), activities and their monthly progress"),
+        (name = "budgets", description = "Budget documents, lines, spending and reconciliation"),
         (name = "stats", description = "Aggregates for dashboards: no personal data"),
         (name = "operations", description = "Health and metrics"),
     )

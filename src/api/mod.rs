@@ -3,6 +3,7 @@
 
 pub mod agencies;
 pub mod auth;
+pub mod budgets;
 pub mod cases;
 pub mod children;
 pub mod intervention_types;
@@ -30,6 +31,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(intervention_types::routes)
             .configure(agencies::routes)
             .configure(interventions::routes)
+            .configure(budgets::routes)
             .configure(stats::routes),
     );
 }

@@ -34,6 +34,72 @@ diesel::table! {
 }
 
 diesel::table! {
+    budget_lines (id) {
+        id -> Uuid,
+        budget_id -> Uuid,
+        activity -> Text,
+        type_code -> Nullable<Text>,
+        agency_id -> Nullable<Uuid>,
+        ceiling -> Int8,
+        output_value -> Nullable<Int8>,
+        output_unit -> Nullable<Text>,
+        village_codes -> Array<Text>,
+        realised -> Int8,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    budget_revisions (id) {
+        id -> Uuid,
+        budget_id -> Uuid,
+        revision -> Int4,
+        snapshot -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    budget_spending (id) {
+        id -> Uuid,
+        line_id -> Uuid,
+        amount -> Int8,
+        spent_on -> Date,
+        note -> Nullable<Text>,
+        approved_overrun -> Bool,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    budgets (id) {
+        id -> Uuid,
+        region_code -> Text,
+        fiscal_year -> Int4,
+        funding_source -> Text,
+        title -> Text,
+        status -> Text,
+        reported_total -> Nullable<Int8>,
+        document_ref -> Nullable<Text>,
+        lines_total -> Int8,
+        realised_total -> Int8,
+        revision -> Int4,
+        approved_at -> Nullable<Timestamptz>,
+        approved_by -> Nullable<Uuid>,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_reason -> Nullable<Text>,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     cases (id) {
         id -> Uuid,
         child_id -> Uuid,
@@ -223,6 +289,14 @@ diesel::table! {
 
 diesel::joinable!(agencies -> regions (district_code));
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(budget_lines -> agencies (agency_id));
+diesel::joinable!(budget_lines -> budgets (budget_id));
+diesel::joinable!(budget_lines -> intervention_types (type_code));
+diesel::joinable!(budget_revisions -> budgets (budget_id));
+diesel::joinable!(budget_revisions -> users (created_by));
+diesel::joinable!(budget_spending -> budget_lines (line_id));
+diesel::joinable!(budget_spending -> users (recorded_by));
+diesel::joinable!(budgets -> regions (region_code));
 diesel::joinable!(cases -> children (child_id));
 diesel::joinable!(cases -> regions (village_code));
 diesel::joinable!(child_services -> children (child_id));
@@ -244,6 +318,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     agencies,
     app_secrets,
     audit_log,
+    budget_lines,
+    budget_revisions,
+    budget_spending,
+    budgets,
     cases,
     child_services,
     children,

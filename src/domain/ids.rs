@@ -37,4 +37,16 @@ macro_rules! id_type {
     )+};
 }
 
-id_type!(UserId, ChildId, MeasurementId, CaseId, AgencyId, InterventionId, ReportId, ServiceId);
+id_type!(
+    UserId,
+    ChildId,
+    MeasurementId,
+    CaseId,
+    AgencyId,
+    InterventionId,
+    ReportId,
+    ServiceId,
+    BudgetId,
+    BudgetLineId,
+    SpendingId
+);

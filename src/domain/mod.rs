@@ -73,6 +73,7 @@ mod case;
 mod growth;
 mod ids;
 mod intervention;
+mod money;
 mod nik;
 mod region_code;
 mod role;
@@ -81,8 +82,12 @@ mod scope;
 pub use calendar::{latest_local_date, year_bounds};
 pub use case::{CaseSeverity, CaseStatus, CloseReason};
 pub use growth::{Place, Position, Sex, ZScore};
-pub use ids::{AgencyId, CaseId, ChildId, InterventionId, MeasurementId, ReportId, ServiceId, UserId};
+pub use ids::{
+    AgencyId, BudgetId, BudgetLineId, CaseId, ChildId, InterventionId, MeasurementId, ReportId, ServiceId, SpendingId,
+    UserId,
+};
 pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, MonthError, TargetGroup};
+pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};
 pub use nik::{Nik, NikError, NikKey};
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
 pub use role::Role;

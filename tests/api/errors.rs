@@ -116,6 +116,15 @@ async fn no_malformed_request_produces_a_5xx() {
         "/api/v1/interventions/00000000-0000-0000-0000-000000000000",
         "/api/v1/interventions/00000000-0000-0000-0000-000000000000/reports",
         "/api/v1/stats/interventions",
+        "/api/v1/stats/budgets",
+        "/api/v1/budgets",
+        "/api/v1/budgets/00000000-0000-0000-0000-000000000000",
+        "/api/v1/budgets/00000000-0000-0000-0000-000000000000/approve",
+        "/api/v1/budgets/00000000-0000-0000-0000-000000000000/revise",
+        "/api/v1/budgets/00000000-0000-0000-0000-000000000000/revisions",
+        "/api/v1/budgets/00000000-0000-0000-0000-000000000000/lines",
+        "/api/v1/budgets/00000000-0000-0000-0000-000000000000/lines/00000000-0000-0000-0000-000000000000",
+        "/api/v1/budgets/00000000-0000-0000-0000-000000000000/lines/00000000-0000-0000-0000-000000000000/spending",
     ];
     let bodies = [
         "",
@@ -134,6 +143,8 @@ async fn no_malformed_request_produces_a_5xx() {
         "{\"close\": {\"reason\": \"died\", \"closed_on\": \"0000-00-00\"}}",
         "{\"type_code\": \"growth_monitoring\", \"region_code\": \"14.01\", \"year\": 99999, \"target\": 9223372036854775807}",
         "{\"month\": \"2024-00\", \"reached\": -1}",
+        "{\"region_code\": \"14.01\", \"fiscal_year\": 2024, \"funding_source\": \"apbn\", \"title\": \"x\", \"reported_total\": 99999999999999999999}",
+        "{\"amount\": 9223372036854775807, \"spent_on\": \"2024-01-01\", \"approved_overrun\": true}",
     ];
     let queries = [
         "",
@@ -148,6 +159,7 @@ async fn no_malformed_request_produces_a_5xx() {
         "?has_open_case=maybe&sex=x",
         "?year=1&level=village&from=2024-13",
         "?district=99.99&category=x",
+        "?has_discrepancy=perhaps&fiscal_year=x",
     ];
     for path in paths {
         for method in [Method::GET, Method::POST, Method::PATCH, Method::DELETE, Method::PUT, Method::OPTIONS] {

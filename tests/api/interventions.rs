@@ -265,7 +265,7 @@ async fn village_reports_add_up_to_subdistricts_and_the_district() {
     problem(app.get("/api/v1/stats/interventions?region=14.03&year=2024", Some(&analyst)).await, StatusCode::FORBIDDEN)
         .await;
     problem(
-        app.get("/api/v1/stats/interventions?level=district&year=2024", Some(&analyst)).await,
+        app.get("/api/v1/stats/interventions?level=province&year=2024", Some(&analyst)).await,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await;

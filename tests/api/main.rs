@@ -4,6 +4,7 @@
 mod common;
 
 mod auth;
+mod budgets;
 mod cases;
 mod children;
 mod cli;

@@ -3,10 +3,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::budgets::{self, BudgetRow};
 use super::coverage::{self, CategoryCoverage};
 use crate::api::regions::queries as regions;
 use crate::auth::Caller;
-use crate::db::DbPool;
+use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Month, RegionCode, RegionLevel, year_bounds};
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::http::extract::Query;
@@ -56,7 +57,7 @@ pub struct InterventionStats {
         (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed region, a level not below the region, or no period (a year, or from and to)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed region, a level above the region, or no period (a year, or from and to)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/stats/interventions")]
@@ -80,19 +81,87 @@ pub async fn interventions(
         }
     };
     let (period_start, period_end) = errors.finish_with(period)?;
-    let root = caller.list_scope(region)?.code().cloned();
-    let below = root.as_ref().map_or(Some(RegionLevel::Province), |r| r.level().below().first().copied());
-    let level = match (query.level, below) {
-        (Some(level), Some(first)) if level >= first => level,
-        (None, Some(first)) => first,
-        _ => return Err(ApiError::invalid("level", "must be a tier below the region")),
-    };
     let mut conn = pool.get().await?;
+    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let categories = coverage::coverage(&mut conn, root.as_ref(), level, period_start, period_end).await?;
+    Ok(web::Json(InterventionStats { region_code: root, level, period_start, period_end, categories }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BudgetStatsQuery {
+    /// The region to break down (default: the caller's scope; all of Indonesia for national
+    /// accounts).
+    #[param(example = "14")]
+    pub region: Option<String>,
+    /// The tier of the rows (default: the tier right below the region).
+    pub level: Option<RegionLevel>,
+    /// The fiscal year.
+    #[param(example = 2024)]
+    pub year: i32,
+}
+
+/// Budgets per region, by funding source, agency and category.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct BudgetStats {
+    /// `null`: all of Indonesia.
+    pub region_code: Option<RegionCode>,
+    pub level: RegionLevel,
+    pub fiscal_year: i32,
+    pub rows: Vec<BudgetRow>,
+}
+
+/// `GET /api/v1/stats/budgets`: ceilings, spending and absorption of approved budgets per child
+/// region, by funding source, by agency and by specific/sensitive; with spending per stunted
+/// child where cases are recorded.
+#[utoipa::path(
+    tag = TAG,
+    params(BudgetStatsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One row per region", body = BudgetStats),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed region, a level above it, or a missing year", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/stats/budgets")]
+pub async fn budget_stats(
+    caller: Caller,
+    Query(query): Query<BudgetStatsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<BudgetStats>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    errors.check("year", year_bounds(query.year));
+    errors.finish()?;
+    let mut conn = pool.get().await?;
+    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let rows = budgets::budgets(&mut conn, root.as_ref(), level, query.year).await?;
+    Ok(web::Json(BudgetStats { region_code: root, level, fiscal_year: query.year, rows }))
+}
+
+/// The region a breakdown covers (narrowed to the caller's scope) and the tier of its rows.
+async fn breakdown(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    region: Option<RegionCode>,
+    level: Option<RegionLevel>,
+) -> Result<(Option<RegionCode>, RegionLevel), ApiError> {
+    let root = caller.list_scope(region)?.code().cloned();
+    // Rows at the region's own tier are allowed (one row): a request narrowed to the caller's
+    // scope may land there.
+    let highest = root.as_ref().map_or(RegionLevel::Province, RegionCode::level);
+    let level = match level {
+        Some(level) if level >= highest => level,
+        Some(_) => return Err(ApiError::invalid("level", "must be the region's tier or one below it")),
+        None => highest.below().first().copied().unwrap_or(highest),
+    };
     if let Some(code) = &root
-        && !regions::exists(&mut conn, code).await?
+        && !regions::exists(conn, code).await?
     {
         return Err(ApiError::not_found(format!("no region has code {code}")));
     }
-    let categories = coverage::coverage(&mut conn, root.as_ref(), level, period_start, period_end).await?;
-    Ok(web::Json(InterventionStats { region_code: root, level, period_start, period_end, categories }))
+    Ok((root, level))
 }

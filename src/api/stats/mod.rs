@@ -1,11 +1,12 @@
 //! Aggregates for dashboards: computed by PostgreSQL (GROUP BY over region-code prefixes),
 //! never by looping over rows in Rust. No personal data.
 
+pub mod budgets;
 pub mod coverage;
 mod handlers;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::interventions);
+    cfg.service(handlers::interventions).service(handlers::budget_stats);
 }

@@ -1,0 +1,4 @@
+DROP TABLE budget_revisions;
+DROP TABLE budget_spending;
+DROP TABLE budget_lines;
+DROP TABLE budgets;

@@ -1,0 +1,405 @@
+use actix_web::http::header;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{BudgetView, CreateBudget, ListBudgetsQuery, RevisionView, UpdateBudget};
+use super::queries::{self, BudgetChanges, BudgetFilter, NewBudget};
+use super::{require_readable, require_writable};
+use crate::api::children::RemovalReason;
+use crate::api::regions::queries as regions;
+use crate::auth::Caller;
+use crate::db::audit::{self, AuditEntry};
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+
+const TAG: &str = "budgets";
+
+/// `GET /api/v1/budgets`: documents in the caller's scope (and those covering it).
+#[utoipa::path(
+    tag = TAG,
+    params(ListBudgetsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of documents", body = Page<BudgetView>),
+        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/budgets")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListBudgetsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<BudgetView>>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    errors.finish()?;
+    let scope = caller.list_scope(region)?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter = BudgetFilter {
+        fiscal_year: query.fiscal_year,
+        funding_source: query.funding_source,
+        status: query.status,
+        has_discrepancy: query.has_discrepancy,
+    };
+    let rows = queries::list(&mut *pool.get().await?, &scope, caller.role == Role::Cadre, &filter, &page).await?;
+    let page = page.page(rows, |b| b.id);
+    Ok(web::Json(Page { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
+}
+
+/// `POST /api/v1/budgets`: enters a budget document (officers in scope), as a draft.
+#[utoipa::path(
+    tag = TAG,
+    request_body = CreateBudget,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Entered", body = BudgetView, headers(("Location" = String), ("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or a region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A document already has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: a negative or fractional amount, an unknown region", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/budgets")]
+pub async fn create(
+    caller: Caller,
+    Json(body): Json<CreateBudget>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let region = errors.check("region_code", RegionCode::parse(&body.region_code));
+    if body.title.trim().is_empty() {
+        errors.add("title", "must not be blank");
+    }
+    let region = errors.finish_with(region)?;
+    require_writable(&caller, &region)?;
+    let id = body.id.map_or_else(BudgetId::new, BudgetId);
+    let mut conn = pool.get().await?;
+    if !regions::exists(&mut conn, &region).await? {
+        return Err(ApiError::invalid("region_code", format!("no region has code {region}")));
+    }
+    let view = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if queries::exists_any(conn, id).await? {
+                return Err(ApiError::DuplicateOf {
+                    detail: format!("a budget already has id {id}"),
+                    existing_id: id.0,
+                });
+            }
+            queries::insert(
+                conn,
+                &NewBudget {
+                    id,
+                    region_code: &region,
+                    fiscal_year: body.fiscal_year,
+                    funding_source: body.funding_source,
+                    title: body.title.trim(),
+                    reported_total: body.reported_total,
+                    document_ref: body.document_ref.as_deref().map(str::trim).filter(|d| !d.is_empty()),
+                    created_by: caller.id,
+                },
+            )
+            .await?;
+            record(
+                conn,
+                &caller,
+                "budget.create",
+                id,
+                json!({ "region_code": region, "reported_total": body.reported_total }),
+            )
+            .await?;
+            load(conn, id).await
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/budgets/{}", view.id)))
+        .insert_header(etag(view.version))
+        .json(view))
+}
+
+/// `GET /api/v1/budgets/{id}`: a document with its reconciliation.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Budget id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The document", body = BudgetView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/budgets/{id}")]
+pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let view = load(&mut *pool.get().await?, BudgetId(*path)).await?;
+    require_readable(&caller, &view.region_code)?;
+    Ok(ok_with_etag(view.version, &view))
+}
+
+/// `PATCH /api/v1/budgets/{id}`: changes a draft or revised document (needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Budget id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+    ),
+    request_body = UpdateBudget,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = BudgetView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The document is approved: start a revision first", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The document changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/budgets/{id}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<UpdateBudget>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    body.validate()?;
+    let id = BudgetId(*path);
+    let mut conn = pool.get().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = editable(conn, &caller, id, if_match).await?;
+            let changes = BudgetChanges {
+                title: body.title.as_deref().map(str::trim).map(str::to_owned),
+                funding_source: body.funding_source,
+                fiscal_year: body.fiscal_year,
+                reported_total: body.reported_total,
+                document_ref: body.document_ref.clone(),
+                ..BudgetChanges::default()
+            };
+            queries::update(conn, current.id, &changes).await?;
+            record(conn, &caller, "budget.update", id, json!({ "reported_total": body.reported_total })).await?;
+            load(conn, id).await
+        })
+        .await?;
+    Ok(ok_with_etag(view.version, &view))
+}
+
+/// `DELETE /api/v1/budgets/{id}`: removes a document with a reason (needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Budget id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being removed", example = "\"1\""),
+    ),
+    request_body = RemovalReason,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The document changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/budgets/{id}")]
+pub async fn delete(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<RemovalReason>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    body.validate()?;
+    let id = BudgetId(*path);
+    let reason = body.reason.trim().to_owned();
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+        require_writable(&caller, &current.region_code)?;
+        if_match.check(current.version)?;
+        queries::soft_delete(conn, id, &reason).await?;
+        record(conn, &caller, "budget.delete", id, json!({ "reason": reason })).await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/budgets/{id}/approve`: approves a draft or revised document, freezing its
+/// lines (needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Budget id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being approved", example = "\"6\""),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Approved", body = BudgetView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already approved", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The document changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/budgets/{id}/approve")]
+pub async fn approve(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let id = BudgetId(*path);
+    let mut conn = pool.get().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            editable(conn, &caller, id, if_match).await?;
+            let changes = BudgetChanges {
+                status: Some(BudgetStatus::Approved),
+                approved_at: Some(Some(chrono::Utc::now())),
+                approved_by: Some(Some(caller.id)),
+                ..BudgetChanges::default()
+            };
+            queries::update(conn, id, &changes).await?;
+            record(conn, &caller, "budget.approve", id, json!({})).await?;
+            load(conn, id).await
+        })
+        .await?;
+    Ok(ok_with_etag(view.version, &view))
+}
+
+/// `POST /api/v1/budgets/{id}/revise`: opens an approved document for changes; the approved
+/// version, lines included, stays readable under `/revisions` (needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Budget id"),
+        ("If-Match" = String, Header, description = "The ETag of the version being revised", example = "\"7\""),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Open for revision", body = BudgetView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Only an approved document is revised", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The document changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/budgets/{id}/revise")]
+pub async fn revise(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let id = BudgetId(*path);
+    let mut conn = pool.get().await?;
+    let view = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+            require_writable(&caller, &current.region_code)?;
+            if_match.check(current.version)?;
+            if current.status != BudgetStatus::Approved {
+                return Err(ApiError::conflict("only an approved document is revised"));
+            }
+            let revision = current.revision;
+            let snapshot = json!({ "document": BudgetView::from(current), "lines": queries::lines(conn, id).await? });
+            queries::insert_revision(conn, id, revision, &snapshot, caller.id).await?;
+            let changes = BudgetChanges {
+                status: Some(BudgetStatus::Revised),
+                revision: Some(revision + 1),
+                ..BudgetChanges::default()
+            };
+            queries::update(conn, id, &changes).await?;
+            record(conn, &caller, "budget.revise", id, json!({ "revision": revision + 1 })).await?;
+            load(conn, id).await
+        })
+        .await?;
+    Ok(ok_with_etag(view.version, &view))
+}
+
+/// `GET /api/v1/budgets/{id}/revisions`: every approved version a revision replaced.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Budget id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Approved versions, oldest first", body = Vec<RevisionView>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/budgets/{id}/revisions")]
+pub async fn revisions(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<RevisionView>>, ApiError> {
+    let mut conn = pool.get().await?;
+    let view = load(&mut conn, BudgetId(*path)).await?;
+    require_readable(&caller, &view.region_code)?;
+    Ok(web::Json(queries::revisions(&mut conn, view.id).await?))
+}
+
+pub(super) async fn load(conn: &mut AsyncPgConnection, id: BudgetId) -> Result<BudgetView, ApiError> {
+    queries::find(conn, id).await?.map(Into::into).ok_or_else(|| unknown(id))
+}
+
+/// Locks a document the caller may change, at the version they read, and not approved.
+pub(super) async fn editable(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: BudgetId,
+    if_match: IfMatch,
+) -> Result<super::dto::BudgetRow, ApiError> {
+    let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+    require_writable(caller, &current.region_code)?;
+    if_match.check(current.version)?;
+    if current.status == BudgetStatus::Approved {
+        return Err(ApiError::conflict("the document is approved and its lines are frozen; start a revision first"));
+    }
+    Ok(current)
+}
+
+pub(super) fn unknown(id: BudgetId) -> ApiError {
+    ApiError::not_found(format!("no budget has id {id}"))
+}
+
+pub(super) async fn record(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    action: &str,
+    id: BudgetId,
+    changes: serde_json::Value,
+) -> Result<(), ApiError> {
+    audit::record(
+        conn,
+        AuditEntry { actor_id: Some(caller.id), action, entity: "budget", entity_id: id.to_string(), changes },
+    )
+    .await
+    .map_err(ApiError::from)
+}

@@ -1,0 +1,387 @@
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::documents::{load, record, unknown};
+use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
+use super::queries::{self, LineFields, NewSpending};
+use super::{require_readable, require_writable};
+use crate::api::agencies::queries as agencies;
+use crate::api::intervention_types::queries as types;
+use crate::api::regions::queries as regions;
+use crate::auth::Caller;
+use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::{
+    AgencyId, BudgetId, BudgetLineId, BudgetStatus, RegionCode, RegionLevel, Role, SpendingId, latest_local_date,
+};
+use crate::error::{ApiError, FieldErrors, Problem};
+use crate::http::extract::Json;
+use crate::http::precondition::{IfMatch, ok_with_etag};
+
+const TAG: &str = "budgets";
+
+/// `GET /api/v1/budgets/{id}/lines`: the document's lines with their spending totals.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Budget id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The lines, in entry order", body = Vec<LineView>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/budgets/{id}/lines")]
+pub async fn list(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<LineView>>, ApiError> {
+    let mut conn = pool.get().await?;
+    let budget = load(&mut conn, BudgetId(*path)).await?;
+    require_readable(&caller, &budget.region_code)?;
+    Ok(web::Json(queries::lines(&mut conn, budget.id).await?))
+}
+
+/// `POST /api/v1/budgets/{id}/lines`: adds a line to a draft or revised document.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Budget id")),
+    request_body = CreateLine,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = LineView),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The document is approved: start a revision first", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields: a negative or fractional ceiling, an unknown type or agency, villages outside the document's region", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/budgets/{id}/lines")]
+pub async fn create(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    Json(body): Json<CreateLine>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    if body.activity.trim().is_empty() {
+        errors.add("activity", "must not be blank");
+    }
+    errors.finish()?;
+    let id = BudgetId(*path);
+    let line_id = BudgetLineId::new();
+    let mut conn = pool.get().await?;
+    let line = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let budget = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+            require_writable(&caller, &budget.region_code)?;
+            if budget.status == BudgetStatus::Approved {
+                return Err(ApiError::conflict(
+                    "the document is approved and its lines are frozen; start a revision first",
+                ));
+            }
+            let agency_id = body.agency_id.map(AgencyId);
+            check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, Some(&body.village_codes))
+                .await?;
+            let fields = LineFields {
+                activity: Some(body.activity.trim().to_owned()),
+                type_code: body.type_code.clone(),
+                agency_id,
+                ceiling: Some(body.ceiling),
+                output_value: body.output_value,
+                output_unit: body.output_unit.as_deref().map(str::trim).map(str::to_owned),
+                village_codes: Some(body.village_codes.clone()),
+            };
+            queries::insert_line(conn, id, line_id, &fields).await?;
+            queries::refresh_totals(conn, id).await?;
+            record(conn, &caller, "budget.line.create", id, json!({ "line": line_id, "ceiling": body.ceiling }))
+                .await?;
+            queries::line(conn, id, line_id).await?.ok_or_else(|| unknown(id))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(line))
+}
+
+/// `PATCH /api/v1/budgets/{id}/lines/{line_id}`: changes a line of a draft or revised document
+/// (needs the line's `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Budget id"),
+        ("line_id" = Uuid, Path, description = "Line id"),
+        ("If-Match" = String, Header, description = "The line's ETag", example = "\"1\""),
+    ),
+    request_body = UpdateLine,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = LineView, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or line", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The document is approved: start a revision first", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The line changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/budgets/{id}/lines/{line_id}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    Json(body): Json<UpdateLine>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    body.validate()?;
+    let (id, line_id) = (BudgetId(path.0), BudgetLineId(path.1));
+    let mut conn = pool.get().await?;
+    let line = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let budget = locked_unapproved(conn, &caller, id).await?;
+            let current = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
+            if_match.check(current.version)?;
+            let agency_id = body.agency_id.map(AgencyId);
+            check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, body.village_codes.as_deref())
+                .await?;
+            if body.ceiling.is_some_and(|c| c < current.realised) {
+                return Err(ApiError::invalid("ceiling", "is below what the line has already spent"));
+            }
+            if let Some(ceiling) = body.ceiling {
+                check_total(budget.lines_total.value() - current.ceiling.value(), ceiling.value())?;
+            }
+            let fields = LineFields {
+                activity: body.activity.as_deref().map(str::trim).map(str::to_owned),
+                type_code: body.type_code.clone(),
+                agency_id,
+                ceiling: body.ceiling,
+                output_value: body.output_value,
+                output_unit: body.output_unit.clone(),
+                village_codes: body.village_codes.clone(),
+            };
+            queries::update_line(conn, line_id, &fields).await?;
+            queries::refresh_totals(conn, id).await?;
+            record(conn, &caller, "budget.line.update", id, json!({ "line": line_id, "ceiling": body.ceiling }))
+                .await?;
+            queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))
+        })
+        .await?;
+    Ok(ok_with_etag(line.version, &line))
+}
+
+/// `DELETE /api/v1/budgets/{id}/lines/{line_id}`: removes a line with no spending from a draft
+/// or revised document (needs the line's `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Budget id"),
+        ("line_id" = Uuid, Path, description = "Line id"),
+        ("If-Match" = String, Header, description = "The line's ETag", example = "\"1\""),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or line", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The document is approved, or the line has spending", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The line changed since it was read", body = Problem, content_type = "application/problem+json"),
+        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/budgets/{id}/lines/{line_id}")]
+pub async fn delete(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let (id, line_id) = (BudgetId(path.0), BudgetLineId(path.1));
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        locked_unapproved(conn, &caller, id).await?;
+        let current = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
+        if_match.check(current.version)?;
+        if queries::has_spending(conn, line_id).await? {
+            return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
+        }
+        queries::delete_line(conn, line_id).await?;
+        queries::refresh_totals(conn, id).await?;
+        record(conn, &caller, "budget.line.delete", id, json!({ "line": line_id })).await
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/budgets/{id}/lines/{line_id}/spending`: every spending entry of the line.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Budget id"), ("line_id" = Uuid, Path, description = "Line id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Entries by date", body = Vec<SpendingView>),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or line", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/budgets/{id}/lines/{line_id}/spending")]
+pub async fn list_spending(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<SpendingView>>, ApiError> {
+    let (id, line_id) = (BudgetId(path.0), BudgetLineId(path.1));
+    let mut conn = pool.get().await?;
+    let budget = load(&mut conn, id).await?;
+    require_readable(&caller, &budget.region_code)?;
+    queries::line(&mut conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
+    Ok(web::Json(queries::spending(&mut conn, line_id).await?))
+}
+
+/// `POST /api/v1/budgets/{id}/lines/{line_id}/spending`: records realised spending on a line of
+/// an approved (or revised) document. Past the ceiling only as an approved overrun.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Budget id"), ("line_id" = Uuid, Path, description = "Line id")),
+    request_body = CreateSpending,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Recorded; the line's new totals", body = SpendingOutcome),
+        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such document or line", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The document is still a draft", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A negative or fractional amount, a date in the future, or spending past the ceiling without approved_overrun", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/budgets/{id}/lines/{line_id}/spending")]
+pub async fn spend(
+    caller: Caller,
+    path: web::Path<(Uuid, Uuid)>,
+    Json(body): Json<CreateSpending>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    body.validate()?;
+    if body.spent_on > latest_local_date() {
+        return Err(ApiError::invalid("spent_on", "is in the future"));
+    }
+    let (id, line_id) = (BudgetId(path.0), BudgetLineId(path.1));
+    let mut conn = pool.get().await?;
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let budget = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+            require_writable(&caller, &budget.region_code)?;
+            if budget.status == BudgetStatus::Draft {
+                return Err(ApiError::conflict("spending is recorded once the document is approved"));
+            }
+            let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
+            let after = i128::from(line.realised.value()) + i128::from(body.amount.value());
+            if after > i128::from(i64::MAX) || i128::from(budget.realised_total.value()) + i128::from(body.amount.value()) > i128::from(i64::MAX) {
+                return Err(ApiError::invalid("amount", "would make the document's spending total too large to record"));
+            }
+            if after > i128::from(line.ceiling.value()) && !body.approved_overrun {
+                return Err(ApiError::invalid(
+                    "amount",
+                    format!(
+                        "would bring spending to {after}, past the ceiling of {}; mark it approved_overrun if it was approved",
+                        line.ceiling.value()
+                    ),
+                ));
+            }
+            let spending = queries::insert_spending(conn, &NewSpending {
+                id: SpendingId::new(),
+                line_id,
+                amount: body.amount,
+                spent_on: body.spent_on,
+                note: body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+                approved_overrun: body.approved_overrun,
+                recorded_by: caller.id,
+            })
+            .await?;
+            queries::refresh_totals(conn, id).await?;
+            record(conn, &caller, "budget.spending", id, json!({ "line": line_id, "amount": body.amount, "approved_overrun": body.approved_overrun })).await?;
+            let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
+            Ok(SpendingOutcome { spending, line })
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(outcome))
+}
+
+async fn locked_unapproved(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: BudgetId,
+) -> Result<super::dto::BudgetRow, ApiError> {
+    let budget = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+    require_writable(caller, &budget.region_code)?;
+    if budget.status == BudgetStatus::Approved {
+        return Err(ApiError::conflict("the document is approved and its lines are frozen; start a revision first"));
+    }
+    Ok(budget)
+}
+
+/// The type and agency exist, the agency's district overlaps the document's region, and every
+/// village is a known village inside that region.
+async fn check_line(
+    conn: &mut AsyncPgConnection,
+    region: &RegionCode,
+    type_code: Option<&str>,
+    agency: Option<AgencyId>,
+    villages: Option<&[String]>,
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    if let Some(code) = type_code
+        && types::find(conn, code).await?.is_none()
+    {
+        errors.add("type_code", format!("no intervention type has code {code}"));
+    }
+    if let Some(id) = agency {
+        match agencies::find(conn, id).await? {
+            None => errors.add("agency_id", format!("no agency has id {id}")),
+            Some(a) if !(a.district_code.contains(region) || region.contains(&a.district_code)) => {
+                errors.add("agency_id", format!("the agency belongs to district {}, not to {region}", a.district_code))
+            }
+            Some(_) => {}
+        }
+    }
+    let mut parsed = Vec::new();
+    for (i, raw) in villages.unwrap_or_default().iter().enumerate() {
+        let field = format!("village_codes[{i}]");
+        match RegionCode::parse(raw) {
+            Ok(code) if code.level() == RegionLevel::Village && region.contains(&code) => parsed.push(code),
+            Ok(_) => errors.add(&field, format!("must be a village inside {region}")),
+            Err(e) => errors.add(&field, e.to_string()),
+        }
+    }
+    if !parsed.is_empty() {
+        let known = regions::refs(conn, &parsed).await?;
+        for code in parsed.iter().filter(|c| !known.iter().any(|k| &k.code == *c)) {
+            errors.add("village_codes", format!("no region has code {code}"));
+        }
+    }
+    errors.finish()
+}
+
+/// The document's lines must still sum inside `bigint` with this ceiling.
+fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
+    if i128::from(others) + i128::from(ceiling) > i128::from(i64::MAX) {
+        Err(ApiError::invalid("ceiling", "would make the document's total too large to record"))
+    } else {
+        Ok(())
+    }
+}
+
+fn unknown_line(id: BudgetLineId) -> ApiError {
+    ApiError::not_found(format!("no line {id} in this budget"))
+}
