@@ -97,7 +97,10 @@ pub fn code_length(level: RegionLevel) -> i32 {
 
 /// Coverage of the activities inside `root` (all of Indonesia when `None`) whose period
 /// touches [from, to], grouped by region at `level` and by type. An activity of a tier above
-/// `level` stays in its own row, so nothing is counted twice or lost.
+/// `level` stays in its own row, so nothing is counted twice or lost. An activity whose whole
+/// period lies inside [from, to] contributes its kept `reached` total; only activities that
+/// straddle the edges have their monthly reports summed, so a national yearly figure reads
+/// the activities, not every report.
 pub async fn coverage(
     conn: &mut AsyncPgConnection,
     root: Option<&RegionCode>,
@@ -112,27 +115,27 @@ pub async fn coverage(
     };
     let sums: Vec<Sum> = diesel::sql_query(
         "WITH acts AS ( \
-           SELECT i.id, i.type_code, i.target, \
+           SELECT i.id, i.type_code, i.target, i.reached, \
+                  i.period_start >= date_trunc('month', $4::date) AND i.period_end <= $5 AS inside, \
                   CASE WHEN length(i.region_code) >= $1 THEN left(i.region_code, $1) ELSE i.region_code END AS area \
            FROM interventions i \
            WHERE i.deleted_at IS NULL AND i.region_code >= $2 AND i.region_code < $3 \
              AND i.period_start <= $5 AND i.period_end >= $4 \
-         ), reached AS ( \
-           SELECT r.intervention_id, sum(r.reached) AS reached \
-           FROM intervention_reports r JOIN acts a ON a.id = r.intervention_id \
-           WHERE r.superseded_at IS NULL AND r.month >= date_trunc('month', $4::date) AND r.month <= $5 \
-           GROUP BY r.intervention_id \
+         ), per_area AS ( \
+           SELECT a.area, a.type_code, count(*) AS activities, sum(a.target) AS target, \
+                  sum(CASE WHEN a.inside THEN a.reached ELSE ( \
+                        SELECT coalesce(sum(r.reached), 0) FROM intervention_reports r \
+                        WHERE r.intervention_id = a.id AND r.superseded_at IS NULL \
+                          AND r.month >= date_trunc('month', $4::date) AND r.month <= $5) END) AS reached \
+           FROM acts a GROUP BY a.area, a.type_code \
          ) \
-         SELECT a.area AS region_code, g.name AS region_name, g.level AS region_level, a.type_code, \
+         SELECT p.area AS region_code, g.name AS region_name, g.level AS region_level, p.type_code, \
                 t.name_en AS type_name_en, t.category, t.unit, t.national_target_pct, \
-                count(*) AS activities, sum(a.target)::bigint AS target, \
-                coalesce(sum(rc.reached), 0)::bigint AS reached \
-         FROM acts a \
-         JOIN intervention_types t ON t.code = a.type_code \
-         JOIN regions g ON g.code = a.area \
-         LEFT JOIN reached rc ON rc.intervention_id = a.id \
-         GROUP BY a.area, g.name, g.level, a.type_code, t.name_en, t.category, t.unit, t.national_target_pct \
-         ORDER BY t.category DESC, a.type_code, a.area",
+                p.activities, p.target::bigint AS target, p.reached::bigint AS reached \
+         FROM per_area p \
+         JOIN intervention_types t ON t.code = p.type_code \
+         JOIN regions g ON g.code = p.area \
+         ORDER BY t.category DESC, p.type_code, p.area",
     )
     .bind::<diesel::sql_types::Integer, _>(code_length(level))
     .bind::<Text, _>(&low)

@@ -1,0 +1,160 @@
+//! How the heavy reads behave at national scale: every village of Indonesia with children,
+//! measurements, cases, intervention activities with quarterly reports, and budgets. Builds the
+//! data in a throwaway cluster (or BENCH_DATABASE_URL, a server where it may create a
+//! database), then times each query. Run with `cargo bench --bench aggregates`; results and
+//! machine are in docs/benchmarks.md.
+
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
+use stunting_api::api::cases::queries::{self as cases, CaseFilter};
+use stunting_api::api::children::queries::{self as children, ChildFilter};
+use stunting_api::api::regions::import;
+use stunting_api::api::stats::{budgets, coverage};
+use stunting_api::cli::create_database_if_missing;
+use stunting_api::db::migrate;
+use stunting_api::domain::{RegionCode, RegionLevel, Scope};
+use stunting_api::embedded_pg::EmbeddedPostgres;
+use stunting_api::http::pagination::PageRequest;
+
+/// Children per village: 83,762 villages × 6 ≈ 500,000 children.
+const CHILDREN_PER_VILLAGE: i32 = 6;
+const RUNS: usize = 5;
+
+const GENERATE: &str = "
+INSERT INTO children (id, village_code, sex, birth_date, name)
+SELECT gen_random_uuid(), v.code, CASE WHEN g % 2 = 0 THEN 'male' ELSE 'female' END,
+       date '2021-06-01' + ((hashtext(v.code) + g * 97) & 1023), 'Anak ' || g
+FROM regions v, generate_series(1, CHILDREN_PER_VILLAGE) g WHERE v.level = 'village';
+
+INSERT INTO measurements (id, child_id, measured_on, age_days, length_cm, position, place, haz)
+SELECT gen_random_uuid(), c.id, date '2024-08-01', date '2024-08-01' - c.birth_date, 80, 'standing', 'posyandu',
+       ((hashtext(c.id::text) & 1023) / 1023.0) * 4 - 3.2
+FROM children c;
+
+INSERT INTO cases (id, child_id, village_code, status, severity, opened_on, opening_measurement_id,
+                   latest_measurement_id, latest_measured_on, latest_haz)
+SELECT gen_random_uuid(), m.child_id, c.village_code, 'open',
+       CASE WHEN m.haz < -3 THEN 'severely_stunted' ELSE 'stunted' END, m.measured_on, m.id, m.id, m.measured_on, m.haz
+FROM measurements m JOIN children c ON c.id = m.child_id WHERE m.haz < -2;
+
+INSERT INTO interventions (id, type_code, region_code, period_start, period_end, target, reached)
+SELECT gen_random_uuid(), t.code, v.code, date '2024-01-01', date '2024-12-31', 100, 0
+FROM regions v, (SELECT code FROM intervention_types ORDER BY code LIMIT 10) t WHERE v.level = 'village';
+
+INSERT INTO intervention_reports (id, intervention_id, month, reached)
+SELECT gen_random_uuid(), i.id, make_date(2024, q * 3, 1), 20
+FROM interventions i, generate_series(1, 4) q;
+
+UPDATE interventions SET reached = 80;
+
+INSERT INTO budgets (id, region_code, fiscal_year, funding_source, title, status, lines_total)
+SELECT gen_random_uuid(), r.code, 2024,
+       CASE WHEN r.level = 'village' THEN 'dana_desa' ELSE 'apbd_district' END, 'Anggaran ' || r.code, 'approved', 0
+FROM regions r WHERE r.level IN ('district', 'village');
+
+INSERT INTO budget_lines (id, budget_id, activity, type_code, ceiling, realised)
+SELECT gen_random_uuid(), b.id, 'Kegiatan ' || g, (SELECT code FROM intervention_types ORDER BY code OFFSET g LIMIT 1),
+       100000000 * g, 40000000 * g
+FROM budgets b, generate_series(1, 3) g;
+
+ANALYZE;
+";
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_cluster, base) = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) => (None, url),
+        Err(_) => {
+            let root = dir.path().join("pg");
+            let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root)).await.unwrap().unwrap();
+            let url = cluster.url("postgres");
+            (Some(cluster), url)
+        }
+    };
+    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    create_database_if_missing(&base, &name).await.unwrap();
+    let url = base.rsplit_once('/').map(|(head, _)| format!("{head}/{name}")).unwrap();
+    migrate::run_pending(&url).await.unwrap();
+    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+    import::import(&mut conn, &import::parse_csv(import::BUNDLED_CSV).unwrap()).await.unwrap();
+
+    let started = Instant::now();
+    conn.batch_execute(&GENERATE.replace("CHILDREN_PER_VILLAGE", &CHILDREN_PER_VILLAGE.to_string())).await.unwrap();
+    println!("generated the data set in {:.0?}", started.elapsed());
+    for table in ["children", "measurements", "cases", "interventions", "intervention_reports", "budget_lines"] {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        use diesel_async::RunQueryDsl;
+        let count: Count =
+            diesel::sql_query(format!("SELECT count(*) AS n FROM {table}")).get_result(&mut conn).await.unwrap();
+        println!("  {table:<22} {:>12}", count.n);
+    }
+    println!("\n{:<62} {:>10} {:>10}", "query", "median", "max");
+
+    let day = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let code = |s: &str| RegionCode::parse(s).unwrap();
+    let (riau, kampar, jatim) = (code("14"), code("14.01"), code("35"));
+
+    time("stats/interventions: Indonesia by province, 2024", &mut conn, async |c| {
+        coverage::coverage(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+    })
+    .await;
+    time("stats/interventions: Indonesia by province, Jan-Jun (reports)", &mut conn, async |c| {
+        coverage::coverage(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-06-30")).await.unwrap();
+    })
+    .await;
+    time("stats/interventions: Jawa Timur by district, 2024", &mut conn, async |c| {
+        coverage::coverage(c, Some(&jatim), RegionLevel::District, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+    })
+    .await;
+    time("stats/interventions: Kampar by village, 2024", &mut conn, async |c| {
+        coverage::coverage(c, Some(&kampar), RegionLevel::Village, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+    })
+    .await;
+    time("stats/budgets: Indonesia by province, 2024", &mut conn, async |c| {
+        budgets::budgets(c, None, RegionLevel::Province, 2024).await.unwrap();
+    })
+    .await;
+    time("stats/budgets: Riau by district, 2024", &mut conn, async |c| {
+        budgets::budgets(c, Some(&riau), RegionLevel::District, 2024).await.unwrap();
+    })
+    .await;
+    time("children: first page of Kampar (50)", &mut conn, async |c| {
+        let page = PageRequest::parse(Some(50), None).unwrap();
+        children::list(c, &Scope::Region(kampar.clone()), &ChildFilter::default(), &page).await.unwrap();
+    })
+    .await;
+    time("children: Jawa Timur, name search 'anak 5', 50", &mut conn, async |c| {
+        let page = PageRequest::parse(Some(50), None).unwrap();
+        let filter = ChildFilter { name_contains: Some("anak 5".into()), ..ChildFilter::default() };
+        children::list(c, &Scope::Region(jatim.clone()), &filter, &page).await.unwrap();
+    })
+    .await;
+    time("cases: first page of open cases in Riau (50)", &mut conn, async |c| {
+        let page = PageRequest::parse(Some(50), None).unwrap();
+        cases::list(c, &Scope::Region(riau.clone()), &CaseFilter::default(), &page).await.unwrap();
+    })
+    .await;
+}
+
+async fn time(label: &str, conn: &mut AsyncPgConnection, query: impl AsyncFn(&mut AsyncPgConnection)) {
+    query(conn).await; // warm the cache and the plan
+    let mut samples: Vec<Duration> = Vec::with_capacity(RUNS);
+    for _ in 0..RUNS {
+        let started = Instant::now();
+        query(conn).await;
+        samples.push(started.elapsed());
+    }
+    samples.sort();
+    println!("{label:<62} {:>10.1?} {:>10.1?}", samples[RUNS / 2], samples[RUNS - 1]);
+}
