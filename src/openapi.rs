@@ -50,6 +50,47 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every 4xx and 5xx answer is a problem document: handlers list their error statuses with a
+/// description, and this says once what their body is.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, RefOr, Response};
+        let problem =
+            ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).build();
+        for item in openapi.paths.paths.values_mut() {
+            for operation in item_operations(item) {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    if let (true, RefOr::T(Response { content, .. })) = (is_error, response)
+                        && content.is_empty()
+                    {
+                        content.insert(crate::error::PROBLEM_JSON.to_owned(), RefOr::T(problem.clone()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn item_operations(
+    item: &mut utoipa::openapi::PathItem,
+) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Every documented route of the service.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(health::live).service(health::ready).service(metrics::metrics);
@@ -59,6 +100,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
 pub fn document() -> utoipa::openapi::OpenApi {
     let (_, mut doc) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    // After the routes' paths are merged in: the derive's own modifiers run before that.
+    ProblemResponses.modify(&mut doc);
     doc
 }
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::DbPool;
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
@@ -28,7 +28,7 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(get, path = "/health/ready", tag = "operations",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
-        (status = 503, description = "The database is unreachable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unreachable"),
     ))]
 #[get("/health/ready")]
 pub async fn ready(pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {

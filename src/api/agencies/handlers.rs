@@ -11,7 +11,7 @@ use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{AgencyId, RegionCode, RegionLevel, Role, Scope};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 
@@ -24,9 +24,9 @@ const TAG: &str = "interventions";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The district's agencies by short name", body = Vec<Agency>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The district is outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No district given, or not a district code", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The district is outside the caller's scope"),
+        (status = 422, description = "No district given, or not a district code"),
     )
 )]
 #[get("/agencies")]
@@ -57,10 +57,10 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = Agency, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of this district (or its province), nor an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The district already has an agency with this short name", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer of this district (or its province), nor an admin"),
+        (status = 409, description = "The district already has an agency with this short name"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 #[post("/agencies")]
@@ -107,13 +107,13 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Agency, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of this district, nor an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The short name is taken in the district", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The agency changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer of this district, nor an admin"),
+        (status = 404, description = "No such agency"),
+        (status = 409, description = "The short name is taken in the district"),
+        (status = 412, description = "The agency changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/agencies/{id}")]
@@ -152,12 +152,12 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer of this district, nor an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such agency", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Activities name it as responsible", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The agency changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer of this district, nor an admin"),
+        (status = 404, description = "No such agency"),
+        (status = 409, description = "Activities name it as responsible"),
+        (status = 412, description = "The agency changed since it was read"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/agencies/{id}")]

@@ -13,7 +13,7 @@ use crate::auth::{Caller, JwtKeys, password};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Role, Scope};
-use crate::error::{ApiError, Problem};
+use crate::error::ApiError;
 use crate::http::extract::Json;
 
 const TAG: &str = "auth";
@@ -31,11 +31,11 @@ const MAX_SECRET_LEN: usize = 1024;
     request_body = TokenRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 400, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Invalid credentials", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not sent as JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A missing or invalid field", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed logins; see Retry-After", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "The body is not JSON"),
+        (status = 401, description = "Invalid credentials"),
+        (status = 415, description = "The body is not sent as JSON"),
+        (status = 422, description = "A missing or invalid field"),
+        (status = 429, description = "Too many failed logins; see Retry-After",
             headers(("Retry-After" = u64, description = "Seconds until the account can try again"))),
     )
 )]
@@ -96,8 +96,8 @@ enum Refresh {
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new pair of tokens", body = TokenResponse),
-        (status = 401, description = "Invalid, expired, revoked or reused refresh token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A missing field", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Invalid, expired, revoked or reused refresh token"),
+        (status = 422, description = "A missing field"),
     )
 )]
 #[post("/auth/refresh")]
@@ -158,7 +158,7 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "Signed out"),
-        (status = 422, description = "A missing field", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A missing field"),
     )
 )]
 #[post("/auth/logout")]
@@ -176,7 +176,7 @@ pub async fn logout(Json(body): Json<RefreshRequest>, pool: web::Data<DbPool>) -
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's account", body = UserView),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
     )
 )]
 #[get("/auth/me")]

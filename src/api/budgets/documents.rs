@@ -14,7 +14,7 @@ use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
@@ -28,10 +28,10 @@ const TAG: &str = "budgets";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of documents", body = Page<BudgetView>),
-        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A cursor this list did not give out"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
     )
 )]
 #[get("/budgets")]
@@ -63,10 +63,10 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Entered", body = BudgetView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or a region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A document already has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields: a negative or fractional amount, an unknown region", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or a region outside the caller's scope"),
+        (status = 409, description = "A document already has this id"),
+        (status = 422, description = "Invalid fields: a negative or fractional amount, an unknown region"),
     )
 )]
 #[post("/budgets")]
@@ -134,10 +134,10 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The document", body = BudgetView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Outside the caller's scope"),
+        (status = 404, description = "No such document"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/budgets/{id}")]
@@ -158,13 +158,13 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = BudgetView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The document is approved: start a revision first", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The document changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such document"),
+        (status = 409, description = "The document is approved: start a revision first"),
+        (status = 412, description = "The document changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/budgets/{id}")]
@@ -209,12 +209,12 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The document changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such document"),
+        (status = 412, description = "The document changed since it was read"),
+        (status = 422, description = "No reason given"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/budgets/{id}")]
@@ -252,12 +252,12 @@ pub async fn delete(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Approved", body = BudgetView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already approved", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The document changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such document"),
+        (status = 409, description = "Already approved"),
+        (status = 412, description = "The document changed since it was read"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[post("/budgets/{id}/approve")]
@@ -298,12 +298,12 @@ pub async fn approve(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Open for revision", body = BudgetView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Only an approved document is revised", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The document changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such document"),
+        (status = 409, description = "Only an approved document is revised"),
+        (status = 412, description = "The document changed since it was read"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[post("/budgets/{id}/revise")]
@@ -347,10 +347,10 @@ pub async fn revise(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Approved versions, oldest first", body = Vec<RevisionView>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Outside the caller's scope"),
+        (status = 404, description = "No such document"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/budgets/{id}/revisions")]

@@ -16,7 +16,7 @@ use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{
     AgencyId, BudgetId, BudgetLineId, BudgetStatus, RegionCode, RegionLevel, Role, SpendingId, latest_local_date,
 };
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, ok_with_etag};
 
@@ -29,10 +29,10 @@ const TAG: &str = "budgets";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The lines, in entry order", body = Vec<LineView>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Outside the caller's scope"),
+        (status = 404, description = "No such document"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/budgets/{id}/lines")]
@@ -55,11 +55,11 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = LineView),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The document is approved: start a revision first", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields: a negative or fractional ceiling, an unknown type or agency, villages outside the document's region", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such document"),
+        (status = 409, description = "The document is approved: start a revision first"),
+        (status = 422, description = "Invalid fields: a negative or fractional ceiling, an unknown type or agency, villages outside the document's region"),
     )
 )]
 #[post("/budgets/{id}/lines")]
@@ -122,13 +122,13 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = LineView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document or line", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The document is approved: start a revision first", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The line changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such document or line"),
+        (status = 409, description = "The document is approved: start a revision first"),
+        (status = 412, description = "The line changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/budgets/{id}/lines/{line_id}")]
@@ -188,12 +188,12 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document or line", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The document is approved, or the line has spending", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The line changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such document or line"),
+        (status = 409, description = "The document is approved, or the line has spending"),
+        (status = 412, description = "The line changed since it was read"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/budgets/{id}/lines/{line_id}")]
@@ -228,10 +228,10 @@ pub async fn delete(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Entries by date", body = Vec<SpendingView>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document or line", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Outside the caller's scope"),
+        (status = 404, description = "No such document or line"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/budgets/{id}/lines/{line_id}/spending")]
@@ -257,11 +257,11 @@ pub async fn list_spending(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded; the line's new totals", body = SpendingOutcome),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such document or line", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The document is still a draft", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A negative or fractional amount, a date in the future, or spending past the ceiling without approved_overrun", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such document or line"),
+        (status = 409, description = "The document is still a draft"),
+        (status = 422, description = "A negative or fractional amount, a date in the future, or spending past the ceiling without approved_overrun"),
     )
 )]
 #[post("/budgets/{id}/lines/{line_id}/spending")]

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{CaseId, CaseStatus, RegionCode, Role, latest_local_date};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, ok_with_etag};
@@ -27,10 +27,10 @@ const TAG: &str = "cases";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of cases, oldest first", body = Page<CaseView>),
-        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A cursor this list did not give out"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
     )
 )]
 #[get("/cases")]
@@ -73,10 +73,10 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The case", body = CaseDetail, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a case outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a case outside the caller's scope"),
+        (status = 404, description = "No such case"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/cases/{id}")]
@@ -101,13 +101,13 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Recorded", body = CaseDetail, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or a case outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such case", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Closing a case that is not open", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The case changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or a case outside the caller's scope"),
+        (status = 404, description = "No such case"),
+        (status = 409, description = "Closing a case that is not open"),
+        (status = 412, description = "The case changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/cases/{id}")]

@@ -8,7 +8,7 @@ use super::queries::{self, InterventionType, NewInterventionType, TypeChanges};
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 
@@ -20,7 +20,7 @@ const TAG: &str = "interventions";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every type, specific first", body = Vec<InterventionType>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
     )
 )]
 #[get("/intervention-types")]
@@ -35,10 +35,10 @@ pub async fn list(_caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = InterventionType, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The code is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an admin"),
+        (status = 409, description = "The code is taken"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 #[post("/intervention-types")]
@@ -94,12 +94,12 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = InterventionType, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such type", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The type changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an admin"),
+        (status = 404, description = "No such type"),
+        (status = 412, description = "The type changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/intervention-types/{code}")]

@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{AgencyId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
@@ -33,10 +33,10 @@ const TAG: &str = "interventions";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of activities", body = Page<InterventionView>),
-        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A cursor this list did not give out"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
     )
 )]
 #[get("/interventions")]
@@ -66,10 +66,10 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Planned", body = InterventionView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or a region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "An activity already has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields: unknown type, region or agency, a negative target, a period ending before it starts", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or a region outside the caller's scope"),
+        (status = 409, description = "An activity already has this id"),
+        (status = 422, description = "Invalid fields: unknown type, region or agency, a negative target, a period ending before it starts"),
     )
 )]
 #[post("/interventions")]
@@ -148,10 +148,10 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The activity", body = InterventionView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Outside the caller's scope"),
+        (status = 404, description = "No such activity"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/interventions/{id}")]
@@ -172,12 +172,12 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = InterventionView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The activity changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or a period that would leave reports outside it", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such activity"),
+        (status = 412, description = "The activity changed since it was read"),
+        (status = 422, description = "Invalid fields, or a period that would leave reports outside it"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/interventions/{id}")]
@@ -247,12 +247,12 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an officer or admin, or outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The activity changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
+        (status = 404, description = "No such activity"),
+        (status = 412, description = "The activity changed since it was read"),
+        (status = 422, description = "No reason given"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/interventions/{id}")]
@@ -286,10 +286,10 @@ pub async fn delete(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Reports by month", body = Vec<ReportView>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Outside the caller's scope"),
+        (status = 404, description = "No such activity"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/interventions/{id}/reports")]
@@ -314,11 +314,11 @@ pub async fn list_reports(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded; the activity's new totals", body = ReportOutcome),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or an activity outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such activity", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The month is already reported (send `correction: true` to replace it)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A negative count, or a month outside the activity's period or in the future", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or an activity outside the caller's scope"),
+        (status = 404, description = "No such activity"),
+        (status = 409, description = "The month is already reported (send `correction: true` to replace it)"),
+        (status = 422, description = "A negative count, or a month outside the activity's period or in the future"),
     )
 )]
 #[post("/interventions/{id}/reports")]

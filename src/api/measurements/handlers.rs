@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{ChildId, MeasurementId, latest_local_date};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 
@@ -28,11 +28,11 @@ const TAG: &str = "measurements";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of measurements, oldest first", body = Page<MeasurementView>),
-        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A cursor this list did not give out"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope"),
+        (status = 404, description = "No such child"),
+        (status = 422, description = "An invalid parameter"),
     )
 )]
 #[get("/children/{id}/measurements")]
@@ -60,11 +60,11 @@ pub async fn list(
     responses(
         (status = 201, description = "Recorded and scored", body = MeasurementView, headers(("Location" = String))),
         (status = 200, description = "The same measurement was already recorded with this id (a retry)", body = MeasurementView),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A different measurement already has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields: a date in the future or before birth, an age of 60 months or more, a length outside 38–130 cm, a weight outside 0.9–58 kg, a missing position", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope"),
+        (status = 404, description = "No such child"),
+        (status = 409, description = "A different measurement already has this id"),
+        (status = 422, description = "Invalid fields: a date in the future or before birth, an age of 60 months or more, a length outside 38–130 cm, a weight outside 0.9–58 kg, a missing position"),
     )
 )]
 #[post("/children/{id}/measurements")]
@@ -170,10 +170,10 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The measurement", body = MeasurementView),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child or measurement", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope"),
+        (status = 404, description = "No such child or measurement"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/children/{id}/measurements/{measurement_id}")]
@@ -198,11 +198,11 @@ pub async fn get(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Voided", body = MeasurementView),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child or measurement", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already voided", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "No reason given", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope"),
+        (status = 404, description = "No such child or measurement"),
+        (status = 409, description = "Already voided"),
+        (status = 422, description = "No reason given"),
     )
 )]
 #[delete("/children/{id}/measurements/{measurement_id}")]
@@ -251,10 +251,10 @@ pub async fn void(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The series, oldest first", body = GrowthChart),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope"),
+        (status = 404, description = "No such child"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/children/{id}/growth")]

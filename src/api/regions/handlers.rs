@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::RegionCode;
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
@@ -26,9 +26,9 @@ const TAG: &str = "regions";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of regions", body = Page<RegionSummary>),
-        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed region code or parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A cursor this list did not give out"),
+        (status = 401, description = "No valid access token"),
+        (status = 422, description = "A malformed region code or parameter"),
     )
 )]
 #[get("/regions")]
@@ -66,9 +66,9 @@ pub async fn list(
     responses(
         (status = 200, description = "The region", body = RegionDetail,
             headers(("ETag" = String, description = "The region's version, for If-Match"))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed region code", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 404, description = "No region has this code"),
+        (status = 422, description = "A malformed region code"),
     )
 )]
 #[get("/regions/{code}")]
@@ -85,10 +85,10 @@ pub async fn get(_caller: Caller, path: web::Path<String>, pool: web::Data<DbPoo
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of child regions", body = Page<RegionSummary>),
-        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed region code or parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A cursor this list did not give out"),
+        (status = 401, description = "No valid access token"),
+        (status = 404, description = "No region has this code"),
+        (status = 422, description = "A malformed region code or parameter"),
     )
 )]
 #[get("/regions/{code}/children")]
@@ -121,10 +121,10 @@ pub async fn children(
     responses(
         (status = 201, description = "Created", body = RegionDetail,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A region with this code exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or no active parent", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an admin"),
+        (status = 409, description = "A region with this code exists"),
+        (status = 422, description = "Invalid fields, or no active parent"),
     )
 )]
 #[post("/regions")]
@@ -187,12 +187,12 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Renamed", body = RegionDetail, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The region changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an admin"),
+        (status = 404, description = "No region has this code"),
+        (status = 412, description = "The region changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/regions/{code}")]
@@ -246,11 +246,11 @@ pub async fn rename(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Retired", body = RegionDetail, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Already retired, or active regions remain under it", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid or unknown successor codes", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an admin"),
+        (status = 404, description = "No region has this code"),
+        (status = 409, description = "Already retired, or active regions remain under it"),
+        (status = 422, description = "Invalid or unknown successor codes"),
     )
 )]
 #[post("/regions/{code}/retire")]

@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{ChildId, InterventionId, ServiceId, latest_local_date};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 
 const TAG: &str = "children";
@@ -25,10 +25,10 @@ const TAG: &str = "children";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The child's services", body = Vec<ServiceView>),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope"),
+        (status = 404, description = "No such child"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/children/{id}/services")]
@@ -55,11 +55,11 @@ pub async fn list(
     responses(
         (status = 201, description = "Recorded", body = ServiceView, headers(("Location" = String))),
         (status = 200, description = "Already recorded with this id (a retry)", body = ServiceView),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "An analyst, or a child outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A different service already has this id", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Unknown type, a type not given to children or not at this age, a date in the future or before birth, or an activity of another type, place or period", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "An analyst, or a child outside the caller's scope"),
+        (status = 404, description = "No such child"),
+        (status = 409, description = "A different service already has this id"),
+        (status = 422, description = "Unknown type, a type not given to children or not at this age, a date in the future or before birth, or an activity of another type, place or period"),
     )
 )]
 #[post("/children/{id}/services")]

@@ -9,7 +9,7 @@ use crate::api::regions::queries as regions;
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Month, RegionCode, RegionLevel, year_bounds};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
 
 const TAG: &str = "stats";
@@ -54,10 +54,10 @@ pub struct InterventionStats {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Coverage, specific then sensitive", body = InterventionStats),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed region, a level above the region, or no period (a year, or from and to)", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 404, description = "No region has this code"),
+        (status = 422, description = "A malformed region, a level above the region, or no period (a year, or from and to)"),
     )
 )]
 #[get("/stats/interventions")]
@@ -120,10 +120,10 @@ pub struct BudgetStats {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One row per region", body = BudgetStats),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "A region outside the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No region has this code", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed region, a level above it, or a missing year", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 404, description = "No region has this code"),
+        (status = 422, description = "A malformed region, a level above it, or a missing year"),
     )
 )]
 #[get("/stats/budgets")]

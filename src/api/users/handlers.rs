@@ -13,7 +13,7 @@ use crate::auth::{Caller, password};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{RegionCode, Role, Scope, UserId};
-use crate::error::{ApiError, FieldErrors, Problem};
+use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
@@ -27,10 +27,10 @@ const TAG: &str = "users";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of accounts, oldest first", body = Page<UserView>),
-        (status = 400, description = "A cursor this list did not give out", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Neither admin nor officer", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An invalid parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A cursor this list did not give out"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Neither admin nor officer"),
+        (status = 422, description = "An invalid parameter"),
     )
 )]
 #[get("/users")]
@@ -54,10 +54,10 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = CreatedUser, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller may not create this role or scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The caller may not create this role or scope"),
+        (status = 409, description = "The username is taken"),
+        (status = 422, description = "Invalid fields"),
     )
 )]
 #[post("/users")]
@@ -112,10 +112,10 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = UserView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The account is outside the caller's reach", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A malformed id", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The account is outside the caller's reach"),
+        (status = 404, description = "No such account"),
+        (status = 422, description = "A malformed id"),
     )
 )]
 #[get("/users/{id}")]
@@ -142,12 +142,12 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = UserView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The caller may not manage this account, role or scope", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such account", body = Problem, content_type = "application/problem+json"),
-        (status = 412, description = "The account changed since it was read", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
-        (status = 428, description = "`If-Match` is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The caller may not manage this account, role or scope"),
+        (status = 404, description = "No such account"),
+        (status = 412, description = "The account changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/users/{id}")]
