@@ -57,3 +57,11 @@ pub fn etag(version: i32) -> (header::HeaderName, HeaderValue) {
 pub fn ok_with_etag<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse {
     HttpResponseBuilder::new(actix_web::http::StatusCode::OK).insert_header(etag(version)).json(body)
 }
+
+/// A 201 answer with the new resource's `Location` and ETag.
+pub fn created_with_etag<T: serde::Serialize>(location: String, version: i32, body: &T) -> HttpResponse {
+    HttpResponseBuilder::new(actix_web::http::StatusCode::CREATED)
+        .insert_header((header::LOCATION, location))
+        .insert_header(etag(version))
+        .json(body)
+}

@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -13,7 +12,7 @@ use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{AgencyId, RegionCode, RegionLevel, Role, Scope};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 
 const TAG: &str = "interventions";
 
@@ -90,10 +89,7 @@ pub async fn create(
             ApiError::Conflict(_) => ApiError::conflict("the district already has an agency with this short name"),
             other => other,
         })?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/agencies/{}", agency.id)))
-        .insert_header(etag(agency.version))
-        .json(agency))
+    Ok(created_with_etag(format!("/api/v1/agencies/{}", agency.id), agency.version, &agency))
 }
 
 /// `PATCH /api/v1/agencies/{id}`: renames or re-sectors an agency (needs `If-Match`).

@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -17,7 +16,7 @@ use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 
 const TAG: &str = "budgets";
 
@@ -121,10 +120,7 @@ pub async fn create(
             load(conn, id).await
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/budgets/{}", view.id)))
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(created_with_etag(format!("/api/v1/budgets/{}", view.id), view.version, &view))
 }
 
 /// `GET /api/v1/budgets/{id}`: a document with its reconciliation.

@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -17,7 +16,7 @@ use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 
 const TAG: &str = "children";
 
@@ -152,10 +151,7 @@ pub async fn create(
         })
         .await?;
     if created {
-        Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/children/{}", child.id)))
-            .insert_header(etag(child.version))
-            .json(child))
+        Ok(created_with_etag(format!("/api/v1/children/{}", child.id), child.version, &child))
     } else {
         Ok(ok_with_etag(child.version, &child))
     }

@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -10,7 +9,7 @@ use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
-use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 
 const TAG: &str = "interventions";
 
@@ -77,10 +76,7 @@ pub async fn create(
             Ok(created)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/intervention-types/{}", created.code)))
-        .insert_header(etag(created.version))
-        .json(created))
+    Ok(created_with_etag(format!("/api/v1/intervention-types/{}", created.code), created.version, &created))
 }
 
 /// `PATCH /api/v1/intervention-types/{code}`: changes a type (admins; needs `If-Match`).

@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
@@ -22,7 +21,7 @@ use crate::domain::{AgencyId, InterventionId, RegionCode, ReportId, Role, latest
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 
 const TAG: &str = "interventions";
 
@@ -135,10 +134,7 @@ pub async fn create(
             load(conn, id).await
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/interventions/{}", view.id)))
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(created_with_etag(format!("/api/v1/interventions/{}", view.id), view.version, &view))
 }
 
 /// `GET /api/v1/interventions/{id}`: one activity with its progress.

@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -15,7 +14,7 @@ use crate::domain::RegionCode;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 
 const TAG: &str = "regions";
 
@@ -170,10 +169,7 @@ pub async fn create(
             queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/regions/{}", detail.code)))
-        .insert_header(etag(detail.version))
-        .json(detail))
+    Ok(created_with_etag(format!("/api/v1/regions/{}", detail.code), detail.version, &detail))
 }
 
 /// `PATCH /api/v1/regions/{code}`: renames a region (admin only; needs `If-Match`).
