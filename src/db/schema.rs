@@ -162,6 +162,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    intervention_funding (intervention_id, budget_line_id) {
+        intervention_id -> Uuid,
+        budget_line_id -> Uuid,
+    }
+}
+
+diesel::table! {
     intervention_reports (id) {
         id -> Uuid,
         intervention_id -> Uuid,
@@ -304,6 +311,8 @@ diesel::joinable!(child_services -> intervention_types (type_code));
 diesel::joinable!(child_services -> interventions (intervention_id));
 diesel::joinable!(child_services -> users (recorded_by));
 diesel::joinable!(children -> regions (village_code));
+diesel::joinable!(intervention_funding -> budget_lines (budget_line_id));
+diesel::joinable!(intervention_funding -> interventions (intervention_id));
 diesel::joinable!(intervention_reports -> interventions (intervention_id));
 diesel::joinable!(intervention_reports -> users (reported_by));
 diesel::joinable!(interventions -> agencies (agency_id));
@@ -325,6 +334,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     child_services,
     children,
+    intervention_funding,
     intervention_reports,
     intervention_types,
     interventions,

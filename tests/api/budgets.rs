@@ -311,3 +311,43 @@ async fn the_demo_command_loads_the_kampar_document_once() {
     assert_eq!(items[0]["reconciliation"]["difference"], 330_000_000);
     assert_eq!(items[0]["status"], "approved");
 }
+
+#[tokio::test]
+async fn activities_name_the_budget_lines_that_fund_them() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14")).await;
+    let kampar = enter_kampar(&app, &officer).await;
+    let family_assistance = kampar.lines[0]["id"].clone();
+    let body = json!({"type_code": "tpk_home_visit", "region_code": VILLAGE, "year": 2024, "target": 40,
+                      "budget_line_ids": [family_assistance]});
+    let created = app.post_json("/api/v1/interventions", Some(&officer), &body).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let activity: Value = created.json().await.unwrap();
+    assert_eq!(activity["budget_line_ids"], json!([family_assistance]));
+
+    let unknown = json!({"type_code": "tpk_home_visit", "region_code": VILLAGE, "year": 2024, "target": 1,
+                         "budget_line_ids": ["00000000-0000-7000-8000-00000000abcd"]});
+    let body = problem(
+        app.post_json("/api/v1/interventions", Some(&officer), &unknown).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "budget_line_ids[0]");
+    let elsewhere = json!({"type_code": "tpk_home_visit", "region_code": "14.03.01.1001", "year": 2024, "target": 1,
+                           "budget_line_ids": [family_assistance]});
+    problem(app.post_json("/api/v1/interventions", Some(&officer), &elsewhere).await, StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+
+    let path = format!("/api/v1/interventions/{}", activity["id"].as_str().unwrap());
+    let etag = format!("\"{}\"", activity["version"]);
+    let second = kampar.lines[3]["id"].clone();
+    let updated: Value = app
+        .patch_json(&path, Some(&officer), Some(&etag), &json!({"budget_line_ids": [second]}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(updated["budget_line_ids"], json!([second]));
+    let listed: Value = app.get("/api/v1/interventions?region=14.01", Some(&officer)).await.json().await.unwrap();
+    assert_eq!(listed["items"][0]["budget_line_ids"], json!([second]));
+}

@@ -7,7 +7,8 @@ use validator::Validate;
 
 use crate::db::schema::{intervention_reports, interventions};
 use crate::domain::{
-    AgencyId, CountUnit, InterventionCategory, InterventionId, Month, RegionCode, ReportId, TargetGroup, UserId,
+    AgencyId, BudgetLineId, CountUnit, InterventionCategory, InterventionId, Month, RegionCode, ReportId, TargetGroup,
+    UserId,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -42,7 +43,7 @@ pub struct TypeFacts {
     "id": "0192b7a4-2222-7000-8000-000000000001", "type_code": "growth_monitoring", "category": "specific",
     "target_group": "under_five", "unit": "persons", "region_code": "14.01.01.2009",
     "period_start": "2024-01-01", "period_end": "2024-12-31", "agency_id": null, "target": 120,
-    "reached": 96, "coverage_pct": 80.0, "national_target_pct": 90.0, "gap_pct": 10.0,
+    "budget_line_ids": [], "reached": 96, "coverage_pct": 80.0, "national_target_pct": 90.0, "gap_pct": 10.0,
     "description": "Posyandu weighing, monthly", "version": 3,
     "created_at": "2024-01-05T02:00:00Z", "updated_at": "2024-08-31T02:00:00Z"
 }))]
@@ -59,6 +60,8 @@ pub struct InterventionView {
     pub agency_id: Option<AgencyId>,
     /// The target count (*sasaran*).
     pub target: i64,
+    /// The budget lines that fund it.
+    pub budget_line_ids: Vec<BudgetLineId>,
     /// Reached so far: the sum of the current monthly reports.
     pub reached: i64,
     /// reached ÷ target, in percent; `null` with a target of 0.
@@ -87,6 +90,7 @@ impl InterventionView {
             period_end: row.period_end,
             agency_id: row.agency_id,
             target: row.target,
+            budget_line_ids: Vec::new(),
             reached: row.reached,
             coverage_pct,
             national_target_pct: facts.national_target_pct,
@@ -120,6 +124,10 @@ pub struct CreateIntervention {
     pub target: i64,
     #[validate(length(max = 2000))]
     pub description: Option<String>,
+    /// Budget lines that fund it, from documents whose region overlaps the activity's.
+    #[serde(default)]
+    #[validate(length(max = 100))]
+    pub budget_line_ids: Vec<Uuid>,
 }
 
 /// Changes to an activity; absent fields stay as they are.
@@ -134,6 +142,9 @@ pub struct UpdateIntervention {
     pub target: Option<i64>,
     #[validate(length(max = 2000))]
     pub description: Option<String>,
+    /// Replaces the set of funding budget lines.
+    #[validate(length(max = 100))]
+    pub budget_line_ids: Option<Vec<Uuid>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -17,7 +17,9 @@ use crate::api::regions::queries as regions;
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{AgencyId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds};
+use crate::domain::{
+    AgencyId, BudgetLineId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds,
+};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
@@ -123,14 +125,10 @@ pub async fn create(
                 },
             )
             .await?;
-            record(
-                conn,
-                &caller,
-                "intervention.create",
-                id,
-                json!({ "type_code": body.type_code, "region_code": region, "target": body.target }),
-            )
-            .await?;
+            let funding = check_funding(conn, &region, &body.budget_line_ids).await?;
+            queries::set_funding(conn, id, &funding).await?;
+            let changes = json!({ "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding });
+            record(conn, &caller, "intervention.create", id, changes).await?;
             load(conn, id).await
         })
         .await?;
@@ -217,14 +215,15 @@ pub async fn update(
                 description: body.description.as_deref().map(str::trim).map(str::to_owned),
             };
             queries::update(conn, id, &changes).await?;
-            record(
-                conn,
-                &caller,
-                "intervention.update",
-                id,
-                json!({ "target": body.target, "period_start": body.period_start, "period_end": body.period_end }),
-            )
-            .await?;
+            if let Some(lines) = &body.budget_line_ids {
+                let funding = check_funding(conn, &current.region_code, lines).await?;
+                queries::set_funding(conn, id, &funding).await?;
+            }
+            let changes = json!({
+                "target": body.target, "period_start": body.period_start, "period_end": body.period_end,
+                "budget_line_ids": body.budget_line_ids,
+            });
+            record(conn, &caller, "intervention.update", id, changes).await?;
             load(conn, id).await
         })
         .await?;
@@ -426,6 +425,29 @@ async fn check_references(
         }
     }
     errors.finish()
+}
+
+/// Every funding line exists in a living budget whose region overlaps the activity's.
+async fn check_funding(
+    conn: &mut AsyncPgConnection,
+    region: &RegionCode,
+    ids: &[Uuid],
+) -> Result<Vec<BudgetLineId>, ApiError> {
+    let ids: Vec<BudgetLineId> = ids.iter().copied().map(BudgetLineId).collect();
+    let found = queries::budget_line_regions(conn, &ids).await?;
+    let mut errors = FieldErrors::default();
+    for (i, id) in ids.iter().enumerate() {
+        let field = format!("budget_line_ids[{i}]");
+        match found.iter().find(|(line, _)| line == id) {
+            None => errors.add(&field, format!("no budget line has id {id}")),
+            Some((_, budget_region)) if !(budget_region.contains(region) || region.contains(budget_region)) => {
+                errors.add(&field, format!("the line's budget is for {budget_region}, which does not cover {region}"))
+            }
+            Some(_) => {}
+        }
+    }
+    errors.finish()?;
+    Ok(ids)
 }
 
 fn last_day(month_start: NaiveDate) -> NaiveDate {

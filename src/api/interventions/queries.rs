@@ -3,8 +3,12 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::dto::{InterventionRow, InterventionView, ReportRow, TypeFacts};
-use crate::db::schema::{intervention_reports, intervention_types, interventions};
-use crate::domain::{AgencyId, InterventionCategory, InterventionId, RegionCode, ReportId, Scope, UserId};
+use crate::db::schema::{
+    budget_lines, budgets, intervention_funding, intervention_reports, intervention_types, interventions,
+};
+use crate::domain::{
+    AgencyId, BudgetLineId, InterventionCategory, InterventionId, RegionCode, ReportId, Scope, UserId,
+};
 use crate::http::pagination::PageRequest;
 
 macro_rules! facts {
@@ -28,7 +32,51 @@ pub async fn find(conn: &mut AsyncPgConnection, id: InterventionId) -> QueryResu
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|(row, facts)| InterventionView::new(row, facts)))
+    let mut views: Vec<InterventionView> =
+        row.map(|(row, facts)| InterventionView::new(row, facts)).into_iter().collect();
+    attach_funding(conn, &mut views).await?;
+    Ok(views.pop())
+}
+
+/// Fills in the budget lines that fund each activity (one query for the whole page).
+async fn attach_funding(conn: &mut AsyncPgConnection, views: &mut [InterventionView]) -> QueryResult<()> {
+    let ids: Vec<InterventionId> = views.iter().map(|v| v.id).collect();
+    let links: Vec<(InterventionId, BudgetLineId)> = intervention_funding::table
+        .filter(intervention_funding::intervention_id.eq_any(&ids))
+        .select((intervention_funding::intervention_id, intervention_funding::budget_line_id))
+        .order((intervention_funding::intervention_id, intervention_funding::budget_line_id))
+        .load(conn)
+        .await?;
+    for view in views {
+        view.budget_line_ids = links.iter().filter(|(i, _)| *i == view.id).map(|(_, l)| *l).collect();
+    }
+    Ok(())
+}
+
+/// Replaces the set of budget lines funding the activity.
+pub async fn set_funding(conn: &mut AsyncPgConnection, id: InterventionId, lines: &[BudgetLineId]) -> QueryResult<()> {
+    diesel::delete(intervention_funding::table.filter(intervention_funding::intervention_id.eq(id)))
+        .execute(conn)
+        .await?;
+    let rows: Vec<_> = lines
+        .iter()
+        .map(|l| (intervention_funding::intervention_id.eq(id), intervention_funding::budget_line_id.eq(*l)))
+        .collect();
+    diesel::insert_into(intervention_funding::table).values(rows).on_conflict_do_nothing().execute(conn).await.map(drop)
+}
+
+/// The living budget lines among `ids`, with their document's region.
+pub async fn budget_line_regions(
+    conn: &mut AsyncPgConnection,
+    ids: &[BudgetLineId],
+) -> QueryResult<Vec<(BudgetLineId, RegionCode)>> {
+    budget_lines::table
+        .inner_join(budgets::table)
+        .filter(budget_lines::id.eq_any(ids))
+        .filter(budgets::deleted_at.is_null())
+        .select((budget_lines::id, budgets::region_code))
+        .load(conn)
+        .await
 }
 
 /// Locks a living activity's row for the rest of the transaction.
@@ -88,7 +136,10 @@ pub async fn list(
         query = query.filter(interventions::id.gt(after));
     }
     let rows: Vec<(InterventionRow, TypeFacts)> = query.order(interventions::id).limit(page.fetch()).load(conn).await?;
-    Ok(rows.into_iter().map(|(row, facts)| InterventionView::new(row, facts)).collect())
+    let mut views: Vec<InterventionView> =
+        rows.into_iter().map(|(row, facts)| InterventionView::new(row, facts)).collect();
+    attach_funding(conn, &mut views).await?;
+    Ok(views)
 }
 
 #[derive(Insertable)]
