@@ -28,6 +28,7 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: &Settings, pool: DbPool) -> anyhow::Result<Self> {
+        crate::growth::load_tables();
         let nik_key = web::Data::new(nik_key(settings, &pool).await?);
         let listener = TcpListener::bind(settings.listen_addr)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen_addr))?;

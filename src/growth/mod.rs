@@ -21,6 +21,12 @@ mod tables;
 pub use classify::{GrowthCategory, Indicator};
 pub use indicators::{Input, MAX_AGE_DAYS, ZScores, compute, haz, waz, whz};
 
+/// Parses the compiled-in tables now, so a defect in them stops the service at start-up
+/// instead of failing its first measurement.
+pub fn load_tables() {
+    std::sync::LazyLock::force(&tables::STANDARDS);
+}
+
 #[cfg(test)]
 mod reference {
     //! Every case of `tests/data/who_reference.csv` (made with WHO's `anthro`) to ±0.01.
