@@ -296,3 +296,15 @@ mod eddsa {
         problem(app.get("/api/v1/auth/me", Some(&unsigned(&claims(&user)))).await, StatusCode::UNAUTHORIZED).await;
     }
 }
+
+#[tokio::test]
+async fn parallel_guesses_cannot_slip_past_the_lockout() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Officer, Some("14")).await;
+    let attempts = (0..10).map(|_| app.login(&user.username, "a wrong guess"));
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts).await.iter().map(|r| r.status()).collect();
+    let refused = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    let locked = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert_eq!((refused, locked), (5, 5), "{statuses:?}");
+    problem(app.login(&user.username, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS).await;
+}

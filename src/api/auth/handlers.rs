@@ -58,26 +58,33 @@ pub async fn token(
 
     let credentials = {
         let mut conn = pool.get().await?;
-        let failures = queries::recent_failures(&mut conn, &username, LOCKOUT_WINDOW, LOCKOUT_FAILURES).await?;
-        if failures.len() as i64 >= LOCKOUT_FAILURES {
-            let oldest = failures.last().copied().unwrap_or_else(Utc::now);
-            let retry_after = (oldest + LOCKOUT_WINDOW - Utc::now()).num_seconds().max(1);
-            return Err(ApiError::TooManyRequests {
-                detail: "too many failed logins for this account; wait before trying again".into(),
-                retry_after_secs: retry_after.unsigned_abs(),
-            });
-        }
+        let name = username.clone();
+        conn.transaction::<_, ApiError, _>(async |conn| {
+            // One attempt per username at a time past this point, and every attempt counts as
+            // a failure until it succeeds: parallel guesses cannot slip past the limit.
+            queries::lock_username(conn, &name).await?;
+            let failures = queries::recent_failures(conn, &name, LOCKOUT_WINDOW, LOCKOUT_FAILURES).await?;
+            if failures.len() as i64 >= LOCKOUT_FAILURES {
+                let oldest = failures.last().copied().unwrap_or_else(Utc::now);
+                let retry_after = (oldest + LOCKOUT_WINDOW - Utc::now()).num_seconds().max(1);
+                return Err(ApiError::TooManyRequests {
+                    detail: "too many failed logins for this account; wait before trying again".into(),
+                    retry_after_secs: retry_after.unsigned_abs(),
+                });
+            }
+            queries::record_failure(conn, &name, LOCKOUT_WINDOW).await.map_err(ApiError::from)
+        })
+        .await?;
         queries::credentials(&mut conn, &username).await?
     };
     // The connection goes back to the pool while argon2 runs on a blocking thread.
     let matches = password::verify(secret, credentials.as_ref().map(|c| c.password_hash.clone())).await?;
     let accepted = credentials.filter(|c| matches && c.active && (c.role == Role::Integration) == integration);
-
-    let mut conn = pool.get().await?;
     let Some(credentials) = accepted else {
-        queries::record_failure(&mut conn, &username, LOCKOUT_WINDOW).await?;
         return Err(ApiError::unauthorized("invalid credentials"));
     };
+
+    let mut conn = pool.get().await?;
     queries::clear_failures(&mut conn, &username).await?;
     let tokens = issue_tokens(&mut conn, &keys, &credentials, Uuid::now_v7()).await?;
     Ok(web::Json(tokens))

@@ -46,6 +46,15 @@ pub async fn recent_failures(
         .await
 }
 
+/// Serialises login attempts for one username until the transaction ends.
+pub async fn lock_username(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
+        .bind::<diesel::sql_types::Text, _>(format!("login:{username}"))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// Records a failure and forgets this username's failures older than `window`.
 pub async fn record_failure(conn: &mut AsyncPgConnection, username: &str, window: Duration) -> QueryResult<()> {
     let since = Utc::now() - window;
