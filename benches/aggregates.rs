@@ -11,7 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use stunting_api::api::cases::queries::{self as cases, CaseFilter};
 use stunting_api::api::children::queries::{self as children, ChildFilter};
 use stunting_api::api::regions::import;
-use stunting_api::api::stats::{budgets, coverage};
+use stunting_api::api::stats::{budgets, coverage, prevalence};
 use stunting_api::cli::create_database_if_missing;
 use stunting_api::db::migrate;
 use stunting_api::domain::{RegionCode, RegionLevel, Scope};
@@ -119,6 +119,16 @@ async fn run() {
     .await;
     time("stats/interventions: Kampar by village, 2024", &mut conn, async |c| {
         coverage::coverage(c, Some(&kampar), RegionLevel::Village, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+    })
+    .await;
+    time("stats/prevalence: Indonesia by province, 2024", &mut conn, async |c| {
+        prevalence::prevalence(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+    })
+    .await;
+    time("stats/prevalence: Riau by district, 2024", &mut conn, async |c| {
+        prevalence::prevalence(c, Some(&riau), RegionLevel::District, day("2024-01-01"), day("2024-12-31"))
+            .await
+            .unwrap();
     })
     .await;
     time("stats/budgets: Indonesia by province, 2024", &mut conn, async |c| {

@@ -117,6 +117,7 @@ async fn no_malformed_request_produces_a_5xx() {
         "/api/v1/interventions/00000000-0000-0000-0000-000000000000/reports",
         "/api/v1/stats/interventions",
         "/api/v1/stats/budgets",
+        "/api/v1/stats/prevalence",
         "/api/v1/budgets",
         "/api/v1/budgets/00000000-0000-0000-0000-000000000000",
         "/api/v1/budgets/00000000-0000-0000-0000-000000000000/approve",

@@ -14,5 +14,6 @@ mod interventions;
 mod measurements;
 mod migrations;
 mod openapi;
+mod prevalence;
 mod regions;
 mod users;

@@ -5,6 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::budgets::{self, BudgetRow};
 use super::coverage::{self, CategoryCoverage};
+use super::prevalence::{self as measured, PrevalenceRow};
 use crate::api::regions::queries as regions;
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -68,18 +69,7 @@ pub async fn interventions(
 ) -> Result<web::Json<InterventionStats>, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let period = match (query.year, query.from, query.to) {
-        (Some(year), None, None) => errors.check("year", year_bounds(year)),
-        (None, Some(from), Some(to)) if from <= to => Some((from.first_day(), to.last_day())),
-        (None, Some(_), Some(_)) => {
-            errors.add("to", "is before from");
-            None
-        }
-        _ => {
-            errors.add("year", "give either a year, or both from and to");
-            None
-        }
-    };
+    let period = parse_period(&mut errors, query.year, query.from, query.to);
     let (period_start, period_end) = errors.finish_with(period)?;
     let mut conn = pool.get().await?;
     let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
@@ -164,4 +154,68 @@ async fn breakdown(
         return Err(ApiError::not_found(format!("no region has code {code}")));
     }
     Ok((root, level))
+}
+
+/// A calendar `year`, or a range of months `from`..`to`.
+fn parse_period(
+    errors: &mut FieldErrors,
+    year: Option<i32>,
+    from: Option<Month>,
+    to: Option<Month>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    match (year, from, to) {
+        (Some(year), None, None) => errors.check("year", year_bounds(year)),
+        (None, Some(from), Some(to)) if from <= to => Some((from.first_day(), to.last_day())),
+        (None, Some(_), Some(_)) => {
+            errors.add("to", "is before from");
+            None
+        }
+        _ => {
+            errors.add("year", "give either a year, or both from and to");
+            None
+        }
+    }
+}
+
+/// Measured prevalence per region, and for the whole region asked for.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PrevalenceStats {
+    /// `null`: all of Indonesia.
+    pub region_code: Option<RegionCode>,
+    pub level: RegionLevel,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub rows: Vec<PrevalenceRow>,
+    pub total: PrevalenceRow,
+}
+
+/// `GET /api/v1/stats/prevalence`: stunting (and underweight and wasting) from routine
+/// measurements: each child counted once, at their latest valid measurement in the period;
+/// implausible values, voided measurements and removed children left out.
+#[utoipa::path(
+    tag = TAG,
+    params(StatsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Counts and rates per region, and the total", body = PrevalenceStats),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 404, description = "No region has this code"),
+        (status = 422, description = "A malformed region, a level above it, or no period (a year, or from and to)"),
+    )
+)]
+#[get("/stats/prevalence")]
+pub async fn prevalence(
+    caller: Caller,
+    Query(query): Query<StatsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<PrevalenceStats>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    let period = parse_period(&mut errors, query.year, query.from, query.to);
+    let (period_start, period_end) = errors.finish_with(period)?;
+    let mut conn = pool.get().await?;
+    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let (rows, total) = measured::prevalence(&mut conn, root.as_ref(), level, period_start, period_end).await?;
+    Ok(web::Json(PrevalenceStats { region_code: root, level, period_start, period_end, rows, total }))
 }

@@ -4,9 +4,10 @@
 pub mod budgets;
 pub mod coverage;
 mod handlers;
+pub mod prevalence;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::interventions).service(handlers::budget_stats);
+    cfg.service(handlers::interventions).service(handlers::budget_stats).service(handlers::prevalence);
 }

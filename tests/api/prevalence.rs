@@ -1,0 +1,87 @@
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use stunting_api::domain::Role;
+
+use crate::common::app::children::VILLAGE;
+use crate::common::{TestApp, problem};
+
+const OTHER_SUBDISTRICT_VILLAGE: &str = "14.01.02.2001";
+
+#[tokio::test]
+async fn each_child_counts_once_at_their_latest_valid_measurement() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+
+    let a = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &a, "2025-02-01", -1.0).await;
+    app.measure_at(&officer, &a, "2025-08-01", -2.5).await;
+    let b = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &b, "2025-05-01", 0.0).await;
+    let c = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &c, "2025-05-01", -3.5).await;
+    // Only an implausible value: no valid HAZ, so not in the denominator.
+    let d = app.child_in(&officer, VILLAGE).await;
+    let implausible = json!({"measured_on": "2025-12-01", "length_cm": 50.0, "position": "lying", "place": "posyandu"});
+    assert_eq!(app.measure(&officer, &d, implausible).await.status(), StatusCode::CREATED);
+    // Removed child: out.
+    let e = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &e, "2025-05-01", -2.5).await;
+    let removed = app
+        .request(Method::DELETE, &format!("/api/v1/children/{}", e["id"].as_str().unwrap()), Some(&officer))
+        .header("If-Match", "\"1\"")
+        .json(&json!({"reason": "registered twice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    // A voided stunted measurement does not count; the valid one after it does.
+    let f = app.child_in(&officer, VILLAGE).await;
+    let wrong = app.measure_at(&officer, &f, "2025-03-01", -2.5).await;
+    app.void_measurement(&officer, &wrong).await;
+    app.measure_at(&officer, &f, "2025-04-01", -1.0).await;
+    // Another subdistrict.
+    let g = app.child_in(&officer, OTHER_SUBDISTRICT_VILLAGE).await;
+    app.measure_at(&officer, &g, "2025-06-01", -2.2).await;
+    // Outside the period.
+    let h = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &h, "2024-12-01", -2.8).await;
+
+    let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
+    let stats: Value = app.get("/api/v1/stats/prevalence?year=2025", Some(&analyst)).await.json().await.unwrap();
+    assert_eq!(stats["region_code"], "14.01");
+    assert_eq!(stats["level"], "subdistrict");
+    let rows = stats["rows"].as_array().unwrap();
+    let row = |code: &str| rows.iter().find(|r| r["region_code"] == code).unwrap().clone();
+    let first = row("14.01.01");
+    assert_eq!(
+        (first["measured"].as_i64(), first["stunted"].as_i64(), first["severely_stunted"].as_i64()),
+        (Some(4), Some(2), Some(1))
+    );
+    assert_eq!(first["stunting_pct"], 50.0);
+    let second = row("14.01.02");
+    assert_eq!((second["measured"].as_i64(), second["stunted"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(stats["total"]["measured"], 5);
+    assert_eq!(stats["total"]["stunted"], 3);
+    assert_eq!(stats["total"]["stunting_pct"], 60.0);
+    assert_eq!(stats["total"]["weighed"], 0);
+    assert!(stats["total"]["underweight_pct"].is_null(), "no weights, no rate");
+
+    let first_half: Value =
+        app.get("/api/v1/stats/prevalence?from=2025-01&to=2025-06", Some(&analyst)).await.json().await.unwrap();
+    // A's latest in January–June is February's −1.0: not stunted then.
+    assert_eq!(first_half["total"]["measured"], 5);
+    assert_eq!(first_half["total"]["stunted"], 2);
+
+    let riau: Value = app
+        .get("/api/v1/stats/prevalence?region=14.01&level=district&year=2025", Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(riau["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(riau["rows"][0]["stunted"], 3);
+    problem(app.get("/api/v1/stats/prevalence?region=14.03&year=2025", Some(&analyst)).await, StatusCode::FORBIDDEN)
+        .await;
+    problem(app.get("/api/v1/stats/prevalence?region=14.01", Some(&analyst)).await, StatusCode::UNPROCESSABLE_ENTITY)
+        .await;
+}
