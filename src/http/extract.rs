@@ -6,6 +6,7 @@ use actix_web::error::PayloadError;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::{FutureExt, LocalBoxFuture};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -72,6 +73,14 @@ fn payload_error(error: actix_web::Error) -> ApiError {
             _ => ApiError::bad_request("the request body could not be read"),
         },
     }
+}
+
+/// For `Option<Option<T>>` fields: tells an explicit `null` (clear it, `Some(None)`) apart from an
+/// absent field (leave it, `None`, with `#[serde(default)]`).
+pub fn present<'de, T: serde::Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Query-string parameters: 422 naming the parameter when one has the wrong type.

@@ -1,6 +1,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -141,15 +141,11 @@ pub struct UpdateBudget {
     #[validate(range(min = 2000, max = 2100))]
     pub fiscal_year: Option<i32>,
     /// `null` clears it.
-    #[serde(default, deserialize_with = "present_amount")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<i64>)]
     pub reported_total: Option<Option<Rupiah>>,
     #[validate(length(max = 300))]
     pub document_ref: Option<String>,
-}
-
-fn present_amount<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<Rupiah>>, D::Error> {
-    Option::<Rupiah>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

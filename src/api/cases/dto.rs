@@ -1,6 +1,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -155,10 +155,10 @@ pub struct CloseCase {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"assigned_team": "TPK Kumantan 2", "notes": "home visit every two weeks"}))]
 pub struct UpdateCase {
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
     pub assigned_team: Option<Option<String>>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
     pub notes: Option<Option<String>>,
     /// Replaces the recorded audit.
@@ -167,10 +167,6 @@ pub struct UpdateCase {
     /// Closes an open case.
     #[validate(nested)]
     pub close: Option<CloseCase>,
-}
-
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,6 +1,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
@@ -67,18 +67,13 @@ pub struct UpdateChild {
     #[validate(length(min = 1, max = 200))]
     pub name: Option<String>,
     /// `null` removes it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
     pub mother_name: Option<Option<String>>,
     /// A new NIK, or `null` to forget it.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
     pub nik: Option<Option<String>>,
-}
-
-/// Tells an explicit `null` (clear it) apart from an absent field (leave it).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Why a record is removed. It stays in the database, out of lists and aggregates.

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -69,18 +69,13 @@ pub struct UpdateUser {
     pub display_name: Option<String>,
     pub role: Option<Role>,
     /// A region code, or `null` for all of Indonesia.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
     pub scope: Option<Option<String>>,
     /// `false` locks the account out at once: its refresh tokens stop working.
     pub active: Option<bool>,
     #[validate(length(min = 12, max = 128))]
     pub password: Option<String>,
-}
-
-/// Tells `"scope": null` (set to national) apart from an absent `scope` (leave as is).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
