@@ -5,7 +5,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::queries::{self, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
-use crate::api::regions::queries as regions;
+use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -75,9 +75,7 @@ pub async fn create(
     let district = errors.finish_with(district)?;
     caller.require_in_scope(&district)?;
     let mut conn = pool.get().await?;
-    if !regions::exists(&mut conn, &district).await? {
-        return Err(ApiError::invalid("district_code", format!("no region has code {district}")));
-    }
+    regions::require_known(&mut conn, &district, "district_code").await?;
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let agency = queries::insert(conn, &district, &body).await?;

@@ -8,7 +8,7 @@ use super::dto::{BudgetView, CreateBudget, ListBudgetsQuery, RevisionView, Updat
 use super::queries::{self, BudgetChanges, BudgetFilter, NewBudget};
 use super::{require_readable, require_writable};
 use crate::api::children::RemovalReason;
-use crate::api::regions::queries as regions;
+use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -84,9 +84,7 @@ pub async fn create(
     require_writable(&caller, &region)?;
     let id = body.id.map_or_else(BudgetId::new, BudgetId);
     let mut conn = pool.get().await?;
-    if !regions::exists(&mut conn, &region).await? {
-        return Err(ApiError::invalid("region_code", format!("no region has code {region}")));
-    }
+    regions::require_known(&mut conn, &region, "region_code").await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if queries::exists_any(conn, id).await? {

@@ -8,7 +8,7 @@ use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalRea
 use super::queries::{self, ChildChanges, ChildFilter, ChildRecord};
 use crate::api::cases::sync_cases;
 use crate::api::measurements::queries as measurements;
-use crate::api::regions::queries as regions;
+use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -104,7 +104,7 @@ pub async fn create(
     let nik_hash = nik.map(|n| n.keyed_hash(&nik_key));
     let mother_name = body.mother_name.as_deref().map(str::trim).filter(|m| !m.is_empty());
     let mut conn = pool.get().await?;
-    require_known_region(&mut conn, &village, "village_code").await?;
+    regions::require_known(&mut conn, &village, "village_code").await?;
     let new = NewChild {
         id,
         village_code: &village,
@@ -232,7 +232,7 @@ pub async fn update(
     let id = ChildId(*path);
     let mut conn = pool.get().await?;
     if let Some(village) = &village {
-        require_known_region(&mut conn, village, "village_code").await?;
+        regions::require_known(&mut conn, village, "village_code").await?;
     }
     let changes = ChildChanges {
         village_code: village,
@@ -360,14 +360,6 @@ fn parse_village(errors: &mut FieldErrors, raw: &str) -> Option<RegionCode> {
     } else {
         errors.add("village_code", "must be a village (desa/kelurahan) code like 14.01.01.2009");
         None
-    }
-}
-
-async fn require_known_region(conn: &mut AsyncPgConnection, code: &RegionCode, field: &str) -> Result<(), ApiError> {
-    if regions::exists(conn, code).await? {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(field, format!("no region has code {code}")))
     }
 }
 

@@ -8,6 +8,10 @@ pub mod import;
 pub mod queries;
 
 pub use dto::{RegionDetail, RegionSummary};
+
+use crate::db::AsyncPgConnection;
+use crate::domain::RegionCode;
+use crate::error::ApiError;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -17,4 +21,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::children)
         .service(handlers::rename)
         .service(handlers::retire);
+}
+
+/// A 422 on `field` unless a region has this code: every write that names a region checks it so.
+pub async fn require_known(conn: &mut AsyncPgConnection, code: &RegionCode, field: &str) -> Result<(), ApiError> {
+    if queries::exists(conn, code).await? {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(field, format!("no region has code {code}")))
+    }
 }

@@ -251,10 +251,8 @@ fn parse_scope(errors: &mut FieldErrors, raw: Option<&str>, role: Role) -> Optio
 
 async fn require_known_region(conn: &mut AsyncPgConnection, scope: &Scope) -> Result<(), ApiError> {
     match scope {
-        Scope::Region(code) if !regions::queries::exists(conn, code).await? => {
-            Err(ApiError::invalid("scope", format!("no region has code {code}")))
-        }
-        _ => Ok(()),
+        Scope::Region(code) => regions::require_known(conn, code, "scope").await,
+        Scope::National => Ok(()),
     }
 }
 
