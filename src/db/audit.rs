@@ -22,3 +22,16 @@ pub struct AuditEntry<'a> {
 pub async fn record(conn: &mut AsyncPgConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_log::table).values(&entry).execute(conn).await.map(drop)
 }
+
+/// Records `action` (`entity.verb`, e.g. `budget.approve`) by `actor` on the record `id`; the
+/// entity is the action's first word.
+pub async fn record_by(
+    conn: &mut AsyncPgConnection,
+    actor: UserId,
+    action: &str,
+    id: impl std::fmt::Display,
+    changes: Value,
+) -> QueryResult<()> {
+    let entity = action.split('.').next().unwrap_or(action);
+    record(conn, AuditEntry { actor_id: Some(actor), action, entity, entity_id: id.to_string(), changes }).await
+}

@@ -7,7 +7,7 @@ use validator::Validate;
 use super::queries::{self, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
 use crate::api::regions;
 use crate::auth::Caller;
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{AgencyId, RegionCode, RegionLevel, Role, Scope};
 use crate::error::{ApiError, FieldErrors};
@@ -79,7 +79,7 @@ pub async fn create(
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let agency = queries::insert(conn, &district, &body).await?;
-            record(conn, &caller, "agency.create", agency.id).await?;
+            audit::record_by(conn, caller.id, "agency.create", agency.id, json!({})).await?;
             Ok(agency)
         })
         .await
@@ -129,7 +129,7 @@ pub async fn update(
             let agency = queries::update(conn, id, current.version, &body)
                 .await?
                 .ok_or_else(|| ApiError::PreconditionFailed("the agency changed meanwhile; read it again".into()))?;
-            record(conn, &caller, "agency.update", id).await?;
+            audit::record_by(conn, caller.id, "agency.update", id, json!({})).await?;
             Ok(agency)
         })
         .await?;
@@ -171,7 +171,7 @@ pub async fn delete(
             return Err(ApiError::conflict("activities name this agency as responsible; reassign them first"));
         }
         queries::delete(conn, id).await?;
-        record(conn, &caller, "agency.delete", id).await
+        audit::record_by(conn, caller.id, "agency.delete", id, json!({})).await.map_err(ApiError::from)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -192,19 +192,4 @@ async fn writable(conn: &mut AsyncPgConnection, caller: &Caller, id: AgencyId) -
     } else {
         Err(ApiError::forbidden(format!("district {} is outside your scope", agency.district_code)))
     }
-}
-
-async fn record(conn: &mut AsyncPgConnection, caller: &Caller, action: &str, id: AgencyId) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        AuditEntry {
-            actor_id: Some(caller.id),
-            action,
-            entity: "agency",
-            entity_id: id.to_string(),
-            changes: json!({}),
-        },
-    )
-    .await
-    .map_err(ApiError::from)
 }

@@ -10,7 +10,7 @@ use super::{require_readable, require_writable};
 use crate::api::children::RemovalReason;
 use crate::api::regions;
 use crate::auth::Caller;
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
 use crate::error::{ApiError, FieldErrors};
@@ -107,9 +107,9 @@ pub async fn create(
                 },
             )
             .await?;
-            record(
+            audit::record_by(
                 conn,
-                &caller,
+                caller.id,
                 "budget.create",
                 id,
                 json!({ "region_code": region, "reported_total": body.reported_total }),
@@ -185,7 +185,8 @@ pub async fn update(
                 ..BudgetChanges::default()
             };
             queries::update(conn, current.id, &changes).await?;
-            record(conn, &caller, "budget.update", id, json!({ "reported_total": body.reported_total })).await?;
+            audit::record_by(conn, caller.id, "budget.update", id, json!({ "reported_total": body.reported_total }))
+                .await?;
             load(conn, id).await
         })
         .await?;
@@ -229,7 +230,9 @@ pub async fn delete(
         require_writable(&caller, &current.region_code)?;
         if_match.check(current.version)?;
         queries::soft_delete(conn, id, &reason).await?;
-        record(conn, &caller, "budget.delete", id, json!({ "reason": reason })).await
+        audit::record_by(conn, caller.id, "budget.delete", id, json!({ "reason": reason }))
+            .await
+            .map_err(ApiError::from)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -274,7 +277,7 @@ pub async fn approve(
                 ..BudgetChanges::default()
             };
             queries::update(conn, id, &changes).await?;
-            record(conn, &caller, "budget.approve", id, json!({})).await?;
+            audit::record_by(conn, caller.id, "budget.approve", id, json!({})).await?;
             load(conn, id).await
         })
         .await?;
@@ -327,7 +330,7 @@ pub async fn revise(
                 ..BudgetChanges::default()
             };
             queries::update(conn, id, &changes).await?;
-            record(conn, &caller, "budget.revise", id, json!({ "revision": revision + 1 })).await?;
+            audit::record_by(conn, caller.id, "budget.revise", id, json!({ "revision": revision + 1 })).await?;
             load(conn, id).await
         })
         .await?;
@@ -381,19 +384,4 @@ pub(super) async fn editable(
 
 pub(super) fn unknown(id: BudgetId) -> ApiError {
     ApiError::not_found(format!("no budget has id {id}"))
-}
-
-pub(super) async fn record(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    action: &str,
-    id: BudgetId,
-    changes: serde_json::Value,
-) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        AuditEntry { actor_id: Some(caller.id), action, entity: "budget", entity_id: id.to_string(), changes },
-    )
-    .await
-    .map_err(ApiError::from)
 }

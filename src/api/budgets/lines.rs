@@ -4,7 +4,7 @@ use serde_json::json;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::documents::{load, record, unknown};
+use super::documents::{load, unknown};
 use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
 use super::queries::{self, LineFields, NewSpending};
 use super::{require_readable, require_writable};
@@ -12,6 +12,7 @@ use crate::api::agencies::queries as agencies;
 use crate::api::intervention_types::queries as types;
 use crate::api::regions::queries as regions;
 use crate::auth::Caller;
+use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{
     AgencyId, BudgetId, BudgetLineId, BudgetStatus, RegionCode, RegionLevel, Role, SpendingId, latest_local_date,
@@ -101,8 +102,14 @@ pub async fn create(
             };
             queries::insert_line(conn, id, line_id, &fields).await?;
             queries::refresh_totals(conn, id).await?;
-            record(conn, &caller, "budget.line.create", id, json!({ "line": line_id, "ceiling": body.ceiling }))
-                .await?;
+            audit::record_by(
+                conn,
+                caller.id,
+                "budget.line.create",
+                id,
+                json!({ "line": line_id, "ceiling": body.ceiling }),
+            )
+            .await?;
             queries::line(conn, id, line_id).await?.ok_or_else(|| unknown(id))
         })
         .await?;
@@ -168,8 +175,14 @@ pub async fn update(
             };
             queries::update_line(conn, line_id, &fields).await?;
             queries::refresh_totals(conn, id).await?;
-            record(conn, &caller, "budget.line.update", id, json!({ "line": line_id, "ceiling": body.ceiling }))
-                .await?;
+            audit::record_by(
+                conn,
+                caller.id,
+                "budget.line.update",
+                id,
+                json!({ "line": line_id, "ceiling": body.ceiling }),
+            )
+            .await?;
             queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))
         })
         .await?;
@@ -215,7 +228,9 @@ pub async fn delete(
         }
         queries::delete_line(conn, line_id).await?;
         queries::refresh_totals(conn, id).await?;
-        record(conn, &caller, "budget.line.delete", id, json!({ "line": line_id })).await
+        audit::record_by(conn, caller.id, "budget.line.delete", id, json!({ "line": line_id }))
+            .await
+            .map_err(ApiError::from)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -310,7 +325,7 @@ pub async fn spend(
             })
             .await?;
             queries::refresh_totals(conn, id).await?;
-            record(conn, &caller, "budget.spending", id, json!({ "line": line_id, "amount": body.amount, "approved_overrun": body.approved_overrun })).await?;
+            audit::record_by(conn, caller.id, "budget.spending", id, json!({ "line": line_id, "amount": body.amount, "approved_overrun": body.approved_overrun })).await?;
             let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
             Ok(SpendingOutcome { spending, line })
         })

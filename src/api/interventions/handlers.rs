@@ -15,7 +15,7 @@ use crate::api::children::RemovalReason;
 use crate::api::intervention_types::queries as types;
 use crate::api::regions::queries as regions;
 use crate::auth::Caller;
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{
     AgencyId, BudgetLineId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds,
@@ -128,7 +128,7 @@ pub async fn create(
             let funding = check_funding(conn, &region, &body.budget_line_ids).await?;
             queries::set_funding(conn, id, &funding).await?;
             let changes = json!({ "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding });
-            record(conn, &caller, "intervention.create", id, changes).await?;
+            audit::record_by(conn, caller.id, "intervention.create", id, changes).await?;
             load(conn, id).await
         })
         .await?;
@@ -223,7 +223,7 @@ pub async fn update(
                 "target": body.target, "period_start": body.period_start, "period_end": body.period_end,
                 "budget_line_ids": body.budget_line_ids,
             });
-            record(conn, &caller, "intervention.update", id, changes).await?;
+            audit::record_by(conn, caller.id, "intervention.update", id, changes).await?;
             load(conn, id).await
         })
         .await?;
@@ -268,7 +268,9 @@ pub async fn delete(
         caller.require_in_scope(&current.region_code)?;
         if_match.check(current.version)?;
         queries::soft_delete(conn, id, &reason).await?;
-        record(conn, &caller, "intervention.delete", id, json!({ "reason": reason })).await
+        audit::record_by(conn, caller.id, "intervention.delete", id, json!({ "reason": reason }))
+            .await
+            .map_err(ApiError::from)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -365,9 +367,9 @@ pub async fn report(
             )
             .await?;
             queries::refresh_reached(conn, id).await?;
-            record(
+            audit::record_by(
                 conn,
-                &caller,
+                caller.id,
                 "intervention.report",
                 id,
                 json!({
@@ -456,19 +458,4 @@ fn last_day(month_start: NaiveDate) -> NaiveDate {
 
 fn unknown(id: InterventionId) -> ApiError {
     ApiError::not_found(format!("no activity has id {id}"))
-}
-
-async fn record(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    action: &str,
-    id: InterventionId,
-    changes: serde_json::Value,
-) -> Result<(), ApiError> {
-    audit::record(
-        conn,
-        AuditEntry { actor_id: Some(caller.id), action, entity: "intervention", entity_id: id.to_string(), changes },
-    )
-    .await
-    .map_err(ApiError::from)
 }
