@@ -8,7 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::coverage::code_length;
+use super::{code_bounds, code_length};
 use crate::domain::{FundingSource, InterventionCategory, RegionCode, RegionLevel};
 
 /// Ceiling, realised and absorption of one slice.
@@ -119,10 +119,7 @@ pub async fn budgets(
     level: RegionLevel,
     fiscal_year: i32,
 ) -> anyhow::Result<Vec<BudgetRow>> {
-    let (low, high) = match root {
-        Some(code) => (code.to_string(), code.subtree_end()),
-        None => ("0".to_owned(), ":".to_owned()),
-    };
+    let (low, high) = code_bounds(root);
     let slices: Vec<Slice> = diesel::sql_query(
         "WITH l AS ( \
            SELECT CASE WHEN length(b.region_code) >= $1 THEN left(b.region_code, $1) ELSE b.region_code END AS area, \

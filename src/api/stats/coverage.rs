@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::{code_bounds, code_length};
 use crate::api::interventions::{coverage_pct, gap_pct};
 use crate::domain::{CountUnit, InterventionCategory, RegionCode, RegionLevel};
 
@@ -85,16 +86,6 @@ struct Sum {
     reached: i64,
 }
 
-/// Characters of a code at each tier: `14`, `14.01`, `14.01.01`, `14.01.01.2001`.
-pub fn code_length(level: RegionLevel) -> i32 {
-    match level {
-        RegionLevel::Province => 2,
-        RegionLevel::District => 5,
-        RegionLevel::Subdistrict => 8,
-        RegionLevel::Village => 13,
-    }
-}
-
 /// Coverage of the activities inside `root` (all of Indonesia when `None`) whose period
 /// touches [from, to], grouped by region at `level` and by type. An activity of a tier above
 /// `level` stays in its own row, so nothing is counted twice or lost. An activity whose whole
@@ -108,11 +99,7 @@ pub async fn coverage(
     from: NaiveDate,
     to: NaiveDate,
 ) -> anyhow::Result<Vec<CategoryCoverage>> {
-    let (low, high) = match root {
-        Some(code) => (code.to_string(), code.subtree_end()),
-        // Every code starts with a digit, and ':' sorts right after '9'.
-        None => ("0".to_owned(), ":".to_owned()),
-    };
+    let (low, high) = code_bounds(root);
     let sums: Vec<Sum> = diesel::sql_query(
         "WITH acts AS ( \
            SELECT i.id, i.type_code, i.target, i.reached, \

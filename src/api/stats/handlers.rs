@@ -67,12 +67,8 @@ pub async fn interventions(
     Query(query): Query<StatsQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<InterventionStats>, ApiError> {
-    let mut errors = FieldErrors::default();
-    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let period = parse_period(&mut errors, query.year, query.from, query.to);
-    let (period_start, period_end) = errors.finish_with(period)?;
     let mut conn = pool.get().await?;
-    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let (root, level, (period_start, period_end)) = resolve(&mut conn, &caller, &query).await?;
     let categories = coverage::coverage(&mut conn, root.as_ref(), level, period_start, period_end).await?;
     Ok(web::Json(InterventionStats { region_code: root, level, period_start, period_end, categories }))
 }
@@ -156,6 +152,20 @@ async fn breakdown(
     Ok((root, level))
 }
 
+/// The region, tier and period a breakdown asks for, checked; every invalid parameter listed.
+async fn resolve(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    query: &StatsQuery,
+) -> Result<(Option<RegionCode>, RegionLevel, (NaiveDate, NaiveDate)), ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    let period = parse_period(&mut errors, query.year, query.from, query.to);
+    let period = errors.finish_with(period)?;
+    let (root, level) = breakdown(conn, caller, region, query.level).await?;
+    Ok((root, level, period))
+}
+
 /// A calendar `year`, or a range of months `from`..`to`.
 fn parse_period(
     errors: &mut FieldErrors,
@@ -210,12 +220,8 @@ pub async fn prevalence(
     Query(query): Query<StatsQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<PrevalenceStats>, ApiError> {
-    let mut errors = FieldErrors::default();
-    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let period = parse_period(&mut errors, query.year, query.from, query.to);
-    let (period_start, period_end) = errors.finish_with(period)?;
     let mut conn = pool.get().await?;
-    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let (root, level, (period_start, period_end)) = resolve(&mut conn, &caller, &query).await?;
     let (rows, total) = measured::prevalence(&mut conn, root.as_ref(), level, period_start, period_end).await?;
     Ok(web::Json(PrevalenceStats { region_code: root, level, period_start, period_end, rows, total }))
 }

@@ -11,3 +11,25 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::interventions).service(handlers::budget_stats).service(handlers::prevalence);
 }
+
+use crate::domain::{RegionCode, RegionLevel};
+
+/// Characters of a code at each tier: `14`, `14.01`, `14.01.01`, `14.01.01.2001`. Grouping by
+/// `left(code, n)` groups every row under its region at that tier.
+pub fn code_length(level: RegionLevel) -> i32 {
+    match level {
+        RegionLevel::Province => 2,
+        RegionLevel::District => 5,
+        RegionLevel::Subdistrict => 8,
+        RegionLevel::Village => 13,
+    }
+}
+
+/// The half-open range of codes under `root`; all of Indonesia when `None` (every code starts
+/// with a digit, and ':' sorts right after '9').
+pub fn code_bounds(root: Option<&RegionCode>) -> (String, String) {
+    match root {
+        Some(code) => (code.to_string(), code.subtree_end()),
+        None => ("0".to_owned(), ":".to_owned()),
+    }
+}

@@ -8,7 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::coverage::code_length;
+use super::{code_bounds, code_length};
 use crate::domain::{RegionCode, RegionLevel};
 
 /// One region's figures.
@@ -89,10 +89,7 @@ pub async fn prevalence(
     from: NaiveDate,
     to: NaiveDate,
 ) -> anyhow::Result<(Vec<PrevalenceRow>, PrevalenceRow)> {
-    let (low, high) = match root {
-        Some(code) => (code.to_string(), code.subtree_end()),
-        None => ("0".to_owned(), ":".to_owned()),
-    };
+    let (low, high) = code_bounds(root);
     let counts: Vec<Counts> = diesel::sql_query(
         "WITH latest AS ( \
            SELECT DISTINCT ON (m.child_id) c.village_code, m.haz, m.waz, m.whz, \
