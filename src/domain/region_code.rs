@@ -84,6 +84,11 @@ impl RegionCode {
         other.0 == self.0 || (other.0.starts_with(&self.0) && other.0.as_bytes()[self.0.len()] == b'.')
     }
 
+    /// True when one of the two regions lies inside the other (or they are the same).
+    pub fn overlaps(&self, other: &RegionCode) -> bool {
+        self.contains(other) || other.contains(self)
+    }
+
     /// The exclusive upper bound of this region's subtree in byte order: `/` sorts right
     /// after `.`, so `[code, code + "/")` holds exactly the code and its descendants.
     pub fn subtree_end(&self) -> String {
@@ -156,6 +161,8 @@ mod tests {
         assert!(!code("14.01").contains(&code("14.02")));
         assert!(!code("14.01.01").contains(&code("14.01")));
         assert!(!code("11").contains(&code("14")));
+        assert!(code("14.01").overlaps(&code("14")) && code("14").overlaps(&code("14.01.01")));
+        assert!(!code("14.01").overlaps(&code("14.03")));
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl Scope {
     pub fn overlaps(&self, code: &RegionCode) -> bool {
         match self {
             Self::National => true,
-            Self::Region(root) => root.contains(code) || code.contains(root),
+            Self::Region(root) => root.overlaps(code),
         }
     }
 

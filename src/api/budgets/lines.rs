@@ -8,9 +8,8 @@ use super::documents::{load, unknown};
 use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
 use super::queries::{self, LineFields, NewSpending};
 use super::{require_readable, require_writable};
-use crate::api::agencies::queries as agencies;
-use crate::api::intervention_types::queries as types;
 use crate::api::regions::queries as regions;
+use crate::api::{agencies, intervention_types};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -356,19 +355,11 @@ async fn check_line(
     villages: Option<&[String]>,
 ) -> Result<(), ApiError> {
     let mut errors = FieldErrors::default();
-    if let Some(code) = type_code
-        && types::find(conn, code).await?.is_none()
-    {
-        errors.add("type_code", format!("no intervention type has code {code}"));
+    if let Some(code) = type_code {
+        intervention_types::check_known(conn, code, &mut errors).await?;
     }
     if let Some(id) = agency {
-        match agencies::find(conn, id).await? {
-            None => errors.add("agency_id", format!("no agency has id {id}")),
-            Some(a) if !(a.district_code.contains(region) || region.contains(&a.district_code)) => {
-                errors.add("agency_id", format!("the agency belongs to district {}, not to {region}", a.district_code))
-            }
-            Some(_) => {}
-        }
+        agencies::check_serves(conn, id, region, &mut errors).await?;
     }
     let mut parsed = Vec::new();
     for (i, raw) in villages.unwrap_or_default().iter().enumerate() {

@@ -10,10 +10,9 @@ use super::dto::{
     UpdateIntervention,
 };
 use super::queries::{self, InterventionChanges, InterventionFilter, NewIntervention, NewReport};
-use crate::api::agencies::queries as agencies;
 use crate::api::children::RemovalReason;
-use crate::api::intervention_types::queries as types;
 use crate::api::regions::queries as regions;
+use crate::api::{agencies, intervention_types};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -409,22 +408,14 @@ async fn check_references(
     agency: Option<AgencyId>,
 ) -> Result<(), ApiError> {
     let mut errors = FieldErrors::default();
-    if let Some(code) = type_code
-        && types::find(conn, code).await?.is_none()
-    {
-        errors.add("type_code", format!("no intervention type has code {code}"));
+    if let Some(code) = type_code {
+        intervention_types::check_known(conn, code, &mut errors).await?;
     }
     if !regions::exists(conn, region).await? {
         errors.add("region_code", format!("no region has code {region}"));
     }
     if let Some(id) = agency {
-        match agencies::find(conn, id).await? {
-            None => errors.add("agency_id", format!("no agency has id {id}")),
-            Some(a) if !(a.district_code.contains(region) || region.contains(&a.district_code)) => {
-                errors.add("agency_id", format!("the agency belongs to district {}, not to {region}", a.district_code))
-            }
-            Some(_) => {}
-        }
+        agencies::check_serves(conn, id, region, &mut errors).await?;
     }
     errors.finish()
 }
@@ -442,7 +433,7 @@ async fn check_funding(
         let field = format!("budget_line_ids[{i}]");
         match found.iter().find(|(line, _)| line == id) {
             None => errors.add(&field, format!("no budget line has id {id}")),
-            Some((_, budget_region)) if !(budget_region.contains(region) || region.contains(budget_region)) => {
+            Some((_, budget_region)) if !budget_region.overlaps(region) => {
                 errors.add(&field, format!("the line's budget is for {budget_region}, which does not cover {region}"))
             }
             Some(_) => {}
