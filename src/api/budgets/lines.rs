@@ -323,6 +323,7 @@ pub async fn spend(
                 recorded_by: caller.id,
             })
             .await?;
+            queries::refresh_realised(conn, line_id).await?;
             queries::refresh_totals(conn, id).await?;
             audit::record_by(conn, caller.id, "budget.spending", id, json!({ "line": line_id, "amount": body.amount, "approved_overrun": body.approved_overrun })).await?;
             let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;

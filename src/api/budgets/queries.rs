@@ -240,17 +240,22 @@ pub async fn insert_spending(conn: &mut AsyncPgConnection, new: &NewSpending<'_>
         .await
 }
 
-/// Recomputes a line's realised total and its document's totals from the rows beneath them,
-/// in the writing transaction (sums as numeric, so no intermediate overflow).
-pub async fn refresh_totals(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<()> {
+/// Recomputes a line's realised total from its spending entries, after a new entry.
+pub async fn refresh_realised(conn: &mut AsyncPgConnection, line: BudgetLineId) -> QueryResult<()> {
     diesel::sql_query(
-        "UPDATE budget_lines l SET realised = \
-           (SELECT coalesce(sum(s.amount), 0)::bigint FROM budget_spending s WHERE s.line_id = l.id) \
-         WHERE l.budget_id = $1",
+        "UPDATE budget_lines SET realised = \
+           (SELECT coalesce(sum(s.amount), 0)::bigint FROM budget_spending s WHERE s.line_id = $1) \
+         WHERE id = $1",
     )
-    .bind::<SqlUuid, _>(budget.0)
+    .bind::<SqlUuid, _>(line.0)
     .execute(conn)
-    .await?;
+    .await
+    .map(drop)
+}
+
+/// Recomputes a document's ceiling and realised totals from its lines, in the writing
+/// transaction (sums as numeric, so no intermediate overflow).
+pub async fn refresh_totals(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<()> {
     diesel::sql_query(
         "UPDATE budgets b SET \
            lines_total = (SELECT coalesce(sum(l.ceiling), 0)::bigint FROM budget_lines l WHERE l.budget_id = b.id), \
