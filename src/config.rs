@@ -87,6 +87,10 @@ pub struct Settings {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
 
+    /// Largest document file accepted by an upload, in bytes (files are kept in PostgreSQL).
+    #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 10 * 1_048_576)]
+    pub max_upload_bytes: usize,
+
     /// HTTP worker threads. Unset: one per core.
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

@@ -233,6 +233,11 @@ impl FieldErrors {
         self.0.push(FieldError { field: field.into(), message: message.into() });
     }
 
+    /// Whether `field` already has an error.
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|e| e.field == field)
+    }
+
     /// Keeps a parsed value, or records why the field is invalid.
     pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, parsed: Result<T, E>) -> Option<T> {
         parsed.map_err(|e| self.add(field, e.to_string())).ok()

@@ -32,6 +32,7 @@ use crate::http::{health, metrics};
         (name = "cases", description = "Stunting cases and their follow-up"),
         (name = "interventions", description = "The intervention catalogue, agencies (OPD), activities and their monthly progress"),
         (name = "budgets", description = "Budget documents, lines, spending and reconciliation"),
+        (name = "convergence", description = "The 8 convergence actions, their documents and the province's assessment"),
         (name = "stats", description = "Aggregates for dashboards: no personal data"),
         (name = "operations", description = "Health and metrics"),
     )

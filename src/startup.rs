@@ -12,6 +12,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::convergence::upload::UploadLimit;
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::{DbPool, secrets};
@@ -38,6 +39,7 @@ impl Application {
         let pool = web::Data::new(pool);
         let doc = openapi::document();
         let max_body = settings.max_body_bytes;
+        let upload_limit = web::Data::new(UploadLimit(settings.max_upload_bytes));
         let origins = browser_origins(&settings.cors_allowed_origins)?;
 
         let mut server =
@@ -47,6 +49,7 @@ impl Application {
                     .app_data(nik_key.clone())
                     .app_data(metrics.clone())
                     .app_data(pool.clone())
+                    .app_data(upload_limit.clone())
                     .app_data(web::PayloadConfig::new(max_body))
                     .app_data(web::PathConfig::default().error_handler(problem::path_error))
                     .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod budgets;
 pub mod cases;
 pub mod children;
+pub mod convergence;
 pub mod intervention_types;
 pub mod interventions;
 pub mod measurements;
@@ -32,6 +33,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(agencies::routes)
             .configure(interventions::routes)
             .configure(budgets::routes)
+            .configure(convergence::routes)
             .configure(stats::routes),
     );
 }

@@ -9,7 +9,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
 use crate::auth::JwtKeys;
-use crate::domain::{RegionCode, Role, Scope, UserId};
+use crate::domain::{RegionCode, RegionLevel, Role, Scope, UserId};
 use crate::error::ApiError;
 
 #[derive(Debug, Clone)]
@@ -65,6 +65,42 @@ impl Caller {
             (Some(code), scope) if scope.contains(&code) => Ok(Scope::Region(code)),
             (Some(code), Scope::Region(own)) if code.contains(own) => Ok(Scope::Region(own.clone())),
             (Some(code), _) => Err(ApiError::forbidden(format!("region {code} is outside your scope"))),
+        }
+    }
+
+    /// 403 unless the caller is an officer of exactly `district` (or an admin): a district keeps
+    /// its own convergence records, lokus villages and teams; the province reads and assesses.
+    pub fn require_district_officer(&self, district: &RegionCode) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer])?;
+        if self.is_admin() || self.scope == Scope::Region(district.clone()) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("only officers of district {district} may change its records")))
+        }
+    }
+
+    /// 403 unless the caller is an officer of the province of `district` (or a national
+    /// officer, or an admin): the province assesses its districts.
+    pub fn require_province_officer(&self, district: &RegionCode) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer])?;
+        let province_wide = match &self.scope {
+            Scope::National => true,
+            Scope::Region(code) => code.level() == RegionLevel::Province && code.contains(district),
+        };
+        if self.is_admin() || province_wide {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("only officers of the province of {district} may assess it")))
+        }
+    }
+
+    /// 403 unless the caller may read the district's records: their scope is inside the
+    /// district or contains it.
+    pub fn require_overlap(&self, code: &RegionCode) -> Result<(), ApiError> {
+        if self.scope.overlaps(code) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!("region {code} is outside your scope")))
         }
     }
 

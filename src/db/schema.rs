@@ -125,6 +125,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        assigned_team_id -> Nullable<Uuid>,
     }
 }
 
@@ -156,6 +157,82 @@ diesel::table! {
         deleted_reason -> Nullable<Text>,
         version -> Int4,
         created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    convergence_actions (number) {
+        number -> Int2,
+        name_id -> Text,
+        name_en -> Text,
+    }
+}
+
+diesel::table! {
+    convergence_assessments (district_code, year) {
+        district_code -> Text,
+        year -> Int4,
+        score -> Float8,
+        notes -> Nullable<Text>,
+        assessed_by -> Nullable<Uuid>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    convergence_documents (id) {
+        id -> Uuid,
+        district_code -> Text,
+        year -> Int4,
+        action -> Int2,
+        title -> Text,
+        kind -> Text,
+        document_date -> Nullable<Date>,
+        url -> Nullable<Text>,
+        file_name -> Nullable<Text>,
+        content_type -> Nullable<Text>,
+        size_bytes -> Nullable<Int8>,
+        sha256 -> Nullable<Text>,
+        content -> Nullable<Bytea>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+    }
+}
+
+diesel::table! {
+    convergence_progress (district_code, year, action) {
+        district_code -> Text,
+        year -> Int4,
+        action -> Int2,
+        status -> Text,
+        done_on -> Nullable<Date>,
+        notes -> Nullable<Text>,
+        version -> Int4,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    families_at_risk (id) {
+        id -> Uuid,
+        year -> Int4,
+        family_key -> Text,
+        village_code -> Text,
+        risk_factors -> Array<Text>,
+        has_pregnant_woman -> Bool,
+        has_under_two -> Bool,
+        has_under_five -> Bool,
+        verification -> Text,
+        verification_note -> Nullable<Text>,
+        verified_by -> Nullable<Uuid>,
+        verified_at -> Nullable<Timestamptz>,
+        version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -226,6 +303,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    lokus_decisions (district_code, year) {
+        district_code -> Text,
+        year -> Int4,
+        decision -> Text,
+        decided_on -> Nullable<Date>,
+        version -> Int4,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    lokus_villages (year, village_code) {
+        village_code -> Text,
+        year -> Int4,
+        district_code -> Text,
+        reason -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     measurements (id) {
         id -> Uuid,
         child_id -> Uuid,
@@ -252,6 +350,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    prevalence_targets (id) {
+        id -> Uuid,
+        region_code -> Nullable<Text>,
+        year -> Int4,
+        stunting_pct -> Float8,
+        basis -> Nullable<Text>,
+        version -> Int4,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Uuid,
         family_id -> Uuid,
@@ -273,6 +384,37 @@ diesel::table! {
         retired_at -> Nullable<Timestamptz>,
         replaced_by -> Array<Text>,
         version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    survey_figures (id) {
+        id -> Uuid,
+        region_code -> Nullable<Text>,
+        year -> Int4,
+        source -> Text,
+        stunting_pct -> Float8,
+        ci_low_pct -> Nullable<Float8>,
+        ci_high_pct -> Nullable<Float8>,
+        note -> Nullable<Text>,
+        version -> Int4,
+        updated_by -> Nullable<Uuid>,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Uuid,
+        kind -> Text,
+        region_code -> Text,
+        name -> Text,
+        active -> Bool,
+        members -> Jsonb,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -306,11 +448,22 @@ diesel::joinable!(budget_spending -> users (recorded_by));
 diesel::joinable!(budgets -> regions (region_code));
 diesel::joinable!(cases -> children (child_id));
 diesel::joinable!(cases -> regions (village_code));
+diesel::joinable!(cases -> teams (assigned_team_id));
 diesel::joinable!(child_services -> children (child_id));
 diesel::joinable!(child_services -> intervention_types (type_code));
 diesel::joinable!(child_services -> interventions (intervention_id));
 diesel::joinable!(child_services -> users (recorded_by));
 diesel::joinable!(children -> regions (village_code));
+diesel::joinable!(convergence_assessments -> regions (district_code));
+diesel::joinable!(convergence_assessments -> users (assessed_by));
+diesel::joinable!(convergence_documents -> convergence_actions (action));
+diesel::joinable!(convergence_documents -> regions (district_code));
+diesel::joinable!(convergence_documents -> users (created_by));
+diesel::joinable!(convergence_progress -> convergence_actions (action));
+diesel::joinable!(convergence_progress -> regions (district_code));
+diesel::joinable!(convergence_progress -> users (updated_by));
+diesel::joinable!(families_at_risk -> regions (village_code));
+diesel::joinable!(families_at_risk -> users (verified_by));
 diesel::joinable!(intervention_funding -> budget_lines (budget_line_id));
 diesel::joinable!(intervention_funding -> interventions (intervention_id));
 diesel::joinable!(intervention_reports -> interventions (intervention_id));
@@ -319,8 +472,17 @@ diesel::joinable!(interventions -> agencies (agency_id));
 diesel::joinable!(interventions -> intervention_types (type_code));
 diesel::joinable!(interventions -> regions (region_code));
 diesel::joinable!(interventions -> users (created_by));
+diesel::joinable!(lokus_decisions -> regions (district_code));
+diesel::joinable!(lokus_decisions -> users (updated_by));
+diesel::joinable!(lokus_villages -> regions (village_code));
 diesel::joinable!(measurements -> children (child_id));
+diesel::joinable!(prevalence_targets -> regions (region_code));
+diesel::joinable!(prevalence_targets -> users (updated_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(survey_figures -> regions (region_code));
+diesel::joinable!(survey_figures -> users (updated_by));
+diesel::joinable!(teams -> regions (region_code));
+diesel::joinable!(teams -> users (created_by));
 diesel::joinable!(users -> regions (scope));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -334,13 +496,23 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     child_services,
     children,
+    convergence_actions,
+    convergence_assessments,
+    convergence_documents,
+    convergence_progress,
+    families_at_risk,
     intervention_funding,
     intervention_reports,
     intervention_types,
     interventions,
     login_failures,
+    lokus_decisions,
+    lokus_villages,
     measurements,
+    prevalence_targets,
     refresh_tokens,
     regions,
+    survey_figures,
+    teams,
     users,
 );

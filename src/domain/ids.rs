@@ -48,5 +48,9 @@ id_type!(
     ServiceId,
     BudgetId,
     BudgetLineId,
-    SpendingId
+    SpendingId,
+    DocumentId,
+    TeamId,
+    FamilyId,
+    FigureId
 );

@@ -70,6 +70,7 @@ pub struct UnknownName {
 
 mod calendar;
 mod case;
+mod convergence;
 mod growth;
 mod ids;
 mod intervention;
@@ -81,10 +82,11 @@ mod scope;
 
 pub use calendar::{latest_local_date, year_bounds};
 pub use case::{CaseSeverity, CaseStatus, CloseReason};
+pub use convergence::{ActionStatus, DocumentKind, RiskFactor, SurveySource, TeamKind, TpkRole, Verification};
 pub use growth::{Place, Position, Sex, ZScore};
 pub use ids::{
-    AgencyId, BudgetId, BudgetLineId, CaseId, ChildId, InterventionId, MeasurementId, ReportId, ServiceId, SpendingId,
-    UserId,
+    AgencyId, BudgetId, BudgetLineId, CaseId, ChildId, DocumentId, FamilyId, FigureId, InterventionId, MeasurementId,
+    ReportId, ServiceId, SpendingId, TeamId, UserId,
 };
 pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, MonthError, TargetGroup};
 pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};

@@ -126,6 +126,16 @@ async fn no_malformed_request_produces_a_5xx() {
         "/api/v1/budgets/00000000-0000-0000-0000-000000000000/lines",
         "/api/v1/budgets/00000000-0000-0000-0000-000000000000/lines/00000000-0000-0000-0000-000000000000",
         "/api/v1/budgets/00000000-0000-0000-0000-000000000000/lines/00000000-0000-0000-0000-000000000000/spending",
+        "/api/v1/convergence",
+        "/api/v1/convergence/actions",
+        "/api/v1/convergence/14.03/2021",
+        "/api/v1/convergence/14.03/20x1",
+        "/api/v1/convergence/14.03/2021/actions/5",
+        "/api/v1/convergence/14.03/2021/actions/99999",
+        "/api/v1/convergence/14.03/2021/actions/5/documents",
+        "/api/v1/convergence/14.03/2021/assessment",
+        "/api/v1/convergence/documents/00000000-0000-0000-0000-000000000000",
+        "/api/v1/convergence/documents/00000000-0000-0000-0000-000000000000/content",
     ];
     let bodies = [
         "",

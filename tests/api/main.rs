@@ -8,6 +8,7 @@ mod budgets;
 mod cases;
 mod children;
 mod cli;
+mod convergence;
 mod errors;
 mod health;
 mod interventions;

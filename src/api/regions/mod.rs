@@ -10,7 +10,7 @@ pub mod queries;
 pub use dto::{RegionDetail, RegionSummary};
 
 use crate::db::AsyncPgConnection;
-use crate::domain::RegionCode;
+use crate::domain::{RegionCode, RegionLevel};
 use crate::error::ApiError;
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -30,4 +30,12 @@ pub async fn require_known(conn: &mut AsyncPgConnection, code: &RegionCode, fiel
     } else {
         Err(ApiError::invalid(field, format!("no region has code {code}")))
     }
+}
+
+/// `raw` as a code of `level`, or a 422 on `field` saying what was expected.
+pub fn parse_at(raw: &str, level: RegionLevel, field: &str) -> Result<RegionCode, ApiError> {
+    RegionCode::parse(raw)
+        .ok()
+        .filter(|c| c.level() == level)
+        .ok_or_else(|| ApiError::invalid(field, format!("must be a {} code", level.as_str())))
 }

@@ -144,6 +144,14 @@ impl TestApp {
         builder.send().await.expect("request sent")
     }
 
+    pub async fn put_json(&self, path: &str, token: Option<&str>, if_match: Option<&str>, body: &Value) -> Response {
+        let mut builder = self.request(Method::PUT, path, token).json(body);
+        if let Some(etag) = if_match {
+            builder = builder.header("If-Match", etag);
+        }
+        builder.send().await.expect("request sent")
+    }
+
     /// The audit trail of one record: (action, changes), oldest first.
     pub async fn audit_trail(&self, entity_id: &str) -> Vec<(String, Value)> {
         use diesel::{ExpressionMethods, QueryDsl};

@@ -1,0 +1,11 @@
+DROP TABLE prevalence_targets;
+DROP TABLE survey_figures;
+DROP TABLE families_at_risk;
+ALTER TABLE cases DROP COLUMN assigned_team_id;
+DROP TABLE teams;
+DROP TABLE lokus_villages;
+DROP TABLE lokus_decisions;
+DROP TABLE convergence_assessments;
+DROP TABLE convergence_documents;
+DROP TABLE convergence_progress;
+DROP TABLE convergence_actions;
