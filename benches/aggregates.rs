@@ -106,37 +106,43 @@ async fn run() {
     let (riau, kampar, jatim) = (code("14"), code("14.01"), code("35"));
 
     time("stats/interventions: Indonesia by province, 2024", &mut conn, async |c| {
-        coverage::coverage(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+        coverage::coverage(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-12-31"), None).await.unwrap();
     })
     .await;
     time("stats/interventions: Indonesia by province, Jan-Jun (reports)", &mut conn, async |c| {
-        coverage::coverage(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-06-30")).await.unwrap();
+        coverage::coverage(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-06-30"), None).await.unwrap();
     })
     .await;
     time("stats/interventions: Jawa Timur by district, 2024", &mut conn, async |c| {
-        coverage::coverage(c, Some(&jatim), RegionLevel::District, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+        coverage::coverage(c, Some(&jatim), RegionLevel::District, day("2024-01-01"), day("2024-12-31"), None)
+            .await
+            .unwrap();
     })
     .await;
     time("stats/interventions: Kampar by village, 2024", &mut conn, async |c| {
-        coverage::coverage(c, Some(&kampar), RegionLevel::Village, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+        coverage::coverage(c, Some(&kampar), RegionLevel::Village, day("2024-01-01"), day("2024-12-31"), None)
+            .await
+            .unwrap();
     })
     .await;
     time("stats/prevalence: Indonesia by province, 2024", &mut conn, async |c| {
-        prevalence::prevalence(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-12-31")).await.unwrap();
+        prevalence::prevalence(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-12-31"), None)
+            .await
+            .unwrap();
     })
     .await;
     time("stats/prevalence: Riau by district, 2024", &mut conn, async |c| {
-        prevalence::prevalence(c, Some(&riau), RegionLevel::District, day("2024-01-01"), day("2024-12-31"))
+        prevalence::prevalence(c, Some(&riau), RegionLevel::District, day("2024-01-01"), day("2024-12-31"), None)
             .await
             .unwrap();
     })
     .await;
     time("stats/budgets: Indonesia by province, 2024", &mut conn, async |c| {
-        budgets::budgets(c, None, RegionLevel::Province, 2024).await.unwrap();
+        budgets::budgets(c, None, RegionLevel::Province, 2024, false).await.unwrap();
     })
     .await;
     time("stats/budgets: Riau by district, 2024", &mut conn, async |c| {
-        budgets::budgets(c, Some(&riau), RegionLevel::District, 2024).await.unwrap();
+        budgets::budgets(c, Some(&riau), RegionLevel::District, 2024, false).await.unwrap();
     })
     .await;
     time("children: first page of Kampar (50)", &mut conn, async |c| {

@@ -9,6 +9,7 @@ pub mod children;
 pub mod convergence;
 pub mod intervention_types;
 pub mod interventions;
+pub mod lokus;
 pub mod measurements;
 pub mod regions;
 pub mod services;
@@ -34,6 +35,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(interventions::routes)
             .configure(budgets::routes)
             .configure(convergence::routes)
+            .configure(lokus::routes)
             .configure(stats::routes),
     );
 }

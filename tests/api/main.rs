@@ -12,6 +12,7 @@ mod convergence;
 mod errors;
 mod health;
 mod interventions;
+mod lokus;
 mod measurements;
 mod migrations;
 mod openapi;

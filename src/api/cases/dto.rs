@@ -182,6 +182,8 @@ pub struct ListCasesQuery {
     pub opened_to: Option<NaiveDate>,
     pub resolved_from: Option<NaiveDate>,
     pub resolved_to: Option<NaiveDate>,
+    /// `true`: only lokus (priority) villages of the current year.
+    pub lokus: Option<bool>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.

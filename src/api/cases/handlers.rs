@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, get, patch, web};
+use chrono::Datelike;
 use diesel_async::AsyncConnection;
 use serde_json::json;
 use uuid::Uuid;
@@ -61,6 +62,7 @@ pub async fn list(
         opened_to: query.opened_to,
         resolved_from: query.resolved_from,
         resolved_to: query.resolved_to,
+        lokus_year: query.lokus.unwrap_or(false).then(|| latest_local_date().year()),
     };
     let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |c| c.id)))

@@ -3,7 +3,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::dto::{CaseRow, CaseView};
-use crate::db::schema::{cases, children};
+use crate::db::schema::{cases, children, lokus_villages};
 use crate::domain::{CaseId, CaseSeverity, CaseStatus, CloseReason, Scope};
 use crate::http::pagination::PageRequest;
 
@@ -28,6 +28,8 @@ pub struct CaseFilter {
     pub opened_to: Option<NaiveDate>,
     pub resolved_from: Option<NaiveDate>,
     pub resolved_to: Option<NaiveDate>,
+    /// Only lokus villages of this year.
+    pub lokus_year: Option<i32>,
 }
 
 /// Cases in `scope` in id (creation) order; `void` ones only when asked for.
@@ -49,6 +51,10 @@ pub async fn list(
         Some(status) => query.filter(cases::status.eq(status)),
         None => query.filter(cases::status.ne(CaseStatus::Void)),
     };
+    if let Some(year) = filter.lokus_year {
+        let lokus = lokus_villages::table.filter(lokus_villages::year.eq(year)).select(lokus_villages::village_code);
+        query = query.filter(cases::village_code.eq_any(lokus));
+    }
     if let Some(severity) = filter.severity {
         query = query.filter(cases::severity.eq(severity));
     }

@@ -100,6 +100,8 @@ pub struct ListChildrenQuery {
     pub q: Option<String>,
     /// Only children with (`true`) or without (`false`) an open stunting case.
     pub has_open_case: Option<bool>,
+    /// `true`: only lokus (priority) villages of the current year.
+    pub lokus: Option<bool>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.

@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::Datelike;
 use diesel_async::AsyncConnection;
 use serde_json::json;
 use uuid::Uuid;
@@ -60,6 +61,7 @@ pub async fn list(
         born_to: query.born_to,
         name_contains,
         has_open_case: query.has_open_case,
+        lokus_year: query.lokus.unwrap_or(false).then(|| latest_local_date().year()),
     };
     let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |c| c.id)))

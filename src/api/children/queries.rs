@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::dto::{ChildView, NewChild};
-use crate::db::schema::{cases, children};
+use crate::db::schema::{cases, children, lokus_villages};
 use crate::domain::{CaseStatus, ChildId, RegionCode, Scope, Sex, UserId};
 use crate::http::pagination::PageRequest;
 
@@ -95,6 +95,8 @@ pub struct ChildFilter {
     pub born_to: Option<NaiveDate>,
     pub name_contains: Option<String>,
     pub has_open_case: Option<bool>,
+    /// Only lokus villages of this year.
+    pub lokus_year: Option<i32>,
 }
 
 /// Living children in `scope`, in id order.
@@ -124,6 +126,10 @@ pub async fn list(
         .filter(cases::child_id.eq(children::id))
         .filter(cases::status.eq(CaseStatus::Open))
         .select(cases::id);
+    if let Some(year) = filter.lokus_year {
+        let lokus = lokus_villages::table.filter(lokus_villages::year.eq(year)).select(lokus_villages::village_code);
+        query = query.filter(children::village_code.eq_any(lokus));
+    }
     match filter.has_open_case {
         Some(true) => query = query.filter(exists(open_case)),
         Some(false) => query = query.filter(not(exists(open_case))),

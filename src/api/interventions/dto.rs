@@ -157,6 +157,9 @@ pub struct ListInterventionsQuery {
     pub category: Option<InterventionCategory>,
     /// Activities whose period touches this year.
     pub year: Option<i32>,
+    /// `true`: only activities in lokus (priority) villages of `year` (default: the current
+    /// year). Activities of a whole subdistrict or district are left out.
+    pub lokus: Option<bool>,
     /// Page size, 1 to 500 (default 50).
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.

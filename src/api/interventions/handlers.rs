@@ -1,4 +1,5 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::Datelike;
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -54,7 +55,8 @@ pub async fn list(
     errors.finish()?;
     let scope = caller.list_scope(region)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
-    let filter = InterventionFilter { type_code: query.type_code, category: query.category, touching };
+    let lokus_year = query.lokus.unwrap_or(false).then(|| query.year.unwrap_or_else(|| latest_local_date().year()));
+    let filter = InterventionFilter { type_code: query.type_code, category: query.category, touching, lokus_year };
     let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |i| i.id)))
 }

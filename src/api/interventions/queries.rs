@@ -5,6 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use super::dto::{InterventionRow, InterventionView, ReportRow, TypeFacts};
 use crate::db::schema::{
     budget_lines, budgets, intervention_funding, intervention_reports, intervention_types, interventions,
+    lokus_villages,
 };
 use crate::domain::{
     AgencyId, BudgetLineId, InterventionCategory, InterventionId, RegionCode, ReportId, Scope, UserId,
@@ -100,6 +101,8 @@ pub struct InterventionFilter {
     pub type_code: Option<String>,
     pub category: Option<InterventionCategory>,
     pub touching: Option<(NaiveDate, NaiveDate)>,
+    /// Only activities in lokus villages of this year.
+    pub lokus_year: Option<i32>,
 }
 
 /// Activities inside `scope`, or covering it (a district-wide activity concerns its villages).
@@ -131,6 +134,10 @@ pub async fn list(
     }
     if let Some((from, to)) = filter.touching {
         query = query.filter(interventions::period_start.le(to)).filter(interventions::period_end.ge(from));
+    }
+    if let Some(year) = filter.lokus_year {
+        let lokus = lokus_villages::table.filter(lokus_villages::year.eq(year)).select(lokus_villages::village_code);
+        query = query.filter(interventions::region_code.eq_any(lokus));
     }
     if let Some(after) = page.after {
         query = query.filter(interventions::id.gt(after));

@@ -118,6 +118,7 @@ pub async fn budgets(
     root: Option<&RegionCode>,
     level: RegionLevel,
     fiscal_year: i32,
+    lokus: bool,
 ) -> anyhow::Result<Vec<BudgetRow>> {
     let (low, high) = code_bounds(root);
     let slices: Vec<Slice> = diesel::sql_query(
@@ -130,6 +131,8 @@ pub async fn budgets(
            LEFT JOIN intervention_types t ON t.code = l.type_code \
            WHERE b.deleted_at IS NULL AND b.status IN ('approved', 'revised') AND b.fiscal_year = $4 \
              AND b.region_code >= $2 AND b.region_code < $3 \
+             AND (NOT $5 OR b.region_code IN (SELECT village_code FROM lokus_villages WHERE year = $4) \
+                  OR l.village_codes && ARRAY(SELECT village_code FROM lokus_villages WHERE year = $4)) \
          ) \
          SELECT l.area, g.name AS region_name, g.level AS region_level, l.funding_source, l.agency_id, \
                 l.agency_short_name, l.category, \
@@ -147,6 +150,7 @@ pub async fn budgets(
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
     .bind::<Integer, _>(fiscal_year)
+    .bind::<diesel::sql_types::Bool, _>(lokus)
     .load(conn)
     .await?;
     let stunted: Vec<Stunted> = diesel::sql_query(
@@ -154,11 +158,14 @@ pub async fn budgets(
                 count(*) AS children \
          FROM cases c JOIN children ch ON ch.id = c.child_id \
          WHERE c.status = 'open' AND ch.deleted_at IS NULL AND c.village_code >= $2 AND c.village_code < $3 \
+           AND (NOT $5 OR c.village_code IN (SELECT village_code FROM lokus_villages WHERE year = $4)) \
          GROUP BY 1",
     )
     .bind::<Integer, _>(code_length(level))
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
+    .bind::<Integer, _>(fiscal_year)
+    .bind::<diesel::sql_types::Bool, _>(lokus)
     .load(conn)
     .await?;
 

@@ -7,7 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{code_bounds, code_length};
+use super::{LokusYears, code_bounds, code_length};
 use crate::api::interventions::{coverage_pct, gap_pct};
 use crate::domain::{CountUnit, InterventionCategory, RegionCode, RegionLevel};
 
@@ -98,6 +98,7 @@ pub async fn coverage(
     level: RegionLevel,
     from: NaiveDate,
     to: NaiveDate,
+    lokus: Option<LokusYears>,
 ) -> anyhow::Result<Vec<CategoryCoverage>> {
     let (low, high) = code_bounds(root);
     let sums: Vec<Sum> = diesel::sql_query(
@@ -108,6 +109,8 @@ pub async fn coverage(
            FROM interventions i \
            WHERE i.deleted_at IS NULL AND i.region_code >= $2 AND i.region_code < $3 \
              AND i.period_start <= $5 AND i.period_end >= $4 \
+             AND ($6::integer IS NULL OR i.region_code IN ( \
+                   SELECT village_code FROM lokus_villages WHERE year BETWEEN $6 AND $7)) \
          ), per_area AS ( \
            SELECT a.area, a.type_code, count(*) AS activities, sum(a.target) AS target, \
                   sum(CASE WHEN a.inside THEN a.reached ELSE ( \
@@ -129,6 +132,8 @@ pub async fn coverage(
     .bind::<Text, _>(&high)
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
+    .bind::<Nullable<diesel::sql_types::Integer>, _>(lokus.map(|l| l.first))
+    .bind::<Nullable<diesel::sql_types::Integer>, _>(lokus.map(|l| l.last))
     .load(conn)
     .await?;
 

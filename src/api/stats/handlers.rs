@@ -3,6 +3,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::LokusYears;
 use super::budgets::{self, BudgetRow};
 use super::coverage::{self, CategoryCoverage};
 use super::prevalence::{self as measured, PrevalenceRow};
@@ -30,6 +31,8 @@ pub struct StatsQuery {
     /// …or a range of months, `from` and `to` (`2024-01`).
     pub from: Option<Month>,
     pub to: Option<Month>,
+    /// `true`: only lokus (priority) villages designated for a year the period touches.
+    pub lokus: Option<bool>,
 }
 
 /// Coverage of interventions, per region and type, grouped by category.
@@ -69,7 +72,8 @@ pub async fn interventions(
 ) -> Result<web::Json<InterventionStats>, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level, (period_start, period_end)) = resolve(&mut conn, &caller, &query).await?;
-    let categories = coverage::coverage(&mut conn, root.as_ref(), level, period_start, period_end).await?;
+    let lokus = LokusYears::of_period(query.lokus, period_start, period_end);
+    let categories = coverage::coverage(&mut conn, root.as_ref(), level, period_start, period_end, lokus).await?;
     Ok(web::Json(InterventionStats { region_code: root, level, period_start, period_end, categories }))
 }
 
@@ -85,6 +89,8 @@ pub struct BudgetStatsQuery {
     /// The fiscal year.
     #[param(example = 2024)]
     pub year: i32,
+    /// `true`: only budgets of lokus villages of the year, and lines that name one.
+    pub lokus: Option<bool>,
 }
 
 /// Budgets per region, by funding source, agency and category.
@@ -124,7 +130,7 @@ pub async fn budget_stats(
     errors.finish()?;
     let mut conn = pool.get().await?;
     let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
-    let rows = budgets::budgets(&mut conn, root.as_ref(), level, query.year).await?;
+    let rows = budgets::budgets(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
     Ok(web::Json(BudgetStats { region_code: root, level, fiscal_year: query.year, rows }))
 }
 
@@ -222,6 +228,7 @@ pub async fn prevalence(
 ) -> Result<web::Json<PrevalenceStats>, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level, (period_start, period_end)) = resolve(&mut conn, &caller, &query).await?;
-    let (rows, total) = measured::prevalence(&mut conn, root.as_ref(), level, period_start, period_end).await?;
+    let lokus = LokusYears::of_period(query.lokus, period_start, period_end);
+    let (rows, total) = measured::prevalence(&mut conn, root.as_ref(), level, period_start, period_end, lokus).await?;
     Ok(web::Json(PrevalenceStats { region_code: root, level, period_start, period_end, rows, total }))
 }

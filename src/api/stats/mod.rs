@@ -14,6 +14,21 @@ pub fn routes(cfg: &mut ServiceConfig) {
 
 use crate::domain::{RegionCode, RegionLevel};
 
+/// `lokus=true` on a stats endpoint: only the lokus villages designated for a year from
+/// `first` to `last` (the years the period touches).
+#[derive(Debug, Clone, Copy)]
+pub struct LokusYears {
+    pub first: i32,
+    pub last: i32,
+}
+
+impl LokusYears {
+    pub fn of_period(lokus: Option<bool>, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Option<Self> {
+        use chrono::Datelike;
+        lokus.unwrap_or(false).then(|| Self { first: from.year(), last: to.year() })
+    }
+}
+
 /// Characters of a code at each tier: `14`, `14.01`, `14.01.01`, `14.01.01.2001`. Grouping by
 /// `left(code, n)` groups every row under its region at that tier.
 pub fn code_length(level: RegionLevel) -> i32 {

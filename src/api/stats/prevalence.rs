@@ -3,12 +3,12 @@
 
 use chrono::NaiveDate;
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Date, Integer, Text};
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{code_bounds, code_length};
+use super::{LokusYears, code_bounds, code_length};
 use crate::domain::{RegionCode, RegionLevel};
 
 /// One region's figures.
@@ -88,6 +88,7 @@ pub async fn prevalence(
     level: RegionLevel,
     from: NaiveDate,
     to: NaiveDate,
+    lokus: Option<LokusYears>,
 ) -> anyhow::Result<(Vec<PrevalenceRow>, PrevalenceRow)> {
     let (low, high) = code_bounds(root);
     let counts: Vec<Counts> = diesel::sql_query(
@@ -99,6 +100,8 @@ pub async fn prevalence(
              AND m.haz IS NOT NULL AND NOT m.haz_implausible \
              AND m.measured_on >= $4 AND m.measured_on <= $5 \
              AND c.village_code >= $2 AND c.village_code < $3 \
+             AND ($6::integer IS NULL OR c.village_code IN ( \
+                   SELECT village_code FROM lokus_villages WHERE year BETWEEN $6 AND $7)) \
            ORDER BY m.child_id, m.measured_on DESC, m.created_at DESC \
          ), per_area AS ( \
            SELECT left(village_code, $1) AS area, count(*) AS measured, \
@@ -119,6 +122,8 @@ pub async fn prevalence(
     .bind::<Text, _>(&high)
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
+    .bind::<Nullable<Integer>, _>(lokus.map(|l| l.first))
+    .bind::<Nullable<Integer>, _>(lokus.map(|l| l.last))
     .load(conn)
     .await?;
 

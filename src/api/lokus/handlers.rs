@@ -1,0 +1,134 @@
+use actix_web::{HttpResponse, get, put, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use validator::Validate;
+
+use super::queries::{self, LokusList, LokusReplacement};
+use crate::api::regions;
+use crate::auth::Caller;
+use crate::db::{DbPool, audit};
+use crate::domain::{RegionCode, RegionLevel, year_bounds};
+use crate::error::{ApiError, FieldErrors};
+use crate::http::extract::Json;
+use crate::http::precondition::{IfMatch, ok_with_etag};
+
+const TAG: &str = "convergence";
+
+/// `GET /api/v1/lokus/{district}/{year}`: the district's lokus villages for the year.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("district" = String, Path, description = "District code", example = "14.03"),
+        ("year" = i32, Path, description = "Year", example = 2021),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The list (empty, version 0, until decided)", body = LokusList, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The district is outside the caller's scope"),
+        (status = 422, description = "Not a district code, or a year out of range"),
+    )
+)]
+#[get("/lokus/{district}/{year}")]
+pub async fn get_lokus(
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let (district, year) = district_year(&path)?;
+    caller.require_overlap(&district)?;
+    let list = queries::find(&mut *pool.get().await?, &district, year, false).await?;
+    Ok(ok_with_etag(list.version, &list))
+}
+
+/// `PUT /api/v1/lokus/{district}/{year}`: sets the whole list and the decision behind it (the
+/// district's officers; `If-Match: "0"` for the first list of a year).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("district" = String, Path, description = "District code", example = "14.03"),
+        ("year" = i32, Path, description = "Year", example = 2021),
+        ("If-Match" = String, Header, description = "The list's ETag (\"0\" if none yet)", example = "\"0\""),
+    ),
+    request_body = LokusReplacement,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recorded", body = LokusList, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer of this district, nor an admin"),
+        (status = 404, description = "No district has this code"),
+        (status = 412, description = "The list changed since it was read"),
+        (status = 422, description = "Invalid fields, or villages outside the district, unknown or repeated"),
+        (status = 428, description = "`If-Match` is missing"),
+    )
+)]
+#[put("/lokus/{district}/{year}")]
+pub async fn replace(
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+    if_match: IfMatch,
+    Json(body): Json<LokusReplacement>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let (district, year) = district_year(&path)?;
+    caller.require_district_officer(&district)?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let mut villages: Vec<(RegionCode, Option<String>)> = Vec::with_capacity(body.villages.len());
+    for (i, entry) in body.villages.iter().enumerate() {
+        let field = format!("villages[{i}].village_code");
+        match RegionCode::parse(&entry.village_code) {
+            Ok(code) if code.level() != RegionLevel::Village => errors.add(&field, "must be a village code"),
+            Ok(code) if !district.contains(&code) => errors.add(&field, format!("is not in district {district}")),
+            Ok(code) if villages.iter().any(|(c, _)| *c == code) => errors.add(&field, "is listed twice"),
+            Ok(code) => {
+                let reason = entry.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+                villages.push((code, reason));
+            }
+            Err(e) => errors.add(&field, e.to_string()),
+        }
+    }
+    let mut conn = pool.get().await?;
+    regions::require_known(&mut conn, &district, "district")
+        .await
+        .map_err(|_| ApiError::not_found(format!("no district has code {district}")))?;
+    let codes: Vec<&RegionCode> = villages.iter().map(|(c, _)| c).collect();
+    for unknown in queries::unknown_villages(&mut conn, &codes).await? {
+        let i = body.villages.iter().position(|e| e.village_code == unknown.as_str()).unwrap_or_default();
+        errors.add(&format!("villages[{i}].village_code"), format!("no village has code {unknown}"));
+    }
+    errors.finish()?;
+    let list = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::find(conn, &district, year, true).await?;
+            if_match.check(current.version)?;
+            queries::replace(conn, &district, year, &body, &villages, current.version > 0, caller.id).await.map_err(
+                |e| match ApiError::from(e) {
+                    ApiError::Conflict(_) => {
+                        ApiError::PreconditionFailed("the list was set meanwhile; read it again".into())
+                    }
+                    other => other,
+                },
+            )?;
+            audit::record_by(
+                conn,
+                caller.id,
+                "lokus.replace",
+                format!("{district}/{year}"),
+                json!({"villages": villages.len(), "decision": body.decision.trim()}),
+            )
+            .await?;
+            Ok(queries::find(conn, &district, year, false).await?)
+        })
+        .await?;
+    Ok(ok_with_etag(list.version, &list))
+}
+
+fn district_year(path: &(String, i32)) -> Result<(RegionCode, i32), ApiError> {
+    let mut errors = FieldErrors::default();
+    let district = errors.check(
+        "district",
+        regions::parse_at(&path.0, RegionLevel::District, "district").map_err(|_| "must be a district code like 14.03"),
+    );
+    errors.check("year", year_bounds(path.1));
+    Ok((errors.finish_with(district)?, path.1))
+}
