@@ -33,6 +33,7 @@ use crate::http::{health, metrics};
         (name = "interventions", description = "The intervention catalogue, agencies (OPD), activities and their monthly progress"),
         (name = "budgets", description = "Budget documents, lines, spending and reconciliation"),
         (name = "convergence", description = "The 8 convergence actions, their documents and the province's assessment"),
+        (name = "teams", description = "TPPS coordination teams and TPK family assistance teams"),
         (name = "stats", description = "Aggregates for dashboards: no personal data"),
         (name = "operations", description = "Health and metrics"),
     )

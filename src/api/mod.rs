@@ -14,6 +14,7 @@ pub mod measurements;
 pub mod regions;
 pub mod services;
 pub mod stats;
+pub mod teams;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -36,6 +37,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(budgets::routes)
             .configure(convergence::routes)
             .configure(lokus::routes)
+            .configure(teams::routes)
             .configure(stats::routes),
     );
 }

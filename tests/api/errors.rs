@@ -138,6 +138,9 @@ async fn no_malformed_request_produces_a_5xx() {
         "/api/v1/convergence/documents/00000000-0000-0000-0000-000000000000/content",
         "/api/v1/lokus/14.01/2022",
         "/api/v1/lokus/14/2022",
+        "/api/v1/teams",
+        "/api/v1/teams/00000000-0000-0000-0000-000000000000",
+        "/api/v1/stats/teams",
     ];
     let bodies = [
         "",

@@ -18,4 +18,5 @@ mod migrations;
 mod openapi;
 mod prevalence;
 mod regions;
+mod teams;
 mod users;

@@ -6,7 +6,9 @@ use validator::Validate;
 
 use crate::api::services::ServiceView;
 use crate::db::schema::cases;
-use crate::domain::{CaseId, CaseSeverity, CaseStatus, ChildId, CloseReason, MeasurementId, RegionCode, ZScore};
+use crate::domain::{
+    CaseId, CaseSeverity, CaseStatus, ChildId, CloseReason, MeasurementId, RegionCode, TeamId, ZScore,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = cases)]
@@ -28,6 +30,7 @@ pub struct CaseRow {
     pub close_note: Option<String>,
     pub assigned_team: Option<String>,
     pub notes: Option<String>,
+    pub assigned_team_id: Option<TeamId>,
     pub audited_on: Option<NaiveDate>,
     pub audit_findings: Option<String>,
     pub audit_causes: Vec<String>,
@@ -85,8 +88,10 @@ pub struct CaseView {
     pub closed_on: Option<NaiveDate>,
     pub close_reason: Option<CloseReason>,
     pub close_note: Option<String>,
-    /// The family assistance team (TPK) following the child.
+    /// Who follows the child, as free text (e.g. before the TPK is registered).
     pub assigned_team: Option<String>,
+    /// The registered family assistance team (TPK) of the child's village following the child.
+    pub assigned_team_id: Option<TeamId>,
     pub notes: Option<String>,
     pub audit: CaseAudit,
     /// Send it back as `If-Match` to change the case.
@@ -115,6 +120,7 @@ impl CaseView {
             close_reason: row.close_reason,
             close_note: row.close_note,
             assigned_team: row.assigned_team,
+            assigned_team_id: row.assigned_team_id,
             notes: row.notes,
             audit: CaseAudit {
                 audited_on: row.audited_on,
@@ -158,6 +164,10 @@ pub struct UpdateCase {
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
     pub assigned_team: Option<Option<String>>,
+    /// An active TPK of the child's village; `null` unassigns.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
+    #[schema(value_type = Option<uuid::Uuid>)]
+    pub assigned_team_id: Option<Option<TeamId>>,
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
     pub notes: Option<Option<String>>,

@@ -10,10 +10,11 @@ use super::queries::{self, CaseFilter, FollowUp};
 use super::sync_cases;
 use crate::api::children::lock_for_write;
 use crate::api::services::queries as services;
+use crate::api::teams;
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{CaseId, CaseStatus, RegionCode, Role, latest_local_date};
+use crate::domain::{CaseId, CaseStatus, RegionCode, Role, TeamId, TeamKind, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
@@ -146,8 +147,12 @@ pub async fn update(
             let child = lock_for_write(conn, &caller, child_id).await?;
             let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
             if_match.check(current.version)?;
+            if let Some(Some(team)) = body.assigned_team_id {
+                check_team(conn, team, &current.village_code).await?;
+            }
             let mut changes = FollowUp {
                 assigned_team: body.assigned_team.clone().map(trimmed),
+                assigned_team_id: body.assigned_team_id,
                 notes: body.notes.clone().map(trimmed),
                 ..FollowUp::default()
             };
@@ -186,6 +191,7 @@ pub async fn update(
                     entity_id: id.to_string(),
                     changes: json!({
                         "assigned_team": body.assigned_team.is_some(),
+                        "assigned_team_id": body.assigned_team_id,
                         "notes": body.notes.is_some(),
                         "audit": body.audit.is_some(),
                         "close_reason": body.close.as_ref().map(|c| c.reason),
@@ -198,6 +204,19 @@ pub async fn update(
         })
         .await?;
     Ok(ok_with_etag(case.case.version, &case))
+}
+
+/// 422 unless `team` is an active TPK of `village`.
+async fn check_team(conn: &mut AsyncPgConnection, team: TeamId, village: &RegionCode) -> Result<(), ApiError> {
+    let found = teams::queries::find(conn, team).await?;
+    let problem = match found {
+        None => format!("no team has id {team}"),
+        Some(t) if t.kind != TeamKind::Tpk => "is a TPPS; a case is followed by a TPK".to_owned(),
+        Some(t) if t.region_code != *village => format!("is a TPK of {}, not of the child's village", t.region_code),
+        Some(t) if !t.active => "is a TPK that is no longer active".to_owned(),
+        Some(_) => return Ok(()),
+    };
+    Err(ApiError::invalid("assigned_team_id", problem))
 }
 
 async fn with_services(conn: &mut AsyncPgConnection, case: CaseView) -> Result<CaseDetail, ApiError> {

@@ -4,7 +4,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::dto::{CaseRow, CaseView};
 use crate::db::schema::{cases, children, lokus_villages};
-use crate::domain::{CaseId, CaseSeverity, CaseStatus, CloseReason, Scope};
+use crate::domain::{CaseId, CaseSeverity, CaseStatus, CloseReason, Scope, TeamId};
 use crate::http::pagination::PageRequest;
 
 /// The case with its child's name, unless the child was deleted.
@@ -87,6 +87,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, id: CaseId) -> QueryResult<Optio
 #[diesel(table_name = cases)]
 pub struct FollowUp {
     pub assigned_team: Option<Option<String>>,
+    pub assigned_team_id: Option<Option<TeamId>>,
     pub notes: Option<Option<String>>,
     pub audited_on: Option<Option<NaiveDate>>,
     pub audit_findings: Option<Option<String>>,

@@ -7,10 +7,11 @@ use super::LokusYears;
 use super::budgets::{self, BudgetRow};
 use super::coverage::{self, CategoryCoverage};
 use super::prevalence::{self as measured, PrevalenceRow};
+use super::teams::{self as team_counts, TeamCountRow};
 use crate::api::regions::queries as regions;
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{Month, RegionCode, RegionLevel, year_bounds};
+use crate::domain::{Month, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
 
@@ -231,4 +232,64 @@ pub async fn prevalence(
     let lokus = LokusYears::of_period(query.lokus, period_start, period_end);
     let (rows, total) = measured::prevalence(&mut conn, root.as_ref(), level, period_start, period_end, lokus).await?;
     Ok(web::Json(PrevalenceStats { region_code: root, level, period_start, period_end, rows, total }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TeamStatsQuery {
+    /// The region to break down (default: the caller's scope).
+    #[param(example = "14.01")]
+    pub region: Option<String>,
+    /// The tier of the rows (default: the tier right below the region).
+    pub level: Option<RegionLevel>,
+    /// `true`: only lokus villages of `year`.
+    pub lokus: Option<bool>,
+    /// The year of the lokus list (default: the current year).
+    pub year: Option<i32>,
+}
+
+/// Team counts per region and for the whole region asked for.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TeamStats {
+    /// `null`: all of Indonesia.
+    pub region_code: Option<RegionCode>,
+    pub level: RegionLevel,
+    pub rows: Vec<TeamCountRow>,
+    pub total: TeamCountRow,
+}
+
+/// `GET /api/v1/stats/teams`: TPPS and TPK teams per region (Kampar: 479 TPK), and how many
+/// villages have an active TPK.
+#[utoipa::path(
+    tag = TAG,
+    params(TeamStatsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Counts per region, and the total", body = TeamStats),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 404, description = "No region has this code"),
+        (status = 422, description = "A malformed region, a level above it, or a year out of range"),
+    )
+)]
+#[get("/stats/teams")]
+pub async fn team_stats(
+    caller: Caller,
+    Query(query): Query<TeamStatsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<TeamStats>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    if let Some(year) = query.year {
+        errors.check("year", year_bounds(year));
+    }
+    errors.finish()?;
+    let mut conn = pool.get().await?;
+    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let lokus_year = query
+        .lokus
+        .unwrap_or(false)
+        .then(|| query.year.unwrap_or_else(|| chrono::Datelike::year(&latest_local_date())));
+    let (rows, total) = team_counts::teams(&mut conn, root.as_ref(), level, lokus_year).await?;
+    Ok(web::Json(TeamStats { region_code: root, level, rows, total }))
 }

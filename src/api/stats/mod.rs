@@ -5,11 +5,15 @@ pub mod budgets;
 pub mod coverage;
 mod handlers;
 pub mod prevalence;
+pub mod teams;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::interventions).service(handlers::budget_stats).service(handlers::prevalence);
+    cfg.service(handlers::interventions)
+        .service(handlers::budget_stats)
+        .service(handlers::prevalence)
+        .service(handlers::team_stats);
 }
 
 use crate::domain::{RegionCode, RegionLevel};

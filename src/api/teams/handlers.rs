@@ -1,0 +1,242 @@
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::Datelike;
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{ListTeamsQuery, NewTeam, Team, TeamChanges, TeamMember};
+use super::queries::{self, TeamFilter, TeamWrite};
+use crate::api::regions;
+use crate::auth::Caller;
+use crate::db::{DbPool, audit};
+use crate::domain::{RegionCode, RegionLevel, Role, TeamId, TeamKind, TpkRole, latest_local_date};
+use crate::error::{ApiError, FieldErrors};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+
+const TAG: &str = "teams";
+
+/// `GET /api/v1/teams`: TPPS and TPK teams in the caller's scope.
+#[utoipa::path(
+    tag = TAG,
+    params(ListTeamsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of teams (members' phone numbers hidden from analysts)", body = Page<Team>),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 422, description = "A malformed region, limit or cursor"),
+    )
+)]
+#[get("/teams")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListTeamsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<Team>>, ApiError> {
+    let region = query
+        .region
+        .as_deref()
+        .map(RegionCode::parse)
+        .transpose()
+        .map_err(|e| ApiError::invalid("region", e.to_string()))?;
+    let scope = caller.list_scope(region)?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter = TeamFilter {
+        kind: query.kind,
+        active: query.active,
+        lokus_year: query.lokus.unwrap_or(false).then(|| latest_local_date().year()),
+    };
+    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    let rows = rows.into_iter().map(|team| shown_to(&caller, team)).collect();
+    Ok(web::Json(page.page(rows, |t: &Team| t.id)))
+}
+
+/// `GET /api/v1/teams/{id}`: one team.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Team id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The team", body = Team, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The team's region is outside the caller's scope"),
+        (status = 404, description = "No such team"),
+    )
+)]
+#[get("/teams/{id}")]
+pub async fn get_team(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = TeamId(*path);
+    let team = queries::find(&mut *pool.get().await?, id).await?.ok_or_else(|| unknown(id))?;
+    caller.require_overlap(&team.region_code)?;
+    Ok(ok_with_etag(team.version, &shown_to(&caller, team)))
+}
+
+/// `POST /api/v1/teams`: registers a team in a region of the caller's scope (officers).
+#[utoipa::path(
+    tag = TAG,
+    request_body = NewTeam,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Registered", body = Team, headers(("Location" = String), ("ETag" = String))),
+        (status = 200, description = "A retry: the team with this id, already registered", body = Team),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer, or a region outside the caller's scope"),
+        (status = 409, description = "The id belongs to another team"),
+        (status = 422, description = "Invalid fields: a TPK outside a village, or without its three members"),
+    )
+)]
+#[post("/teams")]
+pub async fn create(
+    caller: Caller,
+    Json(body): Json<NewTeam>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let region = errors.check("region_code", RegionCode::parse(&body.region_code));
+    if body.kind == TeamKind::Tpk && region.as_ref().is_some_and(|r| r.level() != RegionLevel::Village) {
+        errors.add("region_code", "a TPK belongs to a village");
+    }
+    check_members(body.kind, &body.members, &mut errors);
+    let region = errors.finish_with(region)?;
+    caller.require_in_scope(&region)?;
+    let mut conn = pool.get().await?;
+    regions::require_known(&mut conn, &region, "region_code").await?;
+    let id = body.id.unwrap_or_default();
+    let write = TeamWrite {
+        id,
+        kind: body.kind,
+        region: &region,
+        name: body.name.trim(),
+        active: body.active.unwrap_or(true),
+        members: &body.members,
+    };
+    let (team, created) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some(existing) = queries::find(conn, id).await? {
+                return if existing.kind == body.kind && existing.region_code == region {
+                    Ok((existing, false))
+                } else {
+                    Err(ApiError::conflict(format!("team id {id} belongs to another team")))
+                };
+            }
+            let team = queries::insert(conn, &write, caller.id).await?;
+            audit::record_by(conn, caller.id, "team.create", id, json!({"kind": body.kind, "region": region})).await?;
+            Ok((team, true))
+        })
+        .await?;
+    let team = shown_to(&caller, team);
+    Ok(if created {
+        created_with_etag(format!("/api/v1/teams/{id}"), team.version, &team)
+    } else {
+        ok_with_etag(team.version, &team)
+    })
+}
+
+/// `PATCH /api/v1/teams/{id}`: renames a team, replaces its members or marks it inactive
+/// (officers; needs `If-Match`). Teams are never deleted: cases keep pointing at them.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Team id"),
+        ("If-Match" = String, Header, description = "The team's ETag", example = "\"1\""),
+    ),
+    request_body = TeamChanges,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Changed", body = Team, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer, or a team outside the caller's scope"),
+        (status = 404, description = "No such team"),
+        (status = 412, description = "The team changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
+    )
+)]
+#[patch("/teams/{id}")]
+pub async fn update(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<TeamChanges>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    let id = TeamId(*path);
+    let mut conn = pool.get().await?;
+    let team = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+            caller.require_in_scope(&current.region_code)?;
+            if_match.check(current.version)?;
+            let mut errors = FieldErrors::from_validation(body.validate());
+            if let Some(members) = &body.members {
+                check_members(current.kind, members, &mut errors);
+            }
+            errors.finish()?;
+            let team = queries::update(
+                conn,
+                &TeamWrite {
+                    id,
+                    kind: current.kind,
+                    region: &current.region_code,
+                    name: body.name.as_deref().map_or(current.name.as_str(), str::trim),
+                    active: body.active.unwrap_or(current.active),
+                    members: body.members.as_deref().unwrap_or(&current.members),
+                },
+            )
+            .await?;
+            audit::record_by(
+                conn,
+                caller.id,
+                "team.update",
+                id,
+                json!({"name": body.name.is_some(), "active": body.active, "members": body.members.is_some()}),
+            )
+            .await?;
+            Ok(team)
+        })
+        .await?;
+    Ok(ok_with_etag(team.version, &shown_to(&caller, team)))
+}
+
+/// Records why `members` cannot be the members of a team of `kind`.
+fn check_members(kind: TeamKind, members: &[TeamMember], errors: &mut FieldErrors) {
+    for (i, member) in members.iter().enumerate() {
+        let phone_ok =
+            member.phone.as_deref().is_none_or(|p| p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)));
+        if !phone_ok {
+            errors.add(&format!("members[{i}].phone"), "may hold only digits, spaces, '+' and '-'");
+        }
+    }
+    if kind != TeamKind::Tpk {
+        return;
+    }
+    let mut roles = Vec::new();
+    for (i, member) in members.iter().enumerate() {
+        match member.role.parse::<TpkRole>() {
+            Ok(role) => roles.push(role),
+            Err(e) => errors.add(&format!("members[{i}].role"), e.to_string()),
+        }
+    }
+    roles.sort();
+    roles.dedup();
+    if members.len() != 3 || roles.len() != members.len() {
+        errors.add("members", "a TPK has three members: one midwife, one pkk_cadre and one family_planning_cadre");
+    }
+}
+
+fn shown_to(caller: &Caller, team: Team) -> Team {
+    if caller.role == Role::Analyst { team.without_contacts() } else { team }
+}
+
+fn unknown(id: TeamId) -> ApiError {
+    ApiError::not_found(format!("no team has id {id}"))
+}
