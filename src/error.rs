@@ -44,7 +44,7 @@ pub enum ApiError {
 }
 
 /// One invalid field of a request: `field` is its JSON name (dotted for nested fields).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct FieldError {
     #[schema(example = "scope")]
     pub field: String,
@@ -231,6 +231,11 @@ impl FieldErrors {
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    /// The errors recorded, for reports that list them per record (imports).
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
     }
 
     /// Whether `field` already has an error.

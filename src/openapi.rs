@@ -34,6 +34,7 @@ use crate::http::{health, metrics};
         (name = "budgets", description = "Budget documents, lines, spending and reconciliation"),
         (name = "convergence", description = "The 8 convergence actions, their documents and the province's assessment"),
         (name = "teams", description = "TPPS coordination teams and TPK family assistance teams"),
+        (name = "families", description = "Families at risk of stunting (BKKBN data) and their verification by villages"),
         (name = "stats", description = "Aggregates for dashboards: no personal data"),
         (name = "operations", description = "Health and metrics"),
     )

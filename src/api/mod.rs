@@ -7,6 +7,7 @@ pub mod budgets;
 pub mod cases;
 pub mod children;
 pub mod convergence;
+pub mod families;
 pub mod intervention_types;
 pub mod interventions;
 pub mod lokus;
@@ -38,6 +39,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(convergence::routes)
             .configure(lokus::routes)
             .configure(teams::routes)
+            .configure(families::routes)
             .configure(stats::routes),
     );
 }

@@ -141,6 +141,11 @@ async fn no_malformed_request_produces_a_5xx() {
         "/api/v1/teams",
         "/api/v1/teams/00000000-0000-0000-0000-000000000000",
         "/api/v1/stats/teams",
+        "/api/v1/families-at-risk",
+        "/api/v1/families-at-risk/import",
+        "/api/v1/families-at-risk/00000000-0000-0000-0000-000000000000",
+        "/api/v1/families-at-risk/00000000-0000-0000-0000-000000000000/verification",
+        "/api/v1/stats/families-at-risk",
     ];
     let bodies = [
         "",

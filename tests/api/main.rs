@@ -10,6 +10,7 @@ mod children;
 mod cli;
 mod convergence;
 mod errors;
+mod families;
 mod health;
 mod interventions;
 mod lokus;

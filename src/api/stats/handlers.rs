@@ -6,6 +6,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::LokusYears;
 use super::budgets::{self, BudgetRow};
 use super::coverage::{self, CategoryCoverage};
+use super::families::{self as family_counts, FamilyCountRow};
 use super::prevalence::{self as measured, PrevalenceRow};
 use super::teams::{self as team_counts, TeamCountRow};
 use crate::api::regions::queries as regions;
@@ -87,10 +88,11 @@ pub struct BudgetStatsQuery {
     pub region: Option<String>,
     /// The tier of the rows (default: the tier right below the region).
     pub level: Option<RegionLevel>,
-    /// The fiscal year.
+    /// The (fiscal) year.
     #[param(example = 2024)]
     pub year: i32,
-    /// `true`: only budgets of lokus villages of the year, and lines that name one.
+    /// `true`: only lokus villages of the year (for budgets: budgets of lokus villages and
+    /// lines that name one).
     pub lokus: Option<bool>,
 }
 
@@ -292,4 +294,46 @@ pub async fn team_stats(
         .then(|| query.year.unwrap_or_else(|| chrono::Datelike::year(&latest_local_date())));
     let (rows, total) = team_counts::teams(&mut conn, root.as_ref(), level, lokus_year).await?;
     Ok(web::Json(TeamStats { region_code: root, level, rows, total }))
+}
+
+/// Families at risk per region for a year, and their verification.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FamilyStats {
+    /// `null`: all of Indonesia.
+    pub region_code: Option<RegionCode>,
+    pub level: RegionLevel,
+    pub year: i32,
+    pub rows: Vec<FamilyCountRow>,
+}
+
+/// `GET /api/v1/stats/families-at-risk`: families at risk per region for a year, by risk
+/// factor and household member, and the verification progress (use `level=district` for the
+/// province's progress per district).
+#[utoipa::path(
+    tag = TAG,
+    params(BudgetStatsQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One row per region with families on the list", body = FamilyStats),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 404, description = "No region has this code"),
+        (status = 422, description = "A malformed region, a level above it, or a missing year"),
+    )
+)]
+#[get("/stats/families-at-risk")]
+pub async fn family_stats(
+    caller: Caller,
+    Query(query): Query<BudgetStatsQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<FamilyStats>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    errors.check("year", year_bounds(query.year));
+    errors.finish()?;
+    let mut conn = pool.get().await?;
+    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let rows =
+        family_counts::families(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
+    Ok(web::Json(FamilyStats { region_code: root, level, year: query.year, rows }))
 }

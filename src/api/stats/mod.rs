@@ -3,6 +3,7 @@
 
 pub mod budgets;
 pub mod coverage;
+pub mod families;
 mod handlers;
 pub mod prevalence;
 pub mod teams;
@@ -13,7 +14,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::interventions)
         .service(handlers::budget_stats)
         .service(handlers::prevalence)
-        .service(handlers::team_stats);
+        .service(handlers::team_stats)
+        .service(handlers::family_stats);
 }
 
 use crate::domain::{RegionCode, RegionLevel};

@@ -1,0 +1,118 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::db::schema::families_at_risk;
+use crate::domain::{FamilyId, RegionCode, RiskFactor, UserId, Verification};
+use crate::error::FieldError;
+
+/// A family at risk of stunting from the BKKBN family data, and what the village found.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = families_at_risk)]
+#[schema(example = json!({
+    "id": "0192b7a4-0000-7000-8000-0000000000f1", "year": 2022, "family_key": "6203010001000123",
+    "village_code": "62.03.01.2001", "risk_factors": ["no_safe_water", "births_under_2_years_apart"],
+    "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true,
+    "verification": "verified", "verification_note": null,
+    "verified_by": "0192b7a4-0000-7000-8000-000000000101", "verified_at": "2022-07-01T03:00:00Z",
+    "version": 2, "created_at": "2022-06-06T00:00:00Z", "updated_at": "2022-07-01T03:00:00Z"
+}))]
+pub struct Family {
+    pub id: FamilyId,
+    /// The year of the BKKBN family data (*pendataan keluarga*).
+    pub year: i32,
+    /// The BKKBN family identifier; `null` for analysts.
+    #[diesel(select_expression = families_at_risk::family_key.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<families_at_risk::family_key>)]
+    pub family_key: Option<String>,
+    pub village_code: RegionCode,
+    #[schema(value_type = Vec<RiskFactor>)]
+    pub risk_factors: Vec<String>,
+    pub has_pregnant_woman: bool,
+    pub has_under_two: bool,
+    pub has_under_five: bool,
+    pub verification: Verification,
+    pub verification_note: Option<String>,
+    pub verified_by: Option<UserId>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One family in an import.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"family_key": "6203010001000123", "village_code": "62.03.01.2001",
+    "risk_factors": ["no_safe_water"], "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true}))]
+pub struct FamilyRecord {
+    /// The BKKBN family identifier: letters, digits, `.`, `/`, `-`; at most 64.
+    pub family_key: String,
+    pub village_code: String,
+    /// At least one.
+    pub risk_factors: Vec<RiskFactor>,
+    pub has_pregnant_woman: bool,
+    pub has_under_two: bool,
+    pub has_under_five: bool,
+}
+
+/// A province's list for a year: new families are added, known ones (same year and
+/// `family_key`) updated, identical ones left alone, so a retried import changes nothing.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyImport {
+    pub year: i32,
+    /// 1 to 5,000 families.
+    #[validate(length(min = 1, max = 5000))]
+    pub families: Vec<FamilyRecord>,
+}
+
+/// What an import did, and exactly which records failed and why.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"received": 3, "inserted": 1, "updated": 1, "unchanged": 0, "failed": [
+    {"index": 2, "family_key": "X", "errors": [{"field": "village_code", "message": "no village has code 62.03.99.2001"}]}]}))]
+pub struct ImportSummary {
+    pub received: usize,
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub failed: Vec<FailedRecord>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct FailedRecord {
+    /// Position in `families`, from 0.
+    pub index: usize,
+    pub family_key: String,
+    pub errors: Vec<FieldError>,
+}
+
+/// What the village found.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "not_found", "note": "moved to Palangka Raya in 2021"}))]
+pub struct VerificationUpdate {
+    /// `pending` withdraws an earlier verdict.
+    pub status: Verification,
+    #[validate(length(max = 2000))]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFamiliesQuery {
+    /// Families in this region (any tier).
+    #[param(example = "62.03")]
+    pub region: Option<String>,
+    #[param(example = 2022)]
+    pub year: i32,
+    pub verification: Option<Verification>,
+    /// `true`: only lokus villages of `year`.
+    pub lokus: Option<bool>,
+    /// Page size, 1 to 500 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}

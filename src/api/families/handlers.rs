@@ -1,0 +1,253 @@
+use actix_web::{HttpResponse, get, post, put, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{
+    FailedRecord, Family, FamilyImport, FamilyRecord, ImportSummary, ListFamiliesQuery, VerificationUpdate,
+};
+use super::queries::{self, FamilyFilter, ImportColumns};
+use crate::auth::Caller;
+use crate::db::{DbPool, audit};
+use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
+use crate::error::{ApiError, FieldErrors};
+use crate::http::extract::{Json, Query};
+use crate::http::pagination::{Page, PageRequest};
+use crate::http::precondition::{IfMatch, ok_with_etag};
+
+const TAG: &str = "families";
+
+/// `POST /api/v1/families-at-risk/import`: loads a province's list of families at risk for a
+/// year (integrations, officers). Valid records are written in one transaction; the summary
+/// names every record that failed and why. Retrying the same import changes nothing.
+#[utoipa::path(
+    tag = TAG,
+    request_body = FamilyImport,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What was inserted, updated, left unchanged, and what failed", body = ImportSummary),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an integration, officer or admin"),
+        (status = 413, description = "The body is larger than `MAX_BODY_BYTES`"),
+        (status = 422, description = "No families, more than 5,000, or a year out of range"),
+    )
+)]
+#[post("/families-at-risk/import")]
+pub async fn import(
+    caller: Caller,
+    Json(body): Json<FamilyImport>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<ImportSummary>, ApiError> {
+    caller.require_role(&[Role::Integration, Role::Officer])?;
+    let mut errors = FieldErrors::from_validation(body.validate());
+    errors.check("year", year_bounds(body.year));
+    errors.finish()?;
+
+    let mut conn = pool.get().await?;
+    let codes: Vec<String> = body.families.iter().map(|f| f.village_code.clone()).collect();
+    let villages = queries::known_villages(&mut conn, &codes).await?;
+    let keys: Vec<String> = body.families.iter().map(|f| f.family_key.clone()).collect();
+    let on_record = queries::villages_of(&mut conn, body.year, &keys).await?;
+
+    let mut failed = Vec::new();
+    let mut columns = ImportColumns::default();
+    for (index, record) in body.families.iter().enumerate() {
+        let mut errors = check_record(&caller, record, &villages);
+        if columns.keys.contains(&record.family_key) {
+            errors.add("family_key", "appears twice in this import");
+        }
+        if let Some((_, village)) = on_record.iter().find(|(k, _)| *k == record.family_key)
+            && !RegionCode::parse(village).is_ok_and(|v| caller.scope.contains(&v))
+        {
+            errors.add("family_key", "is on record for this year in a village outside your scope");
+        }
+        let errors = errors.into_vec();
+        if !errors.is_empty() {
+            failed.push(FailedRecord { index, family_key: record.family_key.clone(), errors });
+            continue;
+        }
+        columns.ids.push(FamilyId::new().0);
+        columns.keys.push(record.family_key.clone());
+        columns.villages.push(record.village_code.clone());
+        let mut factors: Vec<&str> = record.risk_factors.iter().map(|f| f.as_str()).collect();
+        factors.sort_unstable();
+        factors.dedup();
+        columns.risk_factors.push(factors.join(","));
+        columns.pregnant.push(record.has_pregnant_woman);
+        columns.under_two.push(record.has_under_two);
+        columns.under_five.push(record.has_under_five);
+    }
+    let (low, high) = crate::api::stats::code_bounds(caller.scope.code());
+    let summary = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let written = if columns.ids.is_empty() {
+                Vec::new()
+            } else {
+                queries::upsert(conn, body.year, &columns, &low, &high).await?
+            };
+            let inserted = written.iter().filter(|w| w.inserted).count();
+            let summary = ImportSummary {
+                received: body.families.len(),
+                inserted,
+                updated: written.len() - inserted,
+                unchanged: columns.ids.len() - written.len(),
+                failed,
+            };
+            audit::record_by(
+                conn,
+                caller.id,
+                "family_at_risk.import",
+                body.year,
+                json!({"received": summary.received, "inserted": summary.inserted, "updated": summary.updated,
+                       "failed": summary.failed.len()}),
+            )
+            .await?;
+            Ok(summary)
+        })
+        .await?;
+    Ok(web::Json(summary))
+}
+
+/// Why one record of an import cannot be written.
+fn check_record(caller: &Caller, record: &FamilyRecord, villages: &[String]) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let key_ok = (1..=64).contains(&record.family_key.len())
+        && record.family_key.chars().all(|c| c.is_ascii_alphanumeric() || "./-".contains(c));
+    if !key_ok {
+        errors.add("family_key", "must be 1 to 64 letters, digits, '.', '/' or '-'");
+    }
+    match RegionCode::parse(&record.village_code) {
+        Err(e) => errors.add("village_code", e.to_string()),
+        Ok(code) if !caller.scope.contains(&code) => {
+            errors.add("village_code", format!("{code} is outside your scope"))
+        }
+        Ok(code) if !villages.contains(&record.village_code) => {
+            errors.add("village_code", format!("no village has code {code}"))
+        }
+        Ok(_) => {}
+    }
+    if record.risk_factors.is_empty() {
+        errors.add("risk_factors", "a family at risk has at least one risk factor");
+    }
+    if !record.has_pregnant_woman && !record.has_under_five {
+        errors.add("has_under_five", "a family at risk has a pregnant woman or a child under five");
+    }
+    if record.has_under_two && !record.has_under_five {
+        errors.add("has_under_five", "a child under two is also under five");
+    }
+    errors
+}
+
+/// `GET /api/v1/families-at-risk?year=`: families in the caller's scope (analysts see no
+/// family identifiers).
+#[utoipa::path(
+    tag = TAG,
+    params(ListFamiliesQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of families", body = Page<Family>),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 422, description = "A malformed region, year, limit or cursor"),
+    )
+)]
+#[get("/families-at-risk")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListFamiliesQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Page<Family>>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    errors.check("year", year_bounds(query.year));
+    errors.finish()?;
+    let scope = caller.list_scope(region)?;
+    let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
+    let filter =
+        FamilyFilter { year: query.year, verification: query.verification, lokus: query.lokus.unwrap_or(false) };
+    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    let rows = rows.into_iter().map(|f| shown_to(&caller, f)).collect();
+    Ok(web::Json(page.page(rows, |f: &Family| f.id)))
+}
+
+/// `GET /api/v1/families-at-risk/{id}`: one family.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Family id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The family", body = Family, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The family's village is outside the caller's scope"),
+        (status = 404, description = "No such family"),
+    )
+)]
+#[get("/families-at-risk/{id}")]
+pub async fn get_family(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = FamilyId(*path);
+    let family = queries::find(&mut *pool.get().await?, id, false).await?.ok_or_else(|| unknown(id))?;
+    caller.require_in_scope(&family.village_code)?;
+    Ok(ok_with_etag(family.version, &shown_to(&caller, family)))
+}
+
+/// `PUT /api/v1/families-at-risk/{id}/verification`: what the village found (cadres of the
+/// village, officers; needs `If-Match`).
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Family id"),
+        ("If-Match" = String, Header, description = "The family's ETag", example = "\"1\""),
+    ),
+    request_body = VerificationUpdate,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recorded", body = Family, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not a cadre or officer of the family's village"),
+        (status = 404, description = "No such family"),
+        (status = 412, description = "The family changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
+    )
+)]
+#[put("/families-at-risk/{id}/verification")]
+pub async fn verify(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    Json(body): Json<VerificationUpdate>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(&[Role::Cadre, Role::Officer])?;
+    body.validate()?;
+    let id = FamilyId(*path);
+    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let mut conn = pool.get().await?;
+    let family = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::find(conn, id, true).await?.ok_or_else(|| unknown(id))?;
+            caller.require_in_scope(&current.village_code)?;
+            if_match.check(current.version)?;
+            let family = queries::verify(conn, id, body.status, note, caller.id).await?;
+            audit::record_by(conn, caller.id, "family_at_risk.verify", id, json!({"status": body.status})).await?;
+            Ok(family)
+        })
+        .await?;
+    Ok(ok_with_etag(family.version, &family))
+}
+
+fn shown_to(caller: &Caller, mut family: Family) -> Family {
+    if caller.role == Role::Analyst {
+        family.family_key = None;
+    }
+    family
+}
+
+fn unknown(id: FamilyId) -> ApiError {
+    ApiError::not_found(format!("no family has id {id}"))
+}

@@ -1,0 +1,159 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use stunting_api::domain::Role;
+
+use crate::common::{TestApp, problem};
+
+const KAPUAS_A: &str = "62.03.01.1006";
+const KAPUAS_B: &str = "62.03.01.1007";
+
+fn family(key: &str, village: &str) -> Value {
+    json!({"family_key": key, "village_code": village, "risk_factors": ["no_safe_water"],
+           "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true})
+}
+
+async fn import(app: &TestApp, token: &str, families: Value) -> Value {
+    let response = app
+        .post_json("/api/v1/families-at-risk/import", Some(token), &json!({"year": 2022, "families": families}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text().await.unwrap());
+    response.json().await.unwrap()
+}
+
+async fn family_page(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let page: Value =
+        app.get(&format!("/api/v1/families-at-risk?year=2022{query}"), Some(token)).await.json().await.unwrap();
+    page["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn an_import_writes_the_valid_records_names_the_rest_and_is_safe_to_retry() {
+    let app = TestApp::spawn().await;
+    let integration = app.token_for(Role::Integration, Some("62")).await;
+    let mut no_factors = family("6203-0004", KAPUAS_A);
+    no_factors["risk_factors"] = json!([]);
+    let mut nobody = family("6203-0005", KAPUAS_A);
+    nobody["has_under_two"] = json!(false);
+    nobody["has_under_five"] = json!(false);
+    let batch = json!([
+        family("6203-0001", KAPUAS_A),
+        family("6203-0002", KAPUAS_B),
+        family("6203-0003", "62.03.01.1999"),
+        family("1401-0001", "14.01.01.2009"),
+        family("6203-0001", KAPUAS_B),
+        no_factors,
+        nobody,
+        family("bad key!", KAPUAS_A),
+    ]);
+    let summary = import(&app, &integration, batch.clone()).await;
+    assert_eq!((summary["received"].as_i64(), summary["inserted"].as_i64()), (Some(8), Some(2)));
+    let failed: Vec<(i64, &str)> = summary["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["index"].as_i64().unwrap(), f["errors"][0]["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (2, "village_code"),
+            (3, "village_code"),
+            (4, "family_key"),
+            (5, "risk_factors"),
+            (6, "has_under_five"),
+            (7, "family_key")
+        ]
+    );
+
+    let retry = import(&app, &integration, batch).await;
+    assert_eq!(
+        (retry["inserted"].as_i64(), retry["updated"].as_i64(), retry["unchanged"].as_i64()),
+        (Some(0), Some(0), Some(2))
+    );
+    let mut changed = family("6203-0001", KAPUAS_A);
+    changed["risk_factors"] = json!(["no_safe_water", "no_proper_latrine"]);
+    let update = import(&app, &integration, json!([changed])).await;
+    assert_eq!(update["updated"], 1);
+    let officer = app.token_for(Role::Officer, Some("62.03")).await;
+    assert_eq!(family_page(&app, &officer, "").await.len(), 2);
+
+    // Another province's integration cannot take over Kapuas's families.
+    let riau = app.token_for(Role::Integration, Some("14")).await;
+    let takeover = import(&app, &riau, json!([family("6203-0001", "14.01.01.2009")])).await;
+    assert_eq!(takeover["failed"][0]["errors"][0]["field"], "family_key");
+    let cadre = app.token_for(Role::Cadre, Some(KAPUAS_A)).await;
+    let body = json!({"year": 2022, "families": [family("6203-0009", KAPUAS_A)]});
+    problem(app.post_json("/api/v1/families-at-risk/import", Some(&cadre), &body).await, StatusCode::FORBIDDEN).await;
+    let empty = json!({"year": 2022, "families": []});
+    problem(
+        app.post_json("/api/v1/families-at-risk/import", Some(&integration), &empty).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn villages_verify_their_families_and_the_province_follows_the_progress() {
+    let app = TestApp::spawn().await;
+    let integration = app.token_for(Role::Integration, Some("62")).await;
+    import(&app, &integration, json!([family("A-1", KAPUAS_A), family("A-2", KAPUAS_A), family("B-1", KAPUAS_B)]))
+        .await;
+    let cadre = app.create_user(Role::Cadre, Some(KAPUAS_A)).await;
+    let cadre_token = app.token(&cadre);
+    let mine = family_page(&app, &cadre_token, "").await;
+    assert_eq!(mine.len(), 2, "a cadre sees their own village's families");
+    let path = format!("/api/v1/families-at-risk/{}/verification", mine[0]["id"].as_str().unwrap());
+    let found = app.put_json(&path, Some(&cadre_token), Some("\"1\""), &json!({"status": "verified"})).await;
+    assert_eq!(found.status(), StatusCode::OK);
+    let found: Value = found.json().await.unwrap();
+    assert_eq!(found["verification"], "verified");
+    assert_eq!(found["verified_by"], json!(cadre.id));
+    problem(
+        app.put_json(&path, Some(&cadre_token), Some("\"1\""), &json!({"status": "not_found"})).await,
+        StatusCode::PRECONDITION_FAILED,
+    )
+    .await;
+    let other_path = format!("/api/v1/families-at-risk/{}/verification", mine[1]["id"].as_str().unwrap());
+    let gone = json!({"status": "not_found", "note": "pindah ke Palangka Raya"});
+    assert_eq!(app.put_json(&other_path, Some(&cadre_token), Some("\"1\""), &gone).await.status(), StatusCode::OK);
+    let neighbour = app.token_for(Role::Cadre, Some(KAPUAS_B)).await;
+    problem(
+        app.put_json(&path, Some(&neighbour), Some("\"2\""), &json!({"status": "pending"})).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let analyst = app.token_for(Role::Analyst, Some("62")).await;
+    problem(
+        app.put_json(&path, Some(&analyst), Some("\"2\""), &json!({"status": "pending"})).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    assert!(
+        family_page(&app, &analyst, "").await.iter().all(|f| f["family_key"].is_null()),
+        "analysts see no family ids"
+    );
+    assert_eq!(family_page(&app, &cadre_token, "&verification=not_found").await.len(), 1);
+
+    let stats: Value = app
+        .get("/api/v1/stats/families-at-risk?region=62&level=district&year=2022", Some(&analyst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kapuas = &stats["rows"][0];
+    assert_eq!(kapuas["region_code"], "62.03");
+    assert_eq!((kapuas["families"].as_i64(), kapuas["pending"].as_i64()), (Some(3), Some(1)));
+    assert_eq!((kapuas["verified"].as_i64(), kapuas["not_found"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(kapuas["verification_pct"], 66.67);
+    assert_eq!(kapuas["no_safe_water"], 3);
+
+    // A family that moves village goes back to pending: the new village has to check it.
+    import(&app, &integration, json!([family(mine[0]["family_key"].as_str().unwrap(), KAPUAS_B)])).await;
+    let moved: Value = app
+        .get(&format!("/api/v1/families-at-risk/{}", mine[0]["id"].as_str().unwrap()), Some(&integration))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((moved["verification"].as_str(), moved["village_code"].as_str()), (Some("pending"), Some(KAPUAS_B)));
+}
