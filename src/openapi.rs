@@ -35,6 +35,7 @@ use crate::http::{health, metrics};
         (name = "convergence", description = "The 8 convergence actions, their documents and the province's assessment"),
         (name = "teams", description = "TPPS coordination teams and TPK family assistance teams"),
         (name = "families", description = "Families at risk of stunting (BKKBN data) and their verification by villages"),
+        (name = "figures", description = "Official prevalence figures (SSGI, SKI, …) and targets beside measured prevalence"),
         (name = "stats", description = "Aggregates for dashboards: no personal data"),
         (name = "operations", description = "Health and metrics"),
     )

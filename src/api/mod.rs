@@ -8,6 +8,7 @@ pub mod cases;
 pub mod children;
 pub mod convergence;
 pub mod families;
+pub mod figures;
 pub mod intervention_types;
 pub mod interventions;
 pub mod lokus;
@@ -40,6 +41,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(lokus::routes)
             .configure(teams::routes)
             .configure(families::routes)
+            .configure(figures::routes)
             .configure(stats::routes),
     );
 }

@@ -146,6 +146,11 @@ async fn no_malformed_request_produces_a_5xx() {
         "/api/v1/families-at-risk/00000000-0000-0000-0000-000000000000",
         "/api/v1/families-at-risk/00000000-0000-0000-0000-000000000000/verification",
         "/api/v1/stats/families-at-risk",
+        "/api/v1/prevalence-figures",
+        "/api/v1/survey-figures",
+        "/api/v1/survey-figures/14.03/2023/ssgi",
+        "/api/v1/survey-figures/national/2023/ssgi",
+        "/api/v1/prevalence-targets/14.03/2024",
     ];
     let bodies = [
         "",

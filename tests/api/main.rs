@@ -11,6 +11,7 @@ mod cli;
 mod convergence;
 mod errors;
 mod families;
+mod figures;
 mod health;
 mod interventions;
 mod lokus;

@@ -1,0 +1,262 @@
+use actix_web::{HttpResponse, get, put, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use validator::Validate;
+
+use super::dto::{FigureUpdate, FiguresQuery, ListFiguresQuery, PrevalenceFigures, SurveyFigure, Target, TargetUpdate};
+use super::queries;
+use crate::api::regions::queries as region_queries;
+use crate::api::stats::prevalence;
+use crate::auth::Caller;
+use crate::db::{AsyncPgConnection, DbPool, audit};
+use crate::domain::{RegionCode, RegionLevel, Role, Scope, SurveySource, year_bounds};
+use crate::error::{ApiError, FieldErrors};
+use crate::http::extract::{Json, Query};
+use crate::http::precondition::{IfMatch, ok_with_etag};
+
+const TAG: &str = "figures";
+
+/// `GET /api/v1/prevalence-figures?region=&year=`: a region's official figures for the year,
+/// those of the regions above it, its target (its own or the nearest above) and the prevalence
+/// measured from routine measurements, side by side.
+#[utoipa::path(
+    tag = TAG,
+    params(FiguresQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Figures, target and measured prevalence", body = PrevalenceFigures),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 404, description = "No region has this code"),
+        (status = 422, description = "A malformed region or year"),
+    )
+)]
+#[get("/prevalence-figures")]
+pub async fn figures(
+    caller: Caller,
+    Query(query): Query<FiguresQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<PrevalenceFigures>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    let bounds = errors.check("year", year_bounds(query.year));
+    let (from, to) = errors.finish_with(bounds)?;
+    let root = caller.list_scope(region)?.code().cloned();
+    let mut conn = pool.get().await?;
+    let region_name = match &root {
+        None => "Indonesia".to_owned(),
+        Some(code) => {
+            region_queries::find(&mut conn, code)
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("no region has code {code}")))?
+                .name
+        }
+    };
+    // Nearest first: the region, its parent, …, the nation.
+    let mut chain: Vec<Option<RegionCode>> = vec![root.clone()];
+    if let Some(code) = &root {
+        chain.extend(code.ancestors().into_iter().rev().map(Some));
+        chain.push(None);
+    }
+    let surveys = queries::figures_of(&mut conn, &chain[..1], query.year).await?;
+    let mut above = queries::figures_of(&mut conn, &chain[1..], query.year).await?;
+    above.sort_by_key(|f| std::cmp::Reverse(f.region_code.as_ref().map_or(0, |c| c.as_str().len())));
+    let target = queries::nearest_target(&mut conn, &chain, query.year).await?;
+    let level = root.as_ref().map_or(RegionLevel::Province, RegionCode::level);
+    let (_, total) = prevalence::prevalence(&mut conn, root.as_ref(), level, from, to, None).await?;
+    let measured = (total.measured > 0).then_some(total);
+    Ok(web::Json(PrevalenceFigures {
+        region_code: root,
+        region_name,
+        year: query.year,
+        surveys,
+        above,
+        target,
+        measured,
+    }))
+}
+
+/// `GET /api/v1/survey-figures`: official figures of a region and every region under it
+/// (e.g. every district of a province), oldest year first.
+#[utoipa::path(
+    tag = TAG,
+    params(ListFiguresQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Figures by year and region (at most 10,000)", body = Vec<SurveyFigure>),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "A region outside the caller's scope"),
+        (status = 422, description = "A malformed region or year"),
+    )
+)]
+#[get("/survey-figures")]
+pub async fn list(
+    caller: Caller,
+    Query(query): Query<ListFiguresQuery>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<Vec<SurveyFigure>>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    if let Some(year) = query.year {
+        errors.check("year", year_bounds(year));
+    }
+    errors.finish()?;
+    let root = caller.list_scope(region)?.code().cloned();
+    Ok(web::Json(queries::list(&mut *pool.get().await?, root.as_ref(), query.year, query.source).await?))
+}
+
+/// `PUT /api/v1/survey-figures/{region}/{year}/{source}`: records an official figure (officers
+/// in scope; `national` figures by national accounts). `If-Match: "0"` for a new one.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("region" = String, Path, description = "Region code, or `national`", example = "14.03"),
+        ("year" = i32, Path, description = "Year", example = 2023),
+        ("source" = SurveySource, Path, description = "Where the figure comes from"),
+        ("If-Match" = String, Header, description = "The figure's ETag (\"0\" for a new one)", example = "\"0\""),
+    ),
+    request_body = FigureUpdate,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recorded", body = SurveyFigure, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer, or a region outside the caller's scope"),
+        (status = 404, description = "No region has this code"),
+        (status = 412, description = "The figure changed since it was read"),
+        (status = 422, description = "Invalid fields, or a confidence interval that does not hold the value"),
+        (status = 428, description = "`If-Match` is missing"),
+    )
+)]
+#[put("/survey-figures/{region}/{year}/{source}")]
+pub async fn save_figure(
+    caller: Caller,
+    path: web::Path<(String, i32, String)>,
+    if_match: IfMatch,
+    Json(body): Json<FigureUpdate>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let source = errors.check("source", path.2.parse::<SurveySource>());
+    match (body.ci_low_pct, body.ci_high_pct) {
+        (Some(low), Some(high)) if !(low <= body.stunting_pct && body.stunting_pct <= high) => {
+            errors.add("ci_low_pct", "the interval must hold the value")
+        }
+        (Some(_), None) | (None, Some(_)) => errors.add("ci_high_pct", "give both ends of the interval, or neither"),
+        _ => {}
+    }
+    let (region, year) = region_year(&mut errors, &path.0, path.1);
+    let (source, region) = errors.finish_with(source.zip(region))?;
+    require_writer(&caller, region.as_ref())?;
+    let mut conn = pool.get().await?;
+    known(&mut conn, region.as_ref()).await?;
+    let figure = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::find_figure(conn, region.as_ref(), year, source).await?;
+            if_match.check(current.as_ref().map_or(0, |f| f.version))?;
+            let figure =
+                queries::save_figure(conn, current.as_ref(), (region.as_ref(), year, source), &body, caller.id)
+                    .await
+                    .map_err(concurrent_first_write)?;
+            audit::record_by(
+                conn,
+                caller.id,
+                "survey_figure.save",
+                figure.id,
+                json!({"stunting_pct": body.stunting_pct}),
+            )
+            .await?;
+            Ok(figure)
+        })
+        .await?;
+    Ok(ok_with_etag(figure.version, &figure))
+}
+
+/// `PUT /api/v1/prevalence-targets/{region}/{year}`: sets a region's own target (officers in
+/// scope; `national` by national accounts). `If-Match: "0"` when the region has none of its own.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("region" = String, Path, description = "Region code, or `national`", example = "14.03"),
+        ("year" = i32, Path, description = "Year", example = 2024),
+        ("If-Match" = String, Header, description = "The region's own target's ETag (\"0\" if none)", example = "\"0\""),
+    ),
+    request_body = TargetUpdate,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recorded", body = Target, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer, or a region outside the caller's scope"),
+        (status = 404, description = "No region has this code"),
+        (status = 412, description = "The target changed since it was read"),
+        (status = 422, description = "Invalid fields"),
+        (status = 428, description = "`If-Match` is missing"),
+    )
+)]
+#[put("/prevalence-targets/{region}/{year}")]
+pub async fn save_target(
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+    if_match: IfMatch,
+    Json(body): Json<TargetUpdate>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = FieldErrors::from_validation(body.validate());
+    let (region, year) = region_year(&mut errors, &path.0, path.1);
+    let region = errors.finish_with(region)?;
+    require_writer(&caller, region.as_ref())?;
+    let mut conn = pool.get().await?;
+    known(&mut conn, region.as_ref()).await?;
+    let target = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current = queries::find_target(conn, region.as_ref(), year).await?;
+            if_match.check(current.as_ref().map_or(0, |t| t.version))?;
+            let target = queries::save_target(conn, current.as_ref(), region.as_ref(), year, &body, caller.id)
+                .await
+                .map_err(concurrent_first_write)?;
+            audit::record_by(
+                conn,
+                caller.id,
+                "prevalence_target.save",
+                target.id,
+                json!({"stunting_pct": body.stunting_pct}),
+            )
+            .await?;
+            Ok(target)
+        })
+        .await?;
+    Ok(ok_with_etag(target.version, &target))
+}
+
+/// The region (`None` for `national`) and year of a path, every error recorded.
+fn region_year(errors: &mut FieldErrors, raw: &str, year: i32) -> (Option<Option<RegionCode>>, i32) {
+    errors.check("year", year_bounds(year));
+    let region = if raw == "national" { Some(None) } else { errors.check("region", RegionCode::parse(raw)).map(Some) };
+    (region, year)
+}
+
+/// Officers within their scope; national figures and targets only for national accounts.
+fn require_writer(caller: &Caller, region: Option<&RegionCode>) -> Result<(), ApiError> {
+    caller.require_role(&[Role::Officer])?;
+    match region {
+        Some(code) => caller.require_in_scope(code),
+        None if caller.scope == Scope::National => Ok(()),
+        None => Err(ApiError::forbidden("only national accounts set national figures and targets")),
+    }
+}
+
+async fn known(conn: &mut AsyncPgConnection, region: Option<&RegionCode>) -> Result<(), ApiError> {
+    match region {
+        Some(code) if !region_queries::exists(conn, code).await? => {
+            Err(ApiError::not_found(format!("no region has code {code}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Two first writes at once: the loser read "none" and must read again.
+fn concurrent_first_write(error: diesel::result::Error) -> ApiError {
+    match ApiError::from(error) {
+        ApiError::Conflict(_) => ApiError::PreconditionFailed("it was recorded meanwhile; read it again".into()),
+        other => other,
+    }
+}
