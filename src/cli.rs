@@ -150,10 +150,12 @@ impl Cli {
                 let pool = build_pool(&database.url, 2)?;
                 bootstrap::first_start(&pool, &settings).await?;
                 let mut conn = AsyncPgConnection::establish(&database.url).await?;
-                if crate::demo::load(&mut conn).await? {
-                    println!("loaded Kabupaten Kampar's 2024 DAK Non Fisik BKKBN budget (5 lines)");
-                } else {
+                let loaded = crate::demo::load(&mut conn).await?;
+                if loaded.is_empty() {
                     println!("the demo data is already loaded");
+                }
+                for part in loaded {
+                    println!("loaded {part}");
                 }
                 Ok(())
             }

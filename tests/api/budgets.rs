@@ -285,34 +285,6 @@ async fn budgets_respect_roles_and_scope() {
 }
 
 #[tokio::test]
-async fn the_demo_command_loads_the_kampar_document_once() {
-    let app = TestApp::spawn().await;
-    let url = app.database_url.clone();
-    let run = move || {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_stunting-api"))
-            .args(["--database-url", &url, "demo", "load"])
-            .env("RUST_LOG", "warn")
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8(output.stdout).unwrap()
-    };
-    let again = run.clone();
-    let first = tokio::task::spawn_blocking(run).await.unwrap();
-    assert!(first.starts_with("loaded"), "{first}");
-    let second = tokio::task::spawn_blocking(again).await.unwrap();
-    assert!(second.contains("already"), "{second}");
-
-    let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
-    let page: Value =
-        app.get("/api/v1/budgets?region=14.01&fiscal_year=2024", Some(&analyst)).await.json().await.unwrap();
-    let items = page["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1);
-    assert_eq!(items[0]["reconciliation"]["difference"], 330_000_000);
-    assert_eq!(items[0]["status"], "approved");
-}
-
-#[tokio::test]
 async fn activities_name_the_budget_lines_that_fund_them() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer, Some("14")).await;

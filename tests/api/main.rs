@@ -9,6 +9,7 @@ mod cases;
 mod children;
 mod cli;
 mod convergence;
+mod demo;
 mod errors;
 mod families;
 mod figures;

@@ -1,8 +1,7 @@
-//! Demo data, so a new user sees real figures at once: Kabupaten Kampar's 2024 DAK Non Fisik
-//! BKKBN operational budget as the district reported it (seed 000, Rakor TPPS 29 December
-//! 2023). Its five lines add up to Rp 4,230,900,000 while the report states Rp 3,900,900,000;
-//! the service shows the Rp 330,000,000 difference rather than hiding it.
-//! `stunting-api demo load` is safe to repeat: fixed ids, and nothing is loaded twice.
+//! Kabupaten Kampar's 2024 DAK Non Fisik BKKBN operational budget as the district reported it
+//! (seed 000, Rakor TPPS 29 December 2023). Its five lines add up to Rp 4,230,900,000 while the
+//! report states Rp 3,900,900,000; the service shows the Rp 330,000,000 difference rather than
+//! hiding it.
 
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -66,7 +65,7 @@ pub const KAMPAR_2024_LINES: [SeedLine; 5] = [
 /// The total the report states: Rp 330,000,000 less than its lines.
 pub const KAMPAR_2024_REPORTED_TOTAL: i64 = 3_900_900_000;
 
-/// Loads the demo data; returns false when it was already there.
+/// Loads the budget; returns false when it was already there.
 pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let budget = BudgetId(BUDGET);
     if budgets::exists_any(conn, budget).await? {
@@ -123,7 +122,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-async fn first_admin(conn: &mut AsyncPgConnection) -> anyhow::Result<crate::domain::UserId> {
+pub async fn first_admin(conn: &mut AsyncPgConnection) -> anyhow::Result<crate::domain::UserId> {
     use crate::db::schema::users;
     use crate::domain::{Role, UserId};
     let id: Option<UserId> = users::table
