@@ -10,8 +10,9 @@ use chrono::NaiveDate;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use stunting_api::api::cases::queries::{self as cases, CaseFilter};
 use stunting_api::api::children::queries::{self as children, ChildFilter};
+use stunting_api::api::convergence::queries as convergence;
 use stunting_api::api::regions::import;
-use stunting_api::api::stats::{budgets, coverage, prevalence};
+use stunting_api::api::stats::{LokusYears, budgets, coverage, families, prevalence, teams};
 use stunting_api::cli::create_database_if_missing;
 use stunting_api::db::migrate;
 use stunting_api::domain::{RegionCode, RegionLevel, Scope};
@@ -20,6 +21,8 @@ use stunting_api::http::pagination::PageRequest;
 
 /// Children per village: 83,762 villages × 6 ≈ 500,000 children.
 const CHILDREN_PER_VILLAGE: i32 = 6;
+/// Families at risk per village: 83,762 × 150 ≈ 12.6 million, about the national BKKBN count.
+const FAMILIES_PER_VILLAGE: i32 = 150;
 const RUNS: usize = 5;
 
 const GENERATE: &str = "
@@ -59,6 +62,32 @@ SELECT gen_random_uuid(), b.id, 'Kegiatan ' || g, (SELECT code FROM intervention
        100000000 * g, 40000000 * g
 FROM budgets b, generate_series(1, 3) g;
 
+-- Every tenth village is a lokus village in 2024; two TPK per village; every district has
+-- recorded the 8 actions.
+INSERT INTO lokus_decisions (district_code, year, decision)
+SELECT code, 2024, 'Rembuk Stunting 2024' FROM regions WHERE level = 'district';
+INSERT INTO lokus_villages (village_code, year, district_code)
+SELECT code, 2024, left(code, 5) FROM regions v
+WHERE level = 'village' AND hashtext(code) % 10 = 0 AND EXISTS (SELECT 1 FROM regions d WHERE d.code = left(v.code, 5));
+
+INSERT INTO teams (id, kind, region_code, name, members)
+SELECT gen_random_uuid(), 'tpk', v.code, 'TPK ' || g, '[]'::jsonb FROM regions v, generate_series(1, 2) g
+WHERE v.level = 'village';
+
+INSERT INTO convergence_progress (district_code, year, action, status, done_on)
+SELECT d.code, 2024, a, CASE WHEN a <= (hashtext(d.code) & 7) THEN 'done' ELSE 'in_progress' END,
+       CASE WHEN a <= (hashtext(d.code) & 7) THEN date '2024-06-01' END
+FROM regions d, generate_series(1, 8) a WHERE d.level = 'district';
+
+INSERT INTO families_at_risk (id, year, family_key, village_code, risk_factors, has_pregnant_woman,
+                              has_under_two, has_under_five, verification, verified_at)
+SELECT gen_random_uuid(), 2024, v.code || '-' || g, v.code,
+       (ARRAY[ARRAY['no_safe_water'], ARRAY['no_proper_latrine', 'mother_under_20'], ARRAY['more_than_3_children']])[1 + g % 3],
+       g % 7 = 0, g % 3 = 0, true,
+       (ARRAY['pending', 'verified', 'verified', 'not_found'])[1 + g % 4],
+       CASE WHEN g % 4 = 0 THEN NULL ELSE now() END
+FROM regions v, generate_series(1, FAMILIES_PER_VILLAGE) g WHERE v.level = 'village';
+
 ANALYZE;
 ";
 
@@ -86,9 +115,22 @@ async fn run() {
     import::import(&mut conn, &import::parse_csv(import::BUNDLED_CSV).unwrap()).await.unwrap();
 
     let started = Instant::now();
-    conn.batch_execute(&GENERATE.replace("CHILDREN_PER_VILLAGE", &CHILDREN_PER_VILLAGE.to_string())).await.unwrap();
+    let generate = GENERATE
+        .replace("CHILDREN_PER_VILLAGE", &CHILDREN_PER_VILLAGE.to_string())
+        .replace("FAMILIES_PER_VILLAGE", &FAMILIES_PER_VILLAGE.to_string());
+    conn.batch_execute(&generate).await.unwrap();
     println!("generated the data set in {:.0?}", started.elapsed());
-    for table in ["children", "measurements", "cases", "interventions", "intervention_reports", "budget_lines"] {
+    for table in [
+        "children",
+        "measurements",
+        "cases",
+        "interventions",
+        "intervention_reports",
+        "budget_lines",
+        "lokus_villages",
+        "teams",
+        "families_at_risk",
+    ] {
         #[derive(diesel::QueryableByName)]
         struct Count {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -143,6 +185,33 @@ async fn run() {
     .await;
     time("stats/budgets: Riau by district, 2024", &mut conn, async |c| {
         budgets::budgets(c, Some(&riau), RegionLevel::District, 2024, false).await.unwrap();
+    })
+    .await;
+    time("stats/prevalence: Indonesia by province, 2024, lokus only", &mut conn, async |c| {
+        let lokus = Some(LokusYears { first: 2024, last: 2024 });
+        prevalence::prevalence(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-12-31"), lokus)
+            .await
+            .unwrap();
+    })
+    .await;
+    time("stats/families-at-risk: Indonesia by province, 2024", &mut conn, async |c| {
+        families::families(c, None, RegionLevel::Province, 2024, false).await.unwrap();
+    })
+    .await;
+    time("stats/families-at-risk: Riau by district, 2024", &mut conn, async |c| {
+        families::families(c, Some(&riau), RegionLevel::District, 2024, false).await.unwrap();
+    })
+    .await;
+    time("stats/families-at-risk: Kampar by village, 2024", &mut conn, async |c| {
+        families::families(c, Some(&kampar), RegionLevel::Village, 2024, false).await.unwrap();
+    })
+    .await;
+    time("stats/teams: Indonesia by province", &mut conn, async |c| {
+        teams::teams(c, None, RegionLevel::Province, None).await.unwrap();
+    })
+    .await;
+    time("convergence: every district of Indonesia, 2024", &mut conn, async |c| {
+        convergence::district_counts(c, "0", ":", 2024).await.unwrap();
     })
     .await;
     time("children: first page of Kampar (50)", &mut conn, async |c| {

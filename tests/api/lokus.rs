@@ -110,3 +110,51 @@ async fn lokus_true_keeps_stats_and_lists_to_the_lokus_villages() {
     let coverage: Value = app.get("/api/v1/stats/interventions?year=2025", Some(&analyst)).await.json().await.unwrap();
     assert_eq!(coverage["categories"][0]["totals"][0]["target"], 200);
 }
+
+#[tokio::test]
+async fn lokus_budgets_are_those_of_lokus_villages_and_lines_that_name_one() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let response = set_lokus(&app, &officer, 2025, "\"0\"", json!([{"village_code": VILLAGE}])).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    // A village budget in the lokus village, one elsewhere, and a district budget with one
+    // line naming the lokus village and one naming none.
+    let budgets = [
+        (VILLAGE, "dana_desa", vec![(100, vec![])]),
+        (NOT_LOKUS, "dana_desa", vec![(1_000, vec![])]),
+        ("14.01", "apbd_district", vec![(10_000, vec![VILLAGE]), (100_000, vec![])]),
+    ];
+    for (region, source, lines) in budgets {
+        let body =
+            json!({"region_code": region, "fiscal_year": 2025, "funding_source": source, "title": "Anggaran stunting"});
+        let budget: Value = app.post_json("/api/v1/budgets", Some(&officer), &body).await.json().await.unwrap();
+        let id = budget["id"].as_str().unwrap();
+        for (ceiling, villages) in lines {
+            let line = json!({"activity": "Kegiatan", "ceiling": ceiling, "village_codes": villages});
+            let response = app.post_json(&format!("/api/v1/budgets/{id}/lines"), Some(&officer), &line).await;
+            assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
+        }
+        let version =
+            app.get(&format!("/api/v1/budgets/{id}"), Some(&officer)).await.json::<Value>().await.unwrap()["version"]
+                .clone();
+        let approve = app
+            .request(reqwest::Method::POST, &format!("/api/v1/budgets/{id}/approve"), Some(&officer))
+            .header("If-Match", format!("\"{version}\""))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approve.status(), StatusCode::OK);
+    }
+    let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
+    let ceiling = async |query: &str| -> i64 {
+        let stats: Value = app
+            .get(&format!("/api/v1/stats/budgets?region=14&level=district&year=2025{query}"), Some(&analyst))
+            .await
+            .json()
+            .await
+            .unwrap();
+        stats["rows"][0]["ceiling"].as_i64().unwrap()
+    };
+    assert_eq!(ceiling("").await, 111_100);
+    assert_eq!(ceiling("&lokus=true").await, 10_100);
+}

@@ -81,6 +81,16 @@ pub struct Assessment {
 
 /// A district's convergence year: the 8 actions in order, and the assessment if recorded.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "district_code": "14.03", "district_name": "Kabupaten Bengkalis", "year": 2021, "actions_done": 5,
+    "actions": [{"number": 1, "name_id": "Analisis Situasi", "name_en": "Situation analysis", "status": "done",
+                 "done_on": "2021-02-15", "notes": null, "version": 1, "updated_at": "2021-02-16T01:00:00Z",
+                 "documents": [{"id": "0192b7a4-0000-7000-8000-0000000000d1", "district_code": "14.03", "year": 2021,
+                   "action": 1, "title": "Laporan analisis situasi 2021", "kind": "report", "document_date": "2021-02-10",
+                   "url": "https://example.org/analisis-situasi-2021.pdf", "file_name": null, "content_type": null,
+                   "size_bytes": null, "sha256": null, "created_at": "2021-02-16T01:00:00Z", "version": 1}]}],
+    "assessment": {"score": 87.5, "notes": null, "version": 1, "updated_at": "2022-03-01T00:00:00Z"}
+}))]
 pub struct DistrictConvergence {
     pub district_code: RegionCode,
     pub district_name: String,
@@ -124,6 +134,11 @@ pub struct DistrictProgress {
 
 /// Progress of every district in a region for a year.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"region_code": "14", "year": 2021, "districts": [{
+    "district_code": "14.03", "district_name": "Kabupaten Bengkalis", "province_code": "14",
+    "actions_done": 5, "actions_in_progress": 0, "latest_action_done": 5,
+    "documents_per_action": [1, 1, 1, 1, 0, 0, 0, 0], "actions_with_documents": 4, "documents_up_to_action": 4,
+    "lokus_villages": 15, "assessment_score": null, "rank": 1, "documents_rank": 1}]}))]
 pub struct ConvergenceOverview {
     /// `null`: all of Indonesia.
     pub region_code: Option<RegionCode>,

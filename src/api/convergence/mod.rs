@@ -3,7 +3,7 @@
 
 mod dto;
 mod handlers;
-mod queries;
+pub mod queries;
 mod ranking;
 pub mod upload;
 

@@ -62,6 +62,12 @@ pub struct FamilyRecord {
 /// `family_key`) updated, identical ones left alone, so a retried import changes nothing.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"year": 2022, "families": [
+    {"family_key": "6203010001000123", "village_code": "62.03.01.1006", "risk_factors": ["no_safe_water"],
+     "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true},
+    {"family_key": "6203010001000124", "village_code": "62.03.01.1007",
+     "risk_factors": ["mother_under_20", "no_proper_latrine"],
+     "has_pregnant_woman": true, "has_under_two": false, "has_under_five": false}]}))]
 pub struct FamilyImport {
     pub year: i32,
     /// 1 to 5,000 families.

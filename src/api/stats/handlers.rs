@@ -252,6 +252,11 @@ pub struct TeamStatsQuery {
 
 /// Team counts per region and for the whole region asked for.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"region_code": "14.01", "level": "subdistrict",
+    "rows": [{"region_code": "14.01.01", "region_name": "Bangkinang", "region_level": "subdistrict",
+              "tpps": 1, "tpk_active": 24, "tpk_inactive": 0, "villages": 12, "villages_with_tpk": 12}],
+    "total": {"region_code": "14.01", "region_name": null, "region_level": "district",
+              "tpps": 22, "tpk_active": 479, "tpk_inactive": 0, "villages": 250, "villages_with_tpk": 250}}))]
 pub struct TeamStats {
     /// `null`: all of Indonesia.
     pub region_code: Option<RegionCode>,
@@ -298,6 +303,12 @@ pub async fn team_stats(
 
 /// Families at risk per region for a year, and their verification.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"region_code": "62", "level": "district", "year": 2022, "rows": [{
+    "region_code": "62.03", "region_name": "Kabupaten Kapuas", "region_level": "district",
+    "families": 12000, "pending": 4000, "verified": 7000, "not_found": 500, "not_at_risk": 500,
+    "verification_pct": 66.67, "with_pregnant_woman": 900, "with_under_two": 4100, "with_under_five": 11000,
+    "no_safe_water": 5200, "no_proper_latrine": 4800, "mother_under_20": 600, "mother_over_35": 1900,
+    "births_under_2_years_apart": 2100, "more_than_3_children": 1500}]}))]
 pub struct FamilyStats {
     /// `null`: all of Indonesia.
     pub region_code: Option<RegionCode>,
