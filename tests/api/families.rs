@@ -84,6 +84,13 @@ async fn an_import_writes_the_valid_records_names_the_rest_and_is_safe_to_retry(
     let cadre = app.token_for(Role::Cadre, Some(KAPUAS_A)).await;
     let body = json!({"year": 2022, "families": [family("6203-0009", KAPUAS_A)]});
     problem(app.post_json("/api/v1/families-at-risk/import", Some(&cadre), &body).await, StatusCode::FORBIDDEN).await;
+    let too_many: Vec<Value> = (0..2001).map(|i| family(&format!("K-{i}"), KAPUAS_A)).collect();
+    let body = json!({"year": 2022, "families": too_many});
+    problem(
+        app.post_json("/api/v1/families-at-risk/import", Some(&integration), &body).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
     let empty = json!({"year": 2022, "families": []});
     problem(
         app.post_json("/api/v1/families-at-risk/import", Some(&integration), &empty).await,

@@ -81,6 +81,16 @@ async fn district_officers_keep_their_agencies() {
     let mut with_agency = json!({"type_code": "growth_monitoring", "region_code": VILLAGE, "year": 2024, "target": 10});
     with_agency["agency_id"] = agency["id"].clone();
     assert_eq!(app.post_json("/api/v1/interventions", Some(&kampar), &with_agency).await.status(), StatusCode::CREATED);
+    activity(&app, &kampar, "basic_immunisation", VILLAGE, 10).await;
+    // The agency's action plan: only its own activities.
+    let plan: Value = app
+        .get(&format!("/api/v1/interventions?agency_id={}", agency["id"].as_str().unwrap()), Some(&kampar))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let types: Vec<&Value> = plan["items"].as_array().unwrap().iter().map(|a| &a["type_code"]).collect();
+    assert_eq!(types, [&json!("growth_monitoring")]);
     let path = format!("/api/v1/agencies/{}", agency["id"].as_str().unwrap());
     let in_use = app.request(Method::DELETE, &path, Some(&kampar)).header("If-Match", "\"1\"").send().await.unwrap();
     problem(in_use, StatusCode::CONFLICT).await;

@@ -70,8 +70,8 @@ pub struct FamilyRecord {
      "has_pregnant_woman": true, "has_under_two": false, "has_under_five": false}]}))]
 pub struct FamilyImport {
     pub year: i32,
-    /// 1 to 5,000 families.
-    #[validate(length(min = 1, max = 5000))]
+    /// 1 to 2,000 families (about 0.5 MB, inside the default `MAX_BODY_BYTES`).
+    #[validate(length(min = 1, max = 2000))]
     pub families: Vec<FamilyRecord>,
 }
 

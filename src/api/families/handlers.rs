@@ -30,7 +30,7 @@ const TAG: &str = "families";
         (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an integration, officer or admin"),
         (status = 413, description = "The body is larger than `MAX_BODY_BYTES`"),
-        (status = 422, description = "No families, more than 5,000, or a year out of range"),
+        (status = 422, description = "No families, more than 2,000, or a year out of range"),
     )
 )]
 #[post("/families-at-risk/import")]

@@ -155,6 +155,9 @@ pub struct ListInterventionsQuery {
     pub region: Option<String>,
     pub type_code: Option<String>,
     pub category: Option<InterventionCategory>,
+    /// Activities of one responsible agency (OPD): its action plan.
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub agency_id: Option<AgencyId>,
     /// Activities whose period touches this year.
     pub year: Option<i32>,
     /// `true`: only activities in lokus (priority) villages of `year` (default: the current

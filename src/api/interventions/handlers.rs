@@ -56,7 +56,13 @@ pub async fn list(
     let scope = caller.list_scope(region)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let lokus_year = query.lokus.unwrap_or(false).then(|| query.year.unwrap_or_else(|| latest_local_date().year()));
-    let filter = InterventionFilter { type_code: query.type_code, category: query.category, touching, lokus_year };
+    let filter = InterventionFilter {
+        type_code: query.type_code,
+        category: query.category,
+        agency_id: query.agency_id,
+        touching,
+        lokus_year,
+    };
     let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |i| i.id)))
 }

@@ -101,6 +101,7 @@ pub struct InterventionFilter {
     pub type_code: Option<String>,
     pub category: Option<InterventionCategory>,
     pub touching: Option<(NaiveDate, NaiveDate)>,
+    pub agency_id: Option<AgencyId>,
     /// Only activities in lokus villages of this year.
     pub lokus_year: Option<i32>,
 }
@@ -131,6 +132,9 @@ pub async fn list(
     }
     if let Some(category) = filter.category {
         query = query.filter(intervention_types::category.eq(category));
+    }
+    if let Some(agency) = filter.agency_id {
+        query = query.filter(interventions::agency_id.eq(agency));
     }
     if let Some((from, to)) = filter.touching {
         query = query.filter(interventions::period_start.le(to)).filter(interventions::period_end.ge(from));
