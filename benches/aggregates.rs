@@ -82,7 +82,8 @@ FROM regions d, generate_series(1, 8) a WHERE d.level = 'district';
 INSERT INTO families_at_risk (id, year, family_key, village_code, risk_factors, has_pregnant_woman,
                               has_under_two, has_under_five, verification, verified_at)
 SELECT gen_random_uuid(), 2024, v.code || '-' || g, v.code,
-       (ARRAY[ARRAY['no_safe_water'], ARRAY['no_proper_latrine', 'mother_under_20'], ARRAY['more_than_3_children']])[1 + g % 3],
+       CASE g % 3 WHEN 0 THEN ARRAY['no_safe_water'] WHEN 1 THEN ARRAY['no_proper_latrine', 'mother_under_20']
+                  ELSE ARRAY['more_than_3_children'] END,
        g % 7 = 0, g % 3 = 0, true,
        (ARRAY['pending', 'verified', 'verified', 'not_found'])[1 + g % 4],
        CASE WHEN g % 4 = 0 THEN NULL ELSE now() END

@@ -79,6 +79,14 @@ impl RegionCode {
         out
     }
 
+    /// The region at `level` that holds this one; this one itself when it is at `level` or above.
+    pub fn at_most(&self, level: RegionLevel) -> RegionCode {
+        if self.level() <= level {
+            return self.clone();
+        }
+        self.ancestors().into_iter().find(|a| a.level() == level).unwrap_or_else(|| self.clone())
+    }
+
     /// True when `other` is this region or lies under it.
     pub fn contains(&self, other: &RegionCode) -> bool {
         other.0 == self.0 || (other.0.starts_with(&self.0) && other.0.as_bytes()[self.0.len()] == b'.')
@@ -128,6 +136,15 @@ mod tests {
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
+    }
+
+    #[test]
+    fn cuts_a_code_to_a_tier_above_it() {
+        let village = RegionCode::parse("14.01.01.2009").unwrap();
+        assert_eq!(village.at_most(RegionLevel::District).as_str(), "14.01");
+        assert_eq!(village.at_most(RegionLevel::Province).as_str(), "14");
+        let district = RegionCode::parse("14.01").unwrap();
+        assert_eq!(district.at_most(RegionLevel::Village), district);
     }
 
     #[test]

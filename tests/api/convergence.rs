@@ -96,6 +96,12 @@ async fn the_province_ranks_its_districts_by_actions_done_and_documented() {
     assert_eq!(own["districts"].as_array().unwrap().len(), 1);
     assert_eq!(own["districts"][0]["rank"], 2);
 
+    // A village cadre sees their district's row.
+    let cadre = app.token_for(Role::Cadre, Some("14.03.01.1001")).await;
+    let own: Value = app.get("/api/v1/convergence?year=2021", Some(&cadre)).await.json().await.unwrap();
+    let codes: Vec<&Value> = own["districts"].as_array().unwrap().iter().map(|d| &d["district_code"]).collect();
+    assert_eq!(codes, [&json!(BENGKALIS)]);
+
     let year: Value = app.get("/api/v1/convergence/14.03/2021", Some(&province)).await.json().await.unwrap();
     assert_eq!(year["actions_done"], 5);
     assert_eq!(year["actions"][4]["status"], "done");

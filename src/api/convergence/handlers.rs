@@ -19,7 +19,7 @@ use crate::db::{AsyncPgConnection, DbPool, audit};
 use crate::domain::{ActionStatus, DocumentId, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query, parse_json};
-use crate::http::precondition::{IfMatch, created_with_etag, etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, etag, lost_first_write, ok_with_etag};
 
 const TAG: &str = "convergence";
 
@@ -62,20 +62,15 @@ pub async fn overview(
     errors.check("year", year_bounds(query.year));
     errors.finish()?;
     // A caller below a district sees their district's row.
-    let root = caller.list_scope(region)?.code().map(|code| at_most(code, RegionLevel::District));
+    let root = caller.list_scope(region)?.code().map(|code| code.at_most(RegionLevel::District));
     // Ranks are within a province, so read whole provinces and keep the rows asked for.
-    let province = root.as_ref().map(|code| at_most(code, RegionLevel::Province));
+    let province = root.as_ref().map(|code| code.at_most(RegionLevel::Province));
     let (low, high) = crate::api::stats::code_bounds(province.as_ref());
     let counts = queries::district_counts(&mut *pool.get().await?, &low, &high, query.year).await?;
     let mut districts = counts.into_iter().map(progress_row).collect::<Result<Vec<_>, _>>()?;
     ranking::rank(&mut districts);
     districts.retain(|d| root.as_ref().is_none_or(|r| r.contains(&d.district_code)));
     Ok(web::Json(ConvergenceOverview { region_code: root, year: query.year, districts }))
-}
-
-/// `code` cut to `level` when it lies below it.
-fn at_most(code: &RegionCode, level: RegionLevel) -> RegionCode {
-    std::iter::once(code.clone()).chain(code.ancestors()).find(|c| c.level() <= level).unwrap_or_else(|| code.clone())
 }
 
 fn progress_row(c: queries::DistrictCounts) -> Result<DistrictProgress, ApiError> {
@@ -85,7 +80,7 @@ fn progress_row(c: queries::DistrictCounts) -> Result<DistrictProgress, ApiError
     let documents_up_to_action =
         documents_per_action.iter().rposition(|n| *n > 0).and_then(|i| i16::try_from(i + 1).ok());
     Ok(DistrictProgress {
-        province_code: at_most(&district_code, RegionLevel::Province),
+        province_code: district_code.at_most(RegionLevel::Province),
         district_code,
         district_name: c.name,
         actions_done: c.done,
@@ -124,7 +119,7 @@ pub async fn get_district(
     path: web::Path<(String, i32)>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<DistrictConvergence>, ApiError> {
-    let (district, year) = district_year(&path)?;
+    let (district, year) = regions::district_and_year(&path)?;
     caller.require_overlap(&district)?;
     let mut conn = pool.get().await?;
     let name = region_queries::find(&mut conn, &district)
@@ -198,7 +193,7 @@ pub async fn set_action(
     Json(body): Json<ActionUpdate>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (district, year) = district_year(&(path.0.clone(), path.1))?;
+    let (district, year) = regions::district_and_year(&(path.0.clone(), path.1))?;
     let number = action_number(path.2)?;
     caller.require_district_officer(&district)?;
     let mut errors = FieldErrors::from_validation(body.validate());
@@ -227,12 +222,7 @@ pub async fn set_action(
             let current = queries::lock_action(conn, &district, year, number).await?;
             if_match.check(current.as_ref().map_or(0, |r| r.version))?;
             let row = match current {
-                None => queries::insert_action(conn, &write).await.map_err(|e| match ApiError::from(e) {
-                    ApiError::Conflict(_) => ApiError::PreconditionFailed(
-                        "the action was recorded meanwhile; read it again and retry".into(),
-                    ),
-                    other => other,
-                })?,
+                None => queries::insert_action(conn, &write).await.map_err(lost_first_write)?,
                 Some(_) => queries::update_action(conn, &write).await?,
             };
             audit::record_by(
@@ -293,7 +283,7 @@ pub async fn add_document(
     limit: web::Data<UploadLimit>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (district, year) = district_year(&(path.0.clone(), path.1))?;
+    let (district, year) = regions::district_and_year(&(path.0.clone(), path.1))?;
     let action = action_number(path.2)?;
     caller.require_district_officer(&district)?;
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -485,7 +475,7 @@ pub async fn assess(
     Json(body): Json<AssessmentUpdate>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (district, year) = district_year(&path)?;
+    let (district, year) = regions::district_and_year(&path)?;
     caller.require_province_officer(&district)?;
     body.validate()?;
     let mut conn = pool.get().await?;
@@ -510,16 +500,6 @@ pub async fn assess(
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(etag(assessment.version)).json(&assessment))
-}
-
-fn district_year(path: &(String, i32)) -> Result<(RegionCode, i32), ApiError> {
-    let mut errors = FieldErrors::default();
-    let district = errors.check(
-        "district",
-        regions::parse_at(&path.0, RegionLevel::District, "district").map_err(|_| "must be a district code like 14.03"),
-    );
-    errors.check("year", year_bounds(path.1));
-    Ok((errors.finish_with(district)?, path.1))
 }
 
 fn action_number(number: i16) -> Result<i16, ApiError> {

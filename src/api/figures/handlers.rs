@@ -12,7 +12,7 @@ use crate::db::{AsyncPgConnection, DbPool, audit};
 use crate::domain::{RegionCode, RegionLevel, Role, Scope, SurveySource, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::http::precondition::{IfMatch, lost_first_write, ok_with_etag};
 
 const TAG: &str = "figures";
 
@@ -156,7 +156,7 @@ pub async fn save_figure(
             let figure =
                 queries::save_figure(conn, current.as_ref(), (region.as_ref(), year, source), &body, caller.id)
                     .await
-                    .map_err(concurrent_first_write)?;
+                    .map_err(lost_first_write)?;
             audit::record_by(
                 conn,
                 caller.id,
@@ -212,7 +212,7 @@ pub async fn save_target(
             if_match.check(current.as_ref().map_or(0, |t| t.version))?;
             let target = queries::save_target(conn, current.as_ref(), region.as_ref(), year, &body, caller.id)
                 .await
-                .map_err(concurrent_first_write)?;
+                .map_err(lost_first_write)?;
             audit::record_by(
                 conn,
                 caller.id,
@@ -250,13 +250,5 @@ async fn known(conn: &mut AsyncPgConnection, region: Option<&RegionCode>) -> Res
             Err(ApiError::not_found(format!("no region has code {code}")))
         }
         _ => Ok(()),
-    }
-}
-
-/// Two first writes at once: the loser read "none" and must read again.
-fn concurrent_first_write(error: diesel::result::Error) -> ApiError {
-    match ApiError::from(error) {
-        ApiError::Conflict(_) => ApiError::PreconditionFailed("it was recorded meanwhile; read it again".into()),
-        other => other,
     }
 }

@@ -7,10 +7,10 @@ use super::queries::{self, LokusList, LokusReplacement};
 use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::{DbPool, audit};
-use crate::domain::{RegionCode, RegionLevel, year_bounds};
+use crate::domain::{RegionCode, RegionLevel};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
-use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::http::precondition::{IfMatch, lost_first_write, ok_with_etag};
 
 const TAG: &str = "convergence";
 
@@ -35,7 +35,7 @@ pub async fn get_lokus(
     path: web::Path<(String, i32)>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (district, year) = district_year(&path)?;
+    let (district, year) = regions::district_and_year(&path)?;
     caller.require_overlap(&district)?;
     let list = queries::find(&mut *pool.get().await?, &district, year, false).await?;
     Ok(ok_with_etag(list.version, &list))
@@ -70,7 +70,7 @@ pub async fn replace(
     Json(body): Json<LokusReplacement>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let (district, year) = district_year(&path)?;
+    let (district, year) = regions::district_and_year(&path)?;
     caller.require_district_officer(&district)?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let mut villages: Vec<(RegionCode, Option<String>)> = Vec::with_capacity(body.villages.len());
@@ -101,14 +101,9 @@ pub async fn replace(
         .transaction::<_, ApiError, _>(async |conn| {
             let current = queries::find(conn, &district, year, true).await?;
             if_match.check(current.version)?;
-            queries::replace(conn, &district, year, &body, &villages, current.version > 0, caller.id).await.map_err(
-                |e| match ApiError::from(e) {
-                    ApiError::Conflict(_) => {
-                        ApiError::PreconditionFailed("the list was set meanwhile; read it again".into())
-                    }
-                    other => other,
-                },
-            )?;
+            queries::replace(conn, &district, year, &body, &villages, current.version > 0, caller.id)
+                .await
+                .map_err(lost_first_write)?;
             audit::record_by(
                 conn,
                 caller.id,
@@ -121,14 +116,4 @@ pub async fn replace(
         })
         .await?;
     Ok(ok_with_etag(list.version, &list))
-}
-
-fn district_year(path: &(String, i32)) -> Result<(RegionCode, i32), ApiError> {
-    let mut errors = FieldErrors::default();
-    let district = errors.check(
-        "district",
-        regions::parse_at(&path.0, RegionLevel::District, "district").map_err(|_| "must be a district code like 14.03"),
-    );
-    errors.check("year", year_bounds(path.1));
-    Ok((errors.finish_with(district)?, path.1))
 }

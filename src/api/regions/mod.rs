@@ -32,6 +32,17 @@ pub async fn require_known(conn: &mut AsyncPgConnection, code: &RegionCode, fiel
     }
 }
 
+/// A `{district}/{year}` path: a district code and a year in range, or a 422 naming each.
+pub fn district_and_year(path: &(String, i32)) -> Result<(RegionCode, i32), ApiError> {
+    let mut errors = crate::error::FieldErrors::default();
+    let district = errors.check(
+        "district",
+        parse_at(&path.0, RegionLevel::District, "district").map_err(|_| "must be a district code like 14.03"),
+    );
+    errors.check("year", crate::domain::year_bounds(path.1));
+    Ok((errors.finish_with(district)?, path.1))
+}
+
 /// `raw` as a code of `level`, or a 422 on `field` saying what was expected.
 pub fn parse_at(raw: &str, level: RegionLevel, field: &str) -> Result<RegionCode, ApiError> {
     RegionCode::parse(raw)

@@ -81,7 +81,7 @@ pub async fn interventions(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct BudgetStatsQuery {
+pub struct YearStatsQuery {
     /// The region to break down (default: the caller's scope; all of Indonesia for national
     /// accounts).
     #[param(example = "14")]
@@ -111,7 +111,7 @@ pub struct BudgetStats {
 /// child where cases are recorded.
 #[utoipa::path(
     tag = TAG,
-    params(BudgetStatsQuery),
+    params(YearStatsQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One row per region", body = BudgetStats),
@@ -124,15 +124,11 @@ pub struct BudgetStats {
 #[get("/stats/budgets")]
 pub async fn budget_stats(
     caller: Caller,
-    Query(query): Query<BudgetStatsQuery>,
+    Query(query): Query<YearStatsQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<BudgetStats>, ApiError> {
-    let mut errors = FieldErrors::default();
-    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    errors.check("year", year_bounds(query.year));
-    errors.finish()?;
     let mut conn = pool.get().await?;
-    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let (root, level) = resolve_year(&mut conn, &caller, &query).await?;
     let rows = budgets::budgets(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
     Ok(web::Json(BudgetStats { region_code: root, level, fiscal_year: query.year, rows }))
 }
@@ -159,6 +155,19 @@ async fn breakdown(
         return Err(ApiError::not_found(format!("no region has code {code}")));
     }
     Ok((root, level))
+}
+
+/// The region and tier of a breakdown for one year, checked; every invalid parameter listed.
+async fn resolve_year(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    query: &YearStatsQuery,
+) -> Result<(Option<RegionCode>, RegionLevel), ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    errors.check("year", year_bounds(query.year));
+    errors.finish()?;
+    breakdown(conn, caller, region, query.level).await
 }
 
 /// The region, tier and period a breakdown asks for, checked; every invalid parameter listed.
@@ -322,7 +331,7 @@ pub struct FamilyStats {
 /// province's progress per district).
 #[utoipa::path(
     tag = TAG,
-    params(BudgetStatsQuery),
+    params(YearStatsQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One row per region with families on the list", body = FamilyStats),
@@ -335,15 +344,11 @@ pub struct FamilyStats {
 #[get("/stats/families-at-risk")]
 pub async fn family_stats(
     caller: Caller,
-    Query(query): Query<BudgetStatsQuery>,
+    Query(query): Query<YearStatsQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<FamilyStats>, ApiError> {
-    let mut errors = FieldErrors::default();
-    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    errors.check("year", year_bounds(query.year));
-    errors.finish()?;
     let mut conn = pool.get().await?;
-    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let (root, level) = resolve_year(&mut conn, &caller, &query).await?;
     let rows =
         family_counts::families(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
     Ok(web::Json(FamilyStats { region_code: root, level, year: query.year, rows }))
