@@ -239,6 +239,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    family_counts (year, village_code) {
+        year -> Int4,
+        village_code -> Text,
+        families -> Int8,
+        pending -> Int8,
+        verified -> Int8,
+        not_found -> Int8,
+        not_at_risk -> Int8,
+        with_pregnant_woman -> Int8,
+        with_under_two -> Int8,
+        with_under_five -> Int8,
+        no_safe_water -> Int8,
+        no_proper_latrine -> Int8,
+        mother_under_20 -> Int8,
+        mother_over_35 -> Int8,
+        births_under_2_years_apart -> Int8,
+        more_than_3_children -> Int8,
+    }
+}
+
+diesel::table! {
     intervention_funding (intervention_id, budget_line_id) {
         intervention_id -> Uuid,
         budget_line_id -> Uuid,
@@ -501,6 +522,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     convergence_documents,
     convergence_progress,
     families_at_risk,
+    family_counts,
     intervention_funding,
     intervention_reports,
     intervention_types,

@@ -163,4 +163,21 @@ async fn villages_verify_their_families_and_the_province_follows_the_progress() 
         .await
         .unwrap();
     assert_eq!((moved["verification"].as_str(), moved["village_code"].as_str()), (Some("pending"), Some(KAPUAS_B)));
+    // The counts follow: one family left village A (and its "verified"), village B gained it.
+    let villages: Value = app
+        .get("/api/v1/stats/families-at-risk?region=62.03.01&level=village&year=2022", Some(&analyst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let counts: Vec<(&str, i64, i64, i64)> = villages["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let n = |k: &str| r[k].as_i64().unwrap();
+            (r["region_code"].as_str().unwrap(), n("families"), n("pending"), n("verified"))
+        })
+        .collect();
+    assert_eq!(counts, [(KAPUAS_A, 1, 0, 0), (KAPUAS_B, 2, 2, 0)]);
 }

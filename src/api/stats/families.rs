@@ -1,5 +1,6 @@
 //! Families at risk per region: how many, what puts them at risk, and how far the villages
-//! have got with verifying the province's list.
+//! have got with verifying the province's list. Read from `family_counts` (one row per
+//! village and year, kept by a trigger), never from the millions of families themselves.
 
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Integer, Text};
@@ -75,22 +76,17 @@ pub async fn families(
                 f.with_pregnant_woman, f.with_under_two, f.with_under_five, f.no_safe_water, f.no_proper_latrine, \
                 f.mother_under_20, f.mother_over_35, f.births_under_2_years_apart, f.more_than_3_children \
          FROM ( \
-           SELECT left(village_code, $1) AS area, count(*) AS families, \
-                  count(*) FILTER (WHERE verification = 'pending') AS pending, \
-                  count(*) FILTER (WHERE verification = 'verified') AS verified, \
-                  count(*) FILTER (WHERE verification = 'not_found') AS not_found, \
-                  count(*) FILTER (WHERE verification = 'not_at_risk') AS not_at_risk, \
-                  count(*) FILTER (WHERE has_pregnant_woman) AS with_pregnant_woman, \
-                  count(*) FILTER (WHERE has_under_two) AS with_under_two, \
-                  count(*) FILTER (WHERE has_under_five) AS with_under_five, \
-                  count(*) FILTER (WHERE 'no_safe_water' = ANY (risk_factors)) AS no_safe_water, \
-                  count(*) FILTER (WHERE 'no_proper_latrine' = ANY (risk_factors)) AS no_proper_latrine, \
-                  count(*) FILTER (WHERE 'mother_under_20' = ANY (risk_factors)) AS mother_under_20, \
-                  count(*) FILTER (WHERE 'mother_over_35' = ANY (risk_factors)) AS mother_over_35, \
-                  count(*) FILTER (WHERE 'births_under_2_years_apart' = ANY (risk_factors)) AS births_under_2_years_apart, \
-                  count(*) FILTER (WHERE 'more_than_3_children' = ANY (risk_factors)) AS more_than_3_children \
-           FROM families_at_risk \
-           WHERE year = $4 AND village_code >= $2 AND village_code < $3 \
+           SELECT left(village_code, $1) AS area, sum(families)::bigint AS families, \
+                  sum(pending)::bigint AS pending, sum(verified)::bigint AS verified, \
+                  sum(not_found)::bigint AS not_found, sum(not_at_risk)::bigint AS not_at_risk, \
+                  sum(with_pregnant_woman)::bigint AS with_pregnant_woman, \
+                  sum(with_under_two)::bigint AS with_under_two, sum(with_under_five)::bigint AS with_under_five, \
+                  sum(no_safe_water)::bigint AS no_safe_water, sum(no_proper_latrine)::bigint AS no_proper_latrine, \
+                  sum(mother_under_20)::bigint AS mother_under_20, sum(mother_over_35)::bigint AS mother_over_35, \
+                  sum(births_under_2_years_apart)::bigint AS births_under_2_years_apart, \
+                  sum(more_than_3_children)::bigint AS more_than_3_children \
+           FROM family_counts \
+           WHERE year = $4 AND families > 0 AND village_code >= $2 AND village_code < $3 \
              AND (NOT $5 OR village_code IN (SELECT village_code FROM lokus_villages WHERE year = $4)) \
            GROUP BY 1 \
          ) f JOIN regions g ON g.code = f.area ORDER BY 1",
