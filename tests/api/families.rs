@@ -115,6 +115,9 @@ async fn villages_verify_their_families_and_the_province_follows_the_progress() 
     let found: Value = found.json().await.unwrap();
     assert_eq!(found["verification"], "verified");
     assert_eq!(found["verified_by"], json!(cadre.id));
+    let retry = app.put_json(&path, Some(&cadre_token), Some("\"1\""), &json!({"status": "verified"})).await;
+    assert_eq!(retry.status(), StatusCode::OK, "a retry of the same verdict is answered, not refused");
+    assert_eq!(retry.headers()["etag"], "\"2\"");
     problem(
         app.put_json(&path, Some(&cadre_token), Some("\"1\""), &json!({"status": "not_found"})).await,
         StatusCode::PRECONDITION_FAILED,

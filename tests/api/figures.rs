@@ -111,6 +111,15 @@ async fn figures_are_written_in_scope_with_an_interval_that_holds_them() {
     assert_eq!(corrected.headers()["etag"], "\"2\"");
     let corrected: Value = corrected.json().await.unwrap();
     assert!(corrected["ci_low_pct"].is_null());
+    let delete = |etag: &'static str| {
+        app.request(reqwest::Method::DELETE, path, Some(&bengkalis)).header("If-Match", etag).send()
+    };
+    problem(delete("\"1\"").await.unwrap(), StatusCode::PRECONDITION_FAILED).await;
+    assert_eq!(delete("\"2\"").await.unwrap().status(), StatusCode::NO_CONTENT);
+    problem(delete("\"2\"").await.unwrap(), StatusCode::NOT_FOUND).await;
+    let listed: Vec<Value> =
+        app.get("/api/v1/survey-figures?region=14.03", Some(&bengkalis)).await.json().await.unwrap();
+    assert!(listed.is_empty());
     problem(
         app.put_json(
             "/api/v1/prevalence-targets/national/2030",

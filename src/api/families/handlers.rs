@@ -196,7 +196,8 @@ pub async fn get_family(
 }
 
 /// `PUT /api/v1/families-at-risk/{id}/verification`: what the village found (cadres of the
-/// village, officers; needs `If-Match`).
+/// village, officers; needs `If-Match`). Resending the same verdict with the same `If-Match`
+/// (a retry after a lost answer) answers 200 with the family as recorded.
 #[utoipa::path(
     tag = TAG,
     params(
@@ -232,6 +233,13 @@ pub async fn verify(
         .transaction::<_, ApiError, _>(async |conn| {
             let current = queries::find(conn, id, true).await?.ok_or_else(|| unknown(id))?;
             caller.require_in_scope(&current.village_code)?;
+            // An offline app resending the verdict it already recorded gets it back unchanged.
+            let same_verdict = current.verification == body.status
+                && current.verification_note.as_deref() == note
+                && current.verified_by == Some(caller.id);
+            if same_verdict && if_match.0 == current.version - 1 {
+                return Ok(current);
+            }
             if_match.check(current.version)?;
             let family = queries::verify(conn, id, body.status, note, caller.id).await?;
             audit::record_by(conn, caller.id, "family_at_risk.verify", id, json!({"status": body.status})).await?;

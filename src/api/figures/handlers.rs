@@ -1,4 +1,4 @@
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpResponse, delete, get, put, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
@@ -169,6 +169,60 @@ pub async fn save_figure(
         })
         .await?;
     Ok(ok_with_etag(figure.version, &figure))
+}
+
+/// `DELETE /api/v1/survey-figures/{region}/{year}/{source}`: removes a figure entered by
+/// mistake (officers in scope; needs `If-Match`). The audit trail keeps its value.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("region" = String, Path, description = "Region code, or `national`", example = "14.03"),
+        ("year" = i32, Path, description = "Year", example = 2023),
+        ("source" = SurveySource, Path, description = "Where the figure comes from"),
+        ("If-Match" = String, Header, description = "The figure's ETag", example = "\"1\""),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer, or a region outside the caller's scope"),
+        (status = 404, description = "No such figure"),
+        (status = 412, description = "The figure changed since it was read"),
+        (status = 422, description = "A malformed region, year or source"),
+        (status = 428, description = "`If-Match` is missing"),
+    )
+)]
+#[delete("/survey-figures/{region}/{year}/{source}")]
+pub async fn remove_figure(
+    caller: Caller,
+    path: web::Path<(String, i32, String)>,
+    if_match: IfMatch,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = FieldErrors::default();
+    let source = errors.check("source", path.2.parse::<SurveySource>());
+    let (region, year) = region_year(&mut errors, &path.0, path.1);
+    let (source, region) = errors.finish_with(source.zip(region))?;
+    require_writer(&caller, region.as_ref())?;
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let current = queries::find_figure(conn, region.as_ref(), year, source)
+            .await?
+            .ok_or_else(|| ApiError::not_found("no figure for this region, year and source"))?;
+        if_match.check(current.version)?;
+        queries::delete_figure(conn, current.id).await?;
+        audit::record_by(
+            conn,
+            caller.id,
+            "survey_figure.delete",
+            current.id,
+            json!({"stunting_pct": current.stunting_pct}),
+        )
+        .await
+        .map_err(ApiError::from)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `PUT /api/v1/prevalence-targets/{region}/{year}`: sets a region's own target (officers in

@@ -12,5 +12,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::figures)
         .service(handlers::list)
         .service(handlers::save_figure)
+        .service(handlers::remove_figure)
         .service(handlers::save_target);
 }

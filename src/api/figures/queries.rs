@@ -111,6 +111,10 @@ pub async fn save_figure(
     }
 }
 
+pub async fn delete_figure(conn: &mut AsyncPgConnection, id: FigureId) -> QueryResult<usize> {
+    diesel::delete(survey_figures::table.find(id)).execute(conn).await
+}
+
 /// The target for `year` of the first of `regions` (nearest first; `None` is the nation)
 /// that has one.
 pub async fn nearest_target(
