@@ -1,8 +1,9 @@
 //! The 8 convergence actions a district does every year, the documents that show them and the
 //! province's assessment; the province's monitoring table ranks its districts.
 
+mod documents;
 mod dto;
-mod handlers;
+mod progress;
 pub mod queries;
 mod ranking;
 pub mod upload;
@@ -14,13 +15,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     // The literal `documents` and `actions` paths first: `{district}/{year}` would match them.
-    cfg.service(handlers::list_actions)
-        .service(handlers::get_document)
-        .service(handlers::document_content)
-        .service(handlers::remove_document)
-        .service(handlers::overview)
-        .service(handlers::get_district)
-        .service(handlers::set_action)
-        .service(handlers::add_document)
-        .service(handlers::assess);
+    cfg.service(progress::list_actions)
+        .service(documents::get_document)
+        .service(documents::document_content)
+        .service(documents::remove_document)
+        .service(progress::overview)
+        .service(progress::get_district)
+        .service(progress::set_action)
+        .service(documents::add_document)
+        .service(progress::assess);
 }

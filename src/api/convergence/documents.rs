@@ -1,0 +1,230 @@
+//! Supporting documents of an action: links, or files checked and kept with their SHA-256.
+
+use actix_multipart::Multipart;
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use diesel_async::AsyncConnection;
+use serde_json::json;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{Document, DocumentLink, DocumentUpload};
+use super::progress::{action_number, known_district};
+use super::queries::{self, DocumentBody, NewDocument};
+use super::upload::{self, UploadLimit};
+use crate::api::regions;
+use crate::auth::Caller;
+use crate::db::{AsyncPgConnection, DbPool, audit};
+use crate::domain::DocumentId;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::extract::parse_json;
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+
+const TAG: &str = "convergence";
+/// `POST /api/v1/convergence/{district}/{year}/actions/{number}/documents`: adds a supporting
+/// document (its officers): a link as JSON, or a file as `multipart/form-data`. A retry with
+/// the same `id` answers 200 with the document already recorded.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("district" = String, Path, description = "District code", example = "14.03"),
+        ("year" = i32, Path, description = "Year", example = 2021),
+        ("number" = i16, Path, description = "Action 1 to 8", example = 4),
+    ),
+    request_body(content(
+        (DocumentLink = "application/json"),
+        (DocumentUpload = "multipart/form-data"),
+    )),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Added", body = Document, headers(("Location" = String), ("ETag" = String))),
+        (status = 200, description = "A retry: the document with this id, already recorded", body = Document),
+        (status = 400, description = "A malformed multipart body"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer of this district, nor an admin"),
+        (status = 404, description = "No district has this code, or no such action"),
+        (status = 409, description = "The id belongs to another document"),
+        (status = 413, description = "The file is larger than `MAX_UPLOAD_BYTES`"),
+        (status = 415, description = "Neither JSON nor multipart, or a file type not accepted"),
+        (status = 422, description = "Invalid or missing fields, or a file whose contents do not match its type"),
+    )
+)]
+#[post("/convergence/{district}/{year}/actions/{number}/documents")]
+pub async fn add_document(
+    caller: Caller,
+    path: web::Path<(String, i32, i16)>,
+    req: HttpRequest,
+    payload: web::Payload,
+    limit: web::Data<UploadLimit>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let (district, year) = regions::district_and_year(&(path.0.clone(), path.1))?;
+    let action = action_number(path.2)?;
+    caller.require_district_officer(&district)?;
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let (id, title, kind, document_date, body) = if content_type.starts_with("multipart/form-data") {
+        let form = upload::read_form(Multipart::new(req.headers(), payload), **limit).await?;
+        let f = form.file;
+        let body = DocumentBody::File { name: f.name, content_type: f.content_type, sha256: f.sha256, bytes: f.bytes };
+        (form.id, form.title, form.kind, form.document_date, body)
+    } else if content_type.starts_with("application/json") {
+        let bytes = payload.to_bytes_limited(64 * 1024).await.map_err(|_| {
+            ApiError::PayloadTooLarge("a document link is at most 64 KiB of JSON; send files as multipart".into())
+        })?;
+        let link: DocumentLink = parse_json(&bytes.map_err(|e| ApiError::bad_request(e.to_string()))?)?;
+        let mut errors = FieldErrors::from_validation(link.validate());
+        if !link.url.starts_with("https://") && !link.url.starts_with("http://") && !errors.has("url") {
+            errors.add("url", "must be an http or https address");
+        }
+        errors.finish()?;
+        (link.id, link.title, link.kind, link.document_date, DocumentBody::Link(link.url))
+    } else {
+        return Err(ApiError::UnsupportedMediaType(
+            "send a link as application/json or a file as multipart/form-data".into(),
+        ));
+    };
+    let mut conn = pool.get().await?;
+    known_district(&mut conn, &district).await?;
+    let id = id.unwrap_or_default();
+    let new = NewDocument { id, district: district.clone(), year, action, title, kind, document_date, body };
+    let (document, created) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            if let Some((existing, removed)) = queries::find_any_document(conn, id).await? {
+                let same_place =
+                    existing.district_code == district && existing.year == year && existing.action == action;
+                return if same_place && !removed {
+                    Ok((existing, false))
+                } else {
+                    Err(ApiError::conflict(format!("document id {id} belongs to another or a removed document")))
+                };
+            }
+            let document = queries::insert_document(conn, new, caller.id).await?;
+            audit::record_by(
+                conn,
+                caller.id,
+                "convergence_document.create",
+                id,
+                json!({"district": district, "year": year, "action": action, "sha256": document.sha256}),
+            )
+            .await?;
+            Ok((document, true))
+        })
+        .await?;
+    Ok(if created {
+        created_with_etag(format!("/api/v1/convergence/documents/{id}"), document.version, &document)
+    } else {
+        ok_with_etag(document.version, &document)
+    })
+}
+
+/// `GET /api/v1/convergence/documents/{id}`: a document's description.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Document id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The document", body = Document, headers(("ETag" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The district is outside the caller's scope"),
+        (status = 404, description = "No such document"),
+    )
+)]
+#[get("/convergence/documents/{id}")]
+pub async fn get_document(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let document = readable(&mut *pool.get().await?, &caller, DocumentId(*path)).await?;
+    Ok(ok_with_etag(document.version, &document))
+}
+
+/// `GET /api/v1/convergence/documents/{id}/content`: the uploaded file, as uploaded.
+#[utoipa::path(
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Document id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The file, with its content type and an attachment file name",
+            content_type = "application/octet-stream", body = Vec<u8>,
+            headers(("Content-Disposition" = String), ("X-Checksum-SHA256" = String))),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "The district is outside the caller's scope"),
+        (status = 404, description = "No such document, or a link (it has no file)"),
+    )
+)]
+#[get("/convergence/documents/{id}/content")]
+pub async fn document_content(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = DocumentId(*path);
+    let mut conn = pool.get().await?;
+    let document = readable(&mut conn, &caller, id).await?;
+    let (Some(content_type), Some(sha256), Some(bytes)) =
+        (document.content_type, document.sha256, queries::document_content(&mut conn, id).await?)
+    else {
+        return Err(ApiError::not_found("this document is a link; it has no file"));
+    };
+    let disposition = ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![DispositionParam::Filename(document.file_name.unwrap_or_else(|| "document".into()))],
+    };
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(disposition)
+        .insert_header(("X-Checksum-SHA256", sha256))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .body(bytes))
+}
+
+/// `DELETE /api/v1/convergence/documents/{id}`: removes a document and its file (the
+/// district's officers; needs `If-Match`). Its description stays in the audit trail.
+#[utoipa::path(
+    tag = TAG,
+    params(
+        ("id" = Uuid, Path, description = "Document id"),
+        ("If-Match" = String, Header, description = "The document's ETag", example = "\"1\""),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, description = "No valid access token"),
+        (status = 403, description = "Not an officer of this district, nor an admin"),
+        (status = 404, description = "No such document"),
+        (status = 412, description = "The document changed since it was read"),
+        (status = 428, description = "`If-Match` is missing"),
+    )
+)]
+#[delete("/convergence/documents/{id}")]
+pub async fn remove_document(
+    caller: Caller,
+    path: web::Path<Uuid>,
+    if_match: IfMatch,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let id = DocumentId(*path);
+    let mut conn = pool.get().await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let document = readable(conn, &caller, id).await?;
+        caller.require_district_officer(&document.district_code)?;
+        if_match.check(document.version)?;
+        if queries::remove_document(conn, id, document.version).await? == 0 {
+            return Err(ApiError::PreconditionFailed("the document changed meanwhile; read it again".into()));
+        }
+        audit::record_by(conn, caller.id, "convergence_document.delete", id, json!({"title": document.title}))
+            .await
+            .map_err(ApiError::from)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+async fn readable(conn: &mut AsyncPgConnection, caller: &Caller, id: DocumentId) -> Result<Document, ApiError> {
+    let document = queries::find_document(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no document has id {id}")))?;
+    caller.require_overlap(&document.district_code)?;
+    Ok(document)
+}
