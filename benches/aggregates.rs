@@ -11,6 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use stunting_api::api::cases::queries::{self as cases, CaseFilter};
 use stunting_api::api::children::queries::{self as children, ChildFilter};
 use stunting_api::api::convergence::queries as convergence;
+use stunting_api::api::families::queries as families_queries;
 use stunting_api::api::regions::import;
 use stunting_api::api::stats::{LokusYears, budgets, coverage, families, prevalence, teams};
 use stunting_api::cli::create_database_if_missing;
@@ -228,6 +229,27 @@ async fn run() {
     .await;
     time("convergence: every district of Indonesia, 2024", &mut conn, async |c| {
         convergence::district_counts(c, "0", ":", 2024).await.unwrap();
+    })
+    .await;
+    // An import of 2,000 new families (the largest a request takes), counting trigger on.
+    let batch = std::cell::Cell::new(0);
+    time("families-at-risk import: 2,000 new families in one transaction", &mut conn, async |c| {
+        batch.set(batch.get() + 1);
+        let mut rows = families_queries::ImportColumns::default();
+        for i in 0..2000 {
+            rows.ids.push(uuid::Uuid::now_v7());
+            rows.keys.push(format!("bench-{}-{i}", batch.get()));
+            rows.villages.push("14.01.01.2009".to_owned());
+            rows.risk_factors.push("no_safe_water".to_owned());
+            rows.pregnant.push(false);
+            rows.under_two.push(true);
+            rows.under_five.push(true);
+        }
+        c.transaction::<_, diesel::result::Error, _>(async |c| {
+            families_queries::upsert(c, 2024, &rows, "0", ":").await.map(drop)
+        })
+        .await
+        .unwrap();
     })
     .await;
     time("children: first page of Kampar (50)", &mut conn, async |c| {

@@ -4,7 +4,7 @@
 
 mod dto;
 mod handlers;
-mod queries;
+pub mod queries;
 
 pub use dto::{Family, ImportSummary};
 use utoipa_actix_web::service_config::ServiceConfig;
