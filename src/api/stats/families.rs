@@ -12,7 +12,7 @@ use super::{code_bounds, code_length};
 use crate::domain::{RegionCode, RegionLevel};
 
 /// One region's families at risk for a year.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, QueryableByName)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, QueryableByName)]
 #[schema(example = json!({
     "region_code": "62.03", "region_name": "Kabupaten Kapuas", "region_level": "district",
     "families": 12000, "pending": 4000, "verified": 7000, "not_found": 500, "not_at_risk": 500,
@@ -22,11 +22,11 @@ use crate::domain::{RegionCode, RegionLevel};
 }))]
 pub struct FamilyCountRow {
     #[diesel(sql_type = Text)]
-    pub region_code: String,
+    pub region_code: RegionCode,
     #[diesel(sql_type = Text)]
     pub region_name: String,
     #[diesel(sql_type = Text)]
-    pub region_level: String,
+    pub region_level: RegionLevel,
     #[diesel(sql_type = BigInt)]
     pub families: i64,
     #[diesel(sql_type = BigInt)]

@@ -14,12 +14,13 @@ use crate::domain::{RegionCode, RegionLevel};
 #[schema(example = json!({"region_code": "14.01", "region_name": "Kabupaten Kampar", "region_level": "district",
     "tpps": 22, "tpk_active": 479, "tpk_inactive": 3, "villages": 250, "villages_with_tpk": 250}))]
 pub struct TeamCountRow {
+    /// `null` in the total for all of Indonesia.
     #[diesel(sql_type = Nullable<Text>)]
-    pub region_code: Option<String>,
+    pub region_code: Option<RegionCode>,
     #[diesel(sql_type = Nullable<Text>)]
     pub region_name: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
-    pub region_level: Option<String>,
+    pub region_level: Option<RegionLevel>,
     /// Active TPPS teams.
     #[diesel(sql_type = BigInt)]
     pub tpps: i64,
@@ -77,8 +78,8 @@ pub async fn teams(
     .load(conn)
     .await?;
     let mut total = TeamCountRow {
-        region_code: root.map(ToString::to_string),
-        region_level: root.map(|r| r.level().as_str().to_owned()),
+        region_code: root.cloned(),
+        region_level: root.map(RegionCode::level),
         ..TeamCountRow::default()
     };
     for row in &rows {
