@@ -100,6 +100,27 @@ async fn an_import_writes_the_valid_records_names_the_rest_and_is_safe_to_retry(
 }
 
 #[tokio::test]
+async fn concurrent_imports_into_one_village_lose_no_count() {
+    let app = TestApp::spawn().await;
+    let integration = app.token_for(Role::Integration, Some("62")).await;
+    let batch = |prefix: &str| -> Value { (0..300).map(|i| family(&format!("{prefix}-{i}"), KAPUAS_A)).collect() };
+    let (a, b, c) = tokio::join!(
+        import(&app, &integration, batch("A")),
+        import(&app, &integration, batch("B")),
+        import(&app, &integration, batch("C")),
+    );
+    assert_eq!([&a, &b, &c].map(|s| s["inserted"].as_i64()), [Some(300); 3]);
+    let analyst = app.token_for(Role::Analyst, Some("62")).await;
+    let stats: Value = app
+        .get("/api/v1/stats/families-at-risk?region=62.03.01&level=village&year=2022", Some(&analyst))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((stats["rows"][0]["families"].as_i64(), stats["rows"][0]["pending"].as_i64()), (Some(900), Some(900)));
+}
+
+#[tokio::test]
 async fn villages_verify_their_families_and_the_province_follows_the_progress() {
     let app = TestApp::spawn().await;
     let integration = app.token_for(Role::Integration, Some("62")).await;

@@ -103,6 +103,7 @@ async fn teams_are_counted_per_tier_and_cases_are_assigned_to_an_active_tpk_of_t
     let stats: Value = app.get("/api/v1/stats/teams?region=14.01", Some(&analyst)).await.json().await.unwrap();
     assert_eq!(stats["level"], "subdistrict");
     let total = &stats["total"];
+    assert_eq!(total["region_name"], "Kabupaten Kampar");
     assert_eq!((total["tpk_active"].as_i64(), total["tpk_inactive"].as_i64()), (Some(3), Some(1)));
     assert_eq!((total["tpps"].as_i64(), total["villages_with_tpk"].as_i64()), (Some(1), Some(2)));
     let regions: i64 =

@@ -77,8 +77,13 @@ pub async fn teams(
     .bind::<Nullable<Integer>, _>(lokus_year)
     .load(conn)
     .await?;
+    let region_name = match root {
+        Some(code) => crate::api::regions::queries::find(conn, code).await?.map(|r| r.name),
+        None => Some("Indonesia".to_owned()),
+    };
     let mut total = TeamCountRow {
         region_code: root.cloned(),
+        region_name,
         region_level: root.map(RegionCode::level),
         ..TeamCountRow::default()
     };
