@@ -67,7 +67,8 @@ pub struct CaseAudit {
     "opened_on": "2024-08-15", "opening_measurement_id": "3f1d6a52-8e4b-4c1e-a7f3-9b2d4e6c8a10",
     "latest_measurement_id": "3f1d6a52-8e4b-4c1e-a7f3-9b2d4e6c8a10", "latest_measured_on": "2024-08-15",
     "latest_haz": -2.41, "resolved_on": null, "resolving_measurement_id": null, "closed_on": null,
-    "close_reason": null, "close_note": null, "assigned_team": "TPK Kumantan 2", "notes": null,
+    "close_reason": null, "close_note": null, "assigned_team": "TPK Kumantan 2",
+    "assigned_team_id": "0192b7a4-0000-7000-8000-0000000000e1", "notes": null,
     "audit": {"audited_on": null, "findings": null, "likely_causes": [], "recommendation": null},
     "version": 1, "created_at": "2024-08-15T02:30:00Z", "updated_at": "2024-08-15T02:30:00Z"
 }))]
@@ -159,7 +160,7 @@ pub struct CloseCase {
 /// Follow-up to record; absent fields stay as they are, `null` clears a text field.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"assigned_team": "TPK Kumantan 2", "notes": "home visit every two weeks"}))]
+#[schema(example = json!({"assigned_team_id": "0192b7a4-0000-7000-8000-0000000000e1", "notes": "home visit every two weeks"}))]
 pub struct UpdateCase {
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
