@@ -55,14 +55,44 @@ impl Modify for BearerAuth {
 }
 
 /// Every 4xx and 5xx answer is a problem document: handlers list their error statuses with a
-/// description, and this says once what their body is.
+/// description, and this says once what their body is. It also lists the answers that the
+/// framework, not the handler, gives: any operation can be refused for its `Accept` header or
+/// fail while the database is away; one that takes a body can get a malformed, too large or
+/// mistyped one; one that takes parameters can get invalid ones. Those are shared responses
+/// under `components/responses`, so generated clients know every status they can meet.
 struct ProblemResponses;
+
+/// (status, component name, description), in the order an operation may need them.
+const ANY_OPERATION: &[(&str, &str, &str)] = &[
+    ("406", "NotAcceptable", "The Accept header names no media type this operation produces"),
+    ("500", "InternalError", "An unexpected failure; the problem carries no cause (the log has it)"),
+    ("503", "Unavailable", "The database cannot be reached now; retry after Retry-After seconds"),
+];
+const WITH_BODY: &[(&str, &str, &str)] = &[
+    ("400", "MalformedBody", "The body is not well-formed JSON, or could not be read"),
+    ("413", "BodyTooLarge", "The body is larger than the service accepts (MAX_BODY_BYTES)"),
+    ("415", "UnsupportedMediaType", "The body's Content-Type is not one this operation takes"),
+    ("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each"),
+];
+const WITH_PARAMETERS: &[(&str, &str, &str)] =
+    &[("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each")];
+const WITH_CURSOR: &[(&str, &str, &str)] = &[("400", "BadCursor", "The cursor is not one this list handed out")];
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, RefOr, Response};
-        let problem =
-            ContentBuilder::new().schema(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))).build();
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+        let problem = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (status, name, description) in ANY_OPERATION.iter().chain(WITH_BODY).chain(WITH_CURSOR) {
+            let mut response =
+                ResponseBuilder::new().description(*description).content(crate::error::PROBLEM_JSON, problem.clone());
+            if *status == "503" {
+                let seconds =
+                    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer).build();
+                response = response.header("Retry-After", utoipa::openapi::header::Header::new(seconds));
+            }
+            components.responses.insert((*name).to_owned(), RefOr::T(response.build()));
+        }
         for item in openapi.paths.paths.values_mut() {
             for operation in item_operations(item) {
                 for (status, response) in operation.responses.responses.iter_mut() {
@@ -73,9 +103,42 @@ impl Modify for ProblemResponses {
                         content.insert(crate::error::PROBLEM_JSON.to_owned(), RefOr::T(problem.clone()));
                     }
                 }
+                let has_body = operation.request_body.is_some();
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let has_cursor = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"));
+                let shared = ANY_OPERATION
+                    .iter()
+                    .chain(if has_body { WITH_BODY } else { &[] })
+                    .chain(if parameters.is_empty() { &[] } else { WITH_PARAMETERS })
+                    .chain(if has_cursor { WITH_CURSOR } else { &[] });
+                for (status, name, _) in shared {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| RefOr::Ref(Ref::new(format!("#/components/responses/{name}"))));
+                }
             }
         }
     }
+}
+
+/// The operations of a path, by lower-case method name.
+pub fn operations(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (&'static str, &utoipa::openapi::path::Operation)> {
+    [
+        ("get", &item.get),
+        ("put", &item.put),
+        ("post", &item.post),
+        ("delete", &item.delete),
+        ("options", &item.options),
+        ("head", &item.head),
+        ("patch", &item.patch),
+        ("trace", &item.trace),
+    ]
+    .into_iter()
+    .filter_map(|(method, operation)| operation.as_ref().map(|o| (method, o)))
 }
 
 fn item_operations(

@@ -18,6 +18,7 @@ use crate::config::Settings;
 use crate::db::{DbPool, secrets};
 use crate::domain::NikKey;
 use crate::http::metrics::Metrics;
+use crate::http::negotiate::{self, Produces};
 use crate::http::request_log::REQUEST_ID;
 use crate::http::{problem, request_log};
 use crate::openapi;
@@ -38,6 +39,7 @@ impl Application {
         let metrics = web::Data::new(Metrics::new()?);
         let pool = web::Data::new(pool);
         let doc = openapi::document();
+        let produces = web::Data::new(Produces::from_document(&doc));
         let max_body = settings.max_body_bytes;
         let upload_limit = web::Data::new(UploadLimit(settings.max_upload_bytes));
         let origins = browser_origins(&settings.cors_allowed_origins)?;
@@ -50,6 +52,7 @@ impl Application {
                     .app_data(metrics.clone())
                     .app_data(pool.clone())
                     .app_data(upload_limit.clone())
+                    .app_data(produces.clone())
                     .app_data(web::PayloadConfig::new(max_body))
                     .app_data(web::PathConfig::default().error_handler(problem::path_error))
                     .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))
@@ -57,8 +60,10 @@ impl Application {
                         HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
                     }))
                     .default_service(web::to(problem::not_found))
-                    // Inner to outer: compress the body; answer CORS; log and count; make
-                    // any error that is not problem+json yet into one; add fixed headers.
+                    // Inner to outer: refuse what Accept rules out; compress the body; answer
+                    // CORS; log and count; make any error that is not problem+json yet into
+                    // one; add fixed headers.
+                    .wrap(middleware::from_fn(negotiate::negotiate))
                     .wrap(Compress::default())
                     .wrap(cors(&origins))
                     .wrap(middleware::from_fn(request_log::request_log))

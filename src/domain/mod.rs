@@ -25,10 +25,14 @@ macro_rules! text_sql_enum {
 
 /// A closed set of names stored as `text`: serde, OpenAPI, diesel, `as_str` and `FromStr`
 /// from one list, so the wire name and the stored name cannot drift apart.
+///
+/// The names are matched as `tt`, not `literal`: a `literal` fragment reaches a derive wrapped
+/// in an invisible group, which serde unwraps but utoipa's attribute parser does not, so the
+/// schema fell back to the Rust variant names (`District` instead of `district`).
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:tt),+ $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(

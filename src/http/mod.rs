@@ -4,6 +4,7 @@
 pub mod extract;
 pub mod health;
 pub mod metrics;
+pub mod negotiate;
 pub mod pagination;
 pub mod precondition;
 pub mod problem;

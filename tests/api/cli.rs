@@ -4,10 +4,10 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, contract};
 
 const BIN: &str = env!("CARGO_BIN_EXE_stunting-api");
 
@@ -81,6 +81,7 @@ async fn serve_runs_an_embedded_cluster_and_stops_it_on_sigterm() {
     let started = Instant::now();
     loop {
         if let Ok(response) = client.get(format!("{base}/health/ready")).send().await {
+            let response = contract::checked(&Method::GET, "/health/ready", None, response).await;
             assert_eq!(response.status(), StatusCode::OK);
             break;
         }
@@ -88,12 +89,9 @@ async fn serve_runs_an_embedded_cluster_and_stops_it_on_sigterm() {
         assert!(child.try_wait().unwrap().is_none(), "the service exited early");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let login = client
-        .post(format!("{base}/api/v1/auth/token"))
-        .json(&json!({"grant_type": "password", "username": "admin", "password": "first admin password"}))
-        .send()
-        .await
-        .unwrap();
+    let credentials = json!({"grant_type": "password", "username": "admin", "password": "first admin password"});
+    let login = client.post(format!("{base}/api/v1/auth/token")).json(&credentials).send().await.unwrap();
+    let login = contract::checked(&Method::POST, "/api/v1/auth/token", Some(&credentials), login).await;
     assert_eq!(login.status(), StatusCode::OK);
     assert!(pg_dir.join("data/postmaster.pid").exists(), "the cluster runs while the service does");
 

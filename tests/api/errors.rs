@@ -196,7 +196,7 @@ async fn no_malformed_request_produces_a_5xx() {
                         .request(method.clone(), &format!("{path}{query}"), auth)
                         .header("content-type", "application/json")
                         .header("If-Match", "\"1\"")
-                        .body(*body)
+                        .body(body)
                         .send()
                         .await
                         .unwrap();
@@ -210,4 +210,30 @@ async fn no_malformed_request_produces_a_5xx() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn an_accept_the_operation_cannot_satisfy_is_406_naming_what_it_produces() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let csv = |method, path| app.request(method, path, Some(&token)).header("Accept", "text/csv");
+
+    let stats = csv(Method::GET, "/api/v1/stats/prevalence?region=14.01&year=2025").send().await.unwrap();
+    let body = problem(stats, StatusCode::NOT_ACCEPTABLE).await;
+    assert!(body["detail"].as_str().unwrap().contains("application/json"), "{body}");
+
+    // Refused before the handler: a write asked for in a form it cannot answer does not happen.
+    let create = csv(Method::POST, "/api/v1/regions").json(&json!({"code": "14.01.99", "name": "Desa Baru"}));
+    problem(create.send().await.unwrap(), StatusCode::NOT_ACCEPTABLE).await;
+    let after = app.get("/api/v1/regions/14.01.99", Some(&token)).await;
+    assert_eq!(after.status(), StatusCode::NOT_FOUND);
+
+    // Ranges and preferences that admit JSON are served.
+    for accept in ["application/json", "*/*", "application/*", "text/csv, application/json;q=0.1"] {
+        let response = app.request(Method::GET, "/api/v1/regions/14.01", Some(&token)).header("Accept", accept);
+        assert_eq!(response.send().await.unwrap().status(), StatusCode::OK, "{accept}");
+    }
+    // Metrics are text: JSON is what they cannot produce.
+    let metrics = app.request(Method::GET, "/metrics", None).header("Accept", "application/json");
+    problem(metrics.send().await.unwrap(), StatusCode::NOT_ACCEPTABLE).await;
 }

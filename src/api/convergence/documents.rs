@@ -145,8 +145,16 @@ pub async fn get_document(
     params(("id" = Uuid, Path, description = "Document id")),
     security(("bearer" = [])),
     responses(
+        // The types `upload::ACCEPTED` lets in, and so the only ones a file can come back as.
         (status = 200, description = "The file, with its content type and an attachment file name",
-            content_type = "application/octet-stream", body = Vec<u8>,
+            content(
+                (Vec<u8> = "application/pdf"),
+                (Vec<u8> = "image/jpeg"),
+                (Vec<u8> = "image/png"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                (Vec<u8> = "text/csv"),
+            ),
             headers(("Content-Disposition" = String), ("X-Checksum-SHA256" = String))),
         (status = 401, description = "No valid access token"),
         (status = 403, description = "The district is outside the caller's scope"),

@@ -14,7 +14,7 @@ use stunting_api::db::{DbPool, build_pool};
 use stunting_api::domain::{RegionCode, Role, Scope, UserId};
 use stunting_api::startup::Application;
 
-use super::db;
+use super::{contract, db};
 
 pub const JWT_SECRET: &str = "test-secret-that-is-long-enough-for-hs256!";
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -120,12 +120,14 @@ impl TestApp {
         .await
     }
 
-    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
-        let builder = self.client.request(method, format!("{}{}", self.address, path));
-        match token {
+    /// A request whose answer is checked against the document when it is sent.
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> Call {
+        let builder = self.client.request(method.clone(), format!("{}{}", self.address, path));
+        let builder = match token {
             Some(token) => builder.bearer_auth(token),
             None => builder,
-        }
+        };
+        Call { method, path: path.to_owned(), builder, body: None }
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
@@ -170,6 +172,45 @@ impl TestApp {
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.pool.get().await.unwrap();
         diesel::sql_query(sql).execute(&mut conn).await.expect("test SQL");
+    }
+}
+
+/// A request being built: reqwest's builder, plus what the contract check needs to know.
+pub struct Call {
+    method: Method,
+    path: String,
+    builder: RequestBuilder,
+    body: Option<Value>,
+}
+
+impl Call {
+    pub fn header<V: AsRef<str>>(mut self, name: &str, value: V) -> Self {
+        self.builder = self.builder.header(name, value.as_ref());
+        self
+    }
+
+    pub fn json(mut self, body: &Value) -> Self {
+        self.builder = self.builder.json(body);
+        self.body = Some(body.clone());
+        self
+    }
+
+    /// A raw body: checked as the request's JSON when it parses as JSON.
+    pub fn body(mut self, body: &'static str) -> Self {
+        self.builder = self.builder.body(body);
+        self.body = serde_json::from_str(body).ok();
+        self
+    }
+
+    pub fn multipart(mut self, form: reqwest::multipart::Form) -> Self {
+        self.builder = self.builder.multipart(form);
+        self
+    }
+
+    /// Sends the request; the answer has been checked against `openapi/openapi.json`.
+    pub async fn send(self) -> reqwest::Result<Response> {
+        let response = self.builder.send().await?;
+        Ok(contract::checked(&self.method, &self.path, self.body.as_ref(), response).await)
     }
 }
 

@@ -1,4 +1,5 @@
 pub mod app;
+pub mod contract;
 pub mod db;
 
 pub use app::{TestApp, TestUser, problem};
