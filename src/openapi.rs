@@ -68,27 +68,35 @@ const ANY_OPERATION: &[(&str, &str, &str)] = &[
     ("500", "InternalError", "An unexpected failure; the problem carries no cause (the log has it)"),
     ("503", "Unavailable", "The database cannot be reached now; retry after Retry-After seconds"),
 ];
+/// One 400 for whatever can be malformed: the body, an `If-Match`, a cursor.
+const BAD_REQUEST: (&str, &str, &str) = (
+    "400",
+    "BadRequest",
+    "Malformed: a body that is not JSON or cannot be read, an If-Match that is not an ETag this API \
+     gave out, or a cursor it did not hand out",
+);
 const WITH_BODY: &[(&str, &str, &str)] = &[
-    ("400", "MalformedBody", "The body is not well-formed JSON, or could not be read"),
+    BAD_REQUEST,
     ("413", "BodyTooLarge", "The body is larger than the service accepts (MAX_BODY_BYTES)"),
     ("415", "UnsupportedMediaType", "The body's Content-Type is not one this operation takes"),
     ("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each"),
 ];
 const WITH_PARAMETERS: &[(&str, &str, &str)] =
     &[("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each")];
-const WITH_CURSOR: &[(&str, &str, &str)] = &[("400", "BadCursor", "The cursor is not one this list handed out")];
+/// Lists (a `cursor`) and conditional writes (their 428) can be sent a malformed token.
+const WITH_TOKEN: &[(&str, &str, &str)] = &[BAD_REQUEST];
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+        use utoipa::openapi::schema::Type;
+        use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder};
         let problem = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
         let components = openapi.components.get_or_insert_with(Default::default);
-        for (status, name, description) in ANY_OPERATION.iter().chain(WITH_BODY).chain(WITH_CURSOR) {
+        for (status, name, description) in ANY_OPERATION.iter().chain(WITH_BODY) {
             let mut response =
                 ResponseBuilder::new().description(*description).content(crate::error::PROBLEM_JSON, problem.clone());
             if *status == "503" {
-                let seconds =
-                    utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer).build();
+                let seconds = ObjectBuilder::new().schema_type(Type::Integer).build();
                 response = response.header("Retry-After", utoipa::openapi::header::Header::new(seconds));
             }
             components.responses.insert((*name).to_owned(), RefOr::T(response.build()));
@@ -103,14 +111,24 @@ impl Modify for ProblemResponses {
                         content.insert(crate::error::PROBLEM_JSON.to_owned(), RefOr::T(problem.clone()));
                     }
                 }
+                // An ETag is a quoted version; say so, so clients and fuzzers send one.
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if let RefOr::T(parameter) = parameter
+                        && parameter.name == "If-Match"
+                    {
+                        let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
+                        parameter.schema = Some(RefOr::T(etag.build().into()));
+                    }
+                }
                 let has_body = operation.request_body.is_some();
                 let parameters = operation.parameters.as_deref().unwrap_or_default();
-                let has_cursor = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"));
+                let has_token = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"))
+                    || operation.responses.responses.contains_key("428");
                 let shared = ANY_OPERATION
                     .iter()
                     .chain(if has_body { WITH_BODY } else { &[] })
                     .chain(if parameters.is_empty() { &[] } else { WITH_PARAMETERS })
-                    .chain(if has_cursor { WITH_CURSOR } else { &[] });
+                    .chain(if has_token { WITH_TOKEN } else { &[] });
                 for (status, name, _) in shared {
                     operation
                         .responses

@@ -109,7 +109,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             let id = BudgetLineId(Uuid::from_u128(BUDGET.as_u128() + 1 + i as u128));
             budgets::insert_line(conn, budget, id, &fields).await?;
         }
-        budgets::refresh_totals(conn, budget).await?;
+        anyhow::ensure!(budgets::refresh_totals(conn, budget).await?, "the demo budget's totals are too large");
         let approved = BudgetChanges {
             status: Some(BudgetStatus::Approved),
             approved_at: Some(Some(chrono::Utc::now())),

@@ -24,6 +24,10 @@ impl FromRequest for IfMatch {
             None => Err(ApiError::PreconditionRequired(
                 "send the resource's ETag as `If-Match` so that concurrent edits are detected".into(),
             )),
+            // "Any version" is valid HTTP, but here it would overwrite edits the client never saw.
+            Some(value) if value.as_bytes().trim_ascii() == b"*" => Err(ApiError::PreconditionRequired(
+                "`If-Match: *` does not say which version you changed: send the resource's ETag".into(),
+            )),
             Some(value) => value
                 .to_str()
                 .ok()

@@ -250,6 +250,45 @@ async fn amounts_are_whole_non_negative_rupiah() {
 }
 
 #[tokio::test]
+async fn no_total_passes_the_largest_amount_and_a_refused_line_leaves_nothing() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let kampar = enter_kampar(&app, &officer).await;
+    let id = kampar.budget["id"].as_str().unwrap();
+    let lines = format!("/api/v1/budgets/{id}/lines");
+    let max = 1_000_000_000_000_000_i64;
+    let total = kampar.budget["reconciliation"]["lines_total"].as_i64().unwrap();
+
+    // Each line is a valid amount; together they would pass Rp 10^15.
+    let body = problem(
+        app.post_json(&lines, Some(&officer), &json!({"activity": "typo", "ceiling": max})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(body["errors"][0]["field"], "ceiling", "{body}");
+    let after: Value = app.get(&format!("/api/v1/budgets/{id}"), Some(&officer)).await.json().await.unwrap();
+    assert_eq!(after["reconciliation"]["lines_total"], total, "the refused line is not counted");
+    assert_eq!(after["version"], kampar.budget["version"], "nothing was written");
+
+    // Up to the cap is fine.
+    let fits = json!({"activity": "the rest", "ceiling": max - total});
+    assert_eq!(app.post_json(&lines, Some(&officer), &fits).await.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn if_match_any_is_not_a_version() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let kampar = enter_kampar(&app, &officer).await;
+    let path = format!("/api/v1/budgets/{}", kampar.budget["id"].as_str().unwrap());
+    let any = app.patch_json(&path, Some(&officer), Some("*"), &json!({"title": "overwritten"})).await;
+    let body = problem(any, StatusCode::PRECONDITION_REQUIRED).await;
+    assert!(body["detail"].as_str().unwrap().contains("ETag"), "{body}");
+    let garbled = app.patch_json(&path, Some(&officer), Some("version one"), &json!({"title": "x"})).await;
+    problem(garbled, StatusCode::BAD_REQUEST).await;
+}
+
+#[tokio::test]
 async fn budgets_respect_roles_and_scope() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer, Some("14.01")).await;

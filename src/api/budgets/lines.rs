@@ -100,7 +100,7 @@ pub async fn create(
                 village_codes: Some(body.village_codes.clone()),
             };
             queries::insert_line(conn, id, line_id, &fields).await?;
-            queries::refresh_totals(conn, id).await?;
+            keep_totals(conn, id, "ceiling").await?;
             audit::record_by(
                 conn,
                 caller.id,
@@ -173,7 +173,7 @@ pub async fn update(
                 village_codes: body.village_codes.clone(),
             };
             queries::update_line(conn, line_id, &fields).await?;
-            queries::refresh_totals(conn, id).await?;
+            keep_totals(conn, id, "ceiling").await?;
             audit::record_by(
                 conn,
                 caller.id,
@@ -226,7 +226,7 @@ pub async fn delete(
             return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
         }
         queries::delete_line(conn, line_id).await?;
-        queries::refresh_totals(conn, id).await?;
+        keep_totals(conn, id, "ceiling").await?;
         audit::record_by(conn, caller.id, "budget.line.delete", id, json!({ "line": line_id }))
             .await
             .map_err(ApiError::from)
@@ -323,8 +323,10 @@ pub async fn spend(
                 recorded_by: caller.id,
             })
             .await?;
-            queries::refresh_realised(conn, line_id).await?;
-            queries::refresh_totals(conn, id).await?;
+            if !queries::refresh_realised(conn, line_id).await? {
+                return Err(over_cap("amount", "the line's spending"));
+            }
+            keep_totals(conn, id, "amount").await?;
             audit::record_by(conn, caller.id, "budget.spending", id, json!({ "line": line_id, "amount": body.amount, "approved_overrun": body.approved_overrun })).await?;
             let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
             Ok(SpendingOutcome { spending, line })
@@ -391,4 +393,17 @@ fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
 
 fn unknown_line(id: BudgetLineId) -> ApiError {
     ApiError::not_found(format!("no line {id} in this budget"))
+}
+
+/// Refreshes the document's totals, or refuses the change (rolling it back) that would carry one
+/// past `Rupiah::MAX`, the most any amount of the API can be.
+async fn keep_totals(conn: &mut AsyncPgConnection, id: BudgetId, field: &str) -> Result<(), ApiError> {
+    match queries::refresh_totals(conn, id).await? {
+        true => Ok(()),
+        false => Err(over_cap(field, "the budget's lines")),
+    }
+}
+
+fn over_cap(field: &str, what: &str) -> ApiError {
+    ApiError::invalid(field, format!("would bring {what} to more than Rp 1,000,000,000,000,000 in all"))
 }

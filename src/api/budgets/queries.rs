@@ -1,6 +1,6 @@
 use chrono::Utc;
 use diesel::prelude::*;
-use diesel::sql_types::Uuid as SqlUuid;
+use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::dto::{BudgetRow, LineRow, LineView, RevisionView, SpendingView};
@@ -240,33 +240,38 @@ pub async fn insert_spending(conn: &mut AsyncPgConnection, new: &NewSpending<'_>
         .await
 }
 
-/// Recomputes a line's realised total from its spending entries, after a new entry.
-pub async fn refresh_realised(conn: &mut AsyncPgConnection, line: BudgetLineId) -> QueryResult<()> {
+/// Recomputes a line's realised total from its spending entries, after a new entry. `false`,
+/// and nothing changed, when the total would pass `Rupiah::MAX` (sums are numeric, so they
+/// cannot overflow on the way).
+pub async fn refresh_realised(conn: &mut AsyncPgConnection, line: BudgetLineId) -> QueryResult<bool> {
     diesel::sql_query(
-        "UPDATE budget_lines SET realised = \
-           (SELECT coalesce(sum(s.amount), 0)::bigint FROM budget_spending s WHERE s.line_id = $1) \
-         WHERE id = $1",
+        "UPDATE budget_lines l SET realised = t.realised::bigint \
+         FROM (SELECT coalesce(sum(s.amount), 0) AS realised FROM budget_spending s WHERE s.line_id = $1) t \
+         WHERE l.id = $1 AND t.realised <= $2",
     )
     .bind::<SqlUuid, _>(line.0)
+    .bind::<BigInt, _>(Rupiah::MAX.value())
     .execute(conn)
     .await
-    .map(drop)
+    .map(|updated| updated == 1)
 }
 
 /// Recomputes a document's ceiling and realised totals from its lines, in the writing
-/// transaction (sums as numeric, so no intermediate overflow).
-pub async fn refresh_totals(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<()> {
+/// transaction. `false`, and nothing changed, when a total would pass `Rupiah::MAX`: the
+/// change that led here must then be refused.
+pub async fn refresh_totals(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<bool> {
     diesel::sql_query(
-        "UPDATE budgets b SET \
-           lines_total = (SELECT coalesce(sum(l.ceiling), 0)::bigint FROM budget_lines l WHERE l.budget_id = b.id), \
-           realised_total = (SELECT coalesce(sum(l.realised), 0)::bigint FROM budget_lines l WHERE l.budget_id = b.id), \
+        "UPDATE budgets b SET lines_total = t.lines::bigint, realised_total = t.realised::bigint, \
            version = version + 1, updated_at = now() \
-         WHERE b.id = $1",
+         FROM (SELECT coalesce(sum(l.ceiling), 0) AS lines, coalesce(sum(l.realised), 0) AS realised \
+               FROM budget_lines l WHERE l.budget_id = $1) t \
+         WHERE b.id = $1 AND t.lines <= $2 AND t.realised <= $2",
     )
     .bind::<SqlUuid, _>(budget.0)
+    .bind::<BigInt, _>(Rupiah::MAX.value())
     .execute(conn)
     .await
-    .map(drop)
+    .map(|updated| updated == 1)
 }
 
 pub async fn insert_revision(
