@@ -5,7 +5,7 @@ use diesel::expression::AsExpression;
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Double;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 text_enum! {
@@ -34,9 +34,12 @@ text_enum! {
     }
 }
 
-/// A WHO z-score: standard deviations from the reference median. Serialised rounded to two
-/// decimals, as WHO reports them; kept exact inside.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Deserialize, AsExpression, FromSqlRow, ToSchema)]
+/// A WHO z-score: standard deviations from the reference median, rounded to two decimals as
+/// WHO's `anthro` rounds it (`round(zscore, digits = 2L)`) before it flags or classifies.
+/// Rounding at construction makes the value shown, stored, flagged, classified and counted in
+/// prevalence one and the same: a child at −2.0004 is −2.00, not stunted, here as in WHO's
+/// software, and a dashboard that recomputes prevalence from our z-scores gets our figure.
+#[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize, AsExpression, FromSqlRow, ToSchema)]
 #[diesel(sql_type = Double)]
 #[schema(value_type = f64, example = -2.41)]
 pub struct ZScore(f64);
@@ -44,22 +47,27 @@ pub struct ZScore(f64);
 impl ZScore {
     /// `None` for NaN or infinity: an input the tables cannot score.
     pub fn new(value: f64) -> Option<Self> {
-        value.is_finite().then_some(Self(value))
+        value.is_finite().then(|| Self(hundredths(value)))
     }
 
     pub fn value(self) -> f64 {
         self.0
     }
-
-    pub fn rounded(self) -> f64 {
-        (self.0 * 100.0).round() / 100.0
-    }
 }
 
-impl Serialize for ZScore {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_f64(self.rounded())
-    }
+/// `x` rounded to two decimals exactly as R's `round(x, 2)` does: to the nearest hundredth of
+/// the number `x` really is, ties (only an exactly representable half) to even. `x · 100` can
+/// itself round onto a half; its exact remainder (one fused multiply-add) says which side of
+/// the half `x` lies on.
+fn hundredths(x: f64) -> f64 {
+    let scaled = x * 100.0;
+    let remainder = x.mul_add(100.0, -scaled);
+    let nearest = if (scaled - scaled.trunc()).abs() == 0.5 && remainder != 0.0 {
+        if remainder > 0.0 { scaled.ceil() } else { scaled.floor() }
+    } else {
+        scaled.round_ties_even()
+    };
+    nearest / 100.0
 }
 
 impl ToSql<Double, Pg> for ZScore {
@@ -78,6 +86,22 @@ impl FromSql<Double, Pg> for ZScore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounds_to_the_hundredth_x_really_is_nearest() {
+        let z = |v: f64| ZScore::new(v).unwrap().value();
+        assert_eq!(z(-2.0004), -2.0);
+        assert_eq!(z(-2.0049), -2.0);
+        assert_eq!(z(-2.0051), -2.01);
+        assert_eq!(z(-2.0056), -2.01);
+        // Really −3.09499999999999975…, though its product with 100 is computed as exactly
+        // −309.5: R and Python give −3.09, a plain tie rule −3.10.
+        assert_eq!(z(-3.0949999999999998), -3.09);
+        assert_eq!(z(1.005), 1.0);
+        // 0.125 is exactly representable: a true tie goes to the even hundredth, as in R.
+        assert_eq!(z(0.125), 0.12);
+        assert_eq!(z(-0.375), -0.38);
+    }
 
     #[test]
     fn serialises_to_two_decimals() {

