@@ -43,6 +43,22 @@ fn every_protected_operation_documents_its_errors() {
     assert!(checked >= 10, "only {checked} protected operations found");
 }
 
+/// Generated clients name a function after each operationId: a repeated one silently drops an
+/// operation from the client (a second `create` in one tag overwrites the first).
+#[test]
+fn every_operation_has_its_own_operation_id() {
+    let doc: Value = serde_json::to_value(stunting_api::openapi::document()).unwrap();
+    let mut seen = std::collections::BTreeMap::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap_or_else(|| panic!("{method} {path} has no operationId"));
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("operationId {id} names both {other} and {method} {path}");
+            }
+        }
+    }
+}
+
 #[test]
 fn bearer_scheme_is_declared() {
     let doc: Value = serde_json::to_value(stunting_api::openapi::document()).unwrap();

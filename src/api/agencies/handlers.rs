@@ -18,6 +18,7 @@ const TAG: &str = "interventions";
 
 /// `GET /api/v1/agencies?district=`: a district's agencies.
 #[utoipa::path(
+    operation_id = "list_agencies",
     tag = TAG,
     params(ListAgenciesQuery),
     security(("bearer" = [])),
@@ -51,6 +52,7 @@ pub async fn list(
 
 /// `POST /api/v1/agencies`: adds an agency to a district (its officers, admins).
 #[utoipa::path(
+    operation_id = "create_agency",
     tag = TAG,
     request_body = NewAgency,
     security(("bearer" = [])),
@@ -92,6 +94,7 @@ pub async fn create(
 
 /// `PATCH /api/v1/agencies/{id}`: renames or re-sectors an agency (needs `If-Match`).
 #[utoipa::path(
+    operation_id = "update_agency",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Agency id"),
@@ -138,6 +141,7 @@ pub async fn update(
 
 /// `DELETE /api/v1/agencies/{id}`: removes an agency no activity names (needs `If-Match`).
 #[utoipa::path(
+    operation_id = "delete_agency",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Agency id"),

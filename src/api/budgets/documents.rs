@@ -22,6 +22,7 @@ const TAG: &str = "budgets";
 
 /// `GET /api/v1/budgets`: documents in the caller's scope (and those covering it).
 #[utoipa::path(
+    operation_id = "list_budgets",
     tag = TAG,
     params(ListBudgetsQuery),
     security(("bearer" = [])),
@@ -57,6 +58,7 @@ pub async fn list(
 
 /// `POST /api/v1/budgets`: enters a budget document (officers in scope), as a draft.
 #[utoipa::path(
+    operation_id = "create_budget",
     tag = TAG,
     request_body = CreateBudget,
     security(("bearer" = [])),
@@ -123,6 +125,7 @@ pub async fn create(
 
 /// `GET /api/v1/budgets/{id}`: a document with its reconciliation.
 #[utoipa::path(
+    operation_id = "get_budget",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Budget id")),
     security(("bearer" = [])),
@@ -143,6 +146,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 
 /// `PATCH /api/v1/budgets/{id}`: changes a draft or revised document (needs `If-Match`).
 #[utoipa::path(
+    operation_id = "update_budget",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Budget id"),
@@ -195,6 +199,7 @@ pub async fn update(
 
 /// `DELETE /api/v1/budgets/{id}`: removes a document with a reason (needs `If-Match`).
 #[utoipa::path(
+    operation_id = "delete_budget",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Budget id"),

@@ -24,6 +24,7 @@ const TAG: &str = "budgets";
 
 /// `GET /api/v1/budgets/{id}/lines`: the document's lines with their spending totals.
 #[utoipa::path(
+    operation_id = "list_budget_lines",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Budget id")),
     security(("bearer" = [])),
@@ -49,6 +50,7 @@ pub async fn list(
 
 /// `POST /api/v1/budgets/{id}/lines`: adds a line to a draft or revised document.
 #[utoipa::path(
+    operation_id = "create_budget_line",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Budget id")),
     request_body = CreateLine,
@@ -118,6 +120,7 @@ pub async fn create(
 /// `PATCH /api/v1/budgets/{id}/lines/{line_id}`: changes a line of a draft or revised document
 /// (needs the line's `If-Match`).
 #[utoipa::path(
+    operation_id = "update_budget_line",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Budget id"),
@@ -191,6 +194,7 @@ pub async fn update(
 /// `DELETE /api/v1/budgets/{id}/lines/{line_id}`: removes a line with no spending from a draft
 /// or revised document (needs the line's `If-Match`).
 #[utoipa::path(
+    operation_id = "delete_budget_line",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Budget id"),

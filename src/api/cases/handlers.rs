@@ -24,6 +24,7 @@ const TAG: &str = "cases";
 
 /// `GET /api/v1/cases`: stunting cases in the caller's scope (or a region inside it).
 #[utoipa::path(
+    operation_id = "list_cases",
     tag = TAG,
     params(ListCasesQuery),
     security(("bearer" = [])),
@@ -71,6 +72,7 @@ pub async fn list(
 
 /// `GET /api/v1/cases/{id}`: one case, with the services the child received since it opened.
 #[utoipa::path(
+    operation_id = "get_case",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Case id")),
     security(("bearer" = [])),
@@ -95,6 +97,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 /// `PATCH /api/v1/cases/{id}`: records follow-up (officers and admins; needs `If-Match`):
 /// the assigned family assistance team, notes, the case audit, or closing it by hand.
 #[utoipa::path(
+    operation_id = "update_case",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Case id"),

@@ -23,6 +23,7 @@ const TAG: &str = "children";
 
 /// `GET /api/v1/children`: children in the caller's scope (or a region inside it).
 #[utoipa::path(
+    operation_id = "list_children",
     tag = TAG,
     params(ListChildrenQuery),
     security(("bearer" = [])),
@@ -69,6 +70,7 @@ pub async fn list(
 
 /// `POST /api/v1/children`: registers a child in a village of the caller's scope.
 #[utoipa::path(
+    operation_id = "create_child",
     tag = TAG,
     request_body = CreateChild,
     security(("bearer" = [])),
@@ -161,6 +163,7 @@ pub async fn create(
 
 /// `GET /api/v1/children/{id}`: one child.
 #[utoipa::path(
+    operation_id = "get_child",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Child id")),
     security(("bearer" = [])),
@@ -183,6 +186,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 /// `PATCH /api/v1/children/{id}`: corrects or moves a child (needs `If-Match`). A new sex or
 /// birth date rescores every measurement and recomputes the cases.
 #[utoipa::path(
+    operation_id = "update_child",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Child id"),
@@ -289,6 +293,7 @@ pub async fn update(
 /// `DELETE /api/v1/children/{id}`: removes a child with a reason (needs `If-Match`). The record
 /// stays in the database but leaves every list and aggregate.
 #[utoipa::path(
+    operation_id = "delete_child",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Child id"),

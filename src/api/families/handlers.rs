@@ -142,6 +142,7 @@ fn check_record(caller: &Caller, record: &FamilyRecord, villages: &[String]) -> 
 /// `GET /api/v1/families-at-risk?year=`: families in the caller's scope (analysts see no
 /// family identifiers).
 #[utoipa::path(
+    operation_id = "list_families_at_risk",
     tag = TAG,
     params(ListFamiliesQuery),
     security(("bearer" = [])),

@@ -79,6 +79,7 @@ pub async fn figures(
 /// `GET /api/v1/survey-figures`: official figures of a region and every region under it
 /// (e.g. every district of a province), oldest year first.
 #[utoipa::path(
+    operation_id = "list_survey_figures",
     tag = TAG,
     params(ListFiguresQuery),
     security(("bearer" = [])),

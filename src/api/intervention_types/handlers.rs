@@ -15,6 +15,7 @@ const TAG: &str = "interventions";
 
 /// `GET /api/v1/intervention-types`: the whole catalogue (a few dozen rows, not paged).
 #[utoipa::path(
+    operation_id = "list_intervention_types",
     tag = TAG,
     security(("bearer" = [])),
     responses(
@@ -29,6 +30,7 @@ pub async fn list(_caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<
 
 /// `POST /api/v1/intervention-types`: adds a type (admins).
 #[utoipa::path(
+    operation_id = "create_intervention_type",
     tag = TAG,
     request_body = NewInterventionType,
     security(("bearer" = [])),
@@ -81,6 +83,7 @@ pub async fn create(
 
 /// `PATCH /api/v1/intervention-types/{code}`: changes a type (admins; needs `If-Match`).
 #[utoipa::path(
+    operation_id = "update_intervention_type",
     tag = TAG,
     params(
         ("code" = String, Path, description = "Type code", example = "ttd_pregnant"),

@@ -29,6 +29,7 @@ const TAG: &str = "interventions";
 
 /// `GET /api/v1/interventions`: activities in the caller's scope, and those covering it.
 #[utoipa::path(
+    operation_id = "list_interventions",
     tag = TAG,
     params(ListInterventionsQuery),
     security(("bearer" = [])),
@@ -69,6 +70,7 @@ pub async fn list(
 
 /// `POST /api/v1/interventions`: plans an activity in a region of the caller's scope.
 #[utoipa::path(
+    operation_id = "create_intervention",
     tag = TAG,
     request_body = CreateIntervention,
     security(("bearer" = [])),
@@ -144,6 +146,7 @@ pub async fn create(
 
 /// `GET /api/v1/interventions/{id}`: one activity with its progress.
 #[utoipa::path(
+    operation_id = "get_intervention",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Activity id")),
     security(("bearer" = [])),
@@ -164,6 +167,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 /// `PATCH /api/v1/interventions/{id}`: changes an activity's period, agency, target or
 /// description (officers in scope; needs `If-Match`).
 #[utoipa::path(
+    operation_id = "update_intervention",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Activity id"),
@@ -240,6 +244,7 @@ pub async fn update(
 /// `DELETE /api/v1/interventions/{id}`: removes an activity with a reason (needs `If-Match`);
 /// it leaves lists and coverage but stays on record with its reports.
 #[utoipa::path(
+    operation_id = "delete_intervention",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Activity id"),

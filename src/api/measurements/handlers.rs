@@ -23,6 +23,7 @@ const TAG: &str = "measurements";
 
 /// `GET /api/v1/children/{id}/measurements`: the child's measurements by date.
 #[utoipa::path(
+    operation_id = "list_measurements",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Child id"), ListMeasurementsQuery),
     security(("bearer" = [])),
@@ -53,6 +54,7 @@ pub async fn list(
 /// `POST /api/v1/children/{id}/measurements`: records a measurement; the server scores it and
 /// opens, updates or resolves the child's stunting case.
 #[utoipa::path(
+    operation_id = "create_measurement",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Child id")),
     request_body = CreateMeasurement,
@@ -165,6 +167,7 @@ pub async fn create(
 
 /// `GET /api/v1/children/{id}/measurements/{measurement_id}`: one measurement.
 #[utoipa::path(
+    operation_id = "get_measurement",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Child id"), ("measurement_id" = Uuid, Path, description = "Measurement id")),
     security(("bearer" = [])),

@@ -20,6 +20,7 @@ const TAG: &str = "regions";
 
 /// `GET /api/v1/regions`: regions filtered by tier, parent, subtree and name, in code order.
 #[utoipa::path(
+    operation_id = "list_regions",
     tag = TAG,
     params(ListRegionsQuery),
     security(("bearer" = [])),
@@ -59,6 +60,7 @@ pub async fn list(
 /// `GET /api/v1/regions/{code}`: the region, its ancestors and how many regions of each lower
 /// tier it contains. Retired regions stay readable.
 #[utoipa::path(
+    operation_id = "get_region",
     tag = TAG,
     params(("code" = String, Path, description = "Region code", example = "14.01")),
     security(("bearer" = [])),
@@ -114,6 +116,7 @@ pub async fn children(
 
 /// `POST /api/v1/regions`: adds a region (admin only). Its parent must exist and be active.
 #[utoipa::path(
+    operation_id = "create_region",
     tag = TAG,
     request_body = CreateRegion,
     security(("bearer" = [])),

@@ -20,6 +20,7 @@ const TAG: &str = "children";
 
 /// `GET /api/v1/children/{id}/services`: every service the child received, oldest first.
 #[utoipa::path(
+    operation_id = "list_services",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Child id")),
     security(("bearer" = [])),
@@ -48,6 +49,7 @@ pub async fn list(
 
 /// `POST /api/v1/children/{id}/services`: records a service the child received.
 #[utoipa::path(
+    operation_id = "create_service",
     tag = TAG,
     params(("id" = Uuid, Path, description = "Child id")),
     request_body = CreateService,

@@ -20,6 +20,7 @@ const TAG: &str = "teams";
 
 /// `GET /api/v1/teams`: TPPS and TPK teams in the caller's scope.
 #[utoipa::path(
+    operation_id = "list_teams",
     tag = TAG,
     params(ListTeamsQuery),
     security(("bearer" = [])),
@@ -80,6 +81,7 @@ pub async fn get_team(
 
 /// `POST /api/v1/teams`: registers a team in a region of the caller's scope (officers).
 #[utoipa::path(
+    operation_id = "create_team",
     tag = TAG,
     request_body = NewTeam,
     security(("bearer" = [])),
@@ -143,6 +145,7 @@ pub async fn create(
 /// `PATCH /api/v1/teams/{id}`: renames a team, replaces its members or marks it inactive
 /// (officers; needs `If-Match`). Teams are never deleted: cases keep pointing at them.
 #[utoipa::path(
+    operation_id = "update_team",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Team id"),

@@ -22,6 +22,7 @@ const TAG: &str = "users";
 
 /// `GET /api/v1/users`: accounts inside the caller's scope (admins and officers).
 #[utoipa::path(
+    operation_id = "list_users",
     tag = TAG,
     params(ListUsersQuery),
     security(("bearer" = [])),
@@ -49,6 +50,7 @@ pub async fn list(
 /// `POST /api/v1/users`: creates an account. Admins create any; officers create cadres and
 /// analysts inside their scope.
 #[utoipa::path(
+    operation_id = "create_user",
     tag = TAG,
     request_body = CreateUser,
     security(("bearer" = [])),
@@ -107,6 +109,7 @@ pub async fn create(
 
 /// `GET /api/v1/users/{id}`: one account: your own, or one inside your scope (admins, officers).
 #[utoipa::path(
+    operation_id = "get_user",
     tag = TAG,
     params(("id" = Uuid, Path, description = "User id")),
     security(("bearer" = [])),
@@ -133,6 +136,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 /// `PATCH /api/v1/users/{id}`: changes an account (needs `If-Match`). Deactivating it, or
 /// setting a new password, ends its sessions at once.
 #[utoipa::path(
+    operation_id = "update_user",
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "User id"),
