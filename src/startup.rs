@@ -20,7 +20,7 @@ use crate::domain::NikKey;
 use crate::http::metrics::Metrics;
 use crate::http::negotiate::{self, Produces};
 use crate::http::request_log::REQUEST_ID;
-use crate::http::{problem, request_log};
+use crate::http::{nul_path, problem, request_log};
 use crate::openapi;
 
 pub struct Application {
@@ -60,10 +60,11 @@ impl Application {
                         HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
                     }))
                     .default_service(web::to(problem::not_found))
-                    // Inner to outer: refuse what Accept rules out; compress the body; answer
-                    // CORS; log and count; make any error that is not problem+json yet into
-                    // one; add fixed headers.
+                    // Inner to outer: refuse what Accept rules out and paths with a NUL;
+                    // compress the body; answer CORS; log and count; make any error that is
+                    // not problem+json yet into one; add fixed headers.
                     .wrap(middleware::from_fn(negotiate::negotiate))
+                    .wrap(middleware::from_fn(nul_path::refuse_nul_in_path))
                     .wrap(Compress::default())
                     .wrap(cors(&origins))
                     .wrap(middleware::from_fn(request_log::request_log))

@@ -53,7 +53,33 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         }
     })?;
     de.end().map_err(|e| not_json(&e))?;
+    // A raw NUL byte is not JSON; only the escape can carry one, so the slow look is rare.
+    if bytes.windows(NUL_ESCAPE.len()).any(|w| w == NUL_ESCAPE) {
+        let tree: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| not_json(&e))?;
+        if let Some(field) = nul_field(&tree, "") {
+            return Err(ApiError::invalid(if field.is_empty() { "body" } else { &field }, NUL_MESSAGE));
+        }
+    }
     Ok(value)
+}
+
+/// PostgreSQL cannot store U+0000 in text: refused at the edge, naming the field, rather than
+/// failing in the database.
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+const NUL_ESCAPE: &[u8] = b"\\u0000";
+
+/// The dotted path of the first string (or key) in `value` that holds a NUL.
+fn nul_field(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at.to_owned()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| nul_field(v, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') { Some(join(&k.replace('\0', "\\u0000"))) } else { nul_field(v, &join(k)) }
+        }),
+        _ => None,
+    }
 }
 
 fn not_json(error: &serde_json::Error) -> ApiError {
@@ -97,11 +123,15 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
-    serde_path_to_error::deserialize(de).map_err(|error| {
+    let value = serde_path_to_error::deserialize(de).map_err(|error| {
         let path = error.path().to_string();
         let field = if path == "." { "query".to_owned() } else { path };
         ApiError::invalid(&field, error.into_inner().to_string())
-    })
+    })?;
+    match form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+        Some((name, _)) => Err(ApiError::invalid(&name.replace('\0', "\\u0000"), NUL_MESSAGE)),
+        None => Ok(value),
+    }
 }
 
 #[cfg(test)]
@@ -134,6 +164,26 @@ mod tests {
     fn missing_field_is_a_validation_error() {
         let error = parse_json::<Body>(br#"{"name": "a"}"#).unwrap_err();
         assert!(matches!(error, ApiError::Validation(_)));
+    }
+
+    #[test]
+    fn a_nul_character_is_refused_naming_its_field() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Nested {
+            names: Vec<String>,
+        }
+        assert_eq!(field_of(parse_json::<Body>(br#"{"name": "a\u0000", "count": 1}"#).unwrap_err()), "name");
+        let nested = parse_json::<Nested>(br#"{"names": ["ok", "b\u0000d"]}"#).unwrap_err();
+        assert_eq!(field_of(nested), "names[1]");
+        // An escaped backslash before `u0000` is no NUL.
+        assert!(parse_json::<Body>(br#"{"name": "a\\u0000", "count": 1}"#).is_ok());
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Search {
+            q: Option<String>,
+        }
+        assert_eq!(field_of(parse_query::<Search>("q=a%00b").unwrap_err()), "q");
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod extract;
 pub mod health;
 pub mod metrics;
 pub mod negotiate;
+pub mod nul_path;
 pub mod pagination;
 pub mod precondition;
 pub mod problem;

@@ -237,3 +237,29 @@ async fn an_accept_the_operation_cannot_satisfy_is_406_naming_what_it_produces()
     let metrics = app.request(Method::GET, "/metrics", None).header("Accept", "application/json");
     problem(metrics.send().await.unwrap(), StatusCode::NOT_ACCEPTABLE).await;
 }
+
+/// PostgreSQL refuses U+0000 in text; the service refuses it first, naming the field, on every
+/// way in: a JSON field (the login's too), a nested one, a query parameter.
+#[tokio::test]
+async fn a_nul_character_is_422_naming_the_field_not_a_5xx() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let login = json!({"grant_type": "password", "username": "admin\u{0}", "password": "whatever it is"});
+    let body = problem(app.post_json("/api/v1/auth/token", None, &login).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "username", "{body}");
+
+    let child =
+        json!({"village_code": "14.01.01.2009", "sex": "female", "birth_date": "2024-06-01", "name": "Siti\u{0}"});
+    let body =
+        problem(app.post_json("/api/v1/children", Some(&token), &child).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "name", "{body}");
+
+    let body =
+        problem(app.get("/api/v1/regions?q=Kam%00par", Some(&token)).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "q", "{body}");
+
+    // In a path it names nothing.
+    let path = "/api/v1/intervention-types/ab%00";
+    let patch = app.patch_json(path, Some(&token), Some("\"1\""), &json!({"name": "x"})).await;
+    problem(patch, StatusCode::NOT_FOUND).await;
+}

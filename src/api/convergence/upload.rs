@@ -77,6 +77,10 @@ pub async fn read_form(mut multipart: Multipart, limit: UploadLimit) -> Result<U
             errors.add(&name, "is not UTF-8 text");
             continue;
         };
+        if value.contains('\0') {
+            errors.add(&name, crate::http::extract::NUL_MESSAGE);
+            continue;
+        }
         let value = value.trim().to_owned();
         match name.as_str() {
             "id" => id = errors.check("id", value.parse().map(DocumentId)),
