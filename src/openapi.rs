@@ -17,8 +17,10 @@ use crate::http::{health, metrics};
     info(
         title = "stunting-api",
         description = "REST/JSON API for Indonesia's programme to accelerate stunting reduction: \
-            regions, accounts, and (as they land) children, measurements, cases, interventions \
-            and budgets. Conventions (errors, pagination, concurrency) are in docs/API.md.",
+            regions, accounts, children, measurements, cases, interventions, budgets and the \
+            convergence framework. Every operation lists every status it can answer; errors are \
+            application/problem+json. Conventions (errors, pagination, concurrency, content \
+            negotiation) are in docs/API.md.",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     modifiers(&BearerAuth),

@@ -40,10 +40,17 @@ from stunting_api_client.models import (
     Sex,
     TokenRequestType0,
     TokenRequestType0GrantType,
+    Problem,
     UpdateCase,
 )
 
 KUMANTAN = "14.01.01.2009"
+
+
+def ok(answer):
+    """The parsed answer, which must not be a problem document."""
+    assert not isinstance(answer, Problem), f"{answer.status} {answer.title}: {answer.detail} {answer.errors}"
+    return answer
 
 
 def step(text):
@@ -63,18 +70,18 @@ def main(base_url, admin_password):
     admin = sign_in(base_url, "admin", admin_password)
 
     step("2. Riau's districts")
-    riau = list_regions.sync(client=admin, level=RegionLevel.DISTRICT, parent="14")
+    riau = ok(list_regions.sync(client=admin, level=RegionLevel.DISTRICT, parent="14"))
     assert len(riau.items) == 12 and riau.items[0].name == "Kabupaten Kampar", riau
     assert riau.items[0].level == RegionLevel.DISTRICT
 
     step("3. Kabupaten Kampar and what it contains")
-    kampar = get_region.sync("14.01", client=admin)
+    kampar = ok(get_region.sync("14.01", client=admin))
     assert kampar.ancestors[0].name == "Riau", kampar
     assert (kampar.contains.subdistrict, kampar.contains.village) == (21, 250), kampar.contains
 
     step("4. an officer for Kampar, who signs in")
-    create_user.sync(client=admin, body=CreateUser(username="kampar.officer", password="a long passphrase",
-                                                   role=Role.OFFICER, scope="14.01"))
+    ok(create_user.sync(client=admin, body=CreateUser(username="kampar.officer", password="a long passphrase",
+                                                   role=Role.OFFICER, scope="14.01")))
     officer = sign_in(base_url, "kampar.officer", "a long passphrase")
 
     step("7. a child in Kumantan, registered twice with her own id: one child")
@@ -87,47 +94,47 @@ def main(base_url, admin_password):
     assert again.parsed.id == first.parsed.id and again.parsed.has_nik
 
     step("8. her measurement: stunted, by the WHO standards")
-    measured = create_measurement.sync(child.id, client=officer, body=CreateMeasurement(
-        measured_on=date(2025, 8, 15), length_cm=70.0, position=Position.LYING, weight_kg=8.2, place=Place.POSYANDU))
+    measured = ok(create_measurement.sync(child.id, client=officer, body=CreateMeasurement(
+        measured_on=date(2025, 8, 15), length_cm=70.0, position=Position.LYING, weight_kg=8.2, place=Place.POSYANDU)))
     assert measured.age_days == 440, measured
     assert measured.length_for_age.z == -2.55 and measured.length_for_age.category == GrowthCategory.STUNTED
 
     step("9. the case it opened, and the officer's follow-up under If-Match")
-    cases = list_cases.sync(client=officer, region="14.01", status=CaseStatus.OPEN)
+    cases = ok(list_cases.sync(client=officer, region="14.01", status=CaseStatus.OPEN))
     assert [c.child_id for c in cases.items] == [child.id], cases
     case = cases.items[0]
-    followed = update_case.sync(case.id, client=officer, if_match=f'"{case.version}"', body=UpdateCase(
+    followed = ok(update_case.sync(case.id, client=officer, if_match=f'"{case.version}"', body=UpdateCase(
         assigned_team="TPK Kumantan 2",
-        audit=CaseAudit(audited_on=date(2025, 9, 2), likely_causes=["poor sanitation"])))
+        audit=CaseAudit(audited_on=date(2025, 9, 2), likely_causes=["poor sanitation"]))))
     assert followed.assigned_team == "TPK Kumantan 2" and followed.version == case.version + 1, followed
 
     step("10. her growth chart")
-    chart = growth.sync(child.id, client=officer)
+    chart = ok(growth.sync(child.id, client=officer))
     assert len(chart.points) == 1, chart
 
     step("10a. measured prevalence in Kampar, 2025")
-    stats = prevalence.sync(client=officer, region="14.01", year=2025)
+    stats = ok(prevalence.sync(client=officer, region="14.01", year=2025))
     assert (stats.total.measured, stats.total.stunted, stats.total.stunting_pct) == (1, 1, 100.0), stats.total
     assert stats.level == RegionLevel.SUBDISTRICT
 
     step("11-13. growth monitoring in Kumantan, a month's report, and coverage")
-    planned = create_intervention.sync(client=officer, body=CreateIntervention(
-        type_code="growth_monitoring", region_code=KUMANTAN, year=2024, target=120))
-    reported = report.sync(planned.id, client=officer, body=CreateReport(month="2024-01", reached=96))
+    planned = ok(create_intervention.sync(client=officer, body=CreateIntervention(
+        type_code="growth_monitoring", region_code=KUMANTAN, year=2024, target=120)))
+    reported = ok(report.sync(planned.id, client=officer, body=CreateReport(month="2024-01", reached=96)))
     assert reported.intervention.coverage_pct == 80.0 and reported.intervention.gap_pct == 10.0, reported
-    coverage = intervention_stats.sync(client=officer, region="14.01", level=RegionLevel.SUBDISTRICT, year=2024)
+    coverage = ok(intervention_stats.sync(client=officer, region="14.01", level=RegionLevel.SUBDISTRICT, year=2024))
     rows = [row for category in coverage.categories for row in category.rows]
     monitoring = [row for row in rows if row.type_code == "growth_monitoring" and row.region_code == "14.01.01"]
     assert monitoring and monitoring[0].region_level == RegionLevel.SUBDISTRICT, rows
 
     step("14. Kampar's 2024 DAK document and its discrepancy")
-    budgets = list_budgets.sync(client=admin, region="14.01", has_discrepancy=True)
+    budgets = ok(list_budgets.sync(client=admin, region="14.01", has_discrepancy=True))
     reconciliation = budgets.items[0].reconciliation
     assert (reconciliation.lines_total, reconciliation.reported_total) == (4_230_900_000, 3_900_900_000)
     assert reconciliation.difference == 330_000_000 and reconciliation.has_discrepancy
 
     step("15. Riau's convergence table: Bengkalis first")
-    table = overview.sync(client=admin, region="14", year=2021)
+    table = ok(overview.sync(client=admin, region="14", year=2021))
     bengkalis = table.districts[0]
     assert (bengkalis.district_name, bengkalis.actions_done, bengkalis.documents_up_to_action) == (
         "Kabupaten Bengkalis", 5, 4), bengkalis
