@@ -189,7 +189,28 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // After the routes' paths are merged in: the derive's own modifiers run before that.
     ProblemResponses.modify(&mut doc);
+    ClosedTokenRequest.modify(&mut doc);
     doc
+}
+
+/// serde refuses unknown fields in either kind of credentials (`deny_unknown_fields` on the
+/// internally tagged `TokenRequest`), but utoipa reads that attribute only on structs, so it
+/// would document both variants as open objects.
+struct ClosedTokenRequest;
+
+impl Modify for ClosedTokenRequest {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{AdditionalProperties, Schema};
+        let schemas = openapi.components.as_mut().map(|c| &mut c.schemas);
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = schemas.and_then(|s| s.get_mut("TokenRequest")) {
+            for variant in &mut one_of.items {
+                if let RefOr::T(Schema::Object(object)) = variant {
+                    object.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+                }
+            }
+        }
+    }
 }
 
 /// The document as checked in: pretty JSON with a final newline.

@@ -308,3 +308,13 @@ async fn parallel_guesses_cannot_slip_past_the_lockout() {
     assert_eq!((refused, locked), (5, 5), "{statuses:?}");
     problem(app.login(&user.username, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS).await;
 }
+
+/// Either kind of credentials refuses a field it does not know, as the document says.
+#[tokio::test]
+async fn credentials_with_an_unknown_field_are_refused() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Officer, Some("14.01")).await;
+    let extra = json!({"grant_type": "password", "username": user.username, "password": PASSWORD, "remember_me": true});
+    let body = problem(app.post_json("/api/v1/auth/token", None, &extra).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("remember_me"), "{body}");
+}

@@ -177,3 +177,25 @@ fn every_example_validates_against_its_own_schema() {
     walk(contract::document(), "#", &mut checked);
     assert!(checked >= 100, "only {checked} examples found");
 }
+
+/// Every JSON body the service takes refuses unknown fields (serde's `deny_unknown_fields`), and
+/// the document must say so, or a client would think a misspelt field is merely ignored.
+#[test]
+fn every_json_request_body_is_a_closed_object() {
+    let doc: Value = serde_json::to_value(stunting_api::openapi::document()).unwrap();
+    let schemas = &doc["components"]["schemas"];
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(schema) = operation["requestBody"]["content"]["application/json"].get("schema") else { continue };
+            let name = schema["$ref"].as_str().expect("request bodies are named schemas").rsplit('/').next().unwrap();
+            let schema = &schemas[name];
+            let objects: Vec<&Value> = match schema["oneOf"].as_array() {
+                Some(variants) => variants.iter().collect(),
+                None => vec![schema],
+            };
+            for object in objects {
+                assert_eq!(object["additionalProperties"], false, "{method} {path}: {name} is open");
+            }
+        }
+    }
+}
