@@ -40,6 +40,7 @@ text_enum! {
 /// prevalence one and the same: a child at −2.0004 is −2.00, not stunted, here as in WHO's
 /// software, and a dashboard that recomputes prevalence from our z-scores gets our figure.
 #[derive(Debug, Clone, Copy, PartialEq, PartialOrd, Serialize, Deserialize, AsExpression, FromSqlRow, ToSchema)]
+#[serde(try_from = "f64")]
 #[diesel(sql_type = Double)]
 #[schema(value_type = f64, example = -2.41)]
 pub struct ZScore(f64);
@@ -52,6 +53,14 @@ impl ZScore {
 
     pub fn value(self) -> f64 {
         self.0
+    }
+}
+
+impl TryFrom<f64> for ZScore {
+    type Error = &'static str;
+
+    fn try_from(value: f64) -> Result<Self, Self::Error> {
+        Self::new(value).ok_or("a z-score is a finite number")
     }
 }
 
@@ -106,6 +115,7 @@ mod tests {
     #[test]
     fn serialises_to_two_decimals() {
         assert_eq!(serde_json::to_string(&ZScore::new(-2.4567).unwrap()).unwrap(), "-2.46");
+        assert_eq!(serde_json::from_str::<ZScore>("-2.0004").unwrap().value(), -2.0, "read back rounded too");
         assert!(ZScore::new(f64::NAN).is_none());
         assert_eq!("lying".parse::<Position>().unwrap(), Position::Lying);
         assert_eq!(serde_json::to_value(Place::HomeVisit).unwrap(), "home_visit");
