@@ -70,11 +70,15 @@ impl TryFrom<f64> for ZScore {
 /// the half `x` lies on.
 fn hundredths(x: f64) -> f64 {
     let scaled = x * 100.0;
-    let remainder = x.mul_add(100.0, -scaled);
-    let nearest = if (scaled - scaled.trunc()).abs() == 0.5 && remainder != 0.0 {
-        if remainder > 0.0 { scaled.ceil() } else { scaled.floor() }
+    // Only a product on a half needs the (slower, unless the CPU fuses) exact remainder.
+    let nearest = if (scaled - scaled.trunc()).abs() == 0.5 {
+        match x.mul_add(100.0, -scaled) {
+            remainder if remainder > 0.0 => scaled.ceil(),
+            remainder if remainder < 0.0 => scaled.floor(),
+            _ => scaled.round_ties_even(),
+        }
     } else {
-        scaled.round_ties_even()
+        scaled.round()
     };
     nearest / 100.0
 }
