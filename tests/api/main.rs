@@ -1,6 +1,9 @@
 //! The one integration-test binary: each module drives the real HTTP server against a real
 //! PostgreSQL database of its own, cloned from a template migrated once per run.
 
+// Test helpers report a broken setup by panicking, like the tests themselves.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 mod auth;
