@@ -56,12 +56,14 @@ impl Modify for BearerAuth {
     }
 }
 
-/// Every 4xx and 5xx answer is a problem document: handlers list their error statuses with a
-/// description, and this says once what their body is. It also lists the answers that the
-/// framework, not the handler, gives: any operation can be refused for its `Accept` header or
-/// fail while the database is away; one that takes a body can get a malformed, too large or
-/// mistyped one; one that takes parameters can get invalid ones. Those are shared responses
-/// under `components/responses`, so generated clients know every status they can meet.
+/// Every 4xx and 5xx answer is a problem document: handlers list their own error statuses with
+/// a description, and this says once what their body is. It also lists the answers that shared
+/// code, not the handler, gives: any operation can be refused for its `Accept` header or fail
+/// while the database is away; one that takes a body can get a malformed, too large or mistyped
+/// one; one that takes parameters can get invalid ones; a protected one no valid token; a
+/// conditional write a missing `If-Match`. Those are shared responses under
+/// `components/responses`, so generated clients know every status they can meet and no
+/// handler writes them out again.
 struct ProblemResponses;
 
 /// (status, component name, description), in the order an operation may need them.
@@ -85,8 +87,15 @@ const WITH_BODY: &[(&str, &str, &str)] = &[
 ];
 const WITH_PARAMETERS: &[(&str, &str, &str)] =
     &[("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each")];
-/// Lists (a `cursor`) and conditional writes (their 428) can be sent a malformed token.
-const WITH_TOKEN: &[(&str, &str, &str)] = &[BAD_REQUEST];
+/// A list can be sent a cursor it never handed out.
+const WITH_CURSOR: &[(&str, &str, &str)] = &[BAD_REQUEST];
+/// An operation behind the bearer scheme.
+const PROTECTED: &[(&str, &str, &str)] = &[("401", "Unauthenticated", "No valid access token")];
+/// A conditional write: its `If-Match` can be missing or malformed (its 412 says what changed).
+const CONDITIONAL: &[(&str, &str, &str)] = &[
+    BAD_REQUEST,
+    ("428", "PreconditionRequired", "`If-Match` is missing, or `*`: send the ETag of the version you read"),
+];
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -94,7 +103,8 @@ impl Modify for ProblemResponses {
         use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder};
         let problem = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
         let components = openapi.components.get_or_insert_with(Default::default);
-        for (status, name, description) in ANY_OPERATION.iter().chain(WITH_BODY) {
+        let tables = [ANY_OPERATION, WITH_BODY, PROTECTED, CONDITIONAL];
+        for (status, name, description) in tables.into_iter().flatten() {
             let mut response =
                 ResponseBuilder::new().description(*description).content(crate::error::PROBLEM_JSON, problem.clone());
             if *status == "503" {
@@ -122,15 +132,16 @@ impl Modify for ProblemResponses {
                         parameter.schema = Some(RefOr::T(etag.build().into()));
                     }
                 }
-                let has_body = operation.request_body.is_some();
                 let parameters = operation.parameters.as_deref().unwrap_or_default();
-                let has_token = parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"))
-                    || operation.responses.responses.contains_key("428");
+                let named = |name: &str| parameters.iter().any(|p| matches!(p, RefOr::T(p) if p.name == name));
+                let when = |applies: bool, table| if applies { table } else { &[] as &[(&str, &str, &str)] };
                 let shared = ANY_OPERATION
                     .iter()
-                    .chain(if has_body { WITH_BODY } else { &[] })
-                    .chain(if parameters.is_empty() { &[] } else { WITH_PARAMETERS })
-                    .chain(if has_token { WITH_TOKEN } else { &[] });
+                    .chain(when(operation.request_body.is_some(), WITH_BODY))
+                    .chain(when(!parameters.is_empty(), WITH_PARAMETERS))
+                    .chain(when(named("cursor"), WITH_CURSOR))
+                    .chain(when(operation.security.as_ref().is_some_and(|s| !s.is_empty()), PROTECTED))
+                    .chain(when(named("If-Match"), CONDITIONAL));
                 for (status, name, _) in shared {
                     operation
                         .responses

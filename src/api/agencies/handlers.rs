@@ -24,7 +24,6 @@ const TAG: &str = "interventions";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The district's agencies by short name", body = Vec<Agency>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The district is outside the caller's scope"),
         (status = 422, description = "No district given, or not a district code"),
     )
@@ -58,7 +57,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = Agency, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer of this district (or its province), nor an admin"),
         (status = 409, description = "The district already has an agency with this short name"),
         (status = 422, description = "Invalid fields"),
@@ -104,13 +102,11 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Agency, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No such agency"),
         (status = 409, description = "The short name is taken in the district"),
         (status = 412, description = "The agency changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/agencies/{id}")]
@@ -150,12 +146,10 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No such agency"),
         (status = 409, description = "Activities name it as responsible"),
         (status = 412, description = "The agency changed since it was read"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/agencies/{id}")]

@@ -183,7 +183,6 @@ pub async fn logout(Json(body): Json<RefreshRequest>, pool: web::Data<DbPool>) -
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller's account", body = UserView),
-        (status = 401, description = "No valid access token"),
     )
 )]
 #[get("/auth/me")]

@@ -29,7 +29,6 @@ const TAG: &str = "budgets";
     responses(
         (status = 200, description = "A page of documents", body = Page<BudgetView>),
         (status = 400, description = "A cursor this list did not give out"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "An invalid parameter"),
     )
@@ -64,7 +63,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Entered", body = BudgetView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or a region outside the caller's scope"),
         (status = 409, description = "A document already has this id"),
         (status = 422, description = "Invalid fields: a negative or fractional amount, an unknown region"),
@@ -131,7 +129,6 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The document", body = BudgetView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 422, description = "A malformed id"),
@@ -156,13 +153,11 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = BudgetView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 409, description = "The document is approved: start a revision first"),
         (status = 412, description = "The document changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/budgets/{id}")]
@@ -209,12 +204,10 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 412, description = "The document changed since it was read"),
         (status = 422, description = "No reason given"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/budgets/{id}")]
@@ -254,12 +247,10 @@ pub async fn delete(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Approved", body = BudgetView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 409, description = "Already approved"),
         (status = 412, description = "The document changed since it was read"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[post("/budgets/{id}/approve")]
@@ -300,12 +291,10 @@ pub async fn approve(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Open for revision", body = BudgetView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 409, description = "Only an approved document is revised"),
         (status = 412, description = "The document changed since it was read"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[post("/budgets/{id}/revise")]
@@ -349,7 +338,6 @@ pub async fn revise(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Approved versions, oldest first", body = Vec<RevisionView>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 422, description = "A malformed id"),

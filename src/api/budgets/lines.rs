@@ -30,7 +30,6 @@ const TAG: &str = "budgets";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The lines, in entry order", body = Vec<LineView>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 422, description = "A malformed id"),
@@ -57,7 +56,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = LineView),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 409, description = "The document is approved: start a revision first"),
@@ -131,13 +129,11 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = LineView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document or line"),
         (status = 409, description = "The document is approved: start a revision first"),
         (status = 412, description = "The line changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/budgets/{id}/lines/{line_id}")]
@@ -204,12 +200,10 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document or line"),
         (status = 409, description = "The document is approved, or the line has spending"),
         (status = 412, description = "The line changed since it was read"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/budgets/{id}/lines/{line_id}")]
@@ -246,7 +240,6 @@ pub async fn delete(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Entries by date", body = Vec<SpendingView>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Outside the caller's scope"),
         (status = 404, description = "No such document or line"),
         (status = 422, description = "A malformed id"),
@@ -275,7 +268,6 @@ pub async fn list_spending(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded; the line's new totals", body = SpendingOutcome),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document or line"),
         (status = 409, description = "The document is still a draft"),

@@ -31,7 +31,6 @@ const TAG: &str = "cases";
     responses(
         (status = 200, description = "A page of cases, oldest first", body = Page<CaseView>),
         (status = 400, description = "A cursor this list did not give out"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a region outside the caller's scope"),
         (status = 422, description = "An invalid parameter"),
     )
@@ -78,7 +77,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The case", body = CaseDetail, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a case outside the caller's scope"),
         (status = 404, description = "No such case"),
         (status = 422, description = "A malformed id"),
@@ -107,13 +105,11 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Recorded", body = CaseDetail, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or a case outside the caller's scope"),
         (status = 404, description = "No such case"),
         (status = 409, description = "Closing a case that is not open"),
         (status = 412, description = "The case changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/cases/{id}")]

@@ -30,7 +30,6 @@ const TAG: &str = "children";
     responses(
         (status = 200, description = "A page of children", body = Page<ChildView>),
         (status = 400, description = "A cursor this list did not give out"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst (no child-level data), or a region outside the caller's scope"),
         (status = 422, description = "An invalid parameter"),
     )
@@ -77,7 +76,6 @@ pub async fn list(
     responses(
         (status = 201, description = "Registered", body = ChildView, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "The same child was already registered with this id (a retry)", body = ChildView),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a village outside the caller's scope"),
         (status = 409, description = "The NIK belongs to another child (`existing_id` names it), or the id to a different child"),
         (status = 422, description = "Invalid fields"),
@@ -169,7 +167,6 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The child", body = ChildView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child (or it was deleted)"),
         (status = 422, description = "A malformed id"),
@@ -196,13 +193,11 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = ChildView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child or village outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 409, description = "The NIK belongs to another child"),
         (status = 412, description = "The child changed since it was read"),
         (status = 422, description = "Invalid fields, or a birth date that puts a measurement before birth or past 60 months"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/children/{id}")]
@@ -303,12 +298,10 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 412, description = "The child changed since it was read"),
         (status = 422, description = "No reason given"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/children/{id}")]

@@ -40,7 +40,6 @@ const TAG: &str = "convergence";
         (status = 201, description = "Added", body = Document, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "A retry: the document with this id, already recorded", body = Document),
         (status = 400, description = "A malformed multipart body"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No district has this code, or no such action"),
         (status = 409, description = "The id belongs to another document"),
@@ -124,7 +123,6 @@ pub async fn add_document(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The document", body = Document, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The district is outside the caller's scope"),
         (status = 404, description = "No such document"),
     )
@@ -156,7 +154,6 @@ pub async fn get_document(
                 (Vec<u8> = "text/csv"),
             ),
             headers(("Content-Disposition" = String), ("X-Checksum-SHA256" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The district is outside the caller's scope"),
         (status = 404, description = "No such document, or a link (it has no file)"),
     )
@@ -198,11 +195,9 @@ pub async fn document_content(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No such document"),
         (status = 412, description = "The document changed since it was read"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/convergence/documents/{id}")]

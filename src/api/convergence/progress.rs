@@ -26,7 +26,6 @@ const TAG: &str = "convergence";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Actions 1 to 8", body = Vec<Action>),
-        (status = 401, description = "No valid access token"),
     )
 )]
 #[get("/convergence/actions")]
@@ -43,7 +42,6 @@ pub async fn list_actions(_caller: Caller, pool: web::Data<DbPool>) -> Result<we
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One row per district", body = ConvergenceOverview),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "A malformed region or year"),
     )
@@ -104,7 +102,6 @@ fn progress_row(c: queries::DistrictCounts) -> Result<DistrictProgress, ApiError
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The district's year", body = DistrictConvergence),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The district is outside the caller's scope"),
         (status = 404, description = "No district has this code"),
         (status = 422, description = "Not a district code, or a year out of range"),
@@ -174,12 +171,10 @@ fn action_progress(action: Action, row: Option<&queries::ProgressRow>, documents
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Recorded", body = ActionProgress, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No district has this code, or no such action"),
         (status = 412, description = "The action changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[put("/convergence/{district}/{year}/actions/{number}")]
@@ -256,12 +251,10 @@ pub async fn set_action(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Recorded", body = Assessment, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer of the district's province (districts do not score themselves)"),
         (status = 404, description = "No district has this code"),
         (status = 412, description = "The assessment changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[put("/convergence/{district}/{year}/assessment")]

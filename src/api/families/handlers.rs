@@ -27,7 +27,6 @@ const TAG: &str = "families";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "What was inserted, updated, left unchanged, and what failed", body = ImportSummary),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an integration, officer or admin"),
         (status = 413, description = "The body is larger than `MAX_BODY_BYTES`"),
         (status = 422, description = "No families, more than 2,000, or a year out of range"),
@@ -148,7 +147,6 @@ fn check_record(caller: &Caller, record: &FamilyRecord, villages: &[String]) -> 
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of families", body = Page<Family>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "A malformed region, year, limit or cursor"),
     )
@@ -179,7 +177,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The family", body = Family, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The family's village is outside the caller's scope"),
         (status = 404, description = "No such family"),
     )
@@ -209,12 +206,10 @@ pub async fn get_family(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Recorded", body = Family, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not a cadre or officer of the family's village"),
         (status = 404, description = "No such family"),
         (status = 412, description = "The family changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[put("/families-at-risk/{id}/verification")]

@@ -25,7 +25,6 @@ const TAG: &str = "figures";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Figures, target and measured prevalence", body = PrevalenceFigures),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region or year"),
@@ -85,7 +84,6 @@ pub async fn figures(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Figures by year and region (at most 10,000)", body = Vec<SurveyFigure>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "A malformed region or year"),
     )
@@ -120,12 +118,10 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Recorded", body = SurveyFigure, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer, or a region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 412, description = "The figure changed since it was read"),
         (status = 422, description = "Invalid fields, or a confidence interval that does not hold the value"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[put("/survey-figures/{region}/{year}/{source}")]
@@ -185,12 +181,10 @@ pub async fn save_figure(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer, or a region outside the caller's scope"),
         (status = 404, description = "No such figure"),
         (status = 412, description = "The figure changed since it was read"),
         (status = 422, description = "A malformed region, year or source"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/survey-figures/{region}/{year}/{source}")]
@@ -239,12 +233,10 @@ pub async fn remove_figure(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Recorded", body = Target, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer, or a region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 412, description = "The target changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[put("/prevalence-targets/{region}/{year}")]

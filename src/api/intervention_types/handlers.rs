@@ -20,7 +20,6 @@ const TAG: &str = "interventions";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Every type, specific first", body = Vec<InterventionType>),
-        (status = 401, description = "No valid access token"),
     )
 )]
 #[get("/intervention-types")]
@@ -36,7 +35,6 @@ pub async fn list(_caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = InterventionType, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an admin"),
         (status = 409, description = "The code is taken"),
         (status = 422, description = "Invalid fields"),
@@ -93,12 +91,10 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = InterventionType, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No such type"),
         (status = 412, description = "The type changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/intervention-types/{code}")]

@@ -36,7 +36,6 @@ const TAG: &str = "interventions";
     responses(
         (status = 200, description = "A page of activities", body = Page<InterventionView>),
         (status = 400, description = "A cursor this list did not give out"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "An invalid parameter"),
     )
@@ -76,7 +75,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Planned", body = InterventionView, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or a region outside the caller's scope"),
         (status = 409, description = "An activity already has this id"),
         (status = 422, description = "Invalid fields: unknown type, region or agency, a negative target, a period ending before it starts"),
@@ -152,7 +150,6 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The activity", body = InterventionView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Outside the caller's scope"),
         (status = 404, description = "No such activity"),
         (status = 422, description = "A malformed id"),
@@ -177,12 +174,10 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = InterventionView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such activity"),
         (status = 412, description = "The activity changed since it was read"),
         (status = 422, description = "Invalid fields, or a period that would leave reports outside it"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/interventions/{id}")]
@@ -254,12 +249,10 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such activity"),
         (status = 412, description = "The activity changed since it was read"),
         (status = 422, description = "No reason given"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[delete("/interventions/{id}")]
@@ -295,7 +288,6 @@ pub async fn delete(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Reports by month", body = Vec<ReportView>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Outside the caller's scope"),
         (status = 404, description = "No such activity"),
         (status = 422, description = "A malformed id"),
@@ -323,7 +315,6 @@ pub async fn list_reports(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded; the activity's new totals", body = ReportOutcome),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or an activity outside the caller's scope"),
         (status = 404, description = "No such activity"),
         (status = 409, description = "The month is already reported (send `correction: true` to replace it)"),

@@ -24,7 +24,6 @@ const TAG: &str = "convergence";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The list (empty, version 0, until decided)", body = LokusList, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The district is outside the caller's scope"),
         (status = 422, description = "Not a district code, or a year out of range"),
     )
@@ -54,12 +53,10 @@ pub async fn get_lokus(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Recorded", body = LokusList, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No district has this code"),
         (status = 412, description = "The list changed since it was read"),
         (status = 422, description = "Invalid fields, or villages outside the district, unknown or repeated"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[put("/lokus/{district}/{year}")]

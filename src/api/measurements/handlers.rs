@@ -30,7 +30,6 @@ const TAG: &str = "measurements";
     responses(
         (status = 200, description = "A page of measurements, oldest first", body = Page<MeasurementView>),
         (status = 400, description = "A cursor this list did not give out"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 422, description = "An invalid parameter"),
@@ -62,7 +61,6 @@ pub async fn list(
     responses(
         (status = 201, description = "Recorded and scored", body = MeasurementView, headers(("Location" = String))),
         (status = 200, description = "The same measurement was already recorded with this id (a retry)", body = MeasurementView),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 409, description = "A different measurement already has this id"),
@@ -173,7 +171,6 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The measurement", body = MeasurementView),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child or measurement"),
         (status = 422, description = "A malformed id"),
@@ -201,7 +198,6 @@ pub async fn get(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Voided", body = MeasurementView),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child or measurement"),
         (status = 409, description = "Already voided"),
@@ -254,7 +250,6 @@ pub async fn void(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The series, oldest first", body = GrowthChart),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 422, description = "A malformed id"),

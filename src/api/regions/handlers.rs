@@ -27,7 +27,6 @@ const TAG: &str = "regions";
     responses(
         (status = 200, description = "A page of regions", body = Page<RegionSummary>),
         (status = 400, description = "A cursor this list did not give out"),
-        (status = 401, description = "No valid access token"),
         (status = 422, description = "A malformed region code or parameter"),
     )
 )]
@@ -67,7 +66,6 @@ pub async fn list(
     responses(
         (status = 200, description = "The region", body = RegionDetail,
             headers(("ETag" = String, description = "The region's version, for If-Match"))),
-        (status = 401, description = "No valid access token"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region code"),
     )
@@ -87,7 +85,6 @@ pub async fn get(_caller: Caller, path: web::Path<String>, pool: web::Data<DbPoo
     responses(
         (status = 200, description = "A page of child regions", body = Page<RegionSummary>),
         (status = 400, description = "A cursor this list did not give out"),
-        (status = 401, description = "No valid access token"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region code or parameter"),
     )
@@ -123,7 +120,6 @@ pub async fn children(
     responses(
         (status = 201, description = "Created", body = RegionDetail,
             headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an admin"),
         (status = 409, description = "A region with this code exists"),
         (status = 422, description = "Invalid fields, or no active parent"),
@@ -186,12 +182,10 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Renamed", body = RegionDetail, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No region has this code"),
         (status = 412, description = "The region changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/regions/{code}")]
@@ -245,7 +239,6 @@ pub async fn rename(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Retired", body = RegionDetail, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No region has this code"),
         (status = 409, description = "Already retired, or active regions remain under it"),

@@ -26,7 +26,6 @@ const TAG: &str = "children";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The child's services", body = Vec<ServiceView>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 422, description = "A malformed id"),
@@ -57,7 +56,6 @@ pub async fn list(
     responses(
         (status = 201, description = "Recorded", body = ServiceView, headers(("Location" = String))),
         (status = 200, description = "Already recorded with this id (a retry)", body = ServiceView),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 409, description = "A different service already has this id"),

@@ -60,7 +60,6 @@ pub struct InterventionStats {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Coverage, specific then sensitive", body = InterventionStats),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above the region, or no period (a year, or from and to)"),
@@ -115,7 +114,6 @@ pub struct BudgetStats {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One row per region", body = BudgetStats),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above it, or a missing year"),
@@ -226,7 +224,6 @@ pub struct PrevalenceStats {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Counts and rates per region, and the total", body = PrevalenceStats),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above it, or no period (a year, or from and to)"),
@@ -282,7 +279,6 @@ pub struct TeamStats {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Counts per region, and the total", body = TeamStats),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above it, or a year out of range"),
@@ -335,7 +331,6 @@ pub struct FamilyStats {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One row per region with families on the list", body = FamilyStats),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above it, or a missing year"),

@@ -26,7 +26,6 @@ const TAG: &str = "teams";
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of teams (members' phone numbers hidden from analysts)", body = Page<Team>),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "A malformed region, limit or cursor"),
     )
@@ -62,7 +61,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The team", body = Team, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The team's region is outside the caller's scope"),
         (status = 404, description = "No such team"),
     )
@@ -88,7 +86,6 @@ pub async fn get_team(
     responses(
         (status = 201, description = "Registered", body = Team, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "A retry: the team with this id, already registered", body = Team),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer, or a region outside the caller's scope"),
         (status = 409, description = "The id belongs to another team"),
         (status = 422, description = "Invalid fields: a TPK outside a village, or without its three members"),
@@ -155,12 +152,10 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = Team, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Not an officer, or a team outside the caller's scope"),
         (status = 404, description = "No such team"),
         (status = 412, description = "The team changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/teams/{id}")]

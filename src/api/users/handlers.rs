@@ -29,7 +29,6 @@ const TAG: &str = "users";
     responses(
         (status = 200, description = "A page of accounts, oldest first", body = Page<UserView>),
         (status = 400, description = "A cursor this list did not give out"),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "Neither admin nor officer"),
         (status = 422, description = "An invalid parameter"),
     )
@@ -56,7 +55,6 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = CreatedUser, headers(("Location" = String), ("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The caller may not create this role or scope"),
         (status = 409, description = "The username is taken"),
         (status = 422, description = "Invalid fields"),
@@ -115,7 +113,6 @@ pub async fn create(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = UserView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The account is outside the caller's reach"),
         (status = 404, description = "No such account"),
         (status = 422, description = "A malformed id"),
@@ -146,12 +143,10 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = UserView, headers(("ETag" = String))),
-        (status = 401, description = "No valid access token"),
         (status = 403, description = "The caller may not manage this account, role or scope"),
         (status = 404, description = "No such account"),
         (status = 412, description = "The account changed since it was read"),
         (status = 422, description = "Invalid fields"),
-        (status = 428, description = "`If-Match` is missing"),
     )
 )]
 #[patch("/users/{id}")]
