@@ -98,23 +98,24 @@ impl ApiError {
         Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
     }
 
-    fn slug(&self) -> &'static str {
+    /// The one table of what each error is on the wire: its status and its problem type.
+    fn kind(&self) -> (StatusCode, &'static str) {
         match self {
-            Self::BadRequest(_) => "bad-request",
-            Self::Unauthorized(_) => "unauthorized",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not-found",
-            Self::Conflict(_) => "conflict",
-            Self::DuplicateOf { .. } => "duplicate",
-            Self::PreconditionFailed(_) => "precondition-failed",
-            Self::NotAcceptable(_) => "not-acceptable",
-            Self::PayloadTooLarge(_) => "payload-too-large",
-            Self::UnsupportedMediaType(_) => "unsupported-media-type",
-            Self::Validation(_) => "validation",
-            Self::PreconditionRequired(_) => "precondition-required",
-            Self::TooManyRequests { .. } => "too-many-requests",
-            Self::ServiceUnavailable(_) => "service-unavailable",
-            Self::Internal(_) => "internal",
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
+            Self::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::DuplicateOf { .. } => (StatusCode::CONFLICT, "duplicate"),
+            Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
+            Self::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "not-acceptable"),
+            Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
+            Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, "validation"),
+            Self::PreconditionRequired(_) => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
+            Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
+            Self::ServiceUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service-unavailable"),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 
@@ -133,7 +134,7 @@ impl ApiError {
             _ => None,
         };
         Problem {
-            kind: format!("/problems/{}", self.slug()),
+            kind: format!("/problems/{}", self.kind().1),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
@@ -145,22 +146,7 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Conflict(_) | Self::DuplicateOf { .. } => StatusCode::CONFLICT,
-            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
-            Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
-            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::PreconditionRequired(_) => StatusCode::PRECONDITION_REQUIRED,
-            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::ServiceUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.kind().0
     }
 
     fn error_response(&self) -> HttpResponse {
