@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::queries::{self, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
@@ -112,14 +111,14 @@ pub async fn create(
 #[patch("/agencies/{id}")]
 pub async fn update(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<AgencyId>,
     if_match: IfMatch,
     Json(body): Json<AgencyChanges>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
     body.validate()?;
-    let id = AgencyId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -155,12 +154,12 @@ pub async fn update(
 #[delete("/agencies/{id}")]
 pub async fn delete(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<AgencyId>,
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
-    let id = AgencyId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let current = writable(conn, &caller, id).await?;

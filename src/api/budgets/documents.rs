@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{BudgetView, CreateBudget, ListBudgetsQuery, RevisionView, UpdateBudget};
@@ -135,8 +134,8 @@ pub async fn create(
     )
 )]
 #[get("/budgets/{id}")]
-pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    let view = load(&mut *pool.get().await?, BudgetId(*path)).await?;
+pub async fn get(caller: Caller, path: web::Path<BudgetId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let view = load(&mut *pool.get().await?, *path).await?;
     require_readable(&caller, &view.region_code)?;
     Ok(ok_with_etag(view.version, &view))
 }
@@ -163,14 +162,14 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 #[patch("/budgets/{id}")]
 pub async fn update(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<BudgetId>,
     if_match: IfMatch,
     Json(body): Json<UpdateBudget>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
     body.validate()?;
-    let id = BudgetId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -213,14 +212,14 @@ pub async fn update(
 #[delete("/budgets/{id}")]
 pub async fn delete(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<BudgetId>,
     if_match: IfMatch,
     Json(body): Json<RemovalReason>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
     body.validate()?;
-    let id = BudgetId(*path);
+    let id = *path;
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -256,12 +255,12 @@ pub async fn delete(
 #[post("/budgets/{id}/approve")]
 pub async fn approve(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<BudgetId>,
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
-    let id = BudgetId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -300,12 +299,12 @@ pub async fn approve(
 #[post("/budgets/{id}/revise")]
 pub async fn revise(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<BudgetId>,
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
-    let id = BudgetId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -346,11 +345,11 @@ pub async fn revise(
 #[get("/budgets/{id}/revisions")]
 pub async fn revisions(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<BudgetId>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<RevisionView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let view = load(&mut conn, BudgetId(*path)).await?;
+    let view = load(&mut conn, *path).await?;
     require_readable(&caller, &view.region_code)?;
     Ok(web::Json(queries::revisions(&mut conn, view.id).await?))
 }

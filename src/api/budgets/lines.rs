@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::documents::{load, unknown};
@@ -38,11 +37,11 @@ const TAG: &str = "budgets";
 #[get("/budgets/{id}/lines")]
 pub async fn list(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<BudgetId>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<LineView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let budget = load(&mut conn, BudgetId(*path)).await?;
+    let budget = load(&mut conn, *path).await?;
     require_readable(&caller, &budget.region_code)?;
     Ok(web::Json(queries::lines(&mut conn, budget.id).await?))
 }
@@ -65,7 +64,7 @@ pub async fn list(
 #[post("/budgets/{id}/lines")]
 pub async fn create(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<BudgetId>,
     Json(body): Json<CreateLine>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -75,7 +74,7 @@ pub async fn create(
         errors.add("activity", "must not be blank");
     }
     errors.finish()?;
-    let id = BudgetId(*path);
+    let id = *path;
     let line_id = BudgetLineId::new();
     let mut conn = pool.get().await?;
     let line = conn
@@ -139,14 +138,14 @@ pub async fn create(
 #[patch("/budgets/{id}/lines/{line_id}")]
 pub async fn update(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(BudgetId, BudgetLineId)>,
     if_match: IfMatch,
     Json(body): Json<UpdateLine>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
     body.validate()?;
-    let (id, line_id) = (BudgetId(path.0), BudgetLineId(path.1));
+    let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
     let line = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -209,12 +208,12 @@ pub async fn update(
 #[delete("/budgets/{id}/lines/{line_id}")]
 pub async fn delete(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(BudgetId, BudgetLineId)>,
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
-    let (id, line_id) = (BudgetId(path.0), BudgetLineId(path.1));
+    let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         locked_unapproved(conn, &caller, id).await?;
@@ -248,10 +247,10 @@ pub async fn delete(
 #[get("/budgets/{id}/lines/{line_id}/spending")]
 pub async fn list_spending(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(BudgetId, BudgetLineId)>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<SpendingView>>, ApiError> {
-    let (id, line_id) = (BudgetId(path.0), BudgetLineId(path.1));
+    let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
     let budget = load(&mut conn, id).await?;
     require_readable(&caller, &budget.region_code)?;
@@ -277,7 +276,7 @@ pub async fn list_spending(
 #[post("/budgets/{id}/lines/{line_id}/spending")]
 pub async fn spend(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(BudgetId, BudgetLineId)>,
     Json(body): Json<CreateSpending>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -286,7 +285,7 @@ pub async fn spend(
     if body.spent_on > latest_local_date() {
         return Err(ApiError::invalid("spent_on", "is in the future"));
     }
-    let (id, line_id) = (BudgetId(path.0), BudgetLineId(path.1));
+    let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -2,7 +2,6 @@ use actix_web::{HttpResponse, get, patch, web};
 use chrono::Datelike;
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{CaseDetail, CaseView, ListCasesQuery, UpdateCase};
@@ -83,10 +82,10 @@ pub async fn list(
     )
 )]
 #[get("/cases/{id}")]
-pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+pub async fn get(caller: Caller, path: web::Path<CaseId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     caller.require_child_data()?;
     let mut conn = pool.get().await?;
-    let case = load(&mut conn, CaseId(*path)).await?;
+    let case = load(&mut conn, *path).await?;
     caller.require_child_in_scope(&case.village_code)?;
     let detail = with_services(&mut conn, case).await?;
     Ok(ok_with_etag(detail.case.version, &detail))
@@ -115,7 +114,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 #[patch("/cases/{id}")]
 pub async fn update(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<CaseId>,
     if_match: IfMatch,
     Json(body): Json<UpdateCase>,
     pool: web::Data<DbPool>,
@@ -137,7 +136,7 @@ pub async fn update(
     }
     errors.finish()?;
 
-    let id = CaseId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     let child_id = load(&mut conn, id).await?.child_id;
     let case = conn

@@ -2,7 +2,6 @@ use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::Datelike;
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
@@ -173,9 +172,9 @@ pub async fn create(
     )
 )]
 #[get("/children/{id}")]
-pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+pub async fn get(caller: Caller, path: web::Path<ChildId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     caller.require_child_data()?;
-    let child = load(&mut *pool.get().await?, ChildId(*path)).await?;
+    let child = load(&mut *pool.get().await?, *path).await?;
     caller.require_child_in_scope(&child.village_code)?;
     Ok(ok_with_etag(child.version, &child))
 }
@@ -203,7 +202,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 #[patch("/children/{id}")]
 pub async fn update(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<ChildId>,
     if_match: IfMatch,
     Json(body): Json<UpdateChild>,
     pool: web::Data<DbPool>,
@@ -230,7 +229,7 @@ pub async fn update(
         caller.require_in_scope(village)?;
     }
 
-    let id = ChildId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     if let Some(village) = &village {
         regions::require_known(&mut conn, village, "village_code").await?;
@@ -307,14 +306,14 @@ pub async fn update(
 #[delete("/children/{id}")]
 pub async fn delete(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<ChildId>,
     if_match: IfMatch,
     Json(body): Json<RemovalReason>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_child_data()?;
     body.validate()?;
-    let id = ChildId(*path);
+    let id = *path;
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {

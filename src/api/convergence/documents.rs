@@ -5,7 +5,6 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{Document, DocumentLink, DocumentUpload};
@@ -130,10 +129,10 @@ pub async fn add_document(
 #[get("/convergence/documents/{id}")]
 pub async fn get_document(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<DocumentId>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let document = readable(&mut *pool.get().await?, &caller, DocumentId(*path)).await?;
+    let document = readable(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(document.version, &document))
 }
 
@@ -161,10 +160,10 @@ pub async fn get_document(
 #[get("/convergence/documents/{id}/content")]
 pub async fn document_content(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<DocumentId>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = DocumentId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     let document = readable(&mut conn, &caller, id).await?;
     let (Some(content_type), Some(sha256), Some(bytes)) =
@@ -203,11 +202,11 @@ pub async fn document_content(
 #[delete("/convergence/documents/{id}")]
 pub async fn remove_document(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<DocumentId>,
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = DocumentId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let document = readable(conn, &caller, id).await?;

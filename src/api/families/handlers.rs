@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{
@@ -184,10 +183,10 @@ pub async fn list(
 #[get("/families-at-risk/{id}")]
 pub async fn get_family(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<FamilyId>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = FamilyId(*path);
+    let id = *path;
     let family = queries::find(&mut *pool.get().await?, id, false).await?.ok_or_else(|| unknown(id))?;
     caller.require_in_scope(&family.village_code)?;
     Ok(ok_with_etag(family.version, &shown_to(&caller, family)))
@@ -215,14 +214,14 @@ pub async fn get_family(
 #[put("/families-at-risk/{id}/verification")]
 pub async fn verify(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<FamilyId>,
     if_match: IfMatch,
     Json(body): Json<VerificationUpdate>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Cadre, Role::Officer])?;
     body.validate()?;
-    let id = FamilyId(*path);
+    let id = *path;
     let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let mut conn = pool.get().await?;
     let family = conn

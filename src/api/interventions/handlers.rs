@@ -156,8 +156,12 @@ pub async fn create(
     )
 )]
 #[get("/interventions/{id}")]
-pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    let view = visible(&mut *pool.get().await?, &caller, InterventionId(*path)).await?;
+pub async fn get(
+    caller: Caller,
+    path: web::Path<InterventionId>,
+    pool: web::Data<DbPool>,
+) -> Result<HttpResponse, ApiError> {
+    let view = visible(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(view.version, &view))
 }
 
@@ -183,14 +187,14 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 #[patch("/interventions/{id}")]
 pub async fn update(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<InterventionId>,
     if_match: IfMatch,
     Json(body): Json<UpdateIntervention>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
     body.validate()?;
-    let id = InterventionId(*path);
+    let id = *path;
     let agency_id = body.agency_id.map(AgencyId);
     let mut conn = pool.get().await?;
     let view = conn
@@ -258,14 +262,14 @@ pub async fn update(
 #[delete("/interventions/{id}")]
 pub async fn delete(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<InterventionId>,
     if_match: IfMatch,
     Json(body): Json<RemovalReason>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
     body.validate()?;
-    let id = InterventionId(*path);
+    let id = *path;
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -296,11 +300,11 @@ pub async fn delete(
 #[get("/interventions/{id}/reports")]
 pub async fn list_reports(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<InterventionId>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<ReportView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let view = visible(&mut conn, &caller, InterventionId(*path)).await?;
+    let view = visible(&mut conn, &caller, *path).await?;
     let reports = queries::reports(&mut conn, view.id).await?;
     Ok(web::Json(reports.into_iter().map(Into::into).collect()))
 }
@@ -324,7 +328,7 @@ pub async fn list_reports(
 #[post("/interventions/{id}/reports")]
 pub async fn report(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<InterventionId>,
     Json(body): Json<CreateReport>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -333,7 +337,7 @@ pub async fn report(
     if body.month.first_day() > latest_local_date() {
         return Err(ApiError::invalid("month", "is in the future"));
     }
-    let id = InterventionId(*path);
+    let id = *path;
     let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     let mut conn = pool.get().await?;
     let outcome = conn

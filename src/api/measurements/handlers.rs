@@ -3,7 +3,6 @@ use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView, NewMeasurement};
@@ -38,13 +37,13 @@ const TAG: &str = "measurements";
 #[get("/children/{id}/measurements")]
 pub async fn list(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<ChildId>,
     Query(query): Query<ListMeasurementsQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Page<MeasurementView>>, ApiError> {
     let page = PageRequest::<(NaiveDate, MeasurementId)>::parse(query.limit, query.cursor.as_deref())?;
     let mut conn = pool.get().await?;
-    let child = visible_child(&mut conn, &caller, ChildId(*path)).await?;
+    let child = visible_child(&mut conn, &caller, *path).await?;
     let rows = queries::list(&mut conn, child.id, query.include_voided.unwrap_or(false), &page).await?;
     let page = page.page(rows, |m| (m.measured_on, m.id));
     Ok(web::Json(Page { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
@@ -70,7 +69,7 @@ pub async fn list(
 #[post("/children/{id}/measurements")]
 pub async fn create(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<ChildId>,
     Json(body): Json<CreateMeasurement>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -80,7 +79,7 @@ pub async fn create(
         errors.add("measured_on", "is in the future");
     }
     errors.finish()?;
-    let child_id = ChildId(*path);
+    let child_id = *path;
     let id = body.id.map_or_else(MeasurementId::new, MeasurementId);
     let measured = Measured {
         measured_on: body.measured_on,
@@ -179,13 +178,13 @@ pub async fn create(
 #[get("/children/{id}/measurements/{measurement_id}")]
 pub async fn get(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ChildId, MeasurementId)>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<MeasurementView>, ApiError> {
     let (child_id, id) = path.into_inner();
     let mut conn = pool.get().await?;
-    let child = visible_child(&mut conn, &caller, ChildId(child_id)).await?;
-    let row = queries::find(&mut conn, child.id, MeasurementId(id)).await?.ok_or_else(|| unknown(id))?;
+    let child = visible_child(&mut conn, &caller, child_id).await?;
+    let row = queries::find(&mut conn, child.id, id).await?.ok_or_else(|| unknown(id))?;
     Ok(web::Json(row.into()))
 }
 
@@ -207,20 +206,19 @@ pub async fn get(
 #[delete("/children/{id}/measurements/{measurement_id}")]
 pub async fn void(
     caller: Caller,
-    path: web::Path<(Uuid, Uuid)>,
+    path: web::Path<(ChildId, MeasurementId)>,
     Json(body): Json<RemovalReason>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<MeasurementView>, ApiError> {
     caller.require_child_data()?;
     body.validate()?;
     let (child_id, id) = path.into_inner();
-    let (child_id, id) = (ChildId(child_id), MeasurementId(id));
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let child = lock_for_write(conn, &caller, child_id).await?;
-            let current = queries::find(conn, child_id, id).await?.ok_or_else(|| unknown(id.0))?;
+            let current = queries::find(conn, child_id, id).await?.ok_or_else(|| unknown(id))?;
             if current.voided_at.is_some() {
                 return Err(ApiError::conflict(format!("measurement {id} is already voided")));
             }
@@ -258,11 +256,11 @@ pub async fn void(
 #[get("/children/{id}/growth")]
 pub async fn growth(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<ChildId>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<GrowthChart>, ApiError> {
     let mut conn = pool.get().await?;
-    let child = visible_child(&mut conn, &caller, ChildId(*path)).await?;
+    let child = visible_child(&mut conn, &caller, *path).await?;
     let points = queries::growth_points(&mut conn, child.id).await?;
     Ok(web::Json(GrowthChart { child_id: child.id, sex: child.sex, birth_date: child.birth_date, points }))
 }
@@ -274,6 +272,6 @@ async fn visible_child(conn: &mut AsyncPgConnection, caller: &Caller, id: ChildI
     Ok(child)
 }
 
-fn unknown(id: Uuid) -> ApiError {
+fn unknown(id: MeasurementId) -> ApiError {
     ApiError::not_found(format!("no measurement {id} for this child"))
 }

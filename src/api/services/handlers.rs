@@ -2,7 +2,6 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::queries::{self, CreateService, NewService, ServiceView};
@@ -34,11 +33,11 @@ const TAG: &str = "children";
 #[get("/children/{id}/services")]
 pub async fn list(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<ChildId>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<ServiceView>>, ApiError> {
     caller.require_child_data()?;
-    let id = ChildId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     let child =
         children::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))?;
@@ -65,7 +64,7 @@ pub async fn list(
 #[post("/children/{id}/services")]
 pub async fn create(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<ChildId>,
     Json(body): Json<CreateService>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
@@ -75,7 +74,7 @@ pub async fn create(
         errors.add("given_on", "is in the future");
     }
     errors.finish()?;
-    let child_id = ChildId(*path);
+    let child_id = *path;
     let id = body.id.map_or_else(ServiceId::new, ServiceId);
     let activity = body.intervention_id.map(InterventionId);
     let given_by = body.given_by.as_deref().map(str::trim).filter(|g| !g.is_empty());

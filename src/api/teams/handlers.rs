@@ -2,7 +2,6 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::Datelike;
 use diesel_async::AsyncConnection;
 use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{ListTeamsQuery, NewTeam, Team, TeamChanges, TeamMember};
@@ -68,10 +67,10 @@ pub async fn list(
 #[get("/teams/{id}")]
 pub async fn get_team(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TeamId>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = TeamId(*path);
+    let id = *path;
     let team = queries::find(&mut *pool.get().await?, id).await?.ok_or_else(|| unknown(id))?;
     caller.require_overlap(&team.region_code)?;
     Ok(ok_with_etag(team.version, &shown_to(&caller, team)))
@@ -161,13 +160,13 @@ pub async fn create(
 #[patch("/teams/{id}")]
 pub async fn update(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<TeamId>,
     if_match: IfMatch,
     Json(body): Json<TeamChanges>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
-    let id = TeamId(*path);
+    let id = *path;
     let mut conn = pool.get().await?;
     let team = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -2,7 +2,6 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::{Map, Value, json};
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserView};
@@ -119,8 +118,8 @@ pub async fn create(
     )
 )]
 #[get("/users/{id}")]
-pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    let user = load(&mut *pool.get().await?, UserId(*path)).await?;
+pub async fn get(caller: Caller, path: web::Path<UserId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+    let user = load(&mut *pool.get().await?, *path).await?;
     if user.id != caller.id {
         caller.require_role(&[Role::Officer])?;
         if !caller.scope.covers(&Scope::from_code(user.scope.clone())) {
@@ -152,7 +151,7 @@ pub async fn get(caller: Caller, path: web::Path<Uuid>, pool: web::Data<DbPool>)
 #[patch("/users/{id}")]
 pub async fn update(
     caller: Caller,
-    path: web::Path<Uuid>,
+    path: web::Path<UserId>,
     if_match: IfMatch,
     Json(body): Json<UpdateUser>,
     pool: web::Data<DbPool>,
@@ -160,7 +159,7 @@ pub async fn update(
     caller.require_role(&[Role::Officer])?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let mut conn = pool.get().await?;
-    let target = load(&mut conn, UserId(*path)).await?;
+    let target = load(&mut conn, *path).await?;
     require_manageable(&caller, target.role, &Scope::from_code(target.scope.clone()))?;
 
     let role = body.role.unwrap_or(target.role);
