@@ -77,7 +77,8 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             .values((
                 agencies::id.eq(AgencyId(AGENCY)),
                 agencies::district_code.eq(&kampar),
-                agencies::name.eq("Dinas Pengendalian Penduduk, Keluarga Berencana, Pemberdayaan Perempuan dan Perlindungan Anak Kabupaten Kampar"),
+                agencies::name.eq("Dinas Pengendalian Penduduk, Keluarga Berencana, Pemberdayaan Perempuan \
+                                   dan Perlindungan Anak Kabupaten Kampar"),
                 agencies::short_name.eq("DP3AP2KB"),
                 agencies::sector.eq(AgencySector::FamilyPlanning),
             ))
@@ -85,16 +86,19 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             .execute(conn)
             .await?;
         let admin = first_admin(conn).await?;
-        budgets::insert(conn, &NewBudget {
-            id: budget,
-            region_code: &kampar,
-            fiscal_year: 2024,
-            funding_source: FundingSource::DakNonFisikBkkbn,
-            title: "Anggaran Operasional Penurunan Stunting 2024 (DAK Non Fisik BKKBN), Kabupaten Kampar",
-            reported_total: Some(Rupiah::try_from(KAMPAR_2024_REPORTED_TOTAL)?),
-            document_ref: Some("Rakor Percepatan Penurunan Stunting, Rumah Dinas Bupati Kampar, 29 December 2023"),
-            created_by: admin,
-        })
+        budgets::insert(
+            conn,
+            &NewBudget {
+                id: budget,
+                region_code: &kampar,
+                fiscal_year: 2024,
+                funding_source: FundingSource::DakNonFisikBkkbn,
+                title: "Anggaran Operasional Penurunan Stunting 2024 (DAK Non Fisik BKKBN), Kabupaten Kampar",
+                reported_total: Some(Rupiah::try_from(KAMPAR_2024_REPORTED_TOTAL)?),
+                document_ref: Some("Rakor Percepatan Penurunan Stunting, Rumah Dinas Bupati Kampar, 29 December 2023"),
+                created_by: admin,
+            },
+        )
         .await?;
         for (i, line) in KAMPAR_2024_LINES.iter().enumerate() {
             let fields = LineFields {

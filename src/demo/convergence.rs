@@ -69,7 +69,8 @@ async fn bengkalis_actions(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow:
     ];
     for (i, (action, title, kind)) in titles.into_iter().enumerate() {
         diesel::sql_query(
-            "INSERT INTO convergence_documents (id, district_code, year, action, title, kind, document_date, url, created_by) \
+            "INSERT INTO convergence_documents \
+               (id, district_code, year, action, title, kind, document_date, url, created_by) \
              VALUES ($1, '14.03', 2021, $2, $3, $4, make_date(2021, $2 + 1, 10), $5, $6) ON CONFLICT DO NOTHING",
         )
         .bind::<SqlUuid, _>(Uuid::from_u128(FIRST_DOCUMENT.as_u128() + i as u128))
@@ -131,7 +132,8 @@ async fn kaur_rembuk(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow::Resul
     diesel::sql_query(
         "INSERT INTO convergence_progress (district_code, year, action, status, done_on, notes, updated_by) \
          VALUES ('17.04', 2022, 3, 'done', '2022-04-07', \
-                 'Rembuk Stunting at Aula BDC Pondok Puasaka: agreed the targets and the priority villages (seed 003)', $1) \
+                 'Rembuk Stunting at Aula BDC Pondok Puasaka: agreed the targets and the priority villages \
+                  (seed 003)', $1) \
          ON CONFLICT DO NOTHING",
     )
     .bind::<SqlUuid, _>(admin)

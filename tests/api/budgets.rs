@@ -15,7 +15,14 @@ struct Kampar {
 /// Enters the seed document through the API, as a district officer would.
 async fn enter_kampar(app: &TestApp, officer: &str) -> Kampar {
     let agency: Value = app
-        .post_json("/api/v1/agencies", Some(officer), &json!({"district_code": "14.01", "name": "Dinas P3AP2KB Kabupaten Kampar", "short_name": "DP3AP2KB", "sector": "family_planning"}))
+        .post_json(
+            "/api/v1/agencies",
+            Some(officer),
+            &json!({
+                "district_code": "14.01", "name": "Dinas P3AP2KB Kabupaten Kampar", "short_name": "DP3AP2KB",
+                "sector": "family_planning"
+            }),
+        )
         .await
         .json()
         .await
@@ -115,7 +122,10 @@ async fn aggregates_break_down_by_source_agency_and_category() {
     assert_eq!(row["absorption_pct"], 32.76);
     assert_eq!(
         row["by_funding_source"],
-        json!([{"funding_source": "dak_non_fisik_bkkbn", "ceiling": 4_230_900_000_i64, "realised": 1_386_000_000_i64, "absorption_pct": 32.76}])
+        json!([{
+            "funding_source": "dak_non_fisik_bkkbn", "ceiling": 4_230_900_000_i64, "realised": 1_386_000_000_i64,
+            "absorption_pct": 32.76
+        }])
     );
     assert_eq!(row["by_agency"][0]["agency_id"], kampar.agency["id"]);
     assert_eq!(row["by_agency"][0]["agency_short_name"], "DP3AP2KB");
@@ -236,7 +246,9 @@ async fn amounts_are_whole_non_negative_rupiah() {
         .await;
         assert_eq!(body["errors"][0]["field"], "ceiling", "{body}");
     }
-    let bad_total = json!({"region_code": "14.01", "fiscal_year": 2024, "funding_source": "apbn", "title": "x", "reported_total": -5});
+    let bad_total = json!({
+        "region_code": "14.01", "fiscal_year": 2024, "funding_source": "apbn", "title": "x", "reported_total": -5
+    });
     problem(app.post_json("/api/v1/budgets", Some(&officer), &bad_total).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     approve(&app, &officer, &kampar.budget).await;
     for amount in [json!(-5), json!(0.5)] {
@@ -307,7 +319,9 @@ async fn budgets_respect_roles_and_scope() {
     }
     let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;
     problem(app.get(&path, Some(&cadre)).await, StatusCode::FORBIDDEN).await;
-    let village_doc = json!({"region_code": VILLAGE, "fiscal_year": 2024, "funding_source": "dana_desa", "title": "APBDes Kumantan 2024"});
+    let village_doc = json!({
+        "region_code": VILLAGE, "fiscal_year": 2024, "funding_source": "dana_desa", "title": "APBDes Kumantan 2024"
+    });
     let apbdes: Value = app.post_json("/api/v1/budgets", Some(&officer), &village_doc).await.json().await.unwrap();
     let cadre_view = app.get(&format!("/api/v1/budgets/{}", apbdes["id"].as_str().unwrap()), Some(&cadre)).await;
     assert_eq!(cadre_view.status(), StatusCode::OK, "a cadre reads their village's budget");

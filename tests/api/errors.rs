@@ -162,14 +162,23 @@ async fn no_malformed_request_produces_a_5xx() {
         "{\"grant_type\": \"magic\"}",
         "{\"username\": \"a\", \"role\": \"king\", \"scope\": 14}",
         "{\"replaced_by\": \"14.01\"}",
-        "{\"scope\": \"99.99.99.9999\", \"role\": \"cadre\", \"username\": \"abc\", \"password\": \"long enough password\"}",
+        concat!(
+            "{\"scope\": \"99.99.99.9999\", \"role\": \"cadre\", ",
+            "\"username\": \"abc\", \"password\": \"long enough password\"}"
+        ),
         "\u{0}\u{1}",
         "{\"village_code\": \"14.01.01.2009\", \"sex\": \"female\", \"birth_date\": \"2024-13-45\", \"name\": \"x\"}",
         "{\"measured_on\": \"2025-01-01\", \"length_cm\": 1e400, \"position\": \"lying\", \"place\": \"posyandu\"}",
         "{\"close\": {\"reason\": \"died\", \"closed_on\": \"0000-00-00\"}}",
-        "{\"type_code\": \"growth_monitoring\", \"region_code\": \"14.01\", \"year\": 99999, \"target\": 9223372036854775807}",
+        concat!(
+            "{\"type_code\": \"growth_monitoring\", \"region_code\": \"14.01\", ",
+            "\"year\": 99999, \"target\": 9223372036854775807}"
+        ),
         "{\"month\": \"2024-00\", \"reached\": -1}",
-        "{\"region_code\": \"14.01\", \"fiscal_year\": 2024, \"funding_source\": \"apbn\", \"title\": \"x\", \"reported_total\": 99999999999999999999}",
+        concat!(
+            "{\"region_code\": \"14.01\", \"fiscal_year\": 2024, \"funding_source\": \"apbn\", ",
+            "\"title\": \"x\", \"reported_total\": 99999999999999999999}"
+        ),
         "{\"amount\": 9223372036854775807, \"spent_on\": \"2024-01-01\", \"approved_overrun\": true}",
     ];
     let queries = [

@@ -62,7 +62,10 @@ async fn the_catalogue_holds_the_perpres_targets_and_only_admins_extend_it() {
 async fn district_officers_keep_their_agencies() {
     let app = TestApp::spawn().await;
     let kampar = app.token_for(Role::Officer, Some("14.01")).await;
-    let dinkes = json!({"district_code": "14.01", "name": "Dinas Kesehatan Kabupaten Kampar", "short_name": "Dinkes", "sector": "health"});
+    let dinkes = json!({
+        "district_code": "14.01", "name": "Dinas Kesehatan Kabupaten Kampar", "short_name": "Dinkes",
+        "sector": "health"
+    });
     let created = app.post_json("/api/v1/agencies", Some(&kampar), &dinkes).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let agency: Value = created.json().await.unwrap();
@@ -118,7 +121,10 @@ async fn activities_are_planned_by_officers_inside_their_scope() {
         (json!({"type_code": "growth_monitoring", "region_code": VILLAGE, "year": 2024, "target": -1}), "target"),
         (json!({"type_code": "levitation", "region_code": VILLAGE, "year": 2024, "target": 1}), "type_code"),
         (
-            json!({"type_code": "growth_monitoring", "region_code": VILLAGE, "period_start": "2024-06-01", "period_end": "2024-01-01", "target": 1}),
+            json!({
+                "type_code": "growth_monitoring", "region_code": VILLAGE, "period_start": "2024-06-01",
+                "period_end": "2024-01-01", "target": 1
+            }),
             "period_end",
         ),
         (json!({"type_code": "growth_monitoring", "region_code": VILLAGE, "target": 1}), "period_start"),
@@ -292,7 +298,10 @@ async fn services_fit_the_child_and_show_on_the_case() {
 
     let before = app.post_json(&path, Some(&cadre), &json!({"type_code": "vitamin_a", "given_on": "2025-02-01"})).await;
     assert_eq!(before.status(), StatusCode::CREATED);
-    let food = json!({"id": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "type_code": "pmt_undernourished_children", "given_on": "2025-05-10", "given_by": "Kader Melati"});
+    let food = json!({
+        "id": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d", "type_code": "pmt_undernourished_children",
+        "given_on": "2025-05-10", "given_by": "Kader Melati"
+    });
     assert_eq!(app.post_json(&path, Some(&cadre), &food).await.status(), StatusCode::CREATED);
     assert_eq!(app.post_json(&path, Some(&cadre), &food).await.status(), StatusCode::OK, "a retry records once");
 

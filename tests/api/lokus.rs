@@ -15,7 +15,9 @@ fn this_year() -> i32 {
 }
 
 async fn set_lokus(app: &TestApp, token: &str, year: i32, if_match: &str, villages: Value) -> reqwest::Response {
-    let body = json!({"decision": "Rembuk Stunting Kabupaten Kampar", "decided_on": format!("{year}-01-01"), "villages": villages});
+    let body = json!({
+        "decision": "Rembuk Stunting Kabupaten Kampar", "decided_on": format!("{year}-01-01"), "villages": villages
+    });
     app.put_json(&format!("/api/v1/lokus/14.01/{year}"), Some(token), Some(if_match), &body).await
 }
 

@@ -66,7 +66,9 @@ async fn a_standing_toddler_under_two_is_corrected_by_seven_millimetres() {
 #[tokio::test]
 async fn bad_measurements_are_422_naming_the_field() {
     let (app, cadre, child) = setup().await;
-    let base = json!({"measured_on": "2025-08-15", "length_cm": 72.0, "position": "lying", "weight_kg": 8.0, "place": "posyandu"});
+    let base = json!({
+        "measured_on": "2025-08-15", "length_cm": 72.0, "position": "lying", "weight_kg": 8.0, "place": "posyandu"
+    });
     let cases = [
         ("measured_on", json!({"measured_on": "2099-01-01"})),
         ("measured_on", json!({"measured_on": "2024-05-31"})),
@@ -119,7 +121,14 @@ async fn an_implausible_value_is_stored_flagged_and_opens_no_case() {
 async fn oedema_leaves_weight_indicators_out() {
     let (app, cadre, child) = setup().await;
     let m: Value = app
-        .measure(&cadre, &child, json!({"measured_on": "2025-08-15", "length_cm": 74.0, "position": "lying", "weight_kg": 8.0, "oedema": true, "place": "puskesmas"}))
+        .measure(
+            &cadre,
+            &child,
+            json!({
+                "measured_on": "2025-08-15", "length_cm": 74.0, "position": "lying", "weight_kg": 8.0, "oedema": true,
+                "place": "puskesmas"
+            }),
+        )
         .await
         .json()
         .await
@@ -131,7 +140,10 @@ async fn oedema_leaves_weight_indicators_out() {
 #[tokio::test]
 async fn an_offline_retry_with_the_same_id_records_once() {
     let (app, cadre, child) = setup().await;
-    let body = json!({"id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "measured_on": "2025-08-15", "length_cm": 74.0, "position": "lying", "place": "posyandu"});
+    let body = json!({
+        "id": "0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", "measured_on": "2025-08-15", "length_cm": 74.0,
+        "position": "lying", "place": "posyandu"
+    });
     assert_eq!(app.measure(&cadre, &child, body.clone()).await.status(), StatusCode::CREATED);
     assert_eq!(app.measure(&cadre, &child, body.clone()).await.status(), StatusCode::OK);
     let mut changed = body;

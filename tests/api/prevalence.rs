@@ -94,7 +94,11 @@ async fn stunting_is_judged_on_the_two_decimal_z_score_as_who_does() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer, Some("14.01")).await;
     // Both girls are 120 days old on 2024-09-29.
-    let measure = |length: f64| json!({"measured_on": "2024-09-29", "length_cm": length, "position": "lying", "place": "posyandu"});
+    let measure = |length: f64| {
+        json!({
+            "measured_on": "2024-09-29", "length_cm": length, "position": "lying", "place": "posyandu"
+        })
+    };
 
     let just_above = app.child_in(&officer, VILLAGE).await;
     let response = app.measure(&officer, &just_above, measure(57.646)).await;

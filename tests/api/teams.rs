@@ -9,7 +9,8 @@ const OTHER_KAMPAR_VILLAGE: &str = "14.01.02.2001";
 
 fn tpk_members() -> Value {
     json!([
-        {"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar", "role": "midwife", "phone": "+6281234567890"},
+        {"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar", "role": "midwife",
+         "phone": "+6281234567890"},
         {"name": "Yusnidar", "agency": "TP PKK Desa", "role": "pkk_cadre"},
         {"name": "Hendri", "agency": "PPKBD", "role": "family_planning_cadre"}
     ])

@@ -295,34 +295,37 @@ pub async fn spend(
                 return Err(ApiError::conflict("spending is recorded once the document is approved"));
             }
             let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
-            let after = i128::from(line.realised.value()) + i128::from(body.amount.value());
-            if after > i128::from(i64::MAX) || i128::from(budget.realised_total.value()) + i128::from(body.amount.value()) > i128::from(i64::MAX) {
-                return Err(ApiError::invalid("amount", "would make the document's spending total too large to record"));
-            }
-            if after > i128::from(line.ceiling.value()) && !body.approved_overrun {
+            // Both are at most Rupiah::MAX, so the sum fits; totals past the cap are refused below.
+            let after = line.realised.value() + body.amount.value();
+            if after > line.ceiling.value() && !body.approved_overrun {
+                let ceiling = line.ceiling.value();
                 return Err(ApiError::invalid(
                     "amount",
                     format!(
-                        "would bring spending to {after}, past the ceiling of {}; mark it approved_overrun if it was approved",
-                        line.ceiling.value()
+                        "would bring spending to {after}, past the ceiling of {ceiling}; \
+                         mark it approved_overrun if it was approved"
                     ),
                 ));
             }
-            let spending = queries::insert_spending(conn, &NewSpending {
-                id: SpendingId::new(),
-                line_id,
-                amount: body.amount,
-                spent_on: body.spent_on,
-                note: body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
-                approved_overrun: body.approved_overrun,
-                recorded_by: caller.id,
-            })
+            let spending = queries::insert_spending(
+                conn,
+                &NewSpending {
+                    id: SpendingId::new(),
+                    line_id,
+                    amount: body.amount,
+                    spent_on: body.spent_on,
+                    note: body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+                    approved_overrun: body.approved_overrun,
+                    recorded_by: caller.id,
+                },
+            )
             .await?;
             if !queries::refresh_realised(conn, line_id).await? {
                 return Err(over_cap("amount", "the line's spending"));
             }
             keep_totals(conn, id, "amount").await?;
-            audit::record_by(conn, caller.id, "budget.spending", id, json!({ "line": line_id, "amount": body.amount, "approved_overrun": body.approved_overrun })).await?;
+            let entry = json!({ "line": line_id, "amount": body.amount, "approved_overrun": body.approved_overrun });
+            audit::record_by(conn, caller.id, "budget.spending", id, entry).await?;
             let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
             Ok(SpendingOutcome { spending, line })
         })

@@ -134,7 +134,9 @@ pub async fn create(
             .await?;
             let funding = check_funding(conn, &region, &body.budget_line_ids).await?;
             queries::set_funding(conn, id, &funding).await?;
-            let changes = json!({ "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding });
+            let changes = json!({
+                "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding
+            });
             audit::record_by(conn, caller.id, "intervention.create", id, changes).await?;
             load(conn, id).await
         })

@@ -269,35 +269,36 @@ pub async fn retire(
     let mut conn = pool.get().await?;
     let detail = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-                let current = queries::find(conn, &code).await?.ok_or_else(|| unknown(&code))?;
-                if current.retired_at.is_some() {
-                    return Err(ApiError::conflict(format!("region {code} is already retired")));
-                }
-                let known = queries::refs(conn, &successors).await?;
-                let missing: Vec<String> = successors
-                    .iter()
-                    .filter(|s| !known.iter().any(|k| &k.code == *s))
-                    .map(ToString::to_string)
-                    .collect();
-                if !missing.is_empty() {
-                    return Err(ApiError::invalid("replaced_by", format!("unknown regions: {}", missing.join(", "))));
-                }
-                let active_below = queries::count_active_below(conn, &code).await?;
-                if active_below > 0 && !body.include_descendants {
-                    return Err(ApiError::conflict(format!(
-                        "{active_below} active regions lie under {code}; retire them first or send include_descendants: true"
-                    )));
-                }
-                let retired = queries::retire(conn, &code, &successors, body.include_descendants).await?;
-                audit::record(conn, AuditEntry {
+            let current = queries::find(conn, &code).await?.ok_or_else(|| unknown(&code))?;
+            if current.retired_at.is_some() {
+                return Err(ApiError::conflict(format!("region {code} is already retired")));
+            }
+            let known = queries::refs(conn, &successors).await?;
+            let missing: Vec<String> =
+                successors.iter().filter(|s| !known.iter().any(|k| &k.code == *s)).map(ToString::to_string).collect();
+            if !missing.is_empty() {
+                return Err(ApiError::invalid("replaced_by", format!("unknown regions: {}", missing.join(", "))));
+            }
+            let active_below = queries::count_active_below(conn, &code).await?;
+            if active_below > 0 && !body.include_descendants {
+                return Err(ApiError::conflict(format!(
+                    "{active_below} active regions lie under {code}; \
+                         retire them first or send include_descendants: true"
+                )));
+            }
+            let retired = queries::retire(conn, &code, &successors, body.include_descendants).await?;
+            audit::record(
+                conn,
+                AuditEntry {
                     actor_id: Some(caller.id),
                     action: "region.retire",
                     entity: "region",
                     entity_id: code.to_string(),
                     changes: json!({ "replaced_by": body.replaced_by, "regions_retired": retired }),
-                })
-                .await?;
-                queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+                },
+            )
+            .await?;
+            queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
         })
         .await?;
     Ok(ok_with_etag(detail.version, &detail))

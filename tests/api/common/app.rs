@@ -282,7 +282,13 @@ pub mod children {
         /// A girl born on `BIRTH` in `village`; returns the stored child.
         pub async fn child_in(&self, token: &str, village: &str) -> Value {
             let response = self
-                .register_child(token, json!({"village_code": village, "sex": "female", "birth_date": BIRTH, "name": "Siti Aminah", "mother_name": "Nurhayati"}))
+                .register_child(
+                    token,
+                    json!({
+                        "village_code": village, "sex": "female", "birth_date": BIRTH, "name": "Siti Aminah",
+                        "mother_name": "Nurhayati"
+                    }),
+                )
                 .await;
             assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
             response.json().await.unwrap()
