@@ -123,13 +123,9 @@ impl Modify for ProblemResponses {
                         content.insert(crate::error::PROBLEM_JSON.to_owned(), RefOr::T(problem.clone()));
                     }
                 }
-                // An ETag is a quoted version; say so, so clients and fuzzers send one.
                 for parameter in operation.parameters.iter_mut().flatten() {
-                    if let RefOr::T(parameter) = parameter
-                        && parameter.name == "If-Match"
-                    {
-                        let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
-                        parameter.schema = Some(RefOr::T(etag.build().into()));
+                    if let RefOr::T(parameter) = parameter {
+                        document_convention(parameter);
                     }
                 }
                 let parameters = operation.parameters.as_deref().unwrap_or_default();
@@ -151,6 +147,33 @@ impl Modify for ProblemResponses {
                 }
             }
         }
+    }
+}
+
+/// Parameters that mean the same everywhere are checked by shared code; their constraints are
+/// stated here, from the same constants, instead of in every handler.
+fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
+    use utoipa::Number;
+    use utoipa::openapi::schema::{Schema, Type};
+    use utoipa::openapi::{ObjectBuilder, RefOr};
+    match parameter.name.as_str() {
+        // An ETag is a quoted version; say so, so clients and fuzzers send one.
+        "If-Match" => {
+            let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
+            parameter.schema = Some(RefOr::T(etag.build().into()));
+        }
+        // Every list pages through `PageRequest::parse`; every period year through `year_bounds`.
+        "limit" | "year" => {
+            let (low, high) = match parameter.name.as_str() {
+                "limit" => (1, i64::from(crate::http::pagination::MAX_LIMIT)),
+                _ => (i64::from(*crate::domain::YEARS.start()), i64::from(*crate::domain::YEARS.end())),
+            };
+            if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+                object.minimum = Some(Number::Int(low as isize));
+                object.maximum = Some(Number::Int(high as isize));
+            }
+        }
+        _ => {}
     }
 }
 

@@ -7,10 +7,13 @@ pub fn latest_local_date() -> NaiveDate {
     (Utc::now() + Duration::hours(9)).date_naive()
 }
 
-/// 1 January to 31 December of `year` (2000 to 2100: the programme's horizon, with room).
+/// The years a period may name: the programme's horizon, with room.
+pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// 1 January to 31 December of `year` (within `YEARS`).
 pub fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), &'static str> {
     match (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) {
-        (Some(start), Some(end)) if (2000..=2100).contains(&year) => Ok((start, end)),
+        (Some(start), Some(end)) if YEARS.contains(&year) => Ok((start, end)),
         _ => Err("must be a year between 2000 and 2100"),
     }
 }

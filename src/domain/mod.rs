@@ -84,7 +84,7 @@ mod region_code;
 mod role;
 mod scope;
 
-pub use calendar::{latest_local_date, year_bounds};
+pub use calendar::{YEARS, latest_local_date, year_bounds};
 pub use case::{CaseSeverity, CaseStatus, CloseReason};
 pub use convergence::{ActionStatus, DocumentKind, RiskFactor, SurveySource, TeamKind, TpkRole, Verification};
 pub use growth::{Place, Position, Sex, ZScore};

@@ -35,8 +35,10 @@ pub struct NewAgency {
     /// A district (kabupaten/kota) code.
     pub district_code: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub short_name: String,
     pub sector: AgencySector,
 }
@@ -47,8 +49,10 @@ pub struct NewAgency {
 #[schema(example = json!({"name": "Dinas Kesehatan Kabupaten Kampar"}))]
 pub struct AgencyChanges {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
     pub short_name: Option<String>,
     pub sector: Option<AgencySector>,
 }

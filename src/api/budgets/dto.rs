@@ -120,13 +120,16 @@ pub struct CreateBudget {
     pub id: Option<Uuid>,
     pub region_code: String,
     #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub fiscal_year: i32,
     pub funding_source: FundingSource,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// The total the source document states, if it states one.
     pub reported_total: Option<Rupiah>,
     #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
     pub document_ref: Option<String>,
 }
 
@@ -136,15 +139,18 @@ pub struct CreateBudget {
 #[schema(example = json!({"reported_total": 3900900000_i64}))]
 pub struct UpdateBudget {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     pub funding_source: Option<FundingSource>,
     #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub fiscal_year: Option<i32>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<i64>)]
     pub reported_total: Option<Option<Rupiah>>,
     #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
     pub document_ref: Option<String>,
 }
 
@@ -247,16 +253,20 @@ impl LineView {
 }))]
 pub struct CreateLine {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub activity: String,
     pub type_code: Option<String>,
     pub agency_id: Option<Uuid>,
     pub ceiling: Rupiah,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub output_value: Option<i64>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub output_unit: Option<String>,
     #[serde(default)]
     #[validate(length(max = 10000))]
+    #[schema(max_items = 10000)]
     pub village_codes: Vec<String>,
 }
 
@@ -266,15 +276,19 @@ pub struct CreateLine {
 #[schema(example = json!({"ceiling": 2500000000_i64}))]
 pub struct UpdateLine {
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub activity: Option<String>,
     pub type_code: Option<String>,
     pub agency_id: Option<Uuid>,
     pub ceiling: Option<Rupiah>,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub output_value: Option<i64>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub output_unit: Option<String>,
     #[validate(length(max = 10000))]
+    #[schema(max_items = 10000)]
     pub village_codes: Option<Vec<String>>,
 }
 
@@ -285,6 +299,7 @@ pub struct CreateSpending {
     pub amount: Rupiah,
     pub spent_on: NaiveDate,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     /// Spending past the ceiling is refused unless marked as an approved overrun.
     #[serde(default)]

@@ -51,11 +51,14 @@ pub struct CaseRow {
 pub struct CaseAudit {
     pub audited_on: Option<NaiveDate>,
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub findings: Option<String>,
     #[validate(length(max = 20))]
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub likely_causes: Vec<String>,
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub recommendation: Option<String>,
 }
 
@@ -154,6 +157,7 @@ pub struct CloseCase {
     /// Defaults to today; not before the case opened, not in the future.
     pub closed_on: Option<NaiveDate>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 

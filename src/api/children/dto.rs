@@ -48,8 +48,10 @@ pub struct CreateChild {
     pub sex: Sex,
     pub birth_date: NaiveDate,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub mother_name: Option<String>,
     /// 16 digits; write-only: stored only as a keyed hash, to find duplicates.
     pub nik: Option<String>,
@@ -65,6 +67,7 @@ pub struct UpdateChild {
     pub sex: Option<Sex>,
     pub birth_date: Option<NaiveDate>,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// `null` removes it.
     #[serde(default, deserialize_with = "crate::http::extract::present")]
@@ -82,6 +85,7 @@ pub struct UpdateChild {
 #[schema(example = json!({"reason": "registered twice; the other record is kept"}))]
 pub struct RemovalReason {
     #[validate(length(min = 3, max = 500))]
+    #[schema(min_length = 3, max_length = 500)]
     pub reason: String,
 }
 

@@ -166,6 +166,7 @@ pub struct ActionUpdate {
     /// Required when `done`, absent otherwise; not in the future.
     pub done_on: Option<NaiveDate>,
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub notes: Option<String>,
 }
 
@@ -180,10 +181,12 @@ pub struct DocumentLink {
     /// document already recorded instead of adding another.
     pub id: Option<DocumentId>,
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     pub kind: DocumentKind,
     pub document_date: Option<NaiveDate>,
     #[validate(url, length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub url: String,
 }
 
@@ -210,7 +213,9 @@ pub struct DocumentUpload {
 #[schema(example = json!({"score": 87.5, "notes": "all 8 actions documented"}))]
 pub struct AssessmentUpdate {
     #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
     pub score: f64,
     #[validate(length(max = 4000))]
+    #[schema(max_length = 4000)]
     pub notes: Option<String>,
 }

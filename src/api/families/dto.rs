@@ -72,6 +72,7 @@ pub struct FamilyImport {
     pub year: i32,
     /// 1 to 2,000 families (about 0.5 MB, inside the default `MAX_BODY_BYTES`).
     #[validate(length(min = 1, max = 2000))]
+    #[schema(min_items = 1, max_items = 2000)]
     pub families: Vec<FamilyRecord>,
 }
 
@@ -103,6 +104,7 @@ pub struct VerificationUpdate {
     /// `pending` withdraws an earlier verdict.
     pub status: Verification,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 

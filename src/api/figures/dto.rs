@@ -102,12 +102,16 @@ pub struct ListFiguresQuery {
 #[schema(example = json!({"stunting_pct": 11.0, "note": "Stated by the regent at the Rembuk Stunting, 7 April 2022"}))]
 pub struct FigureUpdate {
     #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
     pub stunting_pct: f64,
     #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
     pub ci_low_pct: Option<f64>,
     #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
     pub ci_high_pct: Option<f64>,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 
@@ -116,7 +120,9 @@ pub struct FigureUpdate {
 #[schema(example = json!({"stunting_pct": 12.0, "basis": "RPJMD Kabupaten Bengkalis 2021-2026"}))]
 pub struct TargetUpdate {
     #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
     pub stunting_pct: f64,
     #[validate(length(max = 300))]
+    #[schema(max_length = 300)]
     pub basis: Option<String>,
 }

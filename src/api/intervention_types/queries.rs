@@ -44,17 +44,22 @@ pub struct InterventionType {
 pub struct NewInterventionType {
     /// Lower case letters, digits and `_`, starting with a letter.
     #[validate(length(min = 2, max = 40))]
+    #[schema(min_length = 2, max_length = 40)]
     pub code: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_id: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_en: String,
     pub category: InterventionCategory,
     pub target_group: TargetGroup,
     pub unit: CountUnit,
     #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
     pub national_target_pct: Option<f64>,
     #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub national_target_year: Option<i32>,
 }
 
@@ -65,15 +70,19 @@ pub struct NewInterventionType {
 #[schema(example = json!({"national_target_pct": 90.0, "national_target_year": 2029}))]
 pub struct TypeChanges {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_id: Option<String>,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name_en: Option<String>,
     pub category: Option<InterventionCategory>,
     pub target_group: Option<TargetGroup>,
     pub unit: Option<CountUnit>,
     #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
     pub national_target_pct: Option<f64>,
     #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub national_target_year: Option<i32>,
 }
 

@@ -116,17 +116,21 @@ pub struct CreateIntervention {
     /// Any tier: a village's activity, or a district-wide one.
     pub region_code: String,
     #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     pub period_start: Option<NaiveDate>,
     pub period_end: Option<NaiveDate>,
     pub agency_id: Option<Uuid>,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub target: i64,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Budget lines that fund it, from documents whose region overlaps the activity's.
     #[serde(default)]
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub budget_line_ids: Vec<Uuid>,
 }
 
@@ -139,11 +143,14 @@ pub struct UpdateIntervention {
     pub period_end: Option<NaiveDate>,
     pub agency_id: Option<Uuid>,
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub target: Option<i64>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Replaces the set of funding budget lines.
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub budget_line_ids: Option<Vec<Uuid>>,
 }
 
@@ -178,8 +185,10 @@ pub struct CreateReport {
     pub month: Month,
     /// Reached in this month.
     #[validate(range(min = 0))]
+    #[schema(minimum = 0)]
     pub reached: i64,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
     #[serde(default)]
     pub correction: bool,

@@ -43,10 +43,12 @@ pub struct LokusVillage {
 pub struct LokusReplacement {
     /// What set the list, e.g. the Rembuk Stunting or a regent's decree (SK Bupati).
     #[validate(length(min = 1, max = 300))]
+    #[schema(min_length = 1, max_length = 300)]
     pub decision: String,
     pub decided_on: Option<NaiveDate>,
     /// Villages of the district, each once; at most 1,000.
     #[validate(length(max = 1000), nested)]
+    #[schema(max_items = 1000)]
     pub villages: Vec<LokusEntry>,
 }
 
@@ -55,6 +57,7 @@ pub struct LokusReplacement {
 pub struct LokusEntry {
     pub village_code: String,
     #[validate(length(max = 1000))]
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 

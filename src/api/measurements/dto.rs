@@ -25,10 +25,12 @@ pub struct CreateMeasurement {
     pub measured_on: NaiveDate,
     /// Length (lying) or height (standing), 38 to 130 cm.
     #[validate(range(min = 38.0, max = 130.0))]
+    #[schema(minimum = 38.0, maximum = 130.0)]
     pub length_cm: f64,
     pub position: Position,
     /// 0.9 to 58 kg.
     #[validate(range(min = 0.9, max = 58.0))]
+    #[schema(minimum = 0.9, maximum = 58.0)]
     pub weight_kg: Option<f64>,
     /// Bilateral pitting oedema: weight-based z-scores are then not computed.
     #[serde(default)]
@@ -36,6 +38,7 @@ pub struct CreateMeasurement {
     pub place: Place,
     /// Who measured (the health worker or cadre).
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub measured_by: Option<String>,
 }
 

@@ -122,6 +122,7 @@ pub struct RegionDetail {
 pub struct CreateRegion {
     pub code: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
@@ -130,6 +131,7 @@ pub struct CreateRegion {
 #[schema(example = json!({"name": "Kabupaten Kampar"}))]
 pub struct RenameRegion {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
 
@@ -140,6 +142,7 @@ pub struct RetireRegion {
     /// The regions that replace this one (they must exist).
     #[serde(default)]
     #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
     pub replaced_by: Vec<String>,
     /// Retire every active region under this one too. Without it, a region that still has
     /// active regions under it cannot be retired (409).

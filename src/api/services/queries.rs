@@ -44,8 +44,10 @@ pub struct CreateService {
     pub given_on: NaiveDate,
     pub intervention_id: Option<Uuid>,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub given_by: Option<String>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 

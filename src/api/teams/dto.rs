@@ -13,17 +13,22 @@ use crate::domain::{RegionCode, TeamId, TeamKind};
     "role": "midwife", "phone": "+6281234567890"}))]
 pub struct TeamMember {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Their job (*jabatan*).
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub position: Option<String>,
     /// Their agency or organisation.
     #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
     pub agency: Option<String>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub role: String,
     /// A personal contact: never shown to analysts (`null` for them).
     #[validate(length(min = 6, max = 20))]
+    #[schema(min_length = 6, max_length = 20)]
     pub phone: Option<String>,
 }
 
@@ -72,10 +77,12 @@ pub struct NewTeam {
     /// A village for a TPK; any region for a TPPS.
     pub region_code: String,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Default `true`.
     pub active: Option<bool>,
     #[validate(length(max = 100), nested)]
+    #[schema(max_items = 100)]
     pub members: Vec<TeamMember>,
 }
 
@@ -85,9 +92,11 @@ pub struct NewTeam {
 #[schema(example = json!({"active": false}))]
 pub struct TeamChanges {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub active: Option<bool>,
     #[validate(length(max = 100), nested)]
+    #[schema(max_items = 100)]
     pub members: Option<Vec<TeamMember>>,
 }
 

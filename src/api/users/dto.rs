@@ -40,14 +40,17 @@ pub struct UserView {
 pub struct CreateUser {
     /// 3 to 64 characters: letters, digits, `.`, `_`, `-`, `@`; stored in lower case.
     #[validate(length(min = 3, max = 64))]
+    #[schema(min_length = 3, max_length = 64)]
     pub username: String,
     /// 12 to 128 characters.
     #[validate(length(min = 12, max = 128))]
+    #[schema(min_length = 12, max_length = 128)]
     pub password: Option<String>,
     pub role: Role,
     /// A region code, or `null` for all of Indonesia (admins only). A cadre's scope is a village.
     pub scope: Option<String>,
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
 }
 
@@ -66,6 +69,7 @@ pub struct CreatedUser {
 #[schema(example = json!({"active": false}))]
 pub struct UpdateUser {
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     /// A region code, or `null` for all of Indonesia.
@@ -75,6 +79,7 @@ pub struct UpdateUser {
     /// `false` locks the account out at once: its refresh tokens stop working.
     pub active: Option<bool>,
     #[validate(length(min = 12, max = 128))]
+    #[schema(min_length = 12, max_length = 128)]
     pub password: Option<String>,
 }
 
