@@ -154,6 +154,7 @@ impl Modify for ProblemResponses {
 /// stated here, from the same constants, instead of in every handler.
 fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
     use utoipa::Number;
+    use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::schema::{Schema, Type};
     use utoipa::openapi::{ObjectBuilder, RefOr};
     match parameter.name.as_str() {
@@ -161,6 +162,15 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
         "If-Match" => {
             let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
             parameter.schema = Some(RefOr::T(etag.build().into()));
+        }
+        // A `{region}` path also takes `national`; everywhere else a region is a code.
+        name if region_code_pattern(name).is_some()
+            && !(name == "region" && parameter.parameter_in == ParameterIn::Path) =>
+        {
+            let pattern = region_code_pattern(name).map(str::to_owned);
+            if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+                object.pattern = pattern;
+            }
         }
         // Every list pages through `PageRequest::parse`; every period year through `year_bounds`.
         "limit" | "year" => {
@@ -174,6 +184,40 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
             }
         }
         _ => {}
+    }
+}
+
+/// The region codes a field or parameter holds, by its name (codes are parsed by shared code,
+/// `RegionCode::parse` and `regions::parse_at`, whatever the resource).
+fn region_code_pattern(name: &str) -> Option<&'static str> {
+    use crate::domain::{RegionCode, RegionLevel};
+    match name {
+        "region" | "within" | "parent" | "region_code" | "parent_code" => Some(RegionCode::PATTERN),
+        "district" | "district_code" => Some(RegionLevel::District.pattern()),
+        "village_code" => Some(RegionLevel::Village.pattern()),
+        "province_code" => Some(RegionLevel::Province.pattern()),
+        _ => None,
+    }
+}
+
+/// Fields named for a tier of region code get that tier's pattern (unless the type says more).
+struct RegionCodeFields;
+
+impl Modify for RegionCodeFields {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::Schema;
+        let Some(components) = openapi.components.as_mut() else { return };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else { continue };
+            for (name, property) in object.properties.iter_mut() {
+                if let (Some(pattern), RefOr::T(Schema::Object(field))) = (region_code_pattern(name), property)
+                    && field.pattern.is_none()
+                {
+                    field.pattern = Some(pattern.to_owned());
+                }
+            }
+        }
     }
 }
 
@@ -224,6 +268,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     // After the routes' paths are merged in: the derive's own modifiers run before that.
     ProblemResponses.modify(&mut doc);
     ClosedTokenRequest.modify(&mut doc);
+    RegionCodeFields.modify(&mut doc);
     doc
 }
 

@@ -44,7 +44,23 @@ pub struct RegionCodeError;
 
 const SEGMENT_WIDTHS: [usize; 4] = [2, 2, 2, 4];
 
+impl RegionLevel {
+    /// The regular expression a code of exactly this tier matches (`parse` is the check; this
+    /// is what the OpenAPI document tells clients).
+    pub fn pattern(self) -> &'static str {
+        match self {
+            Self::Province => r"^[0-9]{2}$",
+            Self::District => r"^[0-9]{2}\.[0-9]{2}$",
+            Self::Subdistrict => r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}$",
+            Self::Village => r"^[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}$",
+        }
+    }
+}
+
 impl RegionCode {
+    /// A code of any tier, as the schema above states it.
+    pub const PATTERN: &'static str = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$";
+
     pub fn parse(input: &str) -> Result<Self, RegionCodeError> {
         let segments: Vec<&str> = input.split('.').collect();
         let well_formed = segments.len() <= SEGMENT_WIDTHS.len()
@@ -133,6 +149,13 @@ impl FromSql<Text, Pg> for RegionCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_pattern_is_the_schema_s() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(RegionCode::schema()).unwrap();
+        assert_eq!(schema["pattern"], RegionCode::PATTERN);
+    }
 
     fn code(s: &str) -> RegionCode {
         RegionCode::parse(s).unwrap()
