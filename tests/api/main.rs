@@ -6,6 +6,7 @@
 
 mod common;
 
+mod access;
 mod auth;
 mod budgets;
 mod cases;
