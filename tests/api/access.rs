@@ -1,9 +1,14 @@
 //! Access, operation by operation, as the contract lists them. So far the rows every operation
-//! shares: who is let in at all. Every operation either declares the bearer scheme and then
-//! answers 401 to a caller without a valid token (none, expired, signed with another key, not
-//! a JWT), before it looks at anything else the request carries; or it is one of the few public
-//! operations named below. An operation that is neither fails, so a new endpoint cannot be added
-//! without deciding who may call it.
+//! shares:
+//! - who is let in at all: every operation either declares the bearer scheme and then answers
+//!   401 to a caller without a valid token (none, expired, signed with another key, not a JWT),
+//!   before it looks at anything else the request carries; or it is one of the few public
+//!   operations named below. An operation that is neither fails, so a new endpoint cannot be
+//!   added without deciding who may call it;
+//! - what a dashboard may read: no read of the document gives an analyst a child's name, birth
+//!   date or mother's name, a team member's phone or a family's key, and none gives anyone a NIK.
+//!
+//! The role and scope rows (each role against a record inside and outside its scope) are next.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -100,4 +105,120 @@ async fn every_operation_is_public_by_name_or_refuses_a_caller_without_a_valid_t
         }
     }
     assert!(protected >= 80, "only {protected} protected operations");
+}
+
+/// Personal values planted in Kampar; a dashboard must never receive any of them, and nobody
+/// ever receives the NIK.
+const CHILD_NAME: &str = "Fixture Aminah Personal";
+const MOTHER_NAME: &str = "Fixture Nurhayati Personal";
+const BIRTH_DATE: &str = "2023-02-17";
+const NIK: &str = "1401015702230007";
+const PHONE: &str = "+6281299990007";
+const FAMILY_KEY: &str = "1401010001009997";
+const VILLAGE: &str = "14.01.01.2009";
+
+struct Planted {
+    child: String,
+    measurement: String,
+    case: String,
+    team: String,
+    family: String,
+}
+
+/// A child with a NIK, a stunted measurement and the case it opens, a TPK with a phone number,
+/// and a family at risk, all in one Kampar village, entered by Kampar's officer.
+async fn plant_personal_data(app: &TestApp, officer: &str) -> Planted {
+    let created = |response: reqwest::Response, what: &'static str| async move {
+        assert!(response.status().is_success(), "planting {what}: {}", response.status());
+        response.json::<Value>().await.unwrap()
+    };
+    let child = json!({"village_code": VILLAGE, "sex": "female", "birth_date": BIRTH_DATE, "name": CHILD_NAME,
+                       "mother_name": MOTHER_NAME, "nik": NIK});
+    let child = created(app.post_json("/api/v1/children", Some(officer), &child).await, "a child").await;
+    let child_id = child["id"].as_str().unwrap().to_owned();
+    let measurement = json!({"measured_on": "2025-02-17", "length_cm": 72.0, "position": "lying", "place": "posyandu"});
+    let path = format!("/api/v1/children/{child_id}/measurements");
+    let measurement = created(app.post_json(&path, Some(officer), &measurement).await, "a measurement").await;
+    let cases: Value = app.get("/api/v1/cases?region=14.01", Some(officer)).await.json().await.unwrap();
+    let case = cases["items"][0]["id"].as_str().expect("the stunted measurement opened a case").to_owned();
+    let team = json!({"kind": "tpk", "region_code": VILLAGE, "name": "TPK Fixture", "members": [
+        {"name": "Bidan Fixture", "role": "midwife", "phone": PHONE},
+        {"name": "Kader PKK Fixture", "role": "pkk_cadre"},
+        {"name": "Kader KB Fixture", "role": "family_planning_cadre"}]});
+    let team = created(app.post_json("/api/v1/teams", Some(officer), &team).await, "a team").await;
+    let families = json!({"year": 2025, "families": [{"family_key": FAMILY_KEY, "village_code": VILLAGE,
+        "risk_factors": ["no_safe_water"], "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true}]});
+    created(app.post_json("/api/v1/families-at-risk/import", Some(officer), &families).await, "a family").await;
+    let page: Value =
+        app.get("/api/v1/families-at-risk?region=14.01&year=2025", Some(officer)).await.json().await.unwrap();
+    Planted {
+        child: child_id,
+        measurement: measurement["id"].as_str().unwrap().to_owned(),
+        case,
+        team: team["id"].as_str().unwrap().to_owned(),
+        family: page["items"][0]["id"].as_str().expect("the imported family").to_owned(),
+    }
+}
+
+/// The path of a read, pointed at the planted records, with the query parameters it takes.
+fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
+    let id = match template {
+        t if t.starts_with("/api/v1/children/{id}") => planted.child.as_str(),
+        t if t.starts_with("/api/v1/cases/") => planted.case.as_str(),
+        t if t.starts_with("/api/v1/teams/") => planted.team.as_str(),
+        t if t.starts_with("/api/v1/families-at-risk/") => planted.family.as_str(),
+        _ => "0192b7a4-0000-7000-8000-000000000001",
+    };
+    let path = concrete(&template.replace("{id}", id).replace("{measurement_id}", &planted.measurement));
+    let query: Vec<String> = operation["parameters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|p| p["in"] == "query")
+        .filter_map(|p| {
+            let value = match p["name"].as_str()? {
+                "region" | "district" | "within" | "parent" => "14.01",
+                "year" => "2025",
+                _ => return None,
+            };
+            Some(format!("{}={value}", p["name"].as_str()?))
+        })
+        .collect();
+    if query.is_empty() { path } else { format!("{path}?{}", query.join("&")) }
+}
+
+#[tokio::test]
+async fn no_read_gives_a_dashboard_personal_data_and_none_gives_anyone_the_nik() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let planted = plant_personal_data(&app, &officer).await;
+    let readers = [
+        ("an analyst of Kampar", app.token_for(Role::Analyst, Some("14.01")).await, true),
+        ("a national analyst", app.token_for(Role::Analyst, None).await, true),
+        ("Kampar's officer", officer.clone(), false),
+        ("an admin", app.token_for(Role::Admin, None).await, false),
+    ];
+    let (mut reads, mut seen_by_carers) = (0, std::collections::BTreeSet::new());
+    for (template, item) in contract::document()["paths"].as_object().unwrap() {
+        let Some(operation) = item.get("get") else { continue };
+        let path = read_of(template, operation, &planted);
+        for (who, token, is_dashboard) in &readers {
+            let response = app.get(&path, Some(token)).await;
+            let status = response.status();
+            let body = response.text().await.unwrap();
+            assert!(!body.contains(NIK), "GET {path} gave {who} the NIK");
+            for value in [CHILD_NAME, MOTHER_NAME, BIRTH_DATE, PHONE, FAMILY_KEY] {
+                match is_dashboard {
+                    true => assert!(!body.contains(value), "GET {path} gave {who} personal data ({value}): {status}"),
+                    false if body.contains(value) => _ = seen_by_carers.insert(value),
+                    false => {}
+                }
+            }
+            reads += usize::from(status.is_success());
+        }
+    }
+    // The walk means something only if the reads succeed where they may, and the planted data
+    // does reach the people who care for the child.
+    assert!(reads >= 100, "only {reads} successful reads");
+    assert_eq!(seen_by_carers.len(), 5, "carers saw only {seen_by_carers:?}");
 }
