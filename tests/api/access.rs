@@ -6,9 +6,12 @@
 //!   operations named below. An operation that is neither fails, so a new endpoint cannot be
 //!   added without deciding who may call it;
 //! - what a dashboard may read: no read of the document gives an analyst a child's name, birth
-//!   date or mother's name, a team member's phone or a family's key, and none gives anyone a NIK.
+//!   date or mother's name, a team member's phone or a family's key, and none gives anyone a NIK;
+//! - what lies outside a scope: no operation, read or write, lets an officer, cadre, analyst or
+//!   integration of another district reach Kampar's records (reads answer 403 or 404), except
+//!   the reference data named below and lists that answer per caller.
 //!
-//! The role and scope rows (each role against a record inside and outside its scope) are next.
+//! Still to come: each role's expected answer inside its scope, operation by operation.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -28,6 +31,16 @@ const PUBLIC: &[(&str, &str)] = &[
     ("post", "/api/v1/auth/token"),
     ("post", "/api/v1/auth/refresh"),
     ("post", "/api/v1/auth/logout"),
+];
+
+/// Reference data every signed-in caller reads, whatever their scope.
+const REFERENCE_DATA: &[(&str, &str)] = &[
+    ("get", "/api/v1/auth/me"),
+    ("get", "/api/v1/convergence/actions"),
+    ("get", "/api/v1/intervention-types"),
+    ("get", "/api/v1/regions"),
+    ("get", "/api/v1/regions/{code}"),
+    ("get", "/api/v1/regions/{code}/children"),
 ];
 
 /// A concrete path for a template: plausible values, in scope or not, for every parameter.
@@ -221,4 +234,74 @@ async fn no_read_gives_a_dashboard_personal_data_and_none_gives_anyone_the_nik()
     // does reach the people who care for the child.
     assert!(reads >= 100, "only {reads} successful reads");
     assert_eq!(seen_by_carers.len(), 5, "carers saw only {seen_by_carers:?}");
+}
+
+/// The request body an operation's own document example gives (an empty object where none).
+fn example_body(operation: &Value) -> Option<Value> {
+    let media = operation["requestBody"]["content"].get("application/json")?;
+    let schema = &media["schema"];
+    let example = match schema["$ref"].as_str() {
+        Some(pointer) => contract::document().pointer(pointer.trim_start_matches('#')).unwrap()["example"].clone(),
+        None => schema["example"].clone(),
+    };
+    Some(if example.is_null() { json!({}) } else { example })
+}
+
+#[tokio::test]
+async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let planted = plant_personal_data(&app, &officer).await;
+    let outsiders = [
+        ("Bengkalis's officer", app.token_for(Role::Officer, Some("14.03")).await),
+        ("a Bengkalis cadre", app.token_for(Role::Cadre, Some("14.03.01.1001")).await),
+        ("Bengkalis's analyst", app.token_for(Role::Analyst, Some("14.03")).await),
+        ("Bengkalis's integration", app.token_for(Role::Integration, Some("14.03")).await),
+    ];
+    let mut reached = Vec::new();
+    for (template, item) in contract::document()["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if PUBLIC.contains(&(method.as_str(), template.as_str())) {
+                continue;
+            }
+            let path = read_of(template, operation, &planted);
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            for (who, token) in &outsiders {
+                let mut request = app.request(method.clone(), &path, Some(token)).header("If-Match", "\"1\"");
+                if let Some(body) = example_body(operation) {
+                    request = request.json(&body);
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status();
+                let body: Value = response.json().await.unwrap_or(Value::Null);
+                let key = (method.as_str().to_ascii_lowercase(), template.as_str());
+                let allowed = !status.is_success()
+                    || match (key.0.as_str(), key.1) {
+                        (m, t) if REFERENCE_DATA.contains(&(m, t)) => true,
+                        // Lists the caller's own accounts: their scope or below.
+                        ("get", "/api/v1/users") => body["items"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .all(|u| u["scope"].as_str().is_some_and(|s| s.starts_with("14.03"))),
+                        // Answers per record; one outside the caller's scope is refused, not written.
+                        ("post", "/api/v1/families-at-risk/import") => {
+                            body["inserted"] == 0
+                                && body["updated"] == 0
+                                && body["failed"].as_array().map(Vec::len)
+                                    == body["received"].as_u64().map(|n| n as usize)
+                        }
+                        _ => false,
+                    };
+                if !allowed {
+                    reached.push(format!("{method} {path} by {who}: {status} {body}"));
+                }
+                // A read of Kampar's data is refused for its scope, not for some other flaw.
+                if method == Method::GET && !status.is_success() && !matches!(status.as_u16(), 403 | 404) {
+                    reached.push(format!("{method} {path} by {who}: {status}, not 403 or 404"));
+                }
+            }
+        }
+    }
+    assert!(reached.is_empty(), "reached from another district:\n{}", reached.join("\n"));
 }
