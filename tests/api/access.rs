@@ -9,9 +9,12 @@
 //!   date or mother's name, a team member's phone or a family's key, and none gives anyone a NIK;
 //! - what lies outside a scope: no operation, read or write, lets an officer, cadre, analyst or
 //!   integration of another district reach Kampar's records (reads answer 403 or 404), except
-//!   the reference data named below and lists that answer per caller.
+//!   the reference data named below and lists that answer per caller;
+//! - what each role inside Kampar may read: every read of the document, by admin, province,
+//!   district and subdistrict officers, the village's cadre, an analyst and an integration,
+//!   answers 200 or 403 exactly as `may_read` (the policy of docs/API.md) says.
 //!
-//! Still to come: each role's expected answer inside its scope, operation by operation.
+//! Still to come: each role's writes inside its scope, operation by operation.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -136,6 +139,11 @@ struct Planted {
     case: String,
     team: String,
     family: String,
+    budget: String,
+    line: String,
+    intervention: String,
+    document: String,
+    account: String,
 }
 
 /// A child with a NIK, a stunted measurement and the case it opens, a TPK with a phone number,
@@ -164,7 +172,31 @@ async fn plant_personal_data(app: &TestApp, officer: &str) -> Planted {
     created(app.post_json("/api/v1/families-at-risk/import", Some(officer), &families).await, "a family").await;
     let page: Value =
         app.get("/api/v1/families-at-risk?region=14.01&year=2025", Some(officer)).await.json().await.unwrap();
+    let budget = json!({"region_code": "14.01", "fiscal_year": 2025, "funding_source": "apbd_district",
+                        "title": "APBD Kampar 2025"});
+    let budget = created(app.post_json("/api/v1/budgets", Some(officer), &budget).await, "a budget").await;
+    let budget_id = budget["id"].as_str().unwrap().to_owned();
+    let line = json!({"activity": "Pemantauan pertumbuhan", "ceiling": 1_000_000});
+    let path = format!("/api/v1/budgets/{budget_id}/lines");
+    let line = created(app.post_json(&path, Some(officer), &line).await, "a budget line").await;
+    let intervention = json!({"type_code": "growth_monitoring", "region_code": VILLAGE, "year": 2025, "target": 120});
+    let intervention =
+        created(app.post_json("/api/v1/interventions", Some(officer), &intervention).await, "an activity").await;
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("title", "Berita acara")
+        .text("kind", "minutes")
+        .part("file", reqwest::multipart::Part::bytes(pdf).file_name("ba.pdf").mime_str("application/pdf").unwrap());
+    let path = "/api/v1/convergence/14.01/2024/actions/3/documents";
+    let upload = app.request(Method::POST, path, Some(officer)).multipart(form).send().await.unwrap();
+    let document = created(upload, "a document").await;
+    let me: Value = app.get("/api/v1/auth/me", Some(officer)).await.json().await.unwrap();
     Planted {
+        budget: budget_id,
+        line: line["id"].as_str().unwrap().to_owned(),
+        intervention: intervention["id"].as_str().unwrap().to_owned(),
+        document: document["id"].as_str().unwrap().to_owned(),
+        account: me["id"].as_str().unwrap().to_owned(),
         child: child_id,
         measurement: measurement["id"].as_str().unwrap().to_owned(),
         case,
@@ -180,9 +212,14 @@ fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
         t if t.starts_with("/api/v1/cases/") => planted.case.as_str(),
         t if t.starts_with("/api/v1/teams/") => planted.team.as_str(),
         t if t.starts_with("/api/v1/families-at-risk/") => planted.family.as_str(),
+        t if t.starts_with("/api/v1/budgets/") => planted.budget.as_str(),
+        t if t.starts_with("/api/v1/interventions/") => planted.intervention.as_str(),
+        t if t.starts_with("/api/v1/convergence/documents/") => planted.document.as_str(),
+        t if t.starts_with("/api/v1/users/") => planted.account.as_str(),
         _ => "0192b7a4-0000-7000-8000-000000000001",
     };
-    let path = concrete(&template.replace("{id}", id).replace("{measurement_id}", &planted.measurement));
+    let path = template.replace("{id}", id).replace("{measurement_id}", &planted.measurement);
+    let path = concrete(&path.replace("{line_id}", &planted.line));
     let query: Vec<String> = operation["parameters"]
         .as_array()
         .into_iter()
@@ -304,4 +341,53 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
         }
     }
     assert!(reached.is_empty(), "reached from another district:\n{}", reached.join("\n"));
+}
+
+/// What a role inside Kampar (`scope`, `None` for national) may read of the planted records, by
+/// the rules of docs/API.md: everyone reads what lies inside their scope and the aggregates of
+/// it; analysts (dashboards) never child-level data; a cadre reads only their village's budgets
+/// (the planted one is the district's); accounts are for admins and the officers above them
+/// (the planted account is Kampar's officer's).
+fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
+    let child_level = template.starts_with("/api/v1/children") || template.starts_with("/api/v1/cases");
+    let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
+    match role {
+        Role::Admin => true,
+        _ if template == "/api/v1/users" => role == Role::Officer,
+        _ if template.starts_with("/api/v1/users/") => role == Role::Officer && covers_kampar,
+        Role::Analyst => !child_level,
+        Role::Cadre => !template.starts_with("/api/v1/budgets/"),
+        _ => true,
+    }
+}
+
+#[tokio::test]
+async fn every_role_inside_kampar_reads_what_the_policy_lets_it_and_no_more() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let planted = plant_personal_data(&app, &officer).await;
+    let mut insiders = vec![("Kampar's officer", Role::Officer, Some("14.01"), officer.clone())];
+    for (who, role, scope) in [
+        ("an admin", Role::Admin, None),
+        ("Riau's officer", Role::Officer, Some("14")),
+        ("a subdistrict officer", Role::Officer, Some("14.01.01")),
+        ("the village's cadre", Role::Cadre, Some(VILLAGE)),
+        ("Kampar's analyst", Role::Analyst, Some("14.01")),
+        ("Kampar's integration", Role::Integration, Some("14.01")),
+    ] {
+        insiders.push((who, role, scope, app.token_for(role, scope).await));
+    }
+    let mut wrong = Vec::new();
+    for (template, item) in contract::document()["paths"].as_object().unwrap() {
+        let Some(operation) = item.get("get") else { continue };
+        let path = read_of(template, operation, &planted);
+        for (who, role, scope, token) in &insiders {
+            let status = app.get(&path, Some(token)).await.status();
+            let expected = if may_read(*role, *scope, template) { StatusCode::OK } else { StatusCode::FORBIDDEN };
+            if status != expected {
+                wrong.push(format!("GET {path} by {who}: {status}, the policy says {expected}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
