@@ -14,7 +14,9 @@
 //!   district and subdistrict officers, the village's cadre, an analyst and an integration,
 //!   answers 200 or 403 exactly as `may_read` (the policy of docs/API.md) says.
 //!
-//! Still to come: each role's writes inside its scope, operation by operation.
+//! - what dashboards write: nothing; every write answers an analyst 403.
+//!
+//! Still to come: the other roles' writes inside their scope, operation by operation.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -390,4 +392,37 @@ async fn every_role_inside_kampar_reads_what_the_policy_lets_it_and_no_more() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// Dashboards read; they never write. Every write of the document, pointed at Kampar's records
+/// with its own example body, answers an analyst of Kampar, and a national one, with 403.
+#[tokio::test]
+async fn analysts_write_nothing_anywhere() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let planted = plant_personal_data(&app, &officer).await;
+    let analysts = [app.token_for(Role::Analyst, Some("14.01")).await, app.token_for(Role::Analyst, None).await];
+    let (mut writes, mut wrong) = (0, Vec::new());
+    for (template, item) in contract::document()["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            if method == "get" || PUBLIC.contains(&(method.as_str(), template.as_str())) {
+                continue;
+            }
+            writes += 1;
+            let path = read_of(template, operation, &planted);
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            for token in &analysts {
+                let mut request = app.request(method.clone(), &path, Some(token)).header("If-Match", "\"1\"");
+                if let Some(body) = example_body(operation) {
+                    request = request.json(&body);
+                }
+                let status = request.send().await.unwrap().status();
+                if status != StatusCode::FORBIDDEN {
+                    wrong.push(format!("{method} {path}: {status}"));
+                }
+            }
+        }
+    }
+    assert!(writes >= 40, "only {writes} writes in the document");
+    assert!(wrong.is_empty(), "an analyst was not refused:\n{}", wrong.join("\n"));
 }
