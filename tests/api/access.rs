@@ -8,7 +8,7 @@
 //! - what a dashboard may read: no read of the document gives an analyst a child's name, birth
 //!   date or mother's name, a team member's phone or a family's key, and none gives anyone a NIK;
 //! - what lies outside a scope: no operation, read or write, lets an officer, cadre, analyst or
-//!   integration of another district reach Kampar's records (reads answer 403 or 404), except
+//!   integration of another district reach Kampar's records (reads answer 403), except
 //!   the reference data named below and lists that answer per caller;
 //! - what each role inside Kampar may read: every read of the document, by admin, province,
 //!   district and subdistrict officers, the village's cadre, an analyst and an integration,
@@ -335,9 +335,10 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
                 if !allowed {
                     reached.push(format!("{method} {path} by {who}: {status} {body}"));
                 }
-                // A read of Kampar's data is refused for its scope, not for some other flaw.
-                if method == Method::GET && !status.is_success() && !matches!(status.as_u16(), 403 | 404) {
-                    reached.push(format!("{method} {path} by {who}: {status}, not 403 or 404"));
+                // The one rule (docs/API.md): a record or region outside the scope is 403, for
+                // every resource; 404 means no such record at all.
+                if method == Method::GET && !status.is_success() && status != StatusCode::FORBIDDEN {
+                    reached.push(format!("{method} {path} by {who}: {status}, not 403"));
                 }
             }
         }
