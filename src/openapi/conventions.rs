@@ -93,3 +93,122 @@ impl Modify for ClosedTokenRequest {
         }
     }
 }
+
+/// Fields serde leaves out of an answer when they have nothing to say (`skip_serializing_if`):
+/// the only properties of a response-only schema that are not always present.
+const SOMETIMES_ABSENT: &[(&str, &str)] = &[
+    ("Problem", "errors"),
+    ("Problem", "existing_id"),
+    ("RegionCounts", "district"),
+    ("RegionCounts", "subdistrict"),
+    ("RegionCounts", "village"),
+];
+
+/// utoipa marks an `Option` field optional, but the service always sends it (as `null` when
+/// empty). For schemas that only ever appear in answers, every property is therefore required,
+/// so clients generated from the document need not handle "absent" as well as `null`; the test
+/// suite validates every answer against this. Schemas that requests use too keep their optional
+/// fields.
+pub struct PresentResponseFields;
+
+impl Modify for PresentResponseFields {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use std::collections::BTreeSet;
+
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::Schema;
+
+        let Some(components) = openapi.components.as_ref() else { return };
+        let (mut answers, mut requests) = (Vec::new(), Vec::new());
+        for response in components.responses.values() {
+            collect_response(response, &mut answers);
+        }
+        for item in openapi.paths.paths.values() {
+            for (_, operation) in super::operations(item) {
+                for response in operation.responses.responses.values() {
+                    collect_response(response, &mut answers);
+                }
+                for body in operation.request_body.iter() {
+                    if let RefOr::T(body) = body {
+                        requests.extend(body.content.values().filter_map(content_schema));
+                    }
+                }
+                for parameter in operation.parameters.iter().flatten() {
+                    if let RefOr::T(parameter) = parameter {
+                        requests.extend(parameter.schema.clone());
+                    }
+                }
+            }
+        }
+        let reachable = |roots: &[RefOr<Schema>]| {
+            let mut names = BTreeSet::new();
+            let mut pending: Vec<&RefOr<Schema>> = roots.iter().collect();
+            while let Some(schema) = pending.pop() {
+                for name in referenced(schema) {
+                    if let Some(found) = components.schemas.get(&name)
+                        && names.insert(name)
+                    {
+                        pending.push(found);
+                    }
+                }
+            }
+            names
+        };
+        let answer_only: Vec<String> = reachable(&answers).difference(&reachable(&requests)).cloned().collect();
+        let Some(components) = openapi.components.as_mut() else { return };
+        for name in answer_only {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(&name) {
+                object.required = object
+                    .properties
+                    .keys()
+                    .filter(|field| !SOMETIMES_ABSENT.contains(&(name.as_str(), field.as_str())))
+                    .cloned()
+                    .collect();
+            }
+        }
+    }
+}
+
+fn collect_response(
+    response: &utoipa::openapi::RefOr<utoipa::openapi::Response>,
+    into: &mut Vec<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>>,
+) {
+    if let utoipa::openapi::RefOr::T(response) = response {
+        into.extend(response.content.values().filter_map(content_schema));
+    }
+}
+
+fn content_schema(
+    content: &utoipa::openapi::RefOr<utoipa::openapi::Content>,
+) -> Option<utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>> {
+    match content {
+        utoipa::openapi::RefOr::T(content) => content.schema.clone(),
+        utoipa::openapi::RefOr::Ref(_) => None,
+    }
+}
+
+/// The component schemas `schema` names directly, or through its properties, items and parts.
+fn referenced(schema: &utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>) -> Vec<String> {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, Schema};
+    match schema {
+        RefOr::Ref(reference) => {
+            reference.ref_location.strip_prefix("#/components/schemas/").map(str::to_owned).into_iter().collect()
+        }
+        RefOr::T(Schema::Object(object)) => {
+            let extra = match object.additional_properties.as_deref() {
+                Some(AdditionalProperties::RefOr(RefOr::Ref(reference))) => Some(RefOr::Ref(reference.clone())),
+                _ => None,
+            };
+            object.properties.values().chain(extra.as_ref()).flat_map(referenced).collect()
+        }
+        RefOr::T(Schema::Array(array)) => match &array.items {
+            ArrayItems::RefOrSchema(items) => referenced(items),
+            _ => Vec::new(),
+        },
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter().flat_map(referenced).collect(),
+        RefOr::T(Schema::AllOf(all_of)) => all_of.items.iter().flat_map(referenced).collect(),
+        RefOr::T(Schema::AnyOf(any_of)) => any_of.items.iter().flat_map(referenced).collect(),
+        _ => Vec::new(),
+    }
+}

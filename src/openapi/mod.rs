@@ -15,7 +15,7 @@ use crate::http::{health, metrics};
 mod conventions;
 mod responses;
 
-use conventions::{ClosedTokenRequest, RegionCodeFields};
+use conventions::{ClosedTokenRequest, PresentResponseFields, RegionCodeFields};
 use responses::ProblemResponses;
 
 #[derive(OpenApi)]
@@ -110,6 +110,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ProblemResponses.modify(&mut doc);
     ClosedTokenRequest.modify(&mut doc);
     RegionCodeFields.modify(&mut doc);
+    PresentResponseFields.modify(&mut doc);
     doc
 }
 
