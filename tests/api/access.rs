@@ -8,12 +8,11 @@
 //! - what a dashboard may read: no read of the document gives an analyst a child's name, birth
 //!   date or mother's name, a team member's phone or a family's key, and none gives anyone a NIK;
 //! - what lies outside a scope: no operation, read or write, lets an officer, cadre, analyst or
-//!   integration of another district reach Kampar's records (reads answer 403), except
-//!   the reference data named below and lists that answer per caller;
+//!   integration of another district reach Kampar's records (reads answer 403), except the
+//!   reference data named below and lists that answer per caller;
 //! - what each role inside Kampar may read: every read of the document, by admin, province,
 //!   district and subdistrict officers, the village's cadre, an analyst and an integration,
-//!   answers 200 or 403 exactly as `may_read` (the policy of docs/API.md) says.
-//!
+//!   answers 200 or 403 exactly as `may_read` (the policy of docs/API.md) says;
 //! - what dashboards write: nothing; every write answers an analyst 403.
 //!
 //! Still to come: the other roles' writes inside their scope, operation by operation.
