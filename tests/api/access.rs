@@ -24,6 +24,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use stunting_api::domain::Role;
 
+use crate::common::app::Call;
 use crate::common::app::JWT_SECRET;
 use crate::common::{TestApp, contract, problem};
 
@@ -84,6 +85,26 @@ fn bad_tokens(valid_claims: &Value) -> Vec<(&'static str, Option<String>)> {
     ]
 }
 
+/// Every operation of the contract: its lower-case method, its path template, and itself.
+fn operations() -> Vec<(&'static str, &'static str, &'static Value)> {
+    let paths = contract::document()["paths"].as_object().unwrap();
+    let each = paths.iter().flat_map(|(template, item)| {
+        item.as_object().unwrap().iter().map(|(method, operation)| (method.as_str(), template.as_str(), operation))
+    });
+    each.collect()
+}
+
+/// The request a test sends to an operation: with an ETag to match and the operation's own
+/// example body, so nothing but the caller can be the reason it is refused.
+fn call(app: &TestApp, method: &str, path: &str, token: Option<&str>, operation: &Value) -> Call {
+    let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let request = app.request(method, path, token).header("If-Match", "\"1\"");
+    match example_body(operation) {
+        Some(body) => request.json(&body),
+        None => request,
+    }
+}
+
 #[tokio::test]
 async fn every_operation_is_public_by_name_or_refuses_a_caller_without_a_valid_token() {
     let app = TestApp::spawn().await;
@@ -94,31 +115,24 @@ async fn every_operation_is_public_by_name_or_refuses_a_caller_without_a_valid_t
     });
     let tokens = bad_tokens(&claims);
     let mut protected = 0;
-    for (template, item) in contract::document()["paths"].as_object().unwrap() {
-        for (method, operation) in item.as_object().unwrap() {
-            let is_public = PUBLIC.contains(&(method.as_str(), template.as_str()));
-            let is_protected = operation.get("security").is_some_and(|s| s.as_array().is_some_and(|s| !s.is_empty()));
-            assert!(
-                is_public != is_protected,
-                "{method} {template}: protected by the bearer scheme, or listed in PUBLIC — exactly one"
-            );
-            if is_public {
-                continue;
-            }
-            protected += 1;
-            let path = concrete(template);
-            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            for (what, token) in &tokens {
-                // A well-formed request otherwise: authentication is judged first.
-                let mut request = app.request(method.clone(), &path, token.as_deref()).header("If-Match", "\"1\"");
-                if operation.get("requestBody").is_some() {
-                    request = request.json(&json!({}));
-                }
-                let response = request.send().await.unwrap();
-                assert!(response.headers().contains_key("www-authenticate"), "{method} {template} with {what}");
-                let body = problem(response, StatusCode::UNAUTHORIZED).await;
-                assert_eq!(body["type"], "/problems/unauthorized", "{method} {template} with {what}");
-            }
+    for (method, template, operation) in operations() {
+        let is_public = PUBLIC.contains(&(method, template));
+        let is_protected = operation.get("security").is_some_and(|s| s.as_array().is_some_and(|s| !s.is_empty()));
+        assert!(
+            is_public != is_protected,
+            "{method} {template}: protected by the bearer scheme, or listed in PUBLIC — exactly one"
+        );
+        if is_public {
+            continue;
+        }
+        protected += 1;
+        let path = concrete(template);
+        for (what, token) in &tokens {
+            // A well-formed request otherwise: authentication is judged first.
+            let response = call(&app, method, &path, token.as_deref(), operation).send().await.unwrap();
+            assert!(response.headers().contains_key("www-authenticate"), "{method} {template} with {what}");
+            let body = problem(response, StatusCode::UNAUTHORIZED).await;
+            assert_eq!(body["type"], "/problems/unauthorized", "{method} {template} with {what}");
         }
     }
     assert!(protected >= 80, "only {protected} protected operations");
@@ -250,8 +264,7 @@ async fn no_read_gives_a_dashboard_personal_data_and_none_gives_anyone_the_nik()
         ("an admin", app.token_for(Role::Admin, None).await, false),
     ];
     let (mut reads, mut seen_by_carers) = (0, std::collections::BTreeSet::new());
-    for (template, item) in contract::document()["paths"].as_object().unwrap() {
-        let Some(operation) = item.get("get") else { continue };
+    for (_, template, operation) in operations().into_iter().filter(|(method, ..)| *method == "get") {
         let path = read_of(template, operation, &planted);
         for (who, token, is_dashboard) in &readers {
             let response = app.get(&path, Some(token)).await;
@@ -274,7 +287,8 @@ async fn no_read_gives_a_dashboard_personal_data_and_none_gives_anyone_the_nik()
     assert_eq!(seen_by_carers.len(), 5, "carers saw only {seen_by_carers:?}");
 }
 
-/// The request body an operation's own document example gives (an empty object where none).
+/// The request body an operation's own document example gives (an empty object where the
+/// schema has no example); `None` for an operation that takes no JSON body.
 fn example_body(operation: &Value) -> Option<Value> {
     let media = operation["requestBody"]["content"].get("application/json")?;
     let schema = &media["schema"];
@@ -297,48 +311,39 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
         ("Bengkalis's integration", app.token_for(Role::Integration, Some("14.03")).await),
     ];
     let mut reached = Vec::new();
-    for (template, item) in contract::document()["paths"].as_object().unwrap() {
-        for (method, operation) in item.as_object().unwrap() {
-            if PUBLIC.contains(&(method.as_str(), template.as_str())) {
-                continue;
+    for (method, template, operation) in operations() {
+        if PUBLIC.contains(&(method, template)) {
+            continue;
+        }
+        let path = read_of(template, operation, &planted);
+        for (who, token) in &outsiders {
+            let response = call(&app, method, &path, Some(token), operation).send().await.unwrap();
+            let status = response.status();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            let allowed = !status.is_success()
+                || match (method, template) {
+                    (m, t) if REFERENCE_DATA.contains(&(m, t)) => true,
+                    // Lists the caller's own accounts: their scope or below.
+                    ("get", "/api/v1/users") => body["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|u| u["scope"].as_str().is_some_and(|s| s.starts_with("14.03"))),
+                    // Answers per record; one outside the caller's scope is refused, not written.
+                    ("post", "/api/v1/families-at-risk/import") => {
+                        body["inserted"] == 0
+                            && body["updated"] == 0
+                            && body["failed"].as_array().map(Vec::len) == body["received"].as_u64().map(|n| n as usize)
+                    }
+                    _ => false,
+                };
+            if !allowed {
+                reached.push(format!("{method} {path} by {who}: {status} {body}"));
             }
-            let path = read_of(template, operation, &planted);
-            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            for (who, token) in &outsiders {
-                let mut request = app.request(method.clone(), &path, Some(token)).header("If-Match", "\"1\"");
-                if let Some(body) = example_body(operation) {
-                    request = request.json(&body);
-                }
-                let response = request.send().await.unwrap();
-                let status = response.status();
-                let body: Value = response.json().await.unwrap_or(Value::Null);
-                let key = (method.as_str().to_ascii_lowercase(), template.as_str());
-                let allowed = !status.is_success()
-                    || match (key.0.as_str(), key.1) {
-                        (m, t) if REFERENCE_DATA.contains(&(m, t)) => true,
-                        // Lists the caller's own accounts: their scope or below.
-                        ("get", "/api/v1/users") => body["items"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .all(|u| u["scope"].as_str().is_some_and(|s| s.starts_with("14.03"))),
-                        // Answers per record; one outside the caller's scope is refused, not written.
-                        ("post", "/api/v1/families-at-risk/import") => {
-                            body["inserted"] == 0
-                                && body["updated"] == 0
-                                && body["failed"].as_array().map(Vec::len)
-                                    == body["received"].as_u64().map(|n| n as usize)
-                        }
-                        _ => false,
-                    };
-                if !allowed {
-                    reached.push(format!("{method} {path} by {who}: {status} {body}"));
-                }
-                // The one rule (docs/API.md): a record or region outside the scope is 403, for
-                // every resource; 404 means no such record at all.
-                if method == Method::GET && !status.is_success() && status != StatusCode::FORBIDDEN {
-                    reached.push(format!("{method} {path} by {who}: {status}, not 403"));
-                }
+            // The one rule (docs/API.md): a record or region outside the scope is 403, for
+            // every resource; 404 means no such record at all.
+            if method == "get" && !status.is_success() && status != StatusCode::FORBIDDEN {
+                reached.push(format!("{method} {path} by {who}: {status}, not 403"));
             }
         }
     }
@@ -380,8 +385,7 @@ async fn every_role_inside_kampar_reads_what_the_policy_lets_it_and_no_more() {
         insiders.push((who, role, scope, app.token_for(role, scope).await));
     }
     let mut wrong = Vec::new();
-    for (template, item) in contract::document()["paths"].as_object().unwrap() {
-        let Some(operation) = item.get("get") else { continue };
+    for (_, template, operation) in operations().into_iter().filter(|(method, ..)| *method == "get") {
         let path = read_of(template, operation, &planted);
         for (who, role, scope, token) in &insiders {
             let status = app.get(&path, Some(token)).await.status();
@@ -403,23 +407,16 @@ async fn analysts_write_nothing_anywhere() {
     let planted = plant_personal_data(&app, &officer).await;
     let analysts = [app.token_for(Role::Analyst, Some("14.01")).await, app.token_for(Role::Analyst, None).await];
     let (mut writes, mut wrong) = (0, Vec::new());
-    for (template, item) in contract::document()["paths"].as_object().unwrap() {
-        for (method, operation) in item.as_object().unwrap() {
-            if method == "get" || PUBLIC.contains(&(method.as_str(), template.as_str())) {
-                continue;
-            }
-            writes += 1;
-            let path = read_of(template, operation, &planted);
-            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
-            for token in &analysts {
-                let mut request = app.request(method.clone(), &path, Some(token)).header("If-Match", "\"1\"");
-                if let Some(body) = example_body(operation) {
-                    request = request.json(&body);
-                }
-                let status = request.send().await.unwrap().status();
-                if status != StatusCode::FORBIDDEN {
-                    wrong.push(format!("{method} {path}: {status}"));
-                }
+    for (method, template, operation) in operations() {
+        if method == "get" || PUBLIC.contains(&(method, template)) {
+            continue;
+        }
+        writes += 1;
+        let path = read_of(template, operation, &planted);
+        for token in &analysts {
+            let status = call(&app, method, &path, Some(token), operation).send().await.unwrap().status();
+            if status != StatusCode::FORBIDDEN {
+                wrong.push(format!("{method} {path}: {status}"));
             }
         }
     }
