@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use actix_web::ResponseError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{self, Header};
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -17,7 +18,7 @@ use crate::error::ApiError;
 
 /// Media types of the successful answers, per method and route pattern.
 #[derive(Debug, Default)]
-pub struct Produces(HashMap<(String, String), Vec<Mime>>);
+pub struct Produces(HashMap<(Method, String), Vec<Mime>>);
 
 impl Produces {
     pub fn from_document(doc: &utoipa::openapi::OpenApi) -> Self {
@@ -37,16 +38,16 @@ impl Produces {
                     .filter_map(|media| media.parse().ok())
                     .collect();
                 // No body on success (204): any Accept will do.
-                if !types.is_empty() {
-                    produces.insert((method.to_owned(), path.clone()), types);
+                if let (false, Ok(method)) = (types.is_empty(), Method::from_bytes(method.to_uppercase().as_bytes())) {
+                    produces.insert((method, path.clone()), types);
                 }
             }
         }
         Self(produces)
     }
 
-    fn of(&self, method: &str, pattern: &str) -> Option<&[Mime]> {
-        self.0.get(&(method.to_ascii_lowercase(), pattern.to_owned())).map(Vec::as_slice)
+    fn of(&self, method: &Method, pattern: String) -> Option<&[Mime]> {
+        self.0.get(&(method.clone(), pattern)).map(Vec::as_slice)
     }
 }
 
@@ -55,12 +56,16 @@ pub async fn negotiate<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let refused = match (req.app_data::<web::Data<Produces>>(), req.match_pattern()) {
-        (Some(produces), Some(pattern)) => produces
-            .of(req.method().as_str(), &pattern)
-            .filter(|types| !acceptable(req.request(), types))
-            .map(|types| types.iter().map(Mime::to_string).collect::<Vec<_>>().join(", ")),
-        _ => None,
+    // Most machine callers name no Accept: then there is nothing to look up.
+    let refused = match req.headers().contains_key(header::ACCEPT) {
+        false => None,
+        true => match (req.app_data::<web::Data<Produces>>(), req.match_pattern()) {
+            (Some(produces), Some(pattern)) => produces
+                .of(req.method(), pattern)
+                .filter(|types| !acceptable(req.request(), types))
+                .map(|types| types.iter().map(Mime::to_string).collect::<Vec<_>>().join(", ")),
+            _ => None,
+        },
     };
     match refused {
         Some(types) => {
