@@ -3,40 +3,55 @@
 
 use utoipa::Modify;
 
-/// Parameters that mean the same everywhere are checked by shared code; their constraints are
-/// stated here, from the same constants, instead of in every handler.
-pub fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
+/// Parameters that mean the same everywhere are checked by shared code (`If-Match` by
+/// `IfMatch`, `limit` by `PageRequest::parse`, `year` by `year_bounds`, codes by
+/// `RegionCode::parse`); their constraints are stated here, from the same constants, instead of
+/// in every handler.
+pub struct ParameterConventions;
+
+impl Modify for ParameterConventions {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        for item in openapi.paths.paths.values_mut() {
+            for operation in super::item_operations(item) {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    if let RefOr::T(parameter) = parameter {
+                        document_convention(parameter);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
     use utoipa::Number;
     use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::schema::{Schema, Type};
     use utoipa::openapi::{ObjectBuilder, RefOr};
-    match parameter.name.as_str() {
+    let name = parameter.name.as_str();
+    if name == "If-Match" {
         // An ETag is a quoted version; say so, so clients and fuzzers send one.
-        "If-Match" => {
-            let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
-            parameter.schema = Some(RefOr::T(etag.build().into()));
+        let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
+        parameter.schema = Some(RefOr::T(etag.build().into()));
+        return;
+    }
+    // A `{region}` path also takes `national`; everywhere else a region is a code.
+    let national = name == "region" && parameter.parameter_in == ParameterIn::Path;
+    let pattern = region_code_pattern(name).filter(|_| !national);
+    let bounds = match name {
+        "limit" => Some((1, i64::from(crate::http::pagination::MAX_LIMIT))),
+        "year" => Some((i64::from(*crate::domain::YEARS.start()), i64::from(*crate::domain::YEARS.end()))),
+        _ => None,
+    };
+    if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
+        if let Some(pattern) = pattern {
+            object.pattern = Some(pattern.to_owned());
         }
-        // A `{region}` path also takes `national`; everywhere else a region is a code.
-        name if region_code_pattern(name).is_some()
-            && !(name == "region" && parameter.parameter_in == ParameterIn::Path) =>
-        {
-            let pattern = region_code_pattern(name).map(str::to_owned);
-            if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
-                object.pattern = pattern;
-            }
+        if let Some((low, high)) = bounds {
+            object.minimum = Some(Number::Int(low as isize));
+            object.maximum = Some(Number::Int(high as isize));
         }
-        // Every list pages through `PageRequest::parse`; every period year through `year_bounds`.
-        "limit" | "year" => {
-            let (low, high) = match parameter.name.as_str() {
-                "limit" => (1, i64::from(crate::http::pagination::MAX_LIMIT)),
-                _ => (i64::from(*crate::domain::YEARS.start()), i64::from(*crate::domain::YEARS.end())),
-            };
-            if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
-                object.minimum = Some(Number::Int(low as isize));
-                object.maximum = Some(Number::Int(high as isize));
-            }
-        }
-        _ => {}
     }
 }
 

@@ -15,7 +15,7 @@ use crate::http::{health, metrics};
 mod conventions;
 mod responses;
 
-use conventions::{ClosedTokenRequest, PresentResponseFields, RegionCodeFields};
+use conventions::{ClosedTokenRequest, ParameterConventions, PresentResponseFields, RegionCodeFields};
 use responses::ProblemResponses;
 
 #[derive(OpenApi)]
@@ -108,6 +108,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // After the routes' paths are merged in: the derive's own modifiers run before that.
     ProblemResponses.modify(&mut doc);
+    ParameterConventions.modify(&mut doc);
     ClosedTokenRequest.modify(&mut doc);
     RegionCodeFields.modify(&mut doc);
     PresentResponseFields.modify(&mut doc);

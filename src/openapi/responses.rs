@@ -3,7 +3,7 @@
 
 use utoipa::Modify;
 
-use super::{conventions::document_convention, item_operations};
+use super::item_operations;
 
 /// Every 4xx and 5xx answer is a problem document: handlers list their own error statuses with
 /// a description, and this says once what their body is. It also lists the answers that shared
@@ -28,14 +28,15 @@ const BAD_REQUEST: (&str, &str, &str) = (
     "Malformed: a body that is not JSON or cannot be read, an If-Match that is not an ETag this API \
      gave out, or a cursor it did not hand out",
 );
+const INVALID_REQUEST: (&str, &str, &str) =
+    ("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each");
 const WITH_BODY: &[(&str, &str, &str)] = &[
     BAD_REQUEST,
     ("413", "BodyTooLarge", "The body is larger than the service accepts (MAX_BODY_BYTES)"),
     ("415", "UnsupportedMediaType", "The body's Content-Type is not one this operation takes"),
-    ("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each"),
+    INVALID_REQUEST,
 ];
-const WITH_PARAMETERS: &[(&str, &str, &str)] =
-    &[("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each")];
+const WITH_PARAMETERS: &[(&str, &str, &str)] = &[INVALID_REQUEST];
 /// A list can be sent a cursor it never handed out.
 const WITH_CURSOR: &[(&str, &str, &str)] = &[BAD_REQUEST];
 /// An operation behind the bearer scheme.
@@ -70,11 +71,6 @@ impl Modify for ProblemResponses {
                         && content.is_empty()
                     {
                         content.insert(crate::error::PROBLEM_JSON.to_owned(), RefOr::T(problem.clone()));
-                    }
-                }
-                for parameter in operation.parameters.iter_mut().flatten() {
-                    if let RefOr::T(parameter) = parameter {
-                        document_convention(parameter);
                     }
                 }
                 let parameters = operation.parameters.as_deref().unwrap_or_default();
