@@ -291,11 +291,7 @@ async fn no_read_gives_a_dashboard_personal_data_and_none_gives_anyone_the_nik()
 /// schema has no example); `None` for an operation that takes no JSON body.
 fn example_body(operation: &Value) -> Option<Value> {
     let media = operation["requestBody"]["content"].get("application/json")?;
-    let schema = &media["schema"];
-    let example = match schema["$ref"].as_str() {
-        Some(pointer) => contract::document().pointer(pointer.trim_start_matches('#')).unwrap()["example"].clone(),
-        None => schema["example"].clone(),
-    };
+    let example = contract::resolve(&media["schema"])["example"].clone();
     Some(if example.is_null() { json!({}) } else { example })
 }
 

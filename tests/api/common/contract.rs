@@ -110,8 +110,9 @@ fn operation<'a>(method: &Method, path: &str) -> Option<(&'a str, &'a Value)> {
         .map(|(_, template, op)| (template, op))
 }
 
-/// A shared response (`{"$ref": "#/components/responses/…"}`) as what it stands for.
-fn resolve(value: &Value) -> &Value {
+/// A reference into the document (`{"$ref": "#/components/…"}`) as what it stands for;
+/// anything else as itself.
+pub fn resolve(value: &Value) -> &Value {
     match value.get("$ref").and_then(Value::as_str) {
         Some(pointer) => DOCUMENT
             .pointer(pointer.trim_start_matches('#'))
