@@ -11,17 +11,17 @@ use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-use stunting_api::api::cases::queries::{self as cases, CaseFilter};
-use stunting_api::api::children::queries::{self as children, ChildFilter};
-use stunting_api::api::convergence::queries as convergence;
-use stunting_api::api::families::queries as families_queries;
-use stunting_api::api::regions::import;
-use stunting_api::api::stats::{LokusYears, budgets, coverage, families, prevalence, teams};
 use stunting_api::cli::create_database_if_missing;
 use stunting_api::db::migrate;
 use stunting_api::domain::{RegionCode, RegionLevel, Scope};
 use stunting_api::embedded_pg::EmbeddedPostgres;
 use stunting_api::http::pagination::PageRequest;
+use stunting_api::records::child::cases::{self as cases, CaseFilter};
+use stunting_api::records::child::{self as children, ChildFilter};
+use stunting_api::records::convergence;
+use stunting_api::records::family as families_queries;
+use stunting_api::records::region::import;
+use stunting_api::records::stats::{LokusYears, budgets, coverage, families, prevalence, teams};
 
 /// Children per village: 83,762 villages × 6 ≈ 500,000 children.
 const CHILDREN_PER_VILLAGE: i32 = 6;

@@ -5,13 +5,13 @@ use anyhow::Context;
 use diesel::QueryDsl;
 use diesel_async::RunQueryDsl;
 
-use crate::api::regions::import;
-use crate::api::users::queries::{self as users, NewUser};
 use crate::auth::password;
 use crate::config::Settings;
 use crate::db::schema::regions;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Role, UserId};
+use crate::records::region::import;
+use crate::records::user::{self as users, NewUser};
 
 pub async fn first_start(pool: &DbPool, settings: &Settings) -> anyhow::Result<()> {
     let mut conn = pool.get().await.context("cannot connect to the database")?;

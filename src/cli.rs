@@ -9,15 +9,16 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 
-use crate::api::regions::import;
-use crate::api::users::queries::{self as users, NewUser};
+use crate::api::openapi;
 use crate::auth::password;
 use crate::config::Settings;
 use crate::db::{build_pool, migrate};
 use crate::domain::{RegionCode, Role, UserId};
 use crate::embedded_pg::EmbeddedPostgres;
+use crate::records::region::import;
+use crate::records::user::{self as users, NewUser};
 use crate::startup::Application;
-use crate::{bootstrap, openapi, telemetry};
+use crate::{bootstrap, telemetry};
 
 /// The embedded cluster's database.
 const EMBEDDED_DATABASE: &str = "stunting";

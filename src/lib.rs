@@ -14,6 +14,6 @@ pub mod embedded_pg;
 pub mod error;
 pub mod growth;
 pub mod http;
-pub mod openapi;
+pub mod records;
 pub mod startup;
 pub mod telemetry;

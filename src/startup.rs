@@ -12,16 +12,16 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::convergence::upload::UploadLimit;
+use crate::api::{self, openapi};
 use crate::auth::JwtKeys;
 use crate::config::Settings;
 use crate::db::{DbPool, secrets};
 use crate::domain::NikKey;
 use crate::http::metrics::Metrics;
-use crate::http::negotiate::{self, Produces};
+use crate::http::negotiate;
 use crate::http::request_log::REQUEST_ID;
+use crate::http::upload::UploadLimit;
 use crate::http::{nul_path, problem, request_log};
-use crate::openapi;
 
 pub struct Application {
     server: Server,
@@ -39,14 +39,14 @@ impl Application {
         let metrics = web::Data::new(Metrics::new()?);
         let pool = web::Data::new(pool);
         let doc = openapi::document();
-        let produces = web::Data::new(Produces::from_document(&doc));
+        let produces = web::Data::new(openapi::produces(&doc));
         let max_body = settings.max_body_bytes;
         let upload_limit = web::Data::new(UploadLimit(settings.max_upload_bytes));
         let origins = browser_origins(&settings.cors_allowed_origins)?;
 
         let mut server =
             HttpServer::new(move || {
-                let (app, _) = App::new().into_utoipa_app().configure(openapi::routes).split_for_parts();
+                let (app, _) = App::new().into_utoipa_app().configure(api::routes).split_for_parts();
                 app.app_data(keys.clone())
                     .app_data(nik_key.clone())
                     .app_data(metrics.clone())

@@ -13,6 +13,7 @@ pub mod intervention_types;
 pub mod interventions;
 pub mod lokus;
 pub mod measurements;
+pub mod openapi;
 pub mod regions;
 pub mod services;
 pub mod stats;
@@ -20,7 +21,15 @@ pub mod teams;
 pub mod users;
 
 use utoipa_actix_web::scope;
+
+use crate::http::{health, metrics};
 use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Every documented route of the service.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::live).service(health::ready).service(metrics::metrics);
+    v1(cfg);
+}
 
 /// Everything under `/api/v1`, registered through utoipa so every route is documented.
 pub fn v1(cfg: &mut ServiceConfig) {

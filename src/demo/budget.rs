@@ -7,9 +7,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::api::budgets::queries::{self as budgets, BudgetChanges, LineFields, NewBudget};
 use crate::db::schema::agencies;
 use crate::domain::{AgencyId, AgencySector, BudgetId, BudgetLineId, BudgetStatus, FundingSource, RegionCode, Rupiah};
+use crate::records::budget::{self as budgets, BudgetChanges, LineFields, NewBudget};
 
 const AGENCY: Uuid = Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0001);
 const BUDGET: Uuid = Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0100);

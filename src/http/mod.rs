@@ -10,3 +10,4 @@ pub mod pagination;
 pub mod precondition;
 pub mod problem;
 pub mod request_log;
+pub mod upload;

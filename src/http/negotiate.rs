@@ -21,29 +21,9 @@ use crate::error::ApiError;
 pub struct Produces(HashMap<(Method, String), Vec<Mime>>);
 
 impl Produces {
-    pub fn from_document(doc: &utoipa::openapi::OpenApi) -> Self {
-        let mut produces = HashMap::new();
-        for (path, item) in &doc.paths.paths {
-            for (method, operation) in crate::openapi::operations(item) {
-                let types: Vec<Mime> = operation
-                    .responses
-                    .responses
-                    .iter()
-                    .filter(|(status, _)| status.starts_with('2'))
-                    .filter_map(|(_, response)| match response {
-                        utoipa::openapi::RefOr::T(response) => Some(response.content.keys()),
-                        utoipa::openapi::RefOr::Ref(_) => None,
-                    })
-                    .flatten()
-                    .filter_map(|media| media.parse().ok())
-                    .collect();
-                // No body on success (204): any Accept will do.
-                if let (false, Ok(method)) = (types.is_empty(), Method::from_bytes(method.to_uppercase().as_bytes())) {
-                    produces.insert((method, path.clone()), types);
-                }
-            }
-        }
-        Self(produces)
+    /// `types` per method and route pattern, as the document states them.
+    pub fn new(types: HashMap<(Method, String), Vec<Mime>>) -> Self {
+        Self(types)
     }
 
     fn of(&self, method: &Method, pattern: String) -> Option<&[Mime]> {

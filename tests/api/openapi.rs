@@ -5,7 +5,7 @@ use serde_json::Value;
 
 #[test]
 fn checked_in_document_matches_the_code() {
-    let generated = stunting_api::openapi::document_json().unwrap();
+    let generated = stunting_api::api::openapi::document_json().unwrap();
     let checked_in = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/openapi/openapi.json"))
         .expect("openapi/openapi.json exists");
     assert!(
@@ -16,7 +16,7 @@ fn checked_in_document_matches_the_code() {
 
 #[test]
 fn every_protected_operation_documents_its_errors() {
-    let doc: Value = serde_json::to_value(stunting_api::openapi::document()).unwrap();
+    let doc: Value = serde_json::to_value(stunting_api::api::openapi::document()).unwrap();
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -47,7 +47,7 @@ fn every_protected_operation_documents_its_errors() {
 /// operation from the client (a second `create` in one tag overwrites the first).
 #[test]
 fn every_operation_has_its_own_operation_id() {
-    let doc: Value = serde_json::to_value(stunting_api::openapi::document()).unwrap();
+    let doc: Value = serde_json::to_value(stunting_api::api::openapi::document()).unwrap();
     let mut seen = std::collections::BTreeMap::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -61,7 +61,7 @@ fn every_operation_has_its_own_operation_id() {
 
 #[test]
 fn bearer_scheme_is_declared() {
-    let doc: Value = serde_json::to_value(stunting_api::openapi::document()).unwrap();
+    let doc: Value = serde_json::to_value(stunting_api::api::openapi::document()).unwrap();
     assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
 }
 
@@ -182,7 +182,7 @@ fn every_example_validates_against_its_own_schema() {
 /// the document must say so, or a client would think a misspelt field is merely ignored.
 #[test]
 fn every_json_request_body_is_a_closed_object() {
-    let doc: Value = serde_json::to_value(stunting_api::openapi::document()).unwrap();
+    let doc: Value = serde_json::to_value(stunting_api::api::openapi::document()).unwrap();
     let schemas = &doc["components"]["schemas"];
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {

@@ -3,8 +3,6 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use super::queries::{self, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
-use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -12,6 +10,8 @@ use crate::domain::{AgencyId, RegionCode, RegionLevel, Role, Scope};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::records::agency::{self as queries, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
+use crate::records::region;
 
 const TAG: &str = "interventions";
 
@@ -74,7 +74,7 @@ pub async fn create(
     let district = errors.finish_with(district)?;
     caller.require_in_scope(&district)?;
     let mut conn = pool.get().await?;
-    regions::require_known(&mut conn, &district, "district_code").await?;
+    region::require_known(&mut conn, &district, "district_code").await?;
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let agency = queries::insert(conn, &district, &body).await?;

@@ -7,14 +7,14 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::dto::{RefreshRequest, TokenRequest, TokenResponse};
-use super::queries::{self, Credentials};
-use crate::api::users::{self, UserView};
+use crate::api::users::UserView;
 use crate::auth::{Caller, JwtKeys, password};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Role, Scope};
 use crate::error::ApiError;
 use crate::http::extract::Json;
+use crate::records::user::sessions::{self as queries, Credentials};
 
 const TAG: &str = "auth";
 /// Five failed logins for one username within fifteen minutes lock it until the oldest of
@@ -187,7 +187,7 @@ pub async fn logout(Json(body): Json<RefreshRequest>, pool: web::Data<DbPool>) -
 )]
 #[get("/auth/me")]
 pub async fn me(caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<UserView>, ApiError> {
-    let user = users::queries::find(&mut *pool.get().await?, caller.id)
+    let user = crate::records::user::find(&mut *pool.get().await?, caller.id)
         .await?
         .ok_or_else(|| ApiError::unauthorized("the account behind this token no longer exists"))?;
     Ok(web::Json(user))

@@ -2,7 +2,6 @@
 
 mod dto;
 mod handlers;
-pub mod queries;
 
 pub use dto::TokenResponse;
 use utoipa_actix_web::service_config::ServiceConfig;

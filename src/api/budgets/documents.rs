@@ -4,10 +4,8 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{BudgetView, CreateBudget, ListBudgetsQuery, RevisionView, UpdateBudget};
-use super::queries::{self, BudgetChanges, BudgetFilter, NewBudget};
 use super::{require_readable, require_writable};
 use crate::api::children::RemovalReason;
-use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -16,6 +14,8 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::records::budget::{self as queries, BudgetChanges, BudgetFilter, NewBudget};
+use crate::records::region;
 
 const TAG: &str = "budgets";
 
@@ -83,7 +83,7 @@ pub async fn create(
     require_writable(&caller, &region)?;
     let id = body.id.map_or_else(BudgetId::new, BudgetId);
     let mut conn = pool.get().await?;
-    regions::require_known(&mut conn, &region, "region_code").await?;
+    region::require_known(&mut conn, &region, "region_code").await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
             if queries::exists_any(conn, id).await? {

@@ -5,10 +5,7 @@ use validator::Validate;
 
 use super::documents::{load, unknown};
 use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
-use super::queries::{self, LineFields, NewSpending};
 use super::{require_readable, require_writable};
-use crate::api::regions::queries as regions;
-use crate::api::{agencies, intervention_types};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -18,6 +15,10 @@ use crate::domain::{
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::records::agency;
+use crate::records::budget::{self as queries, LineFields, NewSpending};
+use crate::records::intervention::types as intervention_types;
+use crate::records::region as regions;
 
 const TAG: &str = "budgets";
 
@@ -360,7 +361,7 @@ async fn check_line(
         intervention_types::check_known(conn, code, &mut errors).await?;
     }
     if let Some(id) = agency {
-        agencies::check_serves(conn, id, region, &mut errors).await?;
+        agency::check_serves(conn, id, region, &mut errors).await?;
     }
     let mut parsed = Vec::new();
     for (i, raw) in villages.unwrap_or_default().iter().enumerate() {

@@ -5,7 +5,6 @@
 mod documents;
 pub mod dto;
 mod lines;
-pub mod queries;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

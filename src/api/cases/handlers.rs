@@ -5,11 +5,7 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{CaseDetail, CaseView, ListCasesQuery, UpdateCase};
-use super::queries::{self, CaseFilter, FollowUp};
-use super::sync_cases;
 use crate::api::children::lock_for_write;
-use crate::api::services::queries as services;
-use crate::api::teams;
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -18,6 +14,9 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::records::child::cases::sync_cases;
+use crate::records::child::cases::{self as queries, CaseFilter, FollowUp};
+use crate::records::child::services;
 
 const TAG: &str = "cases";
 
@@ -206,7 +205,7 @@ pub async fn update(
 
 /// 422 unless `team` is an active TPK of `village`.
 async fn check_team(conn: &mut AsyncPgConnection, team: TeamId, village: &RegionCode) -> Result<(), ApiError> {
-    let found = teams::queries::find(conn, team).await?;
+    let found = crate::records::team::find(conn, team).await?;
     let problem = match found {
         None => format!("no team has id {team}"),
         Some(t) if t.kind != TeamKind::Tpk => "is a TPPS; a case is followed by a TPK".to_owned(),

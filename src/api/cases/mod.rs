@@ -3,12 +3,8 @@
 
 mod dto;
 mod handlers;
-pub mod lifecycle;
-pub mod queries;
-mod sync;
 
 pub use dto::{CaseDetail, CaseView};
-pub use sync::sync_cases;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {

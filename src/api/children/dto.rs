@@ -1,37 +1,12 @@
-use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::db::schema::children;
-use crate::domain::{CaseId, ChildId, RegionCode, Sex};
+use crate::domain::Sex;
 
-/// A child as the API shows it. The NIK is never shown: `has_nik` says whether one is on file.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
-#[schema(example = json!({
-    "id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01", "village_code": "14.01.01.2009", "sex": "female",
-    "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati", "has_nik": true,
-    "open_case_id": null, "version": 1,
-    "created_at": "2024-08-15T02:30:00Z", "updated_at": "2024-08-15T02:30:00Z"
-}))]
-pub struct ChildView {
-    pub id: ChildId,
-    /// The village (desa/kelurahan) the child lives in.
-    pub village_code: RegionCode,
-    pub sex: Sex,
-    pub birth_date: NaiveDate,
-    pub name: String,
-    pub mother_name: Option<String>,
-    pub has_nik: bool,
-    /// The child's open stunting case, if any.
-    pub open_case_id: Option<CaseId>,
-    /// Send it back as `If-Match` to change or delete the child.
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::records::child::{ChildView, NewChild};
 
 /// A new child. Offline clients may bring their own `id`: sending the same child again with
 /// the same id is answered 200 with the stored child instead of creating a second one.
@@ -110,17 +85,4 @@ pub struct ListChildrenQuery {
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = children)]
-pub struct NewChild<'a> {
-    pub id: ChildId,
-    pub village_code: &'a RegionCode,
-    pub sex: Sex,
-    pub birth_date: NaiveDate,
-    pub name: &'a str,
-    pub mother_name: Option<&'a str>,
-    pub nik_hash: Option<Vec<u8>>,
-    pub created_by: crate::domain::UserId,
 }

@@ -5,10 +5,6 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
-use super::queries::{self, ChildChanges, ChildFilter, ChildRecord};
-use crate::api::cases::sync_cases;
-use crate::api::measurements::queries as measurements;
-use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -17,6 +13,10 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::records::child::cases::sync_cases;
+use crate::records::child::measurements;
+use crate::records::child::{self as queries, ChildChanges, ChildFilter, ChildRecord};
+use crate::records::region;
 
 const TAG: &str = "children";
 
@@ -105,7 +105,7 @@ pub async fn create(
     let nik_hash = nik.map(|n| n.keyed_hash(&nik_key));
     let mother_name = body.mother_name.as_deref().map(str::trim).filter(|m| !m.is_empty());
     let mut conn = pool.get().await?;
-    regions::require_known(&mut conn, &village, "village_code").await?;
+    region::require_known(&mut conn, &village, "village_code").await?;
     let new = NewChild {
         id,
         village_code: &village,
@@ -232,7 +232,7 @@ pub async fn update(
     let id = *path;
     let mut conn = pool.get().await?;
     if let Some(village) = &village {
-        regions::require_known(&mut conn, village, "village_code").await?;
+        region::require_known(&mut conn, village, "village_code").await?;
     }
     let changes = ChildChanges {
         village_code: village,

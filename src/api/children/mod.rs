@@ -4,11 +4,9 @@
 
 mod dto;
 mod handlers;
-pub mod queries;
 
 pub use dto::{ChildView, RemovalReason};
 pub use handlers::lock_for_write;
-pub use queries::ChildRecord;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -9,8 +9,6 @@ use validator::Validate;
 
 use super::dto::{Document, DocumentLink, DocumentUpload};
 use super::progress::{action_number, known_district};
-use super::queries::{self, DocumentBody, NewDocument};
-use super::upload::{self, UploadLimit};
 use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool, audit};
@@ -18,6 +16,8 @@ use crate::domain::DocumentId;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::parse_json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::http::upload::{self, UploadLimit};
+use crate::records::convergence::{self as queries, DocumentBody, NewDocument};
 
 const TAG: &str = "convergence";
 /// `POST /api/v1/convergence/{district}/{year}/actions/{number}/documents`: adds a supporting

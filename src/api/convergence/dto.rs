@@ -1,51 +1,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::db::schema::{convergence_actions, convergence_documents};
 use crate::domain::{ActionStatus, DocumentId, DocumentKind, RegionCode};
 
-/// One of the 8 convergence actions (*aksi konvergensi*).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = convergence_actions)]
-#[schema(example = json!({"number": 3, "name_id": "Rembuk Stunting", "name_en": "Stunting summit"}))]
-pub struct Action {
-    pub number: i16,
-    pub name_id: String,
-    pub name_en: String,
-}
-
-/// A supporting document: a link, or a file kept by the API (read it back from
-/// `/api/v1/convergence/documents/{id}/content`).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = convergence_documents)]
-#[schema(example = json!({
-    "id": "0192b7a4-0000-7000-8000-0000000000d1", "district_code": "14.03", "year": 2021, "action": 3,
-    "title": "Berita acara Rembuk Stunting 2021", "kind": "minutes", "document_date": "2021-04-07",
-    "url": null, "file_name": "ba-rembuk-2021.pdf", "content_type": "application/pdf", "size_bytes": 182044,
-    "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-    "created_at": "2021-04-08T02:00:00Z", "version": 1
-}))]
-pub struct Document {
-    pub id: DocumentId,
-    pub district_code: RegionCode,
-    pub year: i32,
-    pub action: i16,
-    pub title: String,
-    pub kind: DocumentKind,
-    pub document_date: Option<NaiveDate>,
-    /// Set for a link; `null` for an uploaded file.
-    pub url: Option<String>,
-    pub file_name: Option<String>,
-    pub content_type: Option<String>,
-    pub size_bytes: Option<i64>,
-    /// Hex SHA-256 of the file, as received.
-    pub sha256: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub version: i32,
-}
+pub use crate::records::convergence::{Action, Assessment, AssessmentUpdate, DistrictProgress, Document};
 
 /// Where a district stands on one action in a year, with its documents.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -65,18 +25,6 @@ pub struct ActionProgress {
     pub version: i32,
     pub updated_at: Option<DateTime<Utc>>,
     pub documents: Vec<Document>,
-}
-
-/// The province's performance assessment of a district for a year.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"score": 87.5, "notes": "all 8 actions documented", "version": 1,
-    "updated_at": "2022-03-01T00:00:00Z"}))]
-pub struct Assessment {
-    /// 0 to 100.
-    pub score: f64,
-    pub notes: Option<String>,
-    pub version: i32,
-    pub updated_at: DateTime<Utc>,
 }
 
 /// A district's convergence year: the 8 actions in order, and the assessment if recorded.
@@ -99,37 +47,6 @@ pub struct DistrictConvergence {
     pub actions_done: i64,
     pub actions: Vec<ActionProgress>,
     pub assessment: Option<Assessment>,
-}
-
-/// One district's progress in the province's monitoring table.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "district_code": "14.03", "district_name": "Kabupaten Bengkalis", "province_code": "14",
-    "actions_done": 5, "actions_in_progress": 1, "latest_action_done": 5,
-    "documents_per_action": [2, 1, 3, 1, 0, 0, 0, 0], "actions_with_documents": 4, "documents_up_to_action": 4,
-    "lokus_villages": 15, "assessment_score": null, "rank": 1, "documents_rank": 1
-}))]
-pub struct DistrictProgress {
-    pub district_code: RegionCode,
-    pub district_name: String,
-    pub province_code: RegionCode,
-    /// Actions done, out of 8.
-    pub actions_done: i64,
-    pub actions_in_progress: i64,
-    /// The highest action number done ("has done action 5").
-    pub latest_action_done: Option<i16>,
-    /// Documents on record for actions 1 to 8, in order.
-    pub documents_per_action: Vec<i64>,
-    /// Actions with at least one document, out of 8.
-    pub actions_with_documents: i64,
-    /// The highest action number with a document ("uploaded up to action 4").
-    pub documents_up_to_action: Option<i16>,
-    pub lokus_villages: i64,
-    pub assessment_score: Option<f64>,
-    /// Rank in the province by actions done, then by actions documented; ties share a rank.
-    pub rank: i64,
-    /// Rank in the province by actions documented, then by documents.
-    pub documents_rank: i64,
 }
 
 /// Progress of every district in a region for a year.
@@ -205,17 +122,4 @@ pub struct DocumentUpload {
     /// part's content type must match the file's contents.
     #[schema(value_type = String, format = Binary)]
     pub file: Vec<u8>,
-}
-
-/// The province's score for a district.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"score": 87.5, "notes": "all 8 actions documented"}))]
-pub struct AssessmentUpdate {
-    #[validate(range(min = 0.0, max = 100.0))]
-    #[schema(minimum = 0.0, maximum = 100.0)]
-    pub score: f64,
-    #[validate(length(max = 4000))]
-    #[schema(max_length = 4000)]
-    pub notes: Option<String>,
 }

@@ -4,9 +4,6 @@
 mod documents;
 mod dto;
 mod progress;
-pub mod queries;
-mod ranking;
-pub mod upload;
 
 pub use dto::{
     Action, ActionProgress, Assessment, ConvergenceOverview, DistrictConvergence, DistrictProgress, Document,

@@ -9,15 +9,16 @@ use super::dto::{
     Action, ActionProgress, ActionUpdate, Assessment, AssessmentUpdate, ConvergenceOverview, DistrictConvergence,
     DistrictProgress, Document, OverviewQuery,
 };
-use super::queries::{self, ActionWrite};
-use super::ranking;
-use crate::api::regions::{self, queries as region_queries};
+use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool, audit};
 use crate::domain::{ActionStatus, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, etag, lost_first_write, ok_with_etag};
+use crate::records::convergence::ranking;
+use crate::records::convergence::{self as queries, ActionWrite};
+use crate::records::region as region_queries;
 
 const TAG: &str = "convergence";
 /// `GET /api/v1/convergence/actions`: the 8 convergence actions.
@@ -60,7 +61,7 @@ pub async fn overview(
     let root = caller.list_scope(region)?.code().map(|code| code.at_most(RegionLevel::District));
     // Ranks are within a province, so read whole provinces and keep the rows asked for.
     let province = root.as_ref().map(|code| code.at_most(RegionLevel::Province));
-    let (low, high) = crate::api::stats::code_bounds(province.as_ref());
+    let (low, high) = crate::records::stats::code_bounds(province.as_ref());
     let counts = queries::district_counts(&mut *pool.get().await?, &low, &high, query.year).await?;
     let mut districts = counts.into_iter().map(progress_row).collect::<Result<Vec<_>, _>>()?;
     ranking::rank(&mut districts);

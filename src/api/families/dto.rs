@@ -1,46 +1,11 @@
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::db::schema::families_at_risk;
-use crate::domain::{FamilyId, RegionCode, RiskFactor, UserId, Verification};
+use crate::domain::{RiskFactor, Verification};
 use crate::error::FieldError;
 
-/// A family at risk of stunting from the BKKBN family data, and what the village found.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = families_at_risk)]
-#[schema(example = json!({
-    "id": "0192b7a4-0000-7000-8000-0000000000f1", "year": 2022, "family_key": "6203010001000123",
-    "village_code": "62.03.01.2001", "risk_factors": ["no_safe_water", "births_under_2_years_apart"],
-    "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true,
-    "verification": "verified", "verification_note": null,
-    "verified_by": "0192b7a4-0000-7000-8000-000000000101", "verified_at": "2022-07-01T03:00:00Z",
-    "version": 2, "created_at": "2022-06-06T00:00:00Z", "updated_at": "2022-07-01T03:00:00Z"
-}))]
-pub struct Family {
-    pub id: FamilyId,
-    /// The year of the BKKBN family data (*pendataan keluarga*).
-    pub year: i32,
-    /// The BKKBN family identifier; `null` for analysts.
-    #[diesel(select_expression = families_at_risk::family_key.nullable())]
-    #[diesel(select_expression_type = diesel::dsl::Nullable<families_at_risk::family_key>)]
-    pub family_key: Option<String>,
-    pub village_code: RegionCode,
-    #[schema(value_type = Vec<RiskFactor>)]
-    pub risk_factors: Vec<String>,
-    pub has_pregnant_woman: bool,
-    pub has_under_two: bool,
-    pub has_under_five: bool,
-    pub verification: Verification,
-    pub verification_note: Option<String>,
-    pub verified_by: Option<UserId>,
-    pub verified_at: Option<DateTime<Utc>>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::records::family::Family;
 
 /// One family in an import.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]

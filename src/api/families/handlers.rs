@@ -6,7 +6,6 @@ use validator::Validate;
 use super::dto::{
     FailedRecord, Family, FamilyImport, FamilyRecord, ImportSummary, ListFamiliesQuery, VerificationUpdate,
 };
-use super::queries::{self, FamilyFilter, ImportColumns};
 use crate::auth::Caller;
 use crate::db::{DbPool, audit};
 use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
@@ -14,6 +13,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::records::family::{self as queries, FamilyFilter, ImportColumns};
 
 const TAG: &str = "families";
 
@@ -76,7 +76,7 @@ pub async fn import(
         columns.under_two.push(record.has_under_two);
         columns.under_five.push(record.has_under_five);
     }
-    let (low, high) = crate::api::stats::code_bounds(caller.scope.code());
+    let (low, high) = crate::records::stats::code_bounds(caller.scope.code());
     let summary = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let written = if columns.ids.is_empty() {

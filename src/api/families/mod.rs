@@ -4,7 +4,6 @@
 
 mod dto;
 mod handlers;
-pub mod queries;
 
 pub use dto::{Family, ImportSummary};
 use utoipa_actix_web::service_config::ServiceConfig;

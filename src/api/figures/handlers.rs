@@ -4,15 +4,15 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{FigureUpdate, FiguresQuery, ListFiguresQuery, PrevalenceFigures, SurveyFigure, Target, TargetUpdate};
-use super::queries;
-use crate::api::regions::queries as region_queries;
-use crate::api::stats::prevalence;
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool, audit};
 use crate::domain::{RegionCode, RegionLevel, Role, Scope, SurveySource, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, lost_first_write, ok_with_etag};
+use crate::records::figure as queries;
+use crate::records::region as region_queries;
+use crate::records::stats::prevalence;
 
 const TAG: &str = "figures";
 

@@ -3,7 +3,6 @@
 
 mod dto;
 mod handlers;
-mod queries;
 
 pub use dto::{PrevalenceFigures, SurveyFigure, Target};
 use utoipa_actix_web::service_config::ServiceConfig;

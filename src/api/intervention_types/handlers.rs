@@ -3,13 +3,13 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use super::queries::{self, InterventionType, NewInterventionType, TypeChanges};
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::records::intervention::types::{self as queries, InterventionType, NewInterventionType, TypeChanges};
 
 const TAG: &str = "interventions";
 

@@ -1,107 +1,12 @@
-use chrono::{DateTime, NaiveDate, Utc};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
+use chrono::NaiveDate;
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::db::schema::{intervention_reports, interventions};
-use crate::domain::{
-    AgencyId, BudgetLineId, CountUnit, InterventionCategory, InterventionId, Month, RegionCode, ReportId, TargetGroup,
-    UserId,
-};
+use crate::domain::{AgencyId, InterventionCategory, Month};
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = interventions)]
-pub struct InterventionRow {
-    pub id: InterventionId,
-    pub type_code: String,
-    pub region_code: RegionCode,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
-    pub agency_id: Option<AgencyId>,
-    pub target: i64,
-    pub reached: i64,
-    pub description: Option<String>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// What an activity's type says about it.
-#[derive(Debug, Clone, Queryable)]
-pub struct TypeFacts {
-    pub category: InterventionCategory,
-    pub target_group: TargetGroup,
-    pub unit: CountUnit,
-    pub national_target_pct: Option<f64>,
-}
-
-/// An activity with its progress.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": "0192b7a4-2222-7000-8000-000000000001", "type_code": "growth_monitoring", "category": "specific",
-    "target_group": "under_five", "unit": "persons", "region_code": "14.01.01.2009",
-    "period_start": "2024-01-01", "period_end": "2024-12-31", "agency_id": null, "target": 120,
-    "budget_line_ids": [], "reached": 96, "coverage_pct": 80.0, "national_target_pct": 90.0, "gap_pct": 10.0,
-    "description": "Posyandu weighing, monthly", "version": 3,
-    "created_at": "2024-01-05T02:00:00Z", "updated_at": "2024-08-31T02:00:00Z"
-}))]
-pub struct InterventionView {
-    pub id: InterventionId,
-    pub type_code: String,
-    pub category: InterventionCategory,
-    pub target_group: TargetGroup,
-    pub unit: CountUnit,
-    pub region_code: RegionCode,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
-    /// The responsible agency (OPD).
-    pub agency_id: Option<AgencyId>,
-    /// The target count (*sasaran*).
-    pub target: i64,
-    /// The budget lines that fund it.
-    pub budget_line_ids: Vec<BudgetLineId>,
-    /// Reached so far: the sum of the current monthly reports.
-    pub reached: i64,
-    /// reached ÷ target, in percent; `null` with a target of 0.
-    pub coverage_pct: Option<f64>,
-    pub national_target_pct: Option<f64>,
-    /// national target − coverage, in percentage points.
-    pub gap_pct: Option<f64>,
-    pub description: Option<String>,
-    /// Send it back as `If-Match` to change the activity.
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl InterventionView {
-    pub fn new(row: InterventionRow, facts: TypeFacts) -> Self {
-        let coverage_pct = super::coverage_pct(row.reached, row.target);
-        Self {
-            id: row.id,
-            type_code: row.type_code,
-            category: facts.category,
-            target_group: facts.target_group,
-            unit: facts.unit,
-            region_code: row.region_code,
-            period_start: row.period_start,
-            period_end: row.period_end,
-            agency_id: row.agency_id,
-            target: row.target,
-            budget_line_ids: Vec::new(),
-            reached: row.reached,
-            coverage_pct,
-            national_target_pct: facts.national_target_pct,
-            gap_pct: super::gap_pct(coverage_pct, facts.national_target_pct),
-            description: row.description,
-            version: row.version,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-        }
-    }
-}
+pub use crate::records::intervention::{InterventionView, ReportOutcome, ReportView};
 
 /// A new activity: a calendar `year`, or `period_start` and `period_end`.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -192,56 +97,4 @@ pub struct CreateReport {
     pub note: Option<String>,
     #[serde(default)]
     pub correction: bool,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = intervention_reports)]
-pub struct ReportRow {
-    pub id: ReportId,
-    pub intervention_id: InterventionId,
-    pub month: NaiveDate,
-    pub reached: i64,
-    pub note: Option<String>,
-    pub superseded_at: Option<DateTime<Utc>>,
-    pub reported_by: Option<UserId>,
-    pub created_at: DateTime<Utc>,
-}
-
-/// A month's report; superseded ones are corrections' history.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"id": "0192b7a4-3333-7000-8000-000000000001",
-    "intervention_id": "0192b7a4-2222-7000-8000-000000000001", "month": "2024-08", "reached": 12,
-    "note": null, "superseded_at": null, "reported_by": null, "created_at": "2024-08-31T02:00:00Z"}))]
-pub struct ReportView {
-    pub id: ReportId,
-    pub intervention_id: InterventionId,
-    pub month: Month,
-    pub reached: i64,
-    pub note: Option<String>,
-    /// Set when a correction replaced this figure.
-    pub superseded_at: Option<DateTime<Utc>>,
-    pub reported_by: Option<UserId>,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<ReportRow> for ReportView {
-    fn from(r: ReportRow) -> Self {
-        Self {
-            id: r.id,
-            intervention_id: r.intervention_id,
-            month: Month::of(r.month),
-            reached: r.reached,
-            note: r.note,
-            superseded_at: r.superseded_at,
-            reported_by: r.reported_by,
-            created_at: r.created_at,
-        }
-    }
-}
-
-/// The report just stored and the activity's new totals.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct ReportOutcome {
-    pub report: ReportView,
-    pub intervention: InterventionView,
 }

@@ -10,10 +10,7 @@ use super::dto::{
     CreateIntervention, CreateReport, InterventionView, ListInterventionsQuery, ReportOutcome, ReportView,
     UpdateIntervention,
 };
-use super::queries::{self, InterventionChanges, InterventionFilter, NewIntervention, NewReport};
 use crate::api::children::RemovalReason;
-use crate::api::regions::queries as regions;
-use crate::api::{agencies, intervention_types};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -24,6 +21,12 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::records::agency;
+use crate::records::intervention::types as intervention_types;
+use crate::records::intervention::{
+    self as queries, InterventionChanges, InterventionFilter, NewIntervention, NewReport,
+};
+use crate::records::region as regions;
 
 const TAG: &str = "interventions";
 
@@ -425,7 +428,7 @@ async fn check_references(
         errors.add("region_code", format!("no region has code {region}"));
     }
     if let Some(id) = agency {
-        agencies::check_serves(conn, id, region, &mut errors).await?;
+        agency::check_serves(conn, id, region, &mut errors).await?;
     }
     errors.finish()
 }

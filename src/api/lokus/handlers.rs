@@ -3,7 +3,6 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use super::queries::{self, LokusList, LokusReplacement};
 use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::{DbPool, audit};
@@ -11,6 +10,8 @@ use crate::domain::{RegionCode, RegionLevel};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, lost_first_write, ok_with_etag};
+use crate::records::lokus::{self as queries, LokusList, LokusReplacement};
+use crate::records::region;
 
 const TAG: &str = "convergence";
 
@@ -85,7 +86,7 @@ pub async fn replace(
         }
     }
     let mut conn = pool.get().await?;
-    regions::require_known(&mut conn, &district, "district")
+    region::require_known(&mut conn, &district, "district")
         .await
         .map_err(|_| ApiError::not_found(format!("no district has code {district}")))?;
     let codes: Vec<&RegionCode> = villages.iter().map(|(c, _)| c).collect();

@@ -3,11 +3,8 @@
 //! take `lokus=true` to keep to them.
 
 mod handlers;
-pub mod queries;
 
 use utoipa_actix_web::service_config::ServiceConfig;
-
-pub use queries::{LokusList, LokusVillage};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::get_lokus).service(handlers::replace);

@@ -6,10 +6,7 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView, NewMeasurement};
-use super::queries;
-use super::scoring::{self, Measured};
-use crate::api::cases::sync_cases;
-use crate::api::children::{ChildView, RemovalReason, lock_for_write, queries as children};
+use crate::api::children::{ChildView, RemovalReason, lock_for_write};
 use crate::auth::Caller;
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -17,6 +14,10 @@ use crate::domain::{ChildId, MeasurementId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
+use crate::records::child as children;
+use crate::records::child::cases::sync_cases;
+use crate::records::child::measurements as queries;
+use crate::records::child::scoring::{self, Measured};
 
 const TAG: &str = "measurements";
 

@@ -4,8 +4,6 @@
 
 mod dto;
 mod handlers;
-pub mod queries;
-pub mod scoring;
 
 pub use dto::MeasurementView;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -6,7 +6,6 @@ use validator::Validate;
 use super::dto::{
     ChildrenQuery, CreateRegion, ListRegionsQuery, RegionDetail, RegionSummary, RenameRegion, RetireRegion,
 };
-use super::queries::{self, NewRegion, RegionFilter};
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
@@ -15,6 +14,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::records::region::{self as queries, NewRegion, RegionFilter};
 
 const TAG: &str = "regions";
 

@@ -4,12 +4,9 @@
 
 mod dto;
 mod handlers;
-pub mod import;
-pub mod queries;
 
 pub use dto::{RegionDetail, RegionSummary};
 
-use crate::db::AsyncPgConnection;
 use crate::domain::{RegionCode, RegionLevel};
 use crate::error::ApiError;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -21,15 +18,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::children)
         .service(handlers::rename)
         .service(handlers::retire);
-}
-
-/// A 422 on `field` unless a region has this code: every write that names a region checks it so.
-pub async fn require_known(conn: &mut AsyncPgConnection, code: &RegionCode, field: &str) -> Result<(), ApiError> {
-    if queries::exists(conn, code).await? {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(field, format!("no region has code {code}")))
-    }
 }
 
 /// A `{district}/{year}` path: a district code and a year in range, or a 422 naming each.

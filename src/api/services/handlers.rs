@@ -4,16 +4,17 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use super::queries::{self, CreateService, NewService, ServiceView};
-use crate::api::children::{lock_for_write, queries as children};
-use crate::api::intervention_types::queries as types;
-use crate::api::interventions::queries as interventions;
+use crate::api::children::lock_for_write;
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
 use crate::domain::{ChildId, InterventionId, ServiceId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
+use crate::records::child as children;
+use crate::records::child::services::{self as queries, CreateService, NewService, ServiceView};
+use crate::records::intervention as interventions;
+use crate::records::intervention::types;
 
 const TAG: &str = "children";
 

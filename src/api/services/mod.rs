@@ -2,9 +2,7 @@
 //! home visit by the family assistance team. Child-level data: never for dashboards.
 
 mod handlers;
-pub mod queries;
 
-pub use queries::ServiceView;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {

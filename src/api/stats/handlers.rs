@@ -3,18 +3,18 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::LokusYears;
-use super::budgets::{self, BudgetRow};
-use super::coverage::{self, CategoryCoverage};
-use super::families::{self as family_counts, FamilyCountRow};
-use super::prevalence::{self as measured, PrevalenceRow};
-use super::teams::{self as team_counts, TeamCountRow};
-use crate::api::regions::queries as regions;
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Month, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
+use crate::records::region as regions;
+use crate::records::stats::LokusYears;
+use crate::records::stats::budgets::{self, BudgetRow};
+use crate::records::stats::coverage::{self, CategoryCoverage};
+use crate::records::stats::families::{self as family_counts, FamilyCountRow};
+use crate::records::stats::prevalence::{self as measured, PrevalenceRow};
+use crate::records::stats::teams::{self as team_counts, TeamCountRow};
 
 const TAG: &str = "stats";
 

@@ -1,68 +1,10 @@
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::domain::{RegionCode, TeamId, TeamKind};
+use crate::domain::{TeamId, TeamKind};
 
-/// A member of a team. `role` is the member's role in the team: for a TPK one each of
-/// `midwife`, `pkk_cadre` and `family_planning_cadre`; for a TPPS free text (`ketua`, …).
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar",
-    "role": "midwife", "phone": "+6281234567890"}))]
-pub struct TeamMember {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: String,
-    /// Their job (*jabatan*).
-    #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
-    pub position: Option<String>,
-    /// Their agency or organisation.
-    #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
-    pub agency: Option<String>,
-    #[validate(length(min = 1, max = 100))]
-    #[schema(min_length = 1, max_length = 100)]
-    pub role: String,
-    /// A personal contact: never shown to analysts (`null` for them).
-    #[validate(length(min = 6, max = 20))]
-    #[schema(min_length = 6, max_length = 20)]
-    pub phone: Option<String>,
-}
-
-/// A TPPS coordination team (any tier) or a TPK family assistance team (a village).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({
-    "id": "0192b7a4-0000-7000-8000-0000000000e1", "kind": "tpk", "region_code": "14.01.01.2009",
-    "name": "TPK Kumantan 2", "active": true, "members": [
-        {"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar", "role": "midwife", "phone": null},
-        {"name": "Yusnidar", "position": null, "agency": "TP PKK Desa", "role": "pkk_cadre", "phone": null},
-        {"name": "Hendri", "position": null, "agency": "PPKBD", "role": "family_planning_cadre", "phone": null}],
-    "version": 1, "created_at": "2024-01-10T00:00:00Z", "updated_at": "2024-01-10T00:00:00Z"
-}))]
-pub struct Team {
-    pub id: TeamId,
-    pub kind: TeamKind,
-    pub region_code: RegionCode,
-    pub name: String,
-    pub active: bool,
-    pub members: Vec<TeamMember>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Team {
-    /// Personal contacts are for the people who work with the team, not for dashboards.
-    pub fn without_contacts(mut self) -> Self {
-        for member in &mut self.members {
-            member.phone = None;
-        }
-        self
-    }
-}
+pub use crate::records::team::{Team, TeamMember};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -5,8 +5,6 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{ListTeamsQuery, NewTeam, Team, TeamChanges, TeamMember};
-use super::queries::{self, TeamFilter, TeamWrite};
-use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::{DbPool, audit};
 use crate::domain::{RegionCode, RegionLevel, Role, TeamId, TeamKind, TpkRole, latest_local_date};
@@ -14,6 +12,8 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::records::region;
+use crate::records::team::{self as queries, TeamFilter, TeamWrite};
 
 const TAG: &str = "teams";
 
@@ -106,7 +106,7 @@ pub async fn create(
     let region = errors.finish_with(region)?;
     caller.require_in_scope(&region)?;
     let mut conn = pool.get().await?;
-    regions::require_known(&mut conn, &region, "region_code").await?;
+    region::require_known(&mut conn, &region, "region_code").await?;
     let id = body.id.unwrap_or_default();
     let write = TeamWrite {
         id,

@@ -3,7 +3,6 @@
 
 mod dto;
 mod handlers;
-pub mod queries;
 
 pub use dto::{Team, TeamMember};
 use utoipa_actix_web::service_config::ServiceConfig;

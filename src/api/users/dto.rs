@@ -1,33 +1,10 @@
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::db::schema::users;
-use crate::domain::{RegionCode, Role, UserId};
+use crate::domain::Role;
 
-/// An account as the API shows it: never its password hash.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = users)]
-#[schema(example = json!({
-    "id": "019a9c8e-7d2f-7b3c-9a41-3f0e2b6d8c11", "username": "kampar.officer",
-    "display_name": "Dinas P3AP2KB Kampar", "role": "officer", "scope": "14.01", "active": true,
-    "version": 1, "created_at": "2026-11-22T00:00:00Z", "updated_at": "2026-11-22T00:00:00Z"
-}))]
-pub struct UserView {
-    pub id: UserId,
-    pub username: String,
-    pub display_name: Option<String>,
-    pub role: Role,
-    /// The region the user sees and acts in, with everything under it; `null` is all of Indonesia.
-    pub scope: Option<RegionCode>,
-    pub active: bool,
-    /// Send it back as `If-Match` to change the account.
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
+pub use crate::records::user::UserView;
 
 /// A new account. Integration accounts may omit `password`: the service then generates a
 /// client secret and returns it once, in `client_secret`.

@@ -5,9 +5,6 @@ use serde_json::{Map, Value, json};
 use validator::Validate;
 
 use super::dto::{CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserView};
-use super::policy::{require_manageable, scope_fits_role};
-use super::queries::{self, NewUser, UserChanges, UserFilter};
-use crate::api::regions;
 use crate::auth::{Caller, password};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -16,6 +13,9 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+use crate::records::region;
+use crate::records::user::policy::{require_manageable, scope_fits_role};
+use crate::records::user::{self as queries, NewUser, UserChanges, UserFilter};
 
 const TAG: &str = "users";
 
@@ -249,7 +249,7 @@ fn parse_scope(errors: &mut FieldErrors, raw: Option<&str>, role: Role) -> Optio
 
 async fn require_known_region(conn: &mut AsyncPgConnection, scope: &Scope) -> Result<(), ApiError> {
     match scope {
-        Scope::Region(code) => regions::require_known(conn, code, "scope").await,
+        Scope::Region(code) => region::require_known(conn, code, "scope").await,
         Scope::National => Ok(()),
     }
 }

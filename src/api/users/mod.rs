@@ -3,8 +3,6 @@
 
 mod dto;
 mod handlers;
-pub mod policy;
-pub mod queries;
 
 pub use dto::UserView;
 use utoipa_actix_web::service_config::ServiceConfig;

@@ -7,11 +7,11 @@ use clap::Parser;
 use diesel_async::RunQueryDsl;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
-use stunting_api::api::users::queries::{self as users, NewUser};
 use stunting_api::auth::{JwtKeys, password};
 use stunting_api::config::Settings;
 use stunting_api::db::{DbPool, build_pool};
 use stunting_api::domain::{RegionCode, Role, Scope, UserId};
+use stunting_api::records::user::{self as users, NewUser};
 use stunting_api::startup::Application;
 
 use super::{contract, db};

@@ -7,9 +7,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
-use stunting_api::api::regions::import;
 use stunting_api::db::migrate;
 use stunting_api::embedded_pg::EmbeddedPostgres;
+use stunting_api::records::region::import;
 use uuid::Uuid;
 
 struct Server {

@@ -1,0 +1,134 @@
+use crate::db::schema::{agencies, interventions};
+use crate::domain::{AgencyId, AgencySector, RegionCode};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = agencies)]
+#[schema(example = json!({
+    "id": "0192b7a4-0000-7000-8000-000000000001", "district_code": "14.01",
+    "name": "Dinas Pengendalian Penduduk, Keluarga Berencana, Pemberdayaan Perempuan dan Perlindungan Anak",
+    "short_name": "DP3AP2KB", "sector": "family_planning", "version": 1,
+    "created_at": "2026-11-22T00:00:00Z", "updated_at": "2026-11-22T00:00:00Z"
+}))]
+pub struct Agency {
+    pub id: AgencyId,
+    pub district_code: RegionCode,
+    pub name: String,
+    pub short_name: String,
+    pub sector: AgencySector,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"district_code": "14.01", "name": "Dinas Kesehatan Kabupaten Kampar",
+    "short_name": "Dinkes", "sector": "health"}))]
+pub struct NewAgency {
+    /// A district (kabupaten/kota) code.
+    pub district_code: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
+    pub short_name: String,
+    pub sector: AgencySector,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema, AsChangeset)]
+#[diesel(table_name = agencies)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Dinas Kesehatan Kabupaten Kampar"}))]
+pub struct AgencyChanges {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[validate(length(min = 1, max = 40))]
+    #[schema(min_length = 1, max_length = 40)]
+    pub short_name: Option<String>,
+    pub sector: Option<AgencySector>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListAgenciesQuery {
+    /// The district (required unless the caller's scope is one district or less).
+    #[param(example = "14.01")]
+    pub district: Option<String>,
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, district: &RegionCode) -> QueryResult<Vec<Agency>> {
+    agencies::table
+        .filter(agencies::district_code.eq(district))
+        .select(Agency::as_select())
+        .order(agencies::short_name)
+        .load(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<Option<Agency>> {
+    agencies::table.find(id).select(Agency::as_select()).first(conn).await.optional()
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, district: &RegionCode, new: &NewAgency) -> QueryResult<Agency> {
+    diesel::insert_into(agencies::table)
+        .values((
+            agencies::id.eq(AgencyId::new()),
+            agencies::district_code.eq(district),
+            agencies::name.eq(new.name.trim()),
+            agencies::short_name.eq(new.short_name.trim()),
+            agencies::sector.eq(new.sector),
+        ))
+        .returning(Agency::as_returning())
+        .get_result(conn)
+        .await
+}
+
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: AgencyId,
+    version: i32,
+    changes: &AgencyChanges,
+) -> QueryResult<Option<Agency>> {
+    diesel::update(agencies::table.find(id).filter(agencies::version.eq(version)))
+        .set((changes, agencies::version.eq(agencies::version + 1), agencies::updated_at.eq(Utc::now())))
+        .returning(Agency::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+pub async fn in_use(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(interventions::table.filter(interventions::agency_id.eq(id))))
+        .get_result(conn)
+        .await
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<usize> {
+    diesel::delete(agencies::table.find(id)).execute(conn).await
+}
+
+/// Records in `errors` why `agency_id` cannot be responsible in `region`: unknown, or of a
+/// district that neither contains the region nor lies inside it.
+pub async fn check_serves(
+    conn: &mut crate::db::AsyncPgConnection,
+    id: crate::domain::AgencyId,
+    region: &crate::domain::RegionCode,
+    errors: &mut crate::error::FieldErrors,
+) -> diesel::QueryResult<()> {
+    match find(conn, id).await? {
+        None => errors.add("agency_id", format!("no agency has id {id}")),
+        Some(a) if !a.district_code.overlaps(region) => {
+            errors.add("agency_id", format!("the agency belongs to district {}, not to {region}", a.district_code))
+        }
+        Some(_) => {}
+    }
+    Ok(())
+}

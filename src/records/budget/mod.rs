@@ -1,0 +1,506 @@
+use crate::db::schema::{budget_lines, budget_revisions, budget_spending, budgets, intervention_types};
+use crate::domain::{
+    AgencyId, BudgetId, BudgetLineId, BudgetStatus, FundingSource, InterventionCategory, RegionCode, Rupiah, Scope,
+    SpendingId, UserId,
+};
+use crate::http::pagination::PageRequest;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub async fn find(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<Option<BudgetRow>> {
+    budgets::table
+        .find(id)
+        .filter(budgets::deleted_at.is_null())
+        .select(BudgetRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Locks a living document for the rest of the transaction: every write to it or its lines
+/// goes through here, so totals and freezes cannot race.
+pub async fn lock(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<Option<BudgetRow>> {
+    budgets::table
+        .find(id)
+        .filter(budgets::deleted_at.is_null())
+        .select(BudgetRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn exists_any(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(budgets::table.find(id))).get_result(conn).await
+}
+
+#[derive(Debug, Default)]
+pub struct BudgetFilter {
+    pub fiscal_year: Option<i32>,
+    pub funding_source: Option<FundingSource>,
+    pub status: Option<BudgetStatus>,
+    pub has_discrepancy: Option<bool>,
+}
+
+/// Documents inside `scope` or covering it (`inside_only`: inside it only).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    inside_only: bool,
+    filter: &BudgetFilter,
+    page: &PageRequest<BudgetId>,
+) -> QueryResult<Vec<BudgetRow>> {
+    let mut query = budgets::table.filter(budgets::deleted_at.is_null()).select(BudgetRow::as_select()).into_boxed();
+    if let Some(code) = scope.code() {
+        let inside = budgets::region_code.ge(code.to_string()).and(budgets::region_code.lt(code.subtree_end()));
+        if inside_only {
+            query = query.filter(inside);
+        } else {
+            let above: Vec<String> = code.ancestors().iter().map(ToString::to_string).collect();
+            query = query.filter(inside.or(budgets::region_code.eq_any(above)));
+        }
+    }
+    if let Some(year) = filter.fiscal_year {
+        query = query.filter(budgets::fiscal_year.eq(year));
+    }
+    if let Some(source) = filter.funding_source {
+        query = query.filter(budgets::funding_source.eq(source));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(budgets::status.eq(status));
+    }
+    match filter.has_discrepancy {
+        Some(true) => {
+            query = query.filter(
+                budgets::reported_total.is_not_null().and(budgets::reported_total.ne(budgets::lines_total.nullable())),
+            )
+        }
+        Some(false) => {
+            query = query.filter(
+                budgets::reported_total.is_null().or(budgets::reported_total.eq(budgets::lines_total.nullable())),
+            )
+        }
+        None => {}
+    }
+    if let Some(after) = page.after {
+        query = query.filter(budgets::id.gt(after));
+    }
+    query.order(budgets::id).limit(page.fetch()).load(conn).await
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = budgets)]
+pub struct NewBudget<'a> {
+    pub id: BudgetId,
+    pub region_code: &'a RegionCode,
+    pub fiscal_year: i32,
+    pub funding_source: FundingSource,
+    pub title: &'a str,
+    pub reported_total: Option<Rupiah>,
+    pub document_ref: Option<&'a str>,
+    pub created_by: UserId,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewBudget<'_>) -> QueryResult<()> {
+    diesel::insert_into(budgets::table).values(new).execute(conn).await.map(drop)
+}
+
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = budgets)]
+pub struct BudgetChanges {
+    pub title: Option<String>,
+    pub funding_source: Option<FundingSource>,
+    pub fiscal_year: Option<i32>,
+    pub reported_total: Option<Option<Rupiah>>,
+    pub document_ref: Option<String>,
+    pub status: Option<BudgetStatus>,
+    pub revision: Option<i32>,
+    pub approved_at: Option<Option<chrono::DateTime<Utc>>>,
+    pub approved_by: Option<Option<UserId>>,
+}
+
+pub async fn update(conn: &mut AsyncPgConnection, id: BudgetId, changes: &BudgetChanges) -> QueryResult<()> {
+    diesel::update(budgets::table.find(id))
+        .set((changes, budgets::version.eq(budgets::version + 1), budgets::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: BudgetId, reason: &str) -> QueryResult<()> {
+    let now = Utc::now();
+    diesel::update(budgets::table.find(id))
+        .set((
+            budgets::deleted_at.eq(now),
+            budgets::deleted_reason.eq(reason),
+            budgets::version.eq(budgets::version + 1),
+            budgets::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn lines(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<Vec<LineView>> {
+    let rows: Vec<(LineRow, Option<InterventionCategory>)> = budget_lines::table
+        .left_join(intervention_types::table)
+        .filter(budget_lines::budget_id.eq(budget))
+        .select((LineRow::as_select(), intervention_types::category.nullable()))
+        .order((budget_lines::created_at, budget_lines::id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(row, category)| LineView::new(row, category)).collect())
+}
+
+pub async fn line(conn: &mut AsyncPgConnection, budget: BudgetId, id: BudgetLineId) -> QueryResult<Option<LineView>> {
+    let row: Option<(LineRow, Option<InterventionCategory>)> = budget_lines::table
+        .left_join(intervention_types::table)
+        .filter(budget_lines::budget_id.eq(budget))
+        .filter(budget_lines::id.eq(id))
+        .select((LineRow::as_select(), intervention_types::category.nullable()))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(row, category)| LineView::new(row, category)))
+}
+
+#[derive(Insertable, AsChangeset, Default)]
+#[diesel(table_name = budget_lines)]
+pub struct LineFields {
+    pub activity: Option<String>,
+    pub type_code: Option<String>,
+    pub agency_id: Option<AgencyId>,
+    pub ceiling: Option<Rupiah>,
+    pub output_value: Option<i64>,
+    pub output_unit: Option<String>,
+    pub village_codes: Option<Vec<String>>,
+}
+
+pub async fn insert_line(
+    conn: &mut AsyncPgConnection,
+    budget: BudgetId,
+    id: BudgetLineId,
+    fields: &LineFields,
+) -> QueryResult<()> {
+    diesel::insert_into(budget_lines::table)
+        .values((budget_lines::id.eq(id), budget_lines::budget_id.eq(budget), fields))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn update_line(conn: &mut AsyncPgConnection, id: BudgetLineId, fields: &LineFields) -> QueryResult<()> {
+    diesel::update(budget_lines::table.find(id))
+        .set((fields, budget_lines::version.eq(budget_lines::version + 1), budget_lines::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn has_spending(conn: &mut AsyncPgConnection, id: BudgetLineId) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(budget_spending::table.filter(budget_spending::line_id.eq(id))))
+        .get_result(conn)
+        .await
+}
+
+pub async fn delete_line(conn: &mut AsyncPgConnection, id: BudgetLineId) -> QueryResult<()> {
+    diesel::delete(budget_lines::table.find(id)).execute(conn).await.map(drop)
+}
+
+pub async fn spending(conn: &mut AsyncPgConnection, line: BudgetLineId) -> QueryResult<Vec<SpendingView>> {
+    budget_spending::table
+        .filter(budget_spending::line_id.eq(line))
+        .select(SpendingView::as_select())
+        .order((budget_spending::spent_on, budget_spending::created_at))
+        .load(conn)
+        .await
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = budget_spending)]
+pub struct NewSpending<'a> {
+    pub id: SpendingId,
+    pub line_id: BudgetLineId,
+    pub amount: Rupiah,
+    pub spent_on: chrono::NaiveDate,
+    pub note: Option<&'a str>,
+    pub approved_overrun: bool,
+    pub recorded_by: UserId,
+}
+
+pub async fn insert_spending(conn: &mut AsyncPgConnection, new: &NewSpending<'_>) -> QueryResult<SpendingView> {
+    diesel::insert_into(budget_spending::table)
+        .values(new)
+        .returning(SpendingView::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Recomputes a line's realised total from its spending entries, after a new entry. `false`,
+/// and nothing changed, when the total would pass `Rupiah::MAX` (sums are numeric, so they
+/// cannot overflow on the way).
+pub async fn refresh_realised(conn: &mut AsyncPgConnection, line: BudgetLineId) -> QueryResult<bool> {
+    diesel::sql_query(
+        "UPDATE budget_lines l SET realised = t.realised::bigint \
+         FROM (SELECT coalesce(sum(s.amount), 0) AS realised FROM budget_spending s WHERE s.line_id = $1) t \
+         WHERE l.id = $1 AND t.realised <= $2",
+    )
+    .bind::<SqlUuid, _>(line.0)
+    .bind::<BigInt, _>(Rupiah::MAX.value())
+    .execute(conn)
+    .await
+    .map(|updated| updated == 1)
+}
+
+/// Recomputes a document's ceiling and realised totals from its lines, in the writing
+/// transaction. `false`, and nothing changed, when a total would pass `Rupiah::MAX`: the
+/// change that led here must then be refused.
+pub async fn refresh_totals(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<bool> {
+    diesel::sql_query(
+        "UPDATE budgets b SET lines_total = t.lines::bigint, realised_total = t.realised::bigint, \
+           version = version + 1, updated_at = now() \
+         FROM (SELECT coalesce(sum(l.ceiling), 0) AS lines, coalesce(sum(l.realised), 0) AS realised \
+               FROM budget_lines l WHERE l.budget_id = $1) t \
+         WHERE b.id = $1 AND t.lines <= $2 AND t.realised <= $2",
+    )
+    .bind::<SqlUuid, _>(budget.0)
+    .bind::<BigInt, _>(Rupiah::MAX.value())
+    .execute(conn)
+    .await
+    .map(|updated| updated == 1)
+}
+
+pub async fn insert_revision(
+    conn: &mut AsyncPgConnection,
+    budget: BudgetId,
+    revision: i32,
+    snapshot: &serde_json::Value,
+    by: UserId,
+) -> QueryResult<()> {
+    diesel::insert_into(budget_revisions::table)
+        .values((
+            budget_revisions::id.eq(uuid::Uuid::now_v7()),
+            budget_revisions::budget_id.eq(budget),
+            budget_revisions::revision.eq(revision),
+            budget_revisions::snapshot.eq(snapshot),
+            budget_revisions::created_by.eq(by),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn revisions(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<Vec<RevisionView>> {
+    budget_revisions::table
+        .filter(budget_revisions::budget_id.eq(budget))
+        .select((budget_revisions::revision, budget_revisions::snapshot, budget_revisions::created_at))
+        .order(budget_revisions::revision)
+        .load(conn)
+        .await
+}
+
+/// Absorption as a percentage, two decimals; `None` with a ceiling of 0.
+pub fn absorption_pct(realised: i64, ceiling: i64) -> Option<f64> {
+    (ceiling > 0).then(|| (realised as f64 / ceiling as f64 * 10_000.0).round() / 100.0)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = budgets)]
+pub struct BudgetRow {
+    pub id: BudgetId,
+    pub region_code: RegionCode,
+    pub fiscal_year: i32,
+    pub funding_source: FundingSource,
+    pub title: String,
+    pub status: BudgetStatus,
+    pub reported_total: Option<Rupiah>,
+    pub document_ref: Option<String>,
+    pub lines_total: Rupiah,
+    pub realised_total: Rupiah,
+    pub revision: i32,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The lines' sum beside the total the source document reports: real reports disagree, and
+/// the API shows it rather than hiding it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"lines_total": 4230900000_i64, "reported_total": 3900900000_i64,
+    "difference": 330000000_i64, "has_discrepancy": true}))]
+pub struct Reconciliation {
+    pub lines_total: Rupiah,
+    pub reported_total: Option<Rupiah>,
+    /// lines_total − reported_total; `null` when no total was reported.
+    pub difference: Option<i64>,
+    pub has_discrepancy: bool,
+}
+
+/// A budget document.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192b7a4-5555-7000-8000-000000000001", "region_code": "14.01", "fiscal_year": 2024,
+    "funding_source": "dak_non_fisik_bkkbn", "title": "DAK Non Fisik BKKBN 2024, Kabupaten Kampar",
+    "status": "approved", "document_ref": "Rakor TPPS Kampar, 29 December 2023",
+    "reconciliation": {"lines_total": 4230900000_i64, "reported_total": 3900900000_i64, "difference": 330000000_i64, "has_discrepancy": true},
+    "realised_total": 0, "absorption_pct": 0.0, "revision": 0, "approved_at": "2024-01-02T00:00:00Z",
+    "version": 7, "created_at": "2024-01-02T00:00:00Z", "updated_at": "2024-01-02T00:00:00Z"
+}))]
+pub struct BudgetView {
+    pub id: BudgetId,
+    /// Province, district, subdistrict or village (a village's APBDes).
+    pub region_code: RegionCode,
+    pub fiscal_year: i32,
+    pub funding_source: FundingSource,
+    pub title: String,
+    pub status: BudgetStatus,
+    pub document_ref: Option<String>,
+    pub reconciliation: Reconciliation,
+    pub realised_total: Rupiah,
+    /// realised ÷ the lines' ceilings, in percent.
+    pub absorption_pct: Option<f64>,
+    /// How many revisions were started after an approval.
+    pub revision: i32,
+    pub approved_at: Option<DateTime<Utc>>,
+    /// Send it back as `If-Match` to change the document.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<BudgetRow> for BudgetView {
+    fn from(r: BudgetRow) -> Self {
+        let difference = r.reported_total.map(|t| r.lines_total.value() - t.value());
+        Self {
+            id: r.id,
+            region_code: r.region_code,
+            fiscal_year: r.fiscal_year,
+            funding_source: r.funding_source,
+            title: r.title,
+            status: r.status,
+            document_ref: r.document_ref,
+            reconciliation: Reconciliation {
+                lines_total: r.lines_total,
+                reported_total: r.reported_total,
+                difference,
+                has_discrepancy: difference.is_some_and(|d| d != 0),
+            },
+            realised_total: r.realised_total,
+            absorption_pct: absorption_pct(r.realised_total.value(), r.lines_total.value()),
+            revision: r.revision,
+            approved_at: r.approved_at,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = budget_lines)]
+pub struct LineRow {
+    pub id: BudgetLineId,
+    pub budget_id: BudgetId,
+    pub activity: String,
+    pub type_code: Option<String>,
+    pub agency_id: Option<AgencyId>,
+    pub ceiling: Rupiah,
+    pub output_value: Option<i64>,
+    pub output_unit: Option<String>,
+    pub village_codes: Vec<String>,
+    pub realised: Rupiah,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A budget line with its spending.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192b7a4-6666-7000-8000-000000000001", "budget_id": "0192b7a4-5555-7000-8000-000000000001",
+    "activity": "Pendampingan keluarga berisiko stunting", "type_code": "tpk_home_visit", "category": "specific",
+    "agency_id": null, "ceiling": 2772000000_i64, "output_value": 250, "output_unit": "villages/kelurahan",
+    "village_codes": [], "realised": 0, "absorption_pct": 0.0, "version": 1,
+    "created_at": "2024-01-02T00:00:00Z", "updated_at": "2024-01-02T00:00:00Z"
+}))]
+pub struct LineView {
+    pub id: BudgetLineId,
+    pub budget_id: BudgetId,
+    pub activity: String,
+    /// The intervention type it funds, which makes it specific or sensitive.
+    pub type_code: Option<String>,
+    pub category: Option<InterventionCategory>,
+    /// The responsible agency (OPD).
+    pub agency_id: Option<AgencyId>,
+    /// The ceiling (*pagu*).
+    pub ceiling: Rupiah,
+    /// The output target: `250` `villages`, `6` `times a year`.
+    pub output_value: Option<i64>,
+    pub output_unit: Option<String>,
+    /// The villages it covers, all inside the document's region.
+    #[schema(value_type = Vec<String>)]
+    pub village_codes: Vec<String>,
+    /// Realised spending (*realisasi*).
+    pub realised: Rupiah,
+    pub absorption_pct: Option<f64>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl LineView {
+    pub fn new(r: LineRow, category: Option<InterventionCategory>) -> Self {
+        Self {
+            absorption_pct: absorption_pct(r.realised.value(), r.ceiling.value()),
+            id: r.id,
+            budget_id: r.budget_id,
+            activity: r.activity,
+            type_code: r.type_code,
+            category,
+            agency_id: r.agency_id,
+            ceiling: r.ceiling,
+            output_value: r.output_value,
+            output_unit: r.output_unit,
+            village_codes: r.village_codes,
+            realised: r.realised,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = budget_spending)]
+pub struct SpendingView {
+    pub id: SpendingId,
+    pub line_id: BudgetLineId,
+    pub amount: Rupiah,
+    pub spent_on: NaiveDate,
+    pub note: Option<String>,
+    pub approved_overrun: bool,
+    pub recorded_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The entry just recorded and the line's new totals.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SpendingOutcome {
+    pub spending: SpendingView,
+    pub line: LineView,
+}
+
+/// An approved version, kept when a revision started.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
+pub struct RevisionView {
+    pub revision: i32,
+    /// The document and its lines as they were approved.
+    #[schema(value_type = Object)]
+    pub snapshot: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}

@@ -1,0 +1,293 @@
+use super::scoring::{self, AgeError, Measured};
+use crate::db::schema::measurements;
+use crate::domain::{ChildId, MeasurementId, Place, Position, Sex, UserId, ZScore};
+use crate::growth::{GrowthCategory, Indicator};
+use crate::http::pagination::PageRequest;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub async fn insert(conn: &mut AsyncPgConnection, m: &NewMeasurement<'_>) -> QueryResult<MeasurementRow> {
+    diesel::insert_into(measurements::table).values(m).returning(MeasurementRow::as_returning()).get_result(conn).await
+}
+
+/// The measurement with this id, whichever child it belongs to.
+pub async fn find_any(conn: &mut AsyncPgConnection, id: MeasurementId) -> QueryResult<Option<MeasurementRow>> {
+    measurements::table.find(id).select(MeasurementRow::as_select()).first(conn).await.optional()
+}
+
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    child: ChildId,
+    id: MeasurementId,
+) -> QueryResult<Option<MeasurementRow>> {
+    measurements::table
+        .find(id)
+        .filter(measurements::child_id.eq(child))
+        .select(MeasurementRow::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The child's measurements by date (then id), from after `page.after`.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    child: ChildId,
+    include_voided: bool,
+    page: &PageRequest<(NaiveDate, MeasurementId)>,
+) -> QueryResult<Vec<MeasurementRow>> {
+    let mut query =
+        measurements::table.filter(measurements::child_id.eq(child)).select(MeasurementRow::as_select()).into_boxed();
+    if !include_voided {
+        query = query.filter(measurements::voided_at.is_null());
+    }
+    if let Some((date, id)) = page.after {
+        query = query.filter(
+            measurements::measured_on.gt(date).or(measurements::measured_on.eq(date).and(measurements::id.gt(id))),
+        );
+    }
+    query.order((measurements::measured_on, measurements::id)).limit(page.fetch()).load(conn).await
+}
+
+pub async fn void(
+    conn: &mut AsyncPgConnection,
+    id: MeasurementId,
+    by: UserId,
+    reason: &str,
+) -> QueryResult<MeasurementRow> {
+    diesel::update(measurements::table.find(id))
+        .set((
+            measurements::voided_at.eq(Utc::now()),
+            measurements::voided_by.eq(by),
+            measurements::voided_reason.eq(reason),
+        ))
+        .returning(MeasurementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// The child's valid measurements, oldest first.
+pub async fn growth_points(conn: &mut AsyncPgConnection, child: ChildId) -> QueryResult<Vec<GrowthPoint>> {
+    measurements::table
+        .filter(measurements::child_id.eq(child))
+        .filter(measurements::voided_at.is_null())
+        .order((measurements::measured_on, measurements::created_at))
+        .select((
+            measurements::id,
+            measurements::measured_on,
+            measurements::age_days,
+            measurements::length_cm,
+            measurements::position,
+            measurements::weight_kg,
+            measurements::haz,
+            measurements::waz,
+            measurements::whz,
+            measurements::haz_implausible.or(measurements::waz_implausible).or(measurements::whz_implausible),
+        ))
+        .load(conn)
+        .await
+}
+
+/// A valid measurement that a new sex or birth date would make unscorable.
+pub struct Unscorable {
+    pub measured_on: NaiveDate,
+    pub error: AgeError,
+}
+
+/// Rescores every valid measurement of a locked child for a new sex or birth date. Voided
+/// measurements keep the scores they had. Returns the first that no longer fits, if any.
+pub async fn rescore(
+    conn: &mut AsyncPgConnection,
+    child: ChildId,
+    sex: Sex,
+    birth_date: NaiveDate,
+) -> QueryResult<Result<(), Unscorable>> {
+    let rows: Vec<MeasurementRow> = measurements::table
+        .filter(measurements::child_id.eq(child))
+        .filter(measurements::voided_at.is_null())
+        .select(MeasurementRow::as_select())
+        .load(conn)
+        .await?;
+    for row in rows {
+        let measured = Measured {
+            measured_on: row.measured_on,
+            length_cm: row.length_cm,
+            position: row.position,
+            weight_kg: row.weight_kg,
+            oedema: row.oedema,
+        };
+        let scored = match scoring::score(sex, birth_date, &measured) {
+            Ok(scored) => scored,
+            Err(error) => return Ok(Err(Unscorable { measured_on: row.measured_on, error })),
+        };
+        diesel::update(measurements::table.find(row.id))
+            .set((
+                measurements::age_days.eq(scored.age_days),
+                measurements::haz.eq(scored.haz),
+                measurements::waz.eq(scored.waz),
+                measurements::whz.eq(scored.whz),
+                measurements::haz_implausible.eq(scored.haz_implausible),
+                measurements::waz_implausible.eq(scored.waz_implausible),
+                measurements::whz_implausible.eq(scored.whz_implausible),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    Ok(Ok(()))
+}
+
+/// One indicator's result.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({"z": -2.41, "implausible": false, "category": "stunted", "label_id": "pendek"}))]
+pub struct IndicatorResult {
+    pub z: ZScore,
+    /// Outside WHO's plausible range: kept, flagged, left out of cases and prevalence.
+    pub implausible: bool,
+    pub category: GrowthCategory,
+    /// The category's name in Permenkes 2/2020.
+    pub label_id: String,
+}
+
+impl IndicatorResult {
+    fn new(indicator: Indicator, z: Option<ZScore>, implausible: bool) -> Option<Self> {
+        z.map(|z| {
+            let category = indicator.category(z);
+            Self { z, implausible, category, label_id: indicator.label_id(category).to_owned() }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = measurements)]
+pub struct MeasurementRow {
+    pub id: MeasurementId,
+    pub child_id: ChildId,
+    pub measured_on: NaiveDate,
+    pub age_days: i32,
+    pub length_cm: f64,
+    pub position: Position,
+    pub weight_kg: Option<f64>,
+    pub oedema: bool,
+    pub place: Place,
+    pub measured_by: Option<String>,
+    pub haz: Option<ZScore>,
+    pub waz: Option<ZScore>,
+    pub whz: Option<ZScore>,
+    pub haz_implausible: bool,
+    pub waz_implausible: bool,
+    pub whz_implausible: bool,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub voided_reason: Option<String>,
+    pub recorded_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored measurement with everything the standards say about it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "3f1d6a52-8e4b-4c1e-a7f3-9b2d4e6c8a10", "child_id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01",
+    "measured_on": "2025-08-15", "age_days": 440, "age_months": 14.5, "length_cm": 70.0, "position": "lying",
+    "weight_kg": 8.2, "oedema": false, "place": "posyandu", "measured_by": "Bidan Desa Kumantan",
+    "length_for_age": {"z": -2.55, "implausible": false, "category": "stunted", "label_id": "pendek"},
+    "weight_for_age": {"z": -1.2, "implausible": false, "category": "normal", "label_id": "berat badan normal"},
+    "weight_for_length": {"z": 0.05, "implausible": false, "category": "normal", "label_id": "gizi baik"},
+    "voided_at": null, "voided_reason": null, "recorded_by": "019a9c8e-7d2f-7b3c-9a41-3f0e2b6d8c11",
+    "created_at": "2025-08-15T02:30:00Z"
+}))]
+pub struct MeasurementView {
+    pub id: MeasurementId,
+    pub child_id: ChildId,
+    pub measured_on: NaiveDate,
+    pub age_days: i32,
+    /// Age in months (days ÷ 30.4375), one decimal.
+    #[schema(example = 15.2)]
+    pub age_months: f64,
+    pub length_cm: f64,
+    pub position: Position,
+    pub weight_kg: Option<f64>,
+    pub oedema: bool,
+    pub place: Place,
+    pub measured_by: Option<String>,
+    /// Length/height-for-age (stunting).
+    pub length_for_age: Option<IndicatorResult>,
+    /// Weight-for-age (underweight).
+    pub weight_for_age: Option<IndicatorResult>,
+    /// Weight-for-length under 731 days, weight-for-height after (wasting).
+    pub weight_for_length: Option<IndicatorResult>,
+    pub voided_at: Option<DateTime<Utc>>,
+    pub voided_reason: Option<String>,
+    /// The account that recorded it.
+    pub recorded_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// WHO's month: 365.25 / 12 days.
+pub fn age_months(age_days: i32) -> f64 {
+    (f64::from(age_days) / 30.4375 * 10.0).round() / 10.0
+}
+
+impl From<MeasurementRow> for MeasurementView {
+    fn from(r: MeasurementRow) -> Self {
+        Self {
+            id: r.id,
+            child_id: r.child_id,
+            measured_on: r.measured_on,
+            age_days: r.age_days,
+            age_months: age_months(r.age_days),
+            length_cm: r.length_cm,
+            position: r.position,
+            weight_kg: r.weight_kg,
+            oedema: r.oedema,
+            place: r.place,
+            measured_by: r.measured_by,
+            length_for_age: IndicatorResult::new(Indicator::LengthForAge, r.haz, r.haz_implausible),
+            weight_for_age: IndicatorResult::new(Indicator::WeightForAge, r.waz, r.waz_implausible),
+            weight_for_length: IndicatorResult::new(Indicator::WeightForLength, r.whz, r.whz_implausible),
+            voided_at: r.voided_at,
+            voided_reason: r.voided_reason,
+            recorded_by: r.recorded_by,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// One point of a growth chart.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
+pub struct GrowthPoint {
+    pub measurement_id: MeasurementId,
+    pub measured_on: NaiveDate,
+    pub age_days: i32,
+    pub length_cm: f64,
+    pub position: Position,
+    pub weight_kg: Option<f64>,
+    pub haz: Option<ZScore>,
+    pub waz: Option<ZScore>,
+    pub whz: Option<ZScore>,
+    /// True when any of the three is outside WHO's plausible range.
+    pub implausible: bool,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = measurements)]
+pub struct NewMeasurement<'a> {
+    pub id: MeasurementId,
+    pub child_id: ChildId,
+    pub measured_on: NaiveDate,
+    pub age_days: i32,
+    pub length_cm: f64,
+    pub position: Position,
+    pub weight_kg: Option<f64>,
+    pub oedema: bool,
+    pub place: Place,
+    pub measured_by: Option<&'a str>,
+    pub haz: Option<ZScore>,
+    pub waz: Option<ZScore>,
+    pub whz: Option<ZScore>,
+    pub haz_implausible: bool,
+    pub waz_implausible: bool,
+    pub whz_implausible: bool,
+    pub recorded_by: UserId,
+}

@@ -1,0 +1,230 @@
+//! A child with everything recorded about them: measurements (scored against the WHO
+//! standards), the stunting cases they open and close, and the services the child received.
+
+pub mod cases;
+pub mod measurements;
+pub mod scoring;
+pub mod services;
+
+use crate::db::schema::{self, children, lokus_villages};
+use crate::domain::{CaseId, CaseStatus, ChildId, RegionCode, Scope, Sex, UserId};
+use crate::http::pagination::PageRequest;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::{exists, not};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a write needs to know about the child it touches.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = children)]
+pub struct ChildRecord {
+    pub id: ChildId,
+    pub village_code: RegionCode,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub name: String,
+    pub mother_name: Option<String>,
+    pub nik_hash: Option<Vec<u8>>,
+    pub version: i32,
+}
+
+macro_rules! view_columns {
+    () => {
+        (
+            children::id,
+            children::village_code,
+            children::sex,
+            children::birth_date,
+            children::name,
+            children::mother_name,
+            children::nik_hash.is_not_null(),
+            schema::cases::table
+                .filter(schema::cases::child_id.eq(children::id))
+                .filter(schema::cases::status.eq(CaseStatus::Open))
+                .select(schema::cases::id)
+                .single_value(),
+            children::version,
+            children::created_at,
+            children::updated_at,
+        )
+    };
+}
+
+/// The child, unless unknown or deleted.
+pub async fn find(conn: &mut AsyncPgConnection, id: ChildId) -> QueryResult<Option<ChildView>> {
+    children::table.find(id).filter(children::deleted_at.is_null()).select(view_columns!()).first(conn).await.optional()
+}
+
+/// Locks the child's row for the rest of the transaction: every write about one child
+/// (measurements, cases, the child itself) goes through here, so they cannot interleave.
+pub async fn lock(conn: &mut AsyncPgConnection, id: ChildId) -> QueryResult<Option<ChildRecord>> {
+    children::table
+        .find(id)
+        .filter(children::deleted_at.is_null())
+        .select(ChildRecord::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Any child with this id, deleted or not (ids are never reused).
+pub async fn find_any(conn: &mut AsyncPgConnection, id: ChildId) -> QueryResult<Option<ChildRecord>> {
+    children::table.find(id).select(ChildRecord::as_select()).first(conn).await.optional()
+}
+
+/// The living record with this NIK hash, other than `except`.
+pub async fn find_by_nik(
+    conn: &mut AsyncPgConnection,
+    nik_hash: &[u8],
+    except: Option<ChildId>,
+) -> QueryResult<Option<ChildId>> {
+    let mut query = children::table
+        .filter(children::nik_hash.eq(nik_hash))
+        .filter(children::deleted_at.is_null())
+        .select(children::id)
+        .into_boxed();
+    if let Some(id) = except {
+        query = query.filter(children::id.ne(id));
+    }
+    query.first(conn).await.optional()
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, child: &NewChild<'_>) -> QueryResult<()> {
+    diesel::insert_into(children::table).values(child).execute(conn).await.map(drop)
+}
+
+#[derive(Debug, Default)]
+pub struct ChildFilter {
+    pub sex: Option<Sex>,
+    pub born_from: Option<NaiveDate>,
+    pub born_to: Option<NaiveDate>,
+    pub name_contains: Option<String>,
+    pub has_open_case: Option<bool>,
+    /// Only lokus villages of this year.
+    pub lokus_year: Option<i32>,
+}
+
+/// Living children in `scope`, in id order.
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    filter: &ChildFilter,
+    page: &PageRequest<ChildId>,
+) -> QueryResult<Vec<ChildView>> {
+    let mut query = children::table.filter(children::deleted_at.is_null()).select(view_columns!()).into_boxed();
+    if let Some((from, to)) = scope.code_range() {
+        query = query.filter(children::village_code.ge(from.to_owned()).and(children::village_code.lt(to)));
+    }
+    if let Some(sex) = filter.sex {
+        query = query.filter(children::sex.eq(sex));
+    }
+    if let Some(from) = filter.born_from {
+        query = query.filter(children::birth_date.ge(from));
+    }
+    if let Some(to) = filter.born_to {
+        query = query.filter(children::birth_date.le(to));
+    }
+    if let Some(text) = &filter.name_contains {
+        query = query.filter(children::name.ilike(format!("%{}%", crate::db::escape_like(text))));
+    }
+    let open_case = schema::cases::table
+        .filter(schema::cases::child_id.eq(children::id))
+        .filter(schema::cases::status.eq(CaseStatus::Open))
+        .select(schema::cases::id);
+    if let Some(year) = filter.lokus_year {
+        let lokus = lokus_villages::table.filter(lokus_villages::year.eq(year)).select(lokus_villages::village_code);
+        query = query.filter(children::village_code.eq_any(lokus));
+    }
+    match filter.has_open_case {
+        Some(true) => query = query.filter(exists(open_case)),
+        Some(false) => query = query.filter(not(exists(open_case))),
+        None => {}
+    }
+    if let Some(after) = page.after {
+        query = query.filter(children::id.gt(after));
+    }
+    query.order(children::id).limit(page.fetch()).load(conn).await
+}
+
+/// Changes to a child; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = children)]
+pub struct ChildChanges {
+    pub village_code: Option<RegionCode>,
+    pub sex: Option<Sex>,
+    pub birth_date: Option<NaiveDate>,
+    pub name: Option<String>,
+    pub mother_name: Option<Option<String>>,
+    pub nik_hash: Option<Option<Vec<u8>>>,
+}
+
+/// Applies `changes` to a locked child and moves its cases along to a new village.
+pub async fn update(conn: &mut AsyncPgConnection, id: ChildId, changes: &ChildChanges) -> QueryResult<()> {
+    diesel::update(children::table.find(id))
+        .set((changes, children::version.eq(children::version + 1), children::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await?;
+    if let Some(village) = &changes.village_code {
+        diesel::update(schema::cases::table.filter(schema::cases::child_id.eq(id)))
+            .set(schema::cases::village_code.eq(village))
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn soft_delete(conn: &mut AsyncPgConnection, id: ChildId, by: UserId, reason: &str) -> QueryResult<()> {
+    let now = Utc::now();
+    diesel::update(children::table.find(id))
+        .set((
+            children::deleted_at.eq(now),
+            children::deleted_by.eq(by),
+            children::deleted_reason.eq(reason),
+            children::version.eq(children::version + 1),
+            children::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// A child as the API shows it. The NIK is never shown: `has_nik` says whether one is on file.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
+#[schema(example = json!({
+    "id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01", "village_code": "14.01.01.2009", "sex": "female",
+    "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati", "has_nik": true,
+    "open_case_id": null, "version": 1,
+    "created_at": "2024-08-15T02:30:00Z", "updated_at": "2024-08-15T02:30:00Z"
+}))]
+pub struct ChildView {
+    pub id: ChildId,
+    /// The village (desa/kelurahan) the child lives in.
+    pub village_code: RegionCode,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub name: String,
+    pub mother_name: Option<String>,
+    pub has_nik: bool,
+    /// The child's open stunting case, if any.
+    pub open_case_id: Option<CaseId>,
+    /// Send it back as `If-Match` to change or delete the child.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = children)]
+pub struct NewChild<'a> {
+    pub id: ChildId,
+    pub village_code: &'a RegionCode,
+    pub sex: Sex,
+    pub birth_date: NaiveDate,
+    pub name: &'a str,
+    pub mother_name: Option<&'a str>,
+    pub nik_hash: Option<Vec<u8>>,
+    pub created_by: crate::domain::UserId,
+}

@@ -1,0 +1,113 @@
+use crate::db::schema::{child_services, intervention_types};
+use crate::domain::{ChildId, InterventionCategory, InterventionId, ServiceId, UserId};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+/// A service as the API shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
+#[schema(example = json!({
+    "id": "0192b7a4-4444-7000-8000-000000000001", "child_id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01",
+    "type_code": "pmt_undernourished_children", "type_name_en": "Supplementary food for undernourished under-fives",
+    "category": "specific", "given_on": "2025-08-20", "intervention_id": null, "given_by": "Kader Posyandu Melati",
+    "note": "biscuits, 30 days", "recorded_by": null, "created_at": "2025-08-20T03:00:00Z"
+}))]
+pub struct ServiceView {
+    pub id: ServiceId,
+    pub child_id: ChildId,
+    pub type_code: String,
+    pub type_name_en: String,
+    pub category: InterventionCategory,
+    pub given_on: NaiveDate,
+    /// The activity it was part of, if any.
+    pub intervention_id: Option<InterventionId>,
+    pub given_by: Option<String>,
+    pub note: Option<String>,
+    pub recorded_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A service to record. The type's target group must be children (under-two or under-five)
+/// and fit the child's age on the day.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"type_code": "vitamin_a", "given_on": "2025-08-20", "given_by": "Bidan Desa"}))]
+pub struct CreateService {
+    /// Bring your own id to make a retry safe.
+    pub id: Option<Uuid>,
+    pub type_code: String,
+    pub given_on: NaiveDate,
+    pub intervention_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub given_by: Option<String>,
+    #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = child_services)]
+pub struct NewService<'a> {
+    pub id: ServiceId,
+    pub child_id: ChildId,
+    pub type_code: &'a str,
+    pub given_on: NaiveDate,
+    pub intervention_id: Option<InterventionId>,
+    pub given_by: Option<&'a str>,
+    pub note: Option<&'a str>,
+    pub recorded_by: UserId,
+}
+
+macro_rules! view_columns {
+    () => {
+        (
+            child_services::id,
+            child_services::child_id,
+            child_services::type_code,
+            intervention_types::name_en,
+            intervention_types::category,
+            child_services::given_on,
+            child_services::intervention_id,
+            child_services::given_by,
+            child_services::note,
+            child_services::recorded_by,
+            child_services::created_at,
+        )
+    };
+}
+
+/// The child's services from `since` on (all of them without it), oldest first.
+pub async fn for_child(
+    conn: &mut AsyncPgConnection,
+    child: ChildId,
+    since: Option<NaiveDate>,
+) -> QueryResult<Vec<ServiceView>> {
+    let mut query = child_services::table
+        .inner_join(intervention_types::table)
+        .filter(child_services::child_id.eq(child))
+        .select(view_columns!())
+        .into_boxed();
+    if let Some(since) = since {
+        query = query.filter(child_services::given_on.ge(since));
+    }
+    query.order((child_services::given_on, child_services::created_at)).load(conn).await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: ServiceId) -> QueryResult<Option<ServiceView>> {
+    child_services::table
+        .inner_join(intervention_types::table)
+        .filter(child_services::id.eq(id))
+        .select(view_columns!())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewService<'_>) -> QueryResult<()> {
+    diesel::insert_into(child_services::table).values(new).execute(conn).await.map(drop)
+}

@@ -1,0 +1,191 @@
+use crate::db::schema::{families_at_risk, lokus_villages, regions};
+use crate::domain::{FamilyId, RegionCode, RiskFactor, Scope, UserId, Verification};
+use crate::http::pagination::PageRequest;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Integer, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub async fn find(conn: &mut AsyncPgConnection, id: FamilyId, lock: bool) -> QueryResult<Option<Family>> {
+    let query = families_at_risk::table.find(id).select(Family::as_select());
+    if lock { query.for_update().first(conn).await.optional() } else { query.first(conn).await.optional() }
+}
+
+#[derive(Debug)]
+pub struct FamilyFilter {
+    pub year: i32,
+    pub verification: Option<Verification>,
+    pub lokus: bool,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    filter: &FamilyFilter,
+    page: &PageRequest<FamilyId>,
+) -> QueryResult<Vec<Family>> {
+    let mut query =
+        families_at_risk::table.filter(families_at_risk::year.eq(filter.year)).select(Family::as_select()).into_boxed();
+    if let Some((from, to)) = scope.code_range() {
+        query =
+            query.filter(families_at_risk::village_code.ge(from.to_owned()).and(families_at_risk::village_code.lt(to)));
+    }
+    if let Some(status) = filter.verification {
+        query = query.filter(families_at_risk::verification.eq(status));
+    }
+    if filter.lokus {
+        let lokus =
+            lokus_villages::table.filter(lokus_villages::year.eq(filter.year)).select(lokus_villages::village_code);
+        query = query.filter(families_at_risk::village_code.eq_any(lokus));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(families_at_risk::id.gt(after));
+    }
+    query.order(families_at_risk::id).limit(page.fetch()).load(conn).await
+}
+
+/// Of `codes`, the ones that are villages on record.
+pub async fn known_villages(conn: &mut AsyncPgConnection, codes: &[String]) -> QueryResult<Vec<String>> {
+    regions::table
+        .filter(regions::code.eq_any(codes))
+        .filter(regions::level.eq("village"))
+        .select(regions::code)
+        .load(conn)
+        .await
+}
+
+/// The village each of `keys` is on record in for `year`, where it is.
+pub async fn villages_of(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+    keys: &[String],
+) -> QueryResult<Vec<(String, String)>> {
+    families_at_risk::table
+        .filter(families_at_risk::year.eq(year))
+        .filter(families_at_risk::family_key.eq_any(keys))
+        .select((families_at_risk::family_key, families_at_risk::village_code))
+        .load(conn)
+        .await
+}
+
+/// Columns of the valid records of an import, one vector per column.
+#[derive(Debug, Default)]
+pub struct ImportColumns {
+    pub ids: Vec<uuid::Uuid>,
+    pub keys: Vec<String>,
+    pub villages: Vec<String>,
+    /// Risk factors joined with `,` (arrays of arrays do not unnest row by row).
+    pub risk_factors: Vec<String>,
+    pub pregnant: Vec<bool>,
+    pub under_two: Vec<bool>,
+    pub under_five: Vec<bool>,
+}
+
+#[derive(QueryableByName)]
+pub struct Written {
+    #[diesel(sql_type = Bool)]
+    pub inserted: bool,
+}
+
+/// Inserts new families and updates changed ones in one statement; identical ones are not
+/// touched (and not returned). A family that moves village goes back to `pending`. Only rows
+/// in [low, high) are updated, whatever was checked before.
+pub async fn upsert(
+    conn: &mut AsyncPgConnection,
+    year: i32,
+    rows: &ImportColumns,
+    low: &str,
+    high: &str,
+) -> QueryResult<Vec<Written>> {
+    diesel::sql_query(
+        "INSERT INTO families_at_risk AS f (id, year, family_key, village_code, risk_factors, \
+                has_pregnant_woman, has_under_two, has_under_five) \
+         SELECT id, $1, key, village, string_to_array(rf, ','), p, u2, u5 \
+         FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::bool[], $8::bool[]) \
+              AS t(id, key, village, rf, p, u2, u5) \
+         ON CONFLICT (year, family_key) DO UPDATE SET \
+           village_code = EXCLUDED.village_code, risk_factors = EXCLUDED.risk_factors, \
+           has_pregnant_woman = EXCLUDED.has_pregnant_woman, has_under_two = EXCLUDED.has_under_two, \
+           has_under_five = EXCLUDED.has_under_five, \
+           verification = CASE WHEN f.village_code = EXCLUDED.village_code THEN f.verification ELSE 'pending' END, \
+           verification_note = CASE WHEN f.village_code = EXCLUDED.village_code THEN f.verification_note END, \
+           verified_by = CASE WHEN f.village_code = EXCLUDED.village_code THEN f.verified_by END, \
+           verified_at = CASE WHEN f.village_code = EXCLUDED.village_code THEN f.verified_at END, \
+           version = f.version + 1, updated_at = now() \
+         WHERE f.village_code >= $9 AND f.village_code < $10 \
+           AND (f.village_code, f.risk_factors, f.has_pregnant_woman, f.has_under_two, f.has_under_five) \
+               IS DISTINCT FROM (EXCLUDED.village_code, EXCLUDED.risk_factors, EXCLUDED.has_pregnant_woman, \
+                                 EXCLUDED.has_under_two, EXCLUDED.has_under_five) \
+         RETURNING (xmax = 0) AS inserted",
+    )
+    .bind::<Integer, _>(year)
+    .bind::<Array<SqlUuid>, _>(&rows.ids)
+    .bind::<Array<Text>, _>(&rows.keys)
+    .bind::<Array<Text>, _>(&rows.villages)
+    .bind::<Array<Text>, _>(&rows.risk_factors)
+    .bind::<Array<Bool>, _>(&rows.pregnant)
+    .bind::<Array<Bool>, _>(&rows.under_two)
+    .bind::<Array<Bool>, _>(&rows.under_five)
+    .bind::<Text, _>(low)
+    .bind::<Text, _>(high)
+    .load(conn)
+    .await
+}
+
+pub async fn verify(
+    conn: &mut AsyncPgConnection,
+    id: FamilyId,
+    status: Verification,
+    note: Option<&str>,
+    by: UserId,
+) -> QueryResult<Family> {
+    let pending = status == Verification::Pending;
+    diesel::update(families_at_risk::table.find(id))
+        .set((
+            families_at_risk::verification.eq(status),
+            families_at_risk::verification_note.eq(note),
+            families_at_risk::verified_by.eq((!pending).then_some(by)),
+            families_at_risk::verified_at.eq((!pending).then(Utc::now)),
+            families_at_risk::version.eq(families_at_risk::version + 1),
+            families_at_risk::updated_at.eq(Utc::now()),
+        ))
+        .returning(Family::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// A family at risk of stunting from the BKKBN family data, and what the village found.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = families_at_risk)]
+#[schema(example = json!({
+    "id": "0192b7a4-0000-7000-8000-0000000000f1", "year": 2022, "family_key": "6203010001000123",
+    "village_code": "62.03.01.2001", "risk_factors": ["no_safe_water", "births_under_2_years_apart"],
+    "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true,
+    "verification": "verified", "verification_note": null,
+    "verified_by": "0192b7a4-0000-7000-8000-000000000101", "verified_at": "2022-07-01T03:00:00Z",
+    "version": 2, "created_at": "2022-06-06T00:00:00Z", "updated_at": "2022-07-01T03:00:00Z"
+}))]
+pub struct Family {
+    pub id: FamilyId,
+    /// The year of the BKKBN family data (*pendataan keluarga*).
+    pub year: i32,
+    /// The BKKBN family identifier; `null` for analysts.
+    #[diesel(select_expression = families_at_risk::family_key.nullable())]
+    #[diesel(select_expression_type = diesel::dsl::Nullable<families_at_risk::family_key>)]
+    pub family_key: Option<String>,
+    pub village_code: RegionCode,
+    #[schema(value_type = Vec<RiskFactor>)]
+    pub risk_factors: Vec<String>,
+    pub has_pregnant_woman: bool,
+    pub has_under_two: bool,
+    pub has_under_five: bool,
+    pub verification: Verification,
+    pub verification_note: Option<String>,
+    pub verified_by: Option<UserId>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

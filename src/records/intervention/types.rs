@@ -1,0 +1,137 @@
+use crate::db::schema::intervention_types;
+use crate::domain::{CountUnit, InterventionCategory, TargetGroup};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+/// One type of intervention.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = intervention_types)]
+#[schema(example = json!({
+    "code": "ttd_pregnant", "name_id": "Ibu hamil mengonsumsi minimal 90 tablet tambah darah (TTD)",
+    "name_en": "Pregnant women taking at least 90 iron tablets", "category": "specific",
+    "target_group": "pregnant", "unit": "persons", "national_target_pct": 80.0, "national_target_year": 2024,
+    "version": 1, "created_at": "2026-11-22T00:00:00Z", "updated_at": "2026-11-22T00:00:00Z"
+}))]
+pub struct InterventionType {
+    pub code: String,
+    pub name_id: String,
+    pub name_en: String,
+    pub category: InterventionCategory,
+    pub target_group: TargetGroup,
+    pub unit: CountUnit,
+    /// Percent of the target group to reach nationally, where a target is set.
+    pub national_target_pct: Option<f64>,
+    pub national_target_year: Option<i32>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A new type (admins).
+#[derive(Debug, Deserialize, Validate, ToSchema, Insertable)]
+#[diesel(table_name = intervention_types)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "zinc_supplementation", "name_id": "Suplementasi zinc", "name_en": "Zinc supplementation",
+    "category": "specific", "target_group": "under_five", "unit": "persons",
+    "national_target_pct": null, "national_target_year": null
+}))]
+pub struct NewInterventionType {
+    /// Lower case letters, digits and `_`, starting with a letter.
+    #[validate(length(min = 2, max = 40))]
+    #[schema(min_length = 2, max_length = 40)]
+    pub code: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name_id: String,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name_en: String,
+    pub category: InterventionCategory,
+    pub target_group: TargetGroup,
+    pub unit: CountUnit,
+    #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
+    pub national_target_pct: Option<f64>,
+    #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub national_target_year: Option<i32>,
+}
+
+/// Changes to a type; absent fields stay as they are. The code never changes.
+#[derive(Debug, Deserialize, Validate, ToSchema, AsChangeset)]
+#[diesel(table_name = intervention_types)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"national_target_pct": 90.0, "national_target_year": 2029}))]
+pub struct TypeChanges {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name_id: Option<String>,
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name_en: Option<String>,
+    pub category: Option<InterventionCategory>,
+    pub target_group: Option<TargetGroup>,
+    pub unit: Option<CountUnit>,
+    #[validate(range(min = 0.0, max = 100.0))]
+    #[schema(minimum = 0.0, maximum = 100.0)]
+    pub national_target_pct: Option<f64>,
+    #[validate(range(min = 2000, max = 2100))]
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub national_target_year: Option<i32>,
+}
+
+pub async fn list(conn: &mut AsyncPgConnection) -> QueryResult<Vec<InterventionType>> {
+    intervention_types::table
+        .select(InterventionType::as_select())
+        .order((intervention_types::category, intervention_types::code))
+        .load(conn)
+        .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<InterventionType>> {
+    intervention_types::table.find(code).select(InterventionType::as_select()).first(conn).await.optional()
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewInterventionType) -> QueryResult<InterventionType> {
+    diesel::insert_into(intervention_types::table)
+        .values(new)
+        .returning(InterventionType::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Applies `changes` if the type is still at `version`; `None` when it moved on.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+    version: i32,
+    changes: &TypeChanges,
+) -> QueryResult<Option<InterventionType>> {
+    diesel::update(intervention_types::table.find(code).filter(intervention_types::version.eq(version)))
+        .set((
+            changes,
+            intervention_types::version.eq(intervention_types::version + 1),
+            intervention_types::updated_at.eq(Utc::now()),
+        ))
+        .returning(InterventionType::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Records in `errors` that no intervention type has `code`.
+pub async fn check_known(
+    conn: &mut crate::db::AsyncPgConnection,
+    code: &str,
+    errors: &mut crate::error::FieldErrors,
+) -> diesel::QueryResult<()> {
+    if find(conn, code).await?.is_none() {
+        errors.add("type_code", format!("no intervention type has code {code}"));
+    }
+    Ok(())
+}

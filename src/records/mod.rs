@@ -1,0 +1,17 @@
+//! The records and their rules, below HTTP: one module per aggregate, with the reads that take
+//! the caller's access and the writes that keep derived state and the audit trail. Handlers,
+//! the CLI, the demo loader, the benches and bulk imports all call these functions; nothing here
+//! knows about requests or imports from `crate::api`.
+
+pub mod agency;
+pub mod budget;
+pub mod child;
+pub mod convergence;
+pub mod family;
+pub mod figure;
+pub mod intervention;
+pub mod lokus;
+pub mod region;
+pub mod stats;
+pub mod team;
+pub mod user;

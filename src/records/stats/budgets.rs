@@ -1,0 +1,212 @@
+//! Budget ceilings and spending per region, broken down by funding source, agency and
+//! intervention category, beside the stunted children they serve. One GROUPING SETS query;
+//! sums are numeric in PostgreSQL and i128 here, so a national total cannot overflow.
+
+use super::{code_bounds, code_length};
+use crate::domain::{FundingSource, InterventionCategory, RegionCode, RegionLevel};
+use diesel::QueryableByName;
+use diesel::sql_types::{Integer, Nullable, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Ceiling, realised and absorption of one slice.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+pub struct Money {
+    /// Sum of ceilings (*pagu*), rupiah.
+    #[schema(value_type = i64)]
+    pub ceiling: i128,
+    /// Sum of realised spending (*realisasi*), rupiah.
+    #[schema(value_type = i64)]
+    pub realised: i128,
+    /// realised ÷ ceiling, percent.
+    pub absorption_pct: Option<f64>,
+}
+
+impl Money {
+    fn new(ceiling: i128, realised: i128) -> Self {
+        let absorption_pct = (ceiling > 0).then(|| (realised as f64 / ceiling as f64 * 10_000.0).round() / 100.0);
+        Self { ceiling, realised, absorption_pct }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct BySource {
+    pub funding_source: FundingSource,
+    #[serde(flatten)]
+    pub money: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ByAgency {
+    /// `null`: lines naming no agency.
+    pub agency_id: Option<uuid::Uuid>,
+    pub agency_short_name: Option<String>,
+    #[serde(flatten)]
+    pub money: Money,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ByCategory {
+    /// `null`: lines with no intervention type.
+    pub category: Option<InterventionCategory>,
+    #[serde(flatten)]
+    pub money: Money,
+}
+
+/// One region's budgets.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "region_code": "14.01", "region_name": "Kabupaten Kampar", "region_level": "district",
+    "ceiling": 4230900000_i64, "realised": 0, "absorption_pct": 0.0,
+    "by_funding_source": [{"funding_source": "dak_non_fisik_bkkbn", "ceiling": 4230900000_i64, "realised": 0, "absorption_pct": 0.0}],
+    "by_agency": [], "by_category": [], "stunted_children": 605, "realised_per_stunted_child": 0
+}))]
+pub struct BudgetRow {
+    pub region_code: RegionCode,
+    pub region_name: String,
+    pub region_level: RegionLevel,
+    #[serde(flatten)]
+    pub money: Money,
+    pub by_funding_source: Vec<BySource>,
+    pub by_agency: Vec<ByAgency>,
+    pub by_category: Vec<ByCategory>,
+    /// Children with an open stunting case in the region now; `null` where none are recorded.
+    pub stunted_children: Option<i64>,
+    /// realised ÷ stunted_children, rupiah.
+    #[schema(value_type = Option<i64>)]
+    pub realised_per_stunted_child: Option<i128>,
+}
+
+#[derive(QueryableByName)]
+struct Slice {
+    #[diesel(sql_type = Text)]
+    area: String,
+    #[diesel(sql_type = Text)]
+    region_name: String,
+    #[diesel(sql_type = Text)]
+    region_level: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    funding_source: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    agency_id: Option<uuid::Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    agency_short_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    category: Option<String>,
+    #[diesel(sql_type = Integer)]
+    grouping: i32,
+    #[diesel(sql_type = Text)]
+    ceiling: String,
+    #[diesel(sql_type = Text)]
+    realised: String,
+}
+
+#[derive(QueryableByName)]
+struct Stunted {
+    #[diesel(sql_type = Text)]
+    area: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    children: i64,
+}
+
+/// Approved (or revised) budgets of `fiscal_year` inside `root`, grouped at `level`. A document
+/// of a tier above `level` keeps a row of its own.
+pub async fn budgets(
+    conn: &mut AsyncPgConnection,
+    root: Option<&RegionCode>,
+    level: RegionLevel,
+    fiscal_year: i32,
+    lokus: bool,
+) -> anyhow::Result<Vec<BudgetRow>> {
+    let (low, high) = code_bounds(root);
+    let slices: Vec<Slice> = diesel::sql_query(
+        "WITH l AS ( \
+           SELECT CASE WHEN length(b.region_code) >= $1 THEN left(b.region_code, $1) ELSE b.region_code END AS area, \
+                  b.funding_source, l.agency_id, a.short_name AS agency_short_name, t.category, l.ceiling, l.realised \
+           FROM budget_lines l \
+           JOIN budgets b ON b.id = l.budget_id \
+           LEFT JOIN agencies a ON a.id = l.agency_id \
+           LEFT JOIN intervention_types t ON t.code = l.type_code \
+           WHERE b.deleted_at IS NULL AND b.status IN ('approved', 'revised') AND b.fiscal_year = $4 \
+             AND b.region_code >= $2 AND b.region_code < $3 \
+             AND (NOT $5 OR b.region_code IN (SELECT village_code FROM lokus_villages WHERE year = $4) \
+                  OR l.village_codes && ARRAY(SELECT village_code FROM lokus_villages WHERE year = $4)) \
+         ) \
+         SELECT l.area, g.name AS region_name, g.level AS region_level, l.funding_source, l.agency_id, \
+                l.agency_short_name, l.category, \
+                GROUPING(l.funding_source, l.agency_id, l.category)::integer AS grouping, \
+                sum(l.ceiling)::text AS ceiling, sum(l.realised)::text AS realised \
+         FROM l JOIN regions g ON g.code = l.area \
+         GROUP BY GROUPING SETS ( \
+           (l.area, g.name, g.level), \
+           (l.area, g.name, g.level, l.funding_source), \
+           (l.area, g.name, g.level, l.agency_id, l.agency_short_name), \
+           (l.area, g.name, g.level, l.category)) \
+         ORDER BY l.area",
+    )
+    .bind::<Integer, _>(code_length(level))
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .bind::<Integer, _>(fiscal_year)
+    .bind::<diesel::sql_types::Bool, _>(lokus)
+    .load(conn)
+    .await?;
+    let stunted: Vec<Stunted> = diesel::sql_query(
+        "SELECT CASE WHEN length(c.village_code) >= $1 THEN left(c.village_code, $1) ELSE c.village_code END AS area, \
+                count(*) AS children \
+         FROM cases c JOIN children ch ON ch.id = c.child_id \
+         WHERE c.status = 'open' AND ch.deleted_at IS NULL AND c.village_code >= $2 AND c.village_code < $3 \
+           AND (NOT $5 OR c.village_code IN (SELECT village_code FROM lokus_villages WHERE year = $4)) \
+         GROUP BY 1",
+    )
+    .bind::<Integer, _>(code_length(level))
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .bind::<Integer, _>(fiscal_year)
+    .bind::<diesel::sql_types::Bool, _>(lokus)
+    .load(conn)
+    .await?;
+
+    let mut rows: Vec<BudgetRow> = Vec::new();
+    for slice in slices {
+        let money = Money::new(slice.ceiling.parse()?, slice.realised.parse()?);
+        if rows.last().is_none_or(|r| r.region_code.as_str() != slice.area) {
+            rows.push(BudgetRow {
+                region_code: RegionCode::parse(&slice.area)?,
+                region_name: slice.region_name.clone(),
+                region_level: slice.region_level.parse()?,
+                money: Money::default(),
+                by_funding_source: Vec::new(),
+                by_agency: Vec::new(),
+                by_category: Vec::new(),
+                stunted_children: None,
+                realised_per_stunted_child: None,
+            });
+        }
+        let Some(row) = rows.last_mut() else { continue };
+        // GROUPING() has a bit set for each column left out of the set: 0b011 keeps only the
+        // category, 0b101 the agency, 0b110 the source, 0b111 none.
+        match slice.grouping {
+            0b111 => row.money = money,
+            0b011 => row
+                .by_funding_source
+                .push(BySource { funding_source: slice.funding_source.unwrap_or_default().parse()?, money }),
+            0b101 => row.by_agency.push(ByAgency {
+                agency_id: slice.agency_id,
+                agency_short_name: slice.agency_short_name,
+                money,
+            }),
+            0b110 => {
+                row.by_category.push(ByCategory { category: slice.category.map(|c| c.parse()).transpose()?, money })
+            }
+            _ => {}
+        }
+    }
+    for row in &mut rows {
+        let children = stunted.iter().find(|s| s.area == row.region_code.as_str()).map(|s| s.children);
+        row.stunted_children = children;
+        row.realised_per_stunted_child = children.filter(|c| *c > 0).map(|c| row.money.realised / i128::from(c));
+    }
+    Ok(rows)
+}

@@ -1,0 +1,190 @@
+use crate::db::schema::{lokus_villages, teams};
+use crate::domain::{RegionCode, Scope, TeamId, TeamKind, UserId};
+use crate::http::pagination::PageRequest;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = teams)]
+struct TeamRow {
+    id: TeamId,
+    kind: TeamKind,
+    region_code: RegionCode,
+    name: String,
+    active: bool,
+    members: serde_json::Value,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TeamRow {
+    fn into_team(self) -> QueryResult<Team> {
+        let members: Vec<TeamMember> = serde_json::from_value(self.members)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+        Ok(Team {
+            id: self.id,
+            kind: self.kind,
+            region_code: self.region_code,
+            name: self.name,
+            active: self.active,
+            members,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn members_json(members: &[TeamMember]) -> serde_json::Value {
+    serde_json::to_value(members).unwrap_or_default()
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: TeamId) -> QueryResult<Option<Team>> {
+    let row: Option<TeamRow> = teams::table.find(id).select(TeamRow::as_select()).first(conn).await.optional()?;
+    row.map(TeamRow::into_team).transpose()
+}
+
+pub async fn lock(conn: &mut AsyncPgConnection, id: TeamId) -> QueryResult<Option<Team>> {
+    let row: Option<TeamRow> =
+        teams::table.find(id).select(TeamRow::as_select()).for_update().first(conn).await.optional()?;
+    row.map(TeamRow::into_team).transpose()
+}
+
+#[derive(Debug, Default)]
+pub struct TeamFilter {
+    pub kind: Option<TeamKind>,
+    pub active: Option<bool>,
+    pub lokus_year: Option<i32>,
+}
+
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    filter: &TeamFilter,
+    page: &PageRequest<TeamId>,
+) -> QueryResult<Vec<Team>> {
+    let mut query = teams::table.select(TeamRow::as_select()).into_boxed();
+    if let Some((from, to)) = scope.code_range() {
+        query = query.filter(teams::region_code.ge(from.to_owned()).and(teams::region_code.lt(to)));
+    }
+    if let Some(kind) = filter.kind {
+        query = query.filter(teams::kind.eq(kind));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(teams::active.eq(active));
+    }
+    if let Some(year) = filter.lokus_year {
+        let lokus = lokus_villages::table.filter(lokus_villages::year.eq(year)).select(lokus_villages::village_code);
+        query = query.filter(teams::region_code.eq_any(lokus));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(teams::id.gt(after));
+    }
+    let rows: Vec<TeamRow> = query.order(teams::id).limit(page.fetch()).load(conn).await?;
+    rows.into_iter().map(TeamRow::into_team).collect()
+}
+
+pub struct TeamWrite<'a> {
+    pub id: TeamId,
+    pub kind: TeamKind,
+    pub region: &'a RegionCode,
+    pub name: &'a str,
+    pub active: bool,
+    pub members: &'a [TeamMember],
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, team: &TeamWrite<'_>, by: UserId) -> QueryResult<Team> {
+    diesel::insert_into(teams::table)
+        .values((
+            teams::id.eq(team.id),
+            teams::kind.eq(team.kind),
+            teams::region_code.eq(team.region),
+            teams::name.eq(team.name),
+            teams::active.eq(team.active),
+            teams::members.eq(members_json(team.members)),
+            teams::created_by.eq(by),
+        ))
+        .returning(TeamRow::as_returning())
+        .get_result::<TeamRow>(conn)
+        .await?
+        .into_team()
+}
+
+pub async fn update(conn: &mut AsyncPgConnection, team: &TeamWrite<'_>) -> QueryResult<Team> {
+    diesel::update(teams::table.find(team.id))
+        .set((
+            teams::name.eq(team.name),
+            teams::active.eq(team.active),
+            teams::members.eq(members_json(team.members)),
+            teams::version.eq(teams::version + 1),
+            teams::updated_at.eq(Utc::now()),
+        ))
+        .returning(TeamRow::as_returning())
+        .get_result::<TeamRow>(conn)
+        .await?
+        .into_team()
+}
+
+/// A member of a team. `role` is the member's role in the team: for a TPK one each of
+/// `midwife`, `pkk_cadre` and `family_planning_cadre`; for a TPPS free text (`ketua`, …).
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar",
+    "role": "midwife", "phone": "+6281234567890"}))]
+pub struct TeamMember {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// Their job (*jabatan*).
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub position: Option<String>,
+    /// Their agency or organisation.
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub agency: Option<String>,
+    #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
+    pub role: String,
+    /// A personal contact: never shown to analysts (`null` for them).
+    #[validate(length(min = 6, max = 20))]
+    #[schema(min_length = 6, max_length = 20)]
+    pub phone: Option<String>,
+}
+
+/// A TPPS coordination team (any tier) or a TPK family assistance team (a village).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192b7a4-0000-7000-8000-0000000000e1", "kind": "tpk", "region_code": "14.01.01.2009",
+    "name": "TPK Kumantan 2", "active": true, "members": [
+        {"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar", "role": "midwife", "phone": null},
+        {"name": "Yusnidar", "position": null, "agency": "TP PKK Desa", "role": "pkk_cadre", "phone": null},
+        {"name": "Hendri", "position": null, "agency": "PPKBD", "role": "family_planning_cadre", "phone": null}],
+    "version": 1, "created_at": "2024-01-10T00:00:00Z", "updated_at": "2024-01-10T00:00:00Z"
+}))]
+pub struct Team {
+    pub id: TeamId,
+    pub kind: TeamKind,
+    pub region_code: RegionCode,
+    pub name: String,
+    pub active: bool,
+    pub members: Vec<TeamMember>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Team {
+    /// Personal contacts are for the people who work with the team, not for dashboards.
+    pub fn without_contacts(mut self) -> Self {
+        for member in &mut self.members {
+            member.phone = None;
+        }
+        self
+    }
+}

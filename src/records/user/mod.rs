@@ -1,0 +1,153 @@
+//! Accounts, the rules of who manages whom, and the sessions (refresh tokens, sign-in
+//! attempts) they sign in with.
+
+pub mod policy;
+pub mod sessions;
+
+use crate::db::audit::{self, AuditEntry};
+use crate::db::schema::{refresh_tokens, users};
+use crate::domain::{RegionCode, Role, Scope, UserId};
+use crate::http::pagination::PageRequest;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: UserId,
+    pub username: &'a str,
+    pub display_name: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub scope: Option<&'a RegionCode>,
+    pub created_by: Option<UserId>,
+}
+
+pub async fn insert(conn: &mut AsyncPgConnection, user: &NewUser<'_>) -> QueryResult<UserView> {
+    diesel::insert_into(users::table).values(user).returning(UserView::as_returning()).get_result(conn).await
+}
+
+/// Inserts the account and its audit entry in one transaction. `via` says where it came
+/// from: `api`, `cli` or `first_start`.
+pub async fn create(conn: &mut AsyncPgConnection, user: &NewUser<'_>, via: &str) -> QueryResult<UserView> {
+    conn.transaction(async move |conn| {
+        let created = insert(conn, user).await?;
+        let changes = json!({ "username": created.username, "role": created.role, "scope": created.scope, "via": via });
+        audit::record(
+            conn,
+            AuditEntry {
+                actor_id: user.created_by,
+                action: "user.create",
+                entity: "user",
+                entity_id: created.id.to_string(),
+                changes,
+            },
+        )
+        .await?;
+        Ok(created)
+    })
+    .await
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<Option<UserView>> {
+    users::table.find(id).select(UserView::as_select()).first(conn).await.optional()
+}
+
+pub async fn username_taken(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::username.eq(username)))).get_result(conn).await
+}
+
+pub async fn any_admin(conn: &mut AsyncPgConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.filter(users::role.eq(Role::Admin)))).get_result(conn).await
+}
+
+#[derive(Debug, Default)]
+pub struct UserFilter {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// Accounts whose scope lies inside `scope`, oldest first (ids are UUIDv7).
+pub async fn list(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    filter: &UserFilter,
+    page: &PageRequest<UserId>,
+) -> QueryResult<Vec<UserView>> {
+    let mut query = users::table.select(UserView::as_select()).into_boxed();
+    if let Scope::Region(root) = scope {
+        query = query.filter(users::scope.ge(root.as_str()).and(users::scope.lt(root.subtree_end())));
+    }
+    if let Some(role) = filter.role {
+        query = query.filter(users::role.eq(role));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(users::active.eq(active));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(users::id.gt(after));
+    }
+    query.order(users::id).limit(page.fetch()).load(conn).await
+}
+
+/// Changes to an account; `None` leaves a field as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub scope: Option<Option<RegionCode>>,
+    pub active: Option<bool>,
+    pub password_hash: Option<String>,
+}
+
+/// Applies `changes` if the account is still at `version`; `None` when it moved on.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    id: UserId,
+    version: i32,
+    changes: &UserChanges,
+) -> QueryResult<Option<UserView>> {
+    diesel::update(users::table.find(id).filter(users::version.eq(version)))
+        .set((changes, users::version.eq(users::version + 1), users::updated_at.eq(Utc::now())))
+        .returning(UserView::as_returning())
+        .get_result(conn)
+        .await
+        .optional()
+}
+
+/// Ends every session of the user: their refresh tokens stop working at once.
+pub async fn revoke_sessions(conn: &mut AsyncPgConnection, id: UserId) -> QueryResult<usize> {
+    diesel::update(
+        refresh_tokens::table.filter(refresh_tokens::user_id.eq(id)).filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Utc::now()))
+    .execute(conn)
+    .await
+}
+
+/// An account as the API shows it: never its password hash.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = users)]
+#[schema(example = json!({
+    "id": "019a9c8e-7d2f-7b3c-9a41-3f0e2b6d8c11", "username": "kampar.officer",
+    "display_name": "Dinas P3AP2KB Kampar", "role": "officer", "scope": "14.01", "active": true,
+    "version": 1, "created_at": "2026-11-22T00:00:00Z", "updated_at": "2026-11-22T00:00:00Z"
+}))]
+pub struct UserView {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    /// The region the user sees and acts in, with everything under it; `null` is all of Indonesia.
+    pub scope: Option<RegionCode>,
+    pub active: bool,
+    /// Send it back as `If-Match` to change the account.
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
