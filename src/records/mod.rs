@@ -3,6 +3,7 @@
 //! the CLI, the demo loader, the benches and bulk imports all call these functions; nothing here
 //! knows about requests or imports from `crate::api`.
 
+pub mod access;
 pub mod agency;
 pub mod budget;
 pub mod child;

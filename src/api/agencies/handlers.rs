@@ -4,9 +4,9 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::db::DbPool;
 use crate::db::audit;
-use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{AgencyId, RegionCode, RegionLevel, Role, Scope};
+use crate::domain::{AgencyId, RegionCode, RegionLevel, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
@@ -122,7 +122,7 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = writable(conn, &caller, id).await?;
+            let current = queries::writable(conn, &caller, id).await?;
             if_match.check(current.version)?;
             let agency = queries::update(conn, id, current.version, &body)
                 .await?
@@ -162,7 +162,7 @@ pub async fn delete(
     let id = *path;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = writable(conn, &caller, id).await?;
+        let current = queries::writable(conn, &caller, id).await?;
         if_match.check(current.version)?;
         if queries::in_use(conn, id).await? {
             return Err(ApiError::conflict("activities name this agency as responsible; reassign them first"));
@@ -179,14 +179,4 @@ fn parse_district(raw: &str) -> Result<RegionCode, ApiError> {
         .ok()
         .filter(|c| c.level() == RegionLevel::District)
         .ok_or_else(|| ApiError::invalid("district", "must be a district code like 14.01"))
-}
-
-/// The agency, if the caller's scope covers its district.
-async fn writable(conn: &mut AsyncPgConnection, caller: &Caller, id: AgencyId) -> Result<Agency, ApiError> {
-    let agency = queries::find(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no agency has id {id}")))?;
-    if caller.scope.covers(&Scope::Region(agency.district_code.clone())) {
-        Ok(agency)
-    } else {
-        Err(ApiError::forbidden(format!("district {} is outside your scope", agency.district_code)))
-    }
 }

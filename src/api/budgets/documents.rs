@@ -4,9 +4,9 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{BudgetView, CreateBudget, ListBudgetsQuery, RevisionView, UpdateBudget};
-use super::{require_readable, require_writable};
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
@@ -14,6 +14,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::records::access::Writable;
 use crate::records::budget::{self as queries, BudgetChanges, BudgetFilter, NewBudget};
 use crate::records::region;
 
@@ -80,7 +81,7 @@ pub async fn create(
         errors.add("title", "must not be blank");
     }
     let region = errors.finish_with(region)?;
-    require_writable(&caller, &region)?;
+    caller.require_write(Record::Budget, &region)?;
     let id = body.id.map_or_else(BudgetId::new, BudgetId);
     let mut conn = pool.get().await?;
     region::require_known(&mut conn, &region, "region_code").await?;
@@ -114,7 +115,7 @@ pub async fn create(
                 json!({ "region_code": region, "reported_total": body.reported_total }),
             )
             .await?;
-            load(conn, id).await
+            load(conn, &caller, id).await
         })
         .await?;
     Ok(created_with_etag(format!("/api/v1/budgets/{}", view.id), view.version, &view))
@@ -135,8 +136,7 @@ pub async fn create(
 )]
 #[get("/budgets/{id}")]
 pub async fn get(caller: Caller, path: web::Path<BudgetId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    let view = load(&mut *pool.get().await?, *path).await?;
-    require_readable(&caller, &view.region_code)?;
+    let view = load(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(view.version, &view))
 }
 
@@ -185,7 +185,7 @@ pub async fn update(
             queries::update(conn, current.id, &changes).await?;
             audit::record_by(conn, caller.id, "budget.update", id, json!({ "reported_total": body.reported_total }))
                 .await?;
-            load(conn, id).await
+            load(conn, &caller, id).await
         })
         .await?;
     Ok(ok_with_etag(view.version, &view))
@@ -223,8 +223,7 @@ pub async fn delete(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-        require_writable(&caller, &current.region_code)?;
+        let current = queries::lock(conn, &caller, id).await?;
         if_match.check(current.version)?;
         queries::soft_delete(conn, id, &reason).await?;
         audit::record_by(conn, caller.id, "budget.delete", id, json!({ "reason": reason }))
@@ -273,7 +272,7 @@ pub async fn approve(
             };
             queries::update(conn, id, &changes).await?;
             audit::record_by(conn, caller.id, "budget.approve", id, json!({})).await?;
-            load(conn, id).await
+            load(conn, &caller, id).await
         })
         .await?;
     Ok(ok_with_etag(view.version, &view))
@@ -308,14 +307,14 @@ pub async fn revise(
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-            require_writable(&caller, &current.region_code)?;
+            let current = queries::lock(conn, &caller, id).await?;
             if_match.check(current.version)?;
             if current.status != BudgetStatus::Approved {
                 return Err(ApiError::conflict("only an approved document is revised"));
             }
             let revision = current.revision;
-            let snapshot = json!({ "document": BudgetView::from(current), "lines": queries::lines(conn, id).await? });
+            let snapshot =
+                json!({ "document": BudgetView::from(current.clone()), "lines": queries::lines(conn, id).await? });
             queries::insert_revision(conn, id, revision, &snapshot, caller.id).await?;
             let changes = BudgetChanges {
                 status: Some(BudgetStatus::Revised),
@@ -324,7 +323,7 @@ pub async fn revise(
             };
             queries::update(conn, id, &changes).await?;
             audit::record_by(conn, caller.id, "budget.revise", id, json!({ "revision": revision + 1 })).await?;
-            load(conn, id).await
+            load(conn, &caller, id).await
         })
         .await?;
     Ok(ok_with_etag(view.version, &view))
@@ -349,13 +348,12 @@ pub async fn revisions(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<RevisionView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let view = load(&mut conn, *path).await?;
-    require_readable(&caller, &view.region_code)?;
+    let view = load(&mut conn, &caller, *path).await?;
     Ok(web::Json(queries::revisions(&mut conn, view.id).await?))
 }
 
-pub(super) async fn load(conn: &mut AsyncPgConnection, id: BudgetId) -> Result<BudgetView, ApiError> {
-    queries::find(conn, id).await?.map(Into::into).ok_or_else(|| unknown(id))
+pub(super) async fn load(conn: &mut AsyncPgConnection, caller: &Caller, id: BudgetId) -> Result<BudgetView, ApiError> {
+    Ok(queries::find(conn, caller, id).await?.into_inner().into())
 }
 
 /// Locks a document the caller may change, at the version they read, and not approved.
@@ -364,16 +362,11 @@ pub(super) async fn editable(
     caller: &Caller,
     id: BudgetId,
     if_match: IfMatch,
-) -> Result<super::dto::BudgetRow, ApiError> {
-    let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-    require_writable(caller, &current.region_code)?;
+) -> Result<Writable<super::dto::BudgetRow>, ApiError> {
+    let current = queries::lock(conn, caller, id).await?;
     if_match.check(current.version)?;
     if current.status == BudgetStatus::Approved {
         return Err(ApiError::conflict("the document is approved and its lines are frozen; start a revision first"));
     }
     Ok(current)
-}
-
-pub(super) fn unknown(id: BudgetId) -> ApiError {
-    ApiError::not_found(format!("no budget has id {id}"))
 }

@@ -3,9 +3,8 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use super::documents::{load, unknown};
+use super::documents::load;
 use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
-use super::{require_readable, require_writable};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -15,7 +14,9 @@ use crate::domain::{
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::records::access::Writable;
 use crate::records::agency;
+use crate::records::budget::unknown;
 use crate::records::budget::{self as queries, LineFields, NewSpending};
 use crate::records::intervention::types as intervention_types;
 use crate::records::region as regions;
@@ -42,8 +43,7 @@ pub async fn list(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<LineView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let budget = load(&mut conn, *path).await?;
-    require_readable(&caller, &budget.region_code)?;
+    let budget = load(&mut conn, &caller, *path).await?;
     Ok(web::Json(queries::lines(&mut conn, budget.id).await?))
 }
 
@@ -80,8 +80,7 @@ pub async fn create(
     let mut conn = pool.get().await?;
     let line = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let budget = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-            require_writable(&caller, &budget.region_code)?;
+            let budget = queries::lock(conn, &caller, id).await?;
             if budget.status == BudgetStatus::Approved {
                 return Err(ApiError::conflict(
                     "the document is approved and its lines are frozen; start a revision first",
@@ -253,8 +252,7 @@ pub async fn list_spending(
 ) -> Result<web::Json<Vec<SpendingView>>, ApiError> {
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    let budget = load(&mut conn, id).await?;
-    require_readable(&caller, &budget.region_code)?;
+    load(&mut conn, &caller, id).await?;
     queries::line(&mut conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
     Ok(web::Json(queries::spending(&mut conn, line_id).await?))
 }
@@ -290,8 +288,7 @@ pub async fn spend(
     let mut conn = pool.get().await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let budget = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-            require_writable(&caller, &budget.region_code)?;
+            let budget = queries::lock(conn, &caller, id).await?;
             if budget.status == BudgetStatus::Draft {
                 return Err(ApiError::conflict("spending is recorded once the document is approved"));
             }
@@ -338,9 +335,8 @@ async fn locked_unapproved(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: BudgetId,
-) -> Result<super::dto::BudgetRow, ApiError> {
-    let budget = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-    require_writable(caller, &budget.region_code)?;
+) -> Result<Writable<super::dto::BudgetRow>, ApiError> {
+    let budget = queries::lock(conn, caller, id).await?;
     if budget.status == BudgetStatus::Approved {
         return Err(ApiError::conflict("the document is approved and its lines are frozen; start a revision first"));
     }

@@ -8,10 +8,6 @@ mod lines;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::Caller;
-use crate::domain::{RegionCode, Role};
-use crate::error::ApiError;
-
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(documents::list)
         .service(documents::create)
@@ -27,18 +23,4 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(lines::delete)
         .service(lines::list_spending)
         .service(lines::spend);
-}
-
-/// Cadres read their own village's budgets; every other role reads budgets inside its scope
-/// and those covering it.
-fn require_readable(caller: &Caller, region: &RegionCode) -> Result<(), ApiError> {
-    let visible =
-        if caller.role == Role::Cadre { caller.scope.contains(region) } else { caller.scope.overlaps(region) };
-    if visible { Ok(()) } else { Err(ApiError::forbidden(format!("region {region} is outside your scope"))) }
-}
-
-/// Officers write budgets inside their scope; admins everywhere.
-fn require_writable(caller: &Caller, region: &RegionCode) -> Result<(), ApiError> {
-    caller.require_role(&[Role::Officer])?;
-    caller.require_in_scope(region)
 }

@@ -5,15 +5,15 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{CaseDetail, CaseView, ListCasesQuery, UpdateCase};
-use crate::api::children::lock_for_write;
 use crate::auth::Caller;
+use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
-use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{CaseId, CaseStatus, RegionCode, Role, TeamId, TeamKind, latest_local_date};
+use crate::domain::{CaseId, CaseStatus, RegionCode, Role, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::records::child as children;
 use crate::records::child::cases::sync_cases;
 use crate::records::child::cases::{self as queries, CaseFilter, FollowUp};
 use crate::records::child::services;
@@ -82,11 +82,10 @@ pub async fn list(
 )]
 #[get("/cases/{id}")]
 pub async fn get(caller: Caller, path: web::Path<CaseId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    caller.require_child_data()?;
     let mut conn = pool.get().await?;
-    let case = load(&mut conn, *path).await?;
-    caller.require_child_in_scope(&case.village_code)?;
-    let detail = with_services(&mut conn, case).await?;
+    let case = queries::find(&mut conn, &caller, *path).await?;
+    let services_since_opened = services::for_child(&mut conn, &case, Some(case.opened_on)).await?;
+    let detail = CaseDetail { case: case.into_inner(), services_since_opened };
     Ok(ok_with_etag(detail.case.version, &detail))
 }
 
@@ -137,15 +136,14 @@ pub async fn update(
 
     let id = *path;
     let mut conn = pool.get().await?;
-    let child_id = load(&mut conn, id).await?.child_id;
+    let child_id = queries::find(&mut conn, &caller, id).await?.child_id;
     let case = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            // The child first, then the case: the order every writer takes its locks in.
-            let child = lock_for_write(conn, &caller, child_id).await?;
-            let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
+            let child = children::lock(conn, &caller, child_id).await?;
+            let current = queries::lock(conn, &child, id).await?;
             if_match.check(current.version)?;
             if let Some(Some(team)) = body.assigned_team_id {
-                check_team(conn, team, &current.village_code).await?;
+                queries::check_team(conn, team, &current.village_code).await?;
             }
             let mut changes = FollowUp {
                 assigned_team: body.assigned_team.clone().map(trimmed),
@@ -174,10 +172,10 @@ pub async fn update(
                 changes.close_reason = Some(Some(close.reason));
                 changes.close_note = Some(trimmed(close.note.clone()));
             }
-            queries::follow_up(conn, id, &changes).await?;
+            queries::follow_up(conn, &child, id, &changes).await?;
             if body.close.is_some() {
                 // Measurements taken after the closing date may open a new case at once.
-                sync_cases(conn, child_id, &child.village_code).await?;
+                sync_cases(conn, &child, &child.village_code).await?;
             }
             audit::record(
                 conn,
@@ -196,37 +194,12 @@ pub async fn update(
                 },
             )
             .await?;
-            let case = load(conn, id).await?;
-            with_services(conn, case).await
+            let case = queries::reload(conn, &child, id).await?;
+            let services_since_opened = services::for_child(conn, &child, Some(case.opened_on)).await?;
+            Ok(CaseDetail { case, services_since_opened })
         })
         .await?;
     Ok(ok_with_etag(case.case.version, &case))
-}
-
-/// 422 unless `team` is an active TPK of `village`.
-async fn check_team(conn: &mut AsyncPgConnection, team: TeamId, village: &RegionCode) -> Result<(), ApiError> {
-    let found = crate::records::team::find(conn, team).await?;
-    let problem = match found {
-        None => format!("no team has id {team}"),
-        Some(t) if t.kind != TeamKind::Tpk => "is a TPPS; a case is followed by a TPK".to_owned(),
-        Some(t) if t.region_code != *village => format!("is a TPK of {}, not of the child's village", t.region_code),
-        Some(t) if !t.active => "is a TPK that is no longer active".to_owned(),
-        Some(_) => return Ok(()),
-    };
-    Err(ApiError::invalid("assigned_team_id", problem))
-}
-
-async fn with_services(conn: &mut AsyncPgConnection, case: CaseView) -> Result<CaseDetail, ApiError> {
-    let services_since_opened = services::for_child(conn, case.child_id, Some(case.opened_on)).await?;
-    Ok(CaseDetail { case, services_since_opened })
-}
-
-async fn load(conn: &mut AsyncPgConnection, id: CaseId) -> Result<CaseView, ApiError> {
-    queries::find(conn, id).await?.ok_or_else(|| unknown(id))
-}
-
-fn unknown(id: CaseId) -> ApiError {
-    ApiError::not_found(format!("no case has id {id}"))
 }
 
 /// Blank text is no text.

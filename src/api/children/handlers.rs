@@ -6,8 +6,8 @@ use validator::Validate;
 
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
 use crate::auth::Caller;
+use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
-use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -120,7 +120,8 @@ pub async fn create(
         .transaction::<_, ApiError, _>(async move |conn| {
             if let Some(existing) = queries::find_any(conn, id).await? {
                 return if same_child(&existing, &new) {
-                    Ok((load(conn, id).await?, false))
+                    let child = queries::lock(conn, &caller, id).await?;
+                    Ok((queries::reload(conn, &child).await?, false))
                 } else {
                     Err(ApiError::DuplicateOf {
                         detail: format!("a different child already has id {id}"),
@@ -136,7 +137,7 @@ pub async fn create(
                     existing_id: other.0,
                 });
             }
-            queries::insert(conn, &new).await?;
+            queries::insert(conn, &caller, &new).await?;
             audit::record(
                 conn,
                 AuditEntry {
@@ -148,7 +149,8 @@ pub async fn create(
                 },
             )
             .await?;
-            Ok((load(conn, id).await?, true))
+            let child = queries::lock(conn, &caller, id).await?;
+            Ok((queries::reload(conn, &child).await?, true))
         })
         .await?;
     if created {
@@ -173,10 +175,8 @@ pub async fn create(
 )]
 #[get("/children/{id}")]
 pub async fn get(caller: Caller, path: web::Path<ChildId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    caller.require_child_data()?;
-    let child = load(&mut *pool.get().await?, *path).await?;
-    caller.require_child_in_scope(&child.village_code)?;
-    Ok(ok_with_etag(child.version, &child))
+    let child = queries::find(&mut *pool.get().await?, &caller, *path).await?;
+    Ok(ok_with_etag(child.version, &*child))
 }
 
 /// `PATCH /api/v1/children/{id}`: corrects or moves a child (needs `If-Match`). A new sex or
@@ -244,7 +244,7 @@ pub async fn update(
     };
     let child = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let current = lock_for_write(conn, &caller, id).await?;
+            let current = queries::lock(conn, &caller, id).await?;
             if_match.check(current.version)?;
             if let Some(Some(hash)) = &changes.nik_hash
                 && let Some(other) = queries::find_by_nik(conn, hash, Some(id)).await?
@@ -254,18 +254,18 @@ pub async fn update(
                     existing_id: other.0,
                 });
             }
-            queries::update(conn, id, &changes).await?;
+            queries::update(conn, &caller, &current, &changes).await?;
             let sex = changes.sex.unwrap_or(current.sex);
             let birth_date = changes.birth_date.unwrap_or(current.birth_date);
             if sex != current.sex || birth_date != current.birth_date {
-                if let Err(bad) = measurements::rescore(conn, id, sex, birth_date).await? {
+                if let Err(bad) = measurements::rescore(conn, &current, sex, birth_date).await? {
                     return Err(ApiError::invalid(
                         "birth_date",
                         format!("the measurement of {} {}", bad.measured_on, bad.error),
                     ));
                 }
                 let village = changes.village_code.as_ref().unwrap_or(&current.village_code);
-                sync_cases(conn, id, village).await?;
+                sync_cases(conn, &current, village).await?;
             }
             audit::record(
                 conn,
@@ -278,7 +278,7 @@ pub async fn update(
                 },
             )
             .await?;
-            load(conn, id).await
+            queries::reload(conn, &current).await
         })
         .await?;
     Ok(ok_with_etag(child.version, &child))
@@ -317,9 +317,9 @@ pub async fn delete(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {
-        let current = lock_for_write(conn, &caller, id).await?;
+        let current = queries::lock(conn, &caller, id).await?;
         if_match.check(current.version)?;
-        queries::soft_delete(conn, id, caller.id, &reason).await?;
+        queries::soft_delete(conn, &current, caller.id, &reason).await?;
         audit::record(
             conn,
             AuditEntry {
@@ -335,21 +335,6 @@ pub async fn delete(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-async fn load(conn: &mut AsyncPgConnection, id: ChildId) -> Result<ChildView, ApiError> {
-    queries::find(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))
-}
-
-/// Locks a living child the caller may write to.
-pub async fn lock_for_write(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: ChildId,
-) -> Result<ChildRecord, ApiError> {
-    let child = queries::lock(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))?;
-    caller.require_child_in_scope(&child.village_code)?;
-    Ok(child)
 }
 
 fn parse_village(errors: &mut FieldErrors, raw: &str) -> Option<RegionCode> {

@@ -6,7 +6,6 @@ mod dto;
 mod handlers;
 
 pub use dto::{ChildView, RemovalReason};
-pub use handlers::lock_for_write;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {

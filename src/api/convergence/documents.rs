@@ -11,7 +11,7 @@ use super::dto::{Document, DocumentLink, DocumentUpload};
 use super::progress::{action_number, known_district};
 use crate::api::regions;
 use crate::auth::Caller;
-use crate::db::{AsyncPgConnection, DbPool, audit};
+use crate::db::{DbPool, audit};
 use crate::domain::DocumentId;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::parse_json;
@@ -132,7 +132,7 @@ pub async fn get_document(
     path: web::Path<DocumentId>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let document = readable(&mut *pool.get().await?, &caller, *path).await?;
+    let document = queries::find_document(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(document.version, &document))
 }
 
@@ -165,7 +165,7 @@ pub async fn document_content(
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
     let mut conn = pool.get().await?;
-    let document = readable(&mut conn, &caller, id).await?;
+    let document = queries::find_document(&mut conn, &caller, id).await?.into_inner();
     let (Some(content_type), Some(sha256), Some(bytes)) =
         (document.content_type, document.sha256, queries::document_content(&mut conn, id).await?)
     else {
@@ -209,7 +209,7 @@ pub async fn remove_document(
     let id = *path;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let document = readable(conn, &caller, id).await?;
+        let document = queries::find_document(conn, &caller, id).await?;
         caller.require_district_officer(&document.district_code)?;
         if_match.check(document.version)?;
         if queries::remove_document(conn, id, document.version).await? == 0 {
@@ -221,12 +221,4 @@ pub async fn remove_document(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-async fn readable(conn: &mut AsyncPgConnection, caller: &Caller, id: DocumentId) -> Result<Document, ApiError> {
-    let document = queries::find_document(conn, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no document has id {id}")))?;
-    caller.require_overlap(&document.district_code)?;
-    Ok(document)
 }

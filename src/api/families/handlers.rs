@@ -187,8 +187,7 @@ pub async fn get_family(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
-    let family = queries::find(&mut *pool.get().await?, id, false).await?.ok_or_else(|| unknown(id))?;
-    caller.require_in_scope(&family.village_code)?;
+    let family = queries::find(&mut *pool.get().await?, &caller, id).await?.into_inner();
     Ok(ok_with_etag(family.version, &shown_to(&caller, family)))
 }
 
@@ -226,17 +225,16 @@ pub async fn verify(
     let mut conn = pool.get().await?;
     let family = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::find(conn, id, true).await?.ok_or_else(|| unknown(id))?;
-            caller.require_in_scope(&current.village_code)?;
+            let current = queries::lock_to_verify(conn, &caller, id).await?;
             // An offline app resending the verdict it already recorded gets it back unchanged.
             let same_verdict = current.verification == body.status
                 && current.verification_note.as_deref() == note
                 && current.verified_by == Some(caller.id);
             if same_verdict && if_match.0 == current.version - 1 {
-                return Ok(current);
+                return Ok(current.into_inner());
             }
             if_match.check(current.version)?;
-            let family = queries::verify(conn, id, body.status, note, caller.id).await?;
+            let family = queries::verify(conn, &current, body.status, note, caller.id).await?;
             audit::record_by(conn, caller.id, "family_at_risk.verify", id, json!({"status": body.status})).await?;
             Ok(family)
         })
@@ -249,8 +247,4 @@ fn shown_to(caller: &Caller, mut family: Family) -> Family {
         family.family_key = None;
     }
     family
-}
-
-fn unknown(id: FamilyId) -> ApiError {
-    ApiError::not_found(format!("no family has id {id}"))
 }

@@ -122,6 +122,7 @@ pub async fn create(
             }
             queries::insert(
                 conn,
+                &caller,
                 &NewIntervention {
                     id,
                     type_code: &body.type_code,
@@ -141,7 +142,8 @@ pub async fn create(
                 "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding
             });
             audit::record_by(conn, caller.id, "intervention.create", id, changes).await?;
-            load(conn, id).await
+            let created = queries::lock(conn, &caller, id).await?;
+            queries::reload(conn, &created).await
         })
         .await?;
     Ok(created_with_etag(format!("/api/v1/interventions/{}", view.id), view.version, &view))
@@ -166,7 +168,7 @@ pub async fn get(
     path: web::Path<InterventionId>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = visible(&mut *pool.get().await?, &caller, *path).await?;
+    let view = queries::find(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(view.version, &view))
 }
 
@@ -204,8 +206,7 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-            caller.require_in_scope(&current.region_code)?;
+            let current = queries::lock(conn, &caller, id).await?;
             if_match.check(current.version)?;
             check_references(conn, None, &current.region_code, agency_id).await?;
             let start = body.period_start.unwrap_or(current.period_start);
@@ -229,7 +230,7 @@ pub async fn update(
                 target: body.target,
                 description: body.description.as_deref().map(str::trim).map(str::to_owned),
             };
-            queries::update(conn, id, &changes).await?;
+            queries::update(conn, &current, &changes).await?;
             if let Some(lines) = &body.budget_line_ids {
                 let funding = check_funding(conn, &current.region_code, lines).await?;
                 queries::set_funding(conn, id, &funding).await?;
@@ -239,7 +240,7 @@ pub async fn update(
                 "budget_line_ids": body.budget_line_ids,
             });
             audit::record_by(conn, caller.id, "intervention.update", id, changes).await?;
-            load(conn, id).await
+            queries::reload(conn, &current).await
         })
         .await?;
     Ok(ok_with_etag(view.version, &view))
@@ -278,10 +279,9 @@ pub async fn delete(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-        caller.require_in_scope(&current.region_code)?;
+        let current = queries::lock(conn, &caller, id).await?;
         if_match.check(current.version)?;
-        queries::soft_delete(conn, id, &reason).await?;
+        queries::soft_delete(conn, &current, &reason).await?;
         audit::record_by(conn, caller.id, "intervention.delete", id, json!({ "reason": reason }))
             .await
             .map_err(ApiError::from)
@@ -309,7 +309,7 @@ pub async fn list_reports(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<ReportView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let view = visible(&mut conn, &caller, *path).await?;
+    let view = queries::find(&mut conn, &caller, *path).await?;
     let reports = queries::reports(&mut conn, view.id).await?;
     Ok(web::Json(reports.into_iter().map(Into::into).collect()))
 }
@@ -347,8 +347,7 @@ pub async fn report(
     let mut conn = pool.get().await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let activity = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-            caller.require_in_scope(&activity.region_code)?;
+            let activity = queries::lock_to_report(conn, &caller, id).await?;
             if body.month.first_day() > activity.period_end || body.month.last_day() < activity.period_start {
                 return Err(ApiError::invalid(
                     "month",
@@ -368,6 +367,7 @@ pub async fn report(
             }
             let row = queries::insert_report(
                 conn,
+                &activity,
                 &NewReport {
                     id: ReportId::new(),
                     intervention_id: id,
@@ -389,27 +389,10 @@ pub async fn report(
                 }),
             )
             .await?;
-            Ok(ReportOutcome { report: row.into(), intervention: load(conn, id).await? })
+            Ok(ReportOutcome { report: row.into(), intervention: queries::reload(conn, &activity).await? })
         })
         .await?;
     Ok(HttpResponse::Created().json(outcome))
-}
-
-async fn load(conn: &mut AsyncPgConnection, id: InterventionId) -> Result<InterventionView, ApiError> {
-    queries::find(conn, id).await?.ok_or_else(|| unknown(id))
-}
-
-async fn visible(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: InterventionId,
-) -> Result<InterventionView, ApiError> {
-    let view = load(conn, id).await?;
-    if caller.scope.overlaps(&view.region_code) {
-        Ok(view)
-    } else {
-        Err(ApiError::forbidden(format!("region {} is outside your scope", view.region_code)))
-    }
 }
 
 /// The type exists; the region exists; the agency exists and belongs to a district that
@@ -458,8 +441,4 @@ async fn check_funding(
 
 fn last_day(month_start: NaiveDate) -> NaiveDate {
     crate::domain::Month::of(month_start).last_day()
-}
-
-fn unknown(id: InterventionId) -> ApiError {
-    ApiError::not_found(format!("no activity has id {id}"))
 }

@@ -6,10 +6,10 @@ use serde_json::json;
 use validator::Validate;
 
 use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView, NewMeasurement};
-use crate::api::children::{ChildView, RemovalReason, lock_for_write};
+use crate::api::children::RemovalReason;
 use crate::auth::Caller;
+use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
-use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{ChildId, MeasurementId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -44,8 +44,8 @@ pub async fn list(
 ) -> Result<web::Json<Page<MeasurementView>>, ApiError> {
     let page = PageRequest::<(NaiveDate, MeasurementId)>::parse(query.limit, query.cursor.as_deref())?;
     let mut conn = pool.get().await?;
-    let child = visible_child(&mut conn, &caller, *path).await?;
-    let rows = queries::list(&mut conn, child.id, query.include_voided.unwrap_or(false), &page).await?;
+    let child = children::find(&mut conn, &caller, *path).await?;
+    let rows = queries::list(&mut conn, &child, query.include_voided.unwrap_or(false), &page).await?;
     let page = page.page(rows, |m| (m.measured_on, m.id));
     Ok(web::Json(Page { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
@@ -95,8 +95,8 @@ pub async fn create(
     let mut conn = pool.get().await?;
     let (row, created) = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let child = lock_for_write(conn, &caller, child_id).await?;
-            if let Some(existing) = queries::find_any(conn, id).await? {
+            let child = children::lock(conn, &caller, child_id).await?;
+            if let Some(existing) = queries::find_any(conn, &child, id).await? {
                 let same = existing.child_id == child_id
                     && existing.measured_on == measured.measured_on
                     && existing.length_cm == measured.length_cm
@@ -117,9 +117,9 @@ pub async fn create(
                 .map_err(|e| ApiError::invalid("measured_on", e.to_string()))?;
             let row = queries::insert(
                 conn,
+                &child,
                 &NewMeasurement {
                     id,
-                    child_id,
                     measured_on: measured.measured_on,
                     age_days: scored.age_days,
                     length_cm: measured.length_cm,
@@ -138,7 +138,7 @@ pub async fn create(
                 },
             )
             .await?;
-            sync_cases(conn, child_id, &child.village_code).await?;
+            sync_cases(conn, &child, &child.village_code).await?;
             audit::record(
                 conn,
                 AuditEntry {
@@ -184,8 +184,8 @@ pub async fn get(
 ) -> Result<web::Json<MeasurementView>, ApiError> {
     let (child_id, id) = path.into_inner();
     let mut conn = pool.get().await?;
-    let child = visible_child(&mut conn, &caller, child_id).await?;
-    let row = queries::find(&mut conn, child.id, id).await?.ok_or_else(|| unknown(id))?;
+    let child = children::find(&mut conn, &caller, child_id).await?;
+    let row = queries::find(&mut conn, &child, id).await?;
     Ok(web::Json(row.into()))
 }
 
@@ -218,13 +218,13 @@ pub async fn void(
     let mut conn = pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let child = lock_for_write(conn, &caller, child_id).await?;
-            let current = queries::find(conn, child_id, id).await?.ok_or_else(|| unknown(id))?;
+            let child = children::lock(conn, &caller, child_id).await?;
+            let current = queries::find(conn, &child, id).await?;
             if current.voided_at.is_some() {
                 return Err(ApiError::conflict(format!("measurement {id} is already voided")));
             }
-            let row = queries::void(conn, id, caller.id, &reason).await?;
-            sync_cases(conn, child_id, &child.village_code).await?;
+            let row = queries::void(conn, &child, id, caller.id, &reason).await?;
+            sync_cases(conn, &child, &child.village_code).await?;
             audit::record(
                 conn,
                 AuditEntry {
@@ -261,18 +261,7 @@ pub async fn growth(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<GrowthChart>, ApiError> {
     let mut conn = pool.get().await?;
-    let child = visible_child(&mut conn, &caller, *path).await?;
-    let points = queries::growth_points(&mut conn, child.id).await?;
+    let child = children::find(&mut conn, &caller, *path).await?;
+    let points = queries::growth_points(&mut conn, &child).await?;
     Ok(web::Json(GrowthChart { child_id: child.id, sex: child.sex, birth_date: child.birth_date, points }))
-}
-
-async fn visible_child(conn: &mut AsyncPgConnection, caller: &Caller, id: ChildId) -> Result<ChildView, ApiError> {
-    caller.require_child_data()?;
-    let child = children::find(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))?;
-    caller.require_child_in_scope(&child.village_code)?;
-    Ok(child)
-}
-
-fn unknown(id: MeasurementId) -> ApiError {
-    ApiError::not_found(format!("no measurement {id} for this child"))
 }

@@ -4,7 +4,6 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use crate::api::children::lock_for_write;
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit::{self, AuditEntry};
@@ -13,8 +12,6 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::records::child as children;
 use crate::records::child::services::{self as queries, CreateService, NewService, ServiceView};
-use crate::records::intervention as interventions;
-use crate::records::intervention::types;
 
 const TAG: &str = "children";
 
@@ -37,13 +34,9 @@ pub async fn list(
     path: web::Path<ChildId>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<ServiceView>>, ApiError> {
-    caller.require_child_data()?;
-    let id = *path;
     let mut conn = pool.get().await?;
-    let child =
-        children::find(&mut conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no child has id {id}")))?;
-    caller.require_child_in_scope(&child.village_code)?;
-    Ok(web::Json(queries::for_child(&mut conn, id, None).await?))
+    let child = children::find(&mut conn, &caller, *path).await?;
+    Ok(web::Json(queries::for_child(&mut conn, &child, None).await?))
 }
 
 /// `POST /api/v1/children/{id}/services`: records a service the child received.
@@ -83,8 +76,8 @@ pub async fn create(
     let mut conn = pool.get().await?;
     let (view, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let child = lock_for_write(conn, &caller, child_id).await?;
-            if let Some(existing) = queries::find(conn, id).await? {
+            let child = children::lock(conn, &caller, child_id).await?;
+            if let Some(existing) = queries::find_any(conn, &child, id).await? {
                 let same = existing.child_id == child_id
                     && existing.type_code == body.type_code
                     && existing.given_on == body.given_on
@@ -98,52 +91,12 @@ pub async fn create(
                     })
                 };
             }
-            let mut errors = FieldErrors::default();
-            match types::find(conn, &body.type_code).await? {
-                None => errors.add("type_code", format!("no intervention type has code {}", body.type_code)),
-                Some(t) => match t.target_group.child_ages() {
-                    None => errors.add(
-                        "type_code",
-                        format!("a {} intervention is not given to a child", t.target_group.as_str()),
-                    ),
-                    Some(ages) => {
-                        let age = (body.given_on - child.birth_date).num_days();
-                        if age < 0 {
-                            errors.add("given_on", "is before the child's birth date");
-                        } else if !ages.contains(&age) {
-                            errors.add(
-                                "type_code",
-                                format!(
-                                    "a {} intervention does not fit a child {age} days old",
-                                    t.target_group.as_str()
-                                ),
-                            );
-                        }
-                    }
-                },
-            }
-            if let Some(activity_id) = activity {
-                match interventions::find(conn, activity_id).await? {
-                    None => errors.add("intervention_id", format!("no activity has id {activity_id}")),
-                    Some(a) if a.type_code != body.type_code => errors.add(
-                        "intervention_id",
-                        format!("the activity delivers {}, not {}", a.type_code, body.type_code),
-                    ),
-                    Some(a) if !a.region_code.contains(&child.village_code) => {
-                        errors.add("intervention_id", "the activity's region does not include the child's village")
-                    }
-                    Some(a) if body.given_on < a.period_start || body.given_on > a.period_end => {
-                        errors.add("given_on", "is outside the activity's period")
-                    }
-                    Some(_) => {}
-                }
-            }
-            errors.finish()?;
+            queries::check_references(conn, &child, &body.type_code, body.given_on, activity).await?;
             queries::insert(
                 conn,
+                &child,
                 &NewService {
                     id,
-                    child_id,
                     type_code: &body.type_code,
                     given_on: body.given_on,
                     intervention_id: activity,
@@ -164,7 +117,9 @@ pub async fn create(
                 },
             )
             .await?;
-            let view = queries::find(conn, id).await?.ok_or_else(|| ApiError::not_found("the service vanished"))?;
+            let view = queries::find_any(conn, &child, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("the service vanished"))?;
             Ok((view, true))
         })
         .await?;

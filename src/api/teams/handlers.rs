@@ -71,8 +71,7 @@ pub async fn get_team(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
-    let team = queries::find(&mut *pool.get().await?, id).await?.ok_or_else(|| unknown(id))?;
-    caller.require_overlap(&team.region_code)?;
+    let team = queries::find(&mut *pool.get().await?, &caller, id).await?.into_inner();
     Ok(ok_with_etag(team.version, &shown_to(&caller, team)))
 }
 
@@ -118,14 +117,14 @@ pub async fn create(
     };
     let (team, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(existing) = queries::find(conn, id).await? {
-                return if existing.kind == body.kind && existing.region_code == region {
-                    Ok((existing, false))
+            if let Some((kind, existing_region)) = queries::identity(conn, id).await? {
+                return if kind == body.kind && existing_region == region {
+                    Ok((queries::find(conn, &caller, id).await?.into_inner(), false))
                 } else {
                     Err(ApiError::conflict(format!("team id {id} belongs to another team")))
                 };
             }
-            let team = queries::insert(conn, &write, caller.id).await?;
+            let team = queries::insert(conn, &caller, &write).await?;
             audit::record_by(conn, caller.id, "team.create", id, json!({"kind": body.kind, "region": region})).await?;
             Ok((team, true))
         })
@@ -170,8 +169,7 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let team = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::lock(conn, id).await?.ok_or_else(|| unknown(id))?;
-            caller.require_in_scope(&current.region_code)?;
+            let current = queries::lock(conn, &caller, id).await?;
             if_match.check(current.version)?;
             let mut errors = FieldErrors::from_validation(body.validate());
             if let Some(members) = &body.members {
@@ -180,6 +178,7 @@ pub async fn update(
             errors.finish()?;
             let team = queries::update(
                 conn,
+                &current,
                 &TeamWrite {
                     id,
                     kind: current.kind,
@@ -232,8 +231,4 @@ fn check_members(kind: TeamKind, members: &[TeamMember], errors: &mut FieldError
 
 fn shown_to(caller: &Caller, team: Team) -> Team {
     if caller.role == Role::Analyst { team.without_contacts() } else { team }
-}
-
-fn unknown(id: TeamId) -> ApiError {
-    ApiError::not_found(format!("no team has id {id}"))
 }

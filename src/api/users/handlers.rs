@@ -5,6 +5,7 @@ use serde_json::{Map, Value, json};
 use validator::Validate;
 
 use super::dto::{CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserView};
+use crate::auth::policy::{require_manageable, scope_fits_role};
 use crate::auth::{Caller, password};
 use crate::db::audit::{self, AuditEntry};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -14,7 +15,6 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 use crate::records::region;
-use crate::records::user::policy::{require_manageable, scope_fits_role};
 use crate::records::user::{self as queries, NewUser, UserChanges, UserFilter};
 
 const TAG: &str = "users";

@@ -1,5 +1,9 @@
+use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::schema::{agencies, interventions};
 use crate::domain::{AgencyId, AgencySector, RegionCode};
+use crate::error::ApiError;
+use crate::records::access::{Scoped, Writable};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -73,8 +77,26 @@ pub async fn list(conn: &mut AsyncPgConnection, district: &RegionCode) -> QueryR
         .await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<Option<Agency>> {
+/// The agency whatever the caller's access: what a reference to it is checked against.
+async fn load(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<Option<Agency>> {
     agencies::table.find(id).select(Agency::as_select()).first(conn).await.optional()
+}
+
+/// The agency, if the caller may change it (officers whose scope covers its district).
+pub async fn writable(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: AgencyId,
+) -> Result<Writable<Agency>, ApiError> {
+    let row = agencies::table.find(id).select(Agency::as_select()).for_update().first(conn).await.optional()?;
+    Writable::check(caller, row, || ApiError::not_found(format!("no agency has id {id}")))
+}
+
+impl Scoped for Agency {
+    const RECORD: Record = Record::Agency;
+    fn region(&self) -> &RegionCode {
+        &self.district_code
+    }
 }
 
 pub async fn insert(conn: &mut AsyncPgConnection, district: &RegionCode, new: &NewAgency) -> QueryResult<Agency> {
@@ -123,7 +145,7 @@ pub async fn check_serves(
     region: &crate::domain::RegionCode,
     errors: &mut crate::error::FieldErrors,
 ) -> diesel::QueryResult<()> {
-    match find(conn, id).await? {
+    match load(conn, id).await? {
         None => errors.add("agency_id", format!("no agency has id {id}")),
         Some(a) if !a.district_code.overlaps(region) => {
             errors.add("agency_id", format!("the agency belongs to district {}, not to {region}", a.district_code))

@@ -1,9 +1,13 @@
+use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::schema::{budget_lines, budget_revisions, budget_spending, budgets, intervention_types};
 use crate::domain::{
     AgencyId, BudgetId, BudgetLineId, BudgetStatus, FundingSource, InterventionCategory, RegionCode, Rupiah, Scope,
     SpendingId, UserId,
 };
+use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
+use crate::records::access::{Scoped, Visible, Writable};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
@@ -11,27 +15,46 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub async fn find(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<Option<BudgetRow>> {
-    budgets::table
+/// The document, if the caller may read it: 404 unless known and living, 403 outside the
+/// caller's access.
+pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: BudgetId) -> Result<Visible<BudgetRow>, ApiError> {
+    let row = budgets::table
         .find(id)
         .filter(budgets::deleted_at.is_null())
         .select(BudgetRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Visible::check(caller, row, || unknown(id))
 }
 
-/// Locks a living document for the rest of the transaction: every write to it or its lines
-/// goes through here, so totals and freezes cannot race.
-pub async fn lock(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<Option<BudgetRow>> {
-    budgets::table
+/// Locks a living document for the rest of the transaction, if the caller may change it:
+/// every write to it or its lines goes through here, so totals and freezes cannot race.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: BudgetId,
+) -> Result<Writable<BudgetRow>, ApiError> {
+    let row = budgets::table
         .find(id)
         .filter(budgets::deleted_at.is_null())
         .select(BudgetRow::as_select())
         .for_update()
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Writable::check(caller, row, || unknown(id))
+}
+
+pub fn unknown(id: BudgetId) -> ApiError {
+    ApiError::not_found(format!("no budget has id {id}"))
+}
+
+impl Scoped for BudgetRow {
+    const RECORD: Record = Record::Budget;
+    fn region(&self) -> &RegionCode {
+        &self.region_code
+    }
 }
 
 pub async fn exists_any(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<bool> {

@@ -1,46 +1,67 @@
 use super::scoring::{self, AgeError, Measured};
+use super::{ChildAccess, ChildRecord, ChildView};
 use crate::db::schema::measurements;
 use crate::domain::{ChildId, MeasurementId, Place, Position, Sex, UserId, ZScore};
+use crate::error::ApiError;
 use crate::growth::{GrowthCategory, Indicator};
 use crate::http::pagination::PageRequest;
+use crate::records::access::{Visible, Writable};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub async fn insert(conn: &mut AsyncPgConnection, m: &NewMeasurement<'_>) -> QueryResult<MeasurementRow> {
-    diesel::insert_into(measurements::table).values(m).returning(MeasurementRow::as_returning()).get_result(conn).await
+/// Records a measurement of a child the caller may write about.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    m: &NewMeasurement<'_>,
+) -> QueryResult<MeasurementRow> {
+    diesel::insert_into(measurements::table)
+        .values((measurements::child_id.eq(child.id), m))
+        .returning(MeasurementRow::as_returning())
+        .get_result(conn)
+        .await
 }
 
-/// The measurement with this id, whichever child it belongs to.
-pub async fn find_any(conn: &mut AsyncPgConnection, id: MeasurementId) -> QueryResult<Option<MeasurementRow>> {
+/// The measurement with this id, whichever child it belongs to: what a retried write to
+/// `child` compares with (the answer names only the id).
+pub async fn find_any(
+    conn: &mut AsyncPgConnection,
+    _child: &Writable<ChildRecord>,
+    id: MeasurementId,
+) -> QueryResult<Option<MeasurementRow>> {
     measurements::table.find(id).select(MeasurementRow::as_select()).first(conn).await.optional()
 }
 
+/// A measurement of a child the caller may read; 404 if the child has none with this id.
 pub async fn find(
     conn: &mut AsyncPgConnection,
-    child: ChildId,
+    child: &impl ChildAccess,
     id: MeasurementId,
-) -> QueryResult<Option<MeasurementRow>> {
+) -> Result<MeasurementRow, ApiError> {
     measurements::table
         .find(id)
-        .filter(measurements::child_id.eq(child))
+        .filter(measurements::child_id.eq(child.child_id()))
         .select(MeasurementRow::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no measurement {id} for this child")))
 }
 
 /// The child's measurements by date (then id), from after `page.after`.
 pub async fn list(
     conn: &mut AsyncPgConnection,
-    child: ChildId,
+    child: &Visible<ChildView>,
     include_voided: bool,
     page: &PageRequest<(NaiveDate, MeasurementId)>,
 ) -> QueryResult<Vec<MeasurementRow>> {
-    let mut query =
-        measurements::table.filter(measurements::child_id.eq(child)).select(MeasurementRow::as_select()).into_boxed();
+    let mut query = measurements::table
+        .filter(measurements::child_id.eq(child.id))
+        .select(MeasurementRow::as_select())
+        .into_boxed();
     if !include_voided {
         query = query.filter(measurements::voided_at.is_null());
     }
@@ -54,6 +75,7 @@ pub async fn list(
 
 pub async fn void(
     conn: &mut AsyncPgConnection,
+    _child: &Writable<ChildRecord>,
     id: MeasurementId,
     by: UserId,
     reason: &str,
@@ -70,9 +92,9 @@ pub async fn void(
 }
 
 /// The child's valid measurements, oldest first.
-pub async fn growth_points(conn: &mut AsyncPgConnection, child: ChildId) -> QueryResult<Vec<GrowthPoint>> {
+pub async fn growth_points(conn: &mut AsyncPgConnection, child: &Visible<ChildView>) -> QueryResult<Vec<GrowthPoint>> {
     measurements::table
-        .filter(measurements::child_id.eq(child))
+        .filter(measurements::child_id.eq(child.id))
         .filter(measurements::voided_at.is_null())
         .order((measurements::measured_on, measurements::created_at))
         .select((
@@ -101,12 +123,12 @@ pub struct Unscorable {
 /// measurements keep the scores they had. Returns the first that no longer fits, if any.
 pub async fn rescore(
     conn: &mut AsyncPgConnection,
-    child: ChildId,
+    child: &Writable<ChildRecord>,
     sex: Sex,
     birth_date: NaiveDate,
 ) -> QueryResult<Result<(), Unscorable>> {
     let rows: Vec<MeasurementRow> = measurements::table
-        .filter(measurements::child_id.eq(child))
+        .filter(measurements::child_id.eq(child.id))
         .filter(measurements::voided_at.is_null())
         .select(MeasurementRow::as_select())
         .load(conn)
@@ -274,7 +296,6 @@ pub struct GrowthPoint {
 #[diesel(table_name = measurements)]
 pub struct NewMeasurement<'a> {
     pub id: MeasurementId,
-    pub child_id: ChildId,
     pub measured_on: NaiveDate,
     pub age_days: i32,
     pub length_cm: f64,

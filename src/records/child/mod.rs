@@ -6,9 +6,13 @@ pub mod measurements;
 pub mod scoring;
 pub mod services;
 
+use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::schema::{self, children, lokus_villages};
 use crate::domain::{CaseId, CaseStatus, ChildId, RegionCode, Scope, Sex, UserId};
+use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
+use crate::records::access::{Scoped, Visible, Writable};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -52,26 +56,79 @@ macro_rules! view_columns {
     };
 }
 
-/// The child, unless unknown or deleted.
-pub async fn find(conn: &mut AsyncPgConnection, id: ChildId) -> QueryResult<Option<ChildView>> {
+/// The child, if the caller may read it: 404 unless known and living, 403 outside the
+/// caller's access.
+pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: ChildId) -> Result<Visible<ChildView>, ApiError> {
+    Visible::check(caller, load(conn, id).await?, || unknown(id))
+}
+
+/// A locked child as the API shows it, after a write.
+pub async fn reload(conn: &mut AsyncPgConnection, child: &Writable<ChildRecord>) -> Result<ChildView, ApiError> {
+    load(conn, child.id).await?.ok_or_else(|| unknown(child.id))
+}
+
+async fn load(conn: &mut AsyncPgConnection, id: ChildId) -> QueryResult<Option<ChildView>> {
     children::table.find(id).filter(children::deleted_at.is_null()).select(view_columns!()).first(conn).await.optional()
 }
 
-/// Locks the child's row for the rest of the transaction: every write about one child
-/// (measurements, cases, the child itself) goes through here, so they cannot interleave.
-pub async fn lock(conn: &mut AsyncPgConnection, id: ChildId) -> QueryResult<Option<ChildRecord>> {
-    children::table
+/// Locks the child's row for the rest of the transaction, if the caller may write about the
+/// child: every write about one child (measurements, cases, services, the child itself) goes
+/// through here, so they cannot interleave.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: ChildId,
+) -> Result<Writable<ChildRecord>, ApiError> {
+    let row = children::table
         .find(id)
         .filter(children::deleted_at.is_null())
         .select(ChildRecord::as_select())
         .for_update()
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Writable::check(caller, row, || unknown(id))
 }
 
-/// Any child with this id, deleted or not (ids are never reused).
-pub async fn find_any(conn: &mut AsyncPgConnection, id: ChildId) -> QueryResult<Option<ChildRecord>> {
+fn unknown(id: ChildId) -> ApiError {
+    ApiError::not_found(format!("no child has id {id}"))
+}
+
+/// A child the caller may read or write: what gives access to the child's measurements,
+/// cases and services.
+pub trait ChildAccess {
+    fn child_id(&self) -> ChildId;
+}
+
+impl ChildAccess for Visible<ChildView> {
+    fn child_id(&self) -> ChildId {
+        self.id
+    }
+}
+
+impl ChildAccess for Writable<ChildRecord> {
+    fn child_id(&self) -> ChildId {
+        self.id
+    }
+}
+
+impl Scoped for ChildView {
+    const RECORD: Record = Record::Child;
+    fn region(&self) -> &RegionCode {
+        &self.village_code
+    }
+}
+
+impl Scoped for ChildRecord {
+    const RECORD: Record = Record::Child;
+    fn region(&self) -> &RegionCode {
+        &self.village_code
+    }
+}
+
+/// Any child with this id, deleted or not (ids are never reused): what a retried create
+/// compares with.
+pub(crate) async fn find_any(conn: &mut AsyncPgConnection, id: ChildId) -> QueryResult<Option<ChildRecord>> {
     children::table.find(id).select(ChildRecord::as_select()).first(conn).await.optional()
 }
 
@@ -92,8 +149,11 @@ pub async fn find_by_nik(
     query.first(conn).await.optional()
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, child: &NewChild<'_>) -> QueryResult<()> {
-    diesel::insert_into(children::table).values(child).execute(conn).await.map(drop)
+/// Registers a child in a village the caller may write about.
+pub async fn insert(conn: &mut AsyncPgConnection, caller: &Caller, child: &NewChild<'_>) -> Result<(), ApiError> {
+    caller.require_write(Record::Child, child.village_code)?;
+    diesel::insert_into(children::table).values(child).execute(conn).await?;
+    Ok(())
 }
 
 #[derive(Debug, Default)]
@@ -162,7 +222,17 @@ pub struct ChildChanges {
 }
 
 /// Applies `changes` to a locked child and moves its cases along to a new village.
-pub async fn update(conn: &mut AsyncPgConnection, id: ChildId, changes: &ChildChanges) -> QueryResult<()> {
+/// A new village must be one the caller may write about too.
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    child: &Writable<ChildRecord>,
+    changes: &ChildChanges,
+) -> Result<(), ApiError> {
+    if let Some(village) = &changes.village_code {
+        caller.require_write(Record::Child, village)?;
+    }
+    let id = child.id;
     diesel::update(children::table.find(id))
         .set((changes, children::version.eq(children::version + 1), children::updated_at.eq(Utc::now())))
         .execute(conn)
@@ -176,8 +246,13 @@ pub async fn update(conn: &mut AsyncPgConnection, id: ChildId, changes: &ChildCh
     Ok(())
 }
 
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: ChildId, by: UserId, reason: &str) -> QueryResult<()> {
-    let now = Utc::now();
+pub async fn soft_delete(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    by: UserId,
+    reason: &str,
+) -> QueryResult<()> {
+    let (id, now) = (child.id, Utc::now());
     diesel::update(children::table.find(id))
         .set((
             children::deleted_at.eq(now),

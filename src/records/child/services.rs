@@ -1,5 +1,9 @@
 use crate::db::schema::{child_services, intervention_types};
 use crate::domain::{ChildId, InterventionCategory, InterventionId, ServiceId, UserId};
+use crate::error::{ApiError, FieldErrors};
+use crate::records::access::Writable;
+use crate::records::child::{ChildAccess, ChildRecord};
+use crate::records::intervention::types;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -54,7 +58,6 @@ pub struct CreateService {
 #[diesel(table_name = child_services)]
 pub struct NewService<'a> {
     pub id: ServiceId,
-    pub child_id: ChildId,
     pub type_code: &'a str,
     pub given_on: NaiveDate,
     pub intervention_id: Option<InterventionId>,
@@ -84,12 +87,12 @@ macro_rules! view_columns {
 /// The child's services from `since` on (all of them without it), oldest first.
 pub async fn for_child(
     conn: &mut AsyncPgConnection,
-    child: ChildId,
+    child: &impl ChildAccess,
     since: Option<NaiveDate>,
 ) -> QueryResult<Vec<ServiceView>> {
     let mut query = child_services::table
         .inner_join(intervention_types::table)
-        .filter(child_services::child_id.eq(child))
+        .filter(child_services::child_id.eq(child.child_id()))
         .select(view_columns!())
         .into_boxed();
     if let Some(since) = since {
@@ -98,7 +101,13 @@ pub async fn for_child(
     query.order((child_services::given_on, child_services::created_at)).load(conn).await
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: ServiceId) -> QueryResult<Option<ServiceView>> {
+/// The service with this id, whichever child it was given to: what a retried write to `child`
+/// compares with (the answer names only the id).
+pub async fn find_any(
+    conn: &mut AsyncPgConnection,
+    _child: &Writable<ChildRecord>,
+    id: ServiceId,
+) -> QueryResult<Option<ServiceView>> {
     child_services::table
         .inner_join(intervention_types::table)
         .filter(child_services::id.eq(id))
@@ -108,6 +117,62 @@ pub async fn find(conn: &mut AsyncPgConnection, id: ServiceId) -> QueryResult<Op
         .optional()
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewService<'_>) -> QueryResult<()> {
-    diesel::insert_into(child_services::table).values(new).execute(conn).await.map(drop)
+/// Records a service given to a child the caller may write about.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    new: &NewService<'_>,
+) -> QueryResult<()> {
+    diesel::insert_into(child_services::table)
+        .values((child_services::child_id.eq(child.id), new))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+/// 422 naming each field that does not fit the child: a type given to children of the child's
+/// age, and an activity (if named) of that type, covering the child's village on that day.
+pub async fn check_references(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    type_code: &str,
+    given_on: NaiveDate,
+    activity: Option<InterventionId>,
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    match types::find(conn, type_code).await? {
+        None => errors.add("type_code", format!("no intervention type has code {}", type_code)),
+        Some(t) => match t.target_group.child_ages() {
+            None => {
+                errors.add("type_code", format!("a {} intervention is not given to a child", t.target_group.as_str()))
+            }
+            Some(ages) => {
+                let age = (given_on - child.birth_date).num_days();
+                if age < 0 {
+                    errors.add("given_on", "is before the child's birth date");
+                } else if !ages.contains(&age) {
+                    errors.add(
+                        "type_code",
+                        format!("a {} intervention does not fit a child {age} days old", t.target_group.as_str()),
+                    );
+                }
+            }
+        },
+    }
+    if let Some(activity_id) = activity {
+        match crate::records::intervention::load(conn, activity_id).await? {
+            None => errors.add("intervention_id", format!("no activity has id {activity_id}")),
+            Some(a) if a.type_code != type_code => {
+                errors.add("intervention_id", format!("the activity delivers {}, not {}", a.type_code, type_code))
+            }
+            Some(a) if !a.region_code.contains(&child.village_code) => {
+                errors.add("intervention_id", "the activity's region does not include the child's village")
+            }
+            Some(a) if given_on < a.period_start || given_on > a.period_end => {
+                errors.add("given_on", "is outside the activity's period")
+            }
+            Some(_) => {}
+        }
+    }
+    errors.finish()
 }

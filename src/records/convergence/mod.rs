@@ -2,8 +2,12 @@
 
 pub mod ranking;
 
+use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::schema::{convergence_actions, convergence_assessments, convergence_documents, convergence_progress};
 use crate::domain::{ActionStatus, DocumentId, DocumentKind, RegionCode, UserId};
+use crate::error::ApiError;
+use crate::records::access::{Scoped, Visible};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text};
@@ -105,14 +109,28 @@ pub async fn documents(conn: &mut AsyncPgConnection, district: &RegionCode, year
         .await
 }
 
-pub async fn find_document(conn: &mut AsyncPgConnection, id: DocumentId) -> QueryResult<Option<Document>> {
-    convergence_documents::table
+/// The document, if the caller may read its district's records: 404 unless known and not
+/// removed, 403 outside the caller's access.
+pub async fn find_document(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: DocumentId,
+) -> Result<Visible<Document>, ApiError> {
+    let row = convergence_documents::table
         .find(id)
         .filter(convergence_documents::deleted_at.is_null())
         .select(Document::as_select())
         .first(conn)
         .await
-        .optional()
+        .optional()?;
+    Visible::check(caller, row, || ApiError::not_found(format!("no document has id {id}")))
+}
+
+impl Scoped for Document {
+    const RECORD: Record = Record::Convergence;
+    fn region(&self) -> &RegionCode {
+        &self.district_code
+    }
 }
 
 /// Any document with this id, and whether it was removed: a retried upload must not reuse a

@@ -1,6 +1,10 @@
+use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::schema::{families_at_risk, lokus_villages, regions};
 use crate::domain::{FamilyId, RegionCode, RiskFactor, Scope, UserId, Verification};
+use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
+use crate::records::access::{Scoped, Visible, Writable};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Integer, Text, Uuid as SqlUuid};
@@ -8,9 +12,32 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-pub async fn find(conn: &mut AsyncPgConnection, id: FamilyId, lock: bool) -> QueryResult<Option<Family>> {
-    let query = families_at_risk::table.find(id).select(Family::as_select());
-    if lock { query.for_update().first(conn).await.optional() } else { query.first(conn).await.optional() }
+/// The family, if the caller may read it: 404 unless known, 403 outside the caller's scope.
+pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: FamilyId) -> Result<Visible<Family>, ApiError> {
+    let row = families_at_risk::table.find(id).select(Family::as_select()).first(conn).await.optional()?;
+    Visible::check(caller, row, || unknown(id))
+}
+
+/// Locks the family's row for the rest of the transaction, if the caller may verify it: its
+/// village's cadre or an officer.
+pub async fn lock_to_verify(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: FamilyId,
+) -> Result<Writable<Family>, ApiError> {
+    let row = families_at_risk::table.find(id).select(Family::as_select()).for_update().first(conn).await.optional()?;
+    Writable::check_by(row, || unknown(id), |village| caller.require_verifier(village))
+}
+
+fn unknown(id: FamilyId) -> ApiError {
+    ApiError::not_found(format!("no family has id {id}"))
+}
+
+impl Scoped for Family {
+    const RECORD: Record = Record::Family;
+    fn region(&self) -> &RegionCode {
+        &self.village_code
+    }
 }
 
 #[derive(Debug)]
@@ -136,13 +163,13 @@ pub async fn upsert(
 
 pub async fn verify(
     conn: &mut AsyncPgConnection,
-    id: FamilyId,
+    family: &Writable<Family>,
     status: Verification,
     note: Option<&str>,
     by: UserId,
 ) -> QueryResult<Family> {
     let pending = status == Verification::Pending;
-    diesel::update(families_at_risk::table.find(id))
+    diesel::update(families_at_risk::table.find(family.id))
         .set((
             families_at_risk::verification.eq(status),
             families_at_risk::verification_note.eq(note),

@@ -2,6 +2,8 @@
 
 pub mod types;
 
+use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::schema::{
     budget_lines, budgets, intervention_funding, intervention_reports, intervention_types, interventions,
     lokus_villages,
@@ -10,7 +12,9 @@ use crate::domain::{
     AgencyId, BudgetLineId, CountUnit, InterventionCategory, InterventionId, Month, RegionCode, ReportId, Scope,
     TargetGroup, UserId,
 };
+use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
+use crate::records::access::{Scoped, Visible, Writable};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -29,7 +33,47 @@ macro_rules! facts {
 }
 
 /// A living activity with its type's facts.
-pub async fn find(conn: &mut AsyncPgConnection, id: InterventionId) -> QueryResult<Option<InterventionView>> {
+/// The activity, if the caller may read it: 404 unless known and living, 403 outside the
+/// caller's access.
+pub async fn find(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: InterventionId,
+) -> Result<Visible<InterventionView>, ApiError> {
+    Visible::check(caller, load(conn, id).await?, || unknown(id))
+}
+
+/// A locked activity as the API shows it, after a write.
+pub async fn reload(
+    conn: &mut AsyncPgConnection,
+    activity: &Writable<InterventionRow>,
+) -> Result<InterventionView, ApiError> {
+    load(conn, activity.id).await?.ok_or_else(|| unknown(activity.id))
+}
+
+fn unknown(id: InterventionId) -> ApiError {
+    ApiError::not_found(format!("no activity has id {id}"))
+}
+
+impl Scoped for InterventionView {
+    const RECORD: Record = Record::Intervention;
+    fn region(&self) -> &RegionCode {
+        &self.region_code
+    }
+}
+
+impl Scoped for InterventionRow {
+    const RECORD: Record = Record::Intervention;
+    fn region(&self) -> &RegionCode {
+        &self.region_code
+    }
+}
+
+/// The activity whatever the caller's access: what a reference to it is checked against.
+pub(in crate::records) async fn load(
+    conn: &mut AsyncPgConnection,
+    id: InterventionId,
+) -> QueryResult<Option<InterventionView>> {
     let row: Option<(InterventionRow, TypeFacts)> = interventions::table
         .inner_join(intervention_types::table)
         .filter(interventions::id.eq(id))
@@ -85,8 +129,25 @@ pub async fn budget_line_regions(
         .await
 }
 
-/// Locks a living activity's row for the rest of the transaction.
-pub async fn lock(conn: &mut AsyncPgConnection, id: InterventionId) -> QueryResult<Option<InterventionRow>> {
+/// Locks a living activity's row for the rest of the transaction, if the caller may change it.
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: InterventionId,
+) -> Result<Writable<InterventionRow>, ApiError> {
+    Writable::check(caller, lock_row(conn, id).await?, || unknown(id))
+}
+
+/// Locks a living activity's row, if the caller may report on it.
+pub async fn lock_to_report(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: InterventionId,
+) -> Result<Writable<InterventionRow>, ApiError> {
+    Writable::check_as(caller, Record::Report, lock_row(conn, id).await?, || unknown(id))
+}
+
+async fn lock_row(conn: &mut AsyncPgConnection, id: InterventionId) -> QueryResult<Option<InterventionRow>> {
     interventions::table
         .find(id)
         .filter(interventions::deleted_at.is_null())
@@ -172,8 +233,11 @@ pub struct NewIntervention<'a> {
     pub created_by: UserId,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewIntervention<'_>) -> QueryResult<()> {
-    diesel::insert_into(interventions::table).values(new).execute(conn).await.map(drop)
+/// Creates an activity in a region the caller may keep activities in.
+pub async fn insert(conn: &mut AsyncPgConnection, caller: &Caller, new: &NewIntervention<'_>) -> Result<(), ApiError> {
+    caller.require_write(Record::Intervention, new.region_code)?;
+    diesel::insert_into(interventions::table).values(new).execute(conn).await?;
+    Ok(())
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -188,17 +252,22 @@ pub struct InterventionChanges {
 
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: InterventionId,
+    activity: &Writable<InterventionRow>,
     changes: &InterventionChanges,
 ) -> QueryResult<()> {
-    diesel::update(interventions::table.find(id))
+    diesel::update(interventions::table.find(activity.id))
         .set((changes, interventions::version.eq(interventions::version + 1), interventions::updated_at.eq(Utc::now())))
         .execute(conn)
         .await
         .map(drop)
 }
 
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: InterventionId, reason: &str) -> QueryResult<()> {
+pub async fn soft_delete(
+    conn: &mut AsyncPgConnection,
+    activity: &Writable<InterventionRow>,
+    reason: &str,
+) -> QueryResult<()> {
+    let id = activity.id;
     let now = Utc::now();
     diesel::update(interventions::table.find(id))
         .set((
@@ -257,7 +326,11 @@ pub struct NewReport<'a> {
     pub reported_by: UserId,
 }
 
-pub async fn insert_report(conn: &mut AsyncPgConnection, new: &NewReport<'_>) -> QueryResult<ReportRow> {
+pub async fn insert_report(
+    conn: &mut AsyncPgConnection,
+    _activity: &Writable<InterventionRow>,
+    new: &NewReport<'_>,
+) -> QueryResult<ReportRow> {
     diesel::insert_into(intervention_reports::table)
         .values(new)
         .returning(ReportRow::as_returning())

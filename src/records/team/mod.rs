@@ -1,6 +1,10 @@
+use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::schema::{lokus_villages, teams};
-use crate::domain::{RegionCode, Scope, TeamId, TeamKind, UserId};
+use crate::domain::{RegionCode, Scope, TeamId, TeamKind};
+use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
+use crate::records::access::{Scoped, Visible, Writable};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -44,15 +48,38 @@ fn members_json(members: &[TeamMember]) -> serde_json::Value {
     serde_json::to_value(members).unwrap_or_default()
 }
 
-pub async fn find(conn: &mut AsyncPgConnection, id: TeamId) -> QueryResult<Option<Team>> {
+/// The team, if the caller may read it: 404 unless known, 403 outside the caller's access.
+pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: TeamId) -> Result<Visible<Team>, ApiError> {
+    Visible::check(caller, load(conn, id).await?, || unknown(id))
+}
+
+/// The team whatever the caller's access: what a reference to it is checked against.
+pub(in crate::records) async fn load(conn: &mut AsyncPgConnection, id: TeamId) -> QueryResult<Option<Team>> {
     let row: Option<TeamRow> = teams::table.find(id).select(TeamRow::as_select()).first(conn).await.optional()?;
     row.map(TeamRow::into_team).transpose()
 }
 
-pub async fn lock(conn: &mut AsyncPgConnection, id: TeamId) -> QueryResult<Option<Team>> {
+/// The kind and region of the team with this id, if any: what a retried create compares with.
+pub async fn identity(conn: &mut AsyncPgConnection, id: TeamId) -> QueryResult<Option<(TeamKind, RegionCode)>> {
+    teams::table.find(id).select((teams::kind, teams::region_code)).first(conn).await.optional()
+}
+
+/// Locks the team's row for the rest of the transaction, if the caller may change it.
+pub async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: TeamId) -> Result<Writable<Team>, ApiError> {
     let row: Option<TeamRow> =
         teams::table.find(id).select(TeamRow::as_select()).for_update().first(conn).await.optional()?;
-    row.map(TeamRow::into_team).transpose()
+    Writable::check(caller, row.map(TeamRow::into_team).transpose()?, || unknown(id))
+}
+
+fn unknown(id: TeamId) -> ApiError {
+    ApiError::not_found(format!("no team has id {id}"))
+}
+
+impl Scoped for Team {
+    const RECORD: Record = Record::Team;
+    fn region(&self) -> &RegionCode {
+        &self.region_code
+    }
 }
 
 #[derive(Debug, Default)]
@@ -98,8 +125,11 @@ pub struct TeamWrite<'a> {
     pub members: &'a [TeamMember],
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, team: &TeamWrite<'_>, by: UserId) -> QueryResult<Team> {
-    diesel::insert_into(teams::table)
+/// Creates a team in a region the caller keeps teams in.
+pub async fn insert(conn: &mut AsyncPgConnection, caller: &Caller, team: &TeamWrite<'_>) -> Result<Team, ApiError> {
+    caller.require_write(Record::Team, team.region)?;
+    let by = caller.id;
+    Ok(diesel::insert_into(teams::table)
         .values((
             teams::id.eq(team.id),
             teams::kind.eq(team.kind),
@@ -112,11 +142,12 @@ pub async fn insert(conn: &mut AsyncPgConnection, team: &TeamWrite<'_>, by: User
         .returning(TeamRow::as_returning())
         .get_result::<TeamRow>(conn)
         .await?
-        .into_team()
+        .into_team()?)
 }
 
-pub async fn update(conn: &mut AsyncPgConnection, team: &TeamWrite<'_>) -> QueryResult<Team> {
-    diesel::update(teams::table.find(team.id))
+/// Changes a locked team's name, state and members (`team.id` must be the locked one).
+pub async fn update(conn: &mut AsyncPgConnection, locked: &Writable<Team>, team: &TeamWrite<'_>) -> QueryResult<Team> {
+    diesel::update(teams::table.find(locked.id))
         .set((
             teams::name.eq(team.name),
             teams::active.eq(team.active),

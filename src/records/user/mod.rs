@@ -1,7 +1,6 @@
 //! Accounts, the rules of who manages whom, and the sessions (refresh tokens, sign-in
 //! attempts) they sign in with.
 
-pub mod policy;
 pub mod sessions;
 
 use crate::db::audit::{self, AuditEntry};

@@ -6,12 +6,18 @@ mod sync;
 
 pub use sync::sync_cases;
 
+use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::schema::{cases, children, lokus_villages};
+use crate::domain::TeamKind;
 use crate::domain::{
     CaseId, CaseSeverity, CaseStatus, ChildId, CloseReason, MeasurementId, RegionCode, Scope, TeamId, ZScore,
 };
+use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
+use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::child::services::ServiceView;
+use crate::records::child::{ChildAccess, ChildRecord};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -19,8 +25,41 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
+/// The case, if the caller may read its child: 404 unless known (and its child living), 403
+/// outside the caller's access.
+pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: CaseId) -> Result<Visible<CaseView>, ApiError> {
+    Visible::check(caller, load(conn, id).await?, || unknown(id))
+}
+
+/// A case of a locked child as the API shows it, after a write.
+pub async fn reload(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    id: CaseId,
+) -> Result<CaseView, ApiError> {
+    load(conn, id).await?.filter(|case| case.child_id == child.id).ok_or_else(|| unknown(id))
+}
+
+/// Reading a case is reading its child: the child's services come with it.
+impl ChildAccess for Visible<CaseView> {
+    fn child_id(&self) -> ChildId {
+        self.child_id
+    }
+}
+
+fn unknown(id: CaseId) -> ApiError {
+    ApiError::not_found(format!("no case has id {id}"))
+}
+
+impl Scoped for CaseView {
+    const RECORD: Record = Record::Child;
+    fn region(&self) -> &RegionCode {
+        &self.village_code
+    }
+}
+
 /// The case with its child's name, unless the child was deleted.
-pub async fn find(conn: &mut AsyncPgConnection, id: CaseId) -> QueryResult<Option<CaseView>> {
+async fn load(conn: &mut AsyncPgConnection, id: CaseId) -> QueryResult<Option<CaseView>> {
     let row: Option<(CaseRow, String)> = cases::table
         .inner_join(children::table)
         .filter(cases::id.eq(id))
@@ -89,9 +128,35 @@ pub async fn list(
     Ok(rows.into_iter().map(|(row, name)| CaseView::new(row, name)).collect())
 }
 
-/// Locks the case row for the rest of the transaction.
-pub async fn lock(conn: &mut AsyncPgConnection, id: CaseId) -> QueryResult<Option<CaseRow>> {
-    cases::table.find(id).select(CaseRow::as_select()).for_update().first(conn).await.optional()
+/// Locks a case of a locked child for the rest of the transaction (the child first, then the
+/// case: the order every writer takes its locks in).
+pub async fn lock(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    id: CaseId,
+) -> Result<CaseRow, ApiError> {
+    cases::table
+        .find(id)
+        .filter(cases::child_id.eq(child.id))
+        .select(CaseRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| unknown(id))
+}
+
+/// 422 unless `team` is an active TPK of `village`: the team a case may be assigned to.
+pub async fn check_team(conn: &mut AsyncPgConnection, team: TeamId, village: &RegionCode) -> Result<(), ApiError> {
+    let found = crate::records::team::load(conn, team).await?;
+    let problem = match found {
+        None => format!("no team has id {team}"),
+        Some(t) if t.kind != TeamKind::Tpk => "is a TPPS; a case is followed by a TPK".to_owned(),
+        Some(t) if t.region_code != *village => format!("is a TPK of {}, not of the child's village", t.region_code),
+        Some(t) if !t.active => "is a TPK that is no longer active".to_owned(),
+        Some(_) => return Ok(()),
+    };
+    Err(ApiError::invalid("assigned_team_id", problem))
 }
 
 /// Follow-up an officer records; `None` leaves a field as it is.
@@ -111,8 +176,13 @@ pub struct FollowUp {
     pub close_note: Option<Option<String>>,
 }
 
-pub async fn follow_up(conn: &mut AsyncPgConnection, id: CaseId, changes: &FollowUp) -> QueryResult<()> {
-    diesel::update(cases::table.find(id))
+pub async fn follow_up(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    id: CaseId,
+    changes: &FollowUp,
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(id).filter(cases::child_id.eq(child.id)))
         .set((changes, cases::version.eq(cases::version + 1), cases::updated_at.eq(Utc::now())))
         .execute(conn)
         .await

@@ -3,7 +3,9 @@
 
 use super::lifecycle::{self, Episode, Reading};
 use crate::db::schema::{cases, measurements};
-use crate::domain::{CaseId, CaseSeverity, CaseStatus, ChildId, MeasurementId, RegionCode};
+use crate::domain::{CaseId, CaseSeverity, CaseStatus, MeasurementId, RegionCode};
+use crate::records::access::Writable;
+use crate::records::child::ChildRecord;
 use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -65,9 +67,15 @@ impl Write {
     }
 }
 
-/// Recomputes the child's cases. Call with the child's row locked (`FOR UPDATE`), so two
-/// writes for one child cannot interleave.
-pub async fn sync_cases(conn: &mut AsyncPgConnection, child: ChildId, village: &RegionCode) -> QueryResult<()> {
+/// Recomputes the child's cases, in `village` (the child's, after the write). The child's row
+/// is locked (a `Writable` is only had by locking it), so two writes for one child cannot
+/// interleave.
+pub async fn sync_cases(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    village: &RegionCode,
+) -> QueryResult<()> {
+    let child = child.id;
     let readings: Vec<Reading> = measurements::table
         .filter(measurements::child_id.eq(child))
         .filter(measurements::voided_at.is_null())

@@ -1,0 +1,99 @@
+//! Records handed out only after the caller's access was checked. A lookup by id takes the
+//! caller and returns `Visible<T>` (the caller may read it) or, locked for the rest of the
+//! transaction, `Writable<T>` (the caller may change it). Only this module builds either, and
+//! the writes of every aggregate take a `Writable`: a handler cannot reach a record, or change
+//! one, without the check. The rules themselves are in `auth::policy`.
+
+use std::ops::Deref;
+
+use crate::auth::Caller;
+use crate::auth::policy::Record;
+use crate::domain::RegionCode;
+use crate::error::ApiError;
+
+/// A record that lives in a region, and what kind of record the policy sees in it.
+pub trait Scoped {
+    const RECORD: Record;
+    fn region(&self) -> &RegionCode;
+}
+
+/// A record the caller may read; answered as the record itself.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(transparent)]
+pub struct Visible<T>(T);
+
+/// A record, locked for the transaction, that the caller may change.
+#[derive(Debug)]
+pub struct Writable<T>(T);
+
+impl<T: Scoped> Visible<T> {
+    /// 404 when there is no record (`missing` says which); 403 when the caller may not read it.
+    pub(in crate::records) fn check(
+        caller: &Caller,
+        row: Option<T>,
+        missing: impl FnOnce() -> ApiError,
+    ) -> Result<Self, ApiError> {
+        let row = row.ok_or_else(missing)?;
+        caller.require_read(T::RECORD, row.region())?;
+        Ok(Self(row))
+    }
+}
+
+impl<T: Scoped> Writable<T> {
+    /// 404 when there is no record (`missing` says which); 403 when the caller may not change it.
+    pub(in crate::records) fn check(
+        caller: &Caller,
+        row: Option<T>,
+        missing: impl FnOnce() -> ApiError,
+    ) -> Result<Self, ApiError> {
+        Self::check_as(caller, T::RECORD, row, missing)
+    }
+
+    /// As `check`, by the rule for `record`: a report is written on an activity by the rule
+    /// for reports, not the one for the activity.
+    pub(in crate::records) fn check_as(
+        caller: &Caller,
+        record: Record,
+        row: Option<T>,
+        missing: impl FnOnce() -> ApiError,
+    ) -> Result<Self, ApiError> {
+        Self::check_by(row, missing, |region| caller.require_write(record, region))
+    }
+
+    /// As `check`, by a rule of its own (verifying a family is not loading one).
+    pub(in crate::records) fn check_by(
+        row: Option<T>,
+        missing: impl FnOnce() -> ApiError,
+        rule: impl FnOnce(&RegionCode) -> Result<(), ApiError>,
+    ) -> Result<Self, ApiError> {
+        let row = row.ok_or_else(missing)?;
+        rule(row.region())?;
+        Ok(Self(row))
+    }
+}
+
+impl<T> Visible<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Writable<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> Deref for Visible<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T> Deref for Writable<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
