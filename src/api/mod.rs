@@ -1,5 +1,5 @@
-//! The `/api/v1` resources, one folder each: `mod.rs` registers routes, `handlers.rs` holds
-//! thin handlers, `dto.rs` the wire types, `queries.rs` the SQL.
+//! HTTP: the `/api/v1` resources, one folder each: `mod.rs` registers routes, `handlers.rs` holds
+//! thin handlers (parse, call `crate::records`, shape the answer), `dto.rs` the request types.
 
 pub mod agencies;
 pub mod auth;

@@ -1,7 +1,7 @@
 //! The records and their rules, below HTTP: one module per aggregate, with the reads that take
 //! the caller's access and the writes that keep derived state and the audit trail. Handlers,
 //! the CLI, the demo loader, the benches and bulk imports all call these functions; nothing here
-//! knows about requests or imports from `crate::api`.
+//! knows about requests or imports from the HTTP layer (`src/api/`).
 
 pub mod access;
 pub mod agency;

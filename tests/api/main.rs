@@ -19,6 +19,7 @@ mod families;
 mod figures;
 mod health;
 mod interventions;
+mod layers;
 mod lokus;
 mod measurements;
 mod migrations;
