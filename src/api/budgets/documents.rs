@@ -314,7 +314,7 @@ pub async fn revise(
             }
             let revision = current.revision;
             let snapshot =
-                json!({ "document": BudgetView::from(current.clone()), "lines": queries::lines(conn, id).await? });
+                json!({ "document": BudgetView::from(current.into_inner()), "lines": queries::lines(conn, id).await? });
             queries::insert_revision(conn, id, revision, &snapshot, caller.id).await?;
             let changes = BudgetChanges {
                 status: Some(BudgetStatus::Revised),

@@ -120,8 +120,7 @@ pub async fn create(
         .transaction::<_, ApiError, _>(async move |conn| {
             if let Some(existing) = queries::find_any(conn, id).await? {
                 return if same_child(&existing, &new) {
-                    let child = queries::lock(conn, &caller, id).await?;
-                    Ok((queries::reload(conn, &child).await?, false))
+                    Ok((queries::find(conn, &caller, id).await?.into_inner(), false))
                 } else {
                     Err(ApiError::DuplicateOf {
                         detail: format!("a different child already has id {id}"),
@@ -137,7 +136,7 @@ pub async fn create(
                     existing_id: other.0,
                 });
             }
-            queries::insert(conn, &caller, &new).await?;
+            let child = queries::insert(conn, &caller, &new).await?;
             audit::record(
                 conn,
                 AuditEntry {
@@ -149,7 +148,6 @@ pub async fn create(
                 },
             )
             .await?;
-            let child = queries::lock(conn, &caller, id).await?;
             Ok((queries::reload(conn, &child).await?, true))
         })
         .await?;

@@ -5,7 +5,7 @@
 mod dto;
 mod handlers;
 
-pub use dto::{ChildView, RemovalReason};
+pub use dto::RemovalReason;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {

@@ -120,7 +120,7 @@ pub async fn create(
                     existing_id: id.0,
                 });
             }
-            queries::insert(
+            let created = queries::insert(
                 conn,
                 &caller,
                 &NewIntervention {
@@ -142,7 +142,6 @@ pub async fn create(
                 "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding
             });
             audit::record_by(conn, caller.id, "intervention.create", id, changes).await?;
-            let created = queries::lock(conn, &caller, id).await?;
             queries::reload(conn, &created).await
         })
         .await?;
@@ -370,7 +369,6 @@ pub async fn report(
                 &activity,
                 &NewReport {
                     id: ReportId::new(),
-                    intervention_id: id,
                     month: body.month.first_day(),
                     reached: body.reached,
                     note,

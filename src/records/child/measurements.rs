@@ -75,12 +75,12 @@ pub async fn list(
 
 pub async fn void(
     conn: &mut AsyncPgConnection,
-    _child: &Writable<ChildRecord>,
+    child: &Writable<ChildRecord>,
     id: MeasurementId,
     by: UserId,
     reason: &str,
 ) -> QueryResult<MeasurementRow> {
-    diesel::update(measurements::table.find(id))
+    diesel::update(measurements::table.find(id).filter(measurements::child_id.eq(child.id)))
         .set((
             measurements::voided_at.eq(Utc::now()),
             measurements::voided_by.eq(by),

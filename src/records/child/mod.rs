@@ -149,11 +149,20 @@ pub async fn find_by_nik(
     query.first(conn).await.optional()
 }
 
-/// Registers a child in a village the caller may write about.
-pub async fn insert(conn: &mut AsyncPgConnection, caller: &Caller, child: &NewChild<'_>) -> Result<(), ApiError> {
+/// Registers a child in a village the caller may write about; the new row is the caller's to
+/// write to for the rest of the transaction (nobody else sees it before it commits).
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    child: &NewChild<'_>,
+) -> Result<Writable<ChildRecord>, ApiError> {
     caller.require_write(Record::Child, child.village_code)?;
-    diesel::insert_into(children::table).values(child).execute(conn).await?;
-    Ok(())
+    let row = diesel::insert_into(children::table)
+        .values(child)
+        .returning(ChildRecord::as_returning())
+        .get_result(conn)
+        .await?;
+    Writable::check(caller, Some(row), || unknown(child.id))
 }
 
 #[derive(Debug, Default)]

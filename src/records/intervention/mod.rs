@@ -233,11 +233,20 @@ pub struct NewIntervention<'a> {
     pub created_by: UserId,
 }
 
-/// Creates an activity in a region the caller may keep activities in.
-pub async fn insert(conn: &mut AsyncPgConnection, caller: &Caller, new: &NewIntervention<'_>) -> Result<(), ApiError> {
+/// Creates an activity in a region the caller may keep activities in; the new row is the
+/// caller's to write to for the rest of the transaction.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    new: &NewIntervention<'_>,
+) -> Result<Writable<InterventionRow>, ApiError> {
     caller.require_write(Record::Intervention, new.region_code)?;
-    diesel::insert_into(interventions::table).values(new).execute(conn).await?;
-    Ok(())
+    let row = diesel::insert_into(interventions::table)
+        .values(new)
+        .returning(InterventionRow::as_returning())
+        .get_result(conn)
+        .await?;
+    Writable::check(caller, Some(row), || unknown(new.id))
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -319,20 +328,20 @@ pub async fn supersede(conn: &mut AsyncPgConnection, report: ReportId) -> QueryR
 #[diesel(table_name = intervention_reports)]
 pub struct NewReport<'a> {
     pub id: ReportId,
-    pub intervention_id: InterventionId,
     pub month: NaiveDate,
     pub reached: i64,
     pub note: Option<&'a str>,
     pub reported_by: UserId,
 }
 
+/// Records a report on an activity the caller may report on.
 pub async fn insert_report(
     conn: &mut AsyncPgConnection,
-    _activity: &Writable<InterventionRow>,
+    activity: &Writable<InterventionRow>,
     new: &NewReport<'_>,
 ) -> QueryResult<ReportRow> {
     diesel::insert_into(intervention_reports::table)
-        .values(new)
+        .values((intervention_reports::intervention_id.eq(activity.id), new))
         .returning(ReportRow::as_returning())
         .get_result(conn)
         .await
