@@ -8,30 +8,26 @@ use serde_json::Value;
 use crate::db::schema::audit_log;
 use crate::domain::UserId;
 
-#[derive(Insertable)]
-#[diesel(table_name = audit_log)]
-pub struct AuditEntry<'a> {
-    pub actor_id: Option<UserId>,
-    pub action: &'a str,
-    pub entity: &'a str,
-    pub entity_id: String,
-    /// Changed fields and their new values; never a password, token or NIK.
-    pub changes: Value,
-}
-
-pub async fn record(conn: &mut AsyncPgConnection, entry: AuditEntry<'_>) -> QueryResult<()> {
-    diesel::insert_into(audit_log::table).values(&entry).execute(conn).await.map(drop)
-}
-
-/// Records `action` (`entity.verb`, e.g. `budget.approve`) by `actor` on the record `id`; the
-/// entity is the action's first word.
-pub async fn record_by(
+/// Records `action` (`entity.verb`, e.g. `budget.approve`) by `actor` (none for the system
+/// itself) on the record `id`; the entity is the action's first word. `changes` names the
+/// changed fields and their new values; never a password, token, NIK, name or birth date.
+pub async fn record(
     conn: &mut AsyncPgConnection,
-    actor: UserId,
+    actor: Option<UserId>,
     action: &str,
     id: impl std::fmt::Display,
     changes: Value,
 ) -> QueryResult<()> {
     let entity = action.split('.').next().unwrap_or(action);
-    record(conn, AuditEntry { actor_id: Some(actor), action, entity, entity_id: id.to_string(), changes }).await
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_id.eq(actor),
+            audit_log::action.eq(action),
+            audit_log::entity.eq(entity),
+            audit_log::entity_id.eq(id.to_string()),
+            audit_log::changes.eq(changes),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
 }

@@ -96,6 +96,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        deleted_by -> Nullable<Uuid>,
     }
 }
 
@@ -201,6 +202,8 @@ diesel::table! {
         created_at -> Timestamptz,
         deleted_at -> Nullable<Timestamptz>,
         version -> Int4,
+        deleted_by -> Nullable<Uuid>,
+        deleted_reason -> Nullable<Text>,
     }
 }
 
@@ -312,6 +315,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        deleted_by -> Nullable<Uuid>,
     }
 }
 
@@ -479,7 +483,6 @@ diesel::joinable!(convergence_assessments -> regions (district_code));
 diesel::joinable!(convergence_assessments -> users (assessed_by));
 diesel::joinable!(convergence_documents -> convergence_actions (action));
 diesel::joinable!(convergence_documents -> regions (district_code));
-diesel::joinable!(convergence_documents -> users (created_by));
 diesel::joinable!(convergence_progress -> convergence_actions (action));
 diesel::joinable!(convergence_progress -> regions (district_code));
 diesel::joinable!(convergence_progress -> users (updated_by));
@@ -492,7 +495,6 @@ diesel::joinable!(intervention_reports -> users (reported_by));
 diesel::joinable!(interventions -> agencies (agency_id));
 diesel::joinable!(interventions -> intervention_types (type_code));
 diesel::joinable!(interventions -> regions (region_code));
-diesel::joinable!(interventions -> users (created_by));
 diesel::joinable!(lokus_decisions -> regions (district_code));
 diesel::joinable!(lokus_decisions -> users (updated_by));
 diesel::joinable!(lokus_villages -> regions (village_code));

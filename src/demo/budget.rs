@@ -7,8 +7,11 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::db::schema::agencies;
-use crate::domain::{AgencyId, AgencySector, BudgetId, BudgetLineId, BudgetStatus, FundingSource, RegionCode, Rupiah};
+use crate::domain::{
+    AgencyId, AgencySector, BudgetId, BudgetLineId, BudgetStatus, FundingSource, RegionCode, Role, Rupiah, Scope,
+};
 use crate::records::budget::{self as budgets, BudgetChanges, LineFields, NewBudget};
 
 const AGENCY: Uuid = Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0001);
@@ -85,9 +88,10 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             .on_conflict_do_nothing()
             .execute(conn)
             .await?;
-        let admin = first_admin(conn).await?;
-        budgets::insert(
+        let admin = Caller { id: first_admin(conn).await?, role: Role::Admin, scope: Scope::National };
+        let budget = budgets::insert(
             conn,
+            &admin,
             &NewBudget {
                 id: budget,
                 region_code: &kampar,
@@ -96,7 +100,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 title: "Anggaran Operasional Penurunan Stunting 2024 (DAK Non Fisik BKKBN), Kabupaten Kampar",
                 reported_total: Some(Rupiah::try_from(KAMPAR_2024_REPORTED_TOTAL)?),
                 document_ref: Some("Rakor Percepatan Penurunan Stunting, Rumah Dinas Bupati Kampar, 29 December 2023"),
-                created_by: admin,
+                created_by: admin.id,
             },
         )
         .await?;
@@ -111,15 +115,15 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 village_codes: Some(Vec::new()),
             };
             let id = BudgetLineId(Uuid::from_u128(BUDGET.as_u128() + 1 + i as u128));
-            budgets::insert_line(conn, budget, id, &fields).await?;
+            budgets::insert_line(conn, &budget, id, &fields).await?;
         }
-        anyhow::ensure!(budgets::refresh_totals(conn, budget).await?, "the demo budget's totals are too large");
+        anyhow::ensure!(budgets::refresh_totals(conn, budget.id).await?, "the demo budget's totals are too large");
         let approved = BudgetChanges {
             status: Some(BudgetStatus::Approved),
             approved_at: Some(Some(chrono::Utc::now())),
             ..BudgetChanges::default()
         };
-        budgets::update(conn, budget, &approved).await?;
+        budgets::update(conn, &budget, &approved).await?;
         Ok(())
     })
     .await?;

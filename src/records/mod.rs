@@ -16,3 +16,4 @@ pub mod region;
 pub mod stats;
 pub mod team;
 pub mod user;
+pub mod write;

@@ -78,7 +78,7 @@ pub async fn create(
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let agency = queries::insert(conn, &district, &body).await?;
-            audit::record_by(conn, caller.id, "agency.create", agency.id, json!({})).await?;
+            audit::record(conn, Some(caller.id), "agency.create", agency.id, json!({})).await?;
             Ok(agency)
         })
         .await
@@ -127,7 +127,7 @@ pub async fn update(
             let agency = queries::update(conn, id, current.version, &body)
                 .await?
                 .ok_or_else(|| ApiError::PreconditionFailed("the agency changed meanwhile; read it again".into()))?;
-            audit::record_by(conn, caller.id, "agency.update", id, json!({})).await?;
+            audit::record(conn, Some(caller.id), "agency.update", id, json!({})).await?;
             Ok(agency)
         })
         .await?;
@@ -168,7 +168,7 @@ pub async fn delete(
             return Err(ApiError::conflict("activities name this agency as responsible; reassign them first"));
         }
         queries::delete(conn, id).await?;
-        audit::record_by(conn, caller.id, "agency.delete", id, json!({})).await.map_err(ApiError::from)
+        audit::record(conn, Some(caller.id), "agency.delete", id, json!({})).await.map_err(ApiError::from)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

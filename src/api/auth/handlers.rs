@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::dto::{RefreshRequest, TokenRequest, TokenResponse};
 use crate::api::users::UserView;
 use crate::auth::{Caller, JwtKeys, password};
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Role, Scope};
 use crate::error::ApiError;
@@ -129,13 +129,10 @@ pub async fn refresh(
                 let revoked = queries::revoke_family(conn, stored.family_id).await?;
                 audit::record(
                     conn,
-                    AuditEntry {
-                        actor_id: Some(stored.user_id),
-                        action: "auth.refresh_reused",
-                        entity: "user",
-                        entity_id: stored.user_id.to_string(),
-                        changes: json!({ "family": stored.family_id, "tokens_revoked": revoked }),
-                    },
+                    Some(stored.user_id),
+                    "user.refresh_reused",
+                    stored.user_id,
+                    json!({ "family": stored.family_id, "tokens_revoked": revoked }),
                 )
                 .await?;
                 return Ok(Refresh::Reused);

@@ -14,9 +14,9 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
-use crate::records::access::Writable;
-use crate::records::budget::{self as queries, BudgetChanges, BudgetFilter, NewBudget};
+use crate::records::budget::{self as queries, BudgetChanges, BudgetFilter, BudgetRow, NewBudget};
 use crate::records::region;
+use crate::records::write;
 
 const TAG: &str = "budgets";
 
@@ -95,6 +95,7 @@ pub async fn create(
             }
             queries::insert(
                 conn,
+                &caller,
                 &NewBudget {
                     id,
                     region_code: &region,
@@ -107,9 +108,9 @@ pub async fn create(
                 },
             )
             .await?;
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "budget.create",
                 id,
                 json!({ "region_code": region, "reported_total": body.reported_total }),
@@ -173,7 +174,6 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = editable(conn, &caller, id, if_match).await?;
             let changes = BudgetChanges {
                 title: body.title.as_deref().map(str::trim).map(str::to_owned),
                 funding_source: body.funding_source,
@@ -182,9 +182,12 @@ pub async fn update(
                 document_ref: body.document_ref.clone(),
                 ..BudgetChanges::default()
             };
-            queries::update(conn, current.id, &changes).await?;
-            audit::record_by(conn, caller.id, "budget.update", id, json!({ "reported_total": body.reported_total }))
-                .await?;
+            let audit = ("update", json!({ "reported_total": body.reported_total }));
+            write::change::<BudgetRow, _>(conn, &caller, id, if_match, audit, async |conn, current| {
+                queries::require_open(current)?;
+                queries::update(conn, current, &changes).await.map_err(ApiError::from)
+            })
+            .await?;
             load(conn, &caller, id).await
         })
         .await?;
@@ -223,12 +226,7 @@ pub async fn delete(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = queries::lock(conn, &caller, id).await?;
-        if_match.check(current.version)?;
-        queries::soft_delete(conn, id, &reason).await?;
-        audit::record_by(conn, caller.id, "budget.delete", id, json!({ "reason": reason }))
-            .await
-            .map_err(ApiError::from)
+        write::remove::<BudgetRow>(conn, &caller, id, if_match, Some(&reason)).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -263,15 +261,24 @@ pub async fn approve(
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            editable(conn, &caller, id, if_match).await?;
             let changes = BudgetChanges {
                 status: Some(BudgetStatus::Approved),
                 approved_at: Some(Some(chrono::Utc::now())),
                 approved_by: Some(Some(caller.id)),
                 ..BudgetChanges::default()
             };
-            queries::update(conn, id, &changes).await?;
-            audit::record_by(conn, caller.id, "budget.approve", id, json!({})).await?;
+            write::change::<BudgetRow, _>(
+                conn,
+                &caller,
+                id,
+                if_match,
+                ("approve", json!({})),
+                async |conn, current| {
+                    queries::require_open(current)?;
+                    Ok(queries::update(conn, current, &changes).await?)
+                },
+            )
+            .await?;
             load(conn, &caller, id).await
         })
         .await?;
@@ -307,22 +314,24 @@ pub async fn revise(
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::lock(conn, &caller, id).await?;
-            if_match.check(current.version)?;
-            if current.status != BudgetStatus::Approved {
-                return Err(ApiError::conflict("only an approved document is revised"));
-            }
-            let revision = current.revision;
-            let snapshot =
-                json!({ "document": BudgetView::from(current.into_inner()), "lines": queries::lines(conn, id).await? });
-            queries::insert_revision(conn, id, revision, &snapshot, caller.id).await?;
-            let changes = BudgetChanges {
-                status: Some(BudgetStatus::Revised),
-                revision: Some(revision + 1),
-                ..BudgetChanges::default()
-            };
-            queries::update(conn, id, &changes).await?;
-            audit::record_by(conn, caller.id, "budget.revise", id, json!({ "revision": revision + 1 })).await?;
+            // The approved version that the revision replaces: its number is in the ETag sent.
+            let revised = ("revise", json!({ "approved_version": if_match.0 }));
+            write::change::<BudgetRow, _>(conn, &caller, id, if_match, revised, async |conn, current| {
+                if current.status != BudgetStatus::Approved {
+                    return Err(ApiError::conflict("only an approved document is revised"));
+                }
+                let revision = current.revision;
+                let snapshot =
+                    json!({ "document": BudgetView::from((**current).clone()), "lines": queries::lines(conn, current).await? });
+                queries::insert_revision(conn, current, revision, &snapshot, caller.id).await?;
+                let changes = BudgetChanges {
+                    status: Some(BudgetStatus::Revised),
+                    revision: Some(revision + 1),
+                    ..BudgetChanges::default()
+                };
+                Ok(queries::update(conn, current, &changes).await?)
+            })
+            .await?;
             load(conn, &caller, id).await
         })
         .await?;
@@ -348,25 +357,10 @@ pub async fn revisions(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<RevisionView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let view = load(&mut conn, &caller, *path).await?;
-    Ok(web::Json(queries::revisions(&mut conn, view.id).await?))
+    let budget = queries::find(&mut conn, &caller, *path).await?;
+    Ok(web::Json(queries::revisions(&mut conn, &budget).await?))
 }
 
 pub(super) async fn load(conn: &mut AsyncPgConnection, caller: &Caller, id: BudgetId) -> Result<BudgetView, ApiError> {
     Ok(queries::find(conn, caller, id).await?.into_inner().into())
-}
-
-/// Locks a document the caller may change, at the version they read, and not approved.
-pub(super) async fn editable(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: BudgetId,
-    if_match: IfMatch,
-) -> Result<Writable<super::dto::BudgetRow>, ApiError> {
-    let current = queries::lock(conn, caller, id).await?;
-    if_match.check(current.version)?;
-    if current.status == BudgetStatus::Approved {
-        return Err(ApiError::conflict("the document is approved and its lines are frozen; start a revision first"));
-    }
-    Ok(current)
 }

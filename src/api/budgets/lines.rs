@@ -3,7 +3,6 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use super::documents::load;
 use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
 use crate::auth::Caller;
 use crate::db::audit;
@@ -14,12 +13,11 @@ use crate::domain::{
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, ok_with_etag};
-use crate::records::access::Writable;
 use crate::records::agency;
-use crate::records::budget::unknown;
-use crate::records::budget::{self as queries, LineFields, NewSpending};
+use crate::records::budget::{self as queries, LineFields, LineKey, LockedLine, NewSpending};
 use crate::records::intervention::types as intervention_types;
 use crate::records::region as regions;
+use crate::records::write::{self, Versioned};
 
 const TAG: &str = "budgets";
 
@@ -43,8 +41,8 @@ pub async fn list(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<LineView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let budget = load(&mut conn, &caller, *path).await?;
-    Ok(web::Json(queries::lines(&mut conn, budget.id).await?))
+    let budget = queries::find(&mut conn, &caller, *path).await?;
+    Ok(web::Json(queries::lines(&mut conn, &budget).await?))
 }
 
 /// `POST /api/v1/budgets/{id}/lines`: adds a line to a draft or revised document.
@@ -81,11 +79,7 @@ pub async fn create(
     let line = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let budget = queries::lock(conn, &caller, id).await?;
-            if budget.status == BudgetStatus::Approved {
-                return Err(ApiError::conflict(
-                    "the document is approved and its lines are frozen; start a revision first",
-                ));
-            }
+            queries::require_open(&budget)?;
             let agency_id = body.agency_id.map(AgencyId);
             check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, Some(&body.village_codes))
                 .await?;
@@ -98,17 +92,11 @@ pub async fn create(
                 output_unit: body.output_unit.as_deref().map(str::trim).map(str::to_owned),
                 village_codes: Some(body.village_codes.clone()),
             };
-            queries::insert_line(conn, id, line_id, &fields).await?;
+            queries::insert_line(conn, &budget, line_id, &fields).await?;
             keep_totals(conn, id, "ceiling").await?;
-            audit::record_by(
-                conn,
-                caller.id,
-                "budget.line.create",
-                id,
-                json!({ "line": line_id, "ceiling": body.ceiling }),
-            )
-            .await?;
-            queries::line(conn, id, line_id).await?.ok_or_else(|| unknown(id))
+            let key = LineKey(id, line_id);
+            audit::record(conn, Some(caller.id), "budget.line.create", key, json!({ "ceiling": body.ceiling })).await?;
+            queries::line(conn, &budget, line_id).await
         })
         .await?;
     Ok(HttpResponse::Created().json(line))
@@ -149,38 +137,40 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let line = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let budget = locked_unapproved(conn, &caller, id).await?;
-            let current = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
-            if_match.check(current.version)?;
-            let agency_id = body.agency_id.map(AgencyId);
-            check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, body.village_codes.as_deref())
-                .await?;
-            if body.ceiling.is_some_and(|c| c < current.realised) {
-                return Err(ApiError::invalid("ceiling", "is below what the line has already spent"));
-            }
-            if let Some(ceiling) = body.ceiling {
-                check_total(budget.lines_total.value() - current.ceiling.value(), ceiling.value())?;
-            }
-            let fields = LineFields {
-                activity: body.activity.as_deref().map(str::trim).map(str::to_owned),
-                type_code: body.type_code.clone(),
-                agency_id,
-                ceiling: body.ceiling,
-                output_value: body.output_value,
-                output_unit: body.output_unit.clone(),
-                village_codes: body.village_codes.clone(),
-            };
-            queries::update_line(conn, line_id, &fields).await?;
-            keep_totals(conn, id, "ceiling").await?;
-            audit::record_by(
+            let audit = ("update", json!({ "ceiling": body.ceiling }));
+            write::change::<LockedLine, _>(
                 conn,
-                caller.id,
-                "budget.line.update",
-                id,
-                json!({ "line": line_id, "ceiling": body.ceiling }),
+                &caller,
+                LineKey(id, line_id),
+                if_match,
+                audit,
+                async |conn, locked| {
+                    let (budget, current) = (&locked.budget, &locked.line);
+                    queries::require_open(budget)?;
+                    let agency_id = body.agency_id.map(AgencyId);
+                    let villages = body.village_codes.as_deref();
+                    check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, villages).await?;
+                    if body.ceiling.is_some_and(|c| c < current.realised) {
+                        return Err(ApiError::invalid("ceiling", "is below what the line has already spent"));
+                    }
+                    if let Some(ceiling) = body.ceiling {
+                        check_total(budget.lines_total.value() - current.ceiling.value(), ceiling.value())?;
+                    }
+                    let fields = LineFields {
+                        activity: body.activity.as_deref().map(str::trim).map(str::to_owned),
+                        type_code: body.type_code.clone(),
+                        agency_id,
+                        ceiling: body.ceiling,
+                        output_value: body.output_value,
+                        output_unit: body.output_unit.clone(),
+                        village_codes: body.village_codes.clone(),
+                    };
+                    queries::update_line(conn, locked, &fields).await?;
+                    keep_totals(conn, id, "ceiling").await?;
+                    queries::reload_line(conn, locked).await
+                },
             )
-            .await?;
-            queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))
+            .await
         })
         .await?;
     Ok(ok_with_etag(line.version, &line))
@@ -216,17 +206,22 @@ pub async fn delete(
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        locked_unapproved(conn, &caller, id).await?;
-        let current = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
-        if_match.check(current.version)?;
-        if queries::has_spending(conn, line_id).await? {
-            return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
-        }
-        queries::delete_line(conn, line_id).await?;
-        keep_totals(conn, id, "ceiling").await?;
-        audit::record_by(conn, caller.id, "budget.line.delete", id, json!({ "line": line_id }))
-            .await
-            .map_err(ApiError::from)
+        write::change::<LockedLine, _>(
+            conn,
+            &caller,
+            LineKey(id, line_id),
+            if_match,
+            ("delete", json!({})),
+            async |conn, line| {
+                queries::require_open(&line.budget)?;
+                if queries::has_spending(conn, line).await? {
+                    return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
+                }
+                queries::delete_line(conn, line).await?;
+                keep_totals(conn, id, "ceiling").await
+            },
+        )
+        .await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -252,9 +247,8 @@ pub async fn list_spending(
 ) -> Result<web::Json<Vec<SpendingView>>, ApiError> {
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    load(&mut conn, &caller, id).await?;
-    queries::line(&mut conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
-    Ok(web::Json(queries::spending(&mut conn, line_id).await?))
+    let budget = queries::find(&mut conn, &caller, id).await?;
+    Ok(web::Json(queries::spending(&mut conn, &budget, line_id).await?))
 }
 
 /// `POST /api/v1/budgets/{id}/lines/{line_id}/spending`: records realised spending on a line of
@@ -288,11 +282,11 @@ pub async fn spend(
     let mut conn = pool.get().await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let budget = queries::lock(conn, &caller, id).await?;
-            if budget.status == BudgetStatus::Draft {
+            let locked = <LockedLine as Versioned>::lock(conn, &caller, LineKey(id, line_id)).await?;
+            if locked.budget.status == BudgetStatus::Draft {
                 return Err(ApiError::conflict("spending is recorded once the document is approved"));
             }
-            let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
+            let line = &locked.line;
             // Both are at most Rupiah::MAX, so the sum fits; totals past the cap are refused below.
             let after = line.realised.value() + body.amount.value();
             if after > line.ceiling.value() && !body.approved_overrun {
@@ -307,9 +301,9 @@ pub async fn spend(
             }
             let spending = queries::insert_spending(
                 conn,
+                &locked,
                 &NewSpending {
                     id: SpendingId::new(),
-                    line_id,
                     amount: body.amount,
                     spent_on: body.spent_on,
                     note: body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
@@ -322,25 +316,14 @@ pub async fn spend(
                 return Err(over_cap("amount", "the line's spending"));
             }
             keep_totals(conn, id, "amount").await?;
-            let entry = json!({ "line": line_id, "amount": body.amount, "approved_overrun": body.approved_overrun });
-            audit::record_by(conn, caller.id, "budget.spending", id, entry).await?;
-            let line = queries::line(conn, id, line_id).await?.ok_or_else(|| unknown_line(line_id))?;
+            let entry =
+                json!({ "spending": spending.id, "amount": body.amount, "approved_overrun": body.approved_overrun });
+            audit::record(conn, Some(caller.id), "budget.line.spend", LineKey(id, line_id), entry).await?;
+            let line = queries::reload_line(conn, &locked).await?;
             Ok(SpendingOutcome { spending, line })
         })
         .await?;
     Ok(HttpResponse::Created().json(outcome))
-}
-
-async fn locked_unapproved(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: BudgetId,
-) -> Result<Writable<super::dto::BudgetRow>, ApiError> {
-    let budget = queries::lock(conn, caller, id).await?;
-    if budget.status == BudgetStatus::Approved {
-        return Err(ApiError::conflict("the document is approved and its lines are frozen; start a revision first"));
-    }
-    Ok(budget)
 }
 
 /// The type and agency exist, the agency's district overlaps the document's region, and every
@@ -384,10 +367,6 @@ fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
     } else {
         Ok(())
     }
-}
-
-fn unknown_line(id: BudgetLineId) -> ApiError {
-    ApiError::not_found(format!("no line {id} in this budget"))
 }
 
 /// Refreshes the document's totals, or refuses the change (rolling it back) that would carry one

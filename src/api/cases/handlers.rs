@@ -7,7 +7,7 @@ use validator::Validate;
 use super::dto::{CaseDetail, CaseView, ListCasesQuery, UpdateCase};
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::domain::{CaseId, CaseStatus, RegionCode, Role, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -179,19 +179,16 @@ pub async fn update(
             }
             audit::record(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: if body.close.is_some() { "case.close" } else { "case.follow_up" },
-                    entity: "case",
-                    entity_id: id.to_string(),
-                    changes: json!({
-                        "assigned_team": body.assigned_team.is_some(),
-                        "assigned_team_id": body.assigned_team_id,
-                        "notes": body.notes.is_some(),
-                        "audit": body.audit.is_some(),
-                        "close_reason": body.close.as_ref().map(|c| c.reason),
-                    }),
-                },
+                Some(caller.id),
+                if body.close.is_some() { "case.close" } else { "case.follow_up" },
+                id,
+                json!({
+                    "assigned_team": body.assigned_team.is_some(),
+                    "assigned_team_id": body.assigned_team_id,
+                    "notes": body.notes.is_some(),
+                    "audit": body.audit.is_some(),
+                    "close_reason": body.close.as_ref().map(|c| c.reason),
+                }),
             )
             .await?;
             let case = queries::reload(conn, &child, id).await?;

@@ -7,7 +7,6 @@ use validator::Validate;
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit::{self, AuditEntry};
 use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -17,6 +16,7 @@ use crate::records::child::cases::sync_cases;
 use crate::records::child::measurements;
 use crate::records::child::{self as queries, ChildChanges, ChildFilter, ChildRecord};
 use crate::records::region;
+use crate::records::write;
 
 const TAG: &str = "children";
 
@@ -137,15 +137,11 @@ pub async fn create(
                 });
             }
             let child = queries::insert(conn, &caller, &new).await?;
-            audit::record(
+            write::created(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "child.create",
-                    entity: "child",
-                    entity_id: id.to_string(),
-                    changes: json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() }),
-                },
+                &caller,
+                &child,
+                json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() }),
             )
             .await?;
             Ok((queries::reload(conn, &child).await?, true))
@@ -240,43 +236,34 @@ pub async fn update(
         mother_name: body.mother_name.map(|m| m.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty())),
         nik_hash: nik,
     };
+    let audit = ("update", describe(&changes));
     let child = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let current = queries::lock(conn, &caller, id).await?;
-            if_match.check(current.version)?;
-            if let Some(Some(hash)) = &changes.nik_hash
-                && let Some(other) = queries::find_by_nik(conn, hash, Some(id)).await?
-            {
-                return Err(ApiError::DuplicateOf {
-                    detail: "a child with this NIK is already registered".into(),
-                    existing_id: other.0,
-                });
-            }
-            queries::update(conn, &caller, &current, &changes).await?;
-            let sex = changes.sex.unwrap_or(current.sex);
-            let birth_date = changes.birth_date.unwrap_or(current.birth_date);
-            if sex != current.sex || birth_date != current.birth_date {
-                if let Err(bad) = measurements::rescore(conn, &current, sex, birth_date).await? {
-                    return Err(ApiError::invalid(
-                        "birth_date",
-                        format!("the measurement of {} {}", bad.measured_on, bad.error),
-                    ));
+            write::change::<ChildRecord, _>(conn, &caller, id, if_match, audit, async |conn, current| {
+                if let Some(Some(hash)) = &changes.nik_hash
+                    && let Some(other) = queries::find_by_nik(conn, hash, Some(id)).await?
+                {
+                    return Err(ApiError::DuplicateOf {
+                        detail: "a child with this NIK is already registered".into(),
+                        existing_id: other.0,
+                    });
                 }
-                let village = changes.village_code.as_ref().unwrap_or(&current.village_code);
-                sync_cases(conn, &current, village).await?;
-            }
-            audit::record(
-                conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "child.update",
-                    entity: "child",
-                    entity_id: id.to_string(),
-                    changes: describe(&changes),
-                },
-            )
-            .await?;
-            queries::reload(conn, &current).await
+                queries::update(conn, &caller, current, &changes).await?;
+                let sex = changes.sex.unwrap_or(current.sex);
+                let birth_date = changes.birth_date.unwrap_or(current.birth_date);
+                if sex != current.sex || birth_date != current.birth_date {
+                    if let Err(bad) = measurements::rescore(conn, current, sex, birth_date).await? {
+                        return Err(ApiError::invalid(
+                            "birth_date",
+                            format!("the measurement of {} {}", bad.measured_on, bad.error),
+                        ));
+                    }
+                    let village = changes.village_code.as_ref().unwrap_or(&current.village_code);
+                    sync_cases(conn, current, village).await?;
+                }
+                queries::reload(conn, current).await
+            })
+            .await
         })
         .await?;
     Ok(ok_with_etag(child.version, &child))
@@ -315,21 +302,7 @@ pub async fn delete(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async move |conn| {
-        let current = queries::lock(conn, &caller, id).await?;
-        if_match.check(current.version)?;
-        queries::soft_delete(conn, &current, caller.id, &reason).await?;
-        audit::record(
-            conn,
-            AuditEntry {
-                actor_id: Some(caller.id),
-                action: "child.delete",
-                entity: "child",
-                entity_id: id.to_string(),
-                changes: json!({ "reason": reason }),
-            },
-        )
-        .await
-        .map_err(ApiError::from)
+        write::remove::<ChildRecord>(conn, &caller, id, if_match, Some(&reason)).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

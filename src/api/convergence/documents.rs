@@ -97,9 +97,9 @@ pub async fn add_document(
                 };
             }
             let document = queries::insert_document(conn, new, caller.id).await?;
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "convergence_document.create",
                 id,
                 json!({"district": district, "year": year, "action": action, "sha256": document.sha256}),
@@ -215,7 +215,7 @@ pub async fn remove_document(
         if queries::remove_document(conn, id, document.version).await? == 0 {
             return Err(ApiError::PreconditionFailed("the document changed meanwhile; read it again".into()));
         }
-        audit::record_by(conn, caller.id, "convergence_document.delete", id, json!({"title": document.title}))
+        audit::record(conn, Some(caller.id), "convergence_document.delete", id, json!({"title": document.title}))
             .await
             .map_err(ApiError::from)
     })

@@ -218,9 +218,9 @@ pub async fn set_action(
                 None => queries::insert_action(conn, &write).await.map_err(lost_first_write)?,
                 Some(_) => queries::update_action(conn, &write).await?,
             };
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "convergence.action",
                 format!("{district}/{year}/{number}"),
                 json!({"status": body.status, "done_on": body.done_on}),
@@ -279,9 +279,9 @@ pub async fn assess(
             if saved.version != if_match.0 + 1 {
                 return Err(ApiError::PreconditionFailed("the assessment was recorded meanwhile".into()));
             }
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "convergence.assess",
                 format!("{district}/{year}"),
                 json!({"score": body.score}),

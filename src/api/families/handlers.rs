@@ -92,9 +92,9 @@ pub async fn import(
                 unchanged: columns.ids.len() - written.len(),
                 failed,
             };
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "family_at_risk.import",
                 body.year,
                 json!({"received": summary.received, "inserted": summary.inserted, "updated": summary.updated,
@@ -235,7 +235,7 @@ pub async fn verify(
             }
             if_match.check(current.version)?;
             let family = queries::verify(conn, &current, body.status, note, caller.id).await?;
-            audit::record_by(conn, caller.id, "family_at_risk.verify", id, json!({"status": body.status})).await?;
+            audit::record(conn, Some(caller.id), "family_at_risk.verify", id, json!({"status": body.status})).await?;
             Ok(family)
         })
         .await?;

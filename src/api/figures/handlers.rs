@@ -154,9 +154,9 @@ pub async fn save_figure(
                 queries::save_figure(conn, current.as_ref(), (region.as_ref(), year, source), &body, caller.id)
                     .await
                     .map_err(lost_first_write)?;
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "survey_figure.save",
                 figure.id,
                 json!({"stunting_pct": body.stunting_pct}),
@@ -206,9 +206,9 @@ pub async fn remove_figure(
             .ok_or_else(|| ApiError::not_found("no figure for this region, year and source"))?;
         if_match.check(current.version)?;
         queries::delete_figure(conn, current.id).await?;
-        audit::record_by(
+        audit::record(
             conn,
-            caller.id,
+            Some(caller.id),
             "survey_figure.delete",
             current.id,
             json!({"stunting_pct": current.stunting_pct}),
@@ -260,9 +260,9 @@ pub async fn save_target(
             let target = queries::save_target(conn, current.as_ref(), region.as_ref(), year, &body, caller.id)
                 .await
                 .map_err(lost_first_write)?;
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "prevalence_target.save",
                 target.id,
                 json!({"stunting_pct": body.stunting_pct}),

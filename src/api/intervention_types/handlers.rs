@@ -5,7 +5,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
@@ -64,13 +64,10 @@ pub async fn create(
             let created = queries::insert(conn, &body).await?;
             audit::record(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "intervention_type.create",
-                    entity: "intervention_type",
-                    entity_id: created.code.clone(),
-                    changes: json!({ "category": created.category, "target_group": created.target_group }),
-                },
+                Some(caller.id),
+                "intervention_type.create",
+                created.code.clone(),
+                json!({ "category": created.category, "target_group": created.target_group }),
             )
             .await?;
             Ok(created)
@@ -127,13 +124,10 @@ pub async fn update(
                 .ok_or_else(|| ApiError::PreconditionFailed("the type changed meanwhile; read it again".into()))?;
             audit::record(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "intervention_type.update",
-                    entity: "intervention_type",
-                    entity_id: code.clone(),
-                    changes: json!({ "national_target_pct": updated.national_target_pct }),
-                },
+                Some(caller.id),
+                "intervention_type.update",
+                code.clone(),
+                json!({ "national_target_pct": updated.national_target_pct }),
             )
             .await?;
             Ok(updated)

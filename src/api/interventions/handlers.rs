@@ -24,9 +24,10 @@ use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
 use crate::records::intervention::{
-    self as queries, InterventionChanges, InterventionFilter, NewIntervention, NewReport,
+    self as queries, InterventionChanges, InterventionFilter, InterventionRow, NewIntervention, NewReport,
 };
 use crate::records::region as regions;
+use crate::records::write;
 
 const TAG: &str = "interventions";
 
@@ -137,11 +138,11 @@ pub async fn create(
             )
             .await?;
             let funding = check_funding(conn, &region, &body.budget_line_ids).await?;
-            queries::set_funding(conn, id, &funding).await?;
+            queries::set_funding(conn, &created, &funding).await?;
             let changes = json!({
                 "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding
             });
-            audit::record_by(conn, caller.id, "intervention.create", id, changes).await?;
+            audit::record(conn, Some(caller.id), "intervention.create", id, changes).await?;
             queries::reload(conn, &created).await
         })
         .await?;
@@ -205,41 +206,49 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::lock(conn, &caller, id).await?;
-            if_match.check(current.version)?;
-            check_references(conn, None, &current.region_code, agency_id).await?;
-            let start = body.period_start.unwrap_or(current.period_start);
-            let end = body.period_end.unwrap_or(current.period_end);
-            if end < start {
-                return Err(ApiError::invalid("period_end", "is before period_start"));
-            }
-            let reports = queries::reports(conn, id).await?;
-            if let Some(outside) =
-                reports.iter().find(|r| r.superseded_at.is_none() && (r.month > end || last_day(r.month) < start))
-            {
-                return Err(ApiError::invalid(
-                    "period_start",
-                    format!("the report for {} would fall outside the period", outside.month.format("%Y-%m")),
-                ));
-            }
-            let changes = InterventionChanges {
-                period_start: body.period_start,
-                period_end: body.period_end,
-                agency_id,
-                target: body.target,
-                description: body.description.as_deref().map(str::trim).map(str::to_owned),
-            };
-            queries::update(conn, &current, &changes).await?;
-            if let Some(lines) = &body.budget_line_ids {
-                let funding = check_funding(conn, &current.region_code, lines).await?;
-                queries::set_funding(conn, id, &funding).await?;
-            }
-            let changes = json!({
+            let audit = json!({
                 "target": body.target, "period_start": body.period_start, "period_end": body.period_end,
                 "budget_line_ids": body.budget_line_ids,
             });
-            audit::record_by(conn, caller.id, "intervention.update", id, changes).await?;
-            queries::reload(conn, &current).await
+            write::change::<InterventionRow, _>(
+                conn,
+                &caller,
+                id,
+                if_match,
+                ("update", audit),
+                async |conn, current| {
+                    check_references(conn, None, &current.region_code, agency_id).await?;
+                    let start = body.period_start.unwrap_or(current.period_start);
+                    let end = body.period_end.unwrap_or(current.period_end);
+                    if end < start {
+                        return Err(ApiError::invalid("period_end", "is before period_start"));
+                    }
+                    let reports = queries::reports(conn, id).await?;
+                    if let Some(outside) = reports
+                        .iter()
+                        .find(|r| r.superseded_at.is_none() && (r.month > end || last_day(r.month) < start))
+                    {
+                        return Err(ApiError::invalid(
+                            "period_start",
+                            format!("the report for {} would fall outside the period", outside.month.format("%Y-%m")),
+                        ));
+                    }
+                    let changes = InterventionChanges {
+                        period_start: body.period_start,
+                        period_end: body.period_end,
+                        agency_id,
+                        target: body.target,
+                        description: body.description.as_deref().map(str::trim).map(str::to_owned),
+                    };
+                    queries::update(conn, current, &changes).await?;
+                    if let Some(lines) = &body.budget_line_ids {
+                        let funding = check_funding(conn, &current.region_code, lines).await?;
+                        queries::set_funding(conn, current, &funding).await?;
+                    }
+                    queries::reload(conn, current).await
+                },
+            )
+            .await
         })
         .await?;
     Ok(ok_with_etag(view.version, &view))
@@ -278,12 +287,7 @@ pub async fn delete(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = queries::lock(conn, &caller, id).await?;
-        if_match.check(current.version)?;
-        queries::soft_delete(conn, &current, &reason).await?;
-        audit::record_by(conn, caller.id, "intervention.delete", id, json!({ "reason": reason }))
-            .await
-            .map_err(ApiError::from)
+        write::remove::<InterventionRow>(conn, &caller, id, if_match, Some(&reason)).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -377,9 +381,9 @@ pub async fn report(
             )
             .await?;
             queries::refresh_reached(conn, id).await?;
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "intervention.report",
                 id,
                 json!({

@@ -102,9 +102,9 @@ pub async fn replace(
             queries::replace(conn, &district, year, &body, &villages, current.version > 0, caller.id)
                 .await
                 .map_err(lost_first_write)?;
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "lokus.replace",
                 format!("{district}/{year}"),
                 json!({"villages": villages.len(), "decision": body.decision.trim()}),

@@ -9,7 +9,7 @@ use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, Measurem
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::domain::{ChildId, MeasurementId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -141,13 +141,10 @@ pub async fn create(
             sync_cases(conn, &child, &child.village_code).await?;
             audit::record(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "measurement.create",
-                    entity: "measurement",
-                    entity_id: id.to_string(),
-                    changes: json!({ "child_id": child_id, "measured_on": measured.measured_on }),
-                },
+                Some(caller.id),
+                "measurement.create",
+                id,
+                json!({ "child_id": child_id, "measured_on": measured.measured_on }),
             )
             .await?;
             Ok((row, true))
@@ -227,13 +224,10 @@ pub async fn void(
             sync_cases(conn, &child, &child.village_code).await?;
             audit::record(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "measurement.void",
-                    entity: "measurement",
-                    entity_id: id.to_string(),
-                    changes: json!({ "child_id": child_id, "reason": reason }),
-                },
+                Some(caller.id),
+                "measurement.void",
+                id,
+                json!({ "child_id": child_id, "reason": reason }),
             )
             .await?;
             Ok(row)

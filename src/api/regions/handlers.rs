@@ -8,7 +8,7 @@ use super::dto::{
 };
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::domain::RegionCode;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -154,17 +154,7 @@ pub async fn create(
     let detail = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             queries::insert(conn, &NewRegion::new(&code, name)).await?;
-            audit::record(
-                conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "region.create",
-                    entity: "region",
-                    entity_id: code.to_string(),
-                    changes: json!({ "name": name }),
-                },
-            )
-            .await?;
+            audit::record(conn, Some(caller.id), "region.create", &code, json!({ "name": name })).await?;
             queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
         })
         .await?;
@@ -215,13 +205,10 @@ pub async fn rename(
             })?;
             audit::record(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "region.rename",
-                    entity: "region",
-                    entity_id: code.to_string(),
-                    changes: json!({ "name": { "from": current.name, "to": name } }),
-                },
+                Some(caller.id),
+                "region.rename",
+                &code,
+                json!({ "name": { "from": current.name, "to": name } }),
             )
             .await?;
             queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
@@ -289,13 +276,10 @@ pub async fn retire(
             let retired = queries::retire(conn, &code, &successors, body.include_descendants).await?;
             audit::record(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "region.retire",
-                    entity: "region",
-                    entity_id: code.to_string(),
-                    changes: json!({ "replaced_by": body.replaced_by, "regions_retired": retired }),
-                },
+                Some(caller.id),
+                "region.retire",
+                &code,
+                json!({ "replaced_by": body.replaced_by, "regions_retired": retired }),
             )
             .await?;
             queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))

@@ -6,7 +6,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::domain::{ChildId, InterventionId, ServiceId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
@@ -108,13 +108,10 @@ pub async fn create(
             .await?;
             audit::record(
                 conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "service.create",
-                    entity: "service",
-                    entity_id: id.to_string(),
-                    changes: json!({ "child_id": child_id, "type_code": body.type_code, "given_on": body.given_on }),
-                },
+                Some(caller.id),
+                "service.create",
+                id,
+                json!({ "child_id": child_id, "type_code": body.type_code, "given_on": body.given_on }),
             )
             .await?;
             let view = queries::find_any(conn, &child, id)

@@ -125,7 +125,8 @@ pub async fn create(
                 };
             }
             let team = queries::insert(conn, &caller, &write).await?;
-            audit::record_by(conn, caller.id, "team.create", id, json!({"kind": body.kind, "region": region})).await?;
+            audit::record(conn, Some(caller.id), "team.create", id, json!({"kind": body.kind, "region": region}))
+                .await?;
             Ok((team, true))
         })
         .await?;
@@ -189,9 +190,9 @@ pub async fn update(
                 },
             )
             .await?;
-            audit::record_by(
+            audit::record(
                 conn,
-                caller.id,
+                Some(caller.id),
                 "team.update",
                 id,
                 json!({"name": body.name.is_some(), "active": body.active, "members": body.members.is_some()}),

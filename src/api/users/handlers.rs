@@ -7,7 +7,7 @@ use validator::Validate;
 use super::dto::{CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserView};
 use crate::auth::policy::{require_manageable, scope_fits_role};
 use crate::auth::{Caller, password};
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{RegionCode, Role, Scope, UserId};
 use crate::error::{ApiError, FieldErrors};
@@ -204,17 +204,7 @@ pub async fn update(
             if ends_sessions {
                 queries::revoke_sessions(conn, user.id).await?;
             }
-            audit::record(
-                conn,
-                AuditEntry {
-                    actor_id: Some(caller.id),
-                    action: "user.update",
-                    entity: "user",
-                    entity_id: user.id.to_string(),
-                    changes: audit_changes,
-                },
-            )
-            .await?;
+            audit::record(conn, Some(caller.id), "user.update", user.id, audit_changes).await?;
             Ok(user)
         })
         .await?;

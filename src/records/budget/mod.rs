@@ -8,6 +8,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::write::{Removable, Versioned};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
@@ -54,6 +55,116 @@ impl Scoped for BudgetRow {
     const RECORD: Record = Record::Budget;
     fn region(&self) -> &RegionCode {
         &self.region_code
+    }
+}
+
+impl Versioned for BudgetRow {
+    type Id = BudgetId;
+    const ENTITY: &'static str = "budget";
+    fn id(&self) -> BudgetId {
+        self.id
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: BudgetId) -> Result<Writable<Self>, ApiError> {
+        lock(conn, caller, id).await
+    }
+}
+
+impl Removable for BudgetRow {
+    async fn mark_removed(
+        conn: &mut AsyncPgConnection,
+        budget: &Writable<Self>,
+        by: UserId,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let now = Utc::now();
+        diesel::update(budgets::table.find(budget.id))
+            .set((
+                budgets::deleted_at.eq(now),
+                budgets::deleted_by.eq(by),
+                budgets::deleted_reason.eq(reason),
+                budgets::version.eq(budgets::version + 1),
+                budgets::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// 409 unless the document is open for changes to its lines (a draft, or under revision).
+pub fn require_open(budget: &BudgetRow) -> Result<(), ApiError> {
+    if budget.status == BudgetStatus::Approved {
+        return Err(ApiError::conflict("the document is approved and its lines are frozen; start a revision first"));
+    }
+    Ok(())
+}
+
+/// A line of a document, locked with the document: every write to a line changes the
+/// document's totals, so it locks the document first.
+#[derive(Debug)]
+pub struct LockedLine {
+    pub budget: BudgetRow,
+    pub line: LineView,
+}
+
+/// A line's key: the document it belongs to and its own id (`<budget>/<line>` in the audit).
+#[derive(Debug, Clone, Copy)]
+pub struct LineKey(pub BudgetId, pub BudgetLineId);
+
+impl std::fmt::Display for LineKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.0, self.1)
+    }
+}
+
+impl Scoped for LockedLine {
+    const RECORD: Record = Record::Budget;
+    fn region(&self) -> &RegionCode {
+        &self.budget.region_code
+    }
+}
+
+impl Versioned for LockedLine {
+    type Id = LineKey;
+    const ENTITY: &'static str = "budget.line";
+    fn id(&self) -> LineKey {
+        LineKey(self.budget.id, self.line.id)
+    }
+    fn version(&self) -> i32 {
+        self.line.version
+    }
+    async fn lock(
+        conn: &mut AsyncPgConnection,
+        caller: &Caller,
+        LineKey(budget, id): LineKey,
+    ) -> Result<Writable<Self>, ApiError> {
+        let budget = lock(conn, caller, budget).await?.into_inner();
+        let line = line_of(conn, budget.id, id).await?;
+        Writable::check(caller, line.map(|line| LockedLine { budget, line }), || unknown_line(id))
+    }
+}
+
+pub fn unknown_line(id: BudgetLineId) -> ApiError {
+    ApiError::not_found(format!("no line {id} in this budget"))
+}
+
+/// A document the caller may read or write: what gives access to its lines.
+pub trait BudgetAccess {
+    fn budget_id(&self) -> BudgetId;
+}
+
+impl BudgetAccess for Visible<BudgetRow> {
+    fn budget_id(&self) -> BudgetId {
+        self.id
+    }
+}
+
+impl BudgetAccess for Writable<BudgetRow> {
+    fn budget_id(&self) -> BudgetId {
+        self.id
     }
 }
 
@@ -128,8 +239,17 @@ pub struct NewBudget<'a> {
     pub created_by: UserId,
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewBudget<'_>) -> QueryResult<()> {
-    diesel::insert_into(budgets::table).values(new).execute(conn).await.map(drop)
+/// Enters a document for a region the caller may write about; the new row is the caller's to
+/// write to (its lines) for the rest of the transaction.
+pub async fn insert(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    new: &NewBudget<'_>,
+) -> Result<Writable<BudgetRow>, ApiError> {
+    caller.require_write(Record::Budget, new.region_code)?;
+    let row =
+        diesel::insert_into(budgets::table).values(new).returning(BudgetRow::as_returning()).get_result(conn).await?;
+    Writable::check(caller, Some(row), || unknown(new.id))
 }
 
 #[derive(Debug, Default, AsChangeset)]
@@ -146,29 +266,20 @@ pub struct BudgetChanges {
     pub approved_by: Option<Option<UserId>>,
 }
 
-pub async fn update(conn: &mut AsyncPgConnection, id: BudgetId, changes: &BudgetChanges) -> QueryResult<()> {
-    diesel::update(budgets::table.find(id))
+pub async fn update(
+    conn: &mut AsyncPgConnection,
+    budget: &Writable<BudgetRow>,
+    changes: &BudgetChanges,
+) -> QueryResult<()> {
+    diesel::update(budgets::table.find(budget.id))
         .set((changes, budgets::version.eq(budgets::version + 1), budgets::updated_at.eq(Utc::now())))
         .execute(conn)
         .await
         .map(drop)
 }
 
-pub async fn soft_delete(conn: &mut AsyncPgConnection, id: BudgetId, reason: &str) -> QueryResult<()> {
-    let now = Utc::now();
-    diesel::update(budgets::table.find(id))
-        .set((
-            budgets::deleted_at.eq(now),
-            budgets::deleted_reason.eq(reason),
-            budgets::version.eq(budgets::version + 1),
-            budgets::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
-pub async fn lines(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<Vec<LineView>> {
+pub async fn lines(conn: &mut AsyncPgConnection, budget: &impl BudgetAccess) -> QueryResult<Vec<LineView>> {
+    let budget = budget.budget_id();
     let rows: Vec<(LineRow, Option<InterventionCategory>)> = budget_lines::table
         .left_join(intervention_types::table)
         .filter(budget_lines::budget_id.eq(budget))
@@ -179,7 +290,21 @@ pub async fn lines(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResul
     Ok(rows.into_iter().map(|(row, category)| LineView::new(row, category)).collect())
 }
 
-pub async fn line(conn: &mut AsyncPgConnection, budget: BudgetId, id: BudgetLineId) -> QueryResult<Option<LineView>> {
+/// A line of a document the caller may read: 404 unless it is one of the document's.
+pub async fn line(
+    conn: &mut AsyncPgConnection,
+    budget: &impl BudgetAccess,
+    id: BudgetLineId,
+) -> Result<LineView, ApiError> {
+    line_of(conn, budget.budget_id(), id).await?.ok_or_else(|| unknown_line(id))
+}
+
+/// A locked line as the API shows it, after a write.
+pub async fn reload_line(conn: &mut AsyncPgConnection, line: &Writable<LockedLine>) -> Result<LineView, ApiError> {
+    line_of(conn, line.budget.id, line.line.id).await?.ok_or_else(|| unknown_line(line.line.id))
+}
+
+async fn line_of(conn: &mut AsyncPgConnection, budget: BudgetId, id: BudgetLineId) -> QueryResult<Option<LineView>> {
     let row: Option<(LineRow, Option<InterventionCategory>)> = budget_lines::table
         .left_join(intervention_types::table)
         .filter(budget_lines::budget_id.eq(budget))
@@ -205,49 +330,61 @@ pub struct LineFields {
 
 pub async fn insert_line(
     conn: &mut AsyncPgConnection,
-    budget: BudgetId,
+    budget: &Writable<BudgetRow>,
     id: BudgetLineId,
     fields: &LineFields,
 ) -> QueryResult<()> {
     diesel::insert_into(budget_lines::table)
-        .values((budget_lines::id.eq(id), budget_lines::budget_id.eq(budget), fields))
+        .values((budget_lines::id.eq(id), budget_lines::budget_id.eq(budget.id), fields))
         .execute(conn)
         .await
         .map(drop)
 }
 
-pub async fn update_line(conn: &mut AsyncPgConnection, id: BudgetLineId, fields: &LineFields) -> QueryResult<()> {
-    diesel::update(budget_lines::table.find(id))
+pub async fn update_line(
+    conn: &mut AsyncPgConnection,
+    line: &Writable<LockedLine>,
+    fields: &LineFields,
+) -> QueryResult<()> {
+    diesel::update(budget_lines::table.find(line.line.id))
         .set((fields, budget_lines::version.eq(budget_lines::version + 1), budget_lines::updated_at.eq(Utc::now())))
         .execute(conn)
         .await
         .map(drop)
 }
 
-pub async fn has_spending(conn: &mut AsyncPgConnection, id: BudgetLineId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(budget_spending::table.filter(budget_spending::line_id.eq(id))))
+pub async fn has_spending(conn: &mut AsyncPgConnection, line: &Writable<LockedLine>) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(budget_spending::table.filter(budget_spending::line_id.eq(line.line.id))))
         .get_result(conn)
         .await
 }
 
-pub async fn delete_line(conn: &mut AsyncPgConnection, id: BudgetLineId) -> QueryResult<()> {
-    diesel::delete(budget_lines::table.find(id)).execute(conn).await.map(drop)
+/// Deletes the row of a line with no spending (a draft's line leaves no trace worth keeping
+/// but its audit line).
+pub async fn delete_line(conn: &mut AsyncPgConnection, line: &Writable<LockedLine>) -> QueryResult<()> {
+    diesel::delete(budget_lines::table.find(line.line.id)).execute(conn).await.map(drop)
 }
 
-pub async fn spending(conn: &mut AsyncPgConnection, line: BudgetLineId) -> QueryResult<Vec<SpendingView>> {
-    budget_spending::table
-        .filter(budget_spending::line_id.eq(line))
+/// The spending of a line of a document the caller may read: 404 unless the line is one of
+/// the document's.
+pub async fn spending(
+    conn: &mut AsyncPgConnection,
+    budget: &impl BudgetAccess,
+    line: BudgetLineId,
+) -> Result<Vec<SpendingView>, ApiError> {
+    let line = self::line(conn, budget, line).await?;
+    Ok(budget_spending::table
+        .filter(budget_spending::line_id.eq(line.id))
         .select(SpendingView::as_select())
         .order((budget_spending::spent_on, budget_spending::created_at))
         .load(conn)
-        .await
+        .await?)
 }
 
 #[derive(Insertable)]
 #[diesel(table_name = budget_spending)]
 pub struct NewSpending<'a> {
     pub id: SpendingId,
-    pub line_id: BudgetLineId,
     pub amount: Rupiah,
     pub spent_on: chrono::NaiveDate,
     pub note: Option<&'a str>,
@@ -255,9 +392,13 @@ pub struct NewSpending<'a> {
     pub recorded_by: UserId,
 }
 
-pub async fn insert_spending(conn: &mut AsyncPgConnection, new: &NewSpending<'_>) -> QueryResult<SpendingView> {
+pub async fn insert_spending(
+    conn: &mut AsyncPgConnection,
+    line: &Writable<LockedLine>,
+    new: &NewSpending<'_>,
+) -> QueryResult<SpendingView> {
     diesel::insert_into(budget_spending::table)
-        .values(new)
+        .values((budget_spending::line_id.eq(line.line.id), new))
         .returning(SpendingView::as_returning())
         .get_result(conn)
         .await
@@ -299,7 +440,7 @@ pub async fn refresh_totals(conn: &mut AsyncPgConnection, budget: BudgetId) -> Q
 
 pub async fn insert_revision(
     conn: &mut AsyncPgConnection,
-    budget: BudgetId,
+    budget: &Writable<BudgetRow>,
     revision: i32,
     snapshot: &serde_json::Value,
     by: UserId,
@@ -307,7 +448,7 @@ pub async fn insert_revision(
     diesel::insert_into(budget_revisions::table)
         .values((
             budget_revisions::id.eq(uuid::Uuid::now_v7()),
-            budget_revisions::budget_id.eq(budget),
+            budget_revisions::budget_id.eq(budget.id),
             budget_revisions::revision.eq(revision),
             budget_revisions::snapshot.eq(snapshot),
             budget_revisions::created_by.eq(by),
@@ -317,9 +458,9 @@ pub async fn insert_revision(
         .map(drop)
 }
 
-pub async fn revisions(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<Vec<RevisionView>> {
+pub async fn revisions(conn: &mut AsyncPgConnection, budget: &impl BudgetAccess) -> QueryResult<Vec<RevisionView>> {
     budget_revisions::table
-        .filter(budget_revisions::budget_id.eq(budget))
+        .filter(budget_revisions::budget_id.eq(budget.budget_id()))
         .select((budget_revisions::revision, budget_revisions::snapshot, budget_revisions::created_at))
         .order(budget_revisions::revision)
         .load(conn)

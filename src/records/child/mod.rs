@@ -13,6 +13,7 @@ use crate::domain::{CaseId, CaseStatus, ChildId, RegionCode, Scope, Sex, UserId}
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::write::{Removable, Versioned};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -255,24 +256,40 @@ pub async fn update(
     Ok(())
 }
 
-pub async fn soft_delete(
-    conn: &mut AsyncPgConnection,
-    child: &Writable<ChildRecord>,
-    by: UserId,
-    reason: &str,
-) -> QueryResult<()> {
-    let (id, now) = (child.id, Utc::now());
-    diesel::update(children::table.find(id))
-        .set((
-            children::deleted_at.eq(now),
-            children::deleted_by.eq(by),
-            children::deleted_reason.eq(reason),
-            children::version.eq(children::version + 1),
-            children::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
+impl Versioned for ChildRecord {
+    type Id = ChildId;
+    const ENTITY: &'static str = "child";
+    fn id(&self) -> ChildId {
+        self.id
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: ChildId) -> Result<Writable<Self>, ApiError> {
+        lock(conn, caller, id).await
+    }
+}
+
+impl Removable for ChildRecord {
+    async fn mark_removed(
+        conn: &mut AsyncPgConnection,
+        child: &Writable<ChildRecord>,
+        by: UserId,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let (id, now) = (child.id, Utc::now());
+        diesel::update(children::table.find(id))
+            .set((
+                children::deleted_at.eq(now),
+                children::deleted_by.eq(by),
+                children::deleted_reason.eq(reason),
+                children::version.eq(children::version + 1),
+                children::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
 }
 
 /// A child as the API shows it. The NIK is never shown: `has_nik` says whether one is on file.

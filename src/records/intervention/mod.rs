@@ -15,6 +15,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::write::{Removable, Versioned};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -104,7 +105,12 @@ async fn attach_funding(conn: &mut AsyncPgConnection, views: &mut [InterventionV
 }
 
 /// Replaces the set of budget lines funding the activity.
-pub async fn set_funding(conn: &mut AsyncPgConnection, id: InterventionId, lines: &[BudgetLineId]) -> QueryResult<()> {
+pub async fn set_funding(
+    conn: &mut AsyncPgConnection,
+    activity: &Writable<InterventionRow>,
+    lines: &[BudgetLineId],
+) -> QueryResult<()> {
+    let id = activity.id;
     diesel::delete(intervention_funding::table.filter(intervention_funding::intervention_id.eq(id)))
         .execute(conn)
         .await?;
@@ -271,23 +277,44 @@ pub async fn update(
         .map(drop)
 }
 
-pub async fn soft_delete(
-    conn: &mut AsyncPgConnection,
-    activity: &Writable<InterventionRow>,
-    reason: &str,
-) -> QueryResult<()> {
-    let id = activity.id;
-    let now = Utc::now();
-    diesel::update(interventions::table.find(id))
-        .set((
-            interventions::deleted_at.eq(now),
-            interventions::deleted_reason.eq(reason),
-            interventions::version.eq(interventions::version + 1),
-            interventions::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
+impl Versioned for InterventionRow {
+    type Id = InterventionId;
+    const ENTITY: &'static str = "intervention";
+    fn id(&self) -> InterventionId {
+        self.id
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    async fn lock(
+        conn: &mut AsyncPgConnection,
+        caller: &Caller,
+        id: InterventionId,
+    ) -> Result<Writable<Self>, ApiError> {
+        lock(conn, caller, id).await
+    }
+}
+
+impl Removable for InterventionRow {
+    async fn mark_removed(
+        conn: &mut AsyncPgConnection,
+        activity: &Writable<Self>,
+        by: UserId,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError> {
+        let now = Utc::now();
+        diesel::update(interventions::table.find(activity.id))
+            .set((
+                interventions::deleted_at.eq(now),
+                interventions::deleted_by.eq(by),
+                interventions::deleted_reason.eq(reason),
+                interventions::version.eq(interventions::version + 1),
+                interventions::updated_at.eq(now),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
 }
 
 /// Every report of the activity, current and superseded, by month.

@@ -3,7 +3,7 @@
 
 pub mod sessions;
 
-use crate::db::audit::{self, AuditEntry};
+use crate::db::audit;
 use crate::db::schema::{refresh_tokens, users};
 use crate::domain::{RegionCode, Role, Scope, UserId};
 use crate::http::pagination::PageRequest;
@@ -36,17 +36,7 @@ pub async fn create(conn: &mut AsyncPgConnection, user: &NewUser<'_>, via: &str)
     conn.transaction(async move |conn| {
         let created = insert(conn, user).await?;
         let changes = json!({ "username": created.username, "role": created.role, "scope": created.scope, "via": via });
-        audit::record(
-            conn,
-            AuditEntry {
-                actor_id: user.created_by,
-                action: "user.create",
-                entity: "user",
-                entity_id: created.id.to_string(),
-                changes,
-            },
-        )
-        .await?;
+        audit::record(conn, user.created_by, "user.create", created.id, changes).await?;
         Ok(created)
     })
     .await

@@ -1,0 +1,96 @@
+//! The one write path. Every change to a versioned record goes the same way, whichever caller
+//! asks for it (a handler, the CLI, a bulk import):
+//!
+//! 1. lock the living row (`FOR UPDATE`) through the record's access check: 404, or 403;
+//! 2. compare the version the caller read (`If-Match`): 412 when it moved on;
+//! 3. apply the change, which bumps `version` and recomputes what derives from it;
+//! 4. write one audit line, in the same transaction.
+//!
+//! Locking first serialises the writers of one record, so the version compared in step 2 is
+//! the one step 3 changes: no compare-and-swap or retry is needed after it. Removal is a change
+//! like any other: the row stays, marked with who removed it and why, and leaves every list.
+
+use std::fmt::Display;
+
+use serde_json::{Value, json};
+
+use crate::auth::Caller;
+use crate::db::AsyncPgConnection;
+use crate::db::audit;
+use crate::error::ApiError;
+use crate::http::precondition::IfMatch;
+use crate::records::access::Writable;
+
+/// A record that changes only through `change`. (Its futures need not be `Send`: every write
+/// runs on the worker that took the request.)
+#[allow(async_fn_in_trait)]
+pub trait Versioned: Sized {
+    type Id: Copy + Display;
+    /// What the audit trail calls it: `child`, `budget`.
+    const ENTITY: &'static str;
+
+    fn id(&self) -> Self::Id;
+    fn version(&self) -> i32;
+
+    /// The living row, locked for the rest of the transaction, if the caller may change it.
+    async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: Self::Id) -> Result<Writable<Self>, ApiError>;
+}
+
+/// A record that is removed by marking it, never by deleting the row.
+#[allow(async_fn_in_trait)]
+pub trait Removable: Versioned {
+    /// What the audit trail calls a removal: `delete`, or `void` for a measurement.
+    const REMOVAL: &'static str = "delete";
+
+    /// Marks the locked row removed by `by` for `reason`, and bumps its version.
+    async fn mark_removed(
+        conn: &mut AsyncPgConnection,
+        record: &Writable<Self>,
+        by: crate::domain::UserId,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError>;
+}
+
+/// Locks record `id` for the caller, checks the version they read, applies `apply` to it and
+/// records `verb` with `changes` in the audit trail. What `apply` returns (usually the record
+/// reloaded) is the answer.
+pub async fn change<T: Versioned, R>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: T::Id,
+    read: IfMatch,
+    (verb, changes): (&str, Value),
+    apply: impl AsyncFnOnce(&mut AsyncPgConnection, &Writable<T>) -> Result<R, ApiError>,
+) -> Result<R, ApiError> {
+    let record = T::lock(conn, caller, id).await?;
+    read.check(record.version())?;
+    let answer = apply(conn, &record).await?;
+    audit::record(conn, Some(caller.id), &format!("{}.{verb}", T::ENTITY), id, changes).await?;
+    Ok(answer)
+}
+
+/// Removes record `id` for `reason` through `change`.
+pub async fn remove<T: Removable>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: T::Id,
+    read: IfMatch,
+    reason: Option<&str>,
+) -> Result<(), ApiError> {
+    let audit = (T::REMOVAL, json!({ "reason": reason }));
+    change::<T, _>(conn, caller, id, read, audit, async |conn, record| {
+        T::mark_removed(conn, record, caller.id, reason).await
+    })
+    .await
+}
+
+/// Records the creation of `record` in the audit trail.
+pub async fn created<T: Versioned>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    record: &Writable<T>,
+    changes: Value,
+) -> Result<(), ApiError> {
+    audit::record(conn, Some(caller.id), &format!("{}.create", T::ENTITY), record.id(), changes).await?;
+    Ok(())
+}
