@@ -57,17 +57,20 @@ impl<T: Scoped> Writable<T> {
         row: Option<T>,
         missing: impl FnOnce() -> ApiError,
     ) -> Result<Self, ApiError> {
-        Self::check_by(row, missing, |region| caller.require_write(record, region))
+        Self::check_by(row, missing, |row| caller.require_write(record, row.region()))
     }
+}
 
-    /// As `check`, by a rule of its own (verifying a family is not loading one).
+impl<T> Writable<T> {
+    /// As `check`, by a rule of the record's own: verifying a family is not loading one, and
+    /// who may change an account depends on the account's role.
     pub(in crate::records) fn check_by(
         row: Option<T>,
         missing: impl FnOnce() -> ApiError,
-        rule: impl FnOnce(&RegionCode) -> Result<(), ApiError>,
+        rule: impl FnOnce(&T) -> Result<(), ApiError>,
     ) -> Result<Self, ApiError> {
         let row = row.ok_or_else(missing)?;
-        rule(row.region())?;
+        rule(&row)?;
         Ok(Self(row))
     }
 }

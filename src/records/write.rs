@@ -25,7 +25,7 @@ use crate::records::access::Writable;
 /// runs on the worker that took the request.)
 #[allow(async_fn_in_trait)]
 pub trait Versioned: Sized {
-    type Id: Copy + Display;
+    type Id: Clone + Display;
     /// What the audit trail calls it: `child`, `budget`.
     const ENTITY: &'static str;
 
@@ -35,6 +35,31 @@ pub trait Versioned: Sized {
     /// The living row, locked for the rest of the transaction, if the caller may change it.
     async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: Self::Id) -> Result<Writable<Self>, ApiError>;
 }
+
+/// `Versioned` for a record with `id` and `version` fields whose module locks it with
+/// `$lock(conn, caller, id)`.
+macro_rules! versioned {
+    ($record:ty, $id:ty, $entity:literal, $lock:path) => {
+        impl $crate::records::write::Versioned for $record {
+            type Id = $id;
+            const ENTITY: &'static str = $entity;
+            fn id(&self) -> $id {
+                self.id
+            }
+            fn version(&self) -> i32 {
+                self.version
+            }
+            async fn lock(
+                conn: &mut $crate::db::AsyncPgConnection,
+                caller: &$crate::auth::Caller,
+                id: $id,
+            ) -> Result<$crate::records::access::Writable<Self>, $crate::error::ApiError> {
+                $lock(conn, caller, id).await
+            }
+        }
+    };
+}
+pub(crate) use versioned;
 
 /// A record that is removed by marking it, never by deleting the row.
 #[allow(async_fn_in_trait)]
@@ -59,10 +84,30 @@ pub async fn change<T: Versioned, R>(
     caller: &Caller,
     id: T::Id,
     read: IfMatch,
-    (verb, changes): (&str, Value),
+    audit: (&str, Value),
     apply: impl AsyncFnOnce(&mut AsyncPgConnection, &Writable<T>) -> Result<R, ApiError>,
 ) -> Result<R, ApiError> {
-    let record = T::lock(conn, caller, id).await?;
+    change_or_replay(conn, caller, id, read, audit, |_| None, apply).await
+}
+
+/// As `change`, for a change an offline client may send twice: when the caller sent the
+/// version just before the record's and `replay` recognises the record as their change already
+/// made, its answer is returned with nothing written (not even an audit line).
+pub async fn change_or_replay<T: Versioned, R>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: T::Id,
+    read: IfMatch,
+    (verb, changes): (&str, Value),
+    replay: impl FnOnce(&Writable<T>) -> Option<R>,
+    apply: impl AsyncFnOnce(&mut AsyncPgConnection, &Writable<T>) -> Result<R, ApiError>,
+) -> Result<R, ApiError> {
+    let record = T::lock(conn, caller, id.clone()).await?;
+    if read.0 == record.version() - 1
+        && let Some(answer) = replay(&record)
+    {
+        return Ok(answer);
+    }
     read.check(record.version())?;
     let answer = apply(conn, &record).await?;
     audit::record(conn, Some(caller.id), &format!("{}.{verb}", T::ENTITY), id, changes).await?;

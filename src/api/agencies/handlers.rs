@@ -12,6 +12,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::agency::{self as queries, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
 use crate::records::region;
+use crate::records::write;
 
 const TAG: &str = "interventions";
 
@@ -122,13 +123,10 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::writable(conn, &caller, id).await?;
-            if_match.check(current.version)?;
-            let agency = queries::update(conn, id, current.version, &body)
-                .await?
-                .ok_or_else(|| ApiError::PreconditionFailed("the agency changed meanwhile; read it again".into()))?;
-            audit::record(conn, Some(caller.id), "agency.update", id, json!({})).await?;
-            Ok(agency)
+            write::change::<Agency, _>(conn, &caller, id, if_match, ("update", json!({})), async |conn, current| {
+                Ok(queries::update(conn, current, &body).await?)
+            })
+            .await
         })
         .await?;
     Ok(ok_with_etag(agency.version, &agency))
@@ -162,13 +160,10 @@ pub async fn delete(
     let id = *path;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = queries::writable(conn, &caller, id).await?;
-        if_match.check(current.version)?;
-        if queries::in_use(conn, id).await? {
-            return Err(ApiError::conflict("activities name this agency as responsible; reassign them first"));
-        }
-        queries::delete(conn, id).await?;
-        audit::record(conn, Some(caller.id), "agency.delete", id, json!({})).await.map_err(ApiError::from)
+        write::change::<Agency, _>(conn, &caller, id, if_match, ("delete", json!({})), async |conn, current| {
+            queries::delete(conn, current).await
+        })
+        .await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

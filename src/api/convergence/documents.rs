@@ -18,6 +18,7 @@ use crate::http::extract::parse_json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::http::upload::{self, UploadLimit};
 use crate::records::convergence::{self as queries, DocumentBody, NewDocument};
+use crate::records::write;
 
 const TAG: &str = "convergence";
 /// `POST /api/v1/convergence/{district}/{year}/actions/{number}/documents`: adds a supporting
@@ -208,17 +209,7 @@ pub async fn remove_document(
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        let document = queries::find_document(conn, &caller, id).await?;
-        caller.require_district_officer(&document.district_code)?;
-        if_match.check(document.version)?;
-        if queries::remove_document(conn, id, document.version).await? == 0 {
-            return Err(ApiError::PreconditionFailed("the document changed meanwhile; read it again".into()));
-        }
-        audit::record(conn, Some(caller.id), "convergence_document.delete", id, json!({"title": document.title}))
-            .await
-            .map_err(ApiError::from)
-    })
-    .await?;
+    conn.transaction::<_, ApiError, _>(async |conn| write::remove::<Document>(conn, &caller, id, if_match, None).await)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

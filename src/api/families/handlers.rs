@@ -13,7 +13,9 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::records::access::Writable;
 use crate::records::family::{self as queries, FamilyFilter, ImportColumns};
+use crate::records::write;
 
 const TAG: &str = "families";
 
@@ -225,18 +227,18 @@ pub async fn verify(
     let mut conn = pool.get().await?;
     let family = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::lock_to_verify(conn, &caller, id).await?;
             // An offline app resending the verdict it already recorded gets it back unchanged.
-            let same_verdict = current.verification == body.status
-                && current.verification_note.as_deref() == note
-                && current.verified_by == Some(caller.id);
-            if same_verdict && if_match.0 == current.version - 1 {
-                return Ok(current.into_inner());
-            }
-            if_match.check(current.version)?;
-            let family = queries::verify(conn, &current, body.status, note, caller.id).await?;
-            audit::record(conn, Some(caller.id), "family_at_risk.verify", id, json!({"status": body.status})).await?;
-            Ok(family)
+            let same_verdict = |current: &Writable<Family>| {
+                let same = current.verification == body.status
+                    && current.verification_note.as_deref() == note
+                    && current.verified_by == Some(caller.id);
+                same.then(|| (**current).clone())
+            };
+            let audit = ("verify", json!({"status": body.status}));
+            write::change_or_replay(conn, &caller, id, if_match, audit, same_verdict, async |conn, current| {
+                Ok(queries::verify(conn, current, body.status, note, caller.id).await?)
+            })
+            .await
         })
         .await?;
     Ok(ok_with_etag(family.version, &family))

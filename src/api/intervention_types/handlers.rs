@@ -10,6 +10,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::intervention::types::{self as queries, InterventionType, NewInterventionType, TypeChanges};
+use crate::records::write;
 
 const TAG: &str = "interventions";
 
@@ -108,29 +109,18 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let updated = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::find(conn, &code)
-                .await?
-                .ok_or_else(|| ApiError::not_found(format!("no intervention type has code {code}")))?;
-            if_match.check(current.version)?;
-            let mut errors = FieldErrors::default();
-            check_target(
-                &mut errors,
-                body.national_target_pct.or(current.national_target_pct),
-                body.national_target_year.or(current.national_target_year),
-            );
-            errors.finish()?;
-            let updated = queries::update(conn, &code, current.version, &body)
-                .await?
-                .ok_or_else(|| ApiError::PreconditionFailed("the type changed meanwhile; read it again".into()))?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "intervention_type.update",
-                code.clone(),
-                json!({ "national_target_pct": updated.national_target_pct }),
-            )
-            .await?;
-            Ok(updated)
+            let audit = ("update", json!({ "national_target_pct": body.national_target_pct }));
+            write::change::<InterventionType, _>(conn, &caller, code, if_match, audit, async |conn, current| {
+                let mut errors = FieldErrors::default();
+                check_target(
+                    &mut errors,
+                    body.national_target_pct.or(current.national_target_pct),
+                    body.national_target_year.or(current.national_target_year),
+                );
+                errors.finish()?;
+                Ok(queries::update(conn, current, &body).await?)
+            })
+            .await
         })
         .await?;
     Ok(ok_with_etag(updated.version, &updated))

@@ -14,7 +14,8 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
-use crate::records::region::{self as queries, NewRegion, RegionFilter};
+use crate::records::region::{self as queries, NewRegion, RegionFilter, RegionRow, unknown};
+use crate::records::write;
 
 const TAG: &str = "regions";
 
@@ -198,20 +199,12 @@ pub async fn rename(
     let mut conn = pool.get().await?;
     let detail = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let current = queries::find(conn, &code).await?.ok_or_else(|| unknown(&code))?;
-            if_match.check(current.version)?;
-            queries::rename(conn, &code, current.version, name).await?.ok_or_else(|| {
-                ApiError::PreconditionFailed("the region changed while it was being renamed; read it again".into())
-            })?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "region.rename",
-                &code,
-                json!({ "name": { "from": current.name, "to": name } }),
-            )
-            .await?;
-            queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+            let audit = ("rename", json!({ "name": name }));
+            write::change::<RegionRow, _>(conn, &caller, code.clone(), if_match, audit, async |conn, current| {
+                queries::rename(conn, current, name).await?;
+                queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+            })
+            .await
         })
         .await?;
     Ok(ok_with_etag(detail.version, &detail))
@@ -290,8 +283,4 @@ pub async fn retire(
 
 fn parse_code(raw: &str) -> Result<RegionCode, ApiError> {
     RegionCode::parse(raw).map_err(|e| ApiError::invalid("code", e.to_string()))
-}
-
-fn unknown(code: &RegionCode) -> ApiError {
-    ApiError::not_found(format!("no region has code {code}"))
 }

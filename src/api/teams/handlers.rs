@@ -14,6 +14,7 @@ use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::region;
 use crate::records::team::{self as queries, TeamFilter, TeamWrite};
+use crate::records::write;
 
 const TAG: &str = "teams";
 
@@ -170,35 +171,24 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let team = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::lock(conn, &caller, id).await?;
-            if_match.check(current.version)?;
-            let mut errors = FieldErrors::from_validation(body.validate());
-            if let Some(members) = &body.members {
-                check_members(current.kind, members, &mut errors);
-            }
-            errors.finish()?;
-            let team = queries::update(
-                conn,
-                &current,
-                &TeamWrite {
+            let audit = json!({"name": body.name.is_some(), "active": body.active, "members": body.members.is_some()});
+            write::change::<Team, _>(conn, &caller, id, if_match, ("update", audit), async |conn, current| {
+                let mut errors = FieldErrors::from_validation(body.validate());
+                if let Some(members) = &body.members {
+                    check_members(current.kind, members, &mut errors);
+                }
+                errors.finish()?;
+                let write = TeamWrite {
                     id,
                     kind: current.kind,
                     region: &current.region_code,
                     name: body.name.as_deref().map_or(current.name.as_str(), str::trim),
                     active: body.active.unwrap_or(current.active),
                     members: body.members.as_deref().unwrap_or(&current.members),
-                },
-            )
-            .await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "team.update",
-                id,
-                json!({"name": body.name.is_some(), "active": body.active, "members": body.members.is_some()}),
-            )
-            .await?;
-            Ok(team)
+                };
+                Ok(queries::update(conn, current, &write).await?)
+            })
+            .await
         })
         .await?;
     Ok(ok_with_etag(team.version, &shown_to(&caller, team)))

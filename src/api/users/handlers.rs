@@ -7,7 +7,6 @@ use validator::Validate;
 use super::dto::{CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserView};
 use crate::auth::policy::{require_manageable, scope_fits_role};
 use crate::auth::{Caller, password};
-use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{RegionCode, Role, Scope, UserId};
 use crate::error::{ApiError, FieldErrors};
@@ -16,6 +15,7 @@ use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 use crate::records::region;
 use crate::records::user::{self as queries, NewUser, UserChanges, UserFilter};
+use crate::records::write;
 
 const TAG: &str = "users";
 
@@ -180,7 +180,6 @@ pub async fn update(
     let scope = errors.finish_with(scope)?;
     require_manageable(&caller, role, &scope)?;
     require_known_region(&mut conn, &scope).await?;
-    if_match.check(target.version)?;
 
     let password_hash = match body.password {
         Some(password) => Some(password::hash(password).await?),
@@ -198,21 +197,24 @@ pub async fn update(
     };
     let user = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let user = queries::update(conn, target.id, target.version, &changes).await?.ok_or_else(|| {
-                ApiError::PreconditionFailed("the account changed while it was being updated; read it again".into())
-            })?;
-            if ends_sessions {
-                queries::revoke_sessions(conn, user.id).await?;
-            }
-            audit::record(conn, Some(caller.id), "user.update", user.id, audit_changes).await?;
-            Ok(user)
+            // The checks above read the account unlocked; its version, compared under the lock,
+            // says they judged the account as it still is.
+            let audit = ("update", audit_changes);
+            write::change::<UserView, _>(conn, &caller, target.id, if_match, audit, async |conn, current| {
+                let user = queries::update(conn, current, &changes).await?;
+                if ends_sessions {
+                    queries::revoke_sessions(conn, user.id).await?;
+                }
+                Ok(user)
+            })
+            .await
         })
         .await?;
     Ok(ok_with_etag(user.version, &user))
 }
 
 async fn load(conn: &mut AsyncPgConnection, id: UserId) -> Result<UserView, ApiError> {
-    queries::find(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no account has id {id}")))
+    queries::find(conn, id).await?.ok_or_else(|| queries::unknown(id))
 }
 
 /// Lower case; letters, digits and `.`, `_`, `-`, `@` only.

@@ -4,6 +4,7 @@ use crate::db::schema::{agencies, interventions};
 use crate::domain::{AgencyId, AgencySector, RegionCode};
 use crate::error::ApiError;
 use crate::records::access::{Scoped, Writable};
+use crate::records::write;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -83,11 +84,7 @@ async fn load(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<Option<
 }
 
 /// The agency, if the caller may change it (officers whose scope covers its district).
-pub async fn writable(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    id: AgencyId,
-) -> Result<Writable<Agency>, ApiError> {
+pub async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: AgencyId) -> Result<Writable<Agency>, ApiError> {
     let row = agencies::table.find(id).select(Agency::as_select()).for_update().first(conn).await.optional()?;
     Writable::check(caller, row, || ApiError::not_found(format!("no agency has id {id}")))
 }
@@ -113,28 +110,32 @@ pub async fn insert(conn: &mut AsyncPgConnection, district: &RegionCode, new: &N
         .await
 }
 
+write::versioned!(Agency, AgencyId, "agency", lock);
+
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: AgencyId,
-    version: i32,
+    agency: &Writable<Agency>,
     changes: &AgencyChanges,
-) -> QueryResult<Option<Agency>> {
-    diesel::update(agencies::table.find(id).filter(agencies::version.eq(version)))
+) -> QueryResult<Agency> {
+    diesel::update(agencies::table.find(agency.id))
         .set((changes, agencies::version.eq(agencies::version + 1), agencies::updated_at.eq(Utc::now())))
         .returning(Agency::as_returning())
         .get_result(conn)
         .await
-        .optional()
 }
 
-pub async fn in_use(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(interventions::table.filter(interventions::agency_id.eq(id))))
-        .get_result(conn)
-        .await
-}
-
-pub async fn delete(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<usize> {
-    diesel::delete(agencies::table.find(id)).execute(conn).await
+/// Deletes an agency no activity names: a name in a directory, which leaves nothing behind
+/// that a record points to (the audit trail keeps the deletion).
+pub async fn delete(conn: &mut AsyncPgConnection, agency: &Writable<Agency>) -> Result<(), ApiError> {
+    let named =
+        diesel::select(diesel::dsl::exists(interventions::table.filter(interventions::agency_id.eq(agency.id))))
+            .get_result(conn)
+            .await?;
+    if named {
+        return Err(ApiError::conflict("activities name this agency as responsible; reassign them first"));
+    }
+    diesel::delete(agencies::table.find(agency.id)).execute(conn).await?;
+    Ok(())
 }
 
 /// Records in `errors` why `agency_id` cannot be responsible in `region`: unknown, or of a

@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
-use crate::records::write::{Removable, Versioned};
+use crate::records::write::{self, Removable, Versioned};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
@@ -58,19 +58,7 @@ impl Scoped for BudgetRow {
     }
 }
 
-impl Versioned for BudgetRow {
-    type Id = BudgetId;
-    const ENTITY: &'static str = "budget";
-    fn id(&self) -> BudgetId {
-        self.id
-    }
-    fn version(&self) -> i32 {
-        self.version
-    }
-    async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: BudgetId) -> Result<Writable<Self>, ApiError> {
-        lock(conn, caller, id).await
-    }
-}
+write::versioned!(BudgetRow, BudgetId, "budget", lock);
 
 impl Removable for BudgetRow {
     async fn mark_removed(

@@ -13,7 +13,7 @@ use crate::domain::{CaseId, CaseStatus, ChildId, RegionCode, Scope, Sex, UserId}
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
-use crate::records::write::{Removable, Versioned};
+use crate::records::write::{self, Removable};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -256,19 +256,7 @@ pub async fn update(
     Ok(())
 }
 
-impl Versioned for ChildRecord {
-    type Id = ChildId;
-    const ENTITY: &'static str = "child";
-    fn id(&self) -> ChildId {
-        self.id
-    }
-    fn version(&self) -> i32 {
-        self.version
-    }
-    async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: ChildId) -> Result<Writable<Self>, ApiError> {
-        lock(conn, caller, id).await
-    }
-}
+write::versioned!(ChildRecord, ChildId, "child", lock);
 
 impl Removable for ChildRecord {
     async fn mark_removed(

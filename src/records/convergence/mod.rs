@@ -7,7 +7,8 @@ use crate::auth::policy::Record;
 use crate::db::schema::{convergence_actions, convergence_assessments, convergence_documents, convergence_progress};
 use crate::domain::{ActionStatus, DocumentId, DocumentKind, RegionCode, UserId};
 use crate::error::ApiError;
-use crate::records::access::{Scoped, Visible};
+use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::write::{self, Removable};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Nullable, SmallInt, Text};
@@ -201,25 +202,49 @@ pub async fn insert_document(conn: &mut AsyncPgConnection, new: NewDocument, by:
         .await
 }
 
-pub async fn remove_document(conn: &mut AsyncPgConnection, id: DocumentId, version: i32) -> QueryResult<usize> {
-    diesel::update(
-        convergence_documents::table
-            .find(id)
-            .filter(convergence_documents::version.eq(version))
-            .filter(convergence_documents::deleted_at.is_null()),
-    )
-    .set((
-        convergence_documents::deleted_at.eq(Utc::now()),
-        // The file goes with it: a removed document is not kept readable.
-        convergence_documents::content.eq(None::<Vec<u8>>),
-        convergence_documents::file_name.eq(None::<String>),
-        convergence_documents::content_type.eq(None::<String>),
-        convergence_documents::size_bytes.eq(None::<i64>),
-        convergence_documents::sha256.eq(None::<String>),
-        convergence_documents::version.eq(convergence_documents::version + 1),
-    ))
-    .execute(conn)
-    .await
+/// Locks a living document for the rest of the transaction, if the caller may change it.
+pub async fn lock_document(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: DocumentId,
+) -> Result<Writable<Document>, ApiError> {
+    let row = convergence_documents::table
+        .find(id)
+        .filter(convergence_documents::deleted_at.is_null())
+        .select(Document::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    Writable::check(caller, row, || ApiError::not_found(format!("no document has id {id}")))
+}
+
+write::versioned!(Document, DocumentId, "convergence_document", lock_document);
+
+impl Removable for Document {
+    async fn mark_removed(
+        conn: &mut AsyncPgConnection,
+        document: &Writable<Self>,
+        by: UserId,
+        reason: Option<&str>,
+    ) -> Result<(), ApiError> {
+        diesel::update(convergence_documents::table.find(document.id))
+            .set((
+                convergence_documents::deleted_at.eq(Utc::now()),
+                convergence_documents::deleted_by.eq(by),
+                convergence_documents::deleted_reason.eq(reason),
+                // The file goes with it: a removed document is not kept readable.
+                convergence_documents::content.eq(None::<Vec<u8>>),
+                convergence_documents::file_name.eq(None::<String>),
+                convergence_documents::content_type.eq(None::<String>),
+                convergence_documents::size_bytes.eq(None::<i64>),
+                convergence_documents::sha256.eq(None::<String>),
+                convergence_documents::version.eq(convergence_documents::version + 1),
+            ))
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
 }
 
 #[derive(Queryable)]

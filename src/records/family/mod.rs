@@ -5,6 +5,7 @@ use crate::domain::{FamilyId, RegionCode, RiskFactor, Scope, UserId, Verificatio
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::write;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, Bool, Integer, Text, Uuid as SqlUuid};
@@ -26,8 +27,10 @@ pub async fn lock_to_verify(
     id: FamilyId,
 ) -> Result<Writable<Family>, ApiError> {
     let row = families_at_risk::table.find(id).select(Family::as_select()).for_update().first(conn).await.optional()?;
-    Writable::check_by(row, || unknown(id), |village| caller.require_verifier(village))
+    Writable::check_by(row, || unknown(id), |family| caller.require_verifier(&family.village_code))
 }
+
+write::versioned!(Family, FamilyId, "family_at_risk", lock_to_verify);
 
 fn unknown(id: FamilyId) -> ApiError {
     ApiError::not_found(format!("no family has id {id}"))

@@ -15,7 +15,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
-use crate::records::write::{Removable, Versioned};
+use crate::records::write::{self, Removable};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -277,23 +277,7 @@ pub async fn update(
         .map(drop)
 }
 
-impl Versioned for InterventionRow {
-    type Id = InterventionId;
-    const ENTITY: &'static str = "intervention";
-    fn id(&self) -> InterventionId {
-        self.id
-    }
-    fn version(&self) -> i32 {
-        self.version
-    }
-    async fn lock(
-        conn: &mut AsyncPgConnection,
-        caller: &Caller,
-        id: InterventionId,
-    ) -> Result<Writable<Self>, ApiError> {
-        lock(conn, caller, id).await
-    }
-}
+write::versioned!(InterventionRow, InterventionId, "intervention", lock);
 
 impl Removable for InterventionRow {
     async fn mark_removed(

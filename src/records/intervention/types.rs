@@ -1,5 +1,9 @@
+use crate::auth::Caller;
 use crate::db::schema::intervention_types;
 use crate::domain::{CountUnit, InterventionCategory, TargetGroup};
+use crate::error::ApiError;
+use crate::records::access::Writable;
+use crate::records::write::Versioned;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -105,14 +109,38 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewInterventionType) -> 
         .await
 }
 
-/// Applies `changes` if the type is still at `version`; `None` when it moved on.
+impl Versioned for InterventionType {
+    type Id = String;
+    const ENTITY: &'static str = "intervention_type";
+    fn id(&self) -> String {
+        self.code.clone()
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    /// The national catalogue: only an admin changes it.
+    async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, code: String) -> Result<Writable<Self>, ApiError> {
+        let row = intervention_types::table
+            .find(&code)
+            .select(InterventionType::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        Writable::check_by(
+            row,
+            || ApiError::not_found(format!("no intervention type has code {code}")),
+            |_| caller.require_admin(),
+        )
+    }
+}
+
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    code: &str,
-    version: i32,
+    current: &Writable<InterventionType>,
     changes: &TypeChanges,
-) -> QueryResult<Option<InterventionType>> {
-    diesel::update(intervention_types::table.find(code).filter(intervention_types::version.eq(version)))
+) -> QueryResult<InterventionType> {
+    diesel::update(intervention_types::table.find(&current.code))
         .set((
             changes,
             intervention_types::version.eq(intervention_types::version + 1),
@@ -121,7 +149,6 @@ pub async fn update(
         .returning(InterventionType::as_returning())
         .get_result(conn)
         .await
-        .optional()
 }
 
 /// Records in `errors` that no intervention type has `code`.

@@ -2,10 +2,13 @@
 
 pub mod import;
 
+use crate::auth::Caller;
 use crate::db::schema::regions;
 use crate::domain::{RegionCode, RegionLevel};
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
+use crate::records::access::Writable;
+use crate::records::write::Versioned;
 use chrono::{DateTime, Utc};
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -129,19 +132,33 @@ pub async fn insert(conn: &mut AsyncPgConnection, region: &NewRegion<'_>) -> Que
     diesel::insert_into(regions::table).values(region).execute(conn).await.map(drop)
 }
 
-/// Renames the region if it is still at `version`; `None` when it moved on.
-pub async fn rename(
-    conn: &mut AsyncPgConnection,
-    code: &RegionCode,
-    version: i32,
-    name: &str,
-) -> QueryResult<Option<i32>> {
-    diesel::update(regions::table.find(code).filter(regions::version.eq(version)))
+impl Versioned for RegionRow {
+    type Id = RegionCode;
+    const ENTITY: &'static str = "region";
+    fn id(&self) -> RegionCode {
+        self.code.clone()
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    /// The register of regions: only an admin changes it.
+    async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, code: RegionCode) -> Result<Writable<Self>, ApiError> {
+        let row =
+            regions::table.find(&code).select(RegionRow::as_select()).for_update().first(conn).await.optional()?;
+        Writable::check_by(row, || unknown(&code), |_| caller.require_admin())
+    }
+}
+
+pub fn unknown(code: &RegionCode) -> ApiError {
+    ApiError::not_found(format!("no region has code {code}"))
+}
+
+pub async fn rename(conn: &mut AsyncPgConnection, region: &Writable<RegionRow>, name: &str) -> QueryResult<()> {
+    diesel::update(regions::table.find(&region.code))
         .set((regions::name.eq(name), regions::version.eq(regions::version + 1), regions::updated_at.eq(Utc::now())))
-        .returning(regions::version)
-        .get_result(conn)
+        .execute(conn)
         .await
-        .optional()
+        .map(drop)
 }
 
 pub async fn count_active_below(conn: &mut AsyncPgConnection, code: &RegionCode) -> QueryResult<i64> {

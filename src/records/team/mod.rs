@@ -5,6 +5,7 @@ use crate::domain::{RegionCode, Scope, TeamId, TeamKind};
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::write;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -70,6 +71,8 @@ pub async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: TeamId) -> 
         teams::table.find(id).select(TeamRow::as_select()).for_update().first(conn).await.optional()?;
     Writable::check(caller, row.map(TeamRow::into_team).transpose()?, || unknown(id))
 }
+
+write::versioned!(Team, TeamId, "team", lock);
 
 fn unknown(id: TeamId) -> ApiError {
     ApiError::not_found(format!("no team has id {id}"))

@@ -3,10 +3,15 @@
 
 pub mod sessions;
 
+use crate::auth::Caller;
+use crate::auth::policy::require_manageable;
 use crate::db::audit;
 use crate::db::schema::{refresh_tokens, users};
 use crate::domain::{RegionCode, Role, Scope, UserId};
+use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
+use crate::records::access::Writable;
+use crate::records::write;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -94,19 +99,32 @@ pub struct UserChanges {
     pub password_hash: Option<String>,
 }
 
-/// Applies `changes` if the account is still at `version`; `None` when it moved on.
+/// Locks the account for the rest of the transaction, if the caller may manage it.
+pub async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: UserId) -> Result<Writable<UserView>, ApiError> {
+    let row = users::table.find(id).select(UserView::as_select()).for_update().first(conn).await.optional()?;
+    Writable::check_by(
+        row,
+        || unknown(id),
+        |user| require_manageable(caller, user.role, &Scope::from_code(user.scope.clone())),
+    )
+}
+
+pub fn unknown(id: UserId) -> ApiError {
+    ApiError::not_found(format!("no account has id {id}"))
+}
+
+write::versioned!(UserView, UserId, "user", lock);
+
 pub async fn update(
     conn: &mut AsyncPgConnection,
-    id: UserId,
-    version: i32,
+    user: &Writable<UserView>,
     changes: &UserChanges,
-) -> QueryResult<Option<UserView>> {
-    diesel::update(users::table.find(id).filter(users::version.eq(version)))
+) -> QueryResult<UserView> {
+    diesel::update(users::table.find(user.id))
         .set((changes, users::version.eq(users::version + 1), users::updated_at.eq(Utc::now())))
         .returning(UserView::as_returning())
         .get_result(conn)
         .await
-        .optional()
 }
 
 /// Ends every session of the user: their refresh tokens stop working at once.

@@ -18,6 +18,7 @@ use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::child::services::ServiceView;
 use crate::records::child::{ChildAccess, ChildRecord};
+use crate::records::write::Versioned;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -128,22 +129,38 @@ pub async fn list(
     Ok(rows.into_iter().map(|(row, name)| CaseView::new(row, name)).collect())
 }
 
-/// Locks a case of a locked child for the rest of the transaction (the child first, then the
-/// case: the order every writer takes its locks in).
-pub async fn lock(
-    conn: &mut AsyncPgConnection,
-    child: &Writable<ChildRecord>,
-    id: CaseId,
-) -> Result<CaseRow, ApiError> {
-    cases::table
-        .find(id)
-        .filter(cases::child_id.eq(child.id))
-        .select(CaseRow::as_select())
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?
-        .ok_or_else(|| unknown(id))
+/// A case locked with its child, the order every writer takes its locks in (the child
+/// first, then the case): follow-up may close the case, and closing it re-derives the child's
+/// cases.
+#[derive(Debug)]
+pub struct LockedCase {
+    pub child: Writable<ChildRecord>,
+    pub case: CaseRow,
+}
+
+impl Scoped for LockedCase {
+    const RECORD: Record = Record::Child;
+    fn region(&self) -> &RegionCode {
+        &self.case.village_code
+    }
+}
+
+impl Versioned for LockedCase {
+    type Id = CaseId;
+    const ENTITY: &'static str = "case";
+    fn id(&self) -> CaseId {
+        self.case.id
+    }
+    fn version(&self) -> i32 {
+        self.case.version
+    }
+    async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: CaseId) -> Result<Writable<Self>, ApiError> {
+        // A case never changes child, so the unlocked read names the child to lock.
+        let child_id = cases::table.find(id).select(cases::child_id).first(conn).await.optional()?;
+        let child = crate::records::child::lock(conn, caller, child_id.ok_or_else(|| unknown(id))?).await?;
+        let case = cases::table.find(id).select(CaseRow::as_select()).for_update().first(conn).await.optional()?;
+        Writable::check(caller, case.map(|case| LockedCase { child, case }), || unknown(id))
+    }
 }
 
 /// 422 unless `team` is an active TPK of `village`: the team a case may be assigned to.
@@ -178,11 +195,10 @@ pub struct FollowUp {
 
 pub async fn follow_up(
     conn: &mut AsyncPgConnection,
-    child: &Writable<ChildRecord>,
-    id: CaseId,
+    locked: &Writable<LockedCase>,
     changes: &FollowUp,
 ) -> QueryResult<()> {
-    diesel::update(cases::table.find(id).filter(cases::child_id.eq(child.id)))
+    diesel::update(cases::table.find(locked.case.id))
         .set((changes, cases::version.eq(cases::version + 1), cases::updated_at.eq(Utc::now())))
         .execute(conn)
         .await
