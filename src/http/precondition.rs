@@ -53,17 +53,6 @@ impl IfMatch {
     }
 }
 
-/// A unique violation on the first write of a record that had no row yet (read as version 0):
-/// someone else wrote it first, so this writer's `If-Match: "0"` is stale.
-pub fn lost_first_write(error: diesel::result::Error) -> ApiError {
-    match ApiError::from(error) {
-        ApiError::Conflict(_) => {
-            ApiError::PreconditionFailed("it was recorded meanwhile (version 0 is stale); read it again".into())
-        }
-        other => other,
-    }
-}
-
 pub fn etag(version: i32) -> (header::HeaderName, HeaderValue) {
     (header::ETAG, HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\"")))
 }

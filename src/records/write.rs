@@ -114,6 +114,36 @@ pub async fn change_or_replay<T: Versioned, R>(
     Ok(answer)
 }
 
+/// The same path for a record kept under a natural key rather than an id (a district's lokus
+/// list for a year, one of its eight convergence actions, a region's survey figure): `PUT`
+/// writes it whole, with `If-Match: "0"` while there is none. `lock` locks the row if there is
+/// one (access is by key, checked before); its version, or 0 for none, must be the one the
+/// caller read; `apply` inserts, updates or deletes it; the audit line names the key, with
+/// `changes` made from the record as it was (what a deletion removed). Of two
+/// first writes the second is 412, as a stale version is: it read a version 0 that is gone.
+pub async fn keyed<T, R>(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    read: IfMatch,
+    (action, key, changes): (&str, &str, impl FnOnce(Option<&T>) -> Value),
+    lock: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<Option<T>, ApiError>,
+    version: impl Fn(&T) -> i32,
+    apply: impl AsyncFnOnce(&mut AsyncPgConnection, Option<T>) -> Result<R, ApiError>,
+) -> Result<R, ApiError> {
+    let current = lock(conn).await?;
+    read.check(current.as_ref().map_or(0, version))?;
+    let first = current.is_none();
+    let changes = changes(current.as_ref());
+    let answer = apply(conn, current).await.map_err(|error| match error {
+        ApiError::Conflict(_) if first => {
+            ApiError::PreconditionFailed("it was recorded meanwhile (version 0 is stale); read it again".into())
+        }
+        other => other,
+    })?;
+    audit::record(conn, Some(caller.id), action, key, changes).await?;
+    Ok(answer)
+}
+
 /// Removes record `id` for `reason` through `change`.
 pub async fn remove<T: Removable>(
     conn: &mut AsyncPgConnection,

@@ -28,3 +28,4 @@ mod prevalence;
 mod regions;
 mod teams;
 mod users;
+mod writes;

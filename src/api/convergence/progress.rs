@@ -11,14 +11,15 @@ use super::dto::{
 };
 use crate::api::regions;
 use crate::auth::Caller;
-use crate::db::{AsyncPgConnection, DbPool, audit};
+use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{ActionStatus, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::precondition::{IfMatch, etag, lost_first_write, ok_with_etag};
+use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 use crate::records::convergence::ranking;
-use crate::records::convergence::{self as queries, ActionWrite};
+use crate::records::convergence::{self as queries, ActionWrite, ProgressRow};
 use crate::records::region as region_queries;
+use crate::records::write;
 
 const TAG: &str = "convergence";
 /// `GET /api/v1/convergence/actions`: the 8 convergence actions.
@@ -212,21 +213,20 @@ pub async fn set_action(
     };
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::lock_action(conn, &district, year, number).await?;
-            if_match.check(current.as_ref().map_or(0, |r| r.version))?;
-            let row = match current {
-                None => queries::insert_action(conn, &write).await.map_err(lost_first_write)?,
-                Some(_) => queries::update_action(conn, &write).await?,
-            };
-            audit::record(
+            let key = format!("{district}/{year}/{number}");
+            write::keyed(
                 conn,
-                Some(caller.id),
-                "convergence.action",
-                format!("{district}/{year}/{number}"),
-                json!({"status": body.status, "done_on": body.done_on}),
+                &caller,
+                if_match,
+                ("convergence.action", key.as_str(), |_| json!({"status": body.status, "done_on": body.done_on})),
+                async |conn| Ok(queries::lock_action(conn, &district, year, number).await?),
+                |row: &ProgressRow| row.version,
+                async |conn, current| match current {
+                    None => Ok(queries::insert_action(conn, &write).await?),
+                    Some(_) => Ok(queries::update_action(conn, &write).await?),
+                },
             )
-            .await?;
-            Ok(row)
+            .await
         })
         .await?;
     let action = queries::actions(&mut conn)
@@ -273,21 +273,20 @@ pub async fn assess(
     known_district(&mut conn, &district).await?;
     let assessment = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::assessment(conn, &district, year, true).await?;
-            if_match.check(current.map_or(0, |a| a.version))?;
-            let saved = queries::save_assessment(conn, &district, year, &body, caller.id).await?;
-            if saved.version != if_match.0 + 1 {
-                return Err(ApiError::PreconditionFailed("the assessment was recorded meanwhile".into()));
-            }
-            audit::record(
+            let key = format!("{district}/{year}");
+            write::keyed(
                 conn,
-                Some(caller.id),
-                "convergence.assess",
-                format!("{district}/{year}"),
-                json!({"score": body.score}),
+                &caller,
+                if_match,
+                ("convergence.assess", key.as_str(), |_| json!({"score": body.score})),
+                async |conn| Ok(queries::assessment(conn, &district, year, true).await?),
+                |assessment: &Assessment| assessment.version,
+                async |conn, current| {
+                    let existed = current.is_some();
+                    Ok(queries::save_assessment(conn, (&district, year), existed, &body, caller.id).await?)
+                },
             )
-            .await?;
-            Ok(saved)
+            .await
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(etag(assessment.version)).json(&assessment))

@@ -5,14 +5,15 @@ use validator::Validate;
 
 use super::dto::{FigureUpdate, FiguresQuery, ListFiguresQuery, PrevalenceFigures, SurveyFigure, Target, TargetUpdate};
 use crate::auth::Caller;
-use crate::db::{AsyncPgConnection, DbPool, audit};
+use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{RegionCode, RegionLevel, Role, Scope, SurveySource, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::precondition::{IfMatch, lost_first_write, ok_with_etag};
+use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::figure as queries;
 use crate::records::region as region_queries;
 use crate::records::stats::prevalence;
+use crate::records::write;
 
 const TAG: &str = "figures";
 
@@ -148,21 +149,20 @@ pub async fn save_figure(
     known(&mut conn, region.as_ref()).await?;
     let figure = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::find_figure(conn, region.as_ref(), year, source).await?;
-            if_match.check(current.as_ref().map_or(0, |f| f.version))?;
-            let figure =
-                queries::save_figure(conn, current.as_ref(), (region.as_ref(), year, source), &body, caller.id)
-                    .await
-                    .map_err(lost_first_write)?;
-            audit::record(
+            let key = figure_key(region.as_ref(), year, source);
+            write::keyed(
                 conn,
-                Some(caller.id),
-                "survey_figure.save",
-                figure.id,
-                json!({"stunting_pct": body.stunting_pct}),
+                &caller,
+                if_match,
+                ("survey_figure.save", key.as_str(), |_| json!({"stunting_pct": body.stunting_pct})),
+                async |conn| Ok(queries::find_figure(conn, region.as_ref(), year, source).await?),
+                |figure: &SurveyFigure| figure.version,
+                async |conn, current| {
+                    let key = (region.as_ref(), year, source);
+                    Ok(queries::save_figure(conn, current.as_ref(), key, &body, caller.id).await?)
+                },
             )
-            .await?;
-            Ok(figure)
+            .await
         })
         .await?;
     Ok(ok_with_etag(figure.version, &figure))
@@ -201,20 +201,27 @@ pub async fn remove_figure(
     require_writer(&caller, region.as_ref())?;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let current = queries::find_figure(conn, region.as_ref(), year, source)
-            .await?
-            .ok_or_else(|| ApiError::not_found("no figure for this region, year and source"))?;
-        if_match.check(current.version)?;
-        queries::delete_figure(conn, current.id).await?;
-        audit::record(
+        let key = figure_key(region.as_ref(), year, source);
+        write::keyed(
             conn,
-            Some(caller.id),
-            "survey_figure.delete",
-            current.id,
-            json!({"stunting_pct": current.stunting_pct}),
+            &caller,
+            if_match,
+            (
+                "survey_figure.delete",
+                key.as_str(),
+                |figure: Option<&SurveyFigure>| json!({"stunting_pct": figure.map(|f| f.stunting_pct)}),
+            ),
+            async |conn| match queries::find_figure(conn, region.as_ref(), year, source).await? {
+                None => Err(ApiError::not_found("no figure for this region, year and source")),
+                found => Ok(found),
+            },
+            |figure: &SurveyFigure| figure.version,
+            async |conn, current| match current {
+                Some(figure) => Ok(queries::delete_figure(conn, figure.id).await.map(drop)?),
+                None => Ok(()),
+            },
         )
         .await
-        .map_err(ApiError::from)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -255,23 +262,33 @@ pub async fn save_target(
     known(&mut conn, region.as_ref()).await?;
     let target = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::find_target(conn, region.as_ref(), year).await?;
-            if_match.check(current.as_ref().map_or(0, |t| t.version))?;
-            let target = queries::save_target(conn, current.as_ref(), region.as_ref(), year, &body, caller.id)
-                .await
-                .map_err(lost_first_write)?;
-            audit::record(
+            let key = format!("{}/{year}", region_key(region.as_ref()));
+            write::keyed(
                 conn,
-                Some(caller.id),
-                "prevalence_target.save",
-                target.id,
-                json!({"stunting_pct": body.stunting_pct}),
+                &caller,
+                if_match,
+                ("prevalence_target.save", key.as_str(), |_| json!({"stunting_pct": body.stunting_pct})),
+                async |conn| Ok(queries::find_target(conn, region.as_ref(), year).await?),
+                |target: &Target| target.version,
+                async |conn, current| {
+                    let (region, by) = (region.as_ref(), caller.id);
+                    Ok(queries::save_target(conn, current.as_ref(), region, year, &body, by).await?)
+                },
             )
-            .await?;
-            Ok(target)
+            .await
         })
         .await?;
     Ok(ok_with_etag(target.version, &target))
+}
+
+/// `14.03` or `national`: how the audit trail names a region of a figure or target.
+fn region_key(region: Option<&RegionCode>) -> &str {
+    region.map_or("national", RegionCode::as_str)
+}
+
+/// The audit trail's name for a figure: `<region>/<year>/<source>`.
+fn figure_key(region: Option<&RegionCode>, year: i32, source: SurveySource) -> String {
+    format!("{}/{year}/{}", region_key(region), source.as_str())
 }
 
 /// The region (`None` for `national`) and year of a path, every error recorded.

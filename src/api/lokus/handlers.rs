@@ -5,13 +5,14 @@ use validator::Validate;
 
 use crate::api::regions;
 use crate::auth::Caller;
-use crate::db::{DbPool, audit};
+use crate::db::DbPool;
 use crate::domain::{RegionCode, RegionLevel};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
-use crate::http::precondition::{IfMatch, lost_first_write, ok_with_etag};
+use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::lokus::{self as queries, LokusList, LokusReplacement};
 use crate::records::region;
+use crate::records::write;
 
 const TAG: &str = "convergence";
 
@@ -97,20 +98,23 @@ pub async fn replace(
     errors.finish()?;
     let list = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let current = queries::find(conn, &district, year, true).await?;
-            if_match.check(current.version)?;
-            queries::replace(conn, &district, year, &body, &villages, current.version > 0, caller.id)
-                .await
-                .map_err(lost_first_write)?;
-            audit::record(
+            let key = format!("{district}/{year}");
+            let changes = json!({"villages": villages.len(), "decision": body.decision.trim()});
+            write::keyed(
                 conn,
-                Some(caller.id),
-                "lokus.replace",
-                format!("{district}/{year}"),
-                json!({"villages": villages.len(), "decision": body.decision.trim()}),
+                &caller,
+                if_match,
+                ("lokus.replace", key.as_str(), |_| changes),
+                // A district's year with no decision yet reads as version 0.
+                async |conn| Ok(Some(queries::find(conn, &district, year, true).await?).filter(|l| l.version > 0)),
+                |list: &LokusList| list.version,
+                async |conn, current| {
+                    let existed = current.is_some();
+                    queries::replace(conn, &district, year, &body, &villages, existed, caller.id).await?;
+                    Ok(queries::find(conn, &district, year, false).await?)
+                },
             )
-            .await?;
-            Ok(queries::find(conn, &district, year, false).await?)
+            .await
         })
         .await?;
     Ok(ok_with_etag(list.version, &list))

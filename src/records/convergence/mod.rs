@@ -278,40 +278,47 @@ pub async fn assessment(
     Ok(row.map(Assessment::from))
 }
 
-/// Records the score: inserts the first one, or bumps the version of the one there.
+/// Records the score: inserts the first one (a concurrent first score makes this one fail on
+/// the primary key), or bumps the version of the one there, whose row the caller holds locked.
 pub async fn save_assessment(
     conn: &mut AsyncPgConnection,
-    district: &RegionCode,
-    year: i32,
+    (district, year): (&RegionCode, i32),
+    existed: bool,
     body: &AssessmentUpdate,
     by: UserId,
 ) -> QueryResult<Assessment> {
     let notes = body.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let row: AssessmentRow = diesel::insert_into(convergence_assessments::table)
-        .values((
-            convergence_assessments::district_code.eq(district),
-            convergence_assessments::year.eq(year),
-            convergence_assessments::score.eq(body.score),
-            convergence_assessments::notes.eq(notes),
-            convergence_assessments::assessed_by.eq(by),
-        ))
-        .on_conflict((convergence_assessments::district_code, convergence_assessments::year))
-        .do_update()
-        .set((
-            convergence_assessments::score.eq(body.score),
-            convergence_assessments::notes.eq(notes),
-            convergence_assessments::assessed_by.eq(by),
-            convergence_assessments::version.eq(convergence_assessments::version + 1),
-            convergence_assessments::updated_at.eq(Utc::now()),
-        ))
-        .returning((
-            convergence_assessments::score,
-            convergence_assessments::notes,
-            convergence_assessments::version,
-            convergence_assessments::updated_at,
-        ))
-        .get_result(conn)
-        .await?;
+    let returned = (
+        convergence_assessments::score,
+        convergence_assessments::notes,
+        convergence_assessments::version,
+        convergence_assessments::updated_at,
+    );
+    let row: AssessmentRow = if existed {
+        diesel::update(convergence_assessments::table.find((district, year)))
+            .set((
+                convergence_assessments::score.eq(body.score),
+                convergence_assessments::notes.eq(notes),
+                convergence_assessments::assessed_by.eq(by),
+                convergence_assessments::version.eq(convergence_assessments::version + 1),
+                convergence_assessments::updated_at.eq(Utc::now()),
+            ))
+            .returning(returned)
+            .get_result(conn)
+            .await?
+    } else {
+        diesel::insert_into(convergence_assessments::table)
+            .values((
+                convergence_assessments::district_code.eq(district),
+                convergence_assessments::year.eq(year),
+                convergence_assessments::score.eq(body.score),
+                convergence_assessments::notes.eq(notes),
+                convergence_assessments::assessed_by.eq(by),
+            ))
+            .returning(returned)
+            .get_result(conn)
+            .await?
+    };
     Ok(row.into())
 }
 
