@@ -39,6 +39,31 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// The parameter as the contract states it, once for every conditional write (list `IfMatch`
+/// in an operation's `params`); `api::openapi` adds the answers that come with it.
+impl utoipa::IntoParams for IfMatch {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::{ObjectBuilder, Required, schema::Type};
+        // An ETag is a quoted version; the pattern says so, so clients and fuzzers send one.
+        let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
+        let description = "The ETag of the version you read. A record kept under a key rather than an id \
+                           (written with PUT) reads as `\"0\"` while there is none.";
+        #[allow(deprecated)] // `example` on a parameter is valid OpenAPI 3.1, and what clients show.
+        let parameter = ParameterBuilder::new()
+            .name("If-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::True)
+            .description(Some(description))
+            .schema(Some(etag))
+            .example(Some(serde_json::json!("\"1\"")))
+            .build();
+        vec![parameter]
+    }
+}
+
 impl IfMatch {
     /// 412 when the stored version moved on since the client read it.
     pub fn check(self, current: i32) -> Result<(), ApiError> {

@@ -2,7 +2,7 @@
 //! read the same version, exactly one gets through and the others get 412, for records kept
 //! by id and by natural key alike; a removal keeps who removed the record and why.
 
-use diesel::{ExpressionMethods, QueryDsl};
+use diesel::QueryDsl;
 use diesel_async::RunQueryDsl;
 use futures_util::future::join_all;
 use reqwest::{Method, StatusCode};

@@ -10,7 +10,7 @@ use crate::domain::{AgencyId, RegionCode, RegionLevel, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
-use crate::records::agency::{self as queries, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
+use crate::records::agency::{self, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
 use crate::records::region;
 use crate::records::write;
 
@@ -46,7 +46,7 @@ pub async fn list(
     if !caller.scope.overlaps(&district) {
         return Err(ApiError::forbidden(format!("district {district} is outside your scope")));
     }
-    Ok(web::Json(queries::list(&mut *pool.get().await?, &district).await?))
+    Ok(web::Json(agency::list(&mut *pool.get().await?, &district).await?))
 }
 
 /// `POST /api/v1/agencies`: adds an agency to a district (its officers, admins).
@@ -78,7 +78,7 @@ pub async fn create(
     region::require_known(&mut conn, &district, "district_code").await?;
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let agency = queries::insert(conn, &district, &body).await?;
+            let agency = agency::insert(conn, &district, &body).await?;
             audit::record(conn, Some(caller.id), "agency.create", agency.id, json!({})).await?;
             Ok(agency)
         })
@@ -96,7 +96,7 @@ pub async fn create(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Agency id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = AgencyChanges,
     security(("bearer" = [])),
@@ -105,7 +105,6 @@ pub async fn create(
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No such agency"),
         (status = 409, description = "The short name is taken in the district"),
-        (status = 412, description = "The agency changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -124,7 +123,7 @@ pub async fn update(
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
             write::change::<Agency, _>(conn, &caller, id, if_match, ("update", json!({})), async |conn, current| {
-                Ok(queries::update(conn, current, &body).await?)
+                Ok(agency::update(conn, current, &body).await?)
             })
             .await
         })
@@ -138,7 +137,7 @@ pub async fn update(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Agency id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being removed", example = "\"1\""),
+        IfMatch,
     ),
     security(("bearer" = [])),
     responses(
@@ -146,7 +145,6 @@ pub async fn update(
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No such agency"),
         (status = 409, description = "Activities name it as responsible"),
-        (status = 412, description = "The agency changed since it was read"),
     )
 )]
 #[delete("/agencies/{id}")]
@@ -161,7 +159,7 @@ pub async fn delete(
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         write::change::<Agency, _>(conn, &caller, id, if_match, ("delete", json!({})), async |conn, current| {
-            queries::delete(conn, current).await
+            agency::delete(conn, current).await
         })
         .await
     })

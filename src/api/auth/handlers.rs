@@ -14,7 +14,7 @@ use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{Role, Scope};
 use crate::error::ApiError;
 use crate::http::extract::Json;
-use crate::records::user::sessions::{self as queries, Credentials};
+use crate::records::user::sessions::{self, Credentials};
 
 const TAG: &str = "auth";
 /// Five failed logins for one username within fifteen minutes lock it until the oldest of
@@ -62,8 +62,8 @@ pub async fn token(
         conn.transaction::<_, ApiError, _>(async |conn| {
             // One attempt per username at a time past this point, and every attempt counts as
             // a failure until it succeeds: parallel guesses cannot slip past the limit.
-            queries::lock_username(conn, &name).await?;
-            let failures = queries::recent_failures(conn, &name, LOCKOUT_WINDOW, LOCKOUT_FAILURES).await?;
+            sessions::lock_username(conn, &name).await?;
+            let failures = sessions::recent_failures(conn, &name, LOCKOUT_WINDOW, LOCKOUT_FAILURES).await?;
             if failures.len() as i64 >= LOCKOUT_FAILURES {
                 let oldest = failures.last().copied().unwrap_or_else(Utc::now);
                 let retry_after = (oldest + LOCKOUT_WINDOW - Utc::now()).num_seconds().max(1);
@@ -72,10 +72,10 @@ pub async fn token(
                     retry_after_secs: retry_after.unsigned_abs(),
                 });
             }
-            queries::record_failure(conn, &name, LOCKOUT_WINDOW).await.map_err(ApiError::from)
+            sessions::record_failure(conn, &name, LOCKOUT_WINDOW).await.map_err(ApiError::from)
         })
         .await?;
-        queries::credentials(&mut conn, &username).await?
+        sessions::credentials(&mut conn, &username).await?
     };
     // The connection goes back to the pool while argon2 runs on a blocking thread.
     let matches = password::verify(secret, credentials.as_ref().map(|c| c.password_hash.clone())).await?;
@@ -85,7 +85,7 @@ pub async fn token(
     };
 
     let mut conn = pool.get().await?;
-    queries::clear_failures(&mut conn, &username).await?;
+    sessions::clear_failures(&mut conn, &username).await?;
     let tokens = issue_tokens(&mut conn, &keys, &credentials, Uuid::now_v7()).await?;
     Ok(web::Json(tokens))
 }
@@ -117,7 +117,7 @@ pub async fn refresh(
     let keys = keys.into_inner();
     let outcome = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let Some(stored) = queries::find_refresh_token_for_update(conn, &body.refresh_token).await? else {
+            let Some(stored) = sessions::find_refresh_token_for_update(conn, &body.refresh_token).await? else {
                 return Ok(Refresh::Invalid);
             };
             if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
@@ -126,7 +126,7 @@ pub async fn refresh(
             if stored.rotated_at.is_some() {
                 // Someone holds an old token of this chain: the thief or the owner, we
                 // cannot tell, so the whole chain ends.
-                let revoked = queries::revoke_family(conn, stored.family_id).await?;
+                let revoked = sessions::revoke_family(conn, stored.family_id).await?;
                 audit::record(
                     conn,
                     Some(stored.user_id),
@@ -137,12 +137,12 @@ pub async fn refresh(
                 .await?;
                 return Ok(Refresh::Reused);
             }
-            let credentials = queries::credentials_by_id(conn, stored.user_id).await?.filter(|c| c.active);
+            let credentials = sessions::credentials_by_id(conn, stored.user_id).await?.filter(|c| c.active);
             let Some(credentials) = credentials else {
-                queries::revoke_family(conn, stored.family_id).await?;
+                sessions::revoke_family(conn, stored.family_id).await?;
                 return Ok(Refresh::Invalid);
             };
-            queries::mark_rotated(conn, stored.id).await?;
+            sessions::mark_rotated(conn, stored.id).await?;
             Ok(Refresh::Issued(issue_tokens(conn, &keys, &credentials, stored.family_id).await?))
         })
         .await?;
@@ -168,8 +168,8 @@ pub async fn refresh(
 #[post("/auth/logout")]
 pub async fn logout(Json(body): Json<RefreshRequest>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    if let Some(stored) = queries::find_refresh_token_for_update(&mut conn, &body.refresh_token).await? {
-        queries::revoke_family(&mut conn, stored.family_id).await?;
+    if let Some(stored) = sessions::find_refresh_token_for_update(&mut conn, &body.refresh_token).await? {
+        sessions::revoke_family(&mut conn, stored.family_id).await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -198,7 +198,7 @@ async fn issue_tokens(
 ) -> Result<TokenResponse, ApiError> {
     let scope = Scope::from_code(credentials.scope.clone());
     let (access_token, expires_in) = keys.issue(credentials.id, credentials.role, &scope)?;
-    let refresh_token = queries::issue_refresh_token(conn, credentials.id, family, keys.refresh_ttl()).await?;
+    let refresh_token = sessions::issue_refresh_token(conn, credentials.id, family, keys.refresh_ttl()).await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer".into(),

@@ -14,7 +14,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
-use crate::records::budget::{self as queries, BudgetChanges, BudgetFilter, BudgetRow, NewBudget};
+use crate::records::budget::{self, BudgetChanges, BudgetFilter, BudgetRow, NewBudget};
 use crate::records::region;
 use crate::records::write;
 
@@ -50,7 +50,7 @@ pub async fn list(
         status: query.status,
         has_discrepancy: query.has_discrepancy,
     };
-    let rows = queries::list(&mut *pool.get().await?, &scope, caller.role == Role::Cadre, &filter, &page).await?;
+    let rows = budget::list(&mut *pool.get().await?, &scope, caller.role == Role::Cadre, &filter, &page).await?;
     let page = page.page(rows, |b| b.id);
     Ok(web::Json(Page { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
@@ -87,13 +87,13 @@ pub async fn create(
     region::require_known(&mut conn, &region, "region_code").await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if queries::exists_any(conn, id).await? {
+            if budget::exists_any(conn, id).await? {
                 return Err(ApiError::DuplicateOf {
                     detail: format!("a budget already has id {id}"),
                     existing_id: id.0,
                 });
             }
-            queries::insert(
+            budget::insert(
                 conn,
                 &caller,
                 &NewBudget {
@@ -147,7 +147,7 @@ pub async fn get(caller: Caller, path: web::Path<BudgetId>, pool: web::Data<DbPo
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Budget id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = UpdateBudget,
     security(("bearer" = [])),
@@ -156,7 +156,6 @@ pub async fn get(caller: Caller, path: web::Path<BudgetId>, pool: web::Data<DbPo
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 409, description = "The document is approved: start a revision first"),
-        (status = 412, description = "The document changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -184,8 +183,8 @@ pub async fn update(
             };
             let audit = ("update", json!({ "reported_total": body.reported_total }));
             write::change::<BudgetRow, _>(conn, &caller, id, if_match, audit, async |conn, current| {
-                queries::require_open(current)?;
-                queries::update(conn, current, &changes).await.map_err(ApiError::from)
+                budget::require_open(current)?;
+                budget::update(conn, current, &changes).await.map_err(ApiError::from)
             })
             .await?;
             load(conn, &caller, id).await
@@ -200,7 +199,7 @@ pub async fn update(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Budget id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being removed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = RemovalReason,
     security(("bearer" = [])),
@@ -208,7 +207,6 @@ pub async fn update(
         (status = 204, description = "Removed"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
-        (status = 412, description = "The document changed since it was read"),
         (status = 422, description = "No reason given"),
     )
 )]
@@ -238,7 +236,7 @@ pub async fn delete(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Budget id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being approved", example = "\"6\""),
+        IfMatch,
     ),
     security(("bearer" = [])),
     responses(
@@ -246,7 +244,6 @@ pub async fn delete(
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 409, description = "Already approved"),
-        (status = 412, description = "The document changed since it was read"),
     )
 )]
 #[post("/budgets/{id}/approve")]
@@ -274,8 +271,8 @@ pub async fn approve(
                 if_match,
                 ("approve", json!({})),
                 async |conn, current| {
-                    queries::require_open(current)?;
-                    Ok(queries::update(conn, current, &changes).await?)
+                    budget::require_open(current)?;
+                    Ok(budget::update(conn, current, &changes).await?)
                 },
             )
             .await?;
@@ -291,7 +288,7 @@ pub async fn approve(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Budget id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being revised", example = "\"7\""),
+        IfMatch,
     ),
     security(("bearer" = [])),
     responses(
@@ -299,7 +296,6 @@ pub async fn approve(
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
         (status = 409, description = "Only an approved document is revised"),
-        (status = 412, description = "The document changed since it was read"),
     )
 )]
 #[post("/budgets/{id}/revise")]
@@ -322,14 +318,14 @@ pub async fn revise(
                 }
                 let revision = current.revision;
                 let snapshot =
-                    json!({ "document": BudgetView::from((**current).clone()), "lines": queries::lines(conn, current).await? });
-                queries::insert_revision(conn, current, revision, &snapshot, caller.id).await?;
+                    json!({ "document": BudgetView::from((**current).clone()), "lines": budget::lines(conn, current).await? });
+                budget::insert_revision(conn, current, revision, &snapshot, caller.id).await?;
                 let changes = BudgetChanges {
                     status: Some(BudgetStatus::Revised),
                     revision: Some(revision + 1),
                     ..BudgetChanges::default()
                 };
-                Ok(queries::update(conn, current, &changes).await?)
+                Ok(budget::update(conn, current, &changes).await?)
             })
             .await?;
             load(conn, &caller, id).await
@@ -357,10 +353,10 @@ pub async fn revisions(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<RevisionView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let budget = queries::find(&mut conn, &caller, *path).await?;
-    Ok(web::Json(queries::revisions(&mut conn, &budget).await?))
+    let budget = budget::find(&mut conn, &caller, *path).await?;
+    Ok(web::Json(budget::revisions(&mut conn, &budget).await?))
 }
 
 pub(super) async fn load(conn: &mut AsyncPgConnection, caller: &Caller, id: BudgetId) -> Result<BudgetView, ApiError> {
-    Ok(queries::find(conn, caller, id).await?.into_inner().into())
+    Ok(budget::find(conn, caller, id).await?.into_inner().into())
 }

@@ -14,7 +14,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::agency;
-use crate::records::budget::{self as queries, LineFields, LineKey, LockedLine, NewSpending};
+use crate::records::budget::{self, LineFields, LineKey, LockedLine, NewSpending};
 use crate::records::intervention::types as intervention_types;
 use crate::records::region as regions;
 use crate::records::write::{self, Versioned};
@@ -41,8 +41,8 @@ pub async fn list(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<LineView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let budget = queries::find(&mut conn, &caller, *path).await?;
-    Ok(web::Json(queries::lines(&mut conn, &budget).await?))
+    let budget = budget::find(&mut conn, &caller, *path).await?;
+    Ok(web::Json(budget::lines(&mut conn, &budget).await?))
 }
 
 /// `POST /api/v1/budgets/{id}/lines`: adds a line to a draft or revised document.
@@ -78,8 +78,8 @@ pub async fn create(
     let mut conn = pool.get().await?;
     let line = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let budget = queries::lock(conn, &caller, id).await?;
-            queries::require_open(&budget)?;
+            let budget = budget::lock(conn, &caller, id).await?;
+            budget::require_open(&budget)?;
             let agency_id = body.agency_id.map(AgencyId);
             check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, Some(&body.village_codes))
                 .await?;
@@ -92,11 +92,11 @@ pub async fn create(
                 output_unit: body.output_unit.as_deref().map(str::trim).map(str::to_owned),
                 village_codes: Some(body.village_codes.clone()),
             };
-            queries::insert_line(conn, &budget, line_id, &fields).await?;
+            budget::insert_line(conn, &budget, line_id, &fields).await?;
             keep_totals(conn, id, "ceiling").await?;
             let key = LineKey(id, line_id);
             audit::record(conn, Some(caller.id), "budget.line.create", key, json!({ "ceiling": body.ceiling })).await?;
-            queries::line(conn, &budget, line_id).await
+            budget::line(conn, &budget, line_id).await
         })
         .await?;
     Ok(HttpResponse::Created().json(line))
@@ -110,7 +110,7 @@ pub async fn create(
     params(
         ("id" = Uuid, Path, description = "Budget id"),
         ("line_id" = Uuid, Path, description = "Line id"),
-        ("If-Match" = String, Header, description = "The line's ETag", example = "\"1\""),
+        IfMatch,
     ),
     request_body = UpdateLine,
     security(("bearer" = [])),
@@ -119,7 +119,6 @@ pub async fn create(
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document or line"),
         (status = 409, description = "The document is approved: start a revision first"),
-        (status = 412, description = "The line changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -146,7 +145,7 @@ pub async fn update(
                 audit,
                 async |conn, locked| {
                     let (budget, current) = (&locked.budget, &locked.line);
-                    queries::require_open(budget)?;
+                    budget::require_open(budget)?;
                     let agency_id = body.agency_id.map(AgencyId);
                     let villages = body.village_codes.as_deref();
                     check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, villages).await?;
@@ -165,9 +164,9 @@ pub async fn update(
                         output_unit: body.output_unit.clone(),
                         village_codes: body.village_codes.clone(),
                     };
-                    queries::update_line(conn, locked, &fields).await?;
+                    budget::update_line(conn, locked, &fields).await?;
                     keep_totals(conn, id, "ceiling").await?;
-                    queries::reload_line(conn, locked).await
+                    budget::reload_line(conn, locked).await
                 },
             )
             .await
@@ -184,7 +183,7 @@ pub async fn update(
     params(
         ("id" = Uuid, Path, description = "Budget id"),
         ("line_id" = Uuid, Path, description = "Line id"),
-        ("If-Match" = String, Header, description = "The line's ETag", example = "\"1\""),
+        IfMatch,
     ),
     security(("bearer" = [])),
     responses(
@@ -192,7 +191,6 @@ pub async fn update(
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document or line"),
         (status = 409, description = "The document is approved, or the line has spending"),
-        (status = 412, description = "The line changed since it was read"),
     )
 )]
 #[delete("/budgets/{id}/lines/{line_id}")]
@@ -213,11 +211,11 @@ pub async fn delete(
             if_match,
             ("delete", json!({})),
             async |conn, line| {
-                queries::require_open(&line.budget)?;
-                if queries::has_spending(conn, line).await? {
+                budget::require_open(&line.budget)?;
+                if budget::has_spending(conn, line).await? {
                     return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
                 }
-                queries::delete_line(conn, line).await?;
+                budget::delete_line(conn, line).await?;
                 keep_totals(conn, id, "ceiling").await
             },
         )
@@ -247,8 +245,8 @@ pub async fn list_spending(
 ) -> Result<web::Json<Vec<SpendingView>>, ApiError> {
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    let budget = queries::find(&mut conn, &caller, id).await?;
-    Ok(web::Json(queries::spending(&mut conn, &budget, line_id).await?))
+    let budget = budget::find(&mut conn, &caller, id).await?;
+    Ok(web::Json(budget::spending(&mut conn, &budget, line_id).await?))
 }
 
 /// `POST /api/v1/budgets/{id}/lines/{line_id}/spending`: records realised spending on a line of
@@ -299,7 +297,7 @@ pub async fn spend(
                     ),
                 ));
             }
-            let spending = queries::insert_spending(
+            let spending = budget::insert_spending(
                 conn,
                 &locked,
                 &NewSpending {
@@ -312,14 +310,14 @@ pub async fn spend(
                 },
             )
             .await?;
-            if !queries::refresh_realised(conn, line_id).await? {
+            if !budget::refresh_realised(conn, line_id).await? {
                 return Err(over_cap("amount", "the line's spending"));
             }
             keep_totals(conn, id, "amount").await?;
             let entry =
                 json!({ "spending": spending.id, "amount": body.amount, "approved_overrun": body.approved_overrun });
             audit::record(conn, Some(caller.id), "budget.line.spend", LineKey(id, line_id), entry).await?;
-            let line = queries::reload_line(conn, &locked).await?;
+            let line = budget::reload_line(conn, &locked).await?;
             Ok(SpendingOutcome { spending, line })
         })
         .await?;
@@ -372,7 +370,7 @@ fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
 /// Refreshes the document's totals, or refuses the change (rolling it back) that would carry one
 /// past `Rupiah::MAX`, the most any amount of the API can be.
 async fn keep_totals(conn: &mut AsyncPgConnection, id: BudgetId, field: &str) -> Result<(), ApiError> {
-    match queries::refresh_totals(conn, id).await? {
+    match budget::refresh_totals(conn, id).await? {
         true => Ok(()),
         false => Err(over_cap(field, "the budget's lines")),
     }

@@ -15,7 +15,7 @@ use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::child::cases::LockedCase;
 use crate::records::child::cases::sync_cases;
-use crate::records::child::cases::{self as queries, CaseFilter, FollowUp};
+use crate::records::child::cases::{self, CaseFilter, FollowUp};
 use crate::records::child::services;
 use crate::records::write;
 
@@ -64,7 +64,7 @@ pub async fn list(
         resolved_to: query.resolved_to,
         lokus_year: query.lokus.unwrap_or(false).then(|| latest_local_date().year()),
     };
-    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    let rows = cases::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |c| c.id)))
 }
 
@@ -84,7 +84,7 @@ pub async fn list(
 #[get("/cases/{id}")]
 pub async fn get(caller: Caller, path: web::Path<CaseId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
-    let case = queries::find(&mut conn, &caller, *path).await?;
+    let case = cases::find(&mut conn, &caller, *path).await?;
     let services_since_opened = services::for_child(&mut conn, &case, Some(case.opened_on)).await?;
     let detail = CaseDetail { case: case.into_inner(), services_since_opened };
     Ok(ok_with_etag(detail.case.version, &detail))
@@ -97,7 +97,7 @@ pub async fn get(caller: Caller, path: web::Path<CaseId>, pool: web::Data<DbPool
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Case id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = UpdateCase,
     security(("bearer" = [])),
@@ -106,7 +106,6 @@ pub async fn get(caller: Caller, path: web::Path<CaseId>, pool: web::Data<DbPool
         (status = 403, description = "Not an officer or admin, or a case outside the caller's scope"),
         (status = 404, description = "No such case"),
         (status = 409, description = "Closing a case that is not open"),
-        (status = 412, description = "The case changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -150,7 +149,7 @@ pub async fn update(
             write::change::<LockedCase, _>(conn, &caller, id, if_match, (verb, audit), async |conn, locked| {
                 let (child, current) = (&locked.child, &locked.case);
                 if let Some(Some(team)) = body.assigned_team_id {
-                    queries::check_team(conn, team, &current.village_code).await?;
+                    cases::check_team(conn, team, &current.village_code).await?;
                 }
                 let mut changes = FollowUp {
                     assigned_team: body.assigned_team.clone().map(trimmed),
@@ -179,12 +178,12 @@ pub async fn update(
                     changes.close_reason = Some(Some(close.reason));
                     changes.close_note = Some(trimmed(close.note.clone()));
                 }
-                queries::follow_up(conn, locked, &changes).await?;
+                cases::follow_up(conn, locked, &changes).await?;
                 if body.close.is_some() {
                     // Measurements taken after the closing date may open a new case at once.
                     sync_cases(conn, child, &child.village_code).await?;
                 }
-                let case = queries::reload(conn, child, id).await?;
+                let case = cases::reload(conn, child, id).await?;
                 let services_since_opened = services::for_child(conn, child, Some(case.opened_on)).await?;
                 Ok(CaseDetail { case, services_since_opened })
             })

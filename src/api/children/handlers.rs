@@ -14,7 +14,7 @@ use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::child::cases::sync_cases;
 use crate::records::child::measurements;
-use crate::records::child::{self as queries, ChildChanges, ChildFilter, ChildRecord};
+use crate::records::child::{self, ChildChanges, ChildFilter, ChildRecord};
 use crate::records::region;
 use crate::records::write;
 
@@ -62,7 +62,7 @@ pub async fn list(
         has_open_case: query.has_open_case,
         lokus_year: query.lokus.unwrap_or(false).then(|| latest_local_date().year()),
     };
-    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    let rows = child::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |c| c.id)))
 }
 
@@ -118,9 +118,9 @@ pub async fn create(
     };
     let (child, created) = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(existing) = queries::find_any(conn, id).await? {
+            if let Some(existing) = child::find_any(conn, id).await? {
                 return if same_child(&existing, &new) {
-                    Ok((queries::find(conn, &caller, id).await?.into_inner(), false))
+                    Ok((child::find(conn, &caller, id).await?.into_inner(), false))
                 } else {
                     Err(ApiError::DuplicateOf {
                         detail: format!("a different child already has id {id}"),
@@ -129,14 +129,14 @@ pub async fn create(
                 };
             }
             if let Some(hash) = &new.nik_hash
-                && let Some(other) = queries::find_by_nik(conn, hash, None).await?
+                && let Some(other) = child::find_by_nik(conn, hash, None).await?
             {
                 return Err(ApiError::DuplicateOf {
                     detail: "a child with this NIK is already registered".into(),
                     existing_id: other.0,
                 });
             }
-            let child = queries::insert(conn, &caller, &new).await?;
+            let child = child::insert(conn, &caller, &new).await?;
             write::created(
                 conn,
                 &caller,
@@ -144,7 +144,7 @@ pub async fn create(
                 json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() }),
             )
             .await?;
-            Ok((queries::reload(conn, &child).await?, true))
+            Ok((child::reload(conn, &child).await?, true))
         })
         .await?;
     if created {
@@ -169,7 +169,7 @@ pub async fn create(
 )]
 #[get("/children/{id}")]
 pub async fn get(caller: Caller, path: web::Path<ChildId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    let child = queries::find(&mut *pool.get().await?, &caller, *path).await?;
+    let child = child::find(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(child.version, &*child))
 }
 
@@ -180,7 +180,7 @@ pub async fn get(caller: Caller, path: web::Path<ChildId>, pool: web::Data<DbPoo
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Child id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = UpdateChild,
     security(("bearer" = [])),
@@ -189,7 +189,6 @@ pub async fn get(caller: Caller, path: web::Path<ChildId>, pool: web::Data<DbPoo
         (status = 403, description = "An analyst, or a child or village outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 409, description = "The NIK belongs to another child"),
-        (status = 412, description = "The child changed since it was read"),
         (status = 422, description = "Invalid fields, or a birth date that puts a measurement before birth or past 60 months"),
     )
 )]
@@ -241,14 +240,14 @@ pub async fn update(
         .transaction::<_, ApiError, _>(async move |conn| {
             write::change::<ChildRecord, _>(conn, &caller, id, if_match, audit, async |conn, current| {
                 if let Some(Some(hash)) = &changes.nik_hash
-                    && let Some(other) = queries::find_by_nik(conn, hash, Some(id)).await?
+                    && let Some(other) = child::find_by_nik(conn, hash, Some(id)).await?
                 {
                     return Err(ApiError::DuplicateOf {
                         detail: "a child with this NIK is already registered".into(),
                         existing_id: other.0,
                     });
                 }
-                queries::update(conn, &caller, current, &changes).await?;
+                child::update(conn, &caller, current, &changes).await?;
                 let sex = changes.sex.unwrap_or(current.sex);
                 let birth_date = changes.birth_date.unwrap_or(current.birth_date);
                 if sex != current.sex || birth_date != current.birth_date {
@@ -261,7 +260,7 @@ pub async fn update(
                     let village = changes.village_code.as_ref().unwrap_or(&current.village_code);
                     sync_cases(conn, current, village).await?;
                 }
-                queries::reload(conn, current).await
+                child::reload(conn, current).await
             })
             .await
         })
@@ -276,7 +275,7 @@ pub async fn update(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Child id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being removed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = RemovalReason,
     security(("bearer" = [])),
@@ -284,7 +283,6 @@ pub async fn update(
         (status = 204, description = "Removed"),
         (status = 403, description = "An analyst, or a child outside the caller's scope"),
         (status = 404, description = "No such child"),
-        (status = 412, description = "The child changed since it was read"),
         (status = 422, description = "No reason given"),
     )
 )]

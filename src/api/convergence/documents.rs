@@ -17,7 +17,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::parse_json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::http::upload::{self, UploadLimit};
-use crate::records::convergence::{self as queries, DocumentBody, NewDocument};
+use crate::records::convergence::{self, DocumentBody, NewDocument};
 use crate::records::write;
 
 const TAG: &str = "convergence";
@@ -88,7 +88,7 @@ pub async fn add_document(
     let new = NewDocument { id, district: district.clone(), year, action, title, kind, document_date, body };
     let (document, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if let Some((existing, removed)) = queries::find_any_document(conn, id).await? {
+            if let Some((existing, removed)) = convergence::find_any_document(conn, id).await? {
                 let same_place =
                     existing.district_code == district && existing.year == year && existing.action == action;
                 return if same_place && !removed {
@@ -97,7 +97,7 @@ pub async fn add_document(
                     Err(ApiError::conflict(format!("document id {id} belongs to another or a removed document")))
                 };
             }
-            let document = queries::insert_document(conn, new, caller.id).await?;
+            let document = convergence::insert_document(conn, new, caller.id).await?;
             audit::record(
                 conn,
                 Some(caller.id),
@@ -133,7 +133,7 @@ pub async fn get_document(
     path: web::Path<DocumentId>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let document = queries::find_document(&mut *pool.get().await?, &caller, *path).await?;
+    let document = convergence::find_document(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(document.version, &document))
 }
 
@@ -166,9 +166,9 @@ pub async fn document_content(
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
     let mut conn = pool.get().await?;
-    let document = queries::find_document(&mut conn, &caller, id).await?.into_inner();
+    let document = convergence::find_document(&mut conn, &caller, id).await?.into_inner();
     let (Some(content_type), Some(sha256), Some(bytes)) =
-        (document.content_type, document.sha256, queries::document_content(&mut conn, id).await?)
+        (document.content_type, document.sha256, convergence::document_content(&mut conn, id).await?)
     else {
         return Err(ApiError::not_found("this document is a link; it has no file"));
     };
@@ -190,14 +190,13 @@ pub async fn document_content(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Document id"),
-        ("If-Match" = String, Header, description = "The document's ETag", example = "\"1\""),
+        IfMatch,
     ),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No such document"),
-        (status = 412, description = "The document changed since it was read"),
     )
 )]
 #[delete("/convergence/documents/{id}")]

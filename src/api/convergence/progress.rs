@@ -17,7 +17,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 use crate::records::convergence::ranking;
-use crate::records::convergence::{self as queries, ActionWrite, ProgressRow};
+use crate::records::convergence::{self, ActionWrite, ProgressRow};
 use crate::records::region as region_queries;
 use crate::records::write;
 
@@ -32,7 +32,7 @@ const TAG: &str = "convergence";
 )]
 #[get("/convergence/actions")]
 pub async fn list_actions(_caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<Vec<Action>>, ApiError> {
-    Ok(web::Json(queries::actions(&mut *pool.get().await?).await?))
+    Ok(web::Json(convergence::actions(&mut *pool.get().await?).await?))
 }
 
 /// `GET /api/v1/convergence?region=&year=`: every district's progress for a year (actions
@@ -63,14 +63,14 @@ pub async fn overview(
     // Ranks are within a province, so read whole provinces and keep the rows asked for.
     let province = root.as_ref().map(|code| code.at_most(RegionLevel::Province));
     let (low, high) = crate::records::stats::code_bounds(province.as_ref());
-    let counts = queries::district_counts(&mut *pool.get().await?, &low, &high, query.year).await?;
+    let counts = convergence::district_counts(&mut *pool.get().await?, &low, &high, query.year).await?;
     let mut districts = counts.into_iter().map(progress_row).collect::<Result<Vec<_>, _>>()?;
     ranking::rank(&mut districts);
     districts.retain(|d| root.as_ref().is_none_or(|r| r.contains(&d.district_code)));
     Ok(web::Json(ConvergenceOverview { region_code: root, year: query.year, districts }))
 }
 
-fn progress_row(c: queries::DistrictCounts) -> Result<DistrictProgress, ApiError> {
+fn progress_row(c: convergence::DistrictCounts) -> Result<DistrictProgress, ApiError> {
     let district_code = RegionCode::parse(&c.code).map_err(|e| ApiError::Internal(e.into()))?;
     let documents_per_action: Vec<i64> =
         c.documents.trim_matches(['{', '}']).split(',').filter_map(|n| n.parse().ok()).collect();
@@ -122,9 +122,9 @@ pub async fn get_district(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no district has code {district}")))?
         .name;
-    let progress = queries::progress(&mut conn, &district, year).await?;
-    let mut documents = queries::documents(&mut conn, &district, year).await?;
-    let actions = queries::actions(&mut conn)
+    let progress = convergence::progress(&mut conn, &district, year).await?;
+    let mut documents = convergence::documents(&mut conn, &district, year).await?;
+    let actions = convergence::actions(&mut conn)
         .await?
         .into_iter()
         .map(|action| {
@@ -134,7 +134,7 @@ pub async fn get_district(
             action_progress(action, row, mine)
         })
         .collect::<Vec<_>>();
-    let assessment = queries::assessment(&mut conn, &district, year, false).await?;
+    let assessment = convergence::assessment(&mut conn, &district, year, false).await?;
     Ok(web::Json(DistrictConvergence {
         district_code: district,
         district_name: name,
@@ -145,7 +145,7 @@ pub async fn get_district(
     }))
 }
 
-fn action_progress(action: Action, row: Option<&queries::ProgressRow>, documents: Vec<Document>) -> ActionProgress {
+fn action_progress(action: Action, row: Option<&convergence::ProgressRow>, documents: Vec<Document>) -> ActionProgress {
     ActionProgress {
         number: action.number,
         name_id: action.name_id,
@@ -167,7 +167,7 @@ fn action_progress(action: Action, row: Option<&queries::ProgressRow>, documents
         ("district" = String, Path, description = "District code", example = "14.03"),
         ("year" = i32, Path, description = "Year", example = 2021),
         ("number" = i16, Path, description = "Action 1 to 8", example = 5),
-        ("If-Match" = String, Header, description = "The action's ETag (\"0\" if never recorded)", example = "\"0\""),
+        IfMatch,
     ),
     request_body = ActionUpdate,
     security(("bearer" = [])),
@@ -175,7 +175,6 @@ fn action_progress(action: Action, row: Option<&queries::ProgressRow>, documents
         (status = 200, description = "Recorded", body = ActionProgress, headers(("ETag" = String))),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No district has this code, or no such action"),
-        (status = 412, description = "The action changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -219,23 +218,23 @@ pub async fn set_action(
                 &caller,
                 if_match,
                 ("convergence.action", key.as_str(), |_| json!({"status": body.status, "done_on": body.done_on})),
-                async |conn| Ok(queries::lock_action(conn, &district, year, number).await?),
+                async |conn| Ok(convergence::lock_action(conn, &district, year, number).await?),
                 |row: &ProgressRow| row.version,
                 async |conn, current| match current {
-                    None => Ok(queries::insert_action(conn, &write).await?),
-                    Some(_) => Ok(queries::update_action(conn, &write).await?),
+                    None => Ok(convergence::insert_action(conn, &write).await?),
+                    Some(_) => Ok(convergence::update_action(conn, &write).await?),
                 },
             )
             .await
         })
         .await?;
-    let action = queries::actions(&mut conn)
+    let action = convergence::actions(&mut conn)
         .await?
         .into_iter()
         .find(|a| a.number == number)
         .ok_or_else(|| ApiError::not_found(format!("no action {number}")))?;
     let documents =
-        queries::documents(&mut conn, &district, year).await?.into_iter().filter(|d| d.action == number).collect();
+        convergence::documents(&mut conn, &district, year).await?.into_iter().filter(|d| d.action == number).collect();
     Ok(ok_with_etag(row.version, &action_progress(action, Some(&row), documents)))
 }
 
@@ -246,7 +245,7 @@ pub async fn set_action(
     params(
         ("district" = String, Path, description = "District code", example = "14.03"),
         ("year" = i32, Path, description = "Year", example = 2021),
-        ("If-Match" = String, Header, description = "The assessment's ETag (\"0\" if none yet)", example = "\"0\""),
+        IfMatch,
     ),
     request_body = AssessmentUpdate,
     security(("bearer" = [])),
@@ -254,7 +253,6 @@ pub async fn set_action(
         (status = 200, description = "Recorded", body = Assessment, headers(("ETag" = String))),
         (status = 403, description = "Not an officer of the district's province (districts do not score themselves)"),
         (status = 404, description = "No district has this code"),
-        (status = 412, description = "The assessment changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -279,11 +277,11 @@ pub async fn assess(
                 &caller,
                 if_match,
                 ("convergence.assess", key.as_str(), |_| json!({"score": body.score})),
-                async |conn| Ok(queries::assessment(conn, &district, year, true).await?),
+                async |conn| Ok(convergence::assessment(conn, &district, year, true).await?),
                 |assessment: &Assessment| assessment.version,
                 async |conn, current| {
                     let existed = current.is_some();
-                    Ok(queries::save_assessment(conn, (&district, year), existed, &body, caller.id).await?)
+                    Ok(convergence::save_assessment(conn, (&district, year), existed, &body, caller.id).await?)
                 },
             )
             .await

@@ -14,7 +14,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::access::Writable;
-use crate::records::family::{self as queries, FamilyFilter, ImportColumns};
+use crate::records::family::{self, FamilyFilter, ImportColumns};
 use crate::records::write;
 
 const TAG: &str = "families";
@@ -46,9 +46,9 @@ pub async fn import(
 
     let mut conn = pool.get().await?;
     let codes: Vec<String> = body.families.iter().map(|f| f.village_code.clone()).collect();
-    let villages = queries::known_villages(&mut conn, &codes).await?;
+    let villages = family::known_villages(&mut conn, &codes).await?;
     let keys: Vec<String> = body.families.iter().map(|f| f.family_key.clone()).collect();
-    let on_record = queries::villages_of(&mut conn, body.year, &keys).await?;
+    let on_record = family::villages_of(&mut conn, body.year, &keys).await?;
 
     let mut failed = Vec::new();
     let mut columns = ImportColumns::default();
@@ -84,7 +84,7 @@ pub async fn import(
             let written = if columns.ids.is_empty() {
                 Vec::new()
             } else {
-                queries::upsert(conn, body.year, &columns, &low, &high).await?
+                family::upsert(conn, body.year, &columns, &low, &high).await?
             };
             let inserted = written.iter().filter(|w| w.inserted).count();
             let summary = ImportSummary {
@@ -166,7 +166,7 @@ pub async fn list(
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter =
         FamilyFilter { year: query.year, verification: query.verification, lokus: query.lokus.unwrap_or(false) };
-    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    let rows = family::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     let rows = rows.into_iter().map(|f| shown_to(&caller, f)).collect();
     Ok(web::Json(page.page(rows, |f: &Family| f.id)))
 }
@@ -189,7 +189,7 @@ pub async fn get_family(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
-    let family = queries::find(&mut *pool.get().await?, &caller, id).await?.into_inner();
+    let family = family::find(&mut *pool.get().await?, &caller, id).await?.into_inner();
     Ok(ok_with_etag(family.version, &shown_to(&caller, family)))
 }
 
@@ -200,7 +200,7 @@ pub async fn get_family(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Family id"),
-        ("If-Match" = String, Header, description = "The family's ETag", example = "\"1\""),
+        IfMatch,
     ),
     request_body = VerificationUpdate,
     security(("bearer" = [])),
@@ -208,7 +208,6 @@ pub async fn get_family(
         (status = 200, description = "Recorded", body = Family, headers(("ETag" = String))),
         (status = 403, description = "Not a cadre or officer of the family's village"),
         (status = 404, description = "No such family"),
-        (status = 412, description = "The family changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -236,7 +235,7 @@ pub async fn verify(
             };
             let audit = ("verify", json!({"status": body.status}));
             write::change_or_replay(conn, &caller, id, if_match, audit, same_verdict, async |conn, current| {
-                Ok(queries::verify(conn, current, body.status, note, caller.id).await?)
+                Ok(family::verify(conn, current, body.status, note, caller.id).await?)
             })
             .await
         })

@@ -10,7 +10,7 @@ use crate::domain::{RegionCode, RegionLevel, Role, Scope, SurveySource, year_bou
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, ok_with_etag};
-use crate::records::figure as queries;
+use crate::records::figure;
 use crate::records::region as region_queries;
 use crate::records::stats::prevalence;
 use crate::records::write;
@@ -58,10 +58,10 @@ pub async fn figures(
         chain.extend(code.ancestors().into_iter().rev().map(Some));
         chain.push(None);
     }
-    let surveys = queries::figures_of(&mut conn, &chain[..1], query.year).await?;
-    let mut above = queries::figures_of(&mut conn, &chain[1..], query.year).await?;
+    let surveys = figure::figures_of(&mut conn, &chain[..1], query.year).await?;
+    let mut above = figure::figures_of(&mut conn, &chain[1..], query.year).await?;
     above.sort_by_key(|f| std::cmp::Reverse(f.region_code.as_ref().map_or(0, |c| c.as_str().len())));
-    let target = queries::nearest_target(&mut conn, &chain, query.year).await?;
+    let target = figure::nearest_target(&mut conn, &chain, query.year).await?;
     let level = root.as_ref().map_or(RegionLevel::Province, RegionCode::level);
     let (_, total) = prevalence::prevalence(&mut conn, root.as_ref(), level, from, to, None).await?;
     let measured = (total.measured > 0).then_some(total);
@@ -102,7 +102,7 @@ pub async fn list(
     }
     errors.finish()?;
     let root = caller.list_scope(region)?.code().cloned();
-    Ok(web::Json(queries::list(&mut *pool.get().await?, root.as_ref(), query.year, query.source).await?))
+    Ok(web::Json(figure::list(&mut *pool.get().await?, root.as_ref(), query.year, query.source).await?))
 }
 
 /// `PUT /api/v1/survey-figures/{region}/{year}/{source}`: records an official figure (officers
@@ -113,7 +113,7 @@ pub async fn list(
         ("region" = String, Path, description = "Region code, or `national`", example = "14.03"),
         ("year" = i32, Path, description = "Year", example = 2023),
         ("source" = SurveySource, Path, description = "Where the figure comes from"),
-        ("If-Match" = String, Header, description = "The figure's ETag (\"0\" for a new one)", example = "\"0\""),
+        IfMatch,
     ),
     request_body = FigureUpdate,
     security(("bearer" = [])),
@@ -121,7 +121,6 @@ pub async fn list(
         (status = 200, description = "Recorded", body = SurveyFigure, headers(("ETag" = String))),
         (status = 403, description = "Not an officer, or a region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
-        (status = 412, description = "The figure changed since it was read"),
         (status = 422, description = "Invalid fields, or a confidence interval that does not hold the value"),
     )
 )]
@@ -155,11 +154,11 @@ pub async fn save_figure(
                 &caller,
                 if_match,
                 ("survey_figure.save", key.as_str(), |_| json!({"stunting_pct": body.stunting_pct})),
-                async |conn| Ok(queries::find_figure(conn, region.as_ref(), year, source).await?),
+                async |conn| Ok(figure::find_figure(conn, region.as_ref(), year, source).await?),
                 |figure: &SurveyFigure| figure.version,
                 async |conn, current| {
                     let key = (region.as_ref(), year, source);
-                    Ok(queries::save_figure(conn, current.as_ref(), key, &body, caller.id).await?)
+                    Ok(figure::save_figure(conn, current.as_ref(), key, &body, caller.id).await?)
                 },
             )
             .await
@@ -176,14 +175,13 @@ pub async fn save_figure(
         ("region" = String, Path, description = "Region code, or `national`", example = "14.03"),
         ("year" = i32, Path, description = "Year", example = 2023),
         ("source" = SurveySource, Path, description = "Where the figure comes from"),
-        ("If-Match" = String, Header, description = "The figure's ETag", example = "\"1\""),
+        IfMatch,
     ),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
         (status = 403, description = "Not an officer, or a region outside the caller's scope"),
         (status = 404, description = "No such figure"),
-        (status = 412, description = "The figure changed since it was read"),
         (status = 422, description = "A malformed region, year or source"),
     )
 )]
@@ -211,13 +209,13 @@ pub async fn remove_figure(
                 key.as_str(),
                 |figure: Option<&SurveyFigure>| json!({"stunting_pct": figure.map(|f| f.stunting_pct)}),
             ),
-            async |conn| match queries::find_figure(conn, region.as_ref(), year, source).await? {
+            async |conn| match figure::find_figure(conn, region.as_ref(), year, source).await? {
                 None => Err(ApiError::not_found("no figure for this region, year and source")),
                 found => Ok(found),
             },
             |figure: &SurveyFigure| figure.version,
             async |conn, current| match current {
-                Some(figure) => Ok(queries::delete_figure(conn, figure.id).await.map(drop)?),
+                Some(figure) => Ok(figure::delete_figure(conn, figure.id).await.map(drop)?),
                 None => Ok(()),
             },
         )
@@ -234,7 +232,7 @@ pub async fn remove_figure(
     params(
         ("region" = String, Path, description = "Region code, or `national`", example = "14.03"),
         ("year" = i32, Path, description = "Year", example = 2024),
-        ("If-Match" = String, Header, description = "The region's own target's ETag (\"0\" if none)", example = "\"0\""),
+        IfMatch,
     ),
     request_body = TargetUpdate,
     security(("bearer" = [])),
@@ -242,7 +240,6 @@ pub async fn remove_figure(
         (status = 200, description = "Recorded", body = Target, headers(("ETag" = String))),
         (status = 403, description = "Not an officer, or a region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
-        (status = 412, description = "The target changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -268,11 +265,11 @@ pub async fn save_target(
                 &caller,
                 if_match,
                 ("prevalence_target.save", key.as_str(), |_| json!({"stunting_pct": body.stunting_pct})),
-                async |conn| Ok(queries::find_target(conn, region.as_ref(), year).await?),
+                async |conn| Ok(figure::find_target(conn, region.as_ref(), year).await?),
                 |target: &Target| target.version,
                 async |conn, current| {
                     let (region, by) = (region.as_ref(), caller.id);
-                    Ok(queries::save_target(conn, current.as_ref(), region, year, &body, by).await?)
+                    Ok(figure::save_target(conn, current.as_ref(), region, year, &body, by).await?)
                 },
             )
             .await

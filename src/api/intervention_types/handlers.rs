@@ -9,7 +9,7 @@ use crate::db::audit;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
-use crate::records::intervention::types::{self as queries, InterventionType, NewInterventionType, TypeChanges};
+use crate::records::intervention::types::{self, InterventionType, NewInterventionType, TypeChanges};
 use crate::records::write;
 
 const TAG: &str = "interventions";
@@ -25,7 +25,7 @@ const TAG: &str = "interventions";
 )]
 #[get("/intervention-types")]
 pub async fn list(_caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<Vec<InterventionType>>, ApiError> {
-    Ok(web::Json(queries::list(&mut *pool.get().await?).await?))
+    Ok(web::Json(types::list(&mut *pool.get().await?).await?))
 }
 
 /// `POST /api/v1/intervention-types`: adds a type (admins).
@@ -57,12 +57,12 @@ pub async fn create(
     check_target(&mut errors, body.national_target_pct, body.national_target_year);
     errors.finish()?;
     let mut conn = pool.get().await?;
-    if queries::find(&mut conn, &body.code).await?.is_some() {
+    if types::find(&mut conn, &body.code).await?.is_some() {
         return Err(ApiError::conflict(format!("an intervention type with code {} exists", body.code)));
     }
     let created = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let created = queries::insert(conn, &body).await?;
+            let created = types::insert(conn, &body).await?;
             audit::record(
                 conn,
                 Some(caller.id),
@@ -83,7 +83,7 @@ pub async fn create(
     tag = TAG,
     params(
         ("code" = String, Path, description = "Type code", example = "ttd_pregnant"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = TypeChanges,
     security(("bearer" = [])),
@@ -91,7 +91,6 @@ pub async fn create(
         (status = 200, description = "Changed", body = InterventionType, headers(("ETag" = String))),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No such type"),
-        (status = 412, description = "The type changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -118,7 +117,7 @@ pub async fn update(
                     body.national_target_year.or(current.national_target_year),
                 );
                 errors.finish()?;
-                Ok(queries::update(conn, current, &body).await?)
+                Ok(types::update(conn, current, &body).await?)
             })
             .await
         })

@@ -24,7 +24,7 @@ use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
 use crate::records::intervention::{
-    self as queries, InterventionChanges, InterventionFilter, InterventionRow, NewIntervention, NewReport,
+    self, InterventionChanges, InterventionFilter, InterventionRow, NewIntervention, NewReport,
 };
 use crate::records::region as regions;
 use crate::records::write;
@@ -67,7 +67,7 @@ pub async fn list(
         touching,
         lokus_year,
     };
-    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    let rows = intervention::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |i| i.id)))
 }
 
@@ -115,13 +115,13 @@ pub async fn create(
     check_references(&mut conn, Some(&body.type_code), &region, agency_id).await?;
     let view = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if queries::exists_any(conn, id).await? {
+            if intervention::exists_any(conn, id).await? {
                 return Err(ApiError::DuplicateOf {
                     detail: format!("an activity already has id {id}"),
                     existing_id: id.0,
                 });
             }
-            let created = queries::insert(
+            let created = intervention::insert(
                 conn,
                 &caller,
                 &NewIntervention {
@@ -138,12 +138,12 @@ pub async fn create(
             )
             .await?;
             let funding = check_funding(conn, &region, &body.budget_line_ids).await?;
-            queries::set_funding(conn, &created, &funding).await?;
+            intervention::set_funding(conn, &created, &funding).await?;
             let changes = json!({
                 "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding
             });
             audit::record(conn, Some(caller.id), "intervention.create", id, changes).await?;
-            queries::reload(conn, &created).await
+            intervention::reload(conn, &created).await
         })
         .await?;
     Ok(created_with_etag(format!("/api/v1/interventions/{}", view.id), view.version, &view))
@@ -168,7 +168,7 @@ pub async fn get(
     path: web::Path<InterventionId>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = queries::find(&mut *pool.get().await?, &caller, *path).await?;
+    let view = intervention::find(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(view.version, &view))
 }
 
@@ -179,7 +179,7 @@ pub async fn get(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Activity id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = UpdateIntervention,
     security(("bearer" = [])),
@@ -187,7 +187,6 @@ pub async fn get(
         (status = 200, description = "Changed", body = InterventionView, headers(("ETag" = String))),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such activity"),
-        (status = 412, description = "The activity changed since it was read"),
         (status = 422, description = "Invalid fields, or a period that would leave reports outside it"),
     )
 )]
@@ -223,7 +222,7 @@ pub async fn update(
                     if end < start {
                         return Err(ApiError::invalid("period_end", "is before period_start"));
                     }
-                    let reports = queries::reports(conn, id).await?;
+                    let reports = intervention::reports(conn, id).await?;
                     if let Some(outside) = reports
                         .iter()
                         .find(|r| r.superseded_at.is_none() && (r.month > end || last_day(r.month) < start))
@@ -240,12 +239,12 @@ pub async fn update(
                         target: body.target,
                         description: body.description.as_deref().map(str::trim).map(str::to_owned),
                     };
-                    queries::update(conn, current, &changes).await?;
+                    intervention::update(conn, current, &changes).await?;
                     if let Some(lines) = &body.budget_line_ids {
                         let funding = check_funding(conn, &current.region_code, lines).await?;
-                        queries::set_funding(conn, current, &funding).await?;
+                        intervention::set_funding(conn, current, &funding).await?;
                     }
-                    queries::reload(conn, current).await
+                    intervention::reload(conn, current).await
                 },
             )
             .await
@@ -261,7 +260,7 @@ pub async fn update(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Activity id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being removed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = RemovalReason,
     security(("bearer" = [])),
@@ -269,7 +268,6 @@ pub async fn update(
         (status = 204, description = "Removed"),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such activity"),
-        (status = 412, description = "The activity changed since it was read"),
         (status = 422, description = "No reason given"),
     )
 )]
@@ -312,8 +310,8 @@ pub async fn list_reports(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Vec<ReportView>>, ApiError> {
     let mut conn = pool.get().await?;
-    let view = queries::find(&mut conn, &caller, *path).await?;
-    let reports = queries::reports(&mut conn, view.id).await?;
+    let view = intervention::find(&mut conn, &caller, *path).await?;
+    let reports = intervention::reports(&mut conn, view.id).await?;
     Ok(web::Json(reports.into_iter().map(Into::into).collect()))
 }
 
@@ -350,14 +348,14 @@ pub async fn report(
     let mut conn = pool.get().await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let activity = queries::lock_to_report(conn, &caller, id).await?;
+            let activity = intervention::lock_to_report(conn, &caller, id).await?;
             if body.month.first_day() > activity.period_end || body.month.last_day() < activity.period_start {
                 return Err(ApiError::invalid(
                     "month",
                     format!("is outside the activity's period, {} to {}", activity.period_start, activity.period_end),
                 ));
             }
-            let previous = queries::current_report(conn, id, body.month.first_day()).await?;
+            let previous = intervention::current_report(conn, id, body.month.first_day()).await?;
             match (&previous, body.correction) {
                 (Some(_), false) => {
                     return Err(ApiError::conflict(format!(
@@ -365,10 +363,10 @@ pub async fn report(
                         body.month
                     )));
                 }
-                (Some(old), true) => queries::supersede(conn, old.id).await?,
+                (Some(old), true) => intervention::supersede(conn, old.id).await?,
                 (None, _) => {}
             }
-            let row = queries::insert_report(
+            let row = intervention::insert_report(
                 conn,
                 &activity,
                 &NewReport {
@@ -380,7 +378,7 @@ pub async fn report(
                 },
             )
             .await?;
-            queries::refresh_reached(conn, id).await?;
+            intervention::refresh_reached(conn, id).await?;
             audit::record(
                 conn,
                 Some(caller.id),
@@ -391,7 +389,7 @@ pub async fn report(
                 }),
             )
             .await?;
-            Ok(ReportOutcome { report: row.into(), intervention: queries::reload(conn, &activity).await? })
+            Ok(ReportOutcome { report: row.into(), intervention: intervention::reload(conn, &activity).await? })
         })
         .await?;
     Ok(HttpResponse::Created().json(outcome))
@@ -425,7 +423,7 @@ async fn check_funding(
     ids: &[Uuid],
 ) -> Result<Vec<BudgetLineId>, ApiError> {
     let ids: Vec<BudgetLineId> = ids.iter().copied().map(BudgetLineId).collect();
-    let found = queries::budget_line_regions(conn, &ids).await?;
+    let found = intervention::budget_line_regions(conn, &ids).await?;
     let mut errors = FieldErrors::default();
     for (i, id) in ids.iter().enumerate() {
         let field = format!("budget_line_ids[{i}]");

@@ -10,7 +10,7 @@ use crate::domain::{RegionCode, RegionLevel};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, ok_with_etag};
-use crate::records::lokus::{self as queries, LokusList, LokusReplacement};
+use crate::records::lokus::{self, LokusList, LokusReplacement};
 use crate::records::region;
 use crate::records::write;
 
@@ -38,7 +38,7 @@ pub async fn get_lokus(
 ) -> Result<HttpResponse, ApiError> {
     let (district, year) = regions::district_and_year(&path)?;
     caller.require_overlap(&district)?;
-    let list = queries::find(&mut *pool.get().await?, &district, year, false).await?;
+    let list = lokus::find(&mut *pool.get().await?, &district, year, false).await?;
     Ok(ok_with_etag(list.version, &list))
 }
 
@@ -49,7 +49,7 @@ pub async fn get_lokus(
     params(
         ("district" = String, Path, description = "District code", example = "14.03"),
         ("year" = i32, Path, description = "Year", example = 2021),
-        ("If-Match" = String, Header, description = "The list's ETag (\"0\" if none yet)", example = "\"0\""),
+        IfMatch,
     ),
     request_body = LokusReplacement,
     security(("bearer" = [])),
@@ -57,7 +57,6 @@ pub async fn get_lokus(
         (status = 200, description = "Recorded", body = LokusList, headers(("ETag" = String))),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No district has this code"),
-        (status = 412, description = "The list changed since it was read"),
         (status = 422, description = "Invalid fields, or villages outside the district, unknown or repeated"),
     )
 )]
@@ -91,7 +90,7 @@ pub async fn replace(
         .await
         .map_err(|_| ApiError::not_found(format!("no district has code {district}")))?;
     let codes: Vec<&RegionCode> = villages.iter().map(|(c, _)| c).collect();
-    for unknown in queries::unknown_villages(&mut conn, &codes).await? {
+    for unknown in lokus::unknown_villages(&mut conn, &codes).await? {
         let i = body.villages.iter().position(|e| e.village_code == unknown.as_str()).unwrap_or_default();
         errors.add(&format!("villages[{i}].village_code"), format!("no village has code {unknown}"));
     }
@@ -106,12 +105,12 @@ pub async fn replace(
                 if_match,
                 ("lokus.replace", key.as_str(), |_| changes),
                 // A district's year with no decision yet reads as version 0.
-                async |conn| Ok(Some(queries::find(conn, &district, year, true).await?).filter(|l| l.version > 0)),
+                async |conn| Ok(Some(lokus::find(conn, &district, year, true).await?).filter(|l| l.version > 0)),
                 |list: &LokusList| list.version,
                 async |conn, current| {
                     let existed = current.is_some();
-                    queries::replace(conn, &district, year, &body, &villages, existed, caller.id).await?;
-                    Ok(queries::find(conn, &district, year, false).await?)
+                    lokus::replace(conn, &district, year, &body, &villages, existed, caller.id).await?;
+                    Ok(lokus::find(conn, &district, year, false).await?)
                 },
             )
             .await

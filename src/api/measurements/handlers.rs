@@ -16,7 +16,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::records::child as children;
 use crate::records::child::cases::sync_cases;
-use crate::records::child::measurements as queries;
+use crate::records::child::measurements;
 use crate::records::child::scoring::{self, Measured};
 
 const TAG: &str = "measurements";
@@ -45,7 +45,7 @@ pub async fn list(
     let page = PageRequest::<(NaiveDate, MeasurementId)>::parse(query.limit, query.cursor.as_deref())?;
     let mut conn = pool.get().await?;
     let child = children::find(&mut conn, &caller, *path).await?;
-    let rows = queries::list(&mut conn, &child, query.include_voided.unwrap_or(false), &page).await?;
+    let rows = measurements::list(&mut conn, &child, query.include_voided.unwrap_or(false), &page).await?;
     let page = page.page(rows, |m| (m.measured_on, m.id));
     Ok(web::Json(Page { items: page.items.into_iter().map(Into::into).collect(), next_cursor: page.next_cursor }))
 }
@@ -96,7 +96,7 @@ pub async fn create(
     let (row, created) = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let child = children::lock(conn, &caller, child_id).await?;
-            if let Some(existing) = queries::find_any(conn, &child, id).await? {
+            if let Some(existing) = measurements::find_any(conn, &child, id).await? {
                 let same = existing.child_id == child_id
                     && existing.measured_on == measured.measured_on
                     && existing.length_cm == measured.length_cm
@@ -115,7 +115,7 @@ pub async fn create(
             }
             let scored = scoring::score(child.sex, child.birth_date, &measured)
                 .map_err(|e| ApiError::invalid("measured_on", e.to_string()))?;
-            let row = queries::insert(
+            let row = measurements::insert(
                 conn,
                 &child,
                 &NewMeasurement {
@@ -182,7 +182,7 @@ pub async fn get(
     let (child_id, id) = path.into_inner();
     let mut conn = pool.get().await?;
     let child = children::find(&mut conn, &caller, child_id).await?;
-    let row = queries::find(&mut conn, &child, id).await?;
+    let row = measurements::find(&mut conn, &child, id).await?;
     Ok(web::Json(row.into()))
 }
 
@@ -216,11 +216,11 @@ pub async fn void(
     let row = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let child = children::lock(conn, &caller, child_id).await?;
-            let current = queries::find(conn, &child, id).await?;
+            let current = measurements::find(conn, &child, id).await?;
             if current.voided_at.is_some() {
                 return Err(ApiError::conflict(format!("measurement {id} is already voided")));
             }
-            let row = queries::void(conn, &child, id, caller.id, &reason).await?;
+            let row = measurements::void(conn, &child, id, caller.id, &reason).await?;
             sync_cases(conn, &child, &child.village_code).await?;
             audit::record(
                 conn,
@@ -256,6 +256,6 @@ pub async fn growth(
 ) -> Result<web::Json<GrowthChart>, ApiError> {
     let mut conn = pool.get().await?;
     let child = children::find(&mut conn, &caller, *path).await?;
-    let points = queries::growth_points(&mut conn, &child).await?;
+    let points = measurements::growth_points(&mut conn, &child).await?;
     Ok(web::Json(GrowthChart { child_id: child.id, sex: child.sex, birth_date: child.birth_date, points }))
 }

@@ -26,16 +26,10 @@ impl Modify for ParameterConventions {
 
 fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
     use utoipa::Number;
+    use utoipa::openapi::RefOr;
     use utoipa::openapi::path::ParameterIn;
-    use utoipa::openapi::schema::{Schema, Type};
-    use utoipa::openapi::{ObjectBuilder, RefOr};
+    use utoipa::openapi::schema::Schema;
     let name = parameter.name.as_str();
-    if name == "If-Match" {
-        // An ETag is a quoted version; say so, so clients and fuzzers send one.
-        let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
-        parameter.schema = Some(RefOr::T(etag.build().into()));
-        return;
-    }
     // A `{region}` path also takes `national`; everywhere else a region is a code.
     let national = name == "region" && parameter.parameter_in == ParameterIn::Path;
     let pattern = region_code_pattern(name).filter(|_| !national);

@@ -10,7 +10,7 @@ use super::item_operations;
 /// code, not the handler, gives: any operation can be refused for its `Accept` header or fail
 /// while the database is away; one that takes a body can get a malformed, too large or mistyped
 /// one; one that takes parameters can get invalid ones; a protected one no valid token; a
-/// conditional write a missing `If-Match`. Those are shared responses under
+/// conditional write (one that lists `IfMatch` in its parameters) a missing or stale `If-Match`. Those are shared responses under
 /// `components/responses`, so generated clients know every status they can meet and no
 /// handler writes them out again.
 pub struct ProblemResponses;
@@ -41,9 +41,15 @@ const WITH_PARAMETERS: &[(&str, &str, &str)] = &[INVALID_REQUEST];
 const WITH_CURSOR: &[(&str, &str, &str)] = &[BAD_REQUEST];
 /// An operation behind the bearer scheme.
 const PROTECTED: &[(&str, &str, &str)] = &[("401", "Unauthenticated", "No valid access token")];
-/// A conditional write: its `If-Match` can be missing or malformed (its 412 says what changed).
+/// A conditional write: its `If-Match` can be missing, malformed, or stale.
 const CONDITIONAL: &[(&str, &str, &str)] = &[
     BAD_REQUEST,
+    (
+        "412",
+        "PreconditionFailed",
+        "The record changed since the version in `If-Match` was read (or, written under a key, was \
+         recorded meanwhile): read it again and retry",
+    ),
     ("428", "PreconditionRequired", "`If-Match` is missing, or `*`: send the ETag of the version you read"),
 ];
 

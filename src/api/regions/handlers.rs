@@ -14,7 +14,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
-use crate::records::region::{self as queries, NewRegion, RegionFilter, RegionRow, unknown};
+use crate::records::region::{self, NewRegion, RegionFilter, RegionRow, unknown};
 use crate::records::write;
 
 const TAG: &str = "regions";
@@ -53,7 +53,7 @@ pub async fn list(
         name_contains,
         include_retired: query.include_retired.unwrap_or(false),
     };
-    let rows = queries::list(&mut *pool.get().await?, &filter, &page).await?;
+    let rows = region::list(&mut *pool.get().await?, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |r| r.code.to_string())))
 }
 
@@ -74,7 +74,7 @@ pub async fn list(
 #[get("/regions/{code}")]
 pub async fn get(_caller: Caller, path: web::Path<String>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     let code = parse_code(&path)?;
-    let detail = queries::detail(&mut *pool.get().await?, &code).await?.ok_or_else(|| unknown(&code))?;
+    let detail = region::detail(&mut *pool.get().await?, &code).await?.ok_or_else(|| unknown(&code))?;
     Ok(ok_with_etag(detail.version, &detail))
 }
 
@@ -100,7 +100,7 @@ pub async fn children(
     let code = parse_code(&path)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let mut conn = pool.get().await?;
-    if !queries::exists(&mut conn, &code).await? {
+    if !region::exists(&mut conn, &code).await? {
         return Err(unknown(&code));
     }
     let filter = RegionFilter {
@@ -108,7 +108,7 @@ pub async fn children(
         include_retired: query.include_retired.unwrap_or(false),
         ..RegionFilter::default()
     };
-    let rows = queries::list(&mut conn, &filter, &page).await?;
+    let rows = region::list(&mut conn, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |r| r.code.to_string())))
 }
 
@@ -142,11 +142,11 @@ pub async fn create(
     let code = errors.finish_with(code)?;
 
     let mut conn = pool.get().await?;
-    if queries::exists(&mut conn, &code).await? {
+    if region::exists(&mut conn, &code).await? {
         return Err(ApiError::conflict(format!("region {code} already exists")));
     }
     if let Some(parent) = code.parent() {
-        match queries::find(&mut conn, &parent).await? {
+        match region::find(&mut conn, &parent).await? {
             Some(p) if p.retired_at.is_none() => {}
             Some(_) => return Err(ApiError::invalid("code", format!("parent region {parent} is retired"))),
             None => return Err(ApiError::invalid("code", format!("parent region {parent} does not exist"))),
@@ -154,9 +154,9 @@ pub async fn create(
     }
     let detail = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            queries::insert(conn, &NewRegion::new(&code, name)).await?;
+            region::insert(conn, &NewRegion::new(&code, name)).await?;
             audit::record(conn, Some(caller.id), "region.create", &code, json!({ "name": name })).await?;
-            queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+            region::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
         })
         .await?;
     Ok(created_with_etag(format!("/api/v1/regions/{}", detail.code), detail.version, &detail))
@@ -167,7 +167,7 @@ pub async fn create(
     tag = TAG,
     params(
         ("code" = String, Path, description = "Region code", example = "14.01"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = RenameRegion,
     security(("bearer" = [])),
@@ -175,7 +175,6 @@ pub async fn create(
         (status = 200, description = "Renamed", body = RegionDetail, headers(("ETag" = String))),
         (status = 403, description = "Not an admin"),
         (status = 404, description = "No region has this code"),
-        (status = 412, description = "The region changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -201,8 +200,8 @@ pub async fn rename(
         .transaction::<_, ApiError, _>(async move |conn| {
             let audit = ("rename", json!({ "name": name }));
             write::change::<RegionRow, _>(conn, &caller, code.clone(), if_match, audit, async |conn, current| {
-                queries::rename(conn, current, name).await?;
-                queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+                region::rename(conn, current, name).await?;
+                region::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
             })
             .await
         })
@@ -249,24 +248,24 @@ pub async fn retire(
     let mut conn = pool.get().await?;
     let detail = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            let current = queries::find(conn, &code).await?.ok_or_else(|| unknown(&code))?;
+            let current = region::find(conn, &code).await?.ok_or_else(|| unknown(&code))?;
             if current.retired_at.is_some() {
                 return Err(ApiError::conflict(format!("region {code} is already retired")));
             }
-            let known = queries::refs(conn, &successors).await?;
+            let known = region::refs(conn, &successors).await?;
             let missing: Vec<String> =
                 successors.iter().filter(|s| !known.iter().any(|k| &k.code == *s)).map(ToString::to_string).collect();
             if !missing.is_empty() {
                 return Err(ApiError::invalid("replaced_by", format!("unknown regions: {}", missing.join(", "))));
             }
-            let active_below = queries::count_active_below(conn, &code).await?;
+            let active_below = region::count_active_below(conn, &code).await?;
             if active_below > 0 && !body.include_descendants {
                 return Err(ApiError::conflict(format!(
                     "{active_below} active regions lie under {code}; \
                          retire them first or send include_descendants: true"
                 )));
             }
-            let retired = queries::retire(conn, &code, &successors, body.include_descendants).await?;
+            let retired = region::retire(conn, &code, &successors, body.include_descendants).await?;
             audit::record(
                 conn,
                 Some(caller.id),
@@ -275,7 +274,7 @@ pub async fn retire(
                 json!({ "replaced_by": body.replaced_by, "regions_retired": retired }),
             )
             .await?;
-            queries::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+            region::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
         })
         .await?;
     Ok(ok_with_etag(detail.version, &detail))

@@ -11,7 +11,7 @@ use crate::domain::{ChildId, InterventionId, ServiceId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::records::child as children;
-use crate::records::child::services::{self as queries, CreateService, NewService, ServiceView};
+use crate::records::child::services::{self, CreateService, NewService, ServiceView};
 
 const TAG: &str = "children";
 
@@ -36,7 +36,7 @@ pub async fn list(
 ) -> Result<web::Json<Vec<ServiceView>>, ApiError> {
     let mut conn = pool.get().await?;
     let child = children::find(&mut conn, &caller, *path).await?;
-    Ok(web::Json(queries::for_child(&mut conn, &child, None).await?))
+    Ok(web::Json(services::for_child(&mut conn, &child, None).await?))
 }
 
 /// `POST /api/v1/children/{id}/services`: records a service the child received.
@@ -77,7 +77,7 @@ pub async fn create(
     let (view, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let child = children::lock(conn, &caller, child_id).await?;
-            if let Some(existing) = queries::find_any(conn, &child, id).await? {
+            if let Some(existing) = services::find_any(conn, &child, id).await? {
                 let same = existing.child_id == child_id
                     && existing.type_code == body.type_code
                     && existing.given_on == body.given_on
@@ -91,8 +91,8 @@ pub async fn create(
                     })
                 };
             }
-            queries::check_references(conn, &child, &body.type_code, body.given_on, activity).await?;
-            queries::insert(
+            services::check_references(conn, &child, &body.type_code, body.given_on, activity).await?;
+            services::insert(
                 conn,
                 &child,
                 &NewService {
@@ -114,7 +114,7 @@ pub async fn create(
                 json!({ "child_id": child_id, "type_code": body.type_code, "given_on": body.given_on }),
             )
             .await?;
-            let view = queries::find_any(conn, &child, id)
+            let view = services::find_any(conn, &child, id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("the service vanished"))?;
             Ok((view, true))

@@ -13,7 +13,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::region;
-use crate::records::team::{self as queries, TeamFilter, TeamWrite};
+use crate::records::team::{self, TeamFilter, TeamWrite};
 use crate::records::write;
 
 const TAG: &str = "teams";
@@ -49,7 +49,7 @@ pub async fn list(
         active: query.active,
         lokus_year: query.lokus.unwrap_or(false).then(|| latest_local_date().year()),
     };
-    let rows = queries::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
+    let rows = team::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     let rows = rows.into_iter().map(|team| shown_to(&caller, team)).collect();
     Ok(web::Json(page.page(rows, |t: &Team| t.id)))
 }
@@ -72,7 +72,7 @@ pub async fn get_team(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
-    let team = queries::find(&mut *pool.get().await?, &caller, id).await?.into_inner();
+    let team = team::find(&mut *pool.get().await?, &caller, id).await?.into_inner();
     Ok(ok_with_etag(team.version, &shown_to(&caller, team)))
 }
 
@@ -118,14 +118,14 @@ pub async fn create(
     };
     let (team, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if let Some((kind, existing_region)) = queries::identity(conn, id).await? {
+            if let Some((kind, existing_region)) = team::identity(conn, id).await? {
                 return if kind == body.kind && existing_region == region {
-                    Ok((queries::find(conn, &caller, id).await?.into_inner(), false))
+                    Ok((team::find(conn, &caller, id).await?.into_inner(), false))
                 } else {
                     Err(ApiError::conflict(format!("team id {id} belongs to another team")))
                 };
             }
-            let team = queries::insert(conn, &caller, &write).await?;
+            let team = team::insert(conn, &caller, &write).await?;
             audit::record(conn, Some(caller.id), "team.create", id, json!({"kind": body.kind, "region": region}))
                 .await?;
             Ok((team, true))
@@ -146,7 +146,7 @@ pub async fn create(
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "Team id"),
-        ("If-Match" = String, Header, description = "The team's ETag", example = "\"1\""),
+        IfMatch,
     ),
     request_body = TeamChanges,
     security(("bearer" = [])),
@@ -154,7 +154,6 @@ pub async fn create(
         (status = 200, description = "Changed", body = Team, headers(("ETag" = String))),
         (status = 403, description = "Not an officer, or a team outside the caller's scope"),
         (status = 404, description = "No such team"),
-        (status = 412, description = "The team changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -186,7 +185,7 @@ pub async fn update(
                     active: body.active.unwrap_or(current.active),
                     members: body.members.as_deref().unwrap_or(&current.members),
                 };
-                Ok(queries::update(conn, current, &write).await?)
+                Ok(team::update(conn, current, &write).await?)
             })
             .await
         })

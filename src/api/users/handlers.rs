@@ -14,7 +14,7 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 use crate::records::region;
-use crate::records::user::{self as queries, NewUser, UserChanges, UserFilter};
+use crate::records::user::{self, NewUser, UserChanges, UserFilter};
 use crate::records::write;
 
 const TAG: &str = "users";
@@ -41,7 +41,7 @@ pub async fn list(
     caller.require_role(&[Role::Officer])?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter = UserFilter { role: query.role, active: query.active };
-    let rows = queries::list(&mut *pool.get().await?, &caller.scope, &filter, &page).await?;
+    let rows = user::list(&mut *pool.get().await?, &caller.scope, &filter, &page).await?;
     Ok(web::Json(page.page(rows, |u| u.id)))
 }
 
@@ -77,7 +77,7 @@ pub async fn create(
 
     let mut conn = pool.get().await?;
     require_known_region(&mut conn, &scope).await?;
-    if queries::username_taken(&mut conn, &username).await? {
+    if user::username_taken(&mut conn, &username).await? {
         return Err(ApiError::conflict(format!("the username {username} is taken")));
     }
     let (secret, client_secret) = match body.password {
@@ -97,7 +97,7 @@ pub async fn create(
         scope: scope.code(),
         created_by: Some(caller.id),
     };
-    let user = queries::create(&mut conn, &new, "api").await?;
+    let user = user::create(&mut conn, &new, "api").await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
         .insert_header(etag(user.version))
@@ -136,7 +136,7 @@ pub async fn get(caller: Caller, path: web::Path<UserId>, pool: web::Data<DbPool
     tag = TAG,
     params(
         ("id" = Uuid, Path, description = "User id"),
-        ("If-Match" = String, Header, description = "The ETag of the version being changed", example = "\"1\""),
+        IfMatch,
     ),
     request_body = UpdateUser,
     security(("bearer" = [])),
@@ -144,7 +144,6 @@ pub async fn get(caller: Caller, path: web::Path<UserId>, pool: web::Data<DbPool
         (status = 200, description = "Changed", body = UserView, headers(("ETag" = String))),
         (status = 403, description = "The caller may not manage this account, role or scope"),
         (status = 404, description = "No such account"),
-        (status = 412, description = "The account changed since it was read"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -201,9 +200,9 @@ pub async fn update(
             // says they judged the account as it still is.
             let audit = ("update", audit_changes);
             write::change::<UserView, _>(conn, &caller, target.id, if_match, audit, async |conn, current| {
-                let user = queries::update(conn, current, &changes).await?;
+                let user = user::update(conn, current, &changes).await?;
                 if ends_sessions {
-                    queries::revoke_sessions(conn, user.id).await?;
+                    user::revoke_sessions(conn, user.id).await?;
                 }
                 Ok(user)
             })
@@ -214,7 +213,7 @@ pub async fn update(
 }
 
 async fn load(conn: &mut AsyncPgConnection, id: UserId) -> Result<UserView, ApiError> {
-    queries::find(conn, id).await?.ok_or_else(|| queries::unknown(id))
+    user::find(conn, id).await?.ok_or_else(|| user::unknown(id))
 }
 
 /// Lower case; letters, digits and `.`, `_`, `-`, `@` only.
