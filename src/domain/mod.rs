@@ -83,6 +83,7 @@ mod nik;
 mod region_code;
 mod role;
 mod scope;
+pub mod text;
 
 pub use calendar::{YEARS, latest_local_date, year_bounds};
 pub use case::{CaseSeverity, CaseStatus, CloseReason};

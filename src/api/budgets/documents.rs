@@ -9,6 +9,7 @@ use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::text;
 use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -77,9 +78,6 @@ pub async fn create(
     caller.require_role(&[Role::Officer])?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let region = errors.check("region_code", RegionCode::parse(&body.region_code));
-    if body.title.trim().is_empty() {
-        errors.add("title", "must not be blank");
-    }
     let region = errors.finish_with(region)?;
     caller.require_write(Record::Budget, &region)?;
     let id = body.id.map_or_else(BudgetId::new, BudgetId);
@@ -103,7 +101,7 @@ pub async fn create(
                     funding_source: body.funding_source,
                     title: body.title.trim(),
                     reported_total: body.reported_total,
-                    document_ref: body.document_ref.as_deref().map(str::trim).filter(|d| !d.is_empty()),
+                    document_ref: text::given(body.document_ref.as_deref()),
                     created_by: caller.id,
                 },
             )

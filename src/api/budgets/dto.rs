@@ -25,7 +25,7 @@ pub struct CreateBudget {
     #[schema(minimum = 2000, maximum = 2100)]
     pub fiscal_year: i32,
     pub funding_source: FundingSource,
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     /// The total the source document states, if it states one.
@@ -40,7 +40,7 @@ pub struct CreateBudget {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reported_total": 3900900000_i64}))]
 pub struct UpdateBudget {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     pub funding_source: Option<FundingSource>,
@@ -80,7 +80,7 @@ pub struct ListBudgetsQuery {
     "ceiling": 2772000000_i64, "output_value": 250, "output_unit": "villages/kelurahan"
 }))]
 pub struct CreateLine {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub activity: String,
     pub type_code: Option<String>,
@@ -103,7 +103,7 @@ pub struct CreateLine {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"ceiling": 2500000000_i64}))]
 pub struct UpdateLine {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub activity: Option<String>,
     pub type_code: Option<String>,

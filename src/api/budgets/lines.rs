@@ -7,6 +7,7 @@ use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, Spending
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::text;
 use crate::domain::{
     AgencyId, BudgetId, BudgetLineId, BudgetStatus, RegionCode, RegionLevel, Role, SpendingId, latest_local_date,
 };
@@ -68,11 +69,7 @@ pub async fn create(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
-    let mut errors = FieldErrors::from_validation(body.validate());
-    if body.activity.trim().is_empty() {
-        errors.add("activity", "must not be blank");
-    }
-    errors.finish()?;
+    body.validate()?;
     let id = *path;
     let line_id = BudgetLineId::new();
     let mut conn = pool.get().await?;
@@ -304,7 +301,7 @@ pub async fn spend(
                     id: SpendingId::new(),
                     amount: body.amount,
                     spent_on: body.spent_on,
-                    note: body.note.as_deref().map(str::trim).filter(|n| !n.is_empty()),
+                    note: text::given(body.note.as_deref()),
                     approved_overrun: body.approved_overrun,
                     recorded_by: caller.id,
                 },

@@ -195,5 +195,5 @@ pub async fn update(
 
 /// Blank text is no text.
 fn trimmed(text: Option<String>) -> Option<String> {
-    text.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty())
+    crate::domain::text::given(text.as_deref()).map(str::to_owned)
 }

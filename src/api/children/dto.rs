@@ -22,7 +22,7 @@ pub struct CreateChild {
     pub village_code: String,
     pub sex: Sex,
     pub birth_date: NaiveDate,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(length(min = 1, max = 200))]
@@ -41,7 +41,7 @@ pub struct UpdateChild {
     pub village_code: Option<String>,
     pub sex: Option<Sex>,
     pub birth_date: Option<NaiveDate>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// `null` removes it.

@@ -7,6 +7,7 @@ use validator::Validate;
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
 use crate::auth::Caller;
 use crate::db::DbPool;
+use crate::domain::text;
 use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -42,7 +43,7 @@ pub async fn list(
     caller.require_child_data()?;
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let name_contains = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let name_contains = text::given(query.q.as_deref()).map(str::to_owned);
     if name_contains.as_ref().is_some_and(|q| q.chars().count() > 100) {
         errors.add("q", "must be at most 100 characters long");
     }
@@ -92,9 +93,6 @@ pub async fn create(
     let village = parse_village(&mut errors, &body.village_code);
     let nik = body.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
     let name = body.name.trim().to_owned();
-    if name.is_empty() {
-        errors.add("name", "must not be blank");
-    }
     if body.birth_date > latest_local_date() {
         errors.add("birth_date", "is in the future");
     }
@@ -103,7 +101,7 @@ pub async fn create(
 
     let id = body.id.map_or_else(ChildId::new, ChildId);
     let nik_hash = nik.map(|n| n.keyed_hash(&nik_key));
-    let mother_name = body.mother_name.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    let mother_name = text::given(body.mother_name.as_deref());
     let mut conn = pool.get().await?;
     region::require_known(&mut conn, &village, "village_code").await?;
     let new = NewChild {
@@ -210,9 +208,6 @@ pub async fn update(
         None => None,
     };
     let name = body.name.as_deref().map(str::trim).map(str::to_owned);
-    if name.as_deref() == Some("") {
-        errors.add("name", "must not be blank");
-    }
     if body.birth_date.is_some_and(|d| d > latest_local_date()) {
         errors.add("birth_date", "is in the future");
     }
@@ -232,7 +227,7 @@ pub async fn update(
         sex: body.sex,
         birth_date: body.birth_date,
         name,
-        mother_name: body.mother_name.map(|m| m.map(|m| m.trim().to_owned()).filter(|m| !m.is_empty())),
+        mother_name: body.mother_name.map(|m| text::given(m.as_deref()).map(str::to_owned)),
         nik_hash: nik,
     };
     let audit = ("update", describe(&changes));

@@ -12,6 +12,7 @@ use super::dto::{
 use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::text;
 use crate::domain::{ActionStatus, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -200,7 +201,7 @@ pub async fn set_action(
     errors.finish()?;
     let mut conn = pool.get().await?;
     known_district(&mut conn, &district).await?;
-    let notes = body.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let notes = text::given(body.notes.as_deref());
     let write = ActionWrite {
         district: &district,
         year,

@@ -8,6 +8,7 @@ use super::dto::{
 };
 use crate::auth::Caller;
 use crate::db::{DbPool, audit};
+use crate::domain::text;
 use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -222,7 +223,7 @@ pub async fn verify(
     caller.require_role(&[Role::Cadre, Role::Officer])?;
     body.validate()?;
     let id = *path;
-    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let note = text::given(body.note.as_deref());
     let mut conn = pool.get().await?;
     let family = conn
         .transaction::<_, ApiError, _>(async |conn| {

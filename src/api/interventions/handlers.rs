@@ -14,6 +14,7 @@ use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::text;
 use crate::domain::{
     AgencyId, BudgetLineId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds,
 };
@@ -110,7 +111,7 @@ pub async fn create(
 
     let id = body.id.map_or_else(InterventionId::new, InterventionId);
     let agency_id = body.agency_id.map(AgencyId);
-    let description = body.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
+    let description = text::given(body.description.as_deref());
     let mut conn = pool.get().await?;
     check_references(&mut conn, Some(&body.type_code), &region, agency_id).await?;
     let view = conn
@@ -344,7 +345,7 @@ pub async fn report(
         return Err(ApiError::invalid("month", "is in the future"));
     }
     let id = *path;
-    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let note = text::given(body.note.as_deref());
     let mut conn = pool.get().await?;
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {

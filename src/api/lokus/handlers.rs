@@ -6,6 +6,7 @@ use validator::Validate;
 use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::DbPool;
+use crate::domain::text;
 use crate::domain::{RegionCode, RegionLevel};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
@@ -79,7 +80,7 @@ pub async fn replace(
             Ok(code) if !district.contains(&code) => errors.add(&field, format!("is not in district {district}")),
             Ok(code) if villages.iter().any(|(c, _)| *c == code) => errors.add(&field, "is listed twice"),
             Ok(code) => {
-                let reason = entry.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_owned);
+                let reason = text::given(entry.reason.as_deref()).map(str::to_owned);
                 villages.push((code, reason));
             }
             Err(e) => errors.add(&field, e.to_string()),

@@ -10,6 +10,7 @@ use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit;
+use crate::domain::text;
 use crate::domain::{ChildId, MeasurementId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -89,7 +90,7 @@ pub async fn create(
         weight_kg: body.weight_kg,
         oedema: body.oedema,
     };
-    let measured_by = body.measured_by.as_deref().map(str::trim).filter(|m| !m.is_empty());
+    let measured_by = text::given(body.measured_by.as_deref());
     let place = body.place;
 
     let mut conn = pool.get().await?;

@@ -45,7 +45,7 @@ pub struct ChildrenQuery {
 #[schema(example = json!({"code": "14.01.22", "name": "Kampar Utara Baru"}))]
 pub struct CreateRegion {
     pub code: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }
@@ -54,7 +54,7 @@ pub struct CreateRegion {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Kabupaten Kampar"}))]
 pub struct RenameRegion {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
 }

@@ -10,6 +10,7 @@ use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit;
 use crate::domain::RegionCode;
+use crate::domain::text;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
@@ -40,7 +41,7 @@ pub async fn list(
     let mut errors = FieldErrors::default();
     let parent = query.parent.as_deref().and_then(|p| errors.check("parent", RegionCode::parse(p)));
     let within = query.within.as_deref().and_then(|w| errors.check("within", RegionCode::parse(w)));
-    let name_contains = query.q.map(|q| q.trim().to_owned()).filter(|q| !q.is_empty());
+    let name_contains = text::given(query.q.as_deref()).map(str::to_owned);
     if name_contains.as_ref().is_some_and(|q| q.chars().count() > 100) {
         errors.add("q", "must be at most 100 characters long");
     }
@@ -136,9 +137,6 @@ pub async fn create(
     let mut errors = FieldErrors::from_validation(body.validate());
     let code = errors.check("code", RegionCode::parse(&body.code));
     let name = body.name.trim();
-    if name.is_empty() {
-        errors.add("name", "must not be blank");
-    }
     let code = errors.finish_with(code)?;
 
     let mut conn = pool.get().await?;
@@ -188,12 +186,8 @@ pub async fn rename(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
     let code = parse_code(&path)?;
-    let mut errors = FieldErrors::from_validation(body.validate());
+    body.validate()?;
     let name = body.name.trim();
-    if name.is_empty() {
-        errors.add("name", "must not be blank");
-    }
-    errors.finish()?;
 
     let mut conn = pool.get().await?;
     let detail = conn

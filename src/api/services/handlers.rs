@@ -7,6 +7,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::db::audit;
+use crate::domain::text;
 use crate::domain::{ChildId, InterventionId, ServiceId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
@@ -71,8 +72,8 @@ pub async fn create(
     let child_id = *path;
     let id = body.id.map_or_else(ServiceId::new, ServiceId);
     let activity = body.intervention_id.map(InterventionId);
-    let given_by = body.given_by.as_deref().map(str::trim).filter(|g| !g.is_empty());
-    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let given_by = text::given(body.given_by.as_deref());
+    let note = text::given(body.note.as_deref());
     let mut conn = pool.get().await?;
     let (view, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -5,6 +5,7 @@ pub mod ranking;
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{convergence_actions, convergence_assessments, convergence_documents, convergence_progress};
+use crate::domain::text;
 use crate::domain::{ActionStatus, DocumentId, DocumentKind, RegionCode, UserId};
 use crate::error::ApiError;
 use crate::records::access::{Scoped, Visible, Writable};
@@ -287,7 +288,7 @@ pub async fn save_assessment(
     body: &AssessmentUpdate,
     by: UserId,
 ) -> QueryResult<Assessment> {
-    let notes = body.notes.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let notes = text::given(body.notes.as_deref());
     let returned = (
         convergence_assessments::score,
         convergence_assessments::notes,

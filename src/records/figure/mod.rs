@@ -1,4 +1,5 @@
 use crate::db::schema::{prevalence_targets, survey_figures};
+use crate::domain::text;
 use crate::domain::{FigureId, RegionCode, SurveySource, UserId};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -75,7 +76,7 @@ pub async fn save_figure(
     body: &FigureUpdate,
     by: UserId,
 ) -> QueryResult<SurveyFigure> {
-    let note = body.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let note = text::given(body.note.as_deref());
     let values = (
         survey_figures::stunting_pct.eq(body.stunting_pct),
         survey_figures::ci_low_pct.eq(body.ci_low_pct),
@@ -157,7 +158,7 @@ pub async fn save_target(
     body: &TargetUpdate,
     by: UserId,
 ) -> QueryResult<Target> {
-    let basis = body.basis.as_deref().map(str::trim).filter(|b| !b.is_empty());
+    let basis = text::given(body.basis.as_deref());
     let values = (
         prevalence_targets::stunting_pct.eq(body.stunting_pct),
         prevalence_targets::basis.eq(basis),
