@@ -159,13 +159,33 @@ pub async fn remove<T: Removable>(
     .await
 }
 
-/// Records the creation of `record` in the audit trail.
-pub async fn created<T: Versioned>(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    record: &Writable<T>,
-    changes: Value,
-) -> Result<(), ApiError> {
-    audit::record(conn, Some(caller.id), &format!("{}.create", T::ENTITY), record.id(), changes).await?;
-    Ok(())
+/// `Removable` for a record whose table marks removal in `deleted_at`, `deleted_by` and
+/// `deleted_reason`, and keeps `version` and `updated_at`.
+macro_rules! removable {
+    ($record:ty, $table:ident) => {
+        impl $crate::records::write::Removable for $record {
+            async fn mark_removed(
+                conn: &mut $crate::db::AsyncPgConnection,
+                record: &$crate::records::access::Writable<Self>,
+                by: $crate::domain::UserId,
+                reason: Option<&str>,
+            ) -> Result<(), $crate::error::ApiError> {
+                use diesel::prelude::*;
+                use diesel_async::RunQueryDsl;
+                let now = chrono::Utc::now();
+                diesel::update($table::table.find(record.id))
+                    .set((
+                        $table::deleted_at.eq(now),
+                        $table::deleted_by.eq(by),
+                        $table::deleted_reason.eq(reason),
+                        $table::version.eq($table::version + 1),
+                        $table::updated_at.eq(now),
+                    ))
+                    .execute(conn)
+                    .await?;
+                Ok(())
+            }
+        }
+    };
 }
+pub(crate) use removable;

@@ -7,6 +7,7 @@ use validator::Validate;
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
 use crate::auth::Caller;
 use crate::db::DbPool;
+use crate::db::audit;
 use crate::domain::text;
 use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
@@ -135,10 +136,11 @@ pub async fn create(
                 });
             }
             let child = child::insert(conn, &caller, &new).await?;
-            write::created(
+            audit::record(
                 conn,
-                &caller,
-                &child,
+                Some(caller.id),
+                "child.create",
+                id,
                 json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() }),
             )
             .await?;

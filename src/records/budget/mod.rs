@@ -8,7 +8,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
-use crate::records::write::{self, Removable, Versioned};
+use crate::records::write::{self, Versioned};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
@@ -60,27 +60,7 @@ impl Scoped for BudgetRow {
 
 write::versioned!(BudgetRow, BudgetId, "budget", lock);
 
-impl Removable for BudgetRow {
-    async fn mark_removed(
-        conn: &mut AsyncPgConnection,
-        budget: &Writable<Self>,
-        by: UserId,
-        reason: Option<&str>,
-    ) -> Result<(), ApiError> {
-        let now = Utc::now();
-        diesel::update(budgets::table.find(budget.id))
-            .set((
-                budgets::deleted_at.eq(now),
-                budgets::deleted_by.eq(by),
-                budgets::deleted_reason.eq(reason),
-                budgets::version.eq(budgets::version + 1),
-                budgets::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
-        Ok(())
-    }
-}
+write::removable!(BudgetRow, budgets);
 
 /// 409 unless the document is open for changes to its lines (a draft, or under revision).
 pub fn require_open(budget: &BudgetRow) -> Result<(), ApiError> {

@@ -9,11 +9,11 @@ pub mod services;
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{self, children, lokus_villages};
-use crate::domain::{CaseId, CaseStatus, ChildId, RegionCode, Scope, Sex, UserId};
+use crate::domain::{CaseId, CaseStatus, ChildId, RegionCode, Scope, Sex};
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
-use crate::records::write::{self, Removable};
+use crate::records::write;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -258,27 +258,7 @@ pub async fn update(
 
 write::versioned!(ChildRecord, ChildId, "child", lock);
 
-impl Removable for ChildRecord {
-    async fn mark_removed(
-        conn: &mut AsyncPgConnection,
-        child: &Writable<ChildRecord>,
-        by: UserId,
-        reason: Option<&str>,
-    ) -> Result<(), ApiError> {
-        let (id, now) = (child.id, Utc::now());
-        diesel::update(children::table.find(id))
-            .set((
-                children::deleted_at.eq(now),
-                children::deleted_by.eq(by),
-                children::deleted_reason.eq(reason),
-                children::version.eq(children::version + 1),
-                children::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
-        Ok(())
-    }
-}
+write::removable!(ChildRecord, children);
 
 /// A child as the API shows it. The NIK is never shown: `has_nik` says whether one is on file.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]

@@ -15,7 +15,7 @@ use crate::domain::{
 use crate::error::ApiError;
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
-use crate::records::write::{self, Removable};
+use crate::records::write;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -279,27 +279,7 @@ pub async fn update(
 
 write::versioned!(InterventionRow, InterventionId, "intervention", lock);
 
-impl Removable for InterventionRow {
-    async fn mark_removed(
-        conn: &mut AsyncPgConnection,
-        activity: &Writable<Self>,
-        by: UserId,
-        reason: Option<&str>,
-    ) -> Result<(), ApiError> {
-        let now = Utc::now();
-        diesel::update(interventions::table.find(activity.id))
-            .set((
-                interventions::deleted_at.eq(now),
-                interventions::deleted_by.eq(by),
-                interventions::deleted_reason.eq(reason),
-                interventions::version.eq(interventions::version + 1),
-                interventions::updated_at.eq(now),
-            ))
-            .execute(conn)
-            .await?;
-        Ok(())
-    }
-}
+write::removable!(InterventionRow, interventions);
 
 /// Every report of the activity, current and superseded, by month.
 pub async fn reports(conn: &mut AsyncPgConnection, id: InterventionId) -> QueryResult<Vec<ReportRow>> {
