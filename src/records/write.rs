@@ -21,15 +21,15 @@ use crate::error::ApiError;
 use crate::http::precondition::IfMatch;
 use crate::records::access::Writable;
 
-/// A record that changes only through `change`. (Its futures need not be `Send`: every write
-/// runs on the worker that took the request.)
+/// A record that changes only through `change`. (`async fn` in a public trait cannot promise
+/// `Send` futures in general; each implementation's are, which the transactions that call them
+/// require and the compiler checks there.)
 #[allow(async_fn_in_trait)]
 pub trait Versioned: Sized {
     type Id: Clone + Display;
     /// What the audit trail calls it: `child`, `budget`.
     const ENTITY: &'static str;
 
-    fn id(&self) -> Self::Id;
     fn version(&self) -> i32;
 
     /// The living row, locked for the rest of the transaction, if the caller may change it.
@@ -43,9 +43,6 @@ macro_rules! versioned {
         impl $crate::records::write::Versioned for $record {
             type Id = $id;
             const ENTITY: &'static str = $entity;
-            fn id(&self) -> $id {
-                self.id
-            }
             fn version(&self) -> i32 {
                 self.version
             }

@@ -92,6 +92,19 @@ async fn the_kampar_document_shows_its_discrepancy() {
 }
 
 #[tokio::test]
+async fn an_agency_named_by_budget_lines_stays() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let kampar = enter_kampar(&app, &officer).await;
+    let path = format!("/api/v1/agencies/{}", kampar.agency["id"].as_str().unwrap());
+    let refused = app.request(Method::DELETE, &path, Some(&officer)).header("If-Match", "\"1\"").send().await;
+    let problem = problem(refused.unwrap(), StatusCode::CONFLICT).await;
+    assert!(problem["detail"].as_str().unwrap().contains("budget lines"), "{problem}");
+    let agencies: Value = app.get("/api/v1/agencies?district=14.01", Some(&officer)).await.json().await.unwrap();
+    assert!(agencies.as_array().unwrap().iter().any(|a| a["id"] == kampar.agency["id"]), "{agencies}");
+}
+
+#[tokio::test]
 async fn aggregates_break_down_by_source_agency_and_category() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer, Some("14.01")).await;

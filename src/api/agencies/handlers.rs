@@ -144,7 +144,7 @@ pub async fn update(
         (status = 204, description = "Removed"),
         (status = 403, description = "Not an officer of this district, nor an admin"),
         (status = 404, description = "No such agency"),
-        (status = 409, description = "Activities name it as responsible"),
+        (status = 409, description = "Activities or budget lines name it as responsible"),
     )
 )]
 #[delete("/agencies/{id}")]

@@ -1,6 +1,6 @@
 use crate::auth::Caller;
 use crate::auth::policy::Record;
-use crate::db::schema::{agencies, interventions};
+use crate::db::schema::{agencies, budget_lines, interventions};
 use crate::domain::{AgencyId, AgencySector, RegionCode};
 use crate::error::ApiError;
 use crate::records::access::{Scoped, Writable};
@@ -124,15 +124,16 @@ pub async fn update(
         .await
 }
 
-/// Deletes an agency no activity names: a name in a directory, which leaves nothing behind
-/// that a record points to (the audit trail keeps the deletion).
+/// Deletes an agency no activity or budget line names: a name in a directory, which leaves
+/// nothing behind that a record points to (the audit trail keeps the deletion).
 pub async fn delete(conn: &mut AsyncPgConnection, agency: &Writable<Agency>) -> Result<(), ApiError> {
-    let named =
-        diesel::select(diesel::dsl::exists(interventions::table.filter(interventions::agency_id.eq(agency.id))))
-            .get_result(conn)
-            .await?;
-    if named {
-        return Err(ApiError::conflict("activities name this agency as responsible; reassign them first"));
+    let by_activity = interventions::table.filter(interventions::agency_id.eq(agency.id));
+    let by_line = budget_lines::table.filter(budget_lines::agency_id.eq(agency.id));
+    let (activities, lines): (bool, bool) =
+        diesel::select((diesel::dsl::exists(by_activity), diesel::dsl::exists(by_line))).get_result(conn).await?;
+    if activities || lines {
+        let named_by = if activities { "activities" } else { "budget lines" };
+        return Err(ApiError::conflict(format!("{named_by} name this agency as responsible; reassign them first")));
     }
     diesel::delete(agencies::table.find(agency.id)).execute(conn).await?;
     Ok(())

@@ -98,9 +98,6 @@ impl Scoped for LockedLine {
 impl Versioned for LockedLine {
     type Id = LineKey;
     const ENTITY: &'static str = "budget.line";
-    fn id(&self) -> LineKey {
-        LineKey(self.budget.id, self.line.id)
-    }
     fn version(&self) -> i32 {
         self.line.version
     }

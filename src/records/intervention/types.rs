@@ -112,9 +112,6 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewInterventionType) -> 
 impl Versioned for InterventionType {
     type Id = String;
     const ENTITY: &'static str = "intervention_type";
-    fn id(&self) -> String {
-        self.code.clone()
-    }
     fn version(&self) -> i32 {
         self.version
     }

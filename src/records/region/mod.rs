@@ -135,9 +135,6 @@ pub async fn insert(conn: &mut AsyncPgConnection, region: &NewRegion<'_>) -> Que
 impl Versioned for RegionRow {
     type Id = RegionCode;
     const ENTITY: &'static str = "region";
-    fn id(&self) -> RegionCode {
-        self.code.clone()
-    }
     fn version(&self) -> i32 {
         self.version
     }

@@ -148,9 +148,6 @@ impl Scoped for LockedCase {
 impl Versioned for LockedCase {
     type Id = CaseId;
     const ENTITY: &'static str = "case";
-    fn id(&self) -> CaseId {
-        self.case.id
-    }
     fn version(&self) -> i32 {
         self.case.version
     }
