@@ -125,3 +125,23 @@ async fn stunting_is_judged_on_the_two_decimal_z_score_as_who_does() {
         "{stats}"
     );
 }
+
+#[tokio::test]
+async fn the_nation_breaks_down_by_province_unless_asked_otherwise() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let child = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &child, "2025-05-01", -2.5).await;
+    let national = app.token_for(Role::Analyst, None).await;
+    for path in ["/api/v1/stats/prevalence?year=2025", "/api/v1/stats/interventions?year=2025"] {
+        let stats: Value = app.get(path, Some(&national)).await.json().await.unwrap();
+        assert_eq!(stats["level"], "province", "{path}");
+    }
+    let stats: Value = app.get("/api/v1/stats/prevalence?year=2025", Some(&national)).await.json().await.unwrap();
+    let rows = stats["rows"].as_array().unwrap();
+    assert!(rows.iter().all(|r| r["region_level"] == "province"), "{rows:?}");
+    assert!(rows.iter().any(|r| r["region_code"] == "14" && r["stunted"] == 1), "{rows:?}");
+    let by_district: Value =
+        app.get("/api/v1/stats/prevalence?year=2025&level=district", Some(&national)).await.json().await.unwrap();
+    assert_eq!(by_district["level"], "district");
+}

@@ -141,11 +141,15 @@ async fn breakdown(
     let root = caller.list_scope(region)?.code().cloned();
     // Rows at the region's own tier are allowed (one row): a request narrowed to the caller's
     // scope may land there.
-    let highest = root.as_ref().map_or(RegionLevel::Province, RegionCode::level);
+    // The nation's rows are its provinces; a region's are the tier right below it.
+    let (highest, below) = match &root {
+        None => (RegionLevel::Province, RegionLevel::Province),
+        Some(code) => (code.level(), code.level().below().first().copied().unwrap_or(code.level())),
+    };
     let level = match level {
         Some(level) if level >= highest => level,
         Some(_) => return Err(ApiError::invalid("level", "must be the region's tier or one below it")),
-        None => highest.below().first().copied().unwrap_or(highest),
+        None => below,
     };
     if let Some(code) = &root
         && !regions::exists(conn, code).await?
