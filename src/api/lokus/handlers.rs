@@ -39,7 +39,7 @@ pub async fn get_lokus(
 ) -> Result<HttpResponse, ApiError> {
     let (district, year) = regions::district_and_year(&path)?;
     caller.require_overlap(&district)?;
-    let list = lokus::find(&mut *pool.get().await?, &district, year, false).await?;
+    let list = lokus::find(&mut *pool.get().await?, &district, year).await?;
     Ok(ok_with_etag(list.version, &list))
 }
 
@@ -105,13 +105,12 @@ pub async fn replace(
                 &caller,
                 if_match,
                 ("lokus.replace", key.as_str(), |_| changes),
-                // A district's year with no decision yet reads as version 0.
-                async |conn| Ok(Some(lokus::find(conn, &district, year, true).await?).filter(|l| l.version > 0)),
-                |list: &LokusList| list.version,
+                async |conn| Ok(lokus::lock_decision(conn, &district, year).await?),
+                |version: &i32| *version,
                 async |conn, current| {
                     let existed = current.is_some();
                     lokus::replace(conn, &district, year, &body, &villages, existed, caller.id).await?;
-                    Ok(lokus::find(conn, &district, year, false).await?)
+                    Ok(lokus::find(conn, &district, year).await?)
                 },
             )
             .await

@@ -68,20 +68,30 @@ struct Decision {
     updated_at: DateTime<Utc>,
 }
 
-pub async fn find(
-    conn: &mut AsyncPgConnection,
-    district: &RegionCode,
-    year: i32,
-    lock: bool,
-) -> QueryResult<LokusList> {
-    let query = lokus_decisions::table.find((district, year)).select((
-        lokus_decisions::decision,
-        lokus_decisions::decided_on,
-        lokus_decisions::version,
-        lokus_decisions::updated_at,
-    ));
-    let decision: Option<Decision> =
-        if lock { query.for_update().first(conn).await.optional()? } else { query.first(conn).await.optional()? };
+/// The version of the district's decision for the year, its row locked for the rest of the
+/// transaction; `None` while there is no decision (a replacement then writes the first one).
+pub async fn lock_decision(conn: &mut AsyncPgConnection, district: &RegionCode, year: i32) -> QueryResult<Option<i32>> {
+    lokus_decisions::table
+        .find((district, year))
+        .select(lokus_decisions::version)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, district: &RegionCode, year: i32) -> QueryResult<LokusList> {
+    let decision: Option<Decision> = lokus_decisions::table
+        .find((district, year))
+        .select((
+            lokus_decisions::decision,
+            lokus_decisions::decided_on,
+            lokus_decisions::version,
+            lokus_decisions::updated_at,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
     let villages = lokus_villages::table
         .inner_join(regions::table.on(regions::code.eq(lokus_villages::village_code)))
         .filter(lokus_villages::district_code.eq(district).and(lokus_villages::year.eq(year)))
