@@ -61,9 +61,6 @@ pub(crate) use versioned;
 /// A record that is removed by marking it, never by deleting the row.
 #[allow(async_fn_in_trait)]
 pub trait Removable: Versioned {
-    /// What the audit trail calls a removal: `delete`, or `void` for a measurement.
-    const REMOVAL: &'static str = "delete";
-
     /// Marks the locked row removed by `by` for `reason`, and bumps its version.
     async fn mark_removed(
         conn: &mut AsyncPgConnection,
@@ -141,7 +138,7 @@ pub async fn keyed<T, R>(
     Ok(answer)
 }
 
-/// Removes record `id` for `reason` through `change`.
+/// Removes record `id` for `reason` through `change` (`<entity>.delete` in the audit trail).
 pub async fn remove<T: Removable>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -149,7 +146,7 @@ pub async fn remove<T: Removable>(
     read: IfMatch,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
-    let audit = (T::REMOVAL, json!({ "reason": reason }));
+    let audit = ("delete", json!({ "reason": reason }));
     change::<T, _>(conn, caller, id, read, audit, async |conn, record| {
         T::mark_removed(conn, record, caller.id, reason).await
     })
