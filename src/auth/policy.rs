@@ -40,6 +40,12 @@ impl Caller {
         self.role != Role::Analyst
     }
 
+    /// Whether the caller sees counts of 1 to 4 children below district level. Dashboards do
+    /// not: a village row with two stunted children could name them.
+    pub fn sees_small_counts(&self) -> bool {
+        self.role != Role::Analyst
+    }
+
     /// 403 unless the caller may read a record of this kind in `region`. Child-level data
     /// stays inside the caller's scope and away from dashboards; a cadre reads the budgets of
     /// their own village; everything else is readable by anyone whose scope lies inside the

@@ -19,6 +19,7 @@ mod families;
 mod figures;
 mod health;
 mod interventions;
+mod kept_counts;
 mod layers;
 mod lokus;
 mod measurements;

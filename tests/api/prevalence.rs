@@ -47,7 +47,8 @@ async fn each_child_counts_once_at_their_latest_valid_measurement() {
     app.measure_at(&officer, &h, "2024-12-01", -2.8).await;
 
     let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
-    let stats: Value = app.get("/api/v1/stats/prevalence?year=2025", Some(&analyst)).await.json().await.unwrap();
+    let stats: Value = app.get("/api/v1/stats/prevalence?year=2025", Some(&officer)).await.json().await.unwrap();
+    assert_eq!(stats["source"], "kept");
     assert_eq!(stats["region_code"], "14.01");
     assert_eq!(stats["level"], "subdistrict");
     let rows = stats["rows"].as_array().unwrap();
@@ -66,9 +67,20 @@ async fn each_child_counts_once_at_their_latest_valid_measurement() {
     assert_eq!(stats["total"]["weighed"], 0);
     assert!(stats["total"]["underweight_pct"].is_null(), "no weights, no rate");
 
+    // A dashboard sees the district's total, but no subdistrict count from 1 to 4.
+    let dashboard: Value = app.get("/api/v1/stats/prevalence?year=2025", Some(&analyst)).await.json().await.unwrap();
+    assert_eq!(dashboard["total"]["stunted"], 3);
+    assert_eq!(dashboard["total"]["suppressed"], false);
+    let hidden = dashboard["rows"].as_array().unwrap().iter().find(|r| r["region_code"] == "14.01.01").unwrap();
+    assert_eq!(hidden["suppressed"], true, "{hidden}");
+    for field in ["measured", "stunted", "stunting_pct", "stunting_ci95", "severely_stunted"] {
+        assert!(hidden[field].is_null(), "{field} shown: {hidden}");
+    }
+
     let first_half: Value =
         app.get("/api/v1/stats/prevalence?from=2025-01&to=2025-06", Some(&analyst)).await.json().await.unwrap();
     // A's latest in January–June is February's −1.0: not stunted then.
+    assert_eq!(first_half["source"], "kept", "a semester is a calendar period");
     assert_eq!(first_half["total"]["measured"], 5);
     assert_eq!(first_half["total"]["stunted"], 2);
 

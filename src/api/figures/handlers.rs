@@ -6,13 +6,14 @@ use validator::Validate;
 use super::dto::{FigureUpdate, FiguresQuery, ListFiguresQuery, PrevalenceFigures, SurveyFigure, Target, TargetUpdate};
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{RegionCode, RegionLevel, Role, Scope, SurveySource, year_bounds};
+use crate::domain::{PeriodKind, RegionCode, RegionLevel, Role, Scope, SurveySource, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::figure;
 use crate::records::region as region_queries;
-use crate::records::stats::prevalence;
+use crate::records::stats::rates::Disclosure;
+use crate::records::stats::{Span, prevalence};
 use crate::records::write;
 
 const TAG: &str = "figures";
@@ -40,7 +41,7 @@ pub async fn figures(
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
     let bounds = errors.check("year", year_bounds(query.year));
-    let (from, to) = errors.finish_with(bounds)?;
+    let (from, _) = errors.finish_with(bounds)?;
     let root = caller.list_scope(region)?.code().cloned();
     let mut conn = pool.get().await?;
     let region_name = match &root {
@@ -63,8 +64,10 @@ pub async fn figures(
     above.sort_by_key(|f| std::cmp::Reverse(f.region_code.as_ref().map_or(0, |c| c.as_str().len())));
     let target = figure::nearest_target(&mut conn, &chain, query.year).await?;
     let level = root.as_ref().map_or(RegionLevel::Province, RegionCode::level);
-    let (_, total) = prevalence::prevalence(&mut conn, root.as_ref(), level, from, to, None).await?;
-    let measured = (total.measured > 0).then_some(total);
+    let span = Span::Calendar { kind: PeriodKind::Year, starts: vec![from] };
+    let ask = prevalence::Breakdown { root: root.as_ref(), level, span: &span, lokus: false };
+    let counted = prevalence::prevalence(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
+    let measured = counted.totals.into_iter().next().filter(|total| total.measured != Some(0));
     Ok(web::Json(PrevalenceFigures {
         region_code: root,
         region_name,

@@ -5,16 +5,17 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{Month, RegionCode, RegionLevel, latest_local_date, year_bounds};
+use crate::domain::{Month, PeriodKind, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
 use crate::records::region as regions;
-use crate::records::stats::LokusYears;
 use crate::records::stats::budgets::{self, BudgetRow};
 use crate::records::stats::coverage::{self, CategoryCoverage};
 use crate::records::stats::families::{self as family_counts, FamilyCountRow};
 use crate::records::stats::prevalence::{self as measured, PrevalenceRow};
+use crate::records::stats::rates::Disclosure;
 use crate::records::stats::teams::{self as team_counts, TeamCountRow};
+use crate::records::stats::{LokusYears, Span};
 
 const TAG: &str = "stats";
 
@@ -207,43 +208,109 @@ fn parse_period(
     }
 }
 
-/// Measured prevalence per region, and for the whole region asked for.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PrevalenceQuery {
+    /// The region to break down (default: the caller's scope; all of Indonesia for national
+    /// accounts).
+    #[param(example = "14.01")]
+    pub region: Option<String>,
+    /// The tier of the rows (default: the tier right below the region).
+    pub level: Option<RegionLevel>,
+    /// A calendar year…
+    #[param(example = 2024, minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// …or a range of months, `from` and `to` (`2024-01`).
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    /// A time series: one row per region and period of this kind; the year or range must
+    /// start and end on its boundaries (at most 120 periods). Without it, a year or a range
+    /// that is exactly one calendar period is read from the kept counts, any other range is
+    /// counted from the measurements.
+    pub period: Option<PeriodKind>,
+    /// `true`: only lokus (priority) villages designated for the period's year.
+    pub lokus: Option<bool>,
+}
+
+/// Where the counts came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CountSource {
+    /// Kept per calendar period in the writing transaction: every committed write included.
+    Kept,
+    /// Counted from the measurements, for a range that is not one calendar period.
+    Rows,
+}
+
+/// Measured prevalence per region and period, and for the whole region asked for.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PrevalenceStats {
     /// `null`: all of Indonesia.
     pub region_code: Option<RegionCode>,
     pub level: RegionLevel,
+    /// The kind of the periods; `null` for a range that is not one calendar period.
+    pub period: Option<PeriodKind>,
+    pub source: CountSource,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
+    /// One row per region and period (periods in order, regions by code within each).
     pub rows: Vec<PrevalenceRow>,
-    pub total: PrevalenceRow,
+    /// The whole region, one row per period.
+    pub totals: Vec<PrevalenceRow>,
+    /// The whole region when the answer covers one period; `null` for a series.
+    pub total: Option<PrevalenceRow>,
 }
 
 /// `GET /api/v1/stats/prevalence`: stunting (and underweight and wasting) from routine
 /// measurements: each child counted once, at their latest valid measurement in the period;
-/// implausible values, voided measurements and removed children left out.
+/// implausible values, voided measurements and removed children left out. Every rate comes
+/// with its numerator, denominator and 95% Wilson interval; analysts see counts from 1 to 4
+/// below district level as `null` (`suppressed: true`).
 #[utoipa::path(
     tag = TAG,
-    params(StatsQuery),
+    params(PrevalenceQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Counts and rates per region, and the total", body = PrevalenceStats),
+        (status = 200, description = "Counts and rates per region and period, and the totals", body = PrevalenceStats),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
-        (status = 422, description = "A malformed region, a level above it, or no period (a year, or from and to)"),
+        (status = 422, description = "A malformed region, a level above it, no period (a year, or from and to), or a range the period kind does not tile"),
     )
 )]
 #[get("/stats/prevalence")]
 pub async fn prevalence(
     caller: Caller,
-    Query(query): Query<StatsQuery>,
+    Query(query): Query<PrevalenceQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<PrevalenceStats>, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    let range = parse_period(&mut errors, query.year, query.from, query.to);
+    let span = range.and_then(|(from, to)| errors.check("period", Span::new(query.period, from, to)));
+    let span = errors.finish_with(span)?;
     let mut conn = pool.get().await?;
-    let (root, level, (period_start, period_end)) = resolve(&mut conn, &caller, &query).await?;
-    let lokus = LokusYears::of_period(query.lokus, period_start, period_end);
-    let (rows, total) = measured::prevalence(&mut conn, root.as_ref(), level, period_start, period_end, lokus).await?;
-    Ok(web::Json(PrevalenceStats { region_code: root, level, period_start, period_end, rows, total }))
+    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let ask = measured::Breakdown { root: root.as_ref(), level, span: &span, lokus: query.lokus.unwrap_or(false) };
+    let counted = measured::prevalence(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
+    let source = match span {
+        Span::Calendar { .. } => CountSource::Kept,
+        Span::Range { .. } => CountSource::Rows,
+    };
+    let total = match counted.totals.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    };
+    Ok(web::Json(PrevalenceStats {
+        region_code: root,
+        level,
+        period: span.kind(),
+        source,
+        period_start: span.first_day(),
+        period_end: span.last_day(),
+        rows: counted.rows,
+        totals: counted.totals,
+        total,
+    }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

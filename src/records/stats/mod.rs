@@ -5,9 +5,66 @@ pub mod budgets;
 pub mod coverage;
 pub mod families;
 pub mod prevalence;
+pub mod rates;
 pub mod teams;
 
-use crate::domain::{RegionCode, RegionLevel};
+use chrono::NaiveDate;
+
+use crate::domain::{PeriodKind, RegionCode, RegionLevel, series};
+
+/// The periods an aggregate answers for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Span {
+    /// Whole calendar periods of one kind, in order: answered from the kept counts.
+    Calendar { kind: PeriodKind, starts: Vec<NaiveDate> },
+    /// A range that is not one whole calendar period: computed from the rows.
+    Range { from: NaiveDate, to: NaiveDate },
+}
+
+/// A series may hold at most this many periods (ten years of months).
+pub const MAX_PERIODS: usize = 120;
+
+impl Span {
+    /// `[from, to]` as periods of `kind` (an error when it does not tile the range), or, with
+    /// no kind, as the one calendar period it is, if it is one.
+    pub fn new(kind: Option<PeriodKind>, from: NaiveDate, to: NaiveDate) -> Result<Self, &'static str> {
+        match kind {
+            Some(kind) => match series(kind, from, to) {
+                Some(starts) if starts.len() <= MAX_PERIODS => Ok(Self::Calendar { kind, starts }),
+                Some(_) => Err("a series holds at most 120 periods"),
+                None => Err("from and to must start and end on the period's boundaries"),
+            },
+            None => Ok(match PeriodKind::exactly(from, to) {
+                Some(kind) => Self::Calendar { kind, starts: vec![from] },
+                None => Self::Range { from, to },
+            }),
+        }
+    }
+
+    /// Each period's first and last day.
+    pub fn periods(&self) -> Vec<(NaiveDate, NaiveDate)> {
+        match self {
+            Self::Calendar { kind, starts } => starts.iter().map(|&s| (s, kind.end_of(s))).collect(),
+            Self::Range { from, to } => vec![(*from, *to)],
+        }
+    }
+
+    pub fn first_day(&self) -> NaiveDate {
+        self.periods().first().map(|p| p.0).unwrap_or(NaiveDate::MIN)
+    }
+
+    pub fn last_day(&self) -> NaiveDate {
+        self.periods().last().map(|p| p.1).unwrap_or(NaiveDate::MAX)
+    }
+
+    /// The kind of its periods; `None` for a range computed from the rows.
+    pub fn kind(&self) -> Option<PeriodKind> {
+        match self {
+            Self::Calendar { kind, .. } => Some(*kind),
+            Self::Range { .. } => None,
+        }
+    }
+}
 
 /// `lokus=true` on a stats endpoint: only the lokus villages designated for a year from
 /// `first` to `last` (the years the period touches).

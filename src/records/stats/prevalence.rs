@@ -1,96 +1,276 @@
 //! Measured prevalence (e-PPGBM style): per region and period, each child counted once at their
 //! latest valid measurement in the period. Numerators and denominators always come with rates.
+//!
+//! Calendar periods are read from `prevalence_counts`, which the database keeps in step with
+//! every write (migration 000010): a district's breakdown of a year reads a few hundred kept
+//! rows whatever the number of children. A range that is not one calendar period is counted
+//! from the measurements themselves, and the answer says so.
 
-use super::{LokusYears, code_bounds, code_length};
+use super::rates::{Disclosure, Interval, pct, shown, wilson};
+use super::{Span, code_bounds, code_length};
 use crate::domain::{RegionCode, RegionLevel};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// One region's figures.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+/// One region's figures for one period. For an analyst, counts from 1 to 4 below district
+/// level are `null` (and so are the rates they would reveal), with `suppressed: true`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "region_code": "14.01", "region_name": "Kabupaten Kampar", "region_level": "district",
-    "measured": 7200, "stunted": 605, "severely_stunted": 140, "stunting_pct": 8.4, "severe_stunting_pct": 1.94,
-    "weighed": 7150, "underweight": 500, "underweight_pct": 6.99,
-    "wasting_measured": 7100, "wasted": 300, "wasting_pct": 4.23
+    "period_start": "2024-01-01", "period_end": "2024-12-31",
+    "measured": 7200, "stunted": 605, "severely_stunted": 140,
+    "stunting_pct": 8.4, "stunting_ci95": {"low": 7.78, "high": 9.07},
+    "severe_stunting_pct": 1.94, "severe_stunting_ci95": {"low": 1.65, "high": 2.29},
+    "weighed": 7150, "underweight": 500, "underweight_pct": 6.99, "underweight_ci95": {"low": 6.43, "high": 7.6},
+    "wasting_measured": 7100, "wasted": 300, "wasting_pct": 4.23, "wasting_ci95": {"low": 3.78, "high": 4.72},
+    "suppressed": false
 }))]
 pub struct PrevalenceRow {
+    /// `null`: all of Indonesia.
     pub region_code: Option<RegionCode>,
     pub region_name: Option<String>,
     pub region_level: Option<RegionLevel>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
     /// Children with a valid length/height-for-age in the period (the denominator).
-    pub measured: i64,
+    pub measured: Option<i64>,
     /// Of them, HAZ below −2 (*pendek* and *sangat pendek*).
-    pub stunted: i64,
+    pub stunted: Option<i64>,
     /// Of them, HAZ below −3 (*sangat pendek*).
-    pub severely_stunted: i64,
+    pub severely_stunted: Option<i64>,
     pub stunting_pct: Option<f64>,
+    /// 95% Wilson score interval of `stunting_pct`.
+    pub stunting_ci95: Option<Interval>,
     pub severe_stunting_pct: Option<f64>,
+    pub severe_stunting_ci95: Option<Interval>,
     /// Children whose latest measurement has a valid weight-for-age.
-    pub weighed: i64,
+    pub weighed: Option<i64>,
     /// Of them, WAZ below −2.
-    pub underweight: i64,
+    pub underweight: Option<i64>,
     pub underweight_pct: Option<f64>,
+    pub underweight_ci95: Option<Interval>,
     /// Children whose latest measurement has a valid weight-for-length/height.
-    pub wasting_measured: i64,
+    pub wasting_measured: Option<i64>,
     /// Of them, WHZ below −2.
-    pub wasted: i64,
+    pub wasted: Option<i64>,
     pub wasting_pct: Option<f64>,
+    pub wasting_ci95: Option<Interval>,
+    /// Whether a count from 1 to 4 was withheld (analysts, below district level).
+    pub suppressed: bool,
+}
+
+/// The counts of one region and period, as kept or counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, QueryableByName)]
+pub struct Counts {
+    #[diesel(sql_type = BigInt)]
+    pub measured: i64,
+    #[diesel(sql_type = BigInt)]
+    pub stunted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub severely_stunted: i64,
+    #[diesel(sql_type = BigInt)]
+    pub weighed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub underweight: i64,
+    #[diesel(sql_type = BigInt)]
+    pub wasting_measured: i64,
+    #[diesel(sql_type = BigInt)]
+    pub wasted: i64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Self) {
+        self.measured += other.measured;
+        self.stunted += other.stunted;
+        self.severely_stunted += other.severely_stunted;
+        self.weighed += other.weighed;
+        self.underweight += other.underweight;
+        self.wasting_measured += other.wasting_measured;
+        self.wasted += other.wasted;
+    }
 }
 
 #[derive(QueryableByName)]
-struct Counts {
+struct AreaCounts {
+    #[diesel(sql_type = Date)]
+    period_start: NaiveDate,
     #[diesel(sql_type = Text)]
     area: String,
     #[diesel(sql_type = Text)]
     region_name: String,
     #[diesel(sql_type = Text)]
     region_level: String,
-    #[diesel(sql_type = BigInt)]
-    measured: i64,
-    #[diesel(sql_type = BigInt)]
-    stunted: i64,
-    #[diesel(sql_type = BigInt)]
-    severely_stunted: i64,
-    #[diesel(sql_type = BigInt)]
-    weighed: i64,
-    #[diesel(sql_type = BigInt)]
-    underweight: i64,
-    #[diesel(sql_type = BigInt)]
-    wasting_measured: i64,
-    #[diesel(sql_type = BigInt)]
-    wasted: i64,
+    #[diesel(embed)]
+    counts: Counts,
 }
 
-fn pct(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 100.0)
+/// Where a region stands in one period.
+struct Place {
+    region_code: Option<RegionCode>,
+    region_name: Option<String>,
+    region_level: Option<RegionLevel>,
+    period: (NaiveDate, NaiveDate),
 }
 
-impl PrevalenceRow {
-    fn with_rates(mut self) -> Self {
-        self.stunting_pct = pct(self.stunted, self.measured);
-        self.severe_stunting_pct = pct(self.severely_stunted, self.measured);
-        self.underweight_pct = pct(self.underweight, self.weighed);
-        self.wasting_pct = pct(self.wasted, self.wasting_measured);
-        self
+fn rate(part: Option<i64>, whole: Option<i64>) -> (Option<f64>, Option<Interval>) {
+    match (part, whole) {
+        (Some(part), Some(whole)) => (pct(part, whole), wilson(part, whole)),
+        _ => (None, None),
     }
 }
 
-/// Rows per region at `level` inside `root` (all of Indonesia when `None`), and their total.
+impl PrevalenceRow {
+    fn new(place: Place, counts: Counts, disclosure: Disclosure) -> Self {
+        let guarded = disclosure.guards(place.region_level);
+        let show = |count| shown(count, guarded);
+        let (measured, stunted, severely_stunted) =
+            (show(counts.measured), show(counts.stunted), show(counts.severely_stunted));
+        let (weighed, underweight) = (show(counts.weighed), show(counts.underweight));
+        let (wasting_measured, wasted) = (show(counts.wasting_measured), show(counts.wasted));
+        let (stunting_pct, stunting_ci95) = rate(stunted, measured);
+        let (severe_stunting_pct, severe_stunting_ci95) = rate(severely_stunted, measured);
+        let (underweight_pct, underweight_ci95) = rate(underweight, weighed);
+        let (wasting_pct, wasting_ci95) = rate(wasted, wasting_measured);
+        let suppressed = [measured, stunted, severely_stunted, weighed, underweight, wasting_measured, wasted]
+            .iter()
+            .any(Option::is_none);
+        Self {
+            region_code: place.region_code,
+            region_name: place.region_name,
+            region_level: place.region_level,
+            period_start: place.period.0,
+            period_end: place.period.1,
+            measured,
+            stunted,
+            severely_stunted,
+            stunting_pct,
+            stunting_ci95,
+            severe_stunting_pct,
+            severe_stunting_ci95,
+            weighed,
+            underweight,
+            underweight_pct,
+            underweight_ci95,
+            wasting_measured,
+            wasted,
+            wasting_pct,
+            wasting_ci95,
+            suppressed,
+        }
+    }
+}
+
+/// Rows per region at `level` and period, and one total per period for the region itself.
+#[derive(Debug)]
+pub struct Prevalence {
+    pub rows: Vec<PrevalenceRow>,
+    pub totals: Vec<PrevalenceRow>,
+}
+
+/// What a breakdown asks for: inside `root` (all of Indonesia when `None`), rows at `level`.
+#[derive(Debug, Clone)]
+pub struct Breakdown<'a> {
+    pub root: Option<&'a RegionCode>,
+    pub level: RegionLevel,
+    pub span: &'a Span,
+    /// Only lokus villages designated for the period's year (a range: any year it touches).
+    pub lokus: bool,
+}
+
+/// Prevalence per region at `level` and period inside `root`.
 pub async fn prevalence(
     conn: &mut AsyncPgConnection,
-    root: Option<&RegionCode>,
-    level: RegionLevel,
+    ask: &Breakdown<'_>,
+    disclosure: Disclosure,
+) -> anyhow::Result<Prevalence> {
+    let counted = match ask.span {
+        Span::Calendar { kind, starts } => kept(conn, ask, kind.as_str(), starts).await?,
+        Span::Range { from, to } => from_rows(conn, ask, *from, *to).await?,
+    };
+    let periods = ask.span.periods();
+    let mut totals: Vec<Counts> = vec![Counts::default(); periods.len()];
+    let mut rows = Vec::with_capacity(counted.len());
+    for c in counted {
+        let index = periods.iter().position(|p| p.0 == c.period_start).unwrap_or_default();
+        totals[index] += c.counts;
+        let place = Place {
+            region_code: Some(RegionCode::parse(&c.area)?),
+            region_name: Some(c.region_name),
+            region_level: Some(c.region_level.parse()?),
+            period: periods[index],
+        };
+        rows.push(PrevalenceRow::new(place, c.counts, disclosure));
+    }
+    let totals = periods
+        .iter()
+        .zip(totals)
+        .map(|(&period, counts)| {
+            let place = Place {
+                region_code: ask.root.cloned(),
+                region_name: None,
+                region_level: ask.root.map(RegionCode::level),
+                period,
+            };
+            PrevalenceRow::new(place, counts, disclosure)
+        })
+        .collect();
+    Ok(Prevalence { rows, totals })
+}
+
+/// The kept rows of the periods, summed per area: district rows for a breakdown by province
+/// or district, village rows below that (and for lokus villages).
+async fn kept(
+    conn: &mut AsyncPgConnection,
+    ask: &Breakdown<'_>,
+    kind: &str,
+    starts: &[NaiveDate],
+) -> anyhow::Result<Vec<AreaCounts>> {
+    let (low, high) = code_bounds(ask.root);
+    let tier = if ask.level <= RegionLevel::District && !ask.lokus { "district" } else { "village" };
+    let (first, last) = (starts.first().copied(), starts.last().copied());
+    Ok(diesel::sql_query(
+        "WITH per_area AS ( \
+           SELECT k.period_start, left(k.region_code, $1) AS area, \
+                  sum(k.measured)::bigint AS measured, sum(k.stunted)::bigint AS stunted, \
+                  sum(k.severely_stunted)::bigint AS severely_stunted, sum(k.weighed)::bigint AS weighed, \
+                  sum(k.underweight)::bigint AS underweight, sum(k.wasting_measured)::bigint AS wasting_measured, \
+                  sum(k.wasted)::bigint AS wasted \
+           FROM prevalence_counts k \
+           WHERE k.tier = $2 AND k.period = $3 AND k.period_start BETWEEN $4 AND $5 \
+             AND k.region_code >= $6 AND k.region_code < $7 \
+             AND (NOT $8 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.region_code \
+                                    AND l.year = extract(year FROM k.period_start)::integer)) \
+           GROUP BY 1, 2 HAVING sum(k.measured) > 0 \
+         ) \
+         SELECT p.*, g.name AS region_name, g.level AS region_level \
+         FROM per_area p JOIN regions g ON g.code = p.area ORDER BY p.period_start, p.area",
+    )
+    .bind::<Integer, _>(code_length(ask.level))
+    .bind::<Text, _>(tier)
+    .bind::<Text, _>(kind)
+    .bind::<Nullable<Date>, _>(first)
+    .bind::<Nullable<Date>, _>(last)
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .bind::<Bool, _>(ask.lokus)
+    .load(conn)
+    .await?)
+}
+
+/// Counted from the measurements: a range that is not one calendar period has no kept rows.
+async fn from_rows(
+    conn: &mut AsyncPgConnection,
+    ask: &Breakdown<'_>,
     from: NaiveDate,
     to: NaiveDate,
-    lokus: Option<LokusYears>,
-) -> anyhow::Result<(Vec<PrevalenceRow>, PrevalenceRow)> {
-    let (low, high) = code_bounds(root);
-    let counts: Vec<Counts> = diesel::sql_query(
+) -> anyhow::Result<Vec<AreaCounts>> {
+    let (low, high) = code_bounds(ask.root);
+    let lokus_years = ask.lokus.then(|| (from.year(), to.year()));
+    Ok(diesel::sql_query(
         "WITH latest AS ( \
            SELECT DISTINCT ON (m.child_id) c.village_code, m.haz, m.waz, m.whz, \
                   m.waz_implausible, m.whz_implausible \
@@ -101,7 +281,7 @@ pub async fn prevalence(
              AND c.village_code >= $2 AND c.village_code < $3 \
              AND ($6::integer IS NULL OR c.village_code IN ( \
                    SELECT village_code FROM lokus_villages WHERE year BETWEEN $6 AND $7)) \
-           ORDER BY m.child_id, m.measured_on DESC, m.created_at DESC \
+           ORDER BY m.child_id, m.measured_on DESC, m.created_at DESC, m.id DESC \
          ), per_area AS ( \
            SELECT left(village_code, $1) AS area, count(*) AS measured, \
                   count(*) FILTER (WHERE haz < -2) AS stunted, \
@@ -112,48 +292,16 @@ pub async fn prevalence(
                   count(*) FILTER (WHERE whz < -2 AND NOT whz_implausible) AS wasted \
            FROM latest GROUP BY 1 \
          ) \
-         SELECT p.area, g.name AS region_name, g.level AS region_level, p.measured, p.stunted, \
-                p.severely_stunted, p.weighed, p.underweight, p.wasting_measured, p.wasted \
+         SELECT $4 AS period_start, p.*, g.name AS region_name, g.level AS region_level \
          FROM per_area p JOIN regions g ON g.code = p.area ORDER BY p.area",
     )
-    .bind::<Integer, _>(code_length(level))
+    .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
-    .bind::<Nullable<Integer>, _>(lokus.map(|l| l.first))
-    .bind::<Nullable<Integer>, _>(lokus.map(|l| l.last))
+    .bind::<Nullable<Integer>, _>(lokus_years.map(|y| y.0))
+    .bind::<Nullable<Integer>, _>(lokus_years.map(|y| y.1))
     .load(conn)
-    .await?;
-
-    let mut total = PrevalenceRow::default();
-    let mut rows = Vec::with_capacity(counts.len());
-    for c in counts {
-        total.measured += c.measured;
-        total.stunted += c.stunted;
-        total.severely_stunted += c.severely_stunted;
-        total.weighed += c.weighed;
-        total.underweight += c.underweight;
-        total.wasting_measured += c.wasting_measured;
-        total.wasted += c.wasted;
-        rows.push(
-            PrevalenceRow {
-                region_code: Some(RegionCode::parse(&c.area)?),
-                region_name: Some(c.region_name),
-                region_level: Some(c.region_level.parse()?),
-                measured: c.measured,
-                stunted: c.stunted,
-                severely_stunted: c.severely_stunted,
-                weighed: c.weighed,
-                underweight: c.underweight,
-                wasting_measured: c.wasting_measured,
-                wasted: c.wasted,
-                ..PrevalenceRow::default()
-            }
-            .with_rates(),
-        );
-    }
-    total.region_code = root.cloned();
-    total.region_level = root.map(RegionCode::level);
-    Ok((rows, total.with_rates()))
+    .await?)
 }

@@ -1,0 +1,15 @@
+DROP TRIGGER prevalence_children_updated ON children;
+DROP TRIGGER prevalence_measurements_inserted ON measurements;
+DROP TRIGGER prevalence_measurements_updated ON measurements;
+DROP TRIGGER prevalence_measurements_deleted ON measurements;
+DROP FUNCTION prevalence_rebuild();
+DROP FUNCTION prevalence_from_rows();
+DROP FUNCTION prevalence_children_updated();
+DROP FUNCTION prevalence_measurements_inserted();
+DROP FUNCTION prevalence_measurements_updated();
+DROP FUNCTION prevalence_measurements_deleted();
+DROP FUNCTION prevalence_measurements_changed(measurements[], measurements[]);
+DROP FUNCTION prevalence_shift(jsonb, jsonb);
+DROP FUNCTION prevalence_of(measurements[], jsonb);
+DROP FUNCTION calendar_periods(date);
+DROP TABLE prevalence_counts;

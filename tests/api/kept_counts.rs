@@ -1,0 +1,219 @@
+//! The kept prevalence counts against a recount from the rows: after random sequences of
+//! writes, voids, rescorings, moves and removals, and under concurrent writers in one village.
+
+use std::collections::BTreeMap;
+
+use diesel::sql_types::{BigInt, Date, Text};
+use diesel_async::RunQueryDsl;
+use futures_util::future::join_all;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use stunting_api::domain::Role;
+
+use crate::common::TestApp;
+use crate::common::app::children::VILLAGE;
+
+/// Villages in two subdistricts of one district and in a second district.
+const VILLAGES: [&str; 4] = [VILLAGE, "14.01.01.2010", "14.01.02.2001", "14.03.01.1001"];
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Kept rows that differ from the recount, both ways (all-zero kept rows are nothing kept).
+async fn differences(app: &TestApp) -> i64 {
+    let mut conn = app.pool.get().await.unwrap();
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM ( \
+           (SELECT * FROM prevalence_counts \
+            WHERE (measured, stunted, severely_stunted, weighed, underweight, wasting_measured, wasted) \
+                  <> (0, 0, 0, 0, 0, 0, 0) \
+            EXCEPT ALL SELECT * FROM prevalence_from_rows()) \
+           UNION ALL \
+           (SELECT * FROM prevalence_from_rows() EXCEPT ALL SELECT * FROM prevalence_counts)) d",
+    )
+    .get_result::<Count>(&mut conn)
+    .await
+    .unwrap()
+    .n
+}
+
+#[derive(diesel::QueryableByName)]
+struct Recounted {
+    #[diesel(sql_type = Date)]
+    period_start: chrono::NaiveDate,
+    #[diesel(sql_type = Text)]
+    area: String,
+    #[diesel(sql_type = BigInt)]
+    measured: i64,
+    #[diesel(sql_type = BigInt)]
+    stunted: i64,
+}
+
+/// (period start, region) → (measured, stunted), recounted from the rows at one tier.
+async fn recount(app: &TestApp, root: &str, length: i32, kind: &str) -> BTreeMap<(String, String), (i64, i64)> {
+    let mut conn = app.pool.get().await.unwrap();
+    let rows: Vec<Recounted> = diesel::sql_query(
+        "SELECT period_start, left(region_code, $1) AS area, sum(measured)::bigint AS measured, \
+                sum(stunted)::bigint AS stunted \
+         FROM prevalence_from_rows() WHERE tier = 'village' AND period = $2 AND starts_with(region_code, $3) \
+         GROUP BY 1, 2",
+    )
+    .bind::<diesel::sql_types::Integer, _>(length)
+    .bind::<Text, _>(kind)
+    .bind::<Text, _>(root)
+    .load(&mut conn)
+    .await
+    .unwrap();
+    rows.into_iter().map(|r| ((r.period_start.to_string(), r.area), (r.measured, r.stunted))).collect()
+}
+
+/// The API's series at every tier and period kind equals the recount.
+async fn assert_api_matches_recount(app: &TestApp, token: &str) {
+    let tiers = [("", "province", 2), ("14", "district", 5), ("14.01", "subdistrict", 8), ("14.01.01", "village", 13)];
+    for (root, level, length) in tiers {
+        for kind in ["month", "quarter", "semester", "year"] {
+            let region = if root.is_empty() { String::new() } else { format!("&region={root}") };
+            let path = format!("/api/v1/stats/prevalence?from=2024-01&to=2025-12&period={kind}&level={level}{region}");
+            let answer = app.get(&path, Some(token)).await;
+            assert_eq!(answer.status(), StatusCode::OK, "{path}");
+            let answer: Value = answer.json().await.unwrap();
+            let served: BTreeMap<(String, String), (i64, i64)> = answer["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    let key =
+                        (r["period_start"].as_str().unwrap().to_owned(), r["region_code"].as_str().unwrap().to_owned());
+                    (key, (r["measured"].as_i64().unwrap(), r["stunted"].as_i64().unwrap()))
+                })
+                .collect();
+            assert_eq!(served, recount(app, root, length, kind).await, "{path}");
+        }
+    }
+}
+
+async fn etag_of(app: &TestApp, token: &str, child_id: &str) -> String {
+    let response = app.get(&format!("/api/v1/children/{child_id}"), Some(token)).await;
+    response.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn kept_counts_equal_a_recount_after_random_writes() {
+    let app = TestApp::spawn().await;
+    let admin = app.token_for(Role::Admin, None).await;
+    let mut rng = StdRng::seed_from_u64(20_241_129);
+    let mut children: Vec<String> = Vec::new();
+    let mut measurements: Vec<Value> = Vec::new();
+
+    for step in 0..120 {
+        let roll = if children.is_empty() { 0 } else { rng.random_range(0..100) };
+        match roll {
+            0..=19 => {
+                let village = VILLAGES[rng.random_range(0..VILLAGES.len())];
+                let child = app.child_in(&admin, village).await;
+                children.push(child["id"].as_str().unwrap().to_owned());
+            }
+            20..=64 => {
+                let id = &children[rng.random_range(0..children.len())];
+                let on = format!(
+                    "{}-{:02}-{:02}",
+                    rng.random_range(2024..=2025),
+                    rng.random_range(7..=12),
+                    rng.random_range(1..=28)
+                );
+                let z = rng.random_range(-4.0..1.0_f64);
+                let path = format!("/api/v1/children/{id}/measurements");
+                let mut body = json!({"measured_on": on, "length_cm": crate::common::app::children::length_for(&on, z),
+                                      "position": "lying", "place": "posyandu"});
+                if rng.random_bool(0.5) {
+                    body["weight_kg"] = json!(rng.random_range(5.0..12.0_f64));
+                }
+                let response = app.post_json(&path, Some(&admin), &body).await;
+                // A removed child takes no measurement; anything else is recorded.
+                if response.status() == StatusCode::CREATED {
+                    measurements.push(response.json().await.unwrap());
+                }
+            }
+            65..=74 if !measurements.is_empty() => {
+                let measurement = measurements.swap_remove(rng.random_range(0..measurements.len()));
+                app.void_measurement(&admin, &measurement).await;
+            }
+            75..=84 => {
+                // A corrected birth date or sex rescores every measurement.
+                let id = children[rng.random_range(0..children.len())].clone();
+                let etag = etag_of(&app, &admin, &id).await;
+                let change = if rng.random_bool(0.5) {
+                    json!({"birth_date": format!("2024-0{}-01", rng.random_range(4..=6))})
+                } else {
+                    json!({"sex": if rng.random_bool(0.5) { "male" } else { "female" }})
+                };
+                app.patch_json(&format!("/api/v1/children/{id}"), Some(&admin), Some(&etag), &change).await;
+            }
+            85..=94 => {
+                let id = children[rng.random_range(0..children.len())].clone();
+                let etag = etag_of(&app, &admin, &id).await;
+                let village = VILLAGES[rng.random_range(0..VILLAGES.len())];
+                app.patch_json(
+                    &format!("/api/v1/children/{id}"),
+                    Some(&admin),
+                    Some(&etag),
+                    &json!({"village_code": village}),
+                )
+                .await;
+            }
+            _ => {
+                let id = children.swap_remove(rng.random_range(0..children.len()));
+                let etag = etag_of(&app, &admin, &id).await;
+                app.request(Method::DELETE, &format!("/api/v1/children/{id}"), Some(&admin))
+                    .header("If-Match", etag)
+                    .json(&json!({"reason": "registered twice"}))
+                    .send()
+                    .await
+                    .unwrap();
+                measurements.retain(|m| m["child_id"] != id.as_str());
+            }
+        }
+        if step % 40 == 39 {
+            assert_eq!(differences(&app).await, 0, "kept counts drifted by step {step}");
+        }
+    }
+    assert!(measurements.len() > 10, "the sequence measured too little to prove anything");
+    assert_eq!(differences(&app).await, 0);
+    assert_api_matches_recount(&app, &admin).await;
+}
+
+#[tokio::test]
+async fn concurrent_writers_in_one_village_lose_no_count() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let mut children = Vec::new();
+    for _ in 0..4 {
+        children.push(app.child_in(&officer, VILLAGE).await);
+    }
+    // Sixteen writers at once: new children, and several measurements of the same children.
+    let writers = (0..16).map(|i| {
+        let (app, officer, child) = (&app, &officer, children[i % children.len()].clone());
+        async move {
+            // Each child's latest measurement is the last writer's, at −0.65 or above.
+            let on = format!("2025-07-{:02}", 1 + i);
+            app.measure_at(officer, &child, &on, -3.05 + (i as f64) * 0.2).await;
+            let newcomer = app.child_in(officer, VILLAGE).await;
+            app.measure_at(officer, &newcomer, "2025-08-01", -2.5).await;
+        }
+    });
+    join_all(writers).await;
+    assert_eq!(differences(&app).await, 0);
+    let stats: Value = app
+        .get("/api/v1/stats/prevalence?region=14.01.01&level=village&year=2025", Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["total"]["measured"], 20, "4 children measured again and again, 16 newcomers once");
+    assert_eq!(stats["total"]["stunted"], 16, "only the newcomers are stunted at their latest: {stats}");
+}
