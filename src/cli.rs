@@ -64,6 +64,21 @@ enum Command {
 enum DemoCommand {
     /// Load Kabupaten Kampar's 2024 DAK Non Fisik BKKBN budget, as the district reported it.
     Load,
+    /// Fill an empty database with a synthetic country over the real region list: children in
+    /// every village, two weighing rounds a year, cases, interventions with monthly reports and
+    /// budgets. The same seed gives the same data.
+    Generate {
+        #[arg(long, default_value_t = 100_000)]
+        children: i64,
+        #[arg(long, default_value_t = 1)]
+        seed: i64,
+        /// The last year weighed.
+        #[arg(long, default_value_t = 2025)]
+        year: i32,
+        /// How many years end with `year`.
+        #[arg(long, default_value_t = 1)]
+        years: i32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,6 +160,15 @@ impl Cli {
                 let database = Database::open(&settings).await?;
                 let mut conn = AsyncPgConnection::establish(&database.url).await?;
                 create_user(&mut conn, &username, role, scope, display_name, password_stdin).await
+            }
+            Command::Demo { command: DemoCommand::Generate { children, seed, year, years } } => {
+                let database = Database::open(&settings).await?;
+                let pool = build_pool(&database.url, 2)?;
+                bootstrap::first_start(&pool, &settings).await?;
+                let mut conn = AsyncPgConnection::establish(&database.url).await?;
+                let plan = crate::demo::generate::Plan { children, seed, year, years };
+                println!("generating {children} children (seed {seed}, {years} year(s) to {year})");
+                crate::demo::generate::generate(&mut conn, plan, |line| println!("  {line}")).await
             }
             Command::Demo { command: DemoCommand::Load } => {
                 let database = Database::open(&settings).await?;

@@ -3,6 +3,7 @@
 
 pub mod budget;
 mod convergence;
+pub mod generate;
 
 pub use budget::{KAMPAR_2024_LINES, KAMPAR_2024_REPORTED_TOTAL, SeedLine};
 use diesel_async::AsyncPgConnection;

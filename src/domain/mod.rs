@@ -97,7 +97,7 @@ pub use ids::{
 pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, MonthError, TargetGroup};
 pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};
 pub use nik::{Nik, NikError, NikKey};
-pub use period::{PeriodKind, series};
+pub use period::{CountSource, PeriodKind, series};
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
 pub use role::Role;
 pub use scope::Scope;

@@ -13,6 +13,16 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where an aggregate's counts came from.
+    pub enum CountSource {
+        /// Kept per calendar period in the writing transaction: every committed write included.
+        Kept = "kept",
+        /// Counted from the records, for a range that is not one calendar period.
+        Rows = "rows",
+    }
+}
+
 impl PeriodKind {
     pub fn months(self) -> u32 {
         match self {

@@ -20,6 +20,28 @@ mod tables;
 
 pub use classify::{GrowthCategory, Indicator};
 pub use indicators::{Input, MAX_AGE_DAYS, ZScores, compute, haz, waz, whz};
+pub use tables::Lms;
+
+/// Every row of the four tables as (table, sex, index, LMS), for the synthetic data generator,
+/// which scores in SQL: `lfa` and `wfa` are indexed by age in days, `wfl` by tenths of a cm
+/// above 45 cm and `wfh` above 65 cm.
+pub fn lms_rows() -> Vec<(&'static str, crate::domain::Sex, usize, Lms)> {
+    use crate::domain::Sex;
+    let standards = &tables::STANDARDS;
+    let tables = [
+        ("lfa", &standards.length_for_age),
+        ("wfa", &standards.weight_for_age),
+        ("wfl", &standards.weight_for_length),
+        ("wfh", &standards.weight_for_height),
+    ];
+    let mut rows = Vec::new();
+    for (name, table) in tables {
+        for sex in [Sex::Male, Sex::Female] {
+            rows.extend((0..).map_while(|i| table.at(sex, i).map(|lms| (name, sex, i, lms))));
+        }
+    }
+    rows
+}
 
 /// Parses the compiled-in tables now, so a defect in them stops the service at start-up
 /// instead of failing its first measurement.

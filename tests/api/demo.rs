@@ -55,3 +55,76 @@ async fn the_demo_command_loads_the_seed_districts_facts_once() {
     let kaur_2022 = get("/api/v1/convergence/17.04/2022").await;
     assert_eq!(kaur_2022["actions"][2]["done_on"], "2022-04-07");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Fingerprint {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    children: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    measurements: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    digest: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    drift: i64,
+}
+
+/// Generates a small synthetic country into a fresh database; returns what it holds.
+async fn generated(seed: i64) -> (TestApp, Fingerprint) {
+    use diesel_async::RunQueryDsl;
+    use stunting_api::demo::generate::{Plan, generate};
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().await.unwrap();
+    generate(&mut conn, Plan { children: 3_000, seed, year: 2025, years: 1 }, |_| {}).await.unwrap();
+    let fingerprint = diesel::sql_query(
+        "SELECT (SELECT count(*) FROM children) AS children, (SELECT count(*) FROM measurements) AS measurements, \
+                (SELECT md5(string_agg(child_id::text || measured_on || length_cm || haz, ',' ORDER BY id)) \
+                 FROM measurements) AS digest, \
+                (SELECT count(*) FROM (SELECT * FROM prevalence_from_rows() \
+                                       EXCEPT ALL SELECT * FROM prevalence_counts) d) AS drift",
+    )
+    .get_result(&mut conn)
+    .await
+    .unwrap();
+    drop(conn);
+    (app, fingerprint)
+}
+
+#[tokio::test]
+async fn a_seed_generates_the_same_plausible_country_every_time() {
+    let (app, first) = generated(5).await;
+    let (_, again) = generated(5).await;
+    let (_, other) = generated(6).await;
+    assert!((2_800..=3_200).contains(&first.children), "{} children", first.children);
+    assert!(first.measurements > first.children, "two rounds, most children at both");
+    assert_eq!(
+        (first.children, first.measurements, &first.digest),
+        (again.children, again.measurements, &again.digest)
+    );
+    assert_ne!(first.digest, other.digest, "another seed, another country");
+    assert_eq!(first.drift, 0, "the kept counts are built from the generated rows");
+
+    // The rates are plausible, and every stored z-score is what the engine computes from the
+    // stored length.
+    let officer = app.token_for(Role::Admin, None).await;
+    let national: Value = app.get("/api/v1/stats/prevalence?year=2025", Some(&officer)).await.json().await.unwrap();
+    let stunting = national["total"]["stunting_pct"].as_f64().unwrap();
+    assert!((15.0..=30.0).contains(&stunting), "about one child in five is stunted, not {stunting}%");
+    assert_eq!(national["rows"].as_array().unwrap().len(), 38, "children in every province");
+    let page: Value = app.get("/api/v1/children?region=32&limit=5", Some(&officer)).await.json().await.unwrap();
+    let mut checked = 0;
+    for child in page["items"].as_array().unwrap() {
+        let id = child["id"].as_str().unwrap();
+        let measurements: Value =
+            app.get(&format!("/api/v1/children/{id}/measurements"), Some(&officer)).await.json().await.unwrap();
+        for m in measurements["items"].as_array().unwrap() {
+            let age = m["age_days"].as_u64().unwrap() as u32;
+            let sex = child["sex"].as_str().unwrap().parse().unwrap();
+            let position = m["position"].as_str().unwrap().parse().unwrap();
+            let z = stunting_api::growth::haz(sex, age, m["length_cm"].as_f64().unwrap(), position).unwrap();
+            let stored = m["length_for_age"]["z"].as_f64().unwrap();
+            assert!((z.value() - stored).abs() < 0.006, "{m}: the engine says {}", z.value());
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "only {checked} measurements checked");
+}

@@ -5,7 +5,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{Month, PeriodKind, RegionCode, RegionLevel, latest_local_date, year_bounds};
+use crate::domain::{CountSource, Month, PeriodKind, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
 use crate::records::region as regions;
@@ -230,16 +230,6 @@ pub struct PrevalenceQuery {
     pub period: Option<PeriodKind>,
     /// `true`: only lokus (priority) villages designated for the period's year.
     pub lokus: Option<bool>,
-}
-
-/// Where the counts came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CountSource {
-    /// Kept per calendar period in the writing transaction: every committed write included.
-    Kept,
-    /// Counted from the measurements, for a range that is not one calendar period.
-    Rows,
 }
 
 /// Measured prevalence per region and period, and for the whole region asked for.
