@@ -31,6 +31,12 @@ impl EmbeddedPostgres {
     /// Starts the cluster under `root` (creating it on first use), or reuses it when it is
     /// already running. Blocking: call it from a blocking thread inside async code.
     pub fn start(root: &Path) -> anyhow::Result<Self> {
+        Self::start_with(root, "")
+    }
+
+    /// `start`, with extra server options for a fresh start (`-c shared_buffers=4GB`): the
+    /// benchmarks size the cluster for tens of millions of rows.
+    pub fn start_with(root: &Path, extra_options: &str) -> anyhow::Result<Self> {
         let bin_dir = find_binaries()?;
         // Parents keep the usual permissions (the postgres user must traverse them); the
         // cluster's own folder is private.
@@ -73,7 +79,7 @@ impl EmbeddedPostgres {
         if !cluster.is_running() {
             let options = format!(
                 "-c listen_addresses='' -k '{}' -c unix_socket_permissions=0700 -c max_connections=200 \
-                 -c shared_buffers=128MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                 -c shared_buffers=128MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off {extra_options}",
                 cluster.socket_dir.display()
             );
             let log = cluster.root.join("postgres.log");

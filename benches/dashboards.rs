@@ -1,0 +1,360 @@
+//! Dashboards as their callers meet them: through HTTP, 16 clients at once, over a synthetic
+//! country (`demo generate`). For every question it prints p50/p95/p99 and throughput, and the
+//! same answer computed by plain SQL on the raw rows with the same concurrency, and the ratio;
+//! then the cost of recording a measurement (its kept counts included).
+//!
+//!     BENCH_CHILDREN=1000000 cargo bench --bench dashboards
+//!
+//! Settings (environment): BENCH_CHILDREN (default 1,000,000), BENCH_SEED (1), BENCH_REQUESTS
+//! per question (320; 0 generates the data and stops), BENCH_CLIENTS (16), BENCH_RAW_CLIENTS (as many; 0 skips the raw-SQL
+//! comparison, 1 times each raw statement alone, for scales where 16 would take hours), and
+//! BENCH_DATABASE_URL, a server where the benchmark may create a database. Without it, a
+//! private cluster lives in `target/bench-pg` (fsync off, 4 GB of shared buffers). The
+//! generated database (`dashboards_<children>_<seed>`) is kept, so a second run measures at
+//! once. Results and the machine are in docs/benchmarks.md.
+
+// Like a test, a benchmark reports a failed setup by panicking.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use clap::Parser;
+use diesel::sql_types::{Date, Integer, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::future::join_all;
+use stunting_api::auth::JwtKeys;
+use stunting_api::cli::create_database_if_missing;
+use stunting_api::config::Settings;
+use stunting_api::db::{build_pool, migrate};
+use stunting_api::demo::generate::{Plan, generate};
+use stunting_api::domain::{PeriodKind, RegionCode, RegionLevel, Role, Scope, UserId, series};
+use stunting_api::embedded_pg::EmbeddedPostgres;
+use stunting_api::records::region::import;
+use stunting_api::records::stats::{Span, code_bounds, code_length};
+use stunting_api::startup::Application;
+
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    settings: Settings,
+}
+
+fn setting(name: &str, default: i64) -> i64 {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(run());
+}
+
+/// One question a dashboard asks, and the tier it asks it at.
+struct Question {
+    label: String,
+    path: String,
+    root: Option<RegionCode>,
+    level: RegionLevel,
+    span: Span,
+}
+
+/// Latencies of one run, in milliseconds, and its throughput.
+struct Measured {
+    p50: f64,
+    p95: f64,
+    p99: f64,
+    per_second: f64,
+}
+
+fn summarise(mut latencies: Vec<Duration>, wall: Duration) -> Measured {
+    latencies.sort();
+    let at = |q: f64| {
+        let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
+        latencies[i].as_secs_f64() * 1000.0
+    };
+    Measured { p50: at(0.50), p95: at(0.95), p99: at(0.99), per_second: latencies.len() as f64 / wall.as_secs_f64() }
+}
+
+/// Runs `requests` calls of `call` from `clients` concurrent clients; every call must succeed.
+async fn load<F, Fut>(clients: usize, requests: usize, call: F) -> Measured
+where
+    F: Fn(usize) -> Fut + Clone,
+    Fut: std::future::Future<Output = ()>,
+{
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers = (0..clients).map(|_| {
+        let (next, call) = (next.clone(), call.clone());
+        async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= requests {
+                    break latencies;
+                }
+                let at = Instant::now();
+                call(i).await;
+                latencies.push(at.elapsed());
+            }
+        }
+    });
+    let latencies = join_all(workers).await.into_iter().flatten().collect();
+    summarise(latencies, started.elapsed())
+}
+
+async fn run() {
+    let children = setting("BENCH_CHILDREN", 1_000_000);
+    let seed = setting("BENCH_SEED", 1);
+    let requests = setting("BENCH_REQUESTS", 320) as usize;
+    let clients = setting("BENCH_CLIENTS", 16) as usize;
+    let raw_clients = setting("BENCH_RAW_CLIENTS", clients as i64) as usize;
+
+    let (_cluster, base) = match std::env::var("BENCH_DATABASE_URL") {
+        Ok(url) => (None, url),
+        Err(_) => {
+            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-pg");
+            let cluster = tokio::task::spawn_blocking(move || {
+                EmbeddedPostgres::start_with(
+                    &root,
+                    "-c shared_buffers=4GB -c max_wal_size=16GB -c checkpoint_timeout=30min \
+                     -c work_mem=64MB -c maintenance_work_mem=1GB -c effective_cache_size=16GB",
+                )
+            })
+            .await
+            .unwrap()
+            .unwrap();
+            let url = cluster.url("postgres");
+            (Some(cluster), url)
+        }
+    };
+    let name = format!("dashboards_{children}_{seed}");
+    create_database_if_missing(&base, &name).await.unwrap();
+    let url = match base.split_once('?') {
+        Some((head, query)) => format!("{}/{name}?{query}", head.rsplit_once('/').unwrap().0),
+        None => format!("{}/{name}", base.rsplit_once('/').unwrap().0),
+    };
+    migrate::run_pending(&url).await.unwrap();
+    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+    import::import(&mut conn, &import::parse_csv(import::BUNDLED_CSV).unwrap()).await.unwrap();
+    if count(&mut conn, "SELECT count(*) AS n FROM children").await == 0 {
+        println!("generating {children} children (seed {seed}); kept for the next run as database {name}");
+        let plan = Plan { children, seed, year: 2025, years: 1 };
+        generate(&mut conn, plan, |line| println!("  {line}")).await.unwrap();
+    }
+    let measurements = count(&mut conn, "SELECT count(*) AS n FROM measurements").await;
+    let held = count(&mut conn, "SELECT count(*) AS n FROM children").await;
+    println!("\n{held} children, {measurements} measurements; {clients} clients, {requests} requests per question\n");
+    if requests == 0 {
+        return; // BENCH_REQUESTS=0: generate only
+    }
+
+    let settings = Args::parse_from([
+        "bench",
+        "--listen-addr",
+        "127.0.0.1:0",
+        "--jwt-secret",
+        "bench-secret-that-is-long-enough-for-hs256",
+        "--nik-hash-key",
+        "bench-nik-key-that-is-at-least-32-bytes",
+        "--database-url",
+        &url,
+    ])
+    .settings;
+    let pool = build_pool(&url, 16).unwrap();
+    let app = Application::build(&settings, pool.clone()).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let keys = JwtKeys::from_settings(&settings).unwrap();
+    let (analyst, _) = keys.issue(UserId::new(), Role::Analyst, &Scope::National).unwrap();
+    // Writes name their author: an account that exists (it cannot sign in: no password hash).
+    diesel::sql_query(
+        "INSERT INTO users (id, username, password_hash, role) \
+         VALUES ('00000000-0000-4000-8000-00000000be7c', 'benchmark', '!', 'admin') ON CONFLICT DO NOTHING",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let writer = UserId(uuid::Uuid::parse_str("00000000-0000-4000-8000-00000000be7c").unwrap());
+    let (officer, _) = keys.issue(writer, Role::Admin, &Scope::National).unwrap();
+    let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
+
+    let questions = questions(&mut conn).await;
+    println!("| question | p50 ms | p95 ms | p99 ms | req/s | raw SQL p50 ms | raw p95 ms | p95 ratio |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for question in &questions {
+        let ask = |_| {
+            let (http, url, token) = (http.clone(), format!("{address}{}", question.path), analyst.clone());
+            async move {
+                let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(response.status(), 200, "{url}");
+                response.bytes().await.unwrap();
+            }
+        };
+        load(clients, clients * 2, ask).await; // warm-up: connections, caches
+        let served = load(clients, requests, ask).await;
+        let rows = if raw_clients > 0 { Some(raw_sql(&pool, raw_clients, question).await) } else { None };
+        let (raw_p50, raw_p95, ratio) = match &rows {
+            Some(r) => (format!("{:.1}", r.p50), format!("{:.1}", r.p95), format!("{:.1}×", r.p95 / served.p95)),
+            None => ("–".into(), "–".into(), "–".into()),
+        };
+        println!(
+            "| {} | {:.1} | {:.1} | {:.1} | {:.0} | {raw_p50} | {raw_p95} | {ratio} |",
+            question.label, served.p50, served.p95, served.p99, served.per_second
+        );
+    }
+
+    // Recording a measurement: z-scores, the case, the audit line and the kept counts.
+    let ids: Vec<String> = sample_children(&mut conn, requests).await;
+    let record = |i: usize| {
+        let (http, token, child) = (http.clone(), officer.clone(), ids[i % ids.len()].clone());
+        let url = format!("{address}/api/v1/children/{child}/measurements");
+        async move {
+            let body = serde_json::json!({"measured_on": "2025-11-20", "length_cm": 85.0 + (i % 20) as f64,
+                                          "position": "standing", "weight_kg": 11.5, "place": "posyandu"});
+            let response = http.post(&url).bearer_auth(&token).json(&body).send().await.unwrap();
+            let status = response.status();
+            // A child under two on that day would have been measured standing: still recorded.
+            assert!(status == 201 || status == 422, "{url}: {status} {}", response.text().await.unwrap());
+        }
+    };
+    for writers in [1, clients] {
+        let written = load(writers, requests, record).await;
+        println!(
+            "| record a measurement (POST), {writers} writer(s) | {:.1} | {:.1} | {:.1} | {:.0} | | | |",
+            written.p50, written.p95, written.p99, written.per_second
+        );
+    }
+}
+
+async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql).get_result::<Count>(conn).await.unwrap().n
+}
+
+/// The busiest region at each tier: Jawa Tengah, then its largest district, subdistrict.
+async fn questions(conn: &mut AsyncPgConnection) -> Vec<Question> {
+    #[derive(diesel::QueryableByName)]
+    struct Code {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        code: String,
+    }
+    let largest = async |conn: &mut AsyncPgConnection, under: &str, length: i32| -> RegionCode {
+        let found: Code = diesel::sql_query(
+            "SELECT left(region_code, $2) AS code FROM prevalence_counts \
+             WHERE tier = 'village' AND period = 'year' AND starts_with(region_code, $1) \
+             GROUP BY 1 ORDER BY sum(measured) DESC LIMIT 1",
+        )
+        .bind::<diesel::sql_types::Text, _>(under)
+        .bind::<diesel::sql_types::Integer, _>(length)
+        .get_result(conn)
+        .await
+        .unwrap();
+        RegionCode::parse(&found.code).unwrap()
+    };
+    let province = RegionCode::parse("33").unwrap();
+    let district = largest(conn, "33.", 5).await;
+    let subdistrict = largest(conn, &format!("{district}."), 8).await;
+    let tiers = [
+        ("Indonesia by province".to_owned(), None, RegionLevel::Province),
+        ("Jawa Tengah by district".to_owned(), Some(province), RegionLevel::District),
+        (format!("district {district} by subdistrict"), Some(district), RegionLevel::Subdistrict),
+        (format!("subdistrict {subdistrict} by village"), Some(subdistrict), RegionLevel::Village),
+    ];
+    let year = NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
+    let december = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
+    let mut questions = Vec::new();
+    for (label, root, level) in tiers {
+        let region = root.as_ref().map(|r| format!("&region={r}")).unwrap_or_default();
+        let level_name = level.as_str();
+        questions.push(Question {
+            label: format!("prevalence, {label}, 2025"),
+            path: format!("/api/v1/stats/prevalence?year=2025&level={level_name}{region}"),
+            root: root.clone(),
+            level,
+            span: Span::Calendar { kind: PeriodKind::Year, starts: vec![year] },
+        });
+        questions.push(Question {
+            label: format!("prevalence, {label}, 12 months"),
+            path: format!("/api/v1/stats/prevalence?from=2025-01&to=2025-12&period=month&level={level_name}{region}"),
+            root,
+            level,
+            span: Span::Calendar {
+                kind: PeriodKind::Month,
+                starts: series(PeriodKind::Month, year, december).unwrap(),
+            },
+        });
+    }
+    questions
+}
+
+/// The best plain SQL on the raw rows for the same answer (one statement: each child's latest
+/// valid measurement per period, grouped by region and period), from `clients` connections at
+/// once, one question each.
+async fn raw_sql(pool: &stunting_api::db::DbPool, clients: usize, question: &Question) -> Measured {
+    let (kind, from, to) = match &question.span {
+        Span::Calendar { kind, .. } => (kind.as_str(), question.span.first_day(), question.span.last_day()),
+        Span::Range { from, to } => ("year", *from, *to),
+    };
+    let (low, high) = code_bounds(question.root.as_ref());
+    let length = code_length(question.level);
+    load(clients, clients, |_| {
+        let (low, high) = (low.clone(), high.clone());
+        async move {
+            let mut conn = pool.get().await.unwrap();
+            diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, "SET statement_timeout = 0").await.unwrap();
+            diesel::sql_query(RAW_PREVALENCE)
+                .bind::<Integer, _>(length)
+                .bind::<Text, _>(&low)
+                .bind::<Text, _>(&high)
+                .bind::<Date, _>(from)
+                .bind::<Date, _>(to)
+                .bind::<Text, _>(kind)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, "SET statement_timeout = '30s'")
+                .await
+                .unwrap();
+        }
+    })
+    .await
+}
+
+const RAW_PREVALENCE: &str = "\
+    WITH latest AS ( \
+      SELECT DISTINCT ON (m.child_id, date_trunc($6, m.measured_on)) date_trunc($6, m.measured_on) AS period, \
+             c.village_code, m.haz, m.waz, m.whz, m.waz_implausible, m.whz_implausible \
+      FROM measurements m JOIN children c ON c.id = m.child_id \
+      WHERE m.voided_at IS NULL AND c.deleted_at IS NULL AND m.haz IS NOT NULL AND NOT m.haz_implausible \
+        AND m.measured_on BETWEEN $4 AND $5 AND c.village_code >= $2 AND c.village_code < $3 \
+      ORDER BY m.child_id, date_trunc($6, m.measured_on), m.measured_on DESC, m.created_at DESC, m.id DESC \
+    ) \
+    SELECT period, left(village_code, $1) AS area, count(*) AS measured, \
+           count(*) FILTER (WHERE haz < -2) AS stunted, count(*) FILTER (WHERE haz < -3) AS severely_stunted, \
+           count(*) FILTER (WHERE waz IS NOT NULL AND NOT waz_implausible) AS weighed, \
+           count(*) FILTER (WHERE waz < -2 AND NOT waz_implausible) AS underweight, \
+           count(*) FILTER (WHERE whz IS NOT NULL AND NOT whz_implausible) AS wasting_measured, \
+           count(*) FILTER (WHERE whz < -2 AND NOT whz_implausible) AS wasted \
+    FROM latest GROUP BY 1, 2";
+
+async fn sample_children(conn: &mut AsyncPgConnection, n: usize) -> Vec<String> {
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        id: String,
+    }
+    let ids: Vec<Id> = diesel::sql_query(
+        "SELECT id::text AS id FROM children TABLESAMPLE SYSTEM (1) \
+         WHERE birth_date < date '2023-11-20' AND deleted_at IS NULL LIMIT $1",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(n as i64)
+    .load(conn)
+    .await
+    .unwrap();
+    ids.into_iter().map(|i| i.id).collect()
+}
