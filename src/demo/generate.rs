@@ -60,7 +60,9 @@ pub async fn generate(conn: &mut AsyncPgConnection, plan: Plan, mut progress: im
     }
 
     let started = Instant::now();
-    conn.batch_execute("BEGIN").await?;
+    // The temporary tables' estimates are rough; a nested loop over the WHO tables for every
+    // measurement would take hours where a hash join takes seconds.
+    conn.batch_execute("BEGIN; SET LOCAL enable_nestloop = off").await?;
     load_provinces(conn).await?;
     load_growth_tables(conn).await?;
     conn.batch_execute(&helpers(plan.seed)).await?;

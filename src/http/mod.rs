@@ -10,4 +10,5 @@ pub mod pagination;
 pub mod precondition;
 pub mod problem;
 pub mod request_log;
+pub mod tabular;
 pub mod upload;

@@ -157,3 +157,64 @@ async fn the_nation_breaks_down_by_province_unless_asked_otherwise() {
         app.get("/api/v1/stats/prevalence?year=2025&level=district", Some(&national)).await.json().await.unwrap();
     assert_eq!(by_district["level"], "district");
 }
+
+#[tokio::test]
+async fn a_dashboard_polls_with_its_etag_and_may_take_csv() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let child = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &child, "2025-05-01", -2.5).await;
+    let path = "/api/v1/stats/prevalence?period=quarter&year=2025";
+
+    let first = app.get(path, Some(&officer)).await;
+    assert_eq!(first.headers()["cache-control"], "private, no-cache");
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let body: Value = first.json().await.unwrap();
+    assert_eq!(body["totals"].as_array().unwrap().len(), 4, "one total per quarter");
+    assert!(body["total"].is_null(), "a series has no single total");
+    assert_eq!(body["totals"][1]["stunted"], 1, "May is in the second quarter");
+
+    let unchanged = app.request(Method::GET, path, Some(&officer)).header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+    assert!(unchanged.bytes().await.unwrap().is_empty());
+
+    // A new measurement changes the answer, and so its tag.
+    let other = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &other, "2025-08-01", -1.0).await;
+    let changed = app.request(Method::GET, path, Some(&officer)).header("If-None-Match", &etag).send().await.unwrap();
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+
+    let csv = app.request(Method::GET, path, Some(&officer)).header("Accept", "text/csv").send().await.unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = csv.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("region_code,region_name,region_level,period_start,period_end,measured,stunted,"));
+    // Two subdistrict rows for the quarters with measurements, then four totals.
+    assert_eq!(lines.len(), 1 + 2 + 4, "{text}");
+    assert!(lines.iter().any(|l| l.starts_with("14.01.01,") && l.contains(",2025-04-01,2025-06-30,1,1,")), "{text}");
+
+    let uneven = app.get("/api/v1/stats/prevalence?period=quarter&from=2025-02&to=2025-06", Some(&officer)).await;
+    let problem = problem(uneven, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(problem.to_string().contains("boundaries"), "{problem}");
+}
+
+#[tokio::test]
+async fn a_range_that_is_no_calendar_period_is_counted_from_the_rows() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let child = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &child, "2025-02-10", -2.5).await;
+    app.measure_at(&officer, &child, "2025-04-10", -1.0).await;
+    let stats: Value =
+        app.get("/api/v1/stats/prevalence?from=2025-02&to=2025-03", Some(&officer)).await.json().await.unwrap();
+    assert_eq!(stats["source"], "rows");
+    assert!(stats["period"].is_null());
+    assert_eq!(stats["total"]["stunted"], 1, "February's measurement is the latest in February–March");
+    let quarter: Value =
+        app.get("/api/v1/stats/prevalence?from=2025-01&to=2025-03", Some(&officer)).await.json().await.unwrap();
+    assert_eq!((quarter["source"].as_str(), quarter["period"].as_str()), (Some("kept"), Some("quarter")));
+    let wilson = &quarter["total"]["stunting_ci95"];
+    assert_eq!((wilson["low"].as_f64(), wilson["high"].as_f64()), (Some(20.65), Some(100.0)), "1 of 1");
+}

@@ -1,4 +1,4 @@
-use actix_web::{get, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -8,6 +8,7 @@ use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::{CountSource, Month, PeriodKind, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
+use crate::http::tabular::{self, Tabular};
 use crate::records::region as regions;
 use crate::records::stats::budgets::{self, BudgetRow};
 use crate::records::stats::coverage::{self, CategoryCoverage};
@@ -261,7 +262,12 @@ pub struct PrevalenceStats {
     params(PrevalenceQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Counts and rates per region and period, and the totals", body = PrevalenceStats),
+        (status = 200, description = "Counts and rates per region and period, and the totals; as CSV, the rows \
+            and then the totals under the columns of `PrevalenceStats::COLUMNS` (nested fields as `parent_child`)",
+            content((PrevalenceStats = "application/json"), (String = "text/csv", example = json!(PREVALENCE_CSV_EXAMPLE))),
+            headers(("ETag" = String, description = "Changes whenever the answer does"),
+                    ("Cache-Control" = String, description = "`private, no-cache`: revalidate with If-None-Match"))),
+        (status = 304, description = "Unchanged since the ETag named in If-None-Match"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above it, no period (a year, or from and to), or a range the period kind does not tile"),
@@ -269,10 +275,11 @@ pub struct PrevalenceStats {
 )]
 #[get("/stats/prevalence")]
 pub async fn prevalence(
+    req: HttpRequest,
     caller: Caller,
     Query(query): Query<PrevalenceQuery>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<PrevalenceStats>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
     let range = parse_period(&mut errors, query.year, query.from, query.to);
@@ -290,7 +297,7 @@ pub async fn prevalence(
         [one] => Some(one.clone()),
         _ => None,
     };
-    Ok(web::Json(PrevalenceStats {
+    let stats = PrevalenceStats {
         region_code: root,
         level,
         period: span.kind(),
@@ -300,7 +307,46 @@ pub async fn prevalence(
         rows: counted.rows,
         totals: counted.totals,
         total,
-    }))
+    };
+    tabular::answer(&req, &stats)
+}
+
+const PREVALENCE_CSV_EXAMPLE: &str = "region_code,region_name,region_level,period_start,period_end,measured,stunted,...\n\
+    14.01.01,Bangkinang,subdistrict,2024-01-01,2024-12-31,412,37,...\n";
+
+impl Tabular for PrevalenceStats {
+    const COLUMNS: &'static [&'static str] = &[
+        "region_code",
+        "region_name",
+        "region_level",
+        "period_start",
+        "period_end",
+        "measured",
+        "stunted",
+        "severely_stunted",
+        "stunting_pct",
+        "stunting_ci95_low",
+        "stunting_ci95_high",
+        "severe_stunting_pct",
+        "severe_stunting_ci95_low",
+        "severe_stunting_ci95_high",
+        "weighed",
+        "underweight",
+        "underweight_pct",
+        "underweight_ci95_low",
+        "underweight_ci95_high",
+        "wasting_measured",
+        "wasted",
+        "wasting_pct",
+        "wasting_ci95_low",
+        "wasting_ci95_high",
+        "suppressed",
+    ];
+
+    /// The regions' rows, then the whole region's.
+    fn rows(&self) -> Vec<serde_json::Value> {
+        self.rows.iter().chain(&self.totals).filter_map(|row| serde_json::to_value(row).ok()).collect()
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -408,4 +454,19 @@ pub async fn family_stats(
     let rows =
         family_counts::families(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
     Ok(web::Json(FamilyStats { region_code: root, level, year: query.year, rows }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::tabular::columns_of;
+    use utoipa::PartialSchema;
+
+    #[test]
+    fn the_csv_columns_are_the_row_fields() {
+        let example = PrevalenceRow::schema();
+        let utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object)) = example else { panic!("an object") };
+        let row = object.example.clone().expect("PrevalenceRow has an example");
+        assert_eq!(columns_of(&row), PrevalenceStats::COLUMNS);
+    }
 }

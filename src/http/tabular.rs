@@ -1,0 +1,142 @@
+//! How every aggregate answers a dashboard: JSON, or with `Accept: text/csv` the same rows as
+//! CSV (one header row; nested fields become `parent_child` columns); a strong ETag of the
+//! answer, `304 Not Modified` with no body when `If-None-Match` names it, and `Cache-Control:
+//! private, no-cache`, so a dashboard polls with a conditional request and downloads, parses
+//! and redraws only when a figure changed.
+
+use actix_web::http::header::{self, Header};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::error::ApiError;
+
+/// An aggregate answer that can also be a table.
+pub trait Tabular: Serialize {
+    /// The CSV header, in order (checked against the rows by each type's test).
+    const COLUMNS: &'static [&'static str];
+
+    /// The rows of the CSV answer, one JSON object each.
+    fn rows(&self) -> Vec<Value>;
+}
+
+const CACHE_CONTROL: &str = "private, no-cache";
+
+/// The answer as the request asks for it, or 304 when the caller already holds it.
+pub fn answer<T: Tabular>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
+    let (bytes, content_type) = match wants_csv(req) {
+        true => (csv(T::COLUMNS, &body.rows())?, "text/csv; charset=utf-8; header=present"),
+        false => (serde_json::to_vec(body).map_err(anyhow::Error::from)?, "application/json"),
+    };
+    let tag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..16]));
+    let held = already_held(req, &tag);
+    let mut response = if held { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response.insert_header((header::ETAG, tag.as_str())).insert_header((header::CACHE_CONTROL, CACHE_CONTROL));
+    // The ETag differs between the two representations, and caches must keep them apart.
+    response.insert_header((header::VARY, "Accept"));
+    Ok(match held {
+        true => response.finish(),
+        false => response.content_type(content_type).body(bytes),
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `Accept` prefers CSV: it names `text/csv` with a quality above every JSON range.
+fn wants_csv(req: &HttpRequest) -> bool {
+    let Ok(accept) = header::Accept::parse(req) else { return false };
+    let quality = |wanted: &dyn Fn(&mime::Mime) -> bool| {
+        accept.iter().filter(|item| wanted(&item.item)).map(|item| item.quality).max()
+    };
+    let csv = quality(&|m| m.type_() == mime::TEXT && m.subtype() == "csv");
+    let json = quality(&|m| {
+        (m.type_() == mime::APPLICATION || m.type_() == mime::STAR)
+            && (m.subtype() == mime::JSON || m.subtype() == mime::STAR)
+    });
+    csv.is_some_and(|c| c > header::Quality::ZERO && json.is_none_or(|j| c > j))
+}
+
+/// Whether `If-None-Match` names `tag` (or is `*`).
+fn already_held(req: &HttpRequest, tag: &str) -> bool {
+    req.headers().get_all(header::IF_NONE_MATCH).filter_map(|v| v.to_str().ok()).any(|list| {
+        list.split(',').map(str::trim).any(|candidate| candidate == "*" || candidate.trim_start_matches("W/") == tag)
+    })
+}
+
+/// `rows` under `columns`; nested objects are flattened to `parent_child`.
+fn csv(columns: &[&str], rows: &[Value]) -> Result<Vec<u8>, ApiError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(columns).map_err(anyhow::Error::from)?;
+    for row in rows {
+        let mut flat = Map::new();
+        flatten("", row, &mut flat);
+        let cells = columns.iter().map(|c| match flat.get(*c) {
+            None | Some(Value::Null) => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => other.to_string(),
+        });
+        writer.write_record(cells).map_err(anyhow::Error::from)?;
+    }
+    Ok(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+}
+
+fn flatten(prefix: &str, value: &Value, out: &mut Map<String, Value>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, inner) in fields {
+                let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}_{key}") };
+                flatten(&name, inner, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_owned(), other.clone());
+        }
+    }
+}
+
+/// The flattened column names of a row, in order: what `COLUMNS` must equal.
+pub fn columns_of(row: &Value) -> Vec<String> {
+    let mut flat = Map::new();
+    flatten("", row, &mut flat);
+    flat.keys().cloned().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn csv_is_chosen_only_when_preferred() {
+        let with =
+            |accept: &str| wants_csv(&TestRequest::default().insert_header(("Accept", accept)).to_http_request());
+        assert!(with("text/csv"));
+        assert!(with("text/csv, application/json;q=0.5"));
+        assert!(!with("application/json, text/csv;q=0.5"));
+        assert!(!with("*/*"));
+        assert!(!with("text/csv;q=0"));
+        assert!(!wants_csv(&TestRequest::default().to_http_request()));
+    }
+
+    #[test]
+    fn nested_fields_become_columns_and_nulls_empty_cells() {
+        let rows =
+            [serde_json::json!({"code": "14", "ci": {"low": 1.5, "high": 2.0}, "n": null, "name": "Riau, Kampar"})];
+        let text = String::from_utf8(csv(&["code", "ci_low", "ci_high", "n", "name"], &rows).unwrap()).unwrap();
+        assert_eq!(text, "code,ci_low,ci_high,n,name\n14,1.5,2.0,,\"Riau, Kampar\"\n");
+        assert_eq!(columns_of(&rows[0]), ["code", "ci_low", "ci_high", "n", "name"]);
+    }
+
+    #[test]
+    fn if_none_match_names_the_tag_among_others() {
+        let req = |value: &str| TestRequest::default().insert_header(("If-None-Match", value)).to_http_request();
+        assert!(already_held(&req("\"a\", \"b\""), "\"b\""));
+        assert!(already_held(&req("W/\"b\""), "\"b\""));
+        assert!(already_held(&req("*"), "\"b\""));
+        assert!(!already_held(&req("\"a\""), "\"b\""));
+    }
+}
