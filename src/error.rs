@@ -188,8 +188,33 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::conflict("a concurrent change touched the same data; retry the request")
             }
+            // Nothing was committed, and the same request may succeed a moment later: a
+            // connection the server closed (restart, failover), a query cancelled by the
+            // statement timeout, or a deadlock between writers updating the same kept counts.
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                Self::unavailable()
+            }
+            Error::DatabaseError(_, ref info) if is_transient(info.message()) => Self::unavailable(),
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
         }
+    }
+}
+
+/// PostgreSQL's messages for 57014 (statement timeout), 57P01 (administrator shutdown) and
+/// 40P01 (deadlock), which diesel does not classify.
+fn is_transient(message: &str) -> bool {
+    [
+        "canceling statement due to statement timeout",
+        "terminating connection due to administrator command",
+        "deadlock detected",
+    ]
+    .iter()
+    .any(|known| message.starts_with(known))
+}
+
+impl ApiError {
+    fn unavailable() -> Self {
+        Self::ServiceUnavailable("the database could not finish the request; retry later".into())
     }
 }
 

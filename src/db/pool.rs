@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::Pool;
-use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 use futures_util::future::BoxFuture;
@@ -20,6 +20,10 @@ const STATEMENT_TIMEOUT: &str = "30s";
 pub fn build_pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
     let mut config = ManagerConfig::default();
     config.custom_setup = Box::new(establish);
+    // No test query on every checkout (it cost a round trip per request, up to half a small
+    // read's time). A connection the server closed fails its first query with a 503 that asks
+    // the client to retry, and the pool discards it when it comes back broken.
+    config.recycling_method = RecyclingMethod::Fast;
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)

@@ -218,3 +218,31 @@ async fn a_range_that_is_no_calendar_period_is_counted_from_the_rows() {
     let wilson = &quarter["total"]["stunting_ci95"];
     assert_eq!((wilson["low"].as_f64(), wilson["high"].as_f64()), (Some(20.65), Some(100.0)), "1 of 1");
 }
+
+#[tokio::test]
+async fn every_stats_endpoint_answers_csv_and_304() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let headers = [
+        ("/api/v1/stats/interventions?year=2025", "category,region_code,region_name,region_level,type_code,"),
+        ("/api/v1/stats/budgets?year=2025", "region_code,region_name,region_level,ceiling,realised,absorption_pct,"),
+        ("/api/v1/stats/teams", "region_code,region_name,region_level,tpps,tpk_active,"),
+        ("/api/v1/stats/families-at-risk?year=2025", "region_code,region_name,region_level,families,pending,"),
+    ];
+    for (path, header) in headers {
+        let csv = app.request(Method::GET, path, Some(&officer)).header("Accept", "text/csv").send().await.unwrap();
+        assert_eq!(csv.status(), StatusCode::OK, "{path}");
+        let etag = csv.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(csv.text().await.unwrap().starts_with(header), "{path}");
+        let again = app
+            .request(Method::GET, path, Some(&officer))
+            .header("Accept", "text/csv")
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{path}");
+        let json = app.request(Method::GET, path, Some(&officer)).header("If-None-Match", &etag).send().await.unwrap();
+        assert_eq!(json.status(), StatusCode::OK, "{path}: the JSON answer has its own tag");
+    }
+}

@@ -61,7 +61,12 @@ pub struct InterventionStats {
     params(StatsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Coverage, specific then sensitive", body = InterventionStats),
+        (status = 200, description = "Coverage, specific then sensitive; as CSV, one row per region and type \
+            under `InterventionStats::COLUMNS`",
+            content((InterventionStats = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Changes whenever the answer does"),
+                    ("Cache-Control" = String, description = "`private, no-cache`: revalidate with If-None-Match"))),
+        (status = 304, description = "Unchanged since the ETag named in If-None-Match"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above the region, or no period (a year, or from and to)"),
@@ -69,15 +74,16 @@ pub struct InterventionStats {
 )]
 #[get("/stats/interventions")]
 pub async fn interventions(
+    req: HttpRequest,
     caller: Caller,
     Query(query): Query<StatsQuery>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<InterventionStats>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level, (period_start, period_end)) = resolve(&mut conn, &caller, &query).await?;
     let lokus = LokusYears::of_period(query.lokus, period_start, period_end);
     let categories = coverage::coverage(&mut conn, root.as_ref(), level, period_start, period_end, lokus).await?;
-    Ok(web::Json(InterventionStats { region_code: root, level, period_start, period_end, categories }))
+    tabular::answer(&req, &InterventionStats { region_code: root, level, period_start, period_end, categories })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -115,7 +121,12 @@ pub struct BudgetStats {
     params(YearStatsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One row per region", body = BudgetStats),
+        (status = 200, description = "One row per region; as CSV, under `BudgetStats::COLUMNS` (the breakdowns by \
+            source, agency and category are in the JSON only)",
+            content((BudgetStats = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Changes whenever the answer does"),
+                    ("Cache-Control" = String, description = "`private, no-cache`: revalidate with If-None-Match"))),
+        (status = 304, description = "Unchanged since the ETag named in If-None-Match"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above it, or a missing year"),
@@ -123,14 +134,15 @@ pub struct BudgetStats {
 )]
 #[get("/stats/budgets")]
 pub async fn budget_stats(
+    req: HttpRequest,
     caller: Caller,
     Query(query): Query<YearStatsQuery>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<BudgetStats>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level) = resolve_year(&mut conn, &caller, &query).await?;
     let rows = budgets::budgets(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
-    Ok(web::Json(BudgetStats { region_code: root, level, fiscal_year: query.year, rows }))
+    tabular::answer(&req, &BudgetStats { region_code: root, level, fiscal_year: query.year, rows })
 }
 
 /// The region a breakdown covers (narrowed to the caller's scope) and the tier of its rows.
@@ -385,7 +397,12 @@ pub struct TeamStats {
     params(TeamStatsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Counts per region, and the total", body = TeamStats),
+        (status = 200, description = "Counts per region, and the total; as CSV, the rows then the total under \
+            `TeamStats::COLUMNS`",
+            content((TeamStats = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Changes whenever the answer does"),
+                    ("Cache-Control" = String, description = "`private, no-cache`: revalidate with If-None-Match"))),
+        (status = 304, description = "Unchanged since the ETag named in If-None-Match"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above it, or a year out of range"),
@@ -393,10 +410,11 @@ pub struct TeamStats {
 )]
 #[get("/stats/teams")]
 pub async fn team_stats(
+    req: HttpRequest,
     caller: Caller,
     Query(query): Query<TeamStatsQuery>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<TeamStats>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
     if let Some(year) = query.year {
@@ -410,7 +428,7 @@ pub async fn team_stats(
         .unwrap_or(false)
         .then(|| query.year.unwrap_or_else(|| chrono::Datelike::year(&latest_local_date())));
     let (rows, total) = team_counts::teams(&mut conn, root.as_ref(), level, lokus_year).await?;
-    Ok(web::Json(TeamStats { region_code: root, level, rows, total }))
+    tabular::answer(&req, &TeamStats { region_code: root, level, rows, total })
 }
 
 /// Families at risk per region for a year, and their verification.
@@ -437,7 +455,12 @@ pub struct FamilyStats {
     params(YearStatsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "One row per region with families on the list", body = FamilyStats),
+        (status = 200, description = "One row per region with families on the list; as CSV, under \
+            `FamilyStats::COLUMNS`",
+            content((FamilyStats = "application/json"), (String = "text/csv")),
+            headers(("ETag" = String, description = "Changes whenever the answer does"),
+                    ("Cache-Control" = String, description = "`private, no-cache`: revalidate with If-None-Match"))),
+        (status = 304, description = "Unchanged since the ETag named in If-None-Match"),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 404, description = "No region has this code"),
         (status = 422, description = "A malformed region, a level above it, or a missing year"),
@@ -445,28 +468,150 @@ pub struct FamilyStats {
 )]
 #[get("/stats/families-at-risk")]
 pub async fn family_stats(
+    req: HttpRequest,
     caller: Caller,
     Query(query): Query<YearStatsQuery>,
     pool: web::Data<DbPool>,
-) -> Result<web::Json<FamilyStats>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level) = resolve_year(&mut conn, &caller, &query).await?;
     let rows =
         family_counts::families(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
-    Ok(web::Json(FamilyStats { region_code: root, level, year: query.year, rows }))
+    tabular::answer(&req, &FamilyStats { region_code: root, level, year: query.year, rows })
+}
+
+impl Tabular for InterventionStats {
+    const COLUMNS: &'static [&'static str] = &[
+        "category",
+        "region_code",
+        "region_name",
+        "region_level",
+        "type_code",
+        "type_name_en",
+        "unit",
+        "activities",
+        "target",
+        "reached",
+        "coverage_pct",
+        "national_target_pct",
+        "gap_pct",
+    ];
+
+    /// One row per region and type, its category first.
+    fn rows(&self) -> Vec<serde_json::Value> {
+        let mut rows = Vec::new();
+        for group in &self.categories {
+            for row in &group.rows {
+                let mut line = serde_json::Map::new();
+                line.insert("category".into(), serde_json::json!(group.category));
+                if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(row) {
+                    line.extend(fields);
+                }
+                rows.push(serde_json::Value::Object(line));
+            }
+        }
+        rows
+    }
+}
+
+impl Tabular for BudgetStats {
+    const COLUMNS: &'static [&'static str] = &[
+        "region_code",
+        "region_name",
+        "region_level",
+        "ceiling",
+        "realised",
+        "absorption_pct",
+        "stunted_children",
+        "realised_per_stunted_child",
+    ];
+
+    fn rows(&self) -> Vec<serde_json::Value> {
+        self.rows.iter().filter_map(|row| serde_json::to_value(row).ok()).collect()
+    }
+}
+
+impl Tabular for TeamStats {
+    const COLUMNS: &'static [&'static str] = &[
+        "region_code",
+        "region_name",
+        "region_level",
+        "tpps",
+        "tpk_active",
+        "tpk_inactive",
+        "villages",
+        "villages_with_tpk",
+    ];
+
+    /// The regions' rows, then the whole region's.
+    fn rows(&self) -> Vec<serde_json::Value> {
+        self.rows.iter().chain([&self.total]).filter_map(|row| serde_json::to_value(row).ok()).collect()
+    }
+}
+
+impl Tabular for FamilyStats {
+    const COLUMNS: &'static [&'static str] = &[
+        "region_code",
+        "region_name",
+        "region_level",
+        "families",
+        "pending",
+        "verified",
+        "not_found",
+        "not_at_risk",
+        "verification_pct",
+        "with_pregnant_woman",
+        "with_under_two",
+        "with_under_five",
+        "no_safe_water",
+        "no_proper_latrine",
+        "mother_under_20",
+        "mother_over_35",
+        "births_under_2_years_apart",
+        "more_than_3_children",
+    ];
+
+    fn rows(&self) -> Vec<serde_json::Value> {
+        self.rows.iter().filter_map(|row| serde_json::to_value(row).ok()).collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::http::tabular::columns_of;
+    use crate::records::stats::coverage::CoverageRow;
     use utoipa::PartialSchema;
+
+    /// The example a type's schema carries.
+    fn example_of<T: PartialSchema>() -> serde_json::Value {
+        use utoipa::openapi::{RefOr, Schema};
+        match T::schema() {
+            RefOr::T(Schema::Object(object)) => object.example.clone(),
+            // A struct with flattened fields is an allOf.
+            RefOr::T(Schema::AllOf(all)) => all.example.clone(),
+            _ => None,
+        }
+        .expect("the type has an example")
+    }
+
+    /// The flattened scalar fields of a row: what a CSV line holds.
+    fn scalar_columns(row: &serde_json::Value) -> Vec<String> {
+        let mut row = row.clone();
+        row.as_object_mut().unwrap().retain(|_, v| !v.is_array());
+        columns_of(&row)
+    }
 
     #[test]
     fn the_csv_columns_are_the_row_fields() {
-        let example = PrevalenceRow::schema();
-        let utoipa::openapi::RefOr::T(utoipa::openapi::Schema::Object(object)) = example else { panic!("an object") };
-        let row = object.example.clone().expect("PrevalenceRow has an example");
-        assert_eq!(columns_of(&row), PrevalenceStats::COLUMNS);
+        assert_eq!(columns_of(&example_of::<PrevalenceRow>()), PrevalenceStats::COLUMNS);
+        assert_eq!(scalar_columns(&example_of::<BudgetRow>()), BudgetStats::COLUMNS);
+        let mut coverage = serde_json::json!({"category": "specific"});
+        coverage.as_object_mut().unwrap().extend(example_of::<CoverageRow>().as_object().unwrap().clone());
+        assert_eq!(columns_of(&coverage), InterventionStats::COLUMNS);
+        let teams = example_of::<TeamStats>();
+        assert_eq!(columns_of(&teams["rows"][0]), TeamStats::COLUMNS);
+        let families = example_of::<FamilyStats>();
+        assert_eq!(columns_of(&families["rows"][0]), FamilyStats::COLUMNS);
     }
 }
