@@ -22,7 +22,7 @@ use stunting_api::records::convergence;
 use stunting_api::records::family as families_queries;
 use stunting_api::records::region::import;
 use stunting_api::records::stats::rates::Disclosure;
-use stunting_api::records::stats::{Span, budgets, coverage, families, prevalence, teams};
+use stunting_api::records::stats::{Breakdown, Span, budgets, coverage, families, prevalence, teams};
 
 /// Children per village: 83,762 villages × 6 ≈ 500,000 children.
 const CHILDREN_PER_VILLAGE: i32 = 6;
@@ -44,6 +44,8 @@ SELECT gen_random_uuid(), c.id, date '2024-08-01', date '2024-08-01' - c.birth_d
 FROM children c;
 ALTER TABLE measurements ENABLE TRIGGER USER;
 SELECT prevalence_rebuild();
+ALTER TABLE interventions DISABLE TRIGGER USER;
+ALTER TABLE intervention_reports DISABLE TRIGGER USER;
 
 INSERT INTO cases (id, child_id, village_code, status, severity, opened_on, opening_measurement_id,
                    latest_measurement_id, latest_measured_on, latest_haz)
@@ -60,6 +62,9 @@ SELECT gen_random_uuid(), i.id, make_date(2024, q * 3, 1), 20
 FROM interventions i, generate_series(1, 4) q;
 
 UPDATE interventions SET reached = 80;
+ALTER TABLE interventions ENABLE TRIGGER USER;
+ALTER TABLE intervention_reports ENABLE TRIGGER USER;
+SELECT coverage_rebuild();
 
 INSERT INTO budgets (id, region_code, fiscal_year, funding_source, title, status, lines_total)
 SELECT gen_random_uuid(), r.code, 2024,
@@ -172,27 +177,25 @@ async fn run() {
     let code = |s: &str| RegionCode::parse(s).unwrap();
     let (riau, kampar, jatim) = (code("14"), code("14.01"), code("35"));
     let year = Span::Calendar { kind: PeriodKind::Year, starts: vec![day("2024-01-01")] };
-    let year_of = |root, level, lokus| prevalence::Breakdown { root, level, span: &year, lokus };
+    let year_of = |root, level, lokus| Breakdown { root, level, span: &year, lokus };
+    let half = Span::Range { from: day("2024-01-01"), to: day("2024-05-31") };
+    let half_of = |root, level| Breakdown { root, level, span: &half, lokus: false };
     let everything = Disclosure::new(true);
 
     time("stats/interventions: Indonesia by province, 2024", &mut conn, async |c| {
-        coverage::coverage(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-12-31"), None).await.unwrap();
+        coverage::coverage(c, &year_of(None, RegionLevel::Province, false), everything).await.unwrap();
     })
     .await;
-    time("stats/interventions: Indonesia by province, Jan-Jun (reports)", &mut conn, async |c| {
-        coverage::coverage(c, None, RegionLevel::Province, day("2024-01-01"), day("2024-06-30"), None).await.unwrap();
+    time("stats/interventions: Indonesia by province, Jan-May (reports)", &mut conn, async |c| {
+        coverage::coverage(c, &half_of(None, RegionLevel::Province), everything).await.unwrap();
     })
     .await;
     time("stats/interventions: Jawa Timur by district, 2024", &mut conn, async |c| {
-        coverage::coverage(c, Some(&jatim), RegionLevel::District, day("2024-01-01"), day("2024-12-31"), None)
-            .await
-            .unwrap();
+        coverage::coverage(c, &year_of(Some(&jatim), RegionLevel::District, false), everything).await.unwrap();
     })
     .await;
     time("stats/interventions: Kampar by village, 2024", &mut conn, async |c| {
-        coverage::coverage(c, Some(&kampar), RegionLevel::Village, day("2024-01-01"), day("2024-12-31"), None)
-            .await
-            .unwrap();
+        coverage::coverage(c, &year_of(Some(&kampar), RegionLevel::Village, false), everything).await.unwrap();
     })
     .await;
     time("stats/prevalence: Indonesia by province, 2024", &mut conn, async |c| {

@@ -227,6 +227,8 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  FROM demo_villages v CROSS JOIN LATERAL generate_series(v.first + 1, v.first + v.n) k; \
                  ALTER TABLE children DISABLE TRIGGER USER; \
                  ALTER TABLE measurements DISABLE TRIGGER USER; \
+                 ALTER TABLE interventions DISABLE TRIGGER USER; \
+                 ALTER TABLE intervention_reports DISABLE TRIGGER USER; \
                  INSERT INTO children (id, village_code, sex, birth_date, name) \
                  SELECT id, village_code, sex, birth_date, 'Anak ' || k FROM demo_children; \
                  ANALYZE demo_children"
@@ -351,7 +353,10 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             "kept counts",
             "ALTER TABLE children ENABLE TRIGGER USER; \
              ALTER TABLE measurements ENABLE TRIGGER USER; \
-             SELECT prevalence_rebuild()"
+             ALTER TABLE interventions ENABLE TRIGGER USER; \
+             ALTER TABLE intervention_reports ENABLE TRIGGER USER; \
+             SELECT prevalence_rebuild(); \
+             SELECT coverage_rebuild()"
                 .to_owned(),
         ),
     ]

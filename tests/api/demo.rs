@@ -80,7 +80,9 @@ async fn generated(seed: i64) -> (TestApp, Fingerprint) {
                 (SELECT md5(string_agg(child_id::text || measured_on || length_cm || haz, ',' ORDER BY id)) \
                  FROM measurements) AS digest, \
                 (SELECT count(*) FROM (SELECT * FROM prevalence_from_rows() \
-                                       EXCEPT ALL SELECT * FROM prevalence_counts) d) AS drift",
+                                       EXCEPT ALL SELECT * FROM prevalence_counts) d) \
+                + (SELECT count(*) FROM (SELECT * FROM coverage_from_rows() \
+                                         EXCEPT ALL SELECT * FROM coverage_counts) d) AS drift",
     )
     .get_result(&mut conn)
     .await

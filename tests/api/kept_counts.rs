@@ -217,3 +217,118 @@ async fn concurrent_writers_in_one_village_lose_no_count() {
     assert_eq!(stats["total"]["measured"], 20, "4 children measured again and again, 16 newcomers once");
     assert_eq!(stats["total"]["stunted"], 16, "only the newcomers are stunted at their latest: {stats}");
 }
+
+/// Kept coverage rows that differ from the recount, both ways.
+async fn coverage_differences(app: &TestApp) -> i64 {
+    let mut conn = app.pool.get().await.unwrap();
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM ( \
+           (SELECT * FROM coverage_counts WHERE (activities, target, reached) <> (0, 0, 0) \
+            EXCEPT ALL SELECT * FROM coverage_from_rows()) \
+           UNION ALL \
+           (SELECT * FROM coverage_from_rows() EXCEPT ALL SELECT * FROM coverage_counts)) d",
+    )
+    .get_result::<Count>(&mut conn)
+    .await
+    .unwrap()
+    .n
+}
+
+#[tokio::test]
+async fn kept_coverage_equals_a_recount_after_random_activities_and_reports() {
+    let app = TestApp::spawn().await;
+    let admin = app.token_for(Role::Admin, None).await;
+    let mut rng = StdRng::seed_from_u64(29_112_026);
+    let regions = [VILLAGE, "14.01.01", "14.01", "14", "14.03.01.1001"];
+    let types = ["growth_monitoring", "basic_immunisation"];
+    let mut activities: Vec<Value> = Vec::new();
+    let mut reports = 0;
+    for _ in 0..90 {
+        let roll = if activities.is_empty() { 0 } else { rng.random_range(0..100) };
+        match roll {
+            0..=24 => {
+                let mut body = json!({"type_code": types[rng.random_range(0..types.len())],
+                                      "region_code": regions[rng.random_range(0..regions.len())],
+                                      "target": rng.random_range(0..200)});
+                if rng.random_bool(0.5) {
+                    body["year"] = json!(2024);
+                } else {
+                    body["period_start"] =
+                        json!(format!("2024-{:02}-{:02}", rng.random_range(3..=9), rng.random_range(1..=28)));
+                    body["period_end"] = json!(format!("2025-{:02}-15", rng.random_range(1..=6)));
+                }
+                let created = app.post_json("/api/v1/interventions", Some(&admin), &body).await;
+                assert_eq!(created.status(), StatusCode::CREATED, "{body}");
+                activities.push(created.json().await.unwrap());
+            }
+            25..=74 => {
+                let activity = &activities[rng.random_range(0..activities.len())];
+                let month = format!("2024-{:02}", rng.random_range(9..=12));
+                let body =
+                    json!({"month": month, "reached": rng.random_range(0..60), "correction": rng.random_bool(0.4)});
+                let id = activity["id"].as_str().unwrap();
+                let sent = app.post_json(&format!("/api/v1/interventions/{id}/reports"), Some(&admin), &body).await;
+                if sent.status().is_success() {
+                    reports += 1;
+                }
+            }
+            75..=89 => {
+                let id = activities[rng.random_range(0..activities.len())]["id"].as_str().unwrap().to_owned();
+                let etag = app.get(&format!("/api/v1/interventions/{id}"), Some(&admin)).await.headers()["etag"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                let change = if rng.random_bool(0.5) {
+                    json!({"target": rng.random_range(0..300)})
+                } else {
+                    json!({"period_end": "2025-12-31"})
+                };
+                app.patch_json(&format!("/api/v1/interventions/{id}"), Some(&admin), Some(&etag), &change).await;
+            }
+            _ => {
+                let activity = activities.swap_remove(rng.random_range(0..activities.len()));
+                let id = activity["id"].as_str().unwrap();
+                let etag = app.get(&format!("/api/v1/interventions/{id}"), Some(&admin)).await.headers()["etag"]
+                    .to_str()
+                    .unwrap()
+                    .to_owned();
+                let removed = app
+                    .request(Method::DELETE, &format!("/api/v1/interventions/{id}"), Some(&admin))
+                    .header("If-Match", etag)
+                    .json(&json!({"reason": "entered twice"}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+            }
+        }
+    }
+    assert!(reports > 10, "the sequence reported too little to prove anything");
+    assert_eq!(coverage_differences(&app).await, 0);
+
+    // The kept answer for the whole year equals the one summed from the rows for it, region
+    // by region and type by type (a year minus nothing: Jan–Dec asked as a range of months is
+    // a calendar year, so compare the year with the sum of its two semesters' reports).
+    let year: Value =
+        app.get("/api/v1/stats/interventions?year=2024&level=district", Some(&admin)).await.json().await.unwrap();
+    assert_eq!(year["source"], "kept");
+    let semesters: Value = app
+        .get("/api/v1/stats/interventions?year=2024&level=district&period=semester", Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    for category in year["categories"].as_array().unwrap() {
+        for total in category["totals"].as_array().unwrap() {
+            let halves: i64 = semesters["categories"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|c| c["totals"].as_array().unwrap().iter())
+                .filter(|t| t["type_code"] == total["type_code"])
+                .map(|t| t["reached"].as_i64().unwrap())
+                .sum();
+            assert_eq!(total["reached"].as_i64().unwrap(), halves, "{total}");
+        }
+    }
+}

@@ -16,7 +16,7 @@ use crate::records::stats::families::{self as family_counts, FamilyCountRow};
 use crate::records::stats::prevalence::{self as measured, PrevalenceRow};
 use crate::records::stats::rates::Disclosure;
 use crate::records::stats::teams::{self as team_counts, TeamCountRow};
-use crate::records::stats::{LokusYears, Span};
+use crate::records::stats::{Breakdown, Span};
 
 const TAG: &str = "stats";
 
@@ -35,20 +35,29 @@ pub struct StatsQuery {
     /// …or a range of months, `from` and `to` (`2024-01`).
     pub from: Option<Month>,
     pub to: Option<Month>,
-    /// `true`: only lokus (priority) villages designated for a year the period touches.
+    /// A time series: one row per region, type and period of this kind; the year or range
+    /// must start and end on its boundaries (at most 120 periods). Without it, a year or a
+    /// range that is exactly one calendar period is read from the kept counts, any other range
+    /// is summed from the activities and reports.
+    pub period: Option<PeriodKind>,
+    /// `true`: only lokus (priority) villages designated for the period's year.
     pub lokus: Option<bool>,
 }
 
 /// Coverage of interventions, per region and type, grouped by category.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
-    "region_code": "14.01", "level": "subdistrict", "period_start": "2024-01-01", "period_end": "2024-12-31",
+    "region_code": "14.01", "level": "subdistrict", "period": "year", "source": "kept",
+    "period_start": "2024-01-01", "period_end": "2024-12-31",
     "categories": [{"category": "specific", "rows": [], "totals": []}]
 }))]
 pub struct InterventionStats {
     /// `null`: all of Indonesia.
     pub region_code: Option<RegionCode>,
     pub level: RegionLevel,
+    /// The kind of the periods; `null` for a range that is not one calendar period.
+    pub period: Option<PeriodKind>,
+    pub source: CountSource,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub categories: Vec<CategoryCoverage>,
@@ -79,11 +88,24 @@ pub async fn interventions(
     Query(query): Query<StatsQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    let span = parse_span(&mut errors, query.year, query.from, query.to, query.period);
+    let span = errors.finish_with(span)?;
     let mut conn = pool.get().await?;
-    let (root, level, (period_start, period_end)) = resolve(&mut conn, &caller, &query).await?;
-    let lokus = LokusYears::of_period(query.lokus, period_start, period_end);
-    let categories = coverage::coverage(&mut conn, root.as_ref(), level, period_start, period_end, lokus).await?;
-    tabular::answer(&req, &InterventionStats { region_code: root, level, period_start, period_end, categories })
+    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
+    let ask = Breakdown { root: root.as_ref(), level, span: &span, lokus: query.lokus.unwrap_or(false) };
+    let categories = coverage::coverage(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
+    let stats = InterventionStats {
+        region_code: root,
+        level,
+        period: span.kind(),
+        source: source_of(&span),
+        period_start: span.first_day(),
+        period_end: span.last_day(),
+        categories,
+    };
+    tabular::answer(&req, &stats)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -186,18 +208,23 @@ async fn resolve_year(
     breakdown(conn, caller, region, query.level).await
 }
 
-/// The region, tier and period a breakdown asks for, checked; every invalid parameter listed.
-async fn resolve(
-    conn: &mut AsyncPgConnection,
-    caller: &Caller,
-    query: &StatsQuery,
-) -> Result<(Option<RegionCode>, RegionLevel, (NaiveDate, NaiveDate)), ApiError> {
-    let mut errors = FieldErrors::default();
-    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let period = parse_period(&mut errors, query.year, query.from, query.to);
-    let period = errors.finish_with(period)?;
-    let (root, level) = breakdown(conn, caller, region, query.level).await?;
-    Ok((root, level, period))
+/// The periods asked for: a `year` or `from`..`to`, as periods of `kind` when one is given.
+fn parse_span(
+    errors: &mut FieldErrors,
+    year: Option<i32>,
+    from: Option<Month>,
+    to: Option<Month>,
+    kind: Option<PeriodKind>,
+) -> Option<Span> {
+    let range = parse_period(errors, year, from, to);
+    range.and_then(|(from, to)| errors.check("period", Span::new(kind, from, to)))
+}
+
+fn source_of(span: &Span) -> CountSource {
+    match span {
+        Span::Calendar { .. } => CountSource::Kept,
+        Span::Range { .. } => CountSource::Rows,
+    }
 }
 
 /// A calendar `year`, or a range of months `from`..`to`.
@@ -294,8 +321,7 @@ pub async fn prevalence(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let range = parse_period(&mut errors, query.year, query.from, query.to);
-    let span = range.and_then(|(from, to)| errors.check("period", Span::new(query.period, from, to)));
+    let span = parse_span(&mut errors, query.year, query.from, query.to, query.period);
     let span = errors.finish_with(span)?;
     let mut conn = pool.get().await?;
     let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
@@ -488,13 +514,18 @@ impl Tabular for InterventionStats {
         "region_level",
         "type_code",
         "type_name_en",
+        "period_start",
+        "period_end",
         "unit",
         "activities",
         "target",
         "reached",
         "coverage_pct",
+        "coverage_ci95_low",
+        "coverage_ci95_high",
         "national_target_pct",
         "gap_pct",
+        "suppressed",
     ];
 
     /// One row per region and type, its category first.

@@ -1,11 +1,16 @@
-//! Intervention coverage per region and type.
+//! Intervention coverage per region, type and period.
+//!
+//! Calendar periods are read from `coverage_counts` (migration 000011), kept in step with every
+//! activity and monthly report in the writing transaction; a range that is not one calendar
+//! period is summed from the activities and reports themselves.
 
-use super::{LokusYears, code_bounds, code_length};
+use super::rates::{Disclosure, Interval, shown, wilson};
+use super::{Breakdown, Span, code_bounds, code_length};
 use crate::domain::{CountUnit, InterventionCategory, RegionCode, RegionLevel};
 use crate::records::intervention::{coverage_pct, gap_pct};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Date, Double, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Double, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,8 +20,10 @@ use utoipa::ToSchema;
 #[schema(example = json!({
     "region_code": "14.01.01", "region_name": "Bangkinang", "region_level": "subdistrict",
     "type_code": "growth_monitoring", "type_name_en": "Under-fives with growth monitored",
+    "period_start": "2024-01-01", "period_end": "2024-12-31",
     "unit": "persons", "activities": 14, "target": 1680, "reached": 1344, "coverage_pct": 80.0,
-    "national_target_pct": 90.0, "gap_pct": 10.0
+    "coverage_ci95": {"low": 78.03, "high": 81.83}, "national_target_pct": 90.0, "gap_pct": 10.0,
+    "suppressed": false
 }))]
 pub struct CoverageRow {
     pub region_code: RegionCode,
@@ -25,28 +32,38 @@ pub struct CoverageRow {
     pub region_level: RegionLevel,
     pub type_code: String,
     pub type_name_en: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
     pub unit: CountUnit,
-    /// How many activities add up here.
+    /// How many activities whose dates touch the period add up here.
     pub activities: i64,
-    /// Sum of the activities' targets (*sasaran*).
-    pub target: i64,
-    /// Sum of the reports for months inside the period.
-    pub reached: i64,
+    /// Sum of the activities' targets (*sasaran*); `null` when withheld (see `suppressed`).
+    pub target: Option<i64>,
+    /// Sum of the reports for months inside the period; `null` when withheld.
+    pub reached: Option<i64>,
     pub coverage_pct: Option<f64>,
+    /// 95% Wilson interval of `coverage_pct`, for people and households reached out of a
+    /// target of them (not for tablets or visits, nor where more were reached than targeted).
+    pub coverage_ci95: Option<Interval>,
     pub national_target_pct: Option<f64>,
     pub gap_pct: Option<f64>,
+    /// Whether a count of 1 to 4 people was withheld (analysts, below district level).
+    pub suppressed: bool,
 }
 
-/// One type over the whole region asked for.
+/// One type over the whole region asked for, in one period.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TypeTotal {
     pub type_code: String,
     pub type_name_en: String,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
     pub unit: CountUnit,
     pub activities: i64,
     pub target: i64,
     pub reached: i64,
     pub coverage_pct: Option<f64>,
+    pub coverage_ci95: Option<Interval>,
     pub national_target_pct: Option<f64>,
     pub gap_pct: Option<f64>,
 }
@@ -61,6 +78,8 @@ pub struct CategoryCoverage {
 
 #[derive(QueryableByName)]
 struct Sum {
+    #[diesel(sql_type = Date)]
+    period_start: NaiveDate,
     #[diesel(sql_type = Text)]
     region_code: String,
     #[diesel(sql_type = Text)]
@@ -85,22 +104,168 @@ struct Sum {
     reached: i64,
 }
 
-/// Coverage of the activities inside `root` (all of Indonesia when `None`) whose period
-/// touches [from, to], grouped by region at `level` and by type. An activity of a tier above
-/// `level` stays in its own row, so nothing is counted twice or lost. An activity whose whole
-/// period lies inside [from, to] contributes its kept `reached` total; only activities that
-/// straddle the edges have their monthly reports summed, so a national yearly figure reads
-/// the activities, not every report.
+/// The Wilson interval where coverage is a share of people: `reached` of `target` persons or
+/// households, no more reached than targeted.
+fn interval(unit: CountUnit, reached: i64, target: i64) -> Option<Interval> {
+    matches!(unit, CountUnit::Persons | CountUnit::Households).then(|| wilson(reached, target)).flatten()
+}
+
+/// Coverage per region at `level`, type and period inside `root`, grouped by category
+/// (specific first), with one total per type and period.
 pub async fn coverage(
     conn: &mut AsyncPgConnection,
-    root: Option<&RegionCode>,
-    level: RegionLevel,
+    ask: &Breakdown<'_>,
+    disclosure: Disclosure,
+) -> anyhow::Result<Vec<CategoryCoverage>> {
+    let sums = match ask.span {
+        Span::Calendar { kind, starts } => kept(conn, ask, kind.as_str(), starts).await?,
+        Span::Range { from, to } => from_rows(conn, ask, *from, *to).await?,
+    };
+    let periods = ask.span.periods();
+    let mut groups: Vec<CategoryCoverage> = Vec::new();
+    for sum in sums {
+        let category: InterventionCategory = sum.category.parse()?;
+        let period =
+            periods.iter().find(|p| p.0 == sum.period_start).copied().unwrap_or((sum.period_start, sum.period_start));
+        let region_level: RegionLevel = sum.region_level.parse()?;
+        let unit: CountUnit = sum.unit.parse()?;
+        let guarded = disclosure.guards(Some(region_level));
+        let (target, reached) = (shown(sum.target, guarded), shown(sum.reached, guarded));
+        let coverage = match (target, reached) {
+            (Some(target), Some(reached)) => coverage_pct(reached, target),
+            _ => None,
+        };
+        let row = CoverageRow {
+            region_code: RegionCode::parse(&sum.region_code)?,
+            region_name: sum.region_name,
+            region_level,
+            type_code: sum.type_code,
+            type_name_en: sum.type_name_en,
+            period_start: period.0,
+            period_end: period.1,
+            unit,
+            activities: sum.activities,
+            target,
+            reached,
+            coverage_pct: coverage,
+            coverage_ci95: target.zip(reached).and_then(|(t, r)| interval(unit, r, t)),
+            national_target_pct: sum.national_target_pct,
+            gap_pct: gap_pct(coverage, sum.national_target_pct),
+            suppressed: target.is_none() || reached.is_none(),
+        };
+        let totals = Total { target: sum.target, reached: sum.reached };
+        match groups.iter_mut().find(|g| g.category == category) {
+            Some(group) => group.add(row, totals),
+            None => {
+                let mut group = CategoryCoverage { category, rows: Vec::new(), totals: Vec::new() };
+                group.add(row, totals);
+                groups.push(group);
+            }
+        }
+    }
+    for group in &mut groups {
+        for total in &mut group.totals {
+            total.coverage_pct = coverage_pct(total.reached, total.target);
+            total.coverage_ci95 = interval(total.unit, total.reached, total.target);
+            total.gap_pct = gap_pct(total.coverage_pct, total.national_target_pct);
+        }
+    }
+    Ok(groups)
+}
+
+/// A row's counts before any is withheld: totals add every row.
+struct Total {
+    target: i64,
+    reached: i64,
+}
+
+impl CategoryCoverage {
+    /// Adds a row, and its counts to its type's total for the period.
+    fn add(&mut self, row: CoverageRow, counts: Total) {
+        let same = |t: &&mut TypeTotal| t.type_code == row.type_code && t.period_start == row.period_start;
+        match self.totals.iter_mut().find(same) {
+            Some(total) => {
+                total.activities += row.activities;
+                total.target += counts.target;
+                total.reached += counts.reached;
+            }
+            None => self.totals.push(TypeTotal {
+                type_code: row.type_code.clone(),
+                type_name_en: row.type_name_en.clone(),
+                period_start: row.period_start,
+                period_end: row.period_end,
+                unit: row.unit,
+                activities: row.activities,
+                target: counts.target,
+                reached: counts.reached,
+                coverage_pct: None,
+                coverage_ci95: None,
+                national_target_pct: row.national_target_pct,
+                gap_pct: None,
+            }),
+        }
+        self.rows.push(row);
+    }
+}
+
+/// Names, levels and type details of summed areas (`per_area` in the queries below).
+const DESCRIBED: &str = "SELECT p.period_start, p.area AS region_code, g.name AS region_name, g.level AS region_level, \
+        p.type_code, t.name_en AS type_name_en, t.category, t.unit, t.national_target_pct, \
+        p.activities, p.target, p.reached \
+    FROM per_area p JOIN intervention_types t ON t.code = p.type_code JOIN regions g ON g.code = p.area \
+    ORDER BY t.category DESC, p.type_code, p.period_start, p.area";
+
+/// The kept rows of the periods: district and upper rows for a breakdown by province or
+/// district, the regions' own rows below that (and for lokus villages). An activity of a tier
+/// above `level` stays in its own row, so nothing is counted twice or lost.
+async fn kept(
+    conn: &mut AsyncPgConnection,
+    ask: &Breakdown<'_>,
+    kind: &str,
+    starts: &[NaiveDate],
+) -> anyhow::Result<Vec<Sum>> {
+    let (low, high) = code_bounds(ask.root);
+    let by_district = ask.level <= RegionLevel::District && !ask.lokus;
+    let (first, second) = if by_district { ("district", "upper") } else { ("own", "own") };
+    Ok(diesel::sql_query(format!(
+        "WITH picked AS ( \
+           SELECT k.* FROM coverage_counts k \
+           WHERE k.tier IN ($6, $7) AND k.period = $2 AND k.period_start = ANY ($3) \
+             AND k.region_code >= $4 AND k.region_code < $5 \
+             AND (NOT $8 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.region_code \
+                                    AND l.year = extract(year FROM k.period_start)::integer)) \
+         ), per_area AS ( \
+           SELECT period_start, \
+                  CASE WHEN length(region_code) >= $1 THEN left(region_code, $1) ELSE region_code END AS area, \
+                  type_code, sum(activities)::bigint AS activities, sum(target)::bigint AS target, \
+                  sum(reached)::bigint AS reached \
+           FROM picked GROUP BY 1, 2, 3 HAVING sum(activities) > 0 \
+         ) {DESCRIBED}"
+    ))
+    .bind::<Integer, _>(code_length(ask.level))
+    .bind::<Text, _>(kind)
+    .bind::<Array<Date>, _>(starts)
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .bind::<Text, _>(first)
+    .bind::<Text, _>(second)
+    .bind::<Bool, _>(ask.lokus)
+    .load(conn)
+    .await?)
+}
+
+/// Summed from the activities and reports: a range that is not one calendar period has no
+/// kept rows. An activity whose whole period lies inside the range contributes its kept
+/// `reached` total; only those straddling its edges have their reports summed.
+async fn from_rows(
+    conn: &mut AsyncPgConnection,
+    ask: &Breakdown<'_>,
     from: NaiveDate,
     to: NaiveDate,
-    lokus: Option<LokusYears>,
-) -> anyhow::Result<Vec<CategoryCoverage>> {
-    let (low, high) = code_bounds(root);
-    let sums: Vec<Sum> = diesel::sql_query(
+) -> anyhow::Result<Vec<Sum>> {
+    let (low, high) = code_bounds(ask.root);
+    let lokus_years = ask.lokus.then(|| (from.year(), to.year()));
+    Ok(diesel::sql_query(format!(
         "WITH acts AS ( \
            SELECT i.id, i.type_code, i.target, i.reached, \
                   i.period_start >= date_trunc('month', $4::date) AND i.period_end <= $5 AS inside, \
@@ -111,85 +276,22 @@ pub async fn coverage(
              AND ($6::integer IS NULL OR i.region_code IN ( \
                    SELECT village_code FROM lokus_villages WHERE year BETWEEN $6 AND $7)) \
          ), per_area AS ( \
-           SELECT a.area, a.type_code, count(*) AS activities, sum(a.target) AS target, \
+           SELECT $4::date AS period_start, a.area, a.type_code, count(*) AS activities, \
+                  sum(a.target)::bigint AS target, \
                   sum(CASE WHEN a.inside THEN a.reached ELSE ( \
                         SELECT coalesce(sum(r.reached), 0) FROM intervention_reports r \
                         WHERE r.intervention_id = a.id AND r.superseded_at IS NULL \
-                          AND r.month >= date_trunc('month', $4::date) AND r.month <= $5) END) AS reached \
+                          AND r.month >= date_trunc('month', $4::date) AND r.month <= $5) END)::bigint AS reached \
            FROM acts a GROUP BY a.area, a.type_code \
-         ) \
-         SELECT p.area AS region_code, g.name AS region_name, g.level AS region_level, p.type_code, \
-                t.name_en AS type_name_en, t.category, t.unit, t.national_target_pct, \
-                p.activities, p.target::bigint AS target, p.reached::bigint AS reached \
-         FROM per_area p \
-         JOIN intervention_types t ON t.code = p.type_code \
-         JOIN regions g ON g.code = p.area \
-         ORDER BY t.category DESC, p.type_code, p.area",
-    )
-    .bind::<diesel::sql_types::Integer, _>(code_length(level))
+         ) {DESCRIBED}"
+    ))
+    .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
     .bind::<Date, _>(from)
     .bind::<Date, _>(to)
-    .bind::<Nullable<diesel::sql_types::Integer>, _>(lokus.map(|l| l.first))
-    .bind::<Nullable<diesel::sql_types::Integer>, _>(lokus.map(|l| l.last))
+    .bind::<Nullable<Integer>, _>(lokus_years.map(|y| y.0))
+    .bind::<Nullable<Integer>, _>(lokus_years.map(|y| y.1))
     .load(conn)
-    .await?;
-
-    let mut groups: Vec<CategoryCoverage> = Vec::new();
-    for sum in sums {
-        let category: InterventionCategory = sum.category.parse()?;
-        let row = CoverageRow {
-            region_code: RegionCode::parse(&sum.region_code)?,
-            region_name: sum.region_name,
-            region_level: sum.region_level.parse()?,
-            type_code: sum.type_code,
-            type_name_en: sum.type_name_en,
-            unit: sum.unit.parse()?,
-            activities: sum.activities,
-            target: sum.target,
-            reached: sum.reached,
-            coverage_pct: coverage_pct(sum.reached, sum.target),
-            national_target_pct: sum.national_target_pct,
-            gap_pct: gap_pct(coverage_pct(sum.reached, sum.target), sum.national_target_pct),
-        };
-        match groups.iter_mut().find(|g| g.category == category) {
-            Some(group) => group.rows.push(row),
-            None => groups.push(CategoryCoverage { category, rows: vec![row], totals: Vec::new() }),
-        }
-    }
-    for group in &mut groups {
-        group.totals = totals(&group.rows);
-    }
-    Ok(groups)
-}
-
-/// Per type, the sum of the rows: the whole region's figure.
-fn totals(rows: &[CoverageRow]) -> Vec<TypeTotal> {
-    let mut out: Vec<TypeTotal> = Vec::new();
-    for row in rows {
-        match out.iter_mut().find(|t| t.type_code == row.type_code) {
-            Some(total) => {
-                total.activities += row.activities;
-                total.target += row.target;
-                total.reached += row.reached;
-            }
-            None => out.push(TypeTotal {
-                type_code: row.type_code.clone(),
-                type_name_en: row.type_name_en.clone(),
-                unit: row.unit,
-                activities: row.activities,
-                target: row.target,
-                reached: row.reached,
-                coverage_pct: None,
-                national_target_pct: row.national_target_pct,
-                gap_pct: None,
-            }),
-        }
-    }
-    for total in &mut out {
-        total.coverage_pct = coverage_pct(total.reached, total.target);
-        total.gap_pct = gap_pct(total.coverage_pct, total.national_target_pct);
-    }
-    out
+    .await?)
 }

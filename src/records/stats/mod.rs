@@ -12,6 +12,16 @@ use chrono::NaiveDate;
 
 use crate::domain::{PeriodKind, RegionCode, RegionLevel, series};
 
+/// What a breakdown asks for: inside `root` (all of Indonesia when `None`), rows at `level`.
+#[derive(Debug, Clone)]
+pub struct Breakdown<'a> {
+    pub root: Option<&'a RegionCode>,
+    pub level: RegionLevel,
+    pub span: &'a Span,
+    /// Only lokus villages designated for the period's year (a range: any year it touches).
+    pub lokus: bool,
+}
+
 /// The periods an aggregate answers for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Span {
@@ -63,21 +73,6 @@ impl Span {
             Self::Calendar { kind, .. } => Some(*kind),
             Self::Range { .. } => None,
         }
-    }
-}
-
-/// `lokus=true` on a stats endpoint: only the lokus villages designated for a year from
-/// `first` to `last` (the years the period touches).
-#[derive(Debug, Clone, Copy)]
-pub struct LokusYears {
-    pub first: i32,
-    pub last: i32,
-}
-
-impl LokusYears {
-    pub fn of_period(lokus: Option<bool>, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Option<Self> {
-        use chrono::Datelike;
-        lokus.unwrap_or(false).then(|| Self { first: from.year(), last: to.year() })
     }
 }
 

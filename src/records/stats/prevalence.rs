@@ -6,6 +6,7 @@
 //! rows whatever the number of children. A range that is not one calendar period is counted
 //! from the measurements themselves, and the answer says so.
 
+pub use super::Breakdown;
 use super::rates::{Disclosure, Interval, pct, shown, wilson};
 use super::{Span, code_bounds, code_length};
 use crate::domain::{RegionCode, RegionLevel};
@@ -169,16 +170,6 @@ impl PrevalenceRow {
 pub struct Prevalence {
     pub rows: Vec<PrevalenceRow>,
     pub totals: Vec<PrevalenceRow>,
-}
-
-/// What a breakdown asks for: inside `root` (all of Indonesia when `None`), rows at `level`.
-#[derive(Debug, Clone)]
-pub struct Breakdown<'a> {
-    pub root: Option<&'a RegionCode>,
-    pub level: RegionLevel,
-    pub span: &'a Span,
-    /// Only lokus villages designated for the period's year (a range: any year it touches).
-    pub lokus: bool,
 }
 
 /// Prevalence per region at `level` and period inside `root`.
