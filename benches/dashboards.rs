@@ -54,6 +54,8 @@ fn main() {
 struct Question {
     label: String,
     path: String,
+    /// The plain SQL that answers it from the raw rows.
+    raw: &'static str,
     root: Option<RegionCode>,
     level: RegionLevel,
     span: Span,
@@ -271,30 +273,36 @@ async fn questions(conn: &mut AsyncPgConnection) -> Vec<Question> {
     for (label, root, level) in tiers {
         let region = root.as_ref().map(|r| format!("&region={r}")).unwrap_or_default();
         let level_name = level.as_str();
-        questions.push(Question {
-            label: format!("prevalence, {label}, 2025"),
-            path: format!("/api/v1/stats/prevalence?year=2025&level={level_name}{region}"),
-            root: root.clone(),
-            level,
-            span: Span::Calendar { kind: PeriodKind::Year, starts: vec![year] },
-        });
-        questions.push(Question {
-            label: format!("prevalence, {label}, 12 months"),
-            path: format!("/api/v1/stats/prevalence?from=2025-01&to=2025-12&period=month&level={level_name}{region}"),
-            root,
-            level,
-            span: Span::Calendar {
-                kind: PeriodKind::Month,
-                starts: series(PeriodKind::Month, year, december).unwrap(),
-            },
-        });
+        let months = series(PeriodKind::Month, year, december).unwrap();
+        for (name, endpoint, raw) in
+            [("prevalence", "prevalence", RAW_PREVALENCE), ("coverage", "interventions", RAW_COVERAGE)]
+        {
+            questions.push(Question {
+                label: format!("{name}, {label}, 2025"),
+                path: format!("/api/v1/stats/{endpoint}?year=2025&level={level_name}{region}"),
+                raw,
+                root: root.clone(),
+                level,
+                span: Span::Calendar { kind: PeriodKind::Year, starts: vec![year] },
+            });
+            questions.push(Question {
+                label: format!("{name}, {label}, 12 months"),
+                path: format!(
+                    "/api/v1/stats/{endpoint}?from=2025-01&to=2025-12&period=month&level={level_name}{region}"
+                ),
+                raw,
+                root: root.clone(),
+                level,
+                span: Span::Calendar { kind: PeriodKind::Month, starts: months.clone() },
+            });
+        }
     }
     questions
 }
 
-/// The best plain SQL on the raw rows for the same answer (one statement: each child's latest
-/// valid measurement per period, grouped by region and period), from `clients` connections at
-/// once, one question each.
+/// The best plain SQL on the raw rows for the same answer (one statement per question, such as
+/// each child's latest valid measurement per period grouped by region and period), from
+/// `clients` connections at once, one question each.
 async fn raw_sql(pool: &stunting_api::db::DbPool, clients: usize, question: &Question) -> Measured {
     let (kind, from, to) = match &question.span {
         Span::Calendar { kind, .. } => (kind.as_str(), question.span.first_day(), question.span.last_day()),
@@ -307,7 +315,7 @@ async fn raw_sql(pool: &stunting_api::db::DbPool, clients: usize, question: &Que
         async move {
             let mut conn = pool.get().await.unwrap();
             diesel_async::SimpleAsyncConnection::batch_execute(&mut *conn, "SET statement_timeout = 0").await.unwrap();
-            diesel::sql_query(RAW_PREVALENCE)
+            diesel::sql_query(question.raw)
                 .bind::<Integer, _>(length)
                 .bind::<Text, _>(&low)
                 .bind::<Text, _>(&high)
@@ -341,6 +349,22 @@ const RAW_PREVALENCE: &str = "\
            count(*) FILTER (WHERE whz IS NOT NULL AND NOT whz_implausible) AS wasting_measured, \
            count(*) FILTER (WHERE whz < -2 AND NOT whz_implausible) AS wasted \
     FROM latest GROUP BY 1, 2";
+
+/// Coverage from the raw rows: the targets of the activities touching the range, and their
+/// current reports per period inside it, per region and type.
+const RAW_COVERAGE: &str = "\
+    WITH acts AS ( \
+      SELECT i.id, i.type_code, i.target, \
+             CASE WHEN length(i.region_code) >= $1 THEN left(i.region_code, $1) ELSE i.region_code END AS area \
+      FROM interventions i \
+      WHERE i.deleted_at IS NULL AND i.region_code >= $2 AND i.region_code < $3 \
+        AND i.period_start <= $5 AND i.period_end >= $4 \
+    ) \
+    SELECT date_trunc($6, r.month) AS period, a.area, a.type_code, count(DISTINCT a.id) AS activities, \
+           sum(r.reached) AS reached, (SELECT sum(target) FROM acts t WHERE t.area = a.area AND t.type_code = a.type_code) AS target \
+    FROM acts a JOIN intervention_reports r ON r.intervention_id = a.id AND r.superseded_at IS NULL \
+    WHERE r.month BETWEEN $4 AND $5 \
+    GROUP BY 1, 2, 3";
 
 async fn sample_children(conn: &mut AsyncPgConnection, n: usize) -> Vec<String> {
     #[derive(diesel::QueryableByName)]

@@ -4,10 +4,11 @@
 -- the sum of their targets, and the sum of their current monthly reports inside it.
 -- 'own' rows count the activities of exactly that region (any tier); 'district' rows count
 -- every activity of the district or below it; 'upper' rows repeat the own rows of provinces
--- (activities above district level), so a breakdown by province or district reads 'district'
--- and 'upper' rows only.
+-- (activities above district level), so a breakdown by district reads 'district' and 'upper'
+-- rows only; 'province' rows count every activity of the province, so the nation's breakdown
+-- reads 38 rows per type and period.
 CREATE TABLE coverage_counts (
-    tier          text NOT NULL CHECK (tier IN ('own', 'district', 'upper')),
+    tier          text NOT NULL CHECK (tier IN ('own', 'district', 'upper', 'province')),
     period        text NOT NULL CHECK (period IN ('month', 'quarter', 'semester', 'year')),
     period_start  date NOT NULL,
     region_code   text COLLATE "C" NOT NULL,
@@ -45,8 +46,8 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- Adds `after` and takes away `before` at the region's own row and, for an activity at a
--- district or below, at its district's row (above it, at its 'upper' row). Rows are touched in
--- key order.
+-- district or below, at its district's row (above it, at its 'upper' row), and at its
+-- province's row. Rows are touched in key order.
 CREATE FUNCTION coverage_shift(before jsonb, after jsonb) RETURNS void LANGUAGE sql AS $$
     WITH delta AS (
         SELECT period, period_start, region_code, type_code,
@@ -65,6 +66,10 @@ CREATE FUNCTION coverage_shift(before jsonb, after jsonb) RETURNS void LANGUAGE 
         SELECT 'district', period, period_start, left(region_code, 5), type_code,
                sum(activities), sum(target), sum(reached)
         FROM delta WHERE length(region_code) >= 5 GROUP BY 2, 3, 4, 5
+        UNION ALL
+        SELECT 'province', period, period_start, left(region_code, 2), type_code,
+               sum(activities), sum(target), sum(reached)
+        FROM delta GROUP BY 2, 3, 4, 5
     )
     INSERT INTO coverage_counts AS c
     SELECT * FROM tiers WHERE activities <> 0 OR target <> 0 OR reached <> 0
@@ -171,6 +176,10 @@ LANGUAGE sql STABLE AS $$
     SELECT 'district', period, period_start, left(region_code, 5), type_code,
            sum(activities)::bigint, sum(target)::bigint, sum(reached)::bigint
     FROM own WHERE length(region_code) >= 5 GROUP BY 2, 3, 4, 5
+    UNION ALL
+    SELECT 'province', period, period_start, left(region_code, 2), type_code,
+           sum(activities)::bigint, sum(target)::bigint, sum(reached)::bigint
+    FROM own GROUP BY 2, 3, 4, 5
 $$;
 
 CREATE FUNCTION coverage_rebuild() RETURNS void LANGUAGE sql AS $$

@@ -318,6 +318,23 @@ async fn kept_coverage_equals_a_recount_after_random_activities_and_reports() {
         .json()
         .await
         .unwrap();
+    let by_province: Value =
+        app.get("/api/v1/stats/interventions?year=2024&level=province", Some(&admin)).await.json().await.unwrap();
+    let totals = |answer: &Value| -> Vec<(String, i64, i64, i64)> {
+        let mut all: Vec<_> = answer["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["totals"].as_array().unwrap().iter())
+            .map(|t| {
+                let n = |f: &str| t[f].as_i64().unwrap();
+                (t["type_code"].as_str().unwrap().to_owned(), n("activities"), n("target"), n("reached"))
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    assert_eq!(totals(&by_province), totals(&year), "province rows and district rows add up alike");
     for category in year["categories"].as_array().unwrap() {
         for total in category["totals"].as_array().unwrap() {
             let halves: i64 = semesters["categories"]

@@ -215,9 +215,10 @@ const DESCRIBED: &str = "SELECT p.period_start, p.area AS region_code, g.name AS
     FROM per_area p JOIN intervention_types t ON t.code = p.type_code JOIN regions g ON g.code = p.area \
     ORDER BY t.category DESC, p.type_code, p.period_start, p.area";
 
-/// The kept rows of the periods: district and upper rows for a breakdown by province or
-/// district, the regions' own rows below that (and for lokus villages). An activity of a tier
-/// above `level` stays in its own row, so nothing is counted twice or lost.
+/// The kept rows of the periods: province rows for a breakdown by province, district and
+/// upper rows by district, the regions' own rows below that (and for lokus villages). An activity of a tier
+/// above `level` stays in its own row, so nothing is counted twice or lost. One tier per scan:
+/// with `tier IN (…)` PostgreSQL 15 filters the periods instead of seeking them.
 async fn kept(
     conn: &mut AsyncPgConnection,
     ask: &Breakdown<'_>,
@@ -225,15 +226,23 @@ async fn kept(
     starts: &[NaiveDate],
 ) -> anyhow::Result<Vec<Sum>> {
     let (low, high) = code_bounds(ask.root);
-    let by_district = ask.level <= RegionLevel::District && !ask.lokus;
-    let (first, second) = if by_district { ("district", "upper") } else { ("own", "own") };
+    let (first, second) = match ask.level {
+        _ if ask.lokus => ("own", "own"),
+        RegionLevel::Province => ("province", "province"),
+        RegionLevel::District => ("district", "upper"),
+        RegionLevel::Subdistrict | RegionLevel::Village => ("own", "own"),
+    };
     Ok(diesel::sql_query(format!(
         "WITH picked AS ( \
            SELECT k.* FROM coverage_counts k \
-           WHERE k.tier IN ($6, $7) AND k.period = $2 AND k.period_start = ANY ($3) \
+           WHERE k.tier = $6 AND k.period = $2 AND k.period_start = ANY ($3) \
              AND k.region_code >= $4 AND k.region_code < $5 \
              AND (NOT $8 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.region_code \
                                     AND l.year = extract(year FROM k.period_start)::integer)) \
+           UNION ALL \
+           SELECT k.* FROM coverage_counts k \
+           WHERE $7 <> $6 AND k.tier = $7 AND k.period = $2 AND k.period_start = ANY ($3) \
+             AND k.region_code >= $4 AND k.region_code < $5 \
          ), per_area AS ( \
            SELECT period_start, \
                   CASE WHEN length(region_code) >= $1 THEN left(region_code, $1) ELSE region_code END AS area, \
