@@ -216,3 +216,4 @@ CREATE FUNCTION prevalence_rebuild() RETURNS void LANGUAGE sql AS $$
 $$;
 
 SELECT prevalence_rebuild();
+ANALYZE prevalence_counts;

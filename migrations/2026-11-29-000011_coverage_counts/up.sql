@@ -188,3 +188,4 @@ CREATE FUNCTION coverage_rebuild() RETURNS void LANGUAGE sql AS $$
 $$;
 
 SELECT coverage_rebuild();
+ANALYZE coverage_counts;
