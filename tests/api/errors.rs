@@ -227,9 +227,12 @@ async fn an_accept_the_operation_cannot_satisfy_is_406_naming_what_it_produces()
     let token = app.token_for(Role::Admin, None).await;
     let csv = |method, path| app.request(method, path, Some(&token)).header("Accept", "text/csv");
 
-    let stats = csv(Method::GET, "/api/v1/stats/prevalence?region=14.01&year=2025").send().await.unwrap();
-    let body = problem(stats, StatusCode::NOT_ACCEPTABLE).await;
+    let region = csv(Method::GET, "/api/v1/regions/14.01").send().await.unwrap();
+    let body = problem(region, StatusCode::NOT_ACCEPTABLE).await;
     assert!(body["detail"].as_str().unwrap().contains("application/json"), "{body}");
+    // The aggregates, which can answer CSV, do.
+    let stats = csv(Method::GET, "/api/v1/stats/prevalence?region=14.01&year=2025").send().await.unwrap();
+    assert_eq!(stats.status(), StatusCode::OK);
 
     // Refused before the handler: a write asked for in a form it cannot answer does not happen.
     let create = csv(Method::POST, "/api/v1/regions").json(&json!({"code": "14.01.99", "name": "Desa Baru"}));

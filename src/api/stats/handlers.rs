@@ -30,15 +30,15 @@ pub struct StatsQuery {
     /// The tier of the rows (default: the tier right below the region).
     pub level: Option<RegionLevel>,
     /// A calendar year…
-    #[param(example = 2024)]
+    #[param(example = 2024, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     /// …or a range of months, `from` and `to` (`2024-01`).
     pub from: Option<Month>,
     pub to: Option<Month>,
-    /// A time series: one row per region, type and period of this kind; the year or range
+    /// A time series: one row per region (and type) and period of this kind; the year or range
     /// must start and end on its boundaries (at most 120 periods). Without it, a year or a
     /// range that is exactly one calendar period is read from the kept counts, any other range
-    /// is summed from the activities and reports.
+    /// is counted from the records, and `source` says which.
     pub period: Option<PeriodKind>,
     /// `true`: only lokus (priority) villages designated for the period's year.
     pub lokus: Option<bool>,
@@ -248,30 +248,6 @@ fn parse_period(
     }
 }
 
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PrevalenceQuery {
-    /// The region to break down (default: the caller's scope; all of Indonesia for national
-    /// accounts).
-    #[param(example = "14.01")]
-    pub region: Option<String>,
-    /// The tier of the rows (default: the tier right below the region).
-    pub level: Option<RegionLevel>,
-    /// A calendar year…
-    #[param(example = 2024, minimum = 2000, maximum = 2100)]
-    pub year: Option<i32>,
-    /// …or a range of months, `from` and `to` (`2024-01`).
-    pub from: Option<Month>,
-    pub to: Option<Month>,
-    /// A time series: one row per region and period of this kind; the year or range must
-    /// start and end on its boundaries (at most 120 periods). Without it, a year or a range
-    /// that is exactly one calendar period is read from the kept counts, any other range is
-    /// counted from the measurements.
-    pub period: Option<PeriodKind>,
-    /// `true`: only lokus (priority) villages designated for the period's year.
-    pub lokus: Option<bool>,
-}
-
 /// Measured prevalence per region and period, and for the whole region asked for.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PrevalenceStats {
@@ -298,7 +274,7 @@ pub struct PrevalenceStats {
 /// below district level as `null` (`suppressed: true`).
 #[utoipa::path(
     tag = TAG,
-    params(PrevalenceQuery),
+    params(StatsQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Counts and rates per region and period, and the totals; as CSV, the rows \
@@ -316,7 +292,7 @@ pub struct PrevalenceStats {
 pub async fn prevalence(
     req: HttpRequest,
     caller: Caller,
-    Query(query): Query<PrevalenceQuery>,
+    Query(query): Query<StatsQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
