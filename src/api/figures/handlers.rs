@@ -13,7 +13,7 @@ use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::figure;
 use crate::records::region as region_queries;
 use crate::records::stats::rates::Disclosure;
-use crate::records::stats::{Span, prevalence};
+use crate::records::stats::{Breakdown, Span, prevalence};
 use crate::records::write;
 
 const TAG: &str = "figures";
@@ -65,7 +65,7 @@ pub async fn figures(
     let target = figure::nearest_target(&mut conn, &chain, query.year).await?;
     let level = root.as_ref().map_or(RegionLevel::Province, RegionCode::level);
     let span = Span::Calendar { kind: PeriodKind::Year, starts: vec![from] };
-    let ask = prevalence::Breakdown { root: root.as_ref(), level, span: &span, lokus: false };
+    let ask = Breakdown { root: root.as_ref(), level, span: &span, lokus: false };
     let counted = prevalence::prevalence(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
     let measured = counted.totals.into_iter().next().filter(|total| total.measured != Some(0));
     Ok(web::Json(PrevalenceFigures {

@@ -301,7 +301,7 @@ pub async fn prevalence(
     let span = errors.finish_with(span)?;
     let mut conn = pool.get().await?;
     let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
-    let ask = measured::Breakdown { root: root.as_ref(), level, span: &span, lokus: query.lokus.unwrap_or(false) };
+    let ask = Breakdown { root: root.as_ref(), level, span: &span, lokus: query.lokus.unwrap_or(false) };
     let counted = measured::prevalence(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
     let source = match span {
         Span::Calendar { .. } => CountSource::Kept,

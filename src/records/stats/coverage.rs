@@ -131,10 +131,8 @@ pub async fn coverage(
         let unit: CountUnit = sum.unit.parse()?;
         let guarded = disclosure.guards(Some(region_level));
         let (target, reached) = (shown(sum.target, guarded), shown(sum.reached, guarded));
-        let coverage = match (target, reached) {
-            (Some(target), Some(reached)) => coverage_pct(reached, target),
-            _ => None,
-        };
+        let counted = target.zip(reached);
+        let coverage = counted.and_then(|(target, reached)| coverage_pct(reached, target));
         let row = CoverageRow {
             region_code: RegionCode::parse(&sum.region_code)?,
             region_name: sum.region_name,
@@ -148,10 +146,10 @@ pub async fn coverage(
             target,
             reached,
             coverage_pct: coverage,
-            coverage_ci95: target.zip(reached).and_then(|(t, r)| interval(unit, r, t)),
+            coverage_ci95: counted.and_then(|(target, reached)| interval(unit, reached, target)),
             national_target_pct: sum.national_target_pct,
             gap_pct: gap_pct(coverage, sum.national_target_pct),
-            suppressed: target.is_none() || reached.is_none(),
+            suppressed: counted.is_none(),
         };
         let totals = Total { target: sum.target, reached: sum.reached };
         match groups.iter_mut().find(|g| g.category == category) {

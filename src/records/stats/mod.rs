@@ -60,11 +60,17 @@ impl Span {
     }
 
     pub fn first_day(&self) -> NaiveDate {
-        self.periods().first().map(|p| p.0).unwrap_or(NaiveDate::MIN)
+        match self {
+            Self::Calendar { starts, .. } => starts.first().copied().unwrap_or(NaiveDate::MIN),
+            Self::Range { from, .. } => *from,
+        }
     }
 
     pub fn last_day(&self) -> NaiveDate {
-        self.periods().last().map(|p| p.1).unwrap_or(NaiveDate::MAX)
+        match self {
+            Self::Calendar { kind, starts } => starts.last().map_or(NaiveDate::MAX, |&s| kind.end_of(s)),
+            Self::Range { to, .. } => *to,
+        }
     }
 
     /// The kind of its periods; `None` for a range computed from the rows.

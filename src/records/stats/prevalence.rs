@@ -6,9 +6,8 @@
 //! rows whatever the number of children. A range that is not one calendar period is counted
 //! from the measurements themselves, and the answer says so.
 
-pub use super::Breakdown;
 use super::rates::{Disclosure, Interval, pct, shown, wilson};
-use super::{Span, code_bounds, code_length};
+use super::{Breakdown, Span, code_bounds, code_length};
 use crate::domain::{RegionCode, RegionLevel};
 use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;

@@ -21,9 +21,10 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-/// `part` of `whole` in percent, two decimals; `None` for an empty whole.
+/// `part` of `whole` in percent, two decimals; `None` for an empty whole. The same rounding as
+/// `intervention::coverage_pct`, so a rate reads alike on every endpoint.
 pub fn pct(part: i64, whole: i64) -> Option<f64> {
-    (whole > 0).then(|| round2(part as f64 / whole as f64 * 100.0))
+    (whole > 0).then(|| (part as f64 / whole as f64 * 10_000.0).round() / 100.0)
 }
 
 /// The Wilson score interval of `part` successes in `whole` trials, in percent. Unlike the
