@@ -204,3 +204,57 @@ async fn lists_filter_by_status_severity_dates_and_region() {
     let none: Value = app.get("/api/v1/children?has_open_case=false", Some(&admin)).await.json().await.unwrap();
     assert!(none["items"].as_array().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn case_stats_count_open_cases_at_each_period_end_and_what_happened_in_it() {
+    let (app, officer, first) = setup().await;
+    // First child: stunted in February, severely in March, resolved in August.
+    app.measure_at(&officer, &first, "2025-02-10", -2.5).await;
+    app.measure_at(&officer, &first, "2025-03-10", -3.2).await;
+    app.measure_at(&officer, &first, "2025-08-10", -1.0).await;
+    // Second child: stunted in March, followed by a TPK, moved away in May.
+    let second = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &second, "2025-03-12", -2.4).await;
+    let case = only_case(&app, &officer, &second).await;
+    let team = app.tpk_in(&officer, VILLAGE).await;
+    let path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let assigned = app.patch_json(&path, Some(&officer), Some("\"1\""), &json!({"assigned_team_id": team["id"]})).await;
+    assert_eq!(assigned.status(), StatusCode::OK);
+    let close = json!({"close": {"reason": "moved_away", "closed_on": "2025-05-20"}});
+    assert_eq!(app.patch_json(&path, Some(&officer), Some("\"2\""), &close).await.status(), StatusCode::OK);
+
+    let stats: Value =
+        app.get("/api/v1/stats/cases?year=2025&period=quarter", Some(&officer)).await.json().await.unwrap();
+    assert_eq!((stats["level"].as_str(), stats["source"].as_str()), (Some("subdistrict"), Some("kept")));
+    let totals = stats["totals"].as_array().unwrap();
+    let figures =
+        |q: usize, fields: &[&str]| fields.iter().map(|f| totals[q][*f].as_i64().unwrap()).collect::<Vec<_>>();
+    let fields = ["open", "open_stunted", "open_severely_stunted", "open_assigned", "opened", "resolved", "closed"];
+    assert_eq!(figures(0, &fields), [2, 1, 1, 1, 2, 0, 0], "Q1: both open, the first severely: {stats}");
+    assert_eq!(figures(1, &fields), [1, 0, 1, 0, 0, 0, 1], "Q2: the second closed");
+    assert_eq!(figures(2, &fields), [0, 0, 0, 0, 0, 1, 0], "Q3: the first resolved");
+    assert_eq!(totals[1]["closed_moved_away"], 1);
+    assert_eq!(stats["rows"][0]["region_code"], "14.01.01");
+
+    // A range that is no calendar period is counted from the cases, with the same meaning.
+    let range: Value =
+        app.get("/api/v1/stats/cases?from=2025-03&to=2025-05", Some(&officer)).await.json().await.unwrap();
+    assert_eq!(range["source"], "rows");
+    assert_eq!(
+        (
+            range["totals"][0]["open"].as_i64(),
+            range["totals"][0]["opened"].as_i64(),
+            range["totals"][0]["closed"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{range}"
+    );
+
+    // Analysts may ask; below district level their counts from 1 to 4 are withheld.
+    let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
+    let villages: Value =
+        app.get("/api/v1/stats/cases?year=2025&level=village", Some(&analyst)).await.json().await.unwrap();
+    let row = &villages["rows"][0];
+    assert_eq!((row["opened"].clone(), row["suppressed"].clone()), (Value::Null, json!(true)), "{villages}");
+    assert_eq!(villages["totals"][0]["opened"], 2, "the district's own total is shown");
+}

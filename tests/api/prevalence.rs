@@ -227,6 +227,7 @@ async fn every_stats_endpoint_answers_csv_and_304() {
         ("/api/v1/stats/interventions?year=2025", "category,region_code,region_name,region_level,type_code,"),
         ("/api/v1/stats/budgets?year=2025", "region_code,region_name,region_level,ceiling,realised,absorption_pct,"),
         ("/api/v1/stats/teams", "region_code,region_name,region_level,tpps,tpk_active,"),
+        ("/api/v1/stats/cases?year=2025", "region_code,region_name,region_level,period_start,period_end,open,"),
         ("/api/v1/stats/families-at-risk?year=2025", "region_code,region_name,region_level,families,pending,"),
     ];
     for (path, header) in headers {

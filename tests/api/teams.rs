@@ -2,26 +2,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use stunting_api::domain::Role;
 
-use crate::common::app::children::VILLAGE;
+use crate::common::app::children::{VILLAGE, tpk_members};
 use crate::common::{TestApp, problem};
 
 const OTHER_KAMPAR_VILLAGE: &str = "14.01.02.2001";
 
-fn tpk_members() -> Value {
-    json!([
-        {"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar", "role": "midwife",
-         "phone": "+6281234567890"},
-        {"name": "Yusnidar", "agency": "TP PKK Desa", "role": "pkk_cadre"},
-        {"name": "Hendri", "agency": "PPKBD", "role": "family_planning_cadre"}
-    ])
-}
-
 async fn tpk(app: &TestApp, token: &str, village: &str) -> Value {
-    let body =
-        json!({"kind": "tpk", "region_code": village, "name": format!("TPK {village}"), "members": tpk_members()});
-    let response = app.post_json("/api/v1/teams", Some(token), &body).await;
-    assert_eq!(response.status(), StatusCode::CREATED, "{}", response.text().await.unwrap());
-    response.json().await.unwrap()
+    app.tpk_in(token, village).await
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use crate::records::stats::rates::Disclosure;
 use crate::records::stats::teams::{self as team_counts, TeamCountRow};
 use crate::records::stats::{Breakdown, Span};
 
-const TAG: &str = "stats";
+pub(super) const TAG: &str = "stats";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -168,7 +168,7 @@ pub async fn budget_stats(
 }
 
 /// The region a breakdown covers (narrowed to the caller's scope) and the tier of its rows.
-async fn breakdown(
+pub(super) async fn breakdown(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     region: Option<RegionCode>,
@@ -209,7 +209,7 @@ async fn resolve_year(
 }
 
 /// The periods asked for: a `year` or `from`..`to`, as periods of `kind` when one is given.
-fn parse_span(
+pub(super) fn parse_span(
     errors: &mut FieldErrors,
     year: Option<i32>,
     from: Option<Month>,
@@ -220,7 +220,7 @@ fn parse_span(
     range.and_then(|(from, to)| errors.check("period", Span::new(kind, from, to)))
 }
 
-fn source_of(span: &Span) -> CountSource {
+pub(super) fn source_of(span: &Span) -> CountSource {
     match span {
         Span::Calendar { .. } => CountSource::Kept,
         Span::Range { .. } => CountSource::Rows,
@@ -303,10 +303,7 @@ pub async fn prevalence(
     let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
     let ask = Breakdown { root: root.as_ref(), level, span: &span, lokus: query.lokus.unwrap_or(false) };
     let counted = measured::prevalence(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
-    let source = match span {
-        Span::Calendar { .. } => CountSource::Kept,
-        Span::Range { .. } => CountSource::Rows,
-    };
+    let source = source_of(&span);
     let total = match counted.totals.as_slice() {
         [one] => Some(one.clone()),
         _ => None,

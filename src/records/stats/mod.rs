@@ -2,6 +2,7 @@
 //! never by looping over rows in Rust. No personal data.
 
 pub mod budgets;
+pub mod cases;
 pub mod coverage;
 pub mod families;
 pub mod prevalence;

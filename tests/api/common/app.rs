@@ -257,6 +257,16 @@ pub mod children {
         s.parse().unwrap()
     }
 
+    /// The three members a TPK needs.
+    pub fn tpk_members() -> Value {
+        json!([
+            {"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar", "role": "midwife",
+             "phone": "+6281234567890"},
+            {"name": "Yusnidar", "agency": "TP PKK Desa", "role": "pkk_cadre"},
+            {"name": "Hendri", "agency": "PPKBD", "role": "family_planning_cadre"}
+        ])
+    }
+
     /// The length (lying before 731 days, standing after) at which a girl born on `BIRTH` has
     /// length-for-age `z` on `on`: found by bisection on the engine itself.
     pub fn length_for(on: &str, z: f64) -> f64 {
@@ -321,6 +331,14 @@ pub mod children {
                 .send()
                 .await
                 .unwrap()
+        }
+
+        /// A TPK of three in `village`.
+        pub async fn tpk_in(&self, token: &str, village: &str) -> Value {
+            let body = json!({"kind": "tpk", "region_code": village, "name": format!("TPK {village}"), "members": tpk_members()});
+            let response = self.post_json("/api/v1/teams", Some(token), &body).await;
+            assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+            response.json().await.unwrap()
         }
 
         /// The child's cases, every status but void unless asked.

@@ -1,0 +1,15 @@
+DROP TRIGGER case_counts_children_updated ON children;
+DROP TRIGGER case_counts_inserted ON cases;
+DROP TRIGGER case_counts_updated ON cases;
+DROP TRIGGER case_counts_deleted ON cases;
+DROP FUNCTION case_counts_rebuild();
+DROP FUNCTION case_counts_from_rows();
+DROP FUNCTION case_counts_children_updated();
+DROP FUNCTION case_counts_inserted();
+DROP FUNCTION case_counts_updated();
+DROP FUNCTION case_counts_deleted();
+DROP FUNCTION case_counts_changed(cases[], cases[]);
+DROP FUNCTION case_shift(jsonb, jsonb);
+DROP FUNCTION case_flows(cases[], uuid[]);
+DROP FUNCTION case_events(cases);
+DROP TABLE case_counts;
