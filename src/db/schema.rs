@@ -420,13 +420,15 @@ diesel::table! {
         region_code -> Nullable<Text>,
         year -> Int4,
         source -> Text,
-        stunting_pct -> Float8,
+        stunting_pct -> Nullable<Float8>,
         ci_low_pct -> Nullable<Float8>,
         ci_high_pct -> Nullable<Float8>,
         note -> Nullable<Text>,
         version -> Int4,
         updated_by -> Nullable<Uuid>,
         updated_at -> Timestamptz,
+        stunted_count -> Nullable<Int4>,
+        measured_count -> Nullable<Int4>,
     }
 }
 

@@ -227,6 +227,7 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  FROM demo_villages v CROSS JOIN LATERAL generate_series(v.first + 1, v.first + v.n) k; \
                  ALTER TABLE children DISABLE TRIGGER USER; \
                  ALTER TABLE measurements DISABLE TRIGGER USER; \
+                 ALTER TABLE cases DISABLE TRIGGER USER; \
                  ALTER TABLE interventions DISABLE TRIGGER USER; \
                  ALTER TABLE intervention_reports DISABLE TRIGGER USER; \
                  INSERT INTO children (id, village_code, sex, birth_date, name) \
@@ -353,9 +354,11 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             "kept counts",
             "ALTER TABLE children ENABLE TRIGGER USER; \
              ALTER TABLE measurements ENABLE TRIGGER USER; \
+             ALTER TABLE cases ENABLE TRIGGER USER; \
              ALTER TABLE interventions ENABLE TRIGGER USER; \
              ALTER TABLE intervention_reports ENABLE TRIGGER USER; \
              SELECT prevalence_rebuild(); \
+             SELECT case_counts_rebuild(); \
              SELECT coverage_rebuild()"
                 .to_owned(),
         ),

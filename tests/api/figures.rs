@@ -132,3 +132,39 @@ async fn figures_are_written_in_scope_with_an_interval_that_holds_them() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn an_official_figure_may_be_a_count_of_stunted_children() {
+    let app = TestApp::spawn().await;
+    let kampar = app.token_for(Role::Officer, Some("14.01")).await;
+    // Kampar's e-PPGBM reports: 1,300, then 679, then 605 stunted children.
+    for (year, count) in [(2021, 1300), (2022, 679), (2023, 605)] {
+        let path = format!("/api/v1/survey-figures/14.01/{year}/e_ppgbm");
+        let saved = app.put_json(&path, Some(&kampar), Some("\"0\""), &json!({"stunted_count": count})).await;
+        assert_eq!(saved.status(), StatusCode::OK);
+        let saved: Value = saved.json().await.unwrap();
+        assert_eq!((saved["stunted_count"].as_i64(), saved["stunting_pct"].is_null()), (Some(count), true));
+    }
+    let both = json!({"stunting_pct": 8.4, "stunted_count": 605, "measured_count": 7200});
+    let path = "/api/v1/survey-figures/14.01/2023/e_ppgbm";
+    let saved: Value = app.put_json(path, Some(&kampar), Some("\"1\""), &both).await.json().await.unwrap();
+    assert_eq!((saved["measured_count"].as_i64(), saved["stunting_pct"].as_f64()), (Some(7200), Some(8.4)));
+
+    let cases = [
+        (json!({"note": "nothing reported"}), "stunting_pct"),
+        (json!({"measured_count": 7200, "stunting_pct": 8.4}), "measured_count"),
+        (json!({"stunted_count": 7300, "measured_count": 7200}), "stunted_count"),
+        (json!({"stunted_count": 605, "ci_low_pct": 7.0, "ci_high_pct": 9.0}), "ci_low_pct"),
+        (json!({"stunted_count": -1}), "stunted_count"),
+    ];
+    for (body, field) in cases {
+        let e =
+            problem(app.put_json(path, Some(&kampar), Some("\"2\""), &body).await, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        assert_eq!(e["errors"][0]["field"], field, "{body}: {e}");
+    }
+    let listed: Vec<Value> =
+        app.get("/api/v1/survey-figures?region=14.01&source=e_ppgbm", Some(&kampar)).await.json().await.unwrap();
+    let counts: Vec<i64> = listed.iter().map(|f| f["stunted_count"].as_i64().unwrap()).collect();
+    assert_eq!(counts, [1300, 679, 605]);
+}

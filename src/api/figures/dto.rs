@@ -11,11 +11,12 @@ pub use crate::records::figure::{FigureUpdate, SurveyFigure, Target, TargetUpdat
 #[schema(example = json!({
     "region_code": "14.03", "region_name": "Kabupaten Bengkalis", "year": 2023,
     "surveys": [{"id": "0192b7a4-0000-7000-8000-0000000000a1", "region_code": "14.03", "year": 2023, "source": "other",
-                 "stunting_pct": 8.4, "ci_low_pct": null, "ci_high_pct": null,
+                 "stunting_pct": 8.4, "stunted_count": null, "measured_count": null, "ci_low_pct": null, "ci_high_pct": null,
                  "note": "Stated at the TPPS technical coordination meeting, 5 December 2023", "version": 1,
                  "updated_at": "2023-12-05T00:00:00Z"}],
     "above": [{"id": "00000000-0000-7000-8000-000000002023", "region_code": null, "year": 2023, "source": "ski",
-               "stunting_pct": 21.5, "ci_low_pct": null, "ci_high_pct": null, "note": "Survei Kesehatan Indonesia 2023",
+               "stunting_pct": 21.5, "stunted_count": null, "measured_count": null, "ci_low_pct": null,
+               "ci_high_pct": null, "note": "Survei Kesehatan Indonesia 2023",
                "version": 1, "updated_at": "2026-11-23T00:00:00Z"}],
     "target": null, "measured": null
 }))]

@@ -137,13 +137,7 @@ pub async fn save_figure(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::from_validation(body.validate());
     let source = errors.check("source", path.2.parse::<SurveySource>());
-    match (body.ci_low_pct, body.ci_high_pct) {
-        (Some(low), Some(high)) if !(low <= body.stunting_pct && body.stunting_pct <= high) => {
-            errors.add("ci_low_pct", "the interval must hold the value")
-        }
-        (Some(_), None) | (None, Some(_)) => errors.add("ci_high_pct", "give both ends of the interval, or neither"),
-        _ => {}
-    }
+    check_figure(&mut errors, &body);
     let (region, year) = region_year(&mut errors, &path.0, path.1);
     let (source, region) = errors.finish_with(source.zip(region))?;
     require_writer(&caller, region.as_ref())?;
@@ -156,7 +150,11 @@ pub async fn save_figure(
                 conn,
                 &caller,
                 if_match,
-                ("survey_figure.save", key.as_str(), |_| json!({"stunting_pct": body.stunting_pct})),
+                (
+                    "survey_figure.save",
+                    key.as_str(),
+                    |_| json!({"stunting_pct": body.stunting_pct, "stunted_count": body.stunted_count}),
+                ),
                 async |conn| Ok(figure::find_figure(conn, region.as_ref(), year, source).await?),
                 |figure: &SurveyFigure| figure.version,
                 async |conn, current| {
@@ -282,6 +280,28 @@ pub async fn save_target(
 }
 
 /// `14.03` or `national`: how the audit trail names a region of a figure or target.
+/// What a figure must hold besides its fields' own ranges.
+fn check_figure(errors: &mut FieldErrors, body: &FigureUpdate) {
+    if body.stunting_pct.is_none() && body.stunted_count.is_none() {
+        errors.add("stunting_pct", "give the percentage, the count of stunted children (stunted_count), or both");
+    }
+    match (body.stunted_count, body.measured_count) {
+        (None, Some(_)) => errors.add("measured_count", "is the denominator of stunted_count, which is missing"),
+        (Some(count), Some(measured)) if count > measured => errors.add("stunted_count", "exceeds measured_count"),
+        _ => {}
+    }
+    match (body.ci_low_pct, body.ci_high_pct, body.stunting_pct) {
+        (Some(_), Some(_), None) => errors.add("ci_low_pct", "an interval needs stunting_pct"),
+        (Some(low), Some(high), Some(pct)) if !(low <= pct && pct <= high) => {
+            errors.add("ci_low_pct", "the interval must hold the value")
+        }
+        (Some(_), None, _) | (None, Some(_), _) => {
+            errors.add("ci_high_pct", "give both ends of the interval, or neither")
+        }
+        _ => {}
+    }
+}
+
 fn region_key(region: Option<&RegionCode>) -> &str {
     region.map_or("national", RegionCode::as_str)
 }

@@ -79,6 +79,8 @@ pub async fn save_figure(
     let note = text::given(body.note.as_deref());
     let values = (
         survey_figures::stunting_pct.eq(body.stunting_pct),
+        survey_figures::stunted_count.eq(body.stunted_count),
+        survey_figures::measured_count.eq(body.measured_count),
         survey_figures::ci_low_pct.eq(body.ci_low_pct),
         survey_figures::ci_high_pct.eq(body.ci_high_pct),
         survey_figures::note.eq(note),
@@ -191,12 +193,13 @@ pub async fn save_target(
     }
 }
 
-/// An official stunting prevalence figure (survey or report) for a region and year.
+/// An official stunting figure (survey or report) for a region and year: a percentage, a
+/// count of stunted children, or both.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
 #[diesel(table_name = survey_figures)]
 #[schema(example = json!({
     "id": "0192b7a4-0000-7000-8000-0000000000a1", "region_code": "14.03", "year": 2023, "source": "other",
-    "stunting_pct": 8.4, "ci_low_pct": null, "ci_high_pct": null,
+    "stunting_pct": 8.4, "stunted_count": null, "measured_count": null, "ci_low_pct": null, "ci_high_pct": null,
     "note": "Stated at the TPPS technical coordination meeting, 5 December 2023", "version": 1,
     "updated_at": "2023-12-05T00:00:00Z"
 }))]
@@ -206,7 +209,12 @@ pub struct SurveyFigure {
     pub region_code: Option<RegionCode>,
     pub year: i32,
     pub source: SurveySource,
-    pub stunting_pct: f64,
+    /// The reported prevalence; `null` when the report gives a count only.
+    pub stunting_pct: Option<f64>,
+    /// The reported number of stunted children, where the report gives one.
+    pub stunted_count: Option<i32>,
+    /// The children the count is out of, where the report says.
+    pub measured_count: Option<i32>,
     /// The published 95% confidence interval, where there is one.
     pub ci_low_pct: Option<f64>,
     pub ci_high_pct: Option<f64>,
@@ -236,9 +244,18 @@ pub struct Target {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"stunting_pct": 11.0, "note": "Stated by the regent at the Rembuk Stunting, 7 April 2022"}))]
 pub struct FigureUpdate {
+    /// The reported prevalence; give it, `stunted_count`, or both.
     #[validate(range(min = 0.0, max = 100.0))]
     #[schema(minimum = 0.0, maximum = 100.0)]
-    pub stunting_pct: f64,
+    pub stunting_pct: Option<f64>,
+    /// The reported number of stunted children (Kampar: 1,300 → 679 → 605).
+    #[validate(range(min = 0, max = 100_000_000))]
+    #[schema(minimum = 0, maximum = 100_000_000)]
+    pub stunted_count: Option<i32>,
+    /// The children the count is out of, when the report says; needs `stunted_count`.
+    #[validate(range(min = 1, max = 100_000_000))]
+    #[schema(minimum = 1, maximum = 100_000_000)]
+    pub measured_count: Option<i32>,
     #[validate(range(min = 0.0, max = 100.0))]
     #[schema(minimum = 0.0, maximum = 100.0)]
     pub ci_low_pct: Option<f64>,
