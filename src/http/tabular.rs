@@ -25,10 +25,18 @@ const CACHE_CONTROL: &str = "private, no-cache";
 
 /// The answer as the request asks for it, or 304 when the caller already holds it.
 pub fn answer<T: Tabular>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
-    let (bytes, content_type) = match wants_csv(req) {
-        true => (csv(T::COLUMNS, &body.rows())?, "text/csv; charset=utf-8; header=present"),
-        false => (serde_json::to_vec(body).map_err(anyhow::Error::from)?, "application/json"),
-    };
+    match wants_csv(req) {
+        true => tagged(req, csv(T::COLUMNS, &body.rows())?, "text/csv; charset=utf-8; header=present"),
+        false => answer_json(req, body),
+    }
+}
+
+/// A JSON-only answer with the same ETag, 304 and caching as the tables.
+pub fn answer_json<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResponse, ApiError> {
+    tagged(req, serde_json::to_vec(body).map_err(anyhow::Error::from)?, "application/json")
+}
+
+fn tagged(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> Result<HttpResponse, ApiError> {
     let tag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..16]));
     let held = already_held(req, &tag);
     let mut response = if held { HttpResponse::NotModified() } else { HttpResponse::Ok() };

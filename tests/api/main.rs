@@ -27,6 +27,7 @@ mod migrations;
 mod openapi;
 mod prevalence;
 mod regions;
+mod summary;
 mod teams;
 mod users;
 mod writes;

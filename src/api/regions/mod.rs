@@ -4,6 +4,7 @@
 
 mod dto;
 mod handlers;
+mod summary;
 
 pub use dto::{RegionDetail, RegionSummary};
 
@@ -16,6 +17,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::create)
         .service(handlers::get)
         .service(handlers::children)
+        .service(summary::region_summary)
         .service(handlers::rename)
         .service(handlers::retire);
 }

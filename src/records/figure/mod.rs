@@ -52,6 +52,25 @@ pub async fn list(
         .await
 }
 
+/// Figures of exactly `region` (`None`: the nation) from `first` to `last` year, by year and
+/// source.
+pub async fn series_of(
+    conn: &mut AsyncPgConnection,
+    region: Option<&RegionCode>,
+    first: i32,
+    last: i32,
+) -> QueryResult<Vec<SurveyFigure>> {
+    let query = survey_figures::table
+        .filter(survey_figures::year.between(first, last))
+        .select(SurveyFigure::as_select())
+        .order((survey_figures::year, survey_figures::source))
+        .into_boxed();
+    match region {
+        Some(code) => query.filter(survey_figures::region_code.eq(code)).load(conn).await,
+        None => query.filter(survey_figures::region_code.is_null()).load(conn).await,
+    }
+}
+
 pub async fn find_figure(
     conn: &mut AsyncPgConnection,
     region: Option<&RegionCode>,

@@ -28,6 +28,12 @@ impl Money {
         let absorption_pct = (ceiling > 0).then(|| (realised as f64 / ceiling as f64 * 10_000.0).round() / 100.0);
         Self { ceiling, realised, absorption_pct }
     }
+
+    /// The sums of `parts`, with their absorption.
+    pub fn sum<'a>(parts: impl Iterator<Item = &'a Money>) -> Self {
+        let (ceiling, realised) = parts.fold((0, 0), |(c, r), m| (c + m.ceiling, r + m.realised));
+        Self::new(ceiling, realised)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod families;
 pub mod prevalence;
 pub mod rates;
+pub mod summary;
 pub mod teams;
 
 use chrono::NaiveDate;
