@@ -17,7 +17,12 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Maximum connections in the database pool.
+    /// PostgreSQL URL of a streaming replica for aggregates and lists (which may then trail
+    /// the primary by the replica's lag). Unset: every read goes to DATABASE_URL.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true)]
+    pub database_read_url: Option<String>,
+
+    /// Maximum connections in the database pool (and in the read pool).
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
     pub database_pool_size: usize,
 

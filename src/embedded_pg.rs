@@ -37,6 +37,60 @@ impl EmbeddedPostgres {
     /// `start`, with extra server options for a fresh start (`-c shared_buffers=4GB`): the
     /// benchmarks size the cluster for tens of millions of rows.
     pub fn start_with(root: &Path, extra_options: &str) -> anyhow::Result<Self> {
+        let mut cluster = Self::prepare(root)?;
+        let data = cluster.data_dir();
+        if !data.join("PG_VERSION").exists() {
+            cluster
+                .run(
+                    "initdb",
+                    [
+                        OsStr::new("-D"),
+                        data.as_os_str(),
+                        OsStr::new("-U"),
+                        OsStr::new(SUPERUSER),
+                        OsStr::new("--auth=trust"),
+                        OsStr::new("--encoding=UTF8"),
+                        OsStr::new("--no-locale"),
+                        OsStr::new("--no-sync"),
+                    ],
+                )
+                .context("initdb failed")?;
+        }
+        cluster.run_server(extra_options)?;
+        Ok(cluster)
+    }
+
+    /// Starts a streaming replica of `primary` under `root` (a base backup of it on first
+    /// use): a read-only second server to point `DATABASE_READ_URL` at, on one machine.
+    pub fn start_replica_of(primary: &EmbeddedPostgres, root: &Path) -> anyhow::Result<Self> {
+        let mut cluster = Self::prepare(root)?;
+        let data = cluster.data_dir();
+        if !data.join("PG_VERSION").exists() {
+            cluster
+                .run(
+                    "pg_basebackup",
+                    [
+                        OsStr::new("-D"),
+                        data.as_os_str(),
+                        OsStr::new("-h"),
+                        primary.socket_dir.as_os_str(),
+                        OsStr::new("-U"),
+                        OsStr::new(SUPERUSER),
+                        // Streams the WAL written meanwhile, and writes standby.signal with
+                        // the primary's address.
+                        OsStr::new("--wal-method=stream"),
+                        OsStr::new("--write-recovery-conf"),
+                        OsStr::new("--checkpoint=fast"),
+                    ],
+                )
+                .context("pg_basebackup failed")?;
+        }
+        cluster.run_server("")?;
+        Ok(cluster)
+    }
+
+    /// The folders of a cluster under `root`, made and handed to the server's user.
+    fn prepare(root: &Path) -> anyhow::Result<Self> {
         let bin_dir = find_binaries()?;
         // Parents keep the usual permissions (the postgres user must traverse them); the
         // cluster's own folder is private.
@@ -57,52 +111,39 @@ impl EmbeddedPostgres {
                     .with_context(|| format!("cannot hand {} to the postgres user", dir.display()))?;
             }
         }
-        let mut cluster = Self { bin_dir, root, socket_dir, run_as, started_here: false };
-        let data = cluster.data_dir();
-        if !data.join("PG_VERSION").exists() {
-            cluster
-                .run(
-                    "initdb",
-                    [
-                        OsStr::new("-D"),
-                        data.as_os_str(),
-                        OsStr::new("-U"),
-                        OsStr::new(SUPERUSER),
-                        OsStr::new("--auth=trust"),
-                        OsStr::new("--encoding=UTF8"),
-                        OsStr::new("--no-locale"),
-                        OsStr::new("--no-sync"),
-                    ],
-                )
-                .context("initdb failed")?;
+        Ok(Self { bin_dir, root, socket_dir, run_as, started_here: false })
+    }
+
+    /// Starts the server unless it already runs.
+    fn run_server(&mut self, extra_options: &str) -> anyhow::Result<()> {
+        if self.is_running() {
+            return Ok(());
         }
-        if !cluster.is_running() {
-            let options = format!(
-                "-c listen_addresses='' -k '{}' -c unix_socket_permissions=0700 -c max_connections=200 \
-                 -c shared_buffers=128MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off {extra_options}",
-                cluster.socket_dir.display()
-            );
-            let log = cluster.root.join("postgres.log");
-            cluster
-                .run(
-                    "pg_ctl",
-                    [
-                        OsStr::new("-D"),
-                        data.as_os_str(),
-                        OsStr::new("-l"),
-                        log.as_os_str(),
-                        OsStr::new("-w"),
-                        OsStr::new("-t"),
-                        OsStr::new("60"),
-                        OsStr::new("-o"),
-                        OsStr::new(&options),
-                        OsStr::new("start"),
-                    ],
-                )
-                .with_context(|| format!("PostgreSQL did not start; see {}", log.display()))?;
-            cluster.started_here = true;
-        }
-        Ok(cluster)
+        let options = format!(
+            "-c listen_addresses='' -k '{}' -c unix_socket_permissions=0700 -c max_connections=200 \
+             -c shared_buffers=128MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off {extra_options}",
+            self.socket_dir.display()
+        );
+        let log = self.root.join("postgres.log");
+        let data = self.data_dir();
+        self.run(
+            "pg_ctl",
+            [
+                OsStr::new("-D"),
+                data.as_os_str(),
+                OsStr::new("-l"),
+                log.as_os_str(),
+                OsStr::new("-w"),
+                OsStr::new("-t"),
+                OsStr::new("60"),
+                OsStr::new("-o"),
+                OsStr::new(&options),
+                OsStr::new("start"),
+            ],
+        )
+        .with_context(|| format!("PostgreSQL did not start; see {}", log.display()))?;
+        self.started_here = true;
+        Ok(())
     }
 
     /// A connection URL for `database` over the cluster's Unix socket.
@@ -203,7 +244,15 @@ fn has_server(dir: &Path) -> bool {
 }
 
 fn first_with_server(candidates: impl IntoIterator<Item = PathBuf>) -> anyhow::Result<PathBuf> {
-    candidates.into_iter().find(|dir| has_server(dir)).context(
+    // A folder of links (`/usr/local/bin/pg_ctl` → the installation) stands for the folder the
+    // links point into, which also holds the other tools (pg_basebackup).
+    let installed = |dir: PathBuf| {
+        std::fs::canonicalize(dir.join("pg_ctl"))
+            .ok()
+            .and_then(|ctl| ctl.parent().map(Path::to_path_buf))
+            .unwrap_or(dir)
+    };
+    candidates.into_iter().find(|dir| has_server(dir)).map(installed).context(
         "no PostgreSQL server binaries (initdb, pg_ctl) found: install them (Debian: \
          `apt-get install postgresql`) or set DATABASE_URL to an existing server",
     )

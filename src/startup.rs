@@ -15,7 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::api::{self, openapi};
 use crate::auth::JwtKeys;
 use crate::config::Settings;
-use crate::db::{DbPool, secrets};
+use crate::db::{DbPool, ReadPool, build_pool, secrets};
 use crate::domain::NikKey;
 use crate::http::metrics::Metrics;
 use crate::http::negotiate;
@@ -37,6 +37,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let keys = web::Data::new(JwtKeys::from_settings(settings)?);
         let metrics = web::Data::new(Metrics::new()?);
+        let reader = match &settings.database_read_url {
+            Some(url) => build_pool(url, settings.database_pool_size)?,
+            None => pool.clone(),
+        };
+        let reader = web::Data::new(ReadPool::new(reader));
         let pool = web::Data::new(pool);
         let doc = openapi::document();
         let produces = web::Data::new(openapi::produces(&doc));
@@ -51,6 +56,7 @@ impl Application {
                     .app_data(nik_key.clone())
                     .app_data(metrics.clone())
                     .app_data(pool.clone())
+                    .app_data(reader.clone())
                     .app_data(upload_limit.clone())
                     .app_data(produces.clone())
                     .app_data(web::PayloadConfig::new(max_body))

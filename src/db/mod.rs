@@ -8,7 +8,7 @@ pub mod secrets;
 pub mod schema;
 
 pub use diesel_async::AsyncPgConnection;
-pub use pool::{DbPool, PoolError, build_pool};
+pub use pool::{DbPool, PoolError, ReadPool, build_pool};
 
 /// `%`, `_` and `\` typed by a user are literal characters in a LIKE pattern, not wildcards.
 pub fn escape_like(text: &str) -> String {

@@ -1,5 +1,8 @@
-//! The one deadpool pool of async diesel connections. Handlers take a connection from it
-//! for one query or transaction and hand it back; nothing blocks an actix worker.
+//! The deadpool pools of async diesel connections. Handlers take a connection for one query or
+//! transaction and hand it back; nothing blocks an actix worker. Writes, and reads whose
+//! answer a write depends on (a record and its ETag), use `DbPool` on `DATABASE_URL`;
+//! aggregates and lists use `ReadPool`, which is a streaming replica when
+//! `DATABASE_READ_URL` is set and the same pool otherwise.
 
 use std::time::Duration;
 
@@ -12,6 +15,25 @@ use futures_util::future::BoxFuture;
 
 pub type DbPool = Pool<AsyncPgConnection>;
 pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
+
+/// Connections for reads that may trail the primary by the replica's lag: aggregates and
+/// lists. A replica refuses writes, so nothing written can go through it by mistake.
+#[derive(Clone)]
+pub struct ReadPool(DbPool);
+
+impl ReadPool {
+    pub fn new(pool: DbPool) -> Self {
+        Self(pool)
+    }
+}
+
+impl std::ops::Deref for ReadPool {
+    type Target = DbPool;
+
+    fn deref(&self) -> &DbPool {
+        &self.0
+    }
+}
 
 /// A statement that runs longer than this is cancelled by PostgreSQL: a runaway query must not
 /// hold a connection (and a worker's request) forever.

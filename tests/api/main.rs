@@ -27,6 +27,7 @@ mod migrations;
 mod openapi;
 mod prevalence;
 mod regions;
+mod replica;
 mod summary;
 mod teams;
 mod users;

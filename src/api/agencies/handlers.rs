@@ -4,8 +4,8 @@ use serde_json::json;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::db::DbPool;
 use crate::db::audit;
+use crate::db::{DbPool, ReadPool};
 use crate::domain::{AgencyId, RegionCode, RegionLevel, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -32,7 +32,7 @@ const TAG: &str = "interventions";
 pub async fn list(
     caller: Caller,
     Query(query): Query<ListAgenciesQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Vec<Agency>>, ApiError> {
     let district = match query.district.as_deref() {
         Some(raw) => parse_district(raw)?,

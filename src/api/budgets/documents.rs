@@ -8,7 +8,7 @@ use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::audit;
-use crate::db::{AsyncPgConnection, DbPool};
+use crate::db::{AsyncPgConnection, DbPool, ReadPool};
 use crate::domain::text;
 use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
 use crate::error::{ApiError, FieldErrors};
@@ -38,7 +38,7 @@ const TAG: &str = "budgets";
 pub async fn list(
     caller: Caller,
     Query(query): Query<ListBudgetsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<BudgetView>>, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));

@@ -6,7 +6,7 @@ use validator::Validate;
 
 use super::dto::{CaseDetail, CaseView, ListCasesQuery, UpdateCase};
 use crate::auth::Caller;
-use crate::db::DbPool;
+use crate::db::{DbPool, ReadPool};
 
 use crate::domain::{CaseId, CaseStatus, RegionCode, Role, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
@@ -38,7 +38,7 @@ const TAG: &str = "cases";
 pub async fn list(
     caller: Caller,
     Query(query): Query<ListCasesQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<CaseView>>, ApiError> {
     caller.require_child_data()?;
     let mut errors = FieldErrors::default();

@@ -6,8 +6,8 @@ use validator::Validate;
 
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
 use crate::auth::Caller;
-use crate::db::DbPool;
 use crate::db::audit;
+use crate::db::{DbPool, ReadPool};
 use crate::domain::text;
 use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
@@ -39,7 +39,7 @@ const TAG: &str = "children";
 pub async fn list(
     caller: Caller,
     Query(query): Query<ListChildrenQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<ChildView>>, ApiError> {
     caller.require_child_data()?;
     let mut errors = FieldErrors::default();

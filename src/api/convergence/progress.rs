@@ -11,7 +11,7 @@ use super::dto::{
 };
 use crate::api::regions;
 use crate::auth::Caller;
-use crate::db::{AsyncPgConnection, DbPool};
+use crate::db::{AsyncPgConnection, DbPool, ReadPool};
 use crate::domain::text;
 use crate::domain::{ActionStatus, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
@@ -53,7 +53,7 @@ pub async fn list_actions(_caller: Caller, pool: web::Data<DbPool>) -> Result<we
 pub async fn overview(
     caller: Caller,
     Query(query): Query<OverviewQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<ConvergenceOverview>, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));

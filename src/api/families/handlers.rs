@@ -7,7 +7,7 @@ use super::dto::{
     FailedRecord, Family, FamilyImport, FamilyRecord, ImportSummary, ListFamiliesQuery, VerificationUpdate,
 };
 use crate::auth::Caller;
-use crate::db::{DbPool, audit};
+use crate::db::{DbPool, ReadPool, audit};
 use crate::domain::text;
 use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
 use crate::error::{ApiError, FieldErrors};
@@ -157,7 +157,7 @@ fn check_record(caller: &Caller, record: &FamilyRecord, villages: &[String]) -> 
 pub async fn list(
     caller: Caller,
     Query(query): Query<ListFamiliesQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<Family>>, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));

@@ -5,7 +5,7 @@ use validator::Validate;
 
 use super::dto::{FigureUpdate, FiguresQuery, ListFiguresQuery, PrevalenceFigures, SurveyFigure, Target, TargetUpdate};
 use crate::auth::Caller;
-use crate::db::{AsyncPgConnection, DbPool};
+use crate::db::{AsyncPgConnection, DbPool, ReadPool};
 use crate::domain::{PeriodKind, RegionCode, RegionLevel, Role, Scope, SurveySource, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -36,7 +36,7 @@ const TAG: &str = "figures";
 pub async fn figures(
     caller: Caller,
     Query(query): Query<FiguresQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<PrevalenceFigures>, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
@@ -96,7 +96,7 @@ pub async fn figures(
 pub async fn list(
     caller: Caller,
     Query(query): Query<ListFiguresQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Vec<SurveyFigure>>, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));

@@ -13,7 +13,7 @@ use super::dto::{
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::db::audit;
-use crate::db::{AsyncPgConnection, DbPool};
+use crate::db::{AsyncPgConnection, DbPool, ReadPool};
 use crate::domain::text;
 use crate::domain::{
     AgencyId, BudgetLineId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds,
@@ -49,7 +49,7 @@ const TAG: &str = "interventions";
 pub async fn list(
     caller: Caller,
     Query(query): Query<ListInterventionsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<InterventionView>>, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));

@@ -7,8 +7,8 @@ use super::dto::{
     ChildrenQuery, CreateRegion, ListRegionsQuery, RegionDetail, RegionSummary, RenameRegion, RetireRegion,
 };
 use crate::auth::Caller;
-use crate::db::DbPool;
 use crate::db::audit;
+use crate::db::{DbPool, ReadPool};
 use crate::domain::RegionCode;
 use crate::domain::text;
 use crate::error::{ApiError, FieldErrors};
@@ -36,7 +36,7 @@ const TAG: &str = "regions";
 pub async fn list(
     _caller: Caller,
     Query(query): Query<ListRegionsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<RegionSummary>>, ApiError> {
     let mut errors = FieldErrors::default();
     let parent = query.parent.as_deref().and_then(|p| errors.check("parent", RegionCode::parse(p)));

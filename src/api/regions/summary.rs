@@ -5,7 +5,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::auth::Caller;
-use crate::db::DbPool;
+use crate::db::ReadPool;
 use crate::domain::{RegionCode, Scope, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
@@ -48,7 +48,7 @@ pub async fn region_summary(
     caller: Caller,
     path: web::Path<String>,
     Query(query): Query<SummaryQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let root = match path.as_str() {

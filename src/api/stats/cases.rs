@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::handlers::{StatsQuery, TAG, breakdown, parse_span, source_of};
 use crate::auth::Caller;
-use crate::db::DbPool;
+use crate::db::ReadPool;
 use crate::domain::{CountSource, PeriodKind, RegionCode, RegionLevel};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
@@ -59,7 +59,7 @@ pub async fn case_stats(
     req: HttpRequest,
     caller: Caller,
     Query(query): Query<StatsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::db::{AsyncPgConnection, DbPool};
+use crate::db::{AsyncPgConnection, ReadPool};
 use crate::domain::{CountSource, Month, PeriodKind, RegionCode, RegionLevel, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
@@ -86,7 +86,7 @@ pub async fn interventions(
     req: HttpRequest,
     caller: Caller,
     Query(query): Query<StatsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
@@ -159,7 +159,7 @@ pub async fn budget_stats(
     req: HttpRequest,
     caller: Caller,
     Query(query): Query<YearStatsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level) = resolve_year(&mut conn, &caller, &query).await?;
@@ -293,7 +293,7 @@ pub async fn prevalence(
     req: HttpRequest,
     caller: Caller,
     Query(query): Query<StatsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
@@ -412,7 +412,7 @@ pub async fn team_stats(
     req: HttpRequest,
     caller: Caller,
     Query(query): Query<TeamStatsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
@@ -470,7 +470,7 @@ pub async fn family_stats(
     req: HttpRequest,
     caller: Caller,
     Query(query): Query<YearStatsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level) = resolve_year(&mut conn, &caller, &query).await?;

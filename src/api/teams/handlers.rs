@@ -6,7 +6,7 @@ use validator::Validate;
 
 use super::dto::{ListTeamsQuery, NewTeam, Team, TeamChanges, TeamMember};
 use crate::auth::Caller;
-use crate::db::{DbPool, audit};
+use crate::db::{DbPool, ReadPool, audit};
 use crate::domain::{RegionCode, RegionLevel, Role, TeamId, TeamKind, TpkRole, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
@@ -34,7 +34,7 @@ const TAG: &str = "teams";
 pub async fn list(
     caller: Caller,
     Query(query): Query<ListTeamsQuery>,
-    pool: web::Data<DbPool>,
+    pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<Team>>, ApiError> {
     let region = query
         .region

@@ -31,7 +31,9 @@ pub struct TestApp {
     pub pool: DbPool,
     pub database_url: String,
     keys: JwtKeys,
-    database: String,
+    /// The test database on the shared server, dropped with the app (`None`: a database the
+    /// test owns elsewhere).
+    database: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -53,6 +55,13 @@ impl TestApp {
             stunting_api::telemetry::init(stunting_api::config::LogFormat::Json);
         }
         let (database, url) = db::create_test_database().await;
+        let mut app = Self::spawn_on(&url, extra).await;
+        app.database = Some(database);
+        app
+    }
+
+    /// Spawns against a database the test set up itself.
+    pub async fn spawn_on(url: &str, extra: &[&str]) -> Self {
         let mut args = vec![
             "test",
             "--listen-addr",
@@ -62,17 +71,17 @@ impl TestApp {
             "--nik-hash-key",
             "test-nik-key-that-is-at-least-32-bytes",
             "--database-url",
-            &url,
+            url,
         ];
         args.extend_from_slice(extra);
         let settings = TestSettings::try_parse_from(args).expect("test settings").settings;
-        let pool = build_pool(&url, 4).expect("pool");
+        let pool = build_pool(url, 4).expect("pool");
         let app = Application::build(&settings, pool.clone()).await.expect("application");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         let keys = JwtKeys::from_settings(&settings).expect("keys");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        Self { address, client, pool, database_url: url, keys, database }
+        Self { address, client, pool, database_url: url.to_owned(), keys, database: None }
     }
 
     /// An account stored directly in the database, with password `PASSWORD`.
@@ -217,7 +226,9 @@ impl Call {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.pool.close();
-        db::drop_test_database(std::mem::take(&mut self.database));
+        if let Some(database) = self.database.take() {
+            db::drop_test_database(database);
+        }
     }
 }
 
