@@ -261,6 +261,12 @@ async fn questions(conn: &mut AsyncPgConnection) -> Vec<Question> {
     let province = RegionCode::parse("33").unwrap();
     let district = largest(conn, "33.", 5).await;
     let subdistrict = largest(conn, &format!("{district}."), 8).await;
+    let summaries = [
+        ("Indonesia".to_owned(), None),
+        ("Jawa Tengah".to_owned(), Some(province.clone())),
+        (format!("district {district}"), Some(district.clone())),
+        (format!("subdistrict {subdistrict}"), Some(subdistrict.clone())),
+    ];
     let tiers = [
         ("Indonesia by province".to_owned(), None, RegionLevel::Province),
         ("Jawa Tengah by district".to_owned(), Some(province), RegionLevel::District),
@@ -274,9 +280,11 @@ async fn questions(conn: &mut AsyncPgConnection) -> Vec<Question> {
         let region = root.as_ref().map(|r| format!("&region={r}")).unwrap_or_default();
         let level_name = level.as_str();
         let months = series(PeriodKind::Month, year, december).unwrap();
-        for (name, endpoint, raw) in
-            [("prevalence", "prevalence", RAW_PREVALENCE), ("coverage", "interventions", RAW_COVERAGE)]
-        {
+        for (name, endpoint, raw) in [
+            ("prevalence", "prevalence", RAW_PREVALENCE),
+            ("cases", "cases", RAW_CASES),
+            ("coverage", "interventions", RAW_COVERAGE),
+        ] {
             questions.push(Question {
                 label: format!("{name}, {label}, 2025"),
                 path: format!("/api/v1/stats/{endpoint}?year=2025&level={level_name}{region}"),
@@ -296,6 +304,19 @@ async fn questions(conn: &mut AsyncPgConnection) -> Vec<Question> {
                 span: Span::Calendar { kind: PeriodKind::Month, starts: months.clone() },
             });
         }
+    }
+    // The summary's raw counterpart is its costliest tile alone: the five-year prevalence trend.
+    let trend_start = NaiveDate::from_ymd_opt(2021, 1, 1).unwrap();
+    for (label, root) in summaries {
+        let code = root.as_ref().map_or("national".to_owned(), RegionCode::to_string);
+        questions.push(Question {
+            label: format!("summary, {label}, 2025"),
+            path: format!("/api/v1/regions/{code}/summary?year=2025"),
+            raw: RAW_PREVALENCE,
+            level: root.as_ref().map_or(RegionLevel::Province, RegionCode::level),
+            root,
+            span: Span::Range { from: trend_start, to: december },
+        });
     }
     questions
 }
@@ -349,6 +370,29 @@ const RAW_PREVALENCE: &str = "\
            count(*) FILTER (WHERE whz IS NOT NULL AND NOT whz_implausible) AS wasting_measured, \
            count(*) FILTER (WHERE whz < -2 AND NOT whz_implausible) AS wasted \
     FROM latest GROUP BY 1, 2";
+
+/// Cases from the raw rows: per period, the cases open at its end, and those opened, resolved,
+/// closed by reason and audited in it.
+const RAW_CASES: &str = "\
+    WITH periods AS ( \
+      SELECT p::date AS period_start, (p + ('1 ' || $6)::interval - interval '1 day')::date AS period_end \
+      FROM generate_series($4::date, $5::date, ('1 ' || $6)::interval) p \
+    ), live AS ( \
+      SELECT c.village_code, c.opened_on, c.severity, c.assigned_team_id, c.status, c.close_reason, c.audited_on, \
+             c.resolved_on, CASE c.status WHEN 'resolved' THEN c.resolved_on WHEN 'closed' THEN c.closed_on END AS ended_on \
+      FROM cases c JOIN children ch ON ch.id = c.child_id AND ch.deleted_at IS NULL \
+      WHERE c.status <> 'void' AND c.village_code >= $2 AND c.village_code < $3 AND c.opened_on <= $5 \
+    ) \
+    SELECT p.period_start, left(l.village_code, $1) AS area, \
+           count(*) FILTER (WHERE l.ended_on IS NULL OR l.ended_on > p.period_end) AS open, \
+           count(*) FILTER (WHERE (l.ended_on IS NULL OR l.ended_on > p.period_end) AND l.severity = 'severely_stunted') AS severe, \
+           count(*) FILTER (WHERE (l.ended_on IS NULL OR l.ended_on > p.period_end) AND l.assigned_team_id IS NOT NULL) AS assigned, \
+           count(*) FILTER (WHERE l.opened_on >= p.period_start) AS opened, \
+           count(*) FILTER (WHERE l.status = 'resolved' AND l.resolved_on BETWEEN p.period_start AND p.period_end) AS resolved, \
+           count(*) FILTER (WHERE l.status = 'closed' AND l.ended_on BETWEEN p.period_start AND p.period_end) AS closed, \
+           count(*) FILTER (WHERE l.audited_on BETWEEN p.period_start AND p.period_end) AS audited \
+    FROM periods p JOIN live l ON l.opened_on <= p.period_end \
+    GROUP BY 1, 2";
 
 /// Coverage from the raw rows: the targets of the activities touching the range, and their
 /// current reports per period inside it, per region and type.
