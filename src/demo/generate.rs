@@ -228,6 +228,8 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  ALTER TABLE children DISABLE TRIGGER USER; \
                  ALTER TABLE measurements DISABLE TRIGGER USER; \
                  ALTER TABLE cases DISABLE TRIGGER USER; \
+                 ALTER TABLE budgets DISABLE TRIGGER USER; \
+                 ALTER TABLE budget_lines DISABLE TRIGGER USER; \
                  ALTER TABLE interventions DISABLE TRIGGER USER; \
                  ALTER TABLE intervention_reports DISABLE TRIGGER USER; \
                  INSERT INTO children (id, village_code, sex, birth_date, name) \
@@ -355,10 +357,13 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             "ALTER TABLE children ENABLE TRIGGER USER; \
              ALTER TABLE measurements ENABLE TRIGGER USER; \
              ALTER TABLE cases ENABLE TRIGGER USER; \
+             ALTER TABLE budgets ENABLE TRIGGER USER; \
+             ALTER TABLE budget_lines ENABLE TRIGGER USER; \
              ALTER TABLE interventions ENABLE TRIGGER USER; \
              ALTER TABLE intervention_reports ENABLE TRIGGER USER; \
              SELECT prevalence_rebuild(); \
              SELECT case_counts_rebuild(); \
+             SELECT budget_counts_rebuild(); \
              SELECT coverage_rebuild()"
                 .to_owned(),
         ),

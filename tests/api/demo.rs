@@ -84,7 +84,9 @@ async fn generated(seed: i64) -> (TestApp, Fingerprint) {
                 + (SELECT count(*) FROM (SELECT * FROM coverage_from_rows() \
                                          EXCEPT ALL SELECT * FROM coverage_counts) d) \
                 + (SELECT count(*) FROM (SELECT * FROM case_counts_from_rows() \
-                                         EXCEPT ALL SELECT * FROM case_counts) d) AS drift",
+                                         EXCEPT ALL SELECT * FROM case_counts) d) \
+                + (SELECT count(*) FROM (SELECT * FROM budget_counts_from_rows() \
+                                         EXCEPT ALL SELECT * FROM budget_counts) d) AS drift",
     )
     .get_result(&mut conn)
     .await

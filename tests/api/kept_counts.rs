@@ -490,3 +490,168 @@ async fn kept_coverage_equals_a_recount_after_random_activities_and_reports() {
         }
     }
 }
+
+/// Kept budget rows that differ from the recount, both ways.
+async fn budget_differences(app: &TestApp) -> i64 {
+    let mut conn = app.pool.get().await.unwrap();
+    diesel::sql_query(
+        "SELECT count(*) AS n FROM ( \
+           (SELECT * FROM budget_counts WHERE (lines, ceiling, realised) <> (0, 0, 0) \
+            EXCEPT ALL SELECT * FROM budget_counts_from_rows()) \
+           UNION ALL \
+           (SELECT * FROM budget_counts_from_rows() EXCEPT ALL SELECT * FROM budget_counts)) d",
+    )
+    .get_result::<Count>(&mut conn)
+    .await
+    .unwrap()
+    .n
+}
+
+/// A budget's current ETag.
+async fn budget_etag(app: &TestApp, token: &str, id: &str) -> String {
+    let response = app.get(&format!("/api/v1/budgets/{id}"), Some(token)).await;
+    response.headers()["etag"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn kept_budgets_equal_a_recount_after_random_documents_lines_and_spending() {
+    let app = TestApp::spawn().await;
+    let admin = app.token_for(Role::Admin, None).await;
+    let mut rng = StdRng::seed_from_u64(20_241_130);
+    let agency: Value = app
+        .post_json(
+            "/api/v1/agencies",
+            Some(&admin),
+            &json!({"district_code": "14.01", "name": "Dinas Kesehatan", "short_name": "Dinkes", "sector": "health"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let regions = ["14", "14.01", "14.03", VILLAGES[0], VILLAGES[1], VILLAGES[2], VILLAGES[3]];
+    let sources = ["apbd_district", "dana_desa", "dak_non_fisik_bkkbn"];
+    let mut budgets: Vec<String> = Vec::new();
+    let mut lines: Vec<(String, String)> = Vec::new();
+    let mut done = BTreeMap::<&str, u32>::new();
+    for step in 0..160 {
+        let roll = if budgets.is_empty() { 0 } else { rng.random_range(0..100) };
+        let (what, response) = match roll {
+            0..=14 => {
+                let body = json!({"region_code": regions[rng.random_range(0..regions.len())],
+                                  "fiscal_year": rng.random_range(2024..=2025),
+                                  "funding_source": sources[rng.random_range(0..sources.len())], "title": "Anggaran"});
+                let response = app.post_json("/api/v1/budgets", Some(&admin), &body).await;
+                let created: Value = response.json().await.unwrap();
+                budgets.push(created["id"].as_str().unwrap().to_owned());
+                ("create", StatusCode::CREATED)
+            }
+            15..=44 => {
+                let id = &budgets[rng.random_range(0..budgets.len())];
+                let type_code = [Some("pmt_pregnant_kek"), Some("growth_monitoring"), None][rng.random_range(0..3)];
+                let agency_id = if rng.random_bool(0.5) { agency["id"].clone() } else { Value::Null };
+                let body = json!({"activity": "Kegiatan", "type_code": type_code, "agency_id": agency_id,
+                                  "ceiling": rng.random_range(1..100) * 1_000_000});
+                let response = app.post_json(&format!("/api/v1/budgets/{id}/lines"), Some(&admin), &body).await;
+                let status = response.status();
+                if status == StatusCode::CREATED {
+                    let line: Value = response.json().await.unwrap();
+                    lines.push((id.clone(), line["id"].as_str().unwrap().to_owned()));
+                }
+                ("line", status)
+            }
+            45..=59 | 85..=89 => {
+                let id = budgets[rng.random_range(0..budgets.len())].clone();
+                let action = if roll < 60 { "approve" } else { "revise" };
+                let etag = budget_etag(&app, &admin, &id).await;
+                let path = format!("/api/v1/budgets/{id}/{action}");
+                let response = app.request(Method::POST, &path, Some(&admin)).header("If-Match", etag).send().await;
+                (action, response.unwrap().status())
+            }
+            60..=74 if !lines.is_empty() => {
+                let (budget, line) = &lines[rng.random_range(0..lines.len())];
+                let body = json!({"amount": rng.random_range(1..50) * 100_000, "spent_on": "2025-03-01",
+                                  "approved_overrun": true});
+                let path = format!("/api/v1/budgets/{budget}/lines/{line}/spending");
+                ("spend", app.post_json(&path, Some(&admin), &body).await.status())
+            }
+            75..=79 if !lines.is_empty() => {
+                let (budget, line) = lines[rng.random_range(0..lines.len())].clone();
+                let path = format!("/api/v1/budgets/{budget}/lines/{line}");
+                let current = app.get(&format!("/api/v1/budgets/{budget}/lines"), Some(&admin)).await;
+                let current: Value = current.json().await.unwrap();
+                let version = current.as_array().and_then(|all| all.iter().find(|l| l["id"] == line.as_str()).cloned());
+                let etag = version.map(|l| format!("\"{}\"", l["version"])).unwrap_or_default();
+                let body = json!({"ceiling": rng.random_range(1..100) * 1_000_000, "agency_id": Value::Null});
+                ("edit line", app.patch_json(&path, Some(&admin), Some(&etag), &body).await.status())
+            }
+            80..=84 => {
+                let id = budgets[rng.random_range(0..budgets.len())].clone();
+                let etag = budget_etag(&app, &admin, &id).await;
+                let body = json!({"fiscal_year": rng.random_range(2024..=2025),
+                                  "funding_source": sources[rng.random_range(0..sources.len())]});
+                (
+                    "edit budget",
+                    app.patch_json(&format!("/api/v1/budgets/{id}"), Some(&admin), Some(&etag), &body).await.status(),
+                )
+            }
+            _ => {
+                let id = budgets.swap_remove(rng.random_range(0..budgets.len()));
+                let etag = budget_etag(&app, &admin, &id).await;
+                let response = app
+                    .request(Method::DELETE, &format!("/api/v1/budgets/{id}"), Some(&admin))
+                    .header("If-Match", etag)
+                    .json(&json!({"reason": "entered twice"}))
+                    .send()
+                    .await
+                    .unwrap();
+                lines.retain(|(budget, _)| *budget != id);
+                ("remove", response.status())
+            }
+        };
+        if response.is_success() {
+            *done.entry(what).or_default() += 1;
+        }
+        if step % 40 == 39 {
+            assert_eq!(budget_differences(&app).await, 0, "kept budgets drifted by step {step}");
+        }
+    }
+    for what in ["create", "line", "approve", "revise", "spend", "edit line", "edit budget", "remove"] {
+        assert!(done.get(what).is_some_and(|n| *n >= 2), "too few successful {what}: {done:?}");
+    }
+    assert_eq!(budget_differences(&app).await, 0);
+
+    // The API's totals per province and per district equal a sum over the lines themselves.
+    let mut conn = app.pool.get().await.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Sum {
+        #[diesel(sql_type = Text)]
+        area: String,
+        #[diesel(sql_type = BigInt)]
+        ceiling: i64,
+    }
+    for (level, length) in [("province", 2), ("district", 5)] {
+        for year in [2024, 2025] {
+            let sums: Vec<Sum> = diesel::sql_query(
+                "SELECT CASE WHEN length(b.region_code) >= $1 THEN left(b.region_code, $1) ELSE b.region_code END AS area, \
+                        sum(l.ceiling)::bigint AS ceiling \
+                 FROM budget_lines l JOIN budgets b ON b.id = l.budget_id \
+                 WHERE b.deleted_at IS NULL AND b.status IN ('approved', 'revised') AND b.fiscal_year = $2 GROUP BY 1",
+            )
+            .bind::<diesel::sql_types::Integer, _>(length)
+            .bind::<diesel::sql_types::Integer, _>(year)
+            .load(&mut conn)
+            .await
+            .unwrap();
+            let expected: BTreeMap<String, i64> = sums.into_iter().map(|s| (s.area, s.ceiling)).collect();
+            let path = format!("/api/v1/stats/budgets?year={year}&level={level}");
+            let answer: Value = app.get(&path, Some(&admin)).await.json().await.unwrap();
+            let served: BTreeMap<String, i64> = answer["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| (r["region_code"].as_str().unwrap().to_owned(), r["ceiling"].as_i64().unwrap()))
+                .collect();
+            assert_eq!(served, expected, "{path}");
+        }
+    }
+}

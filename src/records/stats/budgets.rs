@@ -1,11 +1,15 @@
 //! Budget ceilings and spending per region, broken down by funding source, agency and
 //! intervention category, beside the stunted children they serve. One GROUPING SETS query;
 //! sums are numeric in PostgreSQL and i128 here, so a national total cannot overflow.
+//!
+//! The sums come from `budget_counts` (migration 000014), kept with every line and document in
+//! the writing transaction, and the stunted children from `case_counts`. Lokus villages are
+//! picked line by line (a line names the villages it serves), so `lokus=true` sums the lines.
 
 use super::{code_bounds, code_length};
 use crate::domain::{FundingSource, InterventionCategory, RegionCode, RegionLevel};
 use diesel::QueryableByName;
-use diesel::sql_types::{Integer, Nullable, Text};
+use diesel::sql_types::{Array, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -116,6 +120,36 @@ struct Stunted {
     children: i64,
 }
 
+/// The kept sums of the tiers a breakdown at `level` reads ($5): a province's own rows; a
+/// district's, with the provinces' own budgets beside them; below that every region's own.
+const KEPT: &str = "\
+    SELECT CASE WHEN length(k.region_code) >= $1 THEN left(k.region_code, $1) ELSE k.region_code END AS area, \
+           k.funding_source, k.agency_id, a.short_name AS agency_short_name, k.category, k.ceiling, k.realised \
+    FROM budget_counts k LEFT JOIN agencies a ON a.id = k.agency_id \
+    WHERE k.tier = ANY ($5) AND k.fiscal_year = $4 AND k.region_code >= $2 AND k.region_code < $3 \
+      AND k.lines <> 0";
+
+/// The lines of lokus villages' budgets, and lines that name a lokus village.
+const LOKUS_LINES: &str = "\
+    SELECT CASE WHEN length(b.region_code) >= $1 THEN left(b.region_code, $1) ELSE b.region_code END AS area, \
+           b.funding_source, l.agency_id, a.short_name AS agency_short_name, t.category, l.ceiling, l.realised \
+    FROM budget_lines l \
+    JOIN budgets b ON b.id = l.budget_id \
+    LEFT JOIN agencies a ON a.id = l.agency_id \
+    LEFT JOIN intervention_types t ON t.code = l.type_code \
+    WHERE b.deleted_at IS NULL AND b.status IN ('approved', 'revised') AND b.fiscal_year = $4 \
+      AND b.region_code >= $2 AND b.region_code < $3 \
+      AND (b.region_code IN (SELECT village_code FROM lokus_villages WHERE year = $4) \
+           OR l.village_codes && ARRAY(SELECT village_code FROM lokus_villages WHERE year = $4))";
+
+fn budget_tiers(level: RegionLevel) -> Vec<&'static str> {
+    match level {
+        RegionLevel::Province => vec!["province"],
+        RegionLevel::District => vec!["district", "upper"],
+        RegionLevel::Subdistrict | RegionLevel::Village => vec!["own"],
+    }
+}
+
 /// Approved (or revised) budgets of `fiscal_year` inside `root`, grouped at `level`. A document
 /// of a tier above `level` keeps a row of its own.
 pub async fn budgets(
@@ -126,19 +160,9 @@ pub async fn budgets(
     lokus: bool,
 ) -> anyhow::Result<Vec<BudgetRow>> {
     let (low, high) = code_bounds(root);
-    let slices: Vec<Slice> = diesel::sql_query(
-        "WITH l AS ( \
-           SELECT CASE WHEN length(b.region_code) >= $1 THEN left(b.region_code, $1) ELSE b.region_code END AS area, \
-                  b.funding_source, l.agency_id, a.short_name AS agency_short_name, t.category, l.ceiling, l.realised \
-           FROM budget_lines l \
-           JOIN budgets b ON b.id = l.budget_id \
-           LEFT JOIN agencies a ON a.id = l.agency_id \
-           LEFT JOIN intervention_types t ON t.code = l.type_code \
-           WHERE b.deleted_at IS NULL AND b.status IN ('approved', 'revised') AND b.fiscal_year = $4 \
-             AND b.region_code >= $2 AND b.region_code < $3 \
-             AND (NOT $5 OR b.region_code IN (SELECT village_code FROM lokus_villages WHERE year = $4) \
-                  OR l.village_codes && ARRAY(SELECT village_code FROM lokus_villages WHERE year = $4)) \
-         ) \
+    let source = if lokus { LOKUS_LINES } else { KEPT };
+    let slices: Vec<Slice> = diesel::sql_query(format!(
+        "WITH l AS ({source}) \
          SELECT l.area, g.name AS region_name, g.level AS region_level, l.funding_source, l.agency_id, \
                 l.agency_short_name, l.category, \
                 GROUPING(l.funding_source, l.agency_id, l.category)::integer AS grouping, \
@@ -149,27 +173,34 @@ pub async fn budgets(
            (l.area, g.name, g.level, l.funding_source), \
            (l.area, g.name, g.level, l.agency_id, l.agency_short_name), \
            (l.area, g.name, g.level, l.category)) \
-         ORDER BY l.area",
-    )
+         ORDER BY l.area"
+    ))
     .bind::<Integer, _>(code_length(level))
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
     .bind::<Integer, _>(fiscal_year)
-    .bind::<diesel::sql_types::Bool, _>(lokus)
+    .bind::<Array<Text>, _>(budget_tiers(level))
     .load(conn)
     .await?;
+    // Children with an open case now: each case's opening minus its ending, over all years.
+    let case_tier = match level {
+        _ if lokus => "village",
+        RegionLevel::Province => "province",
+        RegionLevel::District => "district",
+        RegionLevel::Subdistrict | RegionLevel::Village => "village",
+    };
     let stunted: Vec<Stunted> = diesel::sql_query(
-        "SELECT CASE WHEN length(c.village_code) >= $1 THEN left(c.village_code, $1) ELSE c.village_code END AS area, \
-                count(*) AS children \
-         FROM cases c JOIN children ch ON ch.id = c.child_id \
-         WHERE c.status = 'open' AND ch.deleted_at IS NULL AND c.village_code >= $2 AND c.village_code < $3 \
-           AND (NOT $5 OR c.village_code IN (SELECT village_code FROM lokus_villages WHERE year = $4)) \
-         GROUP BY 1",
+        "SELECT left(k.region_code, $1) AS area, sum(k.net_open)::bigint AS children \
+         FROM case_counts k \
+         WHERE k.tier = $5 AND k.period = 'year' AND k.region_code >= $2 AND k.region_code < $3 \
+           AND (NOT $6 OR k.region_code IN (SELECT village_code FROM lokus_villages WHERE year = $4)) \
+         GROUP BY 1 HAVING sum(k.net_open) > 0",
     )
     .bind::<Integer, _>(code_length(level))
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
     .bind::<Integer, _>(fiscal_year)
+    .bind::<Text, _>(case_tier)
     .bind::<diesel::sql_types::Bool, _>(lokus)
     .load(conn)
     .await?;

@@ -3,9 +3,9 @@
 //!
 //! Calendar periods are read from `case_counts` (migration 000012), kept by the database in the
 //! writing transaction. The flows of a period are one kept row per region; the open cases at
-//! its end are the opened minus the ended since the first record, added up from the whole
-//! years before the period's last year and the months of that year. A range that is not one
-//! calendar period is counted from the cases themselves, and the answer says so.
+//! its end are the opened minus the ended since the first record: the kept whole years and
+//! months before the first period, then a running sum over the periods. A range that is not
+//! one calendar period is counted from the cases themselves, and the answer says so.
 
 use super::rates::{Disclosure, shown};
 use super::{Breakdown, Span, code_bounds, code_length};
@@ -217,8 +217,10 @@ fn tier(ask: &Breakdown<'_>) -> &'static str {
     }
 }
 
-/// The kept rows: the flows of each period, and the open cases at its end from the net
-/// openings of the whole years before its last year and of that year's months up to its end.
+/// The kept rows, per kept region: the flows of each period, and the open cases at its end as a
+/// running sum: the net openings before the first period (whole years, then that year's
+/// months) plus each period's own. The periods of a series are contiguous, so that running sum
+/// is exact; lokus villages are then picked per period's year, and regions grouped to areas.
 async fn kept(
     conn: &mut AsyncPgConnection,
     ask: &Breakdown<'_>,
@@ -227,52 +229,54 @@ async fn kept(
 ) -> anyhow::Result<Vec<AreaCaseCounts>> {
     let (low, high) = code_bounds(ask.root);
     let starts: Vec<NaiveDate> = periods.iter().map(|p| p.0).collect();
-    let ends: Vec<NaiveDate> = periods.iter().map(|p| p.1).collect();
     Ok(diesel::sql_query(
-        "WITH periods AS ( \
-           SELECT * FROM unnest($4::date[], $5::date[]) AS p (period_start, period_end) \
-         ), kept AS ( \
+        "WITH kept AS ( \
            SELECT k.* FROM case_counts k \
-           WHERE k.tier = $2 AND k.region_code >= $6 AND k.region_code < $7 \
+           WHERE k.tier = $2 AND k.region_code >= $5 AND k.region_code < $6 \
          ), flows AS ( \
-           SELECT k.period_start, left(k.region_code, $1) AS area, sum(k.opened) AS opened, \
-                  sum(k.resolved) AS resolved, sum(k.closed_moved_away) AS closed_moved_away, \
-                  sum(k.closed_died) AS closed_died, sum(k.closed_reached_60_months) AS closed_reached_60_months, \
-                  sum(k.closed_other) AS closed_other, sum(k.audited) AS audited \
-           FROM kept k WHERE k.period = $3 AND k.period_start = ANY ($4) AND (NOT $8 OR EXISTS (SELECT 1 FROM lokus_villages l \
-                      WHERE l.village_code = k.region_code AND l.year = extract(year FROM k.period_start)::integer)) \
-           GROUP BY 1, 2 \
-         ), stock AS ( \
-           SELECT p.period_start, left(k.region_code, $1) AS area, sum(k.net_open) AS open, \
-                  sum(k.net_open_severe) AS open_severely_stunted, sum(k.net_open_assigned) AS open_assigned \
-           FROM periods p JOIN kept k \
-             ON (k.period = 'year' AND k.period_start < date_trunc('year', p.period_end)) \
-             OR (k.period = 'month' AND k.period_start >= date_trunc('year', p.period_end) \
-                 AND k.period_start <= p.period_end) \
-           WHERE NOT $8 OR EXISTS (SELECT 1 FROM lokus_villages l \
-                      WHERE l.village_code = k.region_code AND l.year = extract(year FROM p.period_end)::integer) \
-           GROUP BY 1, 2 \
+           SELECT * FROM kept k WHERE k.period = $3 AND k.period_start = ANY ($4) \
+         ), before AS ( \
+           SELECT k.region_code, sum(k.net_open) AS open, sum(k.net_open_severe) AS severe, \
+                  sum(k.net_open_assigned) AS assigned \
+           FROM kept k \
+           WHERE (k.period = 'year' AND k.period_start < date_trunc('year', ($4::date[])[1])) \
+              OR (k.period = 'month' AND k.period_start >= date_trunc('year', ($4::date[])[1]) AND k.period_start < ($4::date[])[1]) \
+           GROUP BY 1 \
+         ), grid AS ( \
+           SELECT r.region_code, p.period_start \
+           FROM (SELECT region_code FROM flows UNION SELECT region_code FROM before) r \
+           CROSS JOIN unnest($4::date[]) AS p (period_start) \
+         ), series AS ( \
+           SELECT g.region_code, g.period_start, \
+                  coalesce(b.open, 0) + sum(coalesce(f.net_open, 0)) OVER w AS open, \
+                  coalesce(b.severe, 0) + sum(coalesce(f.net_open_severe, 0)) OVER w AS open_severely_stunted, \
+                  coalesce(b.assigned, 0) + sum(coalesce(f.net_open_assigned, 0)) OVER w AS open_assigned, \
+                  coalesce(f.opened, 0) AS opened, coalesce(f.resolved, 0) AS resolved, \
+                  coalesce(f.closed_moved_away, 0) AS closed_moved_away, coalesce(f.closed_died, 0) AS closed_died, \
+                  coalesce(f.closed_reached_60_months, 0) AS closed_reached_60_months, \
+                  coalesce(f.closed_other, 0) AS closed_other, coalesce(f.audited, 0) AS audited \
+           FROM grid g LEFT JOIN flows f USING (region_code, period_start) LEFT JOIN before b USING (region_code) \
+           WINDOW w AS (PARTITION BY g.region_code ORDER BY g.period_start) \
          ) \
-         SELECT period_start, area, g.name AS region_name, g.level AS region_level, \
-                coalesce(s.open, 0)::bigint AS open, \
-                coalesce(s.open_severely_stunted, 0)::bigint AS open_severely_stunted, \
-                coalesce(s.open_assigned, 0)::bigint AS open_assigned, coalesce(f.opened, 0)::bigint AS opened, \
-                coalesce(f.resolved, 0)::bigint AS resolved, \
-                coalesce(f.closed_moved_away, 0)::bigint AS closed_moved_away, \
-                coalesce(f.closed_died, 0)::bigint AS closed_died, \
-                coalesce(f.closed_reached_60_months, 0)::bigint AS closed_reached_60_months, \
-                coalesce(f.closed_other, 0)::bigint AS closed_other, coalesce(f.audited, 0)::bigint AS audited \
-         FROM flows f FULL JOIN stock s USING (period_start, area) JOIN regions g ON g.code = area \
-         WHERE coalesce(s.open, 0) <> 0 OR coalesce(f.opened, 0) <> 0 OR coalesce(f.resolved, 0) <> 0 \
-            OR coalesce(f.closed_moved_away + f.closed_died + f.closed_reached_60_months + f.closed_other, 0) <> 0 \
-            OR coalesce(f.audited, 0) <> 0 \
-         ORDER BY period_start, area",
+         SELECT s.period_start, left(s.region_code, $1) AS area, g.name AS region_name, g.level AS region_level, \
+                sum(s.open)::bigint AS open, sum(s.open_severely_stunted)::bigint AS open_severely_stunted, \
+                sum(s.open_assigned)::bigint AS open_assigned, sum(s.opened)::bigint AS opened, \
+                sum(s.resolved)::bigint AS resolved, sum(s.closed_moved_away)::bigint AS closed_moved_away, \
+                sum(s.closed_died)::bigint AS closed_died, \
+                sum(s.closed_reached_60_months)::bigint AS closed_reached_60_months, \
+                sum(s.closed_other)::bigint AS closed_other, sum(s.audited)::bigint AS audited \
+         FROM series s JOIN regions g ON g.code = left(s.region_code, $1) \
+         WHERE NOT $7 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = s.region_code \
+                                 AND l.year = extract(year FROM s.period_start)::integer) \
+         GROUP BY 1, 2, 3, 4 \
+         HAVING sum(s.open) <> 0 OR sum(s.opened) <> 0 OR sum(s.resolved) <> 0 OR sum(s.audited) <> 0 \
+             OR sum(s.closed_moved_away + s.closed_died + s.closed_reached_60_months + s.closed_other) <> 0 \
+         ORDER BY 1, 2",
     )
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(tier(ask))
     .bind::<Text, _>(kind)
     .bind::<Array<Date>, _>(&starts)
-    .bind::<Array<Date>, _>(&ends)
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
     .bind::<Bool, _>(ask.lokus)

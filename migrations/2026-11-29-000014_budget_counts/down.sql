@@ -1,0 +1,14 @@
+DROP TRIGGER budget_counts_documents_updated ON budgets;
+DROP TRIGGER budget_counts_lines_inserted ON budget_lines;
+DROP TRIGGER budget_counts_lines_updated ON budget_lines;
+DROP TRIGGER budget_counts_lines_deleted ON budget_lines;
+DROP FUNCTION budget_counts_rebuild();
+DROP FUNCTION budget_counts_from_rows();
+DROP FUNCTION budget_counts_documents_updated();
+DROP FUNCTION budget_counts_lines_inserted();
+DROP FUNCTION budget_counts_lines_updated();
+DROP FUNCTION budget_counts_lines_deleted();
+DROP FUNCTION budget_counts_lines_changed(budget_lines[], budget_lines[]);
+DROP FUNCTION budget_shift(jsonb, jsonb);
+DROP FUNCTION budget_contribution(budgets[], budget_lines[]);
+DROP TABLE budget_counts;
