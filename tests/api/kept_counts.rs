@@ -655,3 +655,28 @@ async fn kept_budgets_equal_a_recount_after_random_documents_lines_and_spending(
         }
     }
 }
+
+#[tokio::test]
+async fn kept_village_counts_follow_new_and_retired_villages() {
+    let app = TestApp::spawn().await;
+    let admin = app.token_for(Role::Admin, None).await;
+    let villages = async |app: &TestApp, path: &str| {
+        app.get(path, Some(&admin)).await.json::<Value>().await.unwrap()["total"]["villages"].as_i64().unwrap()
+    };
+    let (district, subdistrict) = (
+        villages(&app, "/api/v1/stats/teams?region=14.01").await,
+        villages(&app, "/api/v1/stats/teams?region=14.01.01").await,
+    );
+    let created =
+        app.post_json("/api/v1/regions", Some(&admin), &json!({"code": "14.01.01.2999", "name": "Desa Baru"})).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_eq!(villages(&app, "/api/v1/stats/teams?region=14.01").await, district + 1);
+    let retired = app.post_json(&format!("/api/v1/regions/{VILLAGE}/retire"), Some(&admin), &json!({})).await;
+    assert_eq!(retired.status(), StatusCode::OK, "{}", retired.text().await.unwrap());
+    assert_eq!(villages(&app, "/api/v1/stats/teams?region=14.01.01").await, subdistrict);
+    assert_eq!(villages(&app, "/api/v1/stats/teams?region=14.01").await, district);
+    // By village the regions themselves are counted: the kept counts must agree with them.
+    let by_village: Value =
+        app.get("/api/v1/stats/teams?region=14.01.01&level=village", Some(&admin)).await.json().await.unwrap();
+    assert_eq!(by_village["total"]["villages"].as_i64(), Some(subdistrict));
+}

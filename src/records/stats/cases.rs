@@ -217,10 +217,10 @@ fn tier(ask: &Breakdown<'_>) -> &'static str {
     }
 }
 
-/// The kept rows, per kept region: the flows of each period, and the open cases at its end as a
-/// running sum: the net openings before the first period (whole years, then that year's
-/// months) plus each period's own. The periods of a series are contiguous, so that running sum
-/// is exact; lokus villages are then picked per period's year, and regions grouped to areas.
+/// The kept rows, per area (per village for lokus villages, picked per period's year): the
+/// flows of each period, and the open cases at its end as a running sum: the net openings
+/// before the first period (whole years, then that year's months) plus each period's own. The
+/// periods of a series are contiguous, so that running sum is exact.
 async fn kept(
     conn: &mut AsyncPgConnection,
     ask: &Breakdown<'_>,
@@ -231,23 +231,29 @@ async fn kept(
     let starts: Vec<NaiveDate> = periods.iter().map(|p| p.0).collect();
     Ok(diesel::sql_query(
         "WITH kept AS ( \
-           SELECT k.* FROM case_counts k \
+           SELECT CASE WHEN $7 THEN k.region_code ELSE left(k.region_code, $1) END AS unit, k.* \
+           FROM case_counts k \
            WHERE k.tier = $2 AND k.region_code >= $5 AND k.region_code < $6 \
          ), flows AS ( \
-           SELECT * FROM kept k WHERE k.period = $3 AND k.period_start = ANY ($4) \
+           SELECT unit, period_start, sum(opened) AS opened, sum(resolved) AS resolved, \
+                  sum(closed_moved_away) AS closed_moved_away, sum(closed_died) AS closed_died, \
+                  sum(closed_reached_60_months) AS closed_reached_60_months, sum(closed_other) AS closed_other, \
+                  sum(audited) AS audited, sum(net_open) AS net_open, sum(net_open_severe) AS net_open_severe, \
+                  sum(net_open_assigned) AS net_open_assigned \
+           FROM kept WHERE period = $3 AND period_start = ANY ($4) GROUP BY 1, 2 \
          ), before AS ( \
-           SELECT k.region_code, sum(k.net_open) AS open, sum(k.net_open_severe) AS severe, \
-                  sum(k.net_open_assigned) AS assigned \
-           FROM kept k \
-           WHERE (k.period = 'year' AND k.period_start < date_trunc('year', ($4::date[])[1])) \
-              OR (k.period = 'month' AND k.period_start >= date_trunc('year', ($4::date[])[1]) AND k.period_start < ($4::date[])[1]) \
+           SELECT unit, sum(net_open) AS open, sum(net_open_severe) AS severe, sum(net_open_assigned) AS assigned \
+           FROM kept \
+           WHERE (period = 'year' AND period_start < date_trunc('year', ($4::date[])[1])) \
+              OR (period = 'month' AND period_start >= date_trunc('year', ($4::date[])[1]) \
+                  AND period_start < ($4::date[])[1]) \
            GROUP BY 1 \
          ), grid AS ( \
-           SELECT r.region_code, p.period_start \
-           FROM (SELECT region_code FROM flows UNION SELECT region_code FROM before) r \
+           SELECT u.unit, p.period_start \
+           FROM (SELECT unit FROM flows UNION SELECT unit FROM before) u \
            CROSS JOIN unnest($4::date[]) AS p (period_start) \
          ), series AS ( \
-           SELECT g.region_code, g.period_start, \
+           SELECT g.unit, g.period_start, \
                   coalesce(b.open, 0) + sum(coalesce(f.net_open, 0)) OVER w AS open, \
                   coalesce(b.severe, 0) + sum(coalesce(f.net_open_severe, 0)) OVER w AS open_severely_stunted, \
                   coalesce(b.assigned, 0) + sum(coalesce(f.net_open_assigned, 0)) OVER w AS open_assigned, \
@@ -255,22 +261,25 @@ async fn kept(
                   coalesce(f.closed_moved_away, 0) AS closed_moved_away, coalesce(f.closed_died, 0) AS closed_died, \
                   coalesce(f.closed_reached_60_months, 0) AS closed_reached_60_months, \
                   coalesce(f.closed_other, 0) AS closed_other, coalesce(f.audited, 0) AS audited \
-           FROM grid g LEFT JOIN flows f USING (region_code, period_start) LEFT JOIN before b USING (region_code) \
-           WINDOW w AS (PARTITION BY g.region_code ORDER BY g.period_start) \
+           FROM grid g LEFT JOIN flows f USING (unit, period_start) LEFT JOIN before b USING (unit) \
+           WINDOW w AS (PARTITION BY g.unit ORDER BY g.period_start) \
+         ), per_area AS ( \
+           SELECT period_start, left(unit, $1) AS area, \
+                  sum(open)::bigint AS open, sum(open_severely_stunted)::bigint AS open_severely_stunted, \
+                  sum(open_assigned)::bigint AS open_assigned, sum(opened)::bigint AS opened, \
+                  sum(resolved)::bigint AS resolved, sum(closed_moved_away)::bigint AS closed_moved_away, \
+                  sum(closed_died)::bigint AS closed_died, \
+                  sum(closed_reached_60_months)::bigint AS closed_reached_60_months, \
+                  sum(closed_other)::bigint AS closed_other, sum(audited)::bigint AS audited \
+           FROM series s \
+           WHERE NOT $7 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = s.unit \
+                                   AND l.year = extract(year FROM s.period_start)::integer) \
+           GROUP BY 1, 2 \
          ) \
-         SELECT s.period_start, left(s.region_code, $1) AS area, g.name AS region_name, g.level AS region_level, \
-                sum(s.open)::bigint AS open, sum(s.open_severely_stunted)::bigint AS open_severely_stunted, \
-                sum(s.open_assigned)::bigint AS open_assigned, sum(s.opened)::bigint AS opened, \
-                sum(s.resolved)::bigint AS resolved, sum(s.closed_moved_away)::bigint AS closed_moved_away, \
-                sum(s.closed_died)::bigint AS closed_died, \
-                sum(s.closed_reached_60_months)::bigint AS closed_reached_60_months, \
-                sum(s.closed_other)::bigint AS closed_other, sum(s.audited)::bigint AS audited \
-         FROM series s JOIN regions g ON g.code = left(s.region_code, $1) \
-         WHERE NOT $7 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = s.region_code \
-                                 AND l.year = extract(year FROM s.period_start)::integer) \
-         GROUP BY 1, 2, 3, 4 \
-         HAVING sum(s.open) <> 0 OR sum(s.opened) <> 0 OR sum(s.resolved) <> 0 OR sum(s.audited) <> 0 \
-             OR sum(s.closed_moved_away + s.closed_died + s.closed_reached_60_months + s.closed_other) <> 0 \
+         SELECT p.*, g.name AS region_name, g.level AS region_level \
+         FROM per_area p JOIN regions g ON g.code = p.area \
+         WHERE p.open <> 0 OR p.opened <> 0 OR p.resolved <> 0 OR p.audited <> 0 \
+            OR p.closed_moved_away + p.closed_died + p.closed_reached_60_months + p.closed_other <> 0 \
          ORDER BY 1, 2",
     )
     .bind::<Integer, _>(code_length(ask.level))

@@ -58,9 +58,14 @@ pub async fn teams(
            FROM t GROUP BY area \
          ), v AS ( \
            SELECT left(code, $1) AS area, count(*) AS villages FROM regions \
-           WHERE level = 'village' AND retired_at IS NULL AND code >= $2 AND code < $3 \
+           WHERE ($1 = 13 OR $4::integer IS NOT NULL) \
+             AND level = 'village' AND retired_at IS NULL AND code >= $2 AND code < $3 \
              AND ($4::integer IS NULL OR code IN (SELECT village_code FROM lokus)) \
            GROUP BY 1 \
+           UNION ALL \
+           SELECT region_code, villages FROM village_counts \
+           WHERE $1 < 13 AND $4::integer IS NULL \
+             AND length(region_code) = $1 AND region_code >= $2 AND region_code < $3 \
          ) \
          SELECT coalesce(p.area, v.area) AS region_code, g.name AS region_name, g.level AS region_level, \
                 coalesce(p.tpps, 0) AS tpps, coalesce(p.tpk_active, 0) AS tpk_active, \
