@@ -350,7 +350,8 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
 /// the rules of docs/API.md: everyone reads what lies inside their scope and the aggregates of
 /// it; analysts (dashboards) never child-level data; a cadre reads only their village's budgets
 /// (the planted one is the district's); accounts are for admins and the officers above them
-/// (the planted account is Kampar's officer's).
+/// (the planted account is Kampar's officer's). A region summary is of exactly the region named
+/// (Kampar): it is not narrowed to a smaller scope, so a caller below Kampar is refused.
 fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
     let child_level = template.starts_with("/api/v1/children") || template.starts_with("/api/v1/cases");
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
@@ -358,6 +359,7 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
         Role::Admin => true,
         _ if template == "/api/v1/users" => role == Role::Officer,
         _ if template.starts_with("/api/v1/users/") => role == Role::Officer && covers_kampar,
+        _ if template == "/api/v1/regions/{code}/summary" => covers_kampar,
         Role::Analyst => !child_level,
         Role::Cadre => !template.starts_with("/api/v1/budgets/"),
         _ => true,

@@ -25,40 +25,30 @@ struct Count {
     n: i64,
 }
 
-/// Kept rows that differ from the recount, both ways (all-zero kept rows are nothing kept).
-async fn differences(app: &TestApp) -> i64 {
+/// Rows of the kept table `kept` that differ from its recount, both ways; kept rows where
+/// `something` is false (every count zero) stand for nothing kept.
+async fn drift(app: &TestApp, kept: &str, recount: &str, something: &str) -> i64 {
     let mut conn = app.pool.get().await.unwrap();
-    diesel::sql_query(
+    diesel::sql_query(format!(
         "SELECT count(*) AS n FROM ( \
-           (SELECT * FROM prevalence_counts \
-            WHERE (measured, stunted, severely_stunted, weighed, underweight, wasting_measured, wasted) \
-                  <> (0, 0, 0, 0, 0, 0, 0) \
-            EXCEPT ALL SELECT * FROM prevalence_from_rows()) \
+           (SELECT * FROM {kept} WHERE {something} EXCEPT ALL SELECT * FROM {recount}) \
            UNION ALL \
-           (SELECT * FROM prevalence_from_rows() EXCEPT ALL SELECT * FROM prevalence_counts)) d",
-    )
+           (SELECT * FROM {recount} EXCEPT ALL SELECT * FROM {kept})) d"
+    ))
     .get_result::<Count>(&mut conn)
     .await
     .unwrap()
     .n
 }
 
-/// Kept case rows that differ from the recount, both ways.
+/// Kept prevalence rows that differ from the recount, both ways (all-zero kept rows are nothing kept).
+async fn differences(app: &TestApp) -> i64 {
+    drift(app, "prevalence_counts", "prevalence_from_rows()", "(measured, stunted, severely_stunted, weighed, underweight, wasting_measured, wasted) <> (0, 0, 0, 0, 0, 0, 0)").await
+}
+
+/// Kept case rows that differ from the recount, both ways (all-zero kept rows are nothing kept).
 async fn case_differences(app: &TestApp) -> i64 {
-    let mut conn = app.pool.get().await.unwrap();
-    diesel::sql_query(
-        "SELECT count(*) AS n FROM ( \
-           (SELECT * FROM case_counts \
-            WHERE (opened, resolved, closed_moved_away, closed_died, closed_reached_60_months, closed_other, \
-                   audited, net_open, net_open_severe, net_open_assigned) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0) \
-            EXCEPT ALL SELECT * FROM case_counts_from_rows()) \
-           UNION ALL \
-           (SELECT * FROM case_counts_from_rows() EXCEPT ALL SELECT * FROM case_counts)) d",
-    )
-    .get_result::<Count>(&mut conn)
-    .await
-    .unwrap()
-    .n
+    drift(app, "case_counts", "case_counts_from_rows()", "(opened, resolved, closed_moved_away, closed_died, closed_reached_60_months, closed_other, audited, net_open, net_open_severe, net_open_assigned) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)").await
 }
 
 #[derive(diesel::QueryableByName)]
@@ -359,20 +349,9 @@ async fn concurrent_writers_in_one_village_lose_no_count() {
     assert_eq!(stats["total"]["stunted"], 16, "only the newcomers are stunted at their latest: {stats}");
 }
 
-/// Kept coverage rows that differ from the recount, both ways.
+/// Kept coverage rows that differ from the recount, both ways (all-zero kept rows are nothing kept).
 async fn coverage_differences(app: &TestApp) -> i64 {
-    let mut conn = app.pool.get().await.unwrap();
-    diesel::sql_query(
-        "SELECT count(*) AS n FROM ( \
-           (SELECT * FROM coverage_counts WHERE (activities, target, reached) <> (0, 0, 0) \
-            EXCEPT ALL SELECT * FROM coverage_from_rows()) \
-           UNION ALL \
-           (SELECT * FROM coverage_from_rows() EXCEPT ALL SELECT * FROM coverage_counts)) d",
-    )
-    .get_result::<Count>(&mut conn)
-    .await
-    .unwrap()
-    .n
+    drift(app, "coverage_counts", "coverage_from_rows()", "(activities, target, reached) <> (0, 0, 0)").await
 }
 
 #[tokio::test]
@@ -491,20 +470,9 @@ async fn kept_coverage_equals_a_recount_after_random_activities_and_reports() {
     }
 }
 
-/// Kept budget rows that differ from the recount, both ways.
+/// Kept budget rows that differ from the recount, both ways (all-zero kept rows are nothing kept).
 async fn budget_differences(app: &TestApp) -> i64 {
-    let mut conn = app.pool.get().await.unwrap();
-    diesel::sql_query(
-        "SELECT count(*) AS n FROM ( \
-           (SELECT * FROM budget_counts WHERE (lines, ceiling, realised) <> (0, 0, 0) \
-            EXCEPT ALL SELECT * FROM budget_counts_from_rows()) \
-           UNION ALL \
-           (SELECT * FROM budget_counts_from_rows() EXCEPT ALL SELECT * FROM budget_counts)) d",
-    )
-    .get_result::<Count>(&mut conn)
-    .await
-    .unwrap()
-    .n
+    drift(app, "budget_counts", "budget_counts_from_rows()", "(lines, ceiling, realised) <> (0, 0, 0)").await
 }
 
 /// A budget's current ETag.
