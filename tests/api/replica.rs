@@ -98,7 +98,7 @@ async fn listed_and_measured(app: &TestApp, token: &str) -> (usize, i64) {
 
 #[tokio::test]
 async fn aggregates_and_lists_read_the_replica_records_and_writes_the_primary() {
-    let pair = primary_and_replica().await;
+    let mut pair = primary_and_replica().await;
     let read_url = pair.replica.url("stunting");
     let app = TestApp::spawn_on(&pair.primary.url("stunting"), &["--database-read-url", &read_url]).await;
     let officer = app.token_for(Role::Officer, Some("14.01")).await;
@@ -119,4 +119,9 @@ async fn aggregates_and_lists_read_the_replica_records_and_writes_the_primary() 
     replay(&pair, "resume").await;
     caught_up(&pair).await;
     assert_eq!(listed_and_measured(&app, &officer).await, (2, 2));
+
+    // Readiness covers the replica: without it the service cannot answer its lists.
+    assert_eq!(app.get("/health/ready", None).await.status(), StatusCode::OK);
+    pair.replica.stop().unwrap();
+    assert_eq!(app.get("/health/ready", None).await.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
