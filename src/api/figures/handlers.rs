@@ -54,11 +54,7 @@ pub async fn figures(
         }
     };
     // Nearest first: the region, its parent, …, the nation.
-    let mut chain: Vec<Option<RegionCode>> = vec![root.clone()];
-    if let Some(code) = &root {
-        chain.extend(code.ancestors().into_iter().rev().map(Some));
-        chain.push(None);
-    }
+    let chain = figure::nearest_first(root.as_ref());
     let surveys = figure::figures_of(&mut conn, &chain[..1], query.year).await?;
     let mut above = figure::figures_of(&mut conn, &chain[1..], query.year).await?;
     above.sort_by_key(|f| std::cmp::Reverse(f.region_code.as_ref().map_or(0, |c| c.as_str().len())));

@@ -138,6 +138,17 @@ pub async fn delete_figure(conn: &mut AsyncPgConnection, id: FigureId) -> QueryR
     diesel::delete(survey_figures::table.find(id)).execute(conn).await
 }
 
+/// `root`, then each region above it, then the nation (`None`): where a figure or target is
+/// looked for, nearest first.
+pub fn nearest_first(root: Option<&RegionCode>) -> Vec<Option<RegionCode>> {
+    let mut chain = vec![root.cloned()];
+    if let Some(code) = root {
+        chain.extend(code.ancestors().into_iter().rev().map(Some));
+        chain.push(None);
+    }
+    chain
+}
+
 /// The target for `year` of the first of `regions` (nearest first; `None` is the nation)
 /// that has one.
 pub async fn nearest_target(

@@ -104,27 +104,21 @@ pub async fn summary(
 ) -> anyhow::Result<RegionDashboard> {
     // Every reader is asked for the region's own tier, and answers with its total.
     let level = root.map_or(RegionLevel::Province, RegionCode::level);
-    let starts: Vec<NaiveDate> =
-        (year - TREND_YEARS + 1..=year).filter_map(|y| NaiveDate::from_ymd_opt(y, 1, 1)).collect();
-    let trend_span = Span::Calendar { kind: PeriodKind::Year, starts };
-    let year_span = Span::Calendar {
+    let january = |y| NaiveDate::from_ymd_opt(y, 1, 1);
+    let trend_span = Span::Calendar {
         kind: PeriodKind::Year,
-        starts: trend_span.periods().last().map(|p| vec![p.0]).unwrap_or_default(),
+        starts: (year - TREND_YEARS + 1..=year).filter_map(january).collect(),
     };
+    let year_span = Span::Calendar { kind: PeriodKind::Year, starts: january(year).into_iter().collect() };
     let ask = |span| Breakdown { root, level, span, lokus: false };
 
     let trend = prevalence::prevalence(conn, &ask(&trend_span), disclosure).await?.totals;
     let measured = trend.last().cloned().ok_or_else(|| anyhow::anyhow!("a trend of no year"))?;
-    let mut chain: Vec<Option<RegionCode>> = vec![root.cloned()];
-    if let Some(code) = root {
-        chain.extend(code.ancestors().into_iter().rev().map(Some));
-        chain.push(None);
-    }
     let prevalence = PrevalenceTile {
         measured,
         trend,
         reported: figure::series_of(conn, root, year - TREND_YEARS + 1, year).await?,
-        target: figure::nearest_target(conn, &chain, year).await?,
+        target: figure::nearest_target(conn, &figure::nearest_first(root), year).await?,
     };
     let cases = cases::cases(conn, &ask(&year_span), disclosure).await?.totals.remove(0);
     let coverage = coverage::coverage(conn, &ask(&year_span), disclosure)
