@@ -7,7 +7,8 @@
 //!
 //! Settings (environment): BENCH_CHILDREN (default 1,000,000), BENCH_SEED (1), BENCH_REQUESTS
 //! per question (320; 0 generates the data and stops), BENCH_CLIENTS (16), BENCH_RAW_CLIENTS (as many; 0 skips the raw-SQL
-//! comparison, 1 times each raw statement alone, for scales where 16 would take hours), and
+//! comparison, 1 times each raw statement alone, for scales where 16 would take hours),
+//! BENCH_ONLY (ask only the questions whose label contains it; `none` times only the writes), and
 //! BENCH_DATABASE_URL, a server where the benchmark may create a database. Without it, a
 //! private cluster lives in `target/bench-pg` (fsync off, 4 GB of shared buffers). The
 //! generated database (`dashboards_<children>_<seed>`) is kept, so a second run measures at
@@ -181,7 +182,8 @@ async fn run() {
     let (officer, _) = keys.issue(writer, Role::Admin, &Scope::National).unwrap();
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
 
-    let questions = questions(&mut conn).await;
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    let questions: Vec<Question> = questions(&mut conn).await.into_iter().filter(|q| q.label.contains(&only)).collect();
     println!("| question | p50 ms | p95 ms | p99 ms | req/s | raw SQL p50 ms | raw p95 ms | p95 ratio |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for question in &questions {

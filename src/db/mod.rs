@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod migrate;
 pub mod pool;
+pub mod prepared;
 pub mod secrets;
 #[rustfmt::skip]
 pub mod schema;

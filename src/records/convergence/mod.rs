@@ -4,6 +4,7 @@ pub mod ranking;
 
 use crate::auth::Caller;
 use crate::auth::policy::Record;
+use crate::db::prepared::KeepPrepared;
 use crate::db::schema::{convergence_actions, convergence_assessments, convergence_documents, convergence_progress};
 use crate::domain::text;
 use crate::domain::{ActionStatus, DocumentId, DocumentKind, RegionCode, UserId};
@@ -364,16 +365,18 @@ pub async fn district_counts(
          ), doc AS ( \
            SELECT district_code, action, count(*) AS n FROM convergence_documents \
            WHERE deleted_at IS NULL AND year = $3 AND district_code >= $1 AND district_code < $2 GROUP BY 1, 2 \
+         ), docs AS ( \
+           SELECT d.code, array_agg(coalesce(doc.n, 0) ORDER BY a.number)::text AS documents \
+           FROM d CROSS JOIN convergence_actions a \
+           LEFT JOIN doc ON doc.district_code = d.code AND doc.action = a.number GROUP BY d.code \
          ), l AS ( \
            SELECT district_code, count(*) AS n FROM lokus_villages \
            WHERE year = $3 AND district_code >= $1 AND district_code < $2 GROUP BY 1 \
          ) \
          SELECT d.code, d.name, coalesce(p.done, 0) AS done, coalesce(p.in_progress, 0) AS in_progress, \
-                p.latest_done, \
-                (SELECT array_agg(coalesce(doc.n, 0) ORDER BY a.number)::text FROM convergence_actions a \
-                 LEFT JOIN doc ON doc.district_code = d.code AND doc.action = a.number) AS documents, \
-                coalesce(l.n, 0) AS lokus, s.score \
-         FROM d LEFT JOIN p ON p.district_code = d.code LEFT JOIN l ON l.district_code = d.code \
+                p.latest_done, docs.documents, coalesce(l.n, 0) AS lokus, s.score \
+         FROM d JOIN docs ON docs.code = d.code \
+         LEFT JOIN p ON p.district_code = d.code LEFT JOIN l ON l.district_code = d.code \
          LEFT JOIN convergence_assessments s ON s.district_code = d.code AND s.year = $3 \
          ORDER BY d.code",
     )
@@ -381,6 +384,47 @@ pub async fn district_counts(
     .bind::<Text, _>(high)
     .bind::<Integer, _>(year)
     .load(conn)
+    .await
+}
+
+/// Convergence over every current district in [low, high), summed for one year.
+#[derive(Debug, QueryableByName)]
+pub struct ProgressTotals {
+    #[diesel(sql_type = BigInt)]
+    pub districts: i64,
+    #[diesel(sql_type = BigInt)]
+    pub actions_done: i64,
+    #[diesel(sql_type = BigInt)]
+    pub districts_all_done: i64,
+    /// Mean over the districts assessed.
+    #[diesel(sql_type = Nullable<diesel::sql_types::Double>)]
+    pub mean_assessment_score: Option<f64>,
+}
+
+/// The totals a dashboard tile shows, without `district_counts`' per-district documents.
+pub async fn progress_totals(
+    conn: &mut AsyncPgConnection,
+    low: &str,
+    high: &str,
+    year: i32,
+) -> QueryResult<ProgressTotals> {
+    diesel::sql_query(
+        "WITH p AS ( \
+           SELECT district_code, count(*) AS done FROM convergence_progress \
+           WHERE year = $3 AND status = 'done' AND district_code >= $1 AND district_code < $2 GROUP BY 1 \
+         ) \
+         SELECT count(*) AS districts, coalesce(sum(p.done), 0)::bigint AS actions_done, \
+                count(*) FILTER (WHERE p.done >= 8) AS districts_all_done, \
+                avg(s.score) AS mean_assessment_score \
+         FROM regions d LEFT JOIN p ON p.district_code = d.code \
+         LEFT JOIN convergence_assessments s ON s.district_code = d.code AND s.year = $3 \
+         WHERE d.level = 'district' AND d.retired_at IS NULL AND d.code >= $1 AND d.code < $2",
+    )
+    .bind::<Text, _>(low)
+    .bind::<Text, _>(high)
+    .bind::<Integer, _>(year)
+    .prepared()
+    .get_result(conn)
     .await
 }
 

@@ -7,6 +7,7 @@
 //! picked line by line (a line names the villages it serves), so `lokus=true` sums the lines.
 
 use super::{code_bounds, code_length};
+use crate::db::prepared::KeepPrepared;
 use crate::domain::{FundingSource, InterventionCategory, RegionCode, RegionLevel};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, Integer, Nullable, Text};
@@ -180,6 +181,7 @@ pub async fn budgets(
     .bind::<Text, _>(&high)
     .bind::<Integer, _>(fiscal_year)
     .bind::<Array<Text>, _>(budget_tiers(level))
+    .prepared()
     .load(conn)
     .await?;
     // Children with an open case now: each case's opening minus its ending, over all years.
@@ -202,6 +204,7 @@ pub async fn budgets(
     .bind::<Integer, _>(fiscal_year)
     .bind::<Text, _>(case_tier)
     .bind::<diesel::sql_types::Bool, _>(lokus)
+    .prepared()
     .load(conn)
     .await?;
 

@@ -9,6 +9,7 @@
 
 use super::rates::{Disclosure, shown};
 use super::{Breakdown, Span, code_bounds, code_length};
+use crate::db::prepared::KeepPrepared;
 use crate::domain::{RegionCode, RegionLevel};
 use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
@@ -291,6 +292,7 @@ async fn kept(
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
     .bind::<Bool, _>(ask.lokus)
+    .prepared()
     .load(conn)
     .await?)
 }

@@ -4,13 +4,18 @@
 //! activity and monthly report in the writing transaction; a range that is not one calendar
 //! period is summed from the activities and reports themselves.
 
+use crate::db::prepared::KeepPrepared;
+use std::collections::HashMap;
+
 use super::rates::{Disclosure, Interval, shown, wilson};
 use super::{Breakdown, Span, code_bounds, code_length};
 use crate::domain::{CountUnit, InterventionCategory, RegionCode, RegionLevel};
-use crate::records::intervention::{coverage_pct, gap_pct};
+use crate::records::intervention::types::InterventionType;
+use crate::records::intervention::{self, coverage_pct, gap_pct};
+use crate::records::region::{self, RegionRef};
 use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Bool, Date, Double, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -76,26 +81,15 @@ pub struct CategoryCoverage {
     pub totals: Vec<TypeTotal>,
 }
 
+/// One area's counts for one type and period, as the queries below sum them.
 #[derive(QueryableByName)]
 struct Sum {
     #[diesel(sql_type = Date)]
     period_start: NaiveDate,
     #[diesel(sql_type = Text)]
-    region_code: String,
-    #[diesel(sql_type = Text)]
-    region_name: String,
-    #[diesel(sql_type = Text)]
-    region_level: String,
+    area: String,
     #[diesel(sql_type = Text)]
     type_code: String,
-    #[diesel(sql_type = Text)]
-    type_name_en: String,
-    #[diesel(sql_type = Text)]
-    category: String,
-    #[diesel(sql_type = Text)]
-    unit: String,
-    #[diesel(sql_type = Nullable<Double>)]
-    national_target_pct: Option<f64>,
     #[diesel(sql_type = BigInt)]
     activities: i64,
     #[diesel(sql_type = BigInt)]
@@ -122,23 +116,37 @@ pub async fn coverage(
         Span::Range { from, to } => from_rows(conn, ask, *from, *to).await?,
     };
     let periods = ask.span.periods();
+    // Names and type details are joined here, not in SQL: the planner, expecting a few rows
+    // where a month series has thousands, looked each region up once per row.
+    let types: HashMap<String, InterventionType> =
+        intervention::types::list(conn).await?.into_iter().map(|t| (t.code.clone(), t)).collect();
+    let mut areas: Vec<RegionCode> = sums.iter().map(|s| RegionCode::parse(&s.area)).collect::<Result<_, _>>()?;
+    areas.sort();
+    areas.dedup();
+    let regions: HashMap<RegionCode, RegionRef> =
+        region::refs(conn, &areas).await?.into_iter().map(|r| (r.code.clone(), r)).collect();
+    let mut sums: Vec<(&InterventionType, Sum)> = sums
+        .into_iter()
+        .map(|sum| types.get(&sum.type_code).map(|t| (t, sum)).ok_or_else(|| anyhow::anyhow!("unknown type")))
+        .collect::<anyhow::Result<_>>()?;
+    sums.sort_by(|(a, x), (b, y)| order(a, x).cmp(&order(b, y)));
     let mut groups: Vec<CategoryCoverage> = Vec::new();
-    for sum in sums {
-        let category: InterventionCategory = sum.category.parse()?;
+    for (kind, sum) in sums {
+        let category = kind.category;
         let period =
             periods.iter().find(|p| p.0 == sum.period_start).copied().unwrap_or((sum.period_start, sum.period_start));
-        let region_level: RegionLevel = sum.region_level.parse()?;
-        let unit: CountUnit = sum.unit.parse()?;
+        let area = regions.get(&RegionCode::parse(&sum.area)?).ok_or_else(|| anyhow::anyhow!("unknown region"))?;
+        let (region_level, unit) = (area.level, kind.unit);
         let guarded = disclosure.guards(Some(region_level));
         let (target, reached) = (shown(sum.target, guarded), shown(sum.reached, guarded));
         let counted = target.zip(reached);
         let coverage = counted.and_then(|(target, reached)| coverage_pct(reached, target));
         let row = CoverageRow {
-            region_code: RegionCode::parse(&sum.region_code)?,
-            region_name: sum.region_name,
+            region_code: area.code.clone(),
+            region_name: area.name.clone(),
             region_level,
             type_code: sum.type_code,
-            type_name_en: sum.type_name_en,
+            type_name_en: kind.name_en.clone(),
             period_start: period.0,
             period_end: period.1,
             unit,
@@ -147,8 +155,8 @@ pub async fn coverage(
             reached,
             coverage_pct: coverage,
             coverage_ci95: counted.and_then(|(target, reached)| interval(unit, reached, target)),
-            national_target_pct: sum.national_target_pct,
-            gap_pct: gap_pct(coverage, sum.national_target_pct),
+            national_target_pct: kind.national_target_pct,
+            gap_pct: gap_pct(coverage, kind.national_target_pct),
             suppressed: counted.is_none(),
         };
         let totals = Total { target: sum.target, reached: sum.reached };
@@ -169,6 +177,11 @@ pub async fn coverage(
         }
     }
     Ok(groups)
+}
+
+/// Specific interventions first, then by type, period and region.
+fn order<'a>(kind: &InterventionType, sum: &'a Sum) -> (bool, &'a str, NaiveDate, &'a str) {
+    (kind.category != InterventionCategory::Specific, &sum.type_code, sum.period_start, &sum.area)
 }
 
 /// A row's counts before any is withheld: totals add every row.
@@ -206,12 +219,8 @@ impl CategoryCoverage {
     }
 }
 
-/// Names, levels and type details of summed areas (`per_area` in the queries below).
-const DESCRIBED: &str = "SELECT p.period_start, p.area AS region_code, g.name AS region_name, g.level AS region_level, \
-        p.type_code, t.name_en AS type_name_en, t.category, t.unit, t.national_target_pct, \
-        p.activities, p.target, p.reached \
-    FROM per_area p JOIN intervention_types t ON t.code = p.type_code JOIN regions g ON g.code = p.area \
-    ORDER BY t.category DESC, p.type_code, p.period_start, p.area";
+/// What both queries below answer with, in no order (`coverage` sorts and names the rows).
+const SUMMED: &str = "SELECT period_start, area, type_code, activities, target, reached FROM per_area";
 
 /// The kept rows of the periods: province rows for a breakdown by province, district and
 /// upper rows by district, the regions' own rows below that (and for lokus villages). An activity of a tier
@@ -247,7 +256,7 @@ async fn kept(
                   type_code, sum(activities)::bigint AS activities, sum(target)::bigint AS target, \
                   sum(reached)::bigint AS reached \
            FROM picked GROUP BY 1, 2, 3 HAVING sum(activities) > 0 \
-         ) {DESCRIBED}"
+         ) {SUMMED}"
     ))
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(kind)
@@ -257,6 +266,7 @@ async fn kept(
     .bind::<Text, _>(first)
     .bind::<Text, _>(second)
     .bind::<Bool, _>(ask.lokus)
+    .prepared()
     .load(conn)
     .await?)
 }
@@ -290,7 +300,7 @@ async fn from_rows(
                         WHERE r.intervention_id = a.id AND r.superseded_at IS NULL \
                           AND r.month >= date_trunc('month', $4::date) AND r.month <= $5) END)::bigint AS reached \
            FROM acts a GROUP BY a.area, a.type_code \
-         ) {DESCRIBED}"
+         ) {SUMMED}"
     ))
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(&low)

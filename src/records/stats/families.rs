@@ -3,6 +3,7 @@
 //! village and year, kept by a trigger), never from the millions of families themselves.
 
 use super::{code_bounds, code_length};
+use crate::db::prepared::KeepPrepared;
 use crate::domain::{RegionCode, RegionLevel};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Bool, Integer, Text};
@@ -95,6 +96,7 @@ pub async fn families(
     .bind::<Text, _>(&high)
     .bind::<Integer, _>(year)
     .bind::<Bool, _>(lokus)
+    .prepared()
     .load(conn)
     .await?)
 }

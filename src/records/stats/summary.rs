@@ -10,6 +10,7 @@ use super::prevalence::{self, PrevalenceRow};
 use super::rates::Disclosure;
 use super::teams::{self, TeamCountRow};
 use super::{Breakdown, Span, code_bounds};
+use crate::db::prepared::KeepPrepared;
 use crate::domain::{InterventionCategory, PeriodKind, RegionCode, RegionLevel};
 use crate::records::convergence;
 use crate::records::figure::{self, SurveyFigure, Target};
@@ -168,14 +169,12 @@ async fn convergence_tile(
 ) -> anyhow::Result<ConvergenceTile> {
     let district = root.map(|code| code.at_most(RegionLevel::District));
     let (low, high) = code_bounds(district.as_ref());
-    let rows = convergence::district_counts(conn, &low, &high, year).await?;
-    let scores: Vec<f64> = rows.iter().filter_map(|r| r.score).collect();
+    let totals = convergence::progress_totals(conn, &low, &high, year).await?;
     Ok(ConvergenceTile {
-        districts: rows.len() as i64,
-        actions_done: rows.iter().map(|r| r.done).sum(),
-        districts_all_done: rows.iter().filter(|r| r.done >= 8).count() as i64,
-        mean_assessment_score: (!scores.is_empty())
-            .then(|| (scores.iter().sum::<f64>() / scores.len() as f64 * 100.0).round() / 100.0),
+        districts: totals.districts,
+        actions_done: totals.actions_done,
+        districts_all_done: totals.districts_all_done,
+        mean_assessment_score: totals.mean_assessment_score.map(|mean| (mean * 100.0).round() / 100.0),
     })
 }
 
@@ -193,6 +192,7 @@ async fn lokus_villages(conn: &mut AsyncPgConnection, root: Option<&RegionCode>,
     .bind::<Integer, _>(year)
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
+    .prepared()
     .get_result(conn)
     .await?;
     Ok(count.n)

@@ -1,6 +1,7 @@
 //! Team counts per region: TPPS teams, TPK teams active and not, and villages with a TPK.
 
 use super::{code_bounds, code_length};
+use crate::db::prepared::KeepPrepared;
 use crate::domain::{RegionCode, RegionLevel};
 use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Integer, Nullable, Text};
@@ -79,6 +80,7 @@ pub async fn teams(
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
     .bind::<Nullable<Integer>, _>(lokus_year)
+    .prepared()
     .load(conn)
     .await?;
     let region_name = match root {
