@@ -27,6 +27,9 @@ pub enum ApiError {
     DuplicateOf { detail: String, existing_id: uuid::Uuid },
     #[error("{0}")]
     PreconditionFailed(String),
+    /// The first request under the same `Idempotency-Key` is still running.
+    #[error("{0}")]
+    InProgress(String),
     #[error("{0}")]
     NotAcceptable(String),
     #[error("{0}")]
@@ -108,6 +111,7 @@ impl ApiError {
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::DuplicateOf { .. } => (StatusCode::CONFLICT, "duplicate"),
             Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
+            Self::InProgress(_) => (StatusCode::CONFLICT, "in-progress"),
             Self::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "not-acceptable"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             Self::UnsupportedMediaType(_) => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
@@ -168,7 +172,7 @@ impl ResponseError for ApiError {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             // The pool waits seconds for a connection already; a client should not hammer it.
-            Self::ServiceUnavailable(_) => {
+            Self::ServiceUnavailable(_) | Self::InProgress(_) => {
                 response.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
             }
             _ => {}

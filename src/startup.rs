@@ -21,7 +21,7 @@ use crate::http::metrics::Metrics;
 use crate::http::negotiate;
 use crate::http::request_log::REQUEST_ID;
 use crate::http::upload::UploadLimit;
-use crate::http::{nul_path, problem, request_log};
+use crate::http::{idempotency, nul_path, problem, request_log};
 
 pub struct Application {
     server: Server,
@@ -42,6 +42,7 @@ impl Application {
             None => pool.clone(),
         };
         let reader = web::Data::new(ReadPool::new(reader));
+        tokio::spawn(purge_idempotency_keys(pool.clone()));
         let pool = web::Data::new(pool);
         let doc = openapi::document();
         let produces = web::Data::new(openapi::produces(&doc));
@@ -66,9 +67,11 @@ impl Application {
                         HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
                     }))
                     .default_service(web::to(problem::not_found))
-                    // Inner to outer: refuse what Accept rules out and paths with a NUL;
-                    // compress the body; answer CORS; log and count; make any error that is
-                    // not problem+json yet into one; add fixed headers.
+                    // Inner to outer: run a keyed POST once (its kept answer uncompressed);
+                    // refuse what Accept rules out and paths with a NUL; compress the body;
+                    // answer CORS; log and count; make any error that is not problem+json yet
+                    // into one; add fixed headers.
+                    .wrap(middleware::from_fn(idempotency::idempotent))
                     .wrap(middleware::from_fn(negotiate::negotiate))
                     .wrap(middleware::from_fn(nul_path::refuse_nul_in_path))
                     .wrap(Compress::default())
@@ -96,6 +99,23 @@ impl Application {
     }
 }
 
+/// Deletes expired idempotency keys every ten minutes, a batch at a time, for as long as the
+/// service runs (each replica does; the deletes do not conflict).
+async fn purge_idempotency_keys(pool: DbPool) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        let purged = async {
+            let mut conn = pool.get().await?;
+            while crate::db::idempotency::purge_expired(&mut conn, 10_000).await? == 10_000 {}
+            Ok::<_, crate::error::ApiError>(())
+        };
+        if let Err(error) = purged.await {
+            tracing::warn!(error = %error, "expired idempotency keys could not be purged");
+        }
+    }
+}
+
 /// NIK_HASH_KEY, or (development) the key kept in the database.
 async fn nik_key(settings: &Settings, pool: &DbPool) -> anyhow::Result<NikKey> {
     match &settings.nik_hash_key {
@@ -118,7 +138,9 @@ fn cors(origins: &[String]) -> Cors {
         .allowed_methods(["GET", "POST", "PATCH", "PUT", "DELETE"])
         .allowed_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::IF_MATCH, header::ACCEPT])
         .allowed_header(REQUEST_ID)
+        .allowed_header(idempotency::IDEMPOTENCY_KEY)
         .expose_headers([header::ETAG, header::LOCATION, header::RETRY_AFTER, REQUEST_ID])
+        .expose_headers([idempotency::REPLAYED])
         .max_age(3600)
 }
 

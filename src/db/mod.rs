@@ -1,6 +1,7 @@
 //! Database access: the pool, the generated schema and the embedded migrations.
 
 pub mod audit;
+pub mod idempotency;
 pub mod migrate;
 pub mod pool;
 pub mod prepared;

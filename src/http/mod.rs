@@ -3,6 +3,7 @@
 
 pub mod extract;
 pub mod health;
+pub mod idempotency;
 pub mod metrics;
 pub mod negotiate;
 pub mod nul_path;

@@ -18,6 +18,7 @@ mod errors;
 mod families;
 mod figures;
 mod health;
+mod idempotency;
 mod interventions;
 mod kept_counts;
 mod layers;

@@ -17,9 +17,11 @@ use crate::error::{FieldError, Problem};
 use crate::http::negotiate::Produces;
 
 mod conventions;
+mod idempotency;
 mod responses;
 
 use conventions::{ClosedTokenRequest, ParameterConventions, PresentResponseFields, RegionCodeFields};
+use idempotency::IdempotentPosts;
 use responses::ProblemResponses;
 
 #[derive(OpenApi)]
@@ -106,6 +108,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(super::routes).split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     // After the routes' paths are merged in: the derive's own modifiers run before that.
+    IdempotentPosts.modify(&mut doc);
     ProblemResponses.modify(&mut doc);
     ParameterConventions.modify(&mut doc);
     ClosedTokenRequest.modify(&mut doc);

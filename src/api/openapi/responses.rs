@@ -26,7 +26,8 @@ const BAD_REQUEST: (&str, &str, &str) = (
     "400",
     "BadRequest",
     "Malformed: a body that is not JSON or cannot be read, an If-Match that is not an ETag this API \
-     gave out, or a cursor it did not hand out",
+     gave out, a cursor it did not hand out, or an Idempotency-Key that is not 1 to 255 printable \
+     ASCII characters",
 );
 const INVALID_REQUEST: (&str, &str, &str) =
     ("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each");
