@@ -71,7 +71,7 @@ pub const KAMPAR_2024_REPORTED_TOTAL: i64 = 3_900_900_000;
 /// Loads the budget; returns false when it was already there.
 pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     let budget = BudgetId(BUDGET);
-    if budgets::exists_any(conn, budget).await? {
+    if budgets::find_any(conn, budget).await?.is_some() {
         return Ok(false);
     }
     let kampar = RegionCode::parse("14.01")?;

@@ -174,3 +174,66 @@ async fn wait_until_waiting(url: &str) {
     }
     panic!("the first request never reached the locked table");
 }
+
+/// Budgets, their lines and spending, and monthly reports take client ids as children and
+/// measurements do: the same record again is a 200 with the stored one, and counts once.
+#[tokio::test]
+async fn records_sent_again_under_their_client_id_count_once() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let twice = async |path: &str, body: &Value| -> (Value, Value) {
+        let first = app.post_json(path, Some(&officer), body).await;
+        assert_eq!(first.status(), StatusCode::CREATED, "{path}");
+        let again = app.post_json(path, Some(&officer), body).await;
+        assert_eq!(again.status(), StatusCode::OK, "{path}: a retry is answered with the stored record");
+        (first.json().await.unwrap(), again.json().await.unwrap())
+    };
+
+    let budget_id = "0192b7a4-0000-7000-8000-00000000b001";
+    let mut body = budget("With a client id");
+    body["id"] = json!(budget_id);
+    let (first, again) = twice("/api/v1/budgets", &body).await;
+    assert_eq!(first, again);
+    body["title"] = json!("Another document");
+    let clash = problem(app.post_json("/api/v1/budgets", Some(&officer), &body).await, StatusCode::CONFLICT).await;
+    assert_eq!(clash["existing_id"], budget_id);
+
+    let lines = format!("/api/v1/budgets/{budget_id}/lines");
+    let line_body =
+        json!({"id": "0192b7a4-0000-7000-8000-00000000b002", "activity": "Kelas ibu hamil", "ceiling": 1_000_000});
+    let (line, again) = twice(&lines, &line_body).await;
+    assert_eq!(line, again);
+    let budget: Value = app.get(&format!("/api/v1/budgets/{budget_id}"), Some(&officer)).await.json().await.unwrap();
+    assert_eq!(budget["reconciliation"]["lines_total"], 1_000_000, "one line, counted once");
+
+    let approve = app
+        .request(Method::POST, &format!("/api/v1/budgets/{budget_id}/approve"), Some(&officer))
+        .header("If-Match", format!("\"{}\"", budget["version"]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), StatusCode::OK);
+    let spending = format!("{lines}/{}/spending", line["id"].as_str().unwrap());
+    let entry = json!({"id": "0192b7a4-0000-7000-8000-00000000b003", "amount": 250_000, "spent_on": "2025-03-31"});
+    let (first, again) = twice(&spending, &entry).await;
+    assert_eq!(first["spending"], again["spending"]);
+    assert_eq!(again["line"]["realised"], 250_000, "spent once");
+
+    let activity: Value = app
+        .post_json(
+            "/api/v1/interventions",
+            Some(&officer),
+            &json!({"type_code": "growth_monitoring", "region_code": "14.01.01.2009", "year": 2024, "target": 120}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reports = format!("/api/v1/interventions/{}/reports", activity["id"].as_str().unwrap());
+    let report = json!({"id": "0192b7a4-0000-7000-8000-00000000b004", "month": "2024-01", "reached": 96});
+    let (first, again) = twice(&reports, &report).await;
+    assert_eq!(first["report"], again["report"]);
+    assert_eq!(again["intervention"]["reached"], 96, "reported once");
+    let other = json!({"id": "0192b7a4-0000-7000-8000-00000000b004", "month": "2024-02", "reached": 90});
+    problem(app.post_json(&reports, Some(&officer), &other).await, StatusCode::CONFLICT).await;
+}

@@ -65,7 +65,8 @@ pub async fn list(
     responses(
         (status = 201, description = "Entered", body = BudgetView, headers(("Location" = String), ("ETag" = String))),
         (status = 403, description = "Not an officer or admin, or a region outside the caller's scope"),
-        (status = 409, description = "A document already has this id"),
+        (status = 200, description = "The same document was already entered with this id (a retry)", body = BudgetView, headers(("ETag" = String))),
+        (status = 409, description = "A different document already has this id"),
         (status = 422, description = "Invalid fields: a negative or fractional amount, an unknown region"),
     )
 )]
@@ -83,29 +84,28 @@ pub async fn create(
     let id = body.id.map_or_else(BudgetId::new, BudgetId);
     let mut conn = pool.get().await?;
     region::require_known(&mut conn, &region, "region_code").await?;
-    let view = conn
+    let new = NewBudget {
+        id,
+        region_code: &region,
+        fiscal_year: body.fiscal_year,
+        funding_source: body.funding_source,
+        title: body.title.trim(),
+        reported_total: body.reported_total,
+        document_ref: text::given(body.document_ref.as_deref()),
+        created_by: caller.id,
+    };
+    let (view, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if budget::exists_any(conn, id).await? {
-                return Err(ApiError::DuplicateOf {
-                    detail: format!("a budget already has id {id}"),
-                    existing_id: id.0,
-                });
+            if let Some(existing) = budget::find_any(conn, id).await? {
+                return match same_budget(&existing, &new) {
+                    true => Ok((load(conn, &caller, id).await?, false)),
+                    false => Err(ApiError::DuplicateOf {
+                        detail: format!("a different budget already has id {id}"),
+                        existing_id: id.0,
+                    }),
+                };
             }
-            budget::insert(
-                conn,
-                &caller,
-                &NewBudget {
-                    id,
-                    region_code: &region,
-                    fiscal_year: body.fiscal_year,
-                    funding_source: body.funding_source,
-                    title: body.title.trim(),
-                    reported_total: body.reported_total,
-                    document_ref: text::given(body.document_ref.as_deref()),
-                    created_by: caller.id,
-                },
-            )
-            .await?;
+            budget::insert(conn, &caller, &new).await?;
             audit::record(
                 conn,
                 Some(caller.id),
@@ -114,10 +114,23 @@ pub async fn create(
                 json!({ "region_code": region, "reported_total": body.reported_total }),
             )
             .await?;
-            load(conn, &caller, id).await
+            Ok((load(conn, &caller, id).await?, true))
         })
         .await?;
+    if !created {
+        return Ok(ok_with_etag(view.version, &view));
+    }
     Ok(created_with_etag(format!("/api/v1/budgets/{}", view.id), view.version, &view))
+}
+
+/// Whether a retry names the document already entered under its id.
+fn same_budget(existing: &BudgetRow, new: &NewBudget<'_>) -> bool {
+    existing.region_code == *new.region_code
+        && existing.fiscal_year == new.fiscal_year
+        && existing.funding_source == new.funding_source
+        && existing.title == new.title
+        && existing.reported_total == new.reported_total
+        && existing.document_ref.as_deref() == new.document_ref
 }
 
 /// `GET /api/v1/budgets/{id}`: a document with its reconciliation.

@@ -19,6 +19,8 @@ pub use crate::records::budget::{
     "document_ref": "Rakor TPPS Kampar, 29 December 2023"
 }))]
 pub struct CreateBudget {
+    /// Offline clients and integrations may bring their own id: the same record sent again is
+    /// answered 200 with the stored one; a different record under a used id is a 409.
     pub id: Option<Uuid>,
     pub region_code: String,
     #[validate(range(min = 2000, max = 2100))]
@@ -80,6 +82,9 @@ pub struct ListBudgetsQuery {
     "ceiling": 2772000000_i64, "output_value": 250, "output_unit": "villages/kelurahan"
 }))]
 pub struct CreateLine {
+    /// Offline clients and integrations may bring their own id: the same record sent again is
+    /// answered 200 with the stored one; a different record under a used id is a 409.
+    pub id: Option<Uuid>,
     #[validate(length(min = 1, max = 300), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub activity: String,
@@ -124,6 +129,9 @@ pub struct UpdateLine {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"amount": 231000000_i64, "spent_on": "2024-03-31", "note": "Q1 family assistance"}))]
 pub struct CreateSpending {
+    /// Offline clients and integrations may bring their own id: the same record sent again is
+    /// answered 200 with the stored one; a different record under a used id is a 409.
+    pub id: Option<Uuid>,
     pub amount: Rupiah,
     pub spent_on: NaiveDate,
     #[validate(length(max = 2000))]

@@ -15,7 +15,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::agency;
-use crate::records::budget::{self, LineFields, LineKey, LockedLine, NewSpending};
+use crate::records::budget::{self, LineFields, LineKey, LineRow, LockedLine, NewSpending};
 use crate::records::intervention::types as intervention_types;
 use crate::records::region as regions;
 use crate::records::write::{self, Versioned};
@@ -55,9 +55,10 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Added", body = LineView),
+        (status = 200, description = "The same line was already added with this id (a retry)", body = LineView),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document"),
-        (status = 409, description = "The document is approved: start a revision first"),
+        (status = 409, description = "The document is approved: start a revision first; or a different line already has this id"),
         (status = 422, description = "Invalid fields: a negative or fractional ceiling, an unknown type or agency, villages outside the document's region"),
     )
 )]
@@ -71,31 +72,43 @@ pub async fn create(
     caller.require_role(&[Role::Officer])?;
     body.validate()?;
     let id = *path;
-    let line_id = BudgetLineId::new();
+    let line_id = body.id.map_or_else(BudgetLineId::new, BudgetLineId);
+    let agency_id = body.agency_id.map(AgencyId);
+    let fields = LineFields {
+        activity: Some(body.activity.trim().to_owned()),
+        type_code: body.type_code.clone(),
+        agency_id,
+        ceiling: Some(body.ceiling),
+        output_value: body.output_value,
+        output_unit: body.output_unit.as_deref().map(str::trim).map(str::to_owned),
+        village_codes: Some(body.village_codes.clone()),
+    };
     let mut conn = pool.get().await?;
-    let line = conn
+    let (line, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let budget = budget::lock(conn, &caller, id).await?;
+            if let Some(existing) = budget::find_line_any(conn, line_id).await? {
+                return match existing.budget_id == id && same_line(&existing, &fields) {
+                    true => Ok((budget::line(conn, &budget, line_id).await?, false)),
+                    false => Err(ApiError::DuplicateOf {
+                        detail: format!("a different budget line already has id {line_id}"),
+                        existing_id: line_id.0,
+                    }),
+                };
+            }
             budget::require_open(&budget)?;
-            let agency_id = body.agency_id.map(AgencyId);
             check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, Some(&body.village_codes))
                 .await?;
-            let fields = LineFields {
-                activity: Some(body.activity.trim().to_owned()),
-                type_code: body.type_code.clone(),
-                agency_id,
-                ceiling: Some(body.ceiling),
-                output_value: body.output_value,
-                output_unit: body.output_unit.as_deref().map(str::trim).map(str::to_owned),
-                village_codes: Some(body.village_codes.clone()),
-            };
             budget::insert_line(conn, &budget, line_id, &fields).await?;
             keep_totals(conn, id, "ceiling").await?;
             let key = LineKey(id, line_id);
             audit::record(conn, Some(caller.id), "budget.line.create", key, json!({ "ceiling": body.ceiling })).await?;
-            budget::line(conn, &budget, line_id).await
+            Ok((budget::line(conn, &budget, line_id).await?, true))
         })
         .await?;
+    if !created {
+        return Ok(HttpResponse::Ok().json(line));
+    }
     Ok(HttpResponse::Created().json(line))
 }
 
@@ -255,9 +268,10 @@ pub async fn list_spending(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded; the line's new totals", body = SpendingOutcome),
+        (status = 200, description = "The same entry was already recorded with this id (a retry); the line's totals", body = SpendingOutcome),
         (status = 403, description = "Not an officer or admin, or outside the caller's scope"),
         (status = 404, description = "No such document or line"),
-        (status = 409, description = "The document is still a draft"),
+        (status = 409, description = "The document is still a draft; or a different entry already has this id"),
         (status = 422, description = "A negative or fractional amount, a date in the future, or spending past the ceiling without approved_overrun"),
     )
 )]
@@ -274,10 +288,29 @@ pub async fn spend(
         return Err(ApiError::invalid("spent_on", "is in the future"));
     }
     let (id, line_id) = path.into_inner();
+    let spending_id = body.id.map_or_else(SpendingId::new, SpendingId);
+    let note = text::given(body.note.as_deref());
     let mut conn = pool.get().await?;
-    let outcome = conn
+    let (outcome, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let locked = <LockedLine as Versioned>::lock(conn, &caller, LineKey(id, line_id)).await?;
+            if let Some(existing) = budget::find_spending_any(conn, spending_id).await? {
+                let same = existing.line_id == line_id
+                    && existing.amount == body.amount
+                    && existing.spent_on == body.spent_on
+                    && existing.note.as_deref() == note
+                    && existing.approved_overrun == body.approved_overrun;
+                return match same {
+                    true => Ok((
+                        SpendingOutcome { spending: existing, line: budget::reload_line(conn, &locked).await? },
+                        false,
+                    )),
+                    false => Err(ApiError::DuplicateOf {
+                        detail: format!("a different spending entry already has id {spending_id}"),
+                        existing_id: spending_id.0,
+                    }),
+                };
+            }
             if locked.budget.status == BudgetStatus::Draft {
                 return Err(ApiError::conflict("spending is recorded once the document is approved"));
             }
@@ -298,10 +331,10 @@ pub async fn spend(
                 conn,
                 &locked,
                 &NewSpending {
-                    id: SpendingId::new(),
+                    id: spending_id,
                     amount: body.amount,
                     spent_on: body.spent_on,
-                    note: text::given(body.note.as_deref()),
+                    note,
                     approved_overrun: body.approved_overrun,
                     recorded_by: caller.id,
                 },
@@ -315,10 +348,24 @@ pub async fn spend(
                 json!({ "spending": spending.id, "amount": body.amount, "approved_overrun": body.approved_overrun });
             audit::record(conn, Some(caller.id), "budget.line.spend", LineKey(id, line_id), entry).await?;
             let line = budget::reload_line(conn, &locked).await?;
-            Ok(SpendingOutcome { spending, line })
+            Ok((SpendingOutcome { spending, line }, true))
         })
         .await?;
+    if !created {
+        return Ok(HttpResponse::Ok().json(outcome));
+    }
     Ok(HttpResponse::Created().json(outcome))
+}
+
+/// Whether a retry names the line already added under its id.
+fn same_line(existing: &LineRow, new: &LineFields) -> bool {
+    Some(&existing.activity) == new.activity.as_ref()
+        && existing.type_code == new.type_code
+        && existing.agency_id == new.agency_id
+        && Some(existing.ceiling) == new.ceiling
+        && existing.output_value == new.output_value
+        && existing.output_unit == new.output_unit
+        && Some(&existing.village_codes) == new.village_codes.as_ref()
 }
 
 /// The type and agency exist, the agency's district overlaps the document's region, and every

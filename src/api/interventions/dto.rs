@@ -87,6 +87,9 @@ pub struct ListInterventionsQuery {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"month": "2024-08", "reached": 12, "note": "two posyandu days"}))]
 pub struct CreateReport {
+    /// Offline clients and integrations may bring their own id: the same record sent again is
+    /// answered 200 with the stored one; a different record under a used id is a 409.
+    pub id: Option<Uuid>,
     pub month: Month,
     /// Reached in this month.
     #[validate(range(min = 0))]

@@ -326,9 +326,10 @@ pub async fn list_reports(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Recorded; the activity's new totals", body = ReportOutcome),
+        (status = 200, description = "The same report was already recorded with this id (a retry); the activity's totals", body = ReportOutcome),
         (status = 403, description = "An analyst, or an activity outside the caller's scope"),
         (status = 404, description = "No such activity"),
-        (status = 409, description = "The month is already reported (send `correction: true` to replace it)"),
+        (status = 409, description = "The month is already reported (send `correction: true` to replace it); or a different report already has this id"),
         (status = 422, description = "A negative count, or a month outside the activity's period or in the future"),
     )
 )]
@@ -345,11 +346,28 @@ pub async fn report(
         return Err(ApiError::invalid("month", "is in the future"));
     }
     let id = *path;
+    let report_id = body.id.map_or_else(ReportId::new, ReportId);
     let note = text::given(body.note.as_deref());
     let mut conn = pool.get().await?;
-    let outcome = conn
+    let (outcome, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let activity = intervention::lock_to_report(conn, &caller, id).await?;
+            if let Some(existing) = intervention::find_report_any(conn, report_id).await? {
+                let same = existing.intervention_id == id
+                    && existing.month == body.month.first_day()
+                    && existing.reached == body.reached
+                    && existing.note.as_deref() == note;
+                return match same {
+                    true => {
+                        let intervention = intervention::reload(conn, &activity).await?;
+                        Ok((ReportOutcome { report: existing.into(), intervention }, false))
+                    }
+                    false => Err(ApiError::DuplicateOf {
+                        detail: format!("a different report already has id {report_id}"),
+                        existing_id: report_id.0,
+                    }),
+                };
+            }
             if body.month.first_day() > activity.period_end || body.month.last_day() < activity.period_start {
                 return Err(ApiError::invalid(
                     "month",
@@ -371,7 +389,7 @@ pub async fn report(
                 conn,
                 &activity,
                 &NewReport {
-                    id: ReportId::new(),
+                    id: report_id,
                     month: body.month.first_day(),
                     reached: body.reached,
                     note,
@@ -390,9 +408,13 @@ pub async fn report(
                 }),
             )
             .await?;
-            Ok(ReportOutcome { report: row.into(), intervention: intervention::reload(conn, &activity).await? })
+            let intervention = intervention::reload(conn, &activity).await?;
+            Ok((ReportOutcome { report: row.into(), intervention }, true))
         })
         .await?;
+    if !created {
+        return Ok(HttpResponse::Ok().json(outcome));
+    }
     Ok(HttpResponse::Created().json(outcome))
 }
 

@@ -133,8 +133,20 @@ impl BudgetAccess for Writable<BudgetRow> {
     }
 }
 
-pub async fn exists_any(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(budgets::table.find(id))).get_result(conn).await
+/// The document with this id, wherever it is and whoever may see it: a client id that is
+/// already taken is taken for everyone.
+pub async fn find_any(conn: &mut AsyncPgConnection, id: BudgetId) -> QueryResult<Option<BudgetRow>> {
+    budgets::table.find(id).select(BudgetRow::as_select()).first(conn).await.optional()
+}
+
+/// The line with this id, in any document (a taken client id, as for `find_any`).
+pub async fn find_line_any(conn: &mut AsyncPgConnection, id: BudgetLineId) -> QueryResult<Option<LineRow>> {
+    budget_lines::table.find(id).select(LineRow::as_select()).first(conn).await.optional()
+}
+
+/// The spending entry with this id, on any line (a taken client id, as for `find_any`).
+pub async fn find_spending_any(conn: &mut AsyncPgConnection, id: SpendingId) -> QueryResult<Option<SpendingView>> {
+    budget_spending::table.find(id).select(SpendingView::as_select()).first(conn).await.optional()
 }
 
 #[derive(Debug, Default)]

@@ -307,6 +307,11 @@ pub async fn current_report(
         .optional()
 }
 
+/// The report with this id, on any activity (a client id that is taken is taken for everyone).
+pub async fn find_report_any(conn: &mut AsyncPgConnection, id: ReportId) -> QueryResult<Option<ReportRow>> {
+    intervention_reports::table.find(id).select(ReportRow::as_select()).first(conn).await.optional()
+}
+
 pub async fn supersede(conn: &mut AsyncPgConnection, report: ReportId) -> QueryResult<()> {
     diesel::update(intervention_reports::table.find(report))
         .set(intervention_reports::superseded_at.eq(Utc::now()))
