@@ -27,6 +27,9 @@ pub enum ApiError {
     DuplicateOf { detail: String, existing_id: uuid::Uuid },
     #[error("{0}")]
     PreconditionFailed(String),
+    /// A 412 that carries the record as it is now (`precondition::or_current`).
+    #[error("{detail}")]
+    Stale { detail: String, current: Box<serde_json::Value> },
     /// The first request under the same `Idempotency-Key` is still running.
     #[error("{0}")]
     InProgress(String),
@@ -79,6 +82,11 @@ pub struct Problem {
     /// For a 409 caused by a duplicate: the id of the record that already exists.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<uuid::Uuid>,
+    /// For a 412 on a record that changed: the record as it is now, as a GET of it answers
+    /// (its `version` is the ETag to send back), so a client can merge its edit and retry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub current: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -110,7 +118,9 @@ impl ApiError {
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Self::DuplicateOf { .. } => (StatusCode::CONFLICT, "duplicate"),
-            Self::PreconditionFailed(_) => (StatusCode::PRECONDITION_FAILED, "precondition-failed"),
+            Self::PreconditionFailed(_) | Self::Stale { .. } => {
+                (StatusCode::PRECONDITION_FAILED, "precondition-failed")
+            }
             Self::InProgress(_) => (StatusCode::CONFLICT, "in-progress"),
             Self::NotAcceptable(_) => (StatusCode::NOT_ACCEPTABLE, "not-acceptable"),
             Self::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
@@ -137,6 +147,10 @@ impl ApiError {
             Self::DuplicateOf { existing_id, .. } => Some(*existing_id),
             _ => None,
         };
+        let current = match self {
+            Self::Stale { current, .. } => Some((**current).clone()),
+            _ => None,
+        };
         Problem {
             kind: format!("/problems/{}", self.kind().1),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -144,6 +158,7 @@ impl ApiError {
             detail,
             errors,
             existing_id,
+            current,
         }
     }
 }

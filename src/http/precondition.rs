@@ -78,6 +78,21 @@ impl IfMatch {
     }
 }
 
+/// `result`, where a 412 now carries the record as it is (`shown`, read after the failed
+/// write rolled back), so an offline client can merge its edit and retry without another read.
+pub async fn or_current<R, V: serde::Serialize>(
+    result: Result<R, ApiError>,
+    shown: impl AsyncFnOnce() -> Result<V, ApiError>,
+) -> Result<R, ApiError> {
+    match result {
+        Err(ApiError::PreconditionFailed(detail)) => {
+            let current = serde_json::to_value(shown().await?).map_err(anyhow::Error::from)?;
+            Err(ApiError::Stale { detail, current: Box::new(current) })
+        }
+        other => other,
+    }
+}
+
 pub fn etag(version: i32) -> (header::HeaderName, HeaderValue) {
     (header::ETAG, HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or(HeaderValue::from_static("\"0\"")))
 }

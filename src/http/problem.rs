@@ -36,6 +36,7 @@ pub fn ensure_problem_json<B: MessageBody + 'static>(
         detail: status.canonical_reason().unwrap_or("Error").to_lowercase(),
         errors: Vec::new(),
         existing_id: None,
+        current: None,
     };
     let (req, old) = res.into_parts();
     let mut new = HttpResponse::build(status);

@@ -139,11 +139,14 @@ async fn villages_verify_their_families_and_the_province_follows_the_progress() 
     let retry = app.put_json(&path, Some(&cadre_token), Some("\"1\""), &json!({"status": "verified"})).await;
     assert_eq!(retry.status(), StatusCode::OK, "a retry of the same verdict is answered, not refused");
     assert_eq!(retry.headers()["etag"], "\"2\"");
-    problem(
+    let stale = problem(
         app.put_json(&path, Some(&cadre_token), Some("\"1\""), &json!({"status": "not_found"})).await,
         StatusCode::PRECONDITION_FAILED,
     )
     .await;
+    let family_path = format!("/api/v1/families-at-risk/{}", mine[0]["id"].as_str().unwrap());
+    let now: Value = app.get(&family_path, Some(&cadre_token)).await.json().await.unwrap();
+    assert_eq!(stale["current"], now, "a stale verdict gets the family as it is now");
     let other_path = format!("/api/v1/families-at-risk/{}/verification", mine[1]["id"].as_str().unwrap());
     let gone = json!({"status": "not_found", "note": "pindah ke Palangka Raya"});
     assert_eq!(app.put_json(&other_path, Some(&cadre_token), Some("\"1\""), &gone).await.status(), StatusCode::OK);

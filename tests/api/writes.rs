@@ -121,3 +121,40 @@ async fn a_removal_keeps_who_removed_the_record_and_why() {
     let trail: Vec<String> = app.audit_trail(id).await.into_iter().map(|(action, _)| action).collect();
     assert_eq!(trail, ["budget.create", "budget.delete"]);
 }
+
+/// A write from an old version (an offline app syncing) is a 412 whose problem carries the
+/// record as it is now, exactly as a GET answers it, so the app can merge and retry at once.
+#[tokio::test]
+async fn a_stale_write_gets_the_current_record_to_merge() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let child = app.child_in(&officer, KAMPAR_VILLAGE).await;
+    let path = format!("/api/v1/children/{}", child["id"].as_str().unwrap());
+    let moved = app.patch_json(&path, Some(&officer), Some("\"1\""), &json!({"name": "Siti Rahma"})).await;
+    assert_eq!(moved.status(), StatusCode::OK);
+
+    let stale = app.patch_json(&path, Some(&officer), Some("\"1\""), &json!({"name": "Siti R."})).await;
+    let problem = crate::common::problem(stale, StatusCode::PRECONDITION_FAILED).await;
+    let now: Value = app.get(&path, Some(&officer)).await.json().await.unwrap();
+    assert_eq!(problem["current"], now, "the current child, as GET shows it");
+    assert_eq!(problem["current"]["version"], 2);
+    let removal = app
+        .request(Method::DELETE, &path, Some(&officer))
+        .header("If-Match", "\"1\"")
+        .json(&json!({"reason": "registered twice"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(crate::common::problem(removal, StatusCode::PRECONDITION_FAILED).await["current"], now);
+
+    app.measure_at(&officer, &child, "2025-02-10", -2.6).await;
+    let case = app.cases_of(&officer, &child, Some("open")).await.remove(0);
+    let case_path = format!("/api/v1/cases/{}", case["id"].as_str().unwrap());
+    let noted = app.patch_json(&case_path, Some(&officer), Some("\"1\""), &json!({"notes": "home visit"})).await;
+    assert_eq!(noted.status(), StatusCode::OK);
+    let stale = app.patch_json(&case_path, Some(&officer), Some("\"1\""), &json!({"notes": "other"})).await;
+    let problem = crate::common::problem(stale, StatusCode::PRECONDITION_FAILED).await;
+    let now: Value = app.get(&case_path, Some(&officer)).await.json().await.unwrap();
+    assert_eq!(problem["current"], now, "the current case with its services");
+    assert_eq!(problem["current"]["notes"], "home visit");
+}

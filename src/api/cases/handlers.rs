@@ -6,13 +6,13 @@ use validator::Validate;
 
 use super::dto::{CaseDetail, CaseView, ListCasesQuery, UpdateCase};
 use crate::auth::Caller;
-use crate::db::{DbPool, ReadPool};
+use crate::db::{AsyncPgConnection, DbPool, ReadPool};
 
 use crate::domain::{CaseId, CaseStatus, RegionCode, Role, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::http::precondition::{IfMatch, ok_with_etag, or_current};
 use crate::records::child::cases::LockedCase;
 use crate::records::child::cases::sync_cases;
 use crate::records::child::cases::{self, CaseFilter, FollowUp};
@@ -83,11 +83,15 @@ pub async fn list(
 )]
 #[get("/cases/{id}")]
 pub async fn get(caller: Caller, path: web::Path<CaseId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
-    let mut conn = pool.get().await?;
-    let case = cases::find(&mut conn, &caller, *path).await?;
-    let services_since_opened = services::for_child(&mut conn, &case, Some(case.opened_on)).await?;
-    let detail = CaseDetail { case: case.into_inner(), services_since_opened };
+    let detail = detail(&mut *pool.get().await?, &caller, *path).await?;
     Ok(ok_with_etag(detail.case.version, &detail))
+}
+
+/// A case with the services its child received since it opened.
+async fn detail(conn: &mut AsyncPgConnection, caller: &Caller, id: CaseId) -> Result<CaseDetail, ApiError> {
+    let case = cases::find(conn, caller, id).await?;
+    let services_since_opened = services::for_child(conn, &case, Some(case.opened_on)).await?;
+    Ok(CaseDetail { case: case.into_inner(), services_since_opened })
 }
 
 /// `PATCH /api/v1/cases/{id}`: records follow-up (officers and admins; needs `If-Match`):
@@ -144,7 +148,8 @@ pub async fn update(
         "audit": body.audit.is_some(),
         "close_reason": body.close.as_ref().map(|c| c.reason),
     });
-    let case = conn
+    let reader = caller.clone();
+    let written = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             write::change::<LockedCase, _>(conn, &caller, id, if_match, (verb, audit), async |conn, locked| {
                 let (child, current) = (&locked.child, &locked.case);
@@ -189,7 +194,8 @@ pub async fn update(
             })
             .await
         })
-        .await?;
+        .await;
+    let case = or_current(written, async || detail(&mut conn, &reader, id).await).await?;
     Ok(ok_with_etag(case.case.version, &case))
 }
 

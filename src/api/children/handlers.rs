@@ -13,7 +13,7 @@ use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
 use crate::records::child::cases::sync_cases;
 use crate::records::child::measurements;
 use crate::records::child::{self, ChildChanges, ChildFilter, ChildRecord};
@@ -233,7 +233,8 @@ pub async fn update(
         nik_hash: nik,
     };
     let audit = ("update", describe(&changes));
-    let child = conn
+    let reader = caller.clone();
+    let written = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             write::change::<ChildRecord, _>(conn, &caller, id, if_match, audit, async |conn, current| {
                 if let Some(Some(hash)) = &changes.nik_hash
@@ -261,7 +262,8 @@ pub async fn update(
             })
             .await
         })
-        .await?;
+        .await;
+    let child = or_current(written, async || Ok(child::find(&mut conn, &reader, id).await?.into_inner())).await?;
     Ok(ok_with_etag(child.version, &child))
 }
 
@@ -296,10 +298,13 @@ pub async fn delete(
     let id = *path;
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async move |conn| {
-        write::remove::<ChildRecord>(conn, &caller, id, if_match, Some(&reason)).await
-    })
-    .await?;
+    let reader = caller.clone();
+    let removed = conn
+        .transaction::<_, ApiError, _>(async move |conn| {
+            write::remove::<ChildRecord>(conn, &caller, id, if_match, Some(&reason)).await
+        })
+        .await;
+    or_current(removed, async || Ok(child::find(&mut conn, &reader, id).await?.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -13,7 +13,7 @@ use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::http::precondition::{IfMatch, ok_with_etag, or_current};
 use crate::records::access::Writable;
 use crate::records::family::{self, FamilyFilter, ImportColumns};
 use crate::records::write;
@@ -225,7 +225,7 @@ pub async fn verify(
     let id = *path;
     let note = text::given(body.note.as_deref());
     let mut conn = pool.get().await?;
-    let family = conn
+    let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             // An offline app resending the verdict it already recorded gets it back unchanged.
             let same_verdict = |current: &Writable<Family>| {
@@ -240,7 +240,9 @@ pub async fn verify(
             })
             .await
         })
-        .await?;
+        .await;
+    let shown = async || Ok(shown_to(&caller, family::find(&mut conn, &caller, id).await?.into_inner()));
+    let family = or_current(written, shown).await?;
     Ok(ok_with_etag(family.version, &family))
 }
 

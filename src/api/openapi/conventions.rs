@@ -108,6 +108,7 @@ impl Modify for ClosedTokenRequest {
 const SOMETIMES_ABSENT: &[(&str, &str)] = &[
     ("Problem", "errors"),
     ("Problem", "existing_id"),
+    ("Problem", "current"),
     ("RegionCounts", "district"),
     ("RegionCounts", "subdistrict"),
     ("RegionCounts", "village"),

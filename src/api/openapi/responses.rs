@@ -49,7 +49,8 @@ const CONDITIONAL: &[(&str, &str, &str)] = &[
         "412",
         "PreconditionFailed",
         "The record changed since the version in `If-Match` was read (or, written under a key, was \
-         recorded meanwhile): read it again and retry",
+         recorded meanwhile). For the records offline apps edit (children, cases, families at risk) \
+         the problem's `current` holds the record as it is now: merge and retry with its `version`",
     ),
     ("428", "PreconditionRequired", "`If-Match` is missing, or `*`: send the ETag of the version you read"),
 ];
