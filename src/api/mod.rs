@@ -5,6 +5,7 @@ pub mod agencies;
 pub mod auth;
 pub mod budgets;
 pub mod cases;
+pub mod changes;
 pub mod children;
 pub mod convergence;
 pub mod families;
@@ -51,6 +52,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(teams::routes)
             .configure(families::routes)
             .configure(figures::routes)
+            .configure(changes::routes)
             .configure(stats::routes),
     );
 }

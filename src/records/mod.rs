@@ -6,6 +6,7 @@
 pub mod access;
 pub mod agency;
 pub mod budget;
+pub mod changes;
 pub mod child;
 pub mod convergence;
 pub mod family;

@@ -325,6 +325,12 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
                         .unwrap()
                         .iter()
                         .all(|u| u["scope"].as_str().is_some_and(|s| s.starts_with("14.03"))),
+                    // The feed of the caller's own scope: nothing of Kampar's.
+                    ("get", "/api/v1/changes") => body["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|c| c["region_code"].as_str().is_some_and(|r| r.starts_with("14.03"))),
                     // Answers per record; one outside the caller's scope is refused, not written.
                     ("post", "/api/v1/families-at-risk/import") => {
                         body["inserted"] == 0
@@ -351,7 +357,8 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
 /// it; analysts (dashboards) never child-level data; a cadre reads only their village's budgets
 /// (the planted one is the district's); accounts are for admins and the officers above them
 /// (the planted account is Kampar's officer's). A region summary is of exactly the region named
-/// (Kampar): it is not narrowed to a smaller scope, so a caller below Kampar is refused.
+/// (Kampar): it is not narrowed to a smaller scope, so a caller below Kampar is refused. The
+/// change feed is every role's but the analyst's, each of their own scope.
 fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
     let child_level = template.starts_with("/api/v1/children") || template.starts_with("/api/v1/cases");
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
@@ -360,6 +367,8 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
         _ if template == "/api/v1/users" => role == Role::Officer,
         _ if template.starts_with("/api/v1/users/") => role == Role::Officer && covers_kampar,
         _ if template == "/api/v1/regions/{code}/summary" => covers_kampar,
+        // The change feed is for apps and integrations that sync records, not for dashboards.
+        _ if template == "/api/v1/changes" => role != Role::Analyst,
         Role::Analyst => !child_level,
         Role::Cadre => !template.starts_with("/api/v1/budgets/"),
         _ => true,

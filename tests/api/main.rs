@@ -10,6 +10,7 @@ mod access;
 mod auth;
 mod budgets;
 mod cases;
+mod changes;
 mod children;
 mod cli;
 mod convergence;
