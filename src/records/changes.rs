@@ -112,7 +112,7 @@ pub async fn after(
     .prepared()
     .load(conn)
     .await?;
-    let horizon = rows.iter().next().map_or(0, |r| r.horizon);
+    let horizon = rows.as_slice().first().map_or(0, |r| r.horizon);
     let changes: Vec<Change> = rows
         .into_iter()
         .filter_map(|r| {

@@ -122,7 +122,7 @@ async fn a_write_that_commits_late_is_not_skipped() {
     let quick_read = |items: &[Value]| items.iter().any(|i| i["id"] == quick["id"]);
     let (after, _) = drain_until(&app, &officer, Some(&next), 100, quick_read).await;
     let ids: Vec<&str> = after.iter().map(|i| i["id"].as_str().unwrap()).collect();
-    assert_eq!(ids.iter().next(), Some(&"0192b7a4-0000-7000-8000-00000000dead"), "the slow write first");
+    assert_eq!(ids.as_slice().first(), Some(&"0192b7a4-0000-7000-8000-00000000dead"), "the slow write first");
     assert!(ids.contains(&quick["id"].as_str().unwrap()), "then the quick one");
 }
 
