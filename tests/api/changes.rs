@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use diesel_async::{AnsiTransactionManager, AsyncConnection, AsyncPgConnection, RunQueryDsl, TransactionManager};
 use futures_util::future::join_all;
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use stunting_api::domain::Role;
 
@@ -60,13 +60,7 @@ async fn the_feed_holds_every_write_in_scope_once_with_tombstones() {
     let path = format!("/api/v1/children/{}", child["id"].as_str().unwrap());
     let measurement = app.measure_at(&officer, &child, "2025-02-10", -2.6).await;
     assert_eq!(app.void_measurement(&officer, &measurement).await.status(), StatusCode::OK);
-    let removed = app
-        .request(Method::DELETE, &path, Some(&officer))
-        .header("If-Match", "\"1\"")
-        .json(&json!({"reason": "registered twice"}))
-        .send()
-        .await
-        .unwrap();
+    let removed = app.delete_json(&path, Some(&officer), Some("\"1\""), &json!({"reason": "registered twice"})).await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     // Elsewhere: not in a Kampar officer's feed.
     let elsewhere = app.token_for(Role::Officer, Some("14.03")).await;

@@ -1,4 +1,4 @@
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 use stunting_api::domain::Role;
 
@@ -195,21 +195,9 @@ async fn deleting_needs_a_reason_and_keeps_the_record() {
     app.measure_at(&officer, &child, "2025-06-01", -2.5).await;
     let id = child["id"].as_str().unwrap();
     let path = format!("/api/v1/children/{id}");
-    let no_reason = app
-        .request(Method::DELETE, &path, Some(&officer))
-        .header("If-Match", "\"1\"")
-        .json(&json!({"reason": ""}))
-        .send()
-        .await
-        .unwrap();
+    let no_reason = app.delete_json(&path, Some(&officer), Some("\"1\""), &json!({"reason": ""})).await;
     problem(no_reason, StatusCode::UNPROCESSABLE_ENTITY).await;
-    let deleted = app
-        .request(Method::DELETE, &path, Some(&officer))
-        .header("If-Match", "\"1\"")
-        .json(&json!({"reason": "registered twice"}))
-        .send()
-        .await
-        .unwrap();
+    let deleted = app.delete_json(&path, Some(&officer), Some("\"1\""), &json!({"reason": "registered twice"})).await;
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     problem(app.get(&path, Some(&officer)).await, StatusCode::NOT_FOUND).await;
     let page: Value = app.get("/api/v1/children", Some(&officer)).await.json().await.unwrap();

@@ -138,13 +138,7 @@ async fn a_stale_write_gets_the_current_record_to_merge() {
     let now: Value = app.get(&path, Some(&officer)).await.json().await.unwrap();
     assert_eq!(problem["current"], now, "the current child, as GET shows it");
     assert_eq!(problem["current"]["version"], 2);
-    let removal = app
-        .request(Method::DELETE, &path, Some(&officer))
-        .header("If-Match", "\"1\"")
-        .json(&json!({"reason": "registered twice"}))
-        .send()
-        .await
-        .unwrap();
+    let removal = app.delete_json(&path, Some(&officer), Some("\"1\""), &json!({"reason": "registered twice"})).await;
     assert_eq!(crate::common::problem(removal, StatusCode::PRECONDITION_FAILED).await["current"], now);
 
     app.measure_at(&officer, &child, "2025-02-10", -2.6).await;

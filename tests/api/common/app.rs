@@ -148,15 +148,27 @@ impl TestApp {
     }
 
     pub async fn patch_json(&self, path: &str, token: Option<&str>, if_match: Option<&str>, body: &Value) -> Response {
-        let mut builder = self.request(Method::PATCH, path, token).json(body);
-        if let Some(etag) = if_match {
-            builder = builder.header("If-Match", etag);
-        }
-        builder.send().await.expect("request sent")
+        self.conditional(Method::PATCH, path, token, if_match, body).await
     }
 
     pub async fn put_json(&self, path: &str, token: Option<&str>, if_match: Option<&str>, body: &Value) -> Response {
-        let mut builder = self.request(Method::PUT, path, token).json(body);
+        self.conditional(Method::PUT, path, token, if_match, body).await
+    }
+
+    /// A removal with its reason (`{"reason": …}`).
+    pub async fn delete_json(&self, path: &str, token: Option<&str>, if_match: Option<&str>, body: &Value) -> Response {
+        self.conditional(Method::DELETE, path, token, if_match, body).await
+    }
+
+    async fn conditional(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        if_match: Option<&str>,
+        body: &Value,
+    ) -> Response {
+        let mut builder = self.request(method, path, token).json(body);
         if let Some(etag) = if_match {
             builder = builder.header("If-Match", etag);
         }
