@@ -151,4 +151,23 @@ async fn a_stale_write_gets_the_current_record_to_merge() {
     let now: Value = app.get(&case_path, Some(&officer)).await.json().await.unwrap();
     assert_eq!(problem["current"], now, "the current case with its services");
     assert_eq!(problem["current"]["notes"], "home visit");
+
+    let activity: Value = app
+        .post_json(
+            "/api/v1/interventions",
+            Some(&officer),
+            &json!({"type_code": "growth_monitoring", "region_code": KAMPAR_VILLAGE, "year": 2024, "target": 120}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let activity_path = format!("/api/v1/interventions/{}", activity["id"].as_str().unwrap());
+    let retargeted = app.patch_json(&activity_path, Some(&officer), Some("\"1\""), &json!({"target": 130})).await;
+    assert_eq!(retargeted.status(), StatusCode::OK);
+    let stale = app.patch_json(&activity_path, Some(&officer), Some("\"1\""), &json!({"target": 140})).await;
+    let problem = crate::common::problem(stale, StatusCode::PRECONDITION_FAILED).await;
+    let now: Value = app.get(&activity_path, Some(&officer)).await.json().await.unwrap();
+    assert_eq!(problem["current"], now, "the current activity");
+    assert_eq!(problem["current"]["target"], 130);
 }

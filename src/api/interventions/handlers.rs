@@ -21,7 +21,7 @@ use crate::domain::{
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
 use crate::records::intervention::{
@@ -204,7 +204,7 @@ pub async fn update(
     let id = *path;
     let agency_id = body.agency_id.map(AgencyId);
     let mut conn = pool.get().await?;
-    let view = conn
+    let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let audit = json!({
                 "target": body.target, "period_start": body.period_start, "period_end": body.period_end,
@@ -250,7 +250,8 @@ pub async fn update(
             )
             .await
         })
-        .await?;
+        .await;
+    let view = or_current(written, async || Ok(intervention::find(&mut conn, &caller, id).await?.into_inner())).await?;
     Ok(ok_with_etag(view.version, &view))
 }
 
@@ -285,10 +286,12 @@ pub async fn delete(
     let id = *path;
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        write::remove::<InterventionRow>(conn, &caller, id, if_match, Some(&reason)).await
-    })
-    .await?;
+    let removed = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            write::remove::<InterventionRow>(conn, &caller, id, if_match, Some(&reason)).await
+        })
+        .await;
+    or_current(removed, async || Ok(intervention::find(&mut conn, &caller, id).await?.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
