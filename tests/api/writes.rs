@@ -170,4 +170,27 @@ async fn a_stale_write_gets_the_current_record_to_merge() {
     let now: Value = app.get(&activity_path, Some(&officer)).await.json().await.unwrap();
     assert_eq!(problem["current"], now, "the current activity");
     assert_eq!(problem["current"]["target"], 130);
+
+    // Teams and budget documents too.
+    let team = app.tpk_in(&officer, KAMPAR_VILLAGE).await;
+    let budget: Value = app
+        .post_json(
+            "/api/v1/budgets",
+            Some(&officer),
+            &json!({"region_code": "14.01", "fiscal_year": 2025, "funding_source": "apbd_district", "title": "APBD"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    for (path, first, second) in [
+        (format!("/api/v1/teams/{}", team["id"].as_str().unwrap()), json!({"name": "TPK A"}), json!({"name": "TPK B"})),
+        (format!("/api/v1/budgets/{}", budget["id"].as_str().unwrap()), json!({"title": "A"}), json!({"title": "B"})),
+    ] {
+        assert_eq!(app.patch_json(&path, Some(&officer), Some("\"1\""), &first).await.status(), StatusCode::OK);
+        let stale = app.patch_json(&path, Some(&officer), Some("\"1\""), &second).await;
+        let problem = crate::common::problem(stale, StatusCode::PRECONDITION_FAILED).await;
+        let now: Value = app.get(&path, Some(&officer)).await.json().await.unwrap();
+        assert_eq!(problem["current"], now, "{path}");
+    }
 }

@@ -14,7 +14,7 @@ use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
 use crate::records::budget::{self, BudgetChanges, BudgetFilter, BudgetRow, NewBudget};
 use crate::records::region;
 use crate::records::write;
@@ -182,7 +182,7 @@ pub async fn update(
     body.validate()?;
     let id = *path;
     let mut conn = pool.get().await?;
-    let view = conn
+    let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let changes = BudgetChanges {
                 title: body.title.as_deref().map(str::trim).map(str::to_owned),
@@ -200,7 +200,8 @@ pub async fn update(
             .await?;
             load(conn, &caller, id).await
         })
-        .await?;
+        .await;
+    let view = or_current(written, async || load(&mut conn, &caller, id).await).await?;
     Ok(ok_with_etag(view.version, &view))
 }
 
@@ -267,7 +268,7 @@ pub async fn approve(
     caller.require_role(&[Role::Officer])?;
     let id = *path;
     let mut conn = pool.get().await?;
-    let view = conn
+    let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let changes = BudgetChanges {
                 status: Some(BudgetStatus::Approved),
@@ -289,7 +290,8 @@ pub async fn approve(
             .await?;
             load(conn, &caller, id).await
         })
-        .await?;
+        .await;
+    let view = or_current(written, async || load(&mut conn, &caller, id).await).await?;
     Ok(ok_with_etag(view.version, &view))
 }
 
@@ -319,7 +321,7 @@ pub async fn revise(
     caller.require_role(&[Role::Officer])?;
     let id = *path;
     let mut conn = pool.get().await?;
-    let view = conn
+    let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             // The approved version that the revision replaces: its number is in the ETag sent.
             let revised = ("revise", json!({ "approved_version": if_match.0 }));
@@ -341,7 +343,8 @@ pub async fn revise(
             .await?;
             load(conn, &caller, id).await
         })
-        .await?;
+        .await;
+    let view = or_current(written, async || load(&mut conn, &caller, id).await).await?;
     Ok(ok_with_etag(view.version, &view))
 }
 

@@ -49,8 +49,8 @@ const CONDITIONAL: &[(&str, &str, &str)] = &[
         "412",
         "PreconditionFailed",
         "The record changed since the version in `If-Match` was read (or, written under a key, was \
-         recorded meanwhile). For the records apps edit offline (children, cases, families at risk, \
-         activities) the problem's `current` holds the record as it is now: merge and retry with \
+         recorded meanwhile). For children, cases, families at risk, activities, teams and budget \
+         documents the problem's `current` holds the record as it is now: merge and retry with \
          its `version`",
     ),
     ("428", "PreconditionRequired", "`If-Match` is missing, or `*`: send the ETag of the version you read"),

@@ -11,7 +11,7 @@ use crate::domain::{RegionCode, RegionLevel, Role, TeamId, TeamKind, TpkRole, la
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
 use crate::records::region;
 use crate::records::team::{self, TeamFilter, TeamWrite};
 use crate::records::write;
@@ -168,7 +168,7 @@ pub async fn update(
     caller.require_role(&[Role::Officer])?;
     let id = *path;
     let mut conn = pool.get().await?;
-    let team = conn
+    let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let audit = json!({"name": body.name.is_some(), "active": body.active, "members": body.members.is_some()});
             write::change::<Team, _>(conn, &caller, id, if_match, ("update", audit), async |conn, current| {
@@ -189,7 +189,10 @@ pub async fn update(
             })
             .await
         })
-        .await?;
+        .await;
+    let team =
+        or_current(written, async || Ok(shown_to(&caller, team::find(&mut conn, &caller, id).await?.into_inner())))
+            .await?;
     Ok(ok_with_etag(team.version, &shown_to(&caller, team)))
 }
 
