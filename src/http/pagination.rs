@@ -30,12 +30,19 @@ pub struct PageRequest<K> {
     pub after: Option<K>,
 }
 
+/// The `limit` asked for (`default` when none), 1 to `MAX_LIMIT`, or a 422 naming it: the same
+/// bounds for every list and feed.
+pub fn limit(requested: Option<u32>, default: u32) -> Result<u32, ApiError> {
+    let limit = requested.unwrap_or(default);
+    match (1..=MAX_LIMIT).contains(&limit) {
+        true => Ok(limit),
+        false => Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
+    }
+}
+
 impl<K: Serialize + DeserializeOwned> PageRequest<K> {
     pub fn parse(limit: Option<u32>, cursor: Option<&str>) -> Result<Self, ApiError> {
-        let limit = limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
-        }
+        let limit = self::limit(limit, DEFAULT_LIMIT)?;
         let after = cursor.map(decode_cursor).transpose()?;
         Ok(Self { limit, after })
     }

@@ -7,7 +7,7 @@ use crate::db::DbPool;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::extract::Query;
-use crate::http::pagination::MAX_LIMIT;
+use crate::http::pagination;
 use crate::records::changes::{self as feed, Change, Position};
 
 const TAG: &str = "changes";
@@ -20,7 +20,6 @@ pub struct ChangesQuery {
     #[param(pattern = r"^[0-9]{1,19}-[0-9]{1,19}$", example = "812-5")]
     pub since: Option<String>,
     /// At most this many changes (default 100).
-    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -60,10 +59,7 @@ pub async fn changes(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<ChangePage>, ApiError> {
     caller.require_role(&[Role::Officer, Role::Cadre, Role::Integration])?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}")));
-    }
+    let limit = pagination::limit(query.limit, DEFAULT_LIMIT)?;
     let since = match query.since.as_deref() {
         None => Position::default(),
         Some(token) => Position::parse(token)
