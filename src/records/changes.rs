@@ -113,12 +113,14 @@ pub async fn after(
     .load(conn)
     .await?;
     let horizon = rows.as_slice().first().map_or(0, |r| r.horizon);
+    let mut last = None;
     let changes: Vec<Change> = rows
         .into_iter()
         .filter_map(|r| {
-            let (txid, seq) = (r.txid?, r.seq?);
+            let at = Position { txid: r.txid?, seq: r.seq? };
+            last = Some(at);
             Some(Change {
-                change: Position { txid, seq }.token(),
+                change: at.token(),
                 entity: r.entity?,
                 id: r.record_id?,
                 region_code: r.region_code?,
@@ -128,9 +130,9 @@ pub async fn after(
         })
         .collect();
     let more = changes.len() as i64 == limit;
-    let next = match (more, changes.last()) {
+    let next = match (more, last) {
         // Rows after the last one may still be below the horizon: resume right after it.
-        (true, Some(last)) => Position::parse(&last.change).unwrap_or(since),
+        (true, Some(last)) => last,
         // Everything below the horizon in this scope has been read: resume at the horizon,
         // which only moves forward (it is never behind a position already handed out).
         _ => since.max(Position { txid: horizon, seq: 0 }),
