@@ -189,11 +189,12 @@ pub async fn update(
             })
             .await
         })
-        .await;
+        .await
+        .map(|team| shown_to(&caller, team));
     let team =
         or_current(written, async || Ok(shown_to(&caller, team::find(&mut conn, &caller, id).await?.into_inner())))
             .await?;
-    Ok(ok_with_etag(team.version, &shown_to(&caller, team)))
+    Ok(ok_with_etag(team.version, &team))
 }
 
 /// Records why `members` cannot be the members of a team of `kind`.
