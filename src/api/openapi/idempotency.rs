@@ -1,18 +1,17 @@
 //! Every authenticated POST takes an `Idempotency-Key` (`http::idempotency` runs it): the
-//! header, the replay marker on its successful answers, and the answers the key itself can
-//! bring are stated here once for all of them.
+//! header and the replay marker on its successful answers are stated here once for all of
+//! them; `ProblemResponses` then adds the shared answers the key can bring.
 
 use utoipa::Modify;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::{Ref, RefOr, Response};
+use utoipa::openapi::{RefOr, Response};
 
 use crate::db::idempotency::KEPT_FOR;
 use crate::http::idempotency::{IDEMPOTENCY_KEY, KEY_PATTERN, REPLAYED};
 
 pub struct IdempotentPosts;
 
-const IN_PROGRESS: &str = "IdempotencyKeyInProgress";
 const NOTE_409: &str = "Or the first request sent with the same `Idempotency-Key` is still running: \
     retry after Retry-After seconds";
 const NOTE_422: &str = "Or the `Idempotency-Key` was already used for a different request";
@@ -20,28 +19,15 @@ const NOTE_400: &str = "Or a malformed `Idempotency-Key`";
 
 impl Modify for IdempotentPosts {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        let problem =
-            utoipa::openapi::ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
-        let seconds = ObjectBuilder::new().schema_type(Type::Integer).build();
-        components.responses.insert(
-            IN_PROGRESS.to_owned(),
-            RefOr::T(
-                utoipa::openapi::ResponseBuilder::new()
-                    .description(NOTE_409.replacen("Or the", "The", 1))
-                    .content(crate::error::PROBLEM_JSON, problem)
-                    .header("Retry-After", utoipa::openapi::header::Header::new(seconds))
-                    .build(),
-            ),
-        );
         for item in openapi.paths.paths.values_mut() {
             let Some(post) = item.post.as_mut() else { continue };
             if post.security.as_ref().is_none_or(|s| s.is_empty()) {
                 continue; // signing in: a token is never kept nor replayed
             }
             post.parameters.get_or_insert_with(Vec::new).push(key_parameter());
-            let responses = &mut post.responses.responses;
-            for (status, response) in responses.iter_mut() {
+            // The answers a key itself brings are shared ones (`responses::KEYED`); a 400, 409 or
+            // 422 the operation describes itself is told about the key here.
+            for (status, response) in post.responses.responses.iter_mut() {
                 if let RefOr::T(response) = response {
                     match status.as_str() {
                         s if s.starts_with('2') => mark_replayable(response),
@@ -52,9 +38,6 @@ impl Modify for IdempotentPosts {
                     }
                 }
             }
-            let shared = |name: &str| RefOr::Ref(Ref::new(format!("#/components/responses/{name}")));
-            responses.entry("409".to_owned()).or_insert_with(|| shared(IN_PROGRESS));
-            responses.entry("400".to_owned()).or_insert_with(|| shared("BadRequest"));
         }
     }
 }

@@ -10,7 +10,8 @@ use super::item_operations;
 /// code, not the handler, gives: any operation can be refused for its `Accept` header or fail
 /// while the database is away; one that takes a body can get a malformed, too large or mistyped
 /// one; one that takes parameters can get invalid ones; a protected one no valid token; a
-/// conditional write (one that lists `IfMatch` in its parameters) a missing or stale `If-Match`. Those are shared responses under
+/// conditional write (one that lists `IfMatch` in its parameters) a missing or stale `If-Match`;
+/// a POST with an `Idempotency-Key` a malformed key or one still in use. Those are shared responses under
 /// `components/responses`, so generated clients know every status they can meet and no
 /// handler writes them out again.
 pub struct ProblemResponses;
@@ -55,6 +56,19 @@ const CONDITIONAL: &[(&str, &str, &str)] = &[
     ),
     ("428", "PreconditionRequired", "`If-Match` is missing, or `*`: send the ETag of the version you read"),
 ];
+/// A POST sent with an `Idempotency-Key` (`http::idempotency`): the key can be malformed, or its
+/// first request still running.
+const KEYED: &[(&str, &str, &str)] = &[
+    BAD_REQUEST,
+    (
+        "409",
+        "IdempotencyKeyInProgress",
+        "The first request sent with the same `Idempotency-Key` is still running: retry after \
+         Retry-After seconds",
+    ),
+];
+/// The shared answers that tell a client when to try again.
+const WITH_RETRY_AFTER: &[&str] = &["Unavailable", "IdempotencyKeyInProgress"];
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -62,11 +76,11 @@ impl Modify for ProblemResponses {
         use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder};
         let problem = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
         let components = openapi.components.get_or_insert_with(Default::default);
-        let tables = [ANY_OPERATION, WITH_BODY, PROTECTED, CONDITIONAL];
-        for (status, name, description) in tables.into_iter().flatten() {
+        let tables = [ANY_OPERATION, WITH_BODY, PROTECTED, CONDITIONAL, KEYED];
+        for (_, name, description) in tables.into_iter().flatten() {
             let mut response =
                 ResponseBuilder::new().description(*description).content(crate::error::PROBLEM_JSON, problem.clone());
-            if *status == "503" {
+            if WITH_RETRY_AFTER.contains(name) {
                 let seconds = ObjectBuilder::new().schema_type(Type::Integer).build();
                 response = response.header("Retry-After", utoipa::openapi::header::Header::new(seconds));
             }
@@ -91,7 +105,8 @@ impl Modify for ProblemResponses {
                     .chain(when(!parameters.is_empty(), WITH_PARAMETERS))
                     .chain(when(named("cursor"), WITH_CURSOR))
                     .chain(when(operation.security.as_ref().is_some_and(|s| !s.is_empty()), PROTECTED))
-                    .chain(when(named("If-Match"), CONDITIONAL));
+                    .chain(when(named("If-Match"), CONDITIONAL))
+                    .chain(when(named(crate::http::idempotency::IDEMPOTENCY_KEY), KEYED));
                 for (status, name, _) in shared {
                     operation
                         .responses
