@@ -42,7 +42,7 @@ impl Application {
             None => pool.clone(),
         };
         let reader = web::Data::new(ReadPool::new(reader));
-        tokio::spawn(purge_idempotency_keys(pool.clone()));
+        tokio::spawn(crate::db::idempotency::purge_expired_every(pool.clone(), Duration::from_secs(600)));
         let pool = web::Data::new(pool);
         let doc = openapi::document();
         let produces = web::Data::new(openapi::produces(&doc));
@@ -96,23 +96,6 @@ impl Application {
     /// Serves until SIGTERM or SIGINT, then lets in-flight requests finish.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
-    }
-}
-
-/// Deletes expired idempotency keys every ten minutes, a batch at a time, for as long as the
-/// service runs (each replica does; the deletes do not conflict).
-async fn purge_idempotency_keys(pool: DbPool) {
-    let mut every = tokio::time::interval(Duration::from_secs(600));
-    loop {
-        every.tick().await;
-        let purged = async {
-            let mut conn = pool.get().await?;
-            while crate::db::idempotency::purge_expired(&mut conn, 10_000).await? == 10_000 {}
-            Ok::<_, crate::error::ApiError>(())
-        };
-        if let Err(error) = purged.await {
-            tracing::warn!(error = %error, "expired idempotency keys could not be purged");
-        }
     }
 }
 

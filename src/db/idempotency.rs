@@ -7,6 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::db::DbPool;
 use crate::db::prepared::KeepPrepared;
 use crate::domain::UserId;
 
@@ -122,6 +123,24 @@ pub async fn release(conn: &mut AsyncPgConnection, user: UserId, key: &str, atte
         .execute(conn)
         .await
         .map(drop)
+}
+
+/// Deletes expired answers every `period`, a batch at a time, for as long as the service runs
+/// (each replica does; the deletes do not conflict). The first pass is a period after start.
+pub async fn purge_expired_every(pool: DbPool, period: std::time::Duration) {
+    const BATCH: i32 = 10_000;
+    let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    loop {
+        every.tick().await;
+        let purged = async {
+            let mut conn = pool.get().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            while purge_expired(&mut conn, BATCH).await? == BATCH as usize {}
+            Ok::<_, anyhow::Error>(())
+        };
+        if let Err(error) = purged.await {
+            tracing::warn!(error = %error, "expired idempotency keys could not be purged");
+        }
+    }
 }
 
 /// Deletes expired answers, at most `batch` of them, and says how many went.
