@@ -102,6 +102,12 @@ pub fn ok_with_etag<T: serde::Serialize>(version: i32, body: &T) -> HttpResponse
     HttpResponseBuilder::new(actix_web::http::StatusCode::OK).insert_header(etag(version)).json(body)
 }
 
+/// 201 for a record just written, 200 for one a retry found already stored under its client id.
+pub fn created_or_stored<T: serde::Serialize>(created: bool, body: &T) -> HttpResponse {
+    let status = if created { actix_web::http::StatusCode::CREATED } else { actix_web::http::StatusCode::OK };
+    HttpResponseBuilder::new(status).json(body)
+}
+
 /// A 201 answer with the new resource's `Location` and ETag.
 pub fn created_with_etag<T: serde::Serialize>(location: String, version: i32, body: &T) -> HttpResponse {
     HttpResponseBuilder::new(actix_web::http::StatusCode::CREATED)

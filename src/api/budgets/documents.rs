@@ -117,10 +117,11 @@ pub async fn create(
             Ok((load(conn, &caller, id).await?, true))
         })
         .await?;
-    if !created {
-        return Ok(ok_with_etag(view.version, &view));
-    }
-    Ok(created_with_etag(format!("/api/v1/budgets/{}", view.id), view.version, &view))
+    Ok(if created {
+        created_with_etag(format!("/api/v1/budgets/{}", view.id), view.version, &view)
+    } else {
+        ok_with_etag(view.version, &view)
+    })
 }
 
 /// Whether a retry names the document already entered under its id.

@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Json;
-use crate::http::precondition::{IfMatch, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_or_stored, ok_with_etag};
 use crate::records::agency;
 use crate::records::budget::{self, LineFields, LineKey, LineRow, LockedLine, NewSpending};
 use crate::records::intervention::types as intervention_types;
@@ -106,10 +106,7 @@ pub async fn create(
             Ok((budget::line(conn, &budget, line_id).await?, true))
         })
         .await?;
-    if !created {
-        return Ok(HttpResponse::Ok().json(line));
-    }
-    Ok(HttpResponse::Created().json(line))
+    Ok(created_or_stored(created, &line))
 }
 
 /// `PATCH /api/v1/budgets/{id}/lines/{line_id}`: changes a line of a draft or revised document
@@ -351,10 +348,7 @@ pub async fn spend(
             Ok((SpendingOutcome { spending, line }, true))
         })
         .await?;
-    if !created {
-        return Ok(HttpResponse::Ok().json(outcome));
-    }
-    Ok(HttpResponse::Created().json(outcome))
+    Ok(created_or_stored(created, &outcome))
 }
 
 /// Whether a retry names the line already added under its id.

@@ -21,7 +21,7 @@ use crate::domain::{
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
-use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
+use crate::http::precondition::{IfMatch, created_or_stored, created_with_etag, ok_with_etag, or_current};
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
 use crate::records::intervention::{
@@ -415,10 +415,7 @@ pub async fn report(
             Ok((ReportOutcome { report: row.into(), intervention }, true))
         })
         .await?;
-    if !created {
-        return Ok(HttpResponse::Ok().json(outcome));
-    }
-    Ok(HttpResponse::Created().json(outcome))
+    Ok(created_or_stored(created, &outcome))
 }
 
 /// The type exists; the region exists; the agency exists and belongs to a district that
