@@ -46,16 +46,18 @@ pub async fn idempotent(
         Ok(key) => key,
         Err(error) => return refuse(req, error),
     };
-    let body = match read_body(&mut req).await {
+    let (Some(pool), Some(limit)) =
+        (req.app_data::<web::Data<DbPool>>().cloned(), req.app_data::<web::Data<UploadLimit>>().map(|l| l.0))
+    else {
+        return refuse(req, ApiError::Internal(anyhow::anyhow!("DbPool or UploadLimit missing from app data")));
+    };
+    let body = match read_body(&mut req, limit).await {
         Ok(body) => body,
         Err(error) => return refuse(req, error),
     };
     let fingerprint = fingerprint(&req, &body);
     req.set_payload(Payload::from(body));
 
-    let Some(pool) = req.app_data::<web::Data<DbPool>>().cloned() else {
-        return refuse(req, ApiError::Internal(anyhow::anyhow!("DbPool missing from app data")));
-    };
     let claimed = async {
         let mut conn = pool.get().await?;
         Ok::<_, ApiError>(idempotency::claim(&mut conn, caller.id, &key, &fingerprint).await?)
@@ -126,9 +128,8 @@ fn key_of(headers: &HeaderMap) -> Result<String, ApiError> {
     }
 }
 
-/// The whole body, up to the largest the service takes (an upload's limit).
-async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, ApiError> {
-    let limit = req.app_data::<web::Data<UploadLimit>>().map_or(10 * 1_048_576, |l| l.0);
+/// The whole body, up to `limit`, the largest the service takes (an upload's).
+async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes, ApiError> {
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
