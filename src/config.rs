@@ -96,6 +96,16 @@ pub struct Settings {
     #[arg(long, env = "MAX_UPLOAD_BYTES", default_value_t = 10 * 1_048_576)]
     pub max_upload_bytes: usize,
 
+    /// Largest import file accepted, in bytes. An import larger than `MAX_BODY_BYTES` runs
+    /// as a job, its file kept in PostgreSQL until the job ends.
+    #[arg(long, env = "MAX_IMPORT_BYTES", default_value_t = 64 * 1_048_576)]
+    pub max_import_bytes: usize,
+
+    /// Import jobs this instance runs at a time (0: it runs none, leaving them to other
+    /// instances).
+    #[arg(long, env = "IMPORT_WORKERS", default_value_t = 1)]
+    pub import_workers: usize,
+
     /// HTTP worker threads. Unset: one per core.
     #[arg(long, env = "WORKERS")]
     pub workers: Option<usize>,

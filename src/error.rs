@@ -47,6 +47,9 @@ pub enum ApiError {
     TooManyRequests { detail: String, retry_after_secs: u64 },
     #[error("{0}")]
     ServiceUnavailable(String),
+    /// An answer already in its wire form (a record's verdict inside an import).
+    #[error("{}", .0.detail)]
+    Answered(Box<Problem>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -61,7 +64,7 @@ pub struct FieldError {
 }
 
 /// An RFC 9457 problem document: every 4xx and 5xx answer has this body.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 #[schema(example = json!({
     "type": "/problems/validation",
     "title": "Unprocessable Entity",
@@ -77,14 +80,14 @@ pub struct Problem {
     pub status: u16,
     pub detail: String,
     /// Every invalid field, for 422 answers.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
     /// For a 409 caused by a duplicate: the id of the record that already exists.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_id: Option<uuid::Uuid>,
     /// For a 412 on a record that changed: the record as it is now, as a GET of it answers
     /// (its `version` is the ETag to send back), so a client can merge its edit and retry.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub current: Option<serde_json::Value>,
 }
@@ -129,11 +132,22 @@ impl ApiError {
             Self::PreconditionRequired(_) => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
             Self::ServiceUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service-unavailable"),
+            Self::Answered(problem) => {
+                (StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST), "answered")
+            }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
 
+    /// The problem, boxed: how a record's rejection travels inside an import.
+    pub fn rejection(&self) -> Box<Problem> {
+        Box::new(self.problem())
+    }
+
     pub fn problem(&self) -> Problem {
+        if let Self::Answered(problem) = self {
+            return (**problem).clone();
+        }
         let status = self.status_code();
         let detail = match self {
             Self::Internal(_) => "the server could not complete the request".to_owned(),

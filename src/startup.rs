@@ -43,6 +43,15 @@ impl Application {
         };
         let reader = web::Data::new(ReadPool::new(reader));
         tokio::spawn(crate::db::idempotency::purge_expired_every(pool.clone(), Duration::from_secs(600)));
+        let import_queue = crate::records::import::jobs::Queue::default();
+        for _ in 0..settings.import_workers {
+            tokio::spawn(crate::records::import::jobs::work(pool.clone(), (**nik_key).clone(), import_queue.clone()));
+        }
+        let import_queue = web::Data::new(import_queue);
+        let import_limits = web::Data::new(api::imports::ImportLimits {
+            max_bytes: settings.max_import_bytes,
+            at_once_bytes: settings.max_body_bytes,
+        });
         let pool = web::Data::new(pool);
         let doc = openapi::document();
         let produces = web::Data::new(openapi::produces(&doc));
@@ -59,6 +68,8 @@ impl Application {
                     .app_data(pool.clone())
                     .app_data(reader.clone())
                     .app_data(upload_limit.clone())
+                    .app_data(import_queue.clone())
+                    .app_data(import_limits.clone())
                     .app_data(produces.clone())
                     .app_data(web::PayloadConfig::new(max_body))
                     .app_data(web::PathConfig::default().error_handler(problem::path_error))

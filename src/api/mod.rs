@@ -10,6 +10,7 @@ pub mod children;
 pub mod convergence;
 pub mod families;
 pub mod figures;
+pub mod imports;
 pub mod intervention_types;
 pub mod interventions;
 pub mod lokus;
@@ -52,6 +53,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(teams::routes)
             .configure(families::routes)
             .configure(figures::routes)
+            .configure(imports::routes)
             .configure(changes::routes)
             .configure(stats::routes),
     );

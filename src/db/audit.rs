@@ -31,3 +31,29 @@ pub async fn record(
         .await
         .map(drop)
 }
+
+/// `record` for many records of one action at once (an import's chunk): one statement.
+pub async fn record_many(
+    conn: &mut AsyncPgConnection,
+    actor: Option<UserId>,
+    action: &str,
+    rows: Vec<(String, Value)>,
+) -> QueryResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let entity = action.split('.').next().unwrap_or(action);
+    let values: Vec<_> = rows
+        .into_iter()
+        .map(|(id, changes)| {
+            (
+                audit_log::actor_id.eq(actor),
+                audit_log::action.eq(action),
+                audit_log::entity.eq(entity),
+                audit_log::entity_id.eq(id),
+                audit_log::changes.eq(changes),
+            )
+        })
+        .collect();
+    diesel::insert_into(audit_log::table).values(values).execute(conn).await.map(drop)
+}

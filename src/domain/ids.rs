@@ -52,5 +52,6 @@ id_type!(
     DocumentId,
     TeamId,
     FamilyId,
-    FigureId
+    FigureId,
+    ImportJobId
 );

@@ -61,9 +61,11 @@ macro_rules! text_enum {
             }
         }
 
-        text_sql_enum!($name);
+        $crate::domain::text_sql_enum!($name);
     };
 }
+
+pub(crate) use {text_enum, text_sql_enum};
 
 /// A name outside a `text_enum!`'s list.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -91,8 +93,8 @@ pub use case::{CaseSeverity, CaseStatus, CloseReason};
 pub use convergence::{ActionStatus, DocumentKind, RiskFactor, SurveySource, TeamKind, TpkRole, Verification};
 pub use growth::{Place, Position, Sex, ZScore};
 pub use ids::{
-    AgencyId, BudgetId, BudgetLineId, CaseId, ChildId, DocumentId, FamilyId, FigureId, InterventionId, MeasurementId,
-    ReportId, ServiceId, SpendingId, TeamId, UserId,
+    AgencyId, BudgetId, BudgetLineId, CaseId, ChildId, DocumentId, FamilyId, FigureId, ImportJobId, InterventionId,
+    MeasurementId, ReportId, ServiceId, SpendingId, TeamId, UserId,
 };
 pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, MonthError, TargetGroup};
 pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};

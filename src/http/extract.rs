@@ -56,11 +56,17 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // A raw NUL byte is not JSON; only the escape can carry one, so the slow look is rare.
     if bytes.windows(NUL_ESCAPE.len()).any(|w| w == NUL_ESCAPE) {
         let tree: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| not_json(&e))?;
-        if let Some(field) = nul_field(&tree, "") {
-            return Err(ApiError::invalid(if field.is_empty() { "body" } else { &field }, NUL_MESSAGE));
-        }
+        refuse_nul(&tree)?;
     }
     Ok(value)
+}
+
+/// 422 naming the first string (or key) in `value` that holds a NUL.
+pub fn refuse_nul(value: &serde_json::Value) -> Result<(), ApiError> {
+    match nul_field(value, "") {
+        Some(field) => Err(ApiError::invalid(if field.is_empty() { "body" } else { &field }, NUL_MESSAGE)),
+        None => Ok(()),
+    }
 }
 
 /// PostgreSQL cannot store U+0000 in text: refused at the edge, naming the field, rather than

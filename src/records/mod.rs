@@ -11,6 +11,7 @@ pub mod child;
 pub mod convergence;
 pub mod family;
 pub mod figure;
+pub mod import;
 pub mod intervention;
 pub mod lokus;
 pub mod region;

@@ -159,6 +159,7 @@ struct Planted {
     intervention: String,
     document: String,
     account: String,
+    import_job: String,
 }
 
 /// A child with a NIK, a stunted measurement and the case it opens, a TPK with a phone number,
@@ -206,7 +207,17 @@ async fn plant_personal_data(app: &TestApp, officer: &str) -> Planted {
     let upload = app.request(Method::POST, path, Some(officer)).multipart(form).send().await.unwrap();
     let document = created(upload, "a document").await;
     let me: Value = app.get("/api/v1/auth/me", Some(officer)).await.json().await.unwrap();
+    let weighing = json!([{"child_id": child_id, "measured_on": "2025-03-17", "length_cm": 73.0, "position": "lying",
+                           "place": "posyandu"}]);
+    let queued = app
+        .request(reqwest::Method::POST, "/api/v1/imports/measurements?background=true", Some(officer))
+        .json(&weighing)
+        .send()
+        .await
+        .unwrap();
+    let import_job = created(queued, "an import job").await["id"].as_str().unwrap().to_owned();
     Planted {
+        import_job,
         budget: budget_id,
         line: line["id"].as_str().unwrap().to_owned(),
         intervention: intervention["id"].as_str().unwrap().to_owned(),
@@ -231,6 +242,7 @@ fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
         t if t.starts_with("/api/v1/interventions/") => planted.intervention.as_str(),
         t if t.starts_with("/api/v1/convergence/documents/") => planted.document.as_str(),
         t if t.starts_with("/api/v1/users/") => planted.account.as_str(),
+        t if t.starts_with("/api/v1/imports/") => planted.import_job.as_str(),
         _ => "0192b7a4-0000-7000-8000-000000000001",
     };
     let path = template.replace("{id}", id).replace("{measurement_id}", &planted.measurement);
@@ -358,7 +370,8 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
 /// (the planted one is the district's); accounts are for admins and the officers above them
 /// (the planted account is Kampar's officer's). A region summary is of exactly the region named
 /// (Kampar): it is not narrowed to a smaller scope, so a caller below Kampar is refused. The
-/// change feed is every role's but the analyst's, each of their own scope.
+/// change feed is every role's but the analyst's, each of their own scope. An import job is
+/// its sender's.
 fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
     let child_level = template.starts_with("/api/v1/children") || template.starts_with("/api/v1/cases");
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
@@ -369,6 +382,8 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
         _ if template == "/api/v1/regions/{code}/summary" => covers_kampar,
         // The change feed is for apps and integrations that sync records, not for dashboards.
         _ if template == "/api/v1/changes" => role != Role::Analyst,
+        // An import job is its sender's (Kampar's officer planted it) and the admins'.
+        _ if template == "/api/v1/imports/{id}" => role == Role::Officer && scope == Some("14.01"),
         Role::Analyst => !child_level,
         Role::Cadre => !template.starts_with("/api/v1/budgets/"),
         _ => true,
@@ -461,6 +476,9 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         // Families at risk: loaded by integrations and officers (each record is then checked
         // against the caller's scope), verified by the village's cadre or an officer.
         "import" => admin || matches!(role, Role::Integration | Role::Officer),
+        // Bulk imports: whoever records children; each record is then checked against the
+        // caller's scope as a single request is.
+        "import_children" | "import_measurements" => role != Role::Analyst,
         "verify" => admin || (matches!(role, Role::Cadre | Role::Officer) && within(VILLAGE)),
         // Activities in the planted village, and reports on them.
         "create_intervention" | "update_intervention" | "delete_intervention" => officer_in(VILLAGE),

@@ -20,6 +20,7 @@ mod families;
 mod figures;
 mod health;
 mod idempotency;
+mod imports;
 mod interventions;
 mod kept_counts;
 mod layers;

@@ -6,7 +6,6 @@ use validator::Validate;
 
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
 use crate::auth::Caller;
-use crate::db::audit;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::text;
 use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
@@ -14,8 +13,6 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
-use crate::records::child::cases::sync_cases;
-use crate::records::child::measurements;
 use crate::records::child::{self, ChildChanges, ChildFilter, ChildRecord};
 use crate::records::region;
 use crate::records::write;
@@ -115,38 +112,8 @@ pub async fn create(
         nik_hash,
         created_by: caller.id,
     };
-    let (child, created) = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            if let Some(existing) = child::find_any(conn, id).await? {
-                return if same_child(&existing, &new) {
-                    Ok((child::find(conn, &caller, id).await?.into_inner(), false))
-                } else {
-                    Err(ApiError::DuplicateOf {
-                        detail: format!("a different child already has id {id}"),
-                        existing_id: id.0,
-                    })
-                };
-            }
-            if let Some(hash) = &new.nik_hash
-                && let Some(other) = child::find_by_nik(conn, hash, None).await?
-            {
-                return Err(ApiError::DuplicateOf {
-                    detail: "a child with this NIK is already registered".into(),
-                    existing_id: other.0,
-                });
-            }
-            let child = child::insert(conn, &caller, &new).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "child.create",
-                id,
-                json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() }),
-            )
-            .await?;
-            Ok((child::reload(conn, &child).await?, true))
-        })
-        .await?;
+    let (child, created) =
+        conn.transaction::<_, ApiError, _>(async |conn| child::register(conn, &caller, &new).await).await?;
     if created {
         Ok(created_with_etag(format!("/api/v1/children/{}", child.id), child.version, &child))
     } else {
@@ -237,27 +204,7 @@ pub async fn update(
     let written = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             write::change::<ChildRecord, _>(conn, &caller, id, if_match, audit, async |conn, current| {
-                if let Some(Some(hash)) = &changes.nik_hash
-                    && let Some(other) = child::find_by_nik(conn, hash, Some(id)).await?
-                {
-                    return Err(ApiError::DuplicateOf {
-                        detail: "a child with this NIK is already registered".into(),
-                        existing_id: other.0,
-                    });
-                }
-                child::update(conn, &caller, current, &changes).await?;
-                let sex = changes.sex.unwrap_or(current.sex);
-                let birth_date = changes.birth_date.unwrap_or(current.birth_date);
-                if sex != current.sex || birth_date != current.birth_date {
-                    if let Err(bad) = measurements::rescore(conn, current, sex, birth_date).await? {
-                        return Err(ApiError::invalid(
-                            "birth_date",
-                            format!("the measurement of {} {}", bad.measured_on, bad.error),
-                        ));
-                    }
-                    let village = changes.village_code.as_ref().unwrap_or(&current.village_code);
-                    sync_cases(conn, current, village).await?;
-                }
+                child::correct(conn, &caller, current, &changes).await?;
                 child::reload(conn, current).await
             })
             .await
@@ -316,16 +263,6 @@ fn parse_village(errors: &mut FieldErrors, raw: &str) -> Option<RegionCode> {
         errors.add("village_code", "must be a village (desa/kelurahan) code like 14.01.01.2009");
         None
     }
-}
-
-/// A retry with the same id: the same child, field for field.
-fn same_child(existing: &ChildRecord, new: &NewChild<'_>) -> bool {
-    existing.village_code == *new.village_code
-        && existing.sex == new.sex
-        && existing.birth_date == new.birth_date
-        && existing.name == new.name
-        && existing.mother_name.as_deref() == new.mother_name
-        && existing.nik_hash == new.nik_hash
 }
 
 /// What the audit trail keeps of a change: which fields changed; values only where they are

@@ -6,7 +6,7 @@ use validator::Validate;
 
 use crate::domain::{ChildId, Place, Position, Sex};
 
-pub use crate::records::child::measurements::{GrowthPoint, MeasurementView, NewMeasurement};
+pub use crate::records::child::measurements::{GrowthPoint, MeasurementView};
 
 /// A measurement to record. The server computes age, z-scores, flags and categories.
 #[derive(Debug, Deserialize, Validate, ToSchema)]

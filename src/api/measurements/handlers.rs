@@ -5,7 +5,7 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView, NewMeasurement};
+use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView};
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::db::DbPool;
@@ -17,8 +17,8 @@ use crate::http::extract::{Json, Query};
 use crate::http::pagination::{Page, PageRequest};
 use crate::records::child as children;
 use crate::records::child::cases::sync_cases;
-use crate::records::child::measurements;
-use crate::records::child::scoring::{self, Measured};
+use crate::records::child::measurements::{self, Incoming};
+use crate::records::child::scoring::Measured;
 
 const TAG: &str = "measurements";
 
@@ -82,74 +82,21 @@ pub async fn create(
     }
     errors.finish()?;
     let child_id = *path;
-    let id = body.id.map_or_else(MeasurementId::new, MeasurementId);
-    let measured = Measured {
-        measured_on: body.measured_on,
-        length_cm: body.length_cm,
-        position: body.position,
-        weight_kg: body.weight_kg,
-        oedema: body.oedema,
+    let incoming = Incoming {
+        id: body.id.map_or_else(MeasurementId::new, MeasurementId),
+        measured: Measured {
+            measured_on: body.measured_on,
+            length_cm: body.length_cm,
+            position: body.position,
+            weight_kg: body.weight_kg,
+            oedema: body.oedema,
+        },
+        place: body.place,
+        measured_by: text::given(body.measured_by.as_deref()).map(str::to_owned),
     };
-    let measured_by = text::given(body.measured_by.as_deref());
-    let place = body.place;
-
     let mut conn = pool.get().await?;
     let (row, created) = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let child = children::lock(conn, &caller, child_id).await?;
-            if let Some(existing) = measurements::find_any(conn, &child, id).await? {
-                let same = existing.child_id == child_id
-                    && existing.measured_on == measured.measured_on
-                    && existing.length_cm == measured.length_cm
-                    && existing.position == measured.position
-                    && existing.weight_kg == measured.weight_kg
-                    && existing.oedema == measured.oedema
-                    && existing.place == place;
-                return if same {
-                    Ok((existing, false))
-                } else {
-                    Err(ApiError::DuplicateOf {
-                        detail: format!("a different measurement already has id {id}"),
-                        existing_id: id.0,
-                    })
-                };
-            }
-            let scored = scoring::score(child.sex, child.birth_date, &measured)
-                .map_err(|e| ApiError::invalid("measured_on", e.to_string()))?;
-            let row = measurements::insert(
-                conn,
-                &child,
-                &NewMeasurement {
-                    id,
-                    measured_on: measured.measured_on,
-                    age_days: scored.age_days,
-                    length_cm: measured.length_cm,
-                    position: measured.position,
-                    weight_kg: measured.weight_kg,
-                    oedema: measured.oedema,
-                    place,
-                    measured_by,
-                    haz: scored.haz,
-                    waz: scored.waz,
-                    whz: scored.whz,
-                    haz_implausible: scored.haz_implausible,
-                    waz_implausible: scored.waz_implausible,
-                    whz_implausible: scored.whz_implausible,
-                    recorded_by: caller.id,
-                },
-            )
-            .await?;
-            sync_cases(conn, &child, &child.village_code).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "measurement.create",
-                id,
-                json!({ "child_id": child_id, "measured_on": measured.measured_on }),
-            )
-            .await?;
-            Ok((row, true))
-        })
+        .transaction::<_, ApiError, _>(async |conn| measurements::record(conn, &caller, child_id, &incoming).await)
         .await?;
     let view = MeasurementView::from(row);
     if created {

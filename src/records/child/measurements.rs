@@ -1,16 +1,199 @@
+use super::cases::sync_cases;
 use super::scoring::{self, AgeError, Measured};
 use super::{ChildAccess, ChildRecord, ChildView};
+use crate::auth::Caller;
+use crate::db::audit;
 use crate::db::schema::measurements;
 use crate::domain::{ChildId, MeasurementId, Place, Position, Sex, UserId, ZScore};
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::growth::{GrowthCategory, Indicator};
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Visible, Writable};
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+
+/// A measurement as a caller sends it, checked for shape; the server scores it.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    pub id: MeasurementId,
+    pub measured: Measured,
+    pub place: Place,
+    pub measured_by: Option<String>,
+}
+
+impl Incoming {
+    /// A retry of the stored measurement `row`: the same child and the same values.
+    pub fn same_as(&self, child: ChildId, row: &MeasurementRow) -> bool {
+        let m = &self.measured;
+        row.child_id == child
+            && row.measured_on == m.measured_on
+            && row.length_cm == m.length_cm
+            && row.position == m.position
+            && row.weight_kg == m.weight_kg
+            && row.oedema == m.oedema
+            && row.place == self.place
+    }
+
+    /// The row to store for `child`: 422 when the child's age at the date is outside the standards.
+    fn scored(&self, child: &ChildRecord, by: UserId) -> Result<NewMeasurement<'_>, ApiError> {
+        let m = &self.measured;
+        let scored = scoring::score(child.sex, child.birth_date, m)
+            .map_err(|e| ApiError::invalid("measured_on", e.to_string()))?;
+        Ok(NewMeasurement {
+            id: self.id,
+            measured_on: m.measured_on,
+            age_days: scored.age_days,
+            length_cm: m.length_cm,
+            position: m.position,
+            weight_kg: m.weight_kg,
+            oedema: m.oedema,
+            place: self.place,
+            measured_by: self.measured_by.as_deref(),
+            haz: scored.haz,
+            waz: scored.waz,
+            whz: scored.whz,
+            haz_implausible: scored.haz_implausible,
+            waz_implausible: scored.waz_implausible,
+            whz_implausible: scored.whz_implausible,
+            recorded_by: by,
+        })
+    }
+}
+
+/// Records one measurement of a child the caller may write about, scores it and brings the
+/// child's cases in line, in the caller's transaction. The same measurement sent again under
+/// its id is the stored one (`false`: nothing was written); a different one under a used id
+/// is a 409.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    child_id: ChildId,
+    incoming: &Incoming,
+) -> Result<(MeasurementRow, bool), ApiError> {
+    let child = super::lock(conn, caller, child_id).await?;
+    if let Some(existing) = find_any(conn, &child, incoming.id).await? {
+        return if incoming.same_as(child_id, &existing) { Ok((existing, false)) } else { Err(taken(incoming.id)) };
+    }
+    let row = insert(conn, &child, &incoming.scored(&child, caller.id)?).await?;
+    sync_cases(conn, &child, &child.village_code).await?;
+    audit::record(conn, Some(caller.id), "measurement.create", incoming.id, created_note(child_id, &incoming.measured))
+        .await?;
+    Ok((row, true))
+}
+
+fn taken(id: MeasurementId) -> ApiError {
+    ApiError::DuplicateOf { detail: format!("a different measurement is on record as {id}"), existing_id: id.0 }
+}
+
+fn created_note(child_id: ChildId, m: &Measured) -> serde_json::Value {
+    serde_json::json!({ "child_id": child_id, "measured_on": m.measured_on })
+}
+
+/// What became of one measurement of a batch.
+#[derive(Debug)]
+pub enum Recorded {
+    Created,
+    /// Already on record, identical.
+    Unchanged,
+}
+
+/// Records many measurements at once, by the rules of `record`: the children are locked in
+/// one statement, the new rows inserted in one (so the kept counts move once), and each
+/// child's cases brought in line once. Each item's own verdict comes back in order; only a
+/// database failure fails the whole batch. An item not `keyed` by its sender's id is known by
+/// its child and date: the same values again are unchanged, different ones a 409 naming the
+/// stored measurement (so a corrected file sent again cannot add a second weighing).
+pub async fn record_many(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    items: &[(ChildId, Incoming)],
+    keyed: &[bool],
+) -> QueryResult<Vec<Result<Recorded, Box<Problem>>>> {
+    let child_ids: Vec<ChildId> = items.iter().map(|(c, _)| *c).collect();
+    let children = super::lock_many(conn, caller, &child_ids).await?;
+    let ids: Vec<MeasurementId> = items.iter().map(|(_, m)| m.id).collect();
+    let by_id: HashMap<MeasurementId, MeasurementRow> = measurements::table
+        .filter(measurements::id.eq_any(&ids))
+        .select(MeasurementRow::as_select())
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let dates: Vec<NaiveDate> = items.iter().map(|(_, m)| m.measured.measured_on).collect();
+    let mut on_date: HashMap<(ChildId, NaiveDate), Vec<MeasurementRow>> = HashMap::new();
+    for row in measurements::table
+        .filter(measurements::child_id.eq_any(&child_ids))
+        .filter(measurements::measured_on.eq_any(&dates))
+        .filter(measurements::voided_at.is_null())
+        .select(MeasurementRow::as_select())
+        .load(conn)
+        .await?
+    {
+        on_date.entry((row.child_id, row.measured_on)).or_default().push(row);
+    }
+
+    let mut verdicts = Vec::with_capacity(items.len());
+    let mut rows = Vec::new();
+    let mut touched: Vec<ChildId> = Vec::new();
+    for ((child_id, incoming), keyed) in items.iter().zip(keyed) {
+        let child = match &children[child_id] {
+            Ok(child) => child,
+            Err(problem) => {
+                verdicts.push(Err(problem.clone()));
+                continue;
+            }
+        };
+        let same_day = on_date.get(&(*child_id, incoming.measured.measured_on)).map_or(&[][..], Vec::as_slice);
+        let stored = match keyed {
+            true => by_id.get(&incoming.id),
+            false => same_day.iter().find(|r| incoming.same_as(*child_id, r)).or(same_day.first()),
+        };
+        let verdict = match stored {
+            Some(row) if incoming.same_as(*child_id, row) => Ok(Recorded::Unchanged),
+            Some(row) if *keyed => Err(taken(row.id).rejection()),
+            Some(row) => Err(ApiError::DuplicateOf {
+                detail: format!(
+                    "the child has a different measurement on {}; send its id to repeat it, or void it first",
+                    row.measured_on
+                ),
+                existing_id: row.id.0,
+            }
+            .rejection()),
+            None => match incoming.scored(child, caller.id) {
+                Ok(row) => {
+                    rows.push((measurements::child_id.eq(*child_id), row));
+                    touched.push(*child_id);
+                    Ok(Recorded::Created)
+                }
+                Err(error) => Err(error.rejection()),
+            },
+        };
+        verdicts.push(verdict);
+    }
+    if !rows.is_empty() {
+        diesel::insert_into(measurements::table).values(&rows).execute(conn).await?;
+    }
+    touched.sort_unstable();
+    touched.dedup();
+    for id in &touched {
+        if let Ok(child) = &children[id] {
+            sync_cases(conn, child, &child.village_code).await?;
+        }
+    }
+    let notes = items
+        .iter()
+        .zip(&verdicts)
+        .filter(|(_, v)| matches!(v, Ok(Recorded::Created)))
+        .map(|((child, m), _)| (m.id.to_string(), created_note(*child, &m.measured)));
+    audit::record_many(conn, Some(caller.id), "measurement.create", notes.collect()).await?;
+    Ok(verdicts)
+}
 
 /// Records a measurement of a child the caller may write about.
 pub async fn insert(

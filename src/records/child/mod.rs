@@ -2,18 +2,22 @@
 //! standards), the stunting cases they open and close, and the services the child received.
 
 pub mod cases;
+pub mod import;
 pub mod measurements;
 pub mod scoring;
 pub mod services;
 
 use crate::auth::Caller;
 use crate::auth::policy::Record;
+use crate::db::audit;
 use crate::db::schema::{self, children, lokus_villages};
 use crate::domain::{CaseId, CaseStatus, ChildId, RegionCode, Scope, Sex};
-use crate::error::ApiError;
+use crate::error::{ApiError, Problem};
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write;
+use std::collections::HashMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::dsl::{exists, not};
 use diesel::prelude::*;
@@ -91,6 +95,33 @@ pub async fn lock(
     Writable::check(caller, row, || unknown(id))
 }
 
+/// `lock` for many children at once, in id order (so two batches cannot deadlock): each id's
+/// verdict, the locked child or why the caller may not write about it.
+pub async fn lock_many(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    ids: &[ChildId],
+) -> QueryResult<HashMap<ChildId, Result<Writable<ChildRecord>, Box<Problem>>>> {
+    let mut rows: HashMap<ChildId, ChildRecord> = children::table
+        .filter(children::id.eq_any(ids))
+        .filter(children::deleted_at.is_null())
+        .select(ChildRecord::as_select())
+        .order(children::id)
+        .for_update()
+        .load(conn)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c))
+        .collect();
+    let mut unique = ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
+    Ok(unique
+        .into_iter()
+        .map(|id| (id, Writable::check(caller, rows.remove(&id), || unknown(id)).map_err(|e| e.rejection())))
+        .collect())
+}
+
 fn unknown(id: ChildId) -> ApiError {
     ApiError::not_found(format!("no child has id {id}"))
 }
@@ -164,6 +195,80 @@ pub async fn insert(
         .get_result(conn)
         .await?;
     Writable::check(caller, Some(row), || unknown(child.id))
+}
+
+/// Registers a child, in the caller's transaction: the same child sent again under its id is
+/// the stored one (`false`: nothing was written); a different child under a used id, or a NIK
+/// another living child has, is a 409 naming that child.
+pub async fn register(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    new: &NewChild<'_>,
+) -> Result<(ChildView, bool), ApiError> {
+    let id = new.id;
+    if let Some(existing) = find_any(conn, id).await? {
+        return if new.same_as(&existing) {
+            Ok((find(conn, caller, id).await?.into_inner(), false))
+        } else {
+            Err(ApiError::DuplicateOf { detail: format!("a different child already has id {id}"), existing_id: id.0 })
+        };
+    }
+    if let Some(hash) = &new.nik_hash {
+        refuse_nik_of_another(conn, hash, None).await?;
+    }
+    let child = insert(conn, caller, new).await?;
+    audit::record(
+        conn,
+        Some(caller.id),
+        "child.create",
+        id,
+        serde_json::json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() }),
+    )
+    .await?;
+    Ok((reload(conn, &child).await?, true))
+}
+
+/// 409 when a living child other than `except` has this NIK.
+async fn refuse_nik_of_another(
+    conn: &mut AsyncPgConnection,
+    nik_hash: &[u8],
+    except: Option<ChildId>,
+) -> Result<(), ApiError> {
+    match find_by_nik(conn, nik_hash, except).await? {
+        Some(other) => Err(ApiError::DuplicateOf {
+            detail: "a child with this NIK is already registered".into(),
+            existing_id: other.0,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Corrects a locked child (the caller's `write::change` bumps its version and audits it): a
+/// new sex or birth date rescores every measurement and recomputes the cases; 422 when a
+/// measurement would then fall before birth or past 60 months.
+pub async fn correct(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    current: &Writable<ChildRecord>,
+    changes: &ChildChanges,
+) -> Result<(), ApiError> {
+    if let Some(Some(hash)) = &changes.nik_hash {
+        refuse_nik_of_another(conn, hash, Some(current.id)).await?;
+    }
+    update(conn, caller, current, changes).await?;
+    let sex = changes.sex.unwrap_or(current.sex);
+    let birth_date = changes.birth_date.unwrap_or(current.birth_date);
+    if sex != current.sex || birth_date != current.birth_date {
+        if let Err(bad) = measurements::rescore(conn, current, sex, birth_date).await? {
+            return Err(ApiError::invalid(
+                "birth_date",
+                format!("the measurement of {} {}", bad.measured_on, bad.error),
+            ));
+        }
+        let village = changes.village_code.as_ref().unwrap_or(&current.village_code);
+        cases::sync_cases(conn, current, village).await?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Default)]
@@ -283,6 +388,18 @@ pub struct ChildView {
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+impl NewChild<'_> {
+    /// A retry: the same child, field for field.
+    pub fn same_as(&self, existing: &ChildRecord) -> bool {
+        existing.village_code == *self.village_code
+            && existing.sex == self.sex
+            && existing.birth_date == self.birth_date
+            && existing.name == self.name
+            && existing.mother_name.as_deref() == self.mother_name
+            && existing.nik_hash == self.nik_hash
+    }
 }
 
 #[derive(Insertable)]

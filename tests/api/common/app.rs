@@ -190,6 +190,17 @@ impl TestApp {
     }
 
     /// Runs SQL against this test's database (for setting up states the API cannot reach).
+    /// The single number `sql` (a `SELECT count(*) …`) answers.
+    pub async fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            count: i64,
+        }
+        let mut conn = self.pool.get().await.expect("a connection");
+        diesel::sql_query(sql).get_result::<Count>(&mut conn).await.expect("test SQL").count
+    }
+
     pub async fn execute(&self, sql: &str) {
         let mut conn = self.pool.get().await.unwrap();
         diesel::sql_query(sql).execute(&mut conn).await.expect("test SQL");
@@ -220,6 +231,13 @@ impl Call {
     pub fn body(mut self, body: &'static str) -> Self {
         self.builder = self.builder.body(body);
         self.body = serde_json::from_str(body).ok();
+        self
+    }
+
+    /// A body of `content_type` (CSV, NDJSON, a JSON array built as text).
+    pub fn text(mut self, content_type: &str, body: String) -> Self {
+        self.body = serde_json::from_str(&body).ok();
+        self.builder = self.builder.header("content-type", content_type).body(body);
         self
     }
 

@@ -1,0 +1,13 @@
+//! Bulk import: a file of records of one kind in, a summary of what became of each out
+//! (at once, or from a job for a large file).
+
+mod dto;
+mod handlers;
+
+pub use dto::ImportLimits;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::import_children).service(handlers::import_measurements).service(handlers::get_job);
+}
