@@ -21,30 +21,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
-use clap::Parser;
 use diesel::sql_types::{Date, Integer, Text};
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use futures_util::future::join_all;
-use stunting_api::auth::JwtKeys;
-use stunting_api::cli::create_database_if_missing;
-use stunting_api::config::Settings;
-use stunting_api::db::{build_pool, migrate};
-use stunting_api::demo::generate::{Plan, generate};
-use stunting_api::domain::{PeriodKind, RegionCode, RegionLevel, Role, Scope, UserId, series};
-use stunting_api::embedded_pg::EmbeddedPostgres;
-use stunting_api::records::region::import;
+use stunting_api::domain::{PeriodKind, RegionCode, RegionLevel, Role, series};
 use stunting_api::records::stats::{Span, code_bounds, code_length};
-use stunting_api::startup::Application;
 
-#[derive(Parser)]
-struct Args {
-    #[command(flatten)]
-    settings: Settings,
-}
+#[path = "support/mod.rs"]
+#[allow(dead_code)]
+mod support;
 
-fn setting(name: &str, default: i64) -> i64 {
-    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
-}
+use support::{Country, Service, count, setting};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -113,38 +100,8 @@ async fn run() {
     let clients = setting("BENCH_CLIENTS", 16) as usize;
     let raw_clients = setting("BENCH_RAW_CLIENTS", clients as i64) as usize;
 
-    let (_cluster, base) = match std::env::var("BENCH_DATABASE_URL") {
-        Ok(url) => (None, url),
-        Err(_) => {
-            let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-pg");
-            let cluster = tokio::task::spawn_blocking(move || {
-                EmbeddedPostgres::start_with(
-                    &root,
-                    "-c shared_buffers=4GB -c max_wal_size=16GB -c checkpoint_timeout=30min \
-                     -c work_mem=64MB -c maintenance_work_mem=1GB -c effective_cache_size=16GB",
-                )
-            })
-            .await
-            .unwrap()
-            .unwrap();
-            let url = cluster.url("postgres");
-            (Some(cluster), url)
-        }
-    };
-    let name = format!("dashboards_{children}_{seed}");
-    create_database_if_missing(&base, &name).await.unwrap();
-    let url = match base.split_once('?') {
-        Some((head, query)) => format!("{}/{name}?{query}", head.rsplit_once('/').unwrap().0),
-        None => format!("{}/{name}", base.rsplit_once('/').unwrap().0),
-    };
-    migrate::run_pending(&url).await.unwrap();
-    let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
-    import::import(&mut conn, &import::parse_csv(import::BUNDLED_CSV).unwrap()).await.unwrap();
-    if count(&mut conn, "SELECT count(*) AS n FROM children").await == 0 {
-        println!("generating {children} children (seed {seed}); kept for the next run as database {name}");
-        let plan = Plan { children, seed, year: 2025, years: 1 };
-        generate(&mut conn, plan, |line| println!("  {line}")).await.unwrap();
-    }
+    let country = Country::open(children, seed).await;
+    let mut conn = country.connect().await;
     let measurements = count(&mut conn, "SELECT count(*) AS n FROM measurements").await;
     let held = count(&mut conn, "SELECT count(*) AS n FROM children").await;
     println!("\n{held} children, {measurements} measurements; {clients} clients, {requests} requests per question\n");
@@ -152,34 +109,10 @@ async fn run() {
         return; // BENCH_REQUESTS=0: generate only
     }
 
-    let settings = Args::parse_from([
-        "bench",
-        "--listen-addr",
-        "127.0.0.1:0",
-        "--jwt-secret",
-        "bench-secret-that-is-long-enough-for-hs256",
-        "--nik-hash-key",
-        "bench-nik-key-that-is-at-least-32-bytes",
-        "--database-url",
-        &url,
-    ])
-    .settings;
-    let pool = build_pool(&url, 16).unwrap();
-    let app = Application::build(&settings, pool.clone()).await.unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let keys = JwtKeys::from_settings(&settings).unwrap();
-    let (analyst, _) = keys.issue(UserId::new(), Role::Analyst, &Scope::National).unwrap();
-    // Writes name their author: an account that exists (it cannot sign in: no password hash).
-    diesel::sql_query(
-        "INSERT INTO users (id, username, password_hash, role) \
-         VALUES ('00000000-0000-4000-8000-00000000be7c', 'benchmark', '!', 'admin') ON CONFLICT DO NOTHING",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
-    let writer = UserId(uuid::Uuid::parse_str("00000000-0000-4000-8000-00000000be7c").unwrap());
-    let (officer, _) = keys.issue(writer, Role::Admin, &Scope::National).unwrap();
+    let service = Service::start(&country).await;
+    let (address, pool) = (service.address.clone(), service.pool.clone());
+    let analyst = service.token(Role::Analyst).await;
+    let officer = service.token(Role::Admin).await;
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
 
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
@@ -229,15 +162,6 @@ async fn run() {
             written.p50, written.p95, written.p99, written.per_second
         );
     }
-}
-
-async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(sql).get_result::<Count>(conn).await.unwrap().n
 }
 
 /// The busiest region at each tier: Jawa Tengah, then its largest district, subdistrict.

@@ -8,6 +8,7 @@ pub mod cases;
 pub mod changes;
 pub mod children;
 pub mod convergence;
+pub mod exports;
 pub mod families;
 pub mod figures;
 pub mod imports;
@@ -54,6 +55,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(families::routes)
             .configure(figures::routes)
             .configure(imports::routes)
+            .configure(exports::routes)
             .configure(changes::routes)
             .configure(stats::routes),
     );

@@ -54,7 +54,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Whether `Accept` prefers CSV: it names `text/csv` with a quality above every JSON range.
-fn wants_csv(req: &HttpRequest) -> bool {
+pub(crate) fn wants_csv(req: &HttpRequest) -> bool {
     let Ok(accept) = header::Accept::parse(req) else { return false };
     let quality = |wanted: &dyn Fn(&mime::Mime) -> bool| {
         accept.iter().filter(|item| wanted(&item.item)).map(|item| item.quality).max()

@@ -373,7 +373,9 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
 /// change feed is every role's but the analyst's, each of their own scope. An import job is
 /// its sender's.
 fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
-    let child_level = template.starts_with("/api/v1/children") || template.starts_with("/api/v1/cases");
+    let child_level = template.starts_with("/api/v1/children")
+        || template.starts_with("/api/v1/cases")
+        || template.starts_with("/api/v1/exports");
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
     match role {
         Role::Admin => true,

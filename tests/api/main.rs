@@ -16,6 +16,7 @@ mod cli;
 mod convergence;
 mod demo;
 mod errors;
+mod exports;
 mod families;
 mod figures;
 mod health;

@@ -1,4 +1,4 @@
-use super::cases::sync_cases;
+use super::cases::{sync_cases, sync_many};
 use super::scoring::{self, AgeError, Measured};
 use super::{ChildAccess, ChildRecord, ChildView};
 use crate::auth::Caller;
@@ -181,11 +181,9 @@ pub async fn record_many(
     }
     touched.sort_unstable();
     touched.dedup();
-    for id in &touched {
-        if let Ok(child) = &children[id] {
-            sync_cases(conn, child, &child.village_code).await?;
-        }
-    }
+    let touched: Vec<_> =
+        touched.iter().filter_map(|id| children[id].as_ref().ok()).map(|c| (c, &c.village_code)).collect();
+    sync_many(conn, &touched).await?;
     let notes = items
         .iter()
         .zip(&verdicts)

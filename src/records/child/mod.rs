@@ -2,6 +2,7 @@
 //! standards), the stunting cases they open and close, and the services the child received.
 
 pub mod cases;
+pub mod export;
 pub mod import;
 pub mod measurements;
 pub mod scoring;

@@ -79,6 +79,14 @@ pub fn check(
             {
                 validate(&what, schema, &parse(&what, body));
             }
+            // NDJSON: every line is a document of the schema.
+            if content_type == "application/x-ndjson"
+                && let Some(schema) = media.get("schema")
+            {
+                for (n, line) in body.split(|b| *b == b'\n').filter(|l| !l.is_empty()).enumerate() {
+                    validate(&format!("{what}, line {}", n + 1), schema, &parse(&what, line));
+                }
+            }
         }
         (Some(_), None) => assert!(body.is_empty(), "{what} with a body but no content type"),
     }

@@ -4,7 +4,7 @@
 pub mod lifecycle;
 mod sync;
 
-pub use sync::sync_cases;
+pub use sync::{sync_cases, sync_many};
 
 use crate::auth::Caller;
 use crate::auth::policy::Record;

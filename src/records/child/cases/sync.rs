@@ -3,11 +3,14 @@
 
 use super::lifecycle::{self, Episode, Reading};
 use crate::db::schema::{cases, measurements};
-use crate::domain::{CaseId, CaseSeverity, CaseStatus, MeasurementId, RegionCode};
+use std::collections::HashMap;
+
+use crate::domain::{CaseId, CaseSeverity, CaseStatus, ChildId, MeasurementId, RegionCode};
 use crate::records::access::Writable;
 use crate::records::child::ChildRecord;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Date, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// The fields the measurements decide; officers' follow-up fields are never touched here.
@@ -61,12 +64,6 @@ enum Write {
     Void(CaseId),
 }
 
-impl Write {
-    fn opens(&self) -> bool {
-        matches!(self, Self::Update(_, d) | Self::Insert(d) if d.status == CaseStatus::Open)
-    }
-}
-
 /// Recomputes the child's cases, in `village` (the child's, after the write). The child's row
 /// is locked (a `Writable` is only had by locking it), so two writes for one child cannot
 /// interleave.
@@ -75,29 +72,88 @@ pub async fn sync_cases(
     child: &Writable<ChildRecord>,
     village: &RegionCode,
 ) -> QueryResult<()> {
-    let child = child.id;
-    let readings: Vec<Reading> = measurements::table
-        .filter(measurements::child_id.eq(child))
+    sync_many(conn, &[(child, village)]).await
+}
+
+/// `sync_cases` for many locked children at once (an import's chunk): two reads and at most
+/// four writes, whatever their number, so the kept case counts move once per statement.
+pub async fn sync_many(
+    conn: &mut AsyncPgConnection,
+    children: &[(&Writable<ChildRecord>, &RegionCode)],
+) -> QueryResult<()> {
+    if children.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<ChildId> = children.iter().map(|(c, _)| c.id).collect();
+    let mut readings: HashMap<ChildId, Vec<Reading>> = HashMap::new();
+    for (child, measurement, measured_on, haz) in measurements::table
+        .filter(measurements::child_id.eq_any(&ids))
         .filter(measurements::voided_at.is_null())
         .filter(measurements::haz_implausible.eq(false))
         .filter(measurements::haz.is_not_null())
-        .order((measurements::measured_on, measurements::created_at, measurements::id))
-        .select((measurements::id, measurements::measured_on, measurements::haz.assume_not_null()))
-        .load::<(MeasurementId, NaiveDate, f64)>(conn)
+        .order((measurements::child_id, measurements::measured_on, measurements::created_at, measurements::id))
+        .select((
+            measurements::child_id,
+            measurements::id,
+            measurements::measured_on,
+            measurements::haz.assume_not_null(),
+        ))
+        .load::<(ChildId, MeasurementId, NaiveDate, f64)>(conn)
         .await?
-        .into_iter()
-        .map(|(measurement, measured_on, haz)| Reading { measurement, measured_on, haz })
-        .collect();
-    let stored: Vec<Stored> = cases::table
-        .filter(cases::child_id.eq(child))
+    {
+        readings.entry(child).or_default().push(Reading { measurement, measured_on, haz });
+    }
+    let mut stored: HashMap<ChildId, Vec<Stored>> = HashMap::new();
+    for (child, case) in cases::table
+        .filter(cases::child_id.eq_any(&ids))
         .filter(cases::status.ne(CaseStatus::Void))
-        .order((cases::opened_on, cases::created_at, cases::id))
-        .select(Stored::as_select())
-        .load(conn)
-        .await?;
-    let closures: Vec<Option<NaiveDate>> = stored.iter().map(|c| c.closed_on).collect();
-    let episodes = lifecycle::episodes(&readings, &closures);
+        .order((cases::child_id, cases::opened_on, cases::created_at, cases::id))
+        .select((cases::child_id, Stored::as_select()))
+        .load::<(ChildId, Stored)>(conn)
+        .await?
+    {
+        stored.entry(child).or_default().push(case);
+    }
 
+    // At most one case per child may be open: every write that closes or voids goes before
+    // any that opens, and new cases last.
+    let (mut settling, mut opening, mut voids, mut inserts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (child, village) in children {
+        let readings = readings.remove(&child.id).unwrap_or_default();
+        let stored = stored.remove(&child.id).unwrap_or_default();
+        for write in plan(&readings, &stored) {
+            match write {
+                Write::Update(id, derived) if derived.status == CaseStatus::Open => opening.push((id, derived)),
+                Write::Update(id, derived) => settling.push((id, derived)),
+                Write::Void(id) => voids.push(id),
+                Write::Insert(derived) => inserts.push((
+                    cases::id.eq(CaseId::new()),
+                    cases::child_id.eq(child.id),
+                    cases::village_code.eq((*village).clone()),
+                    derived,
+                )),
+            }
+        }
+    }
+    let now = Utc::now();
+    if !voids.is_empty() {
+        diesel::update(cases::table.filter(cases::id.eq_any(&voids)))
+            .set((cases::status.eq(CaseStatus::Void), cases::version.eq(cases::version + 1), cases::updated_at.eq(now)))
+            .execute(conn)
+            .await?;
+    }
+    update_all(conn, &settling, now).await?;
+    update_all(conn, &opening, now).await?;
+    if !inserts.is_empty() {
+        diesel::insert_into(cases::table).values(&inserts).execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// What the child's stored cases need so that they match its readings.
+fn plan(readings: &[Reading], stored: &[Stored]) -> Vec<Write> {
+    let closures: Vec<Option<NaiveDate>> = stored.iter().map(|c| c.closed_on).collect();
+    let episodes = lifecycle::episodes(readings, &closures);
     let mut writes: Vec<Write> = Vec::new();
     for (k, episode) in episodes.iter().enumerate() {
         let derived = Derived::from_episode(episode);
@@ -108,40 +164,43 @@ pub async fn sync_cases(
         }
     }
     writes.extend(stored.iter().skip(episodes.len()).map(|case| Write::Void(case.id)));
-    // At most one case per child may be open: close the old before opening the new.
-    writes.sort_by_key(Write::opens);
+    writes
+}
 
-    let now = Utc::now();
-    for write in writes {
-        match write {
-            Write::Update(id, derived) => {
-                diesel::update(cases::table.find(id))
-                    .set((&derived, cases::version.eq(cases::version + 1), cases::updated_at.eq(now)))
-                    .execute(conn)
-                    .await?;
-            }
-            Write::Insert(derived) => {
-                diesel::insert_into(cases::table)
-                    .values((
-                        cases::id.eq(CaseId::new()),
-                        cases::child_id.eq(child),
-                        cases::village_code.eq(village),
-                        &derived,
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-            Write::Void(id) => {
-                diesel::update(cases::table.find(id))
-                    .set((
-                        cases::status.eq(CaseStatus::Void),
-                        cases::version.eq(cases::version + 1),
-                        cases::updated_at.eq(now),
-                    ))
-                    .execute(conn)
-                    .await?;
-            }
-        }
+/// Sets the derived fields of many cases in one statement.
+async fn update_all(
+    conn: &mut AsyncPgConnection,
+    updates: &[(CaseId, Derived)],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    if updates.is_empty() {
+        return Ok(());
     }
-    Ok(())
+    let column = |f: fn(&Derived) -> String| updates.iter().map(|(_, d)| f(d)).collect::<Vec<_>>();
+    diesel::sql_query(
+        "UPDATE cases SET status = v.status, severity = v.severity, opened_on = v.opened_on, \
+             opening_measurement_id = v.opening, latest_measurement_id = v.latest, \
+             latest_measured_on = v.latest_on, latest_haz = v.latest_haz, resolved_on = v.resolved_on, \
+             resolving_measurement_id = v.resolving, version = cases.version + 1, updated_at = $11 \
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::date[], $5::uuid[], $6::uuid[], $7::date[], \
+                     $8::float8[], $9::date[], $10::uuid[]) \
+              AS v(id, status, severity, opened_on, opening, latest, latest_on, latest_haz, resolved_on, resolving) \
+         WHERE cases.id = v.id",
+    )
+    .bind::<Array<SqlUuid>, _>(updates.iter().map(|(id, _)| id.0).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(column(|d| d.status.as_str().to_owned()))
+    .bind::<Array<Text>, _>(column(|d| d.severity.as_str().to_owned()))
+    .bind::<Array<Date>, _>(updates.iter().map(|(_, d)| d.opened_on).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(updates.iter().map(|(_, d)| d.opening_measurement_id.0).collect::<Vec<_>>())
+    .bind::<Array<SqlUuid>, _>(updates.iter().map(|(_, d)| d.latest_measurement_id.0).collect::<Vec<_>>())
+    .bind::<Array<Date>, _>(updates.iter().map(|(_, d)| d.latest_measured_on).collect::<Vec<_>>())
+    .bind::<Array<Double>, _>(updates.iter().map(|(_, d)| d.latest_haz).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Date>>, _>(updates.iter().map(|(_, d)| d.resolved_on).collect::<Vec<_>>())
+    .bind::<Array<Nullable<SqlUuid>>, _>(
+        updates.iter().map(|(_, d)| d.resolving_measurement_id.map(|m| m.0)).collect::<Vec<_>>(),
+    )
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+    .await
+    .map(drop)
 }

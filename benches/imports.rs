@@ -1,0 +1,180 @@
+//! A province's weighings as an integration sends them: 100,000 measurements of children
+//! already registered, in one CSV through HTTP, run as an import job. Timed from the first
+//! byte sent to the job's summary, so z-scores, cases, kept counts, the audit trail and the
+//! change feed are all included; beside it, PostgreSQL's own `COPY` of the same file into a
+//! bare table (no rules, no indexes, no triggers), and the ratio of the two.
+//!
+//!     cargo bench --bench imports
+//!
+//! Settings (environment): BENCH_RECORDS (100,000), BENCH_CHILDREN (1,000,000: the country of
+//! the dashboards benchmark, generated on first use and kept), BENCH_SEED (1),
+//! BENCH_DATABASE_URL (as for the dashboards). Each run imports a new day's weighings. Results
+//! are in docs/benchmarks.md.
+
+// Like a test, a benchmark reports a failed setup by panicking.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use chrono::{Datelike, NaiveDate};
+use diesel::sql_types::{BigInt, Date, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use stunting_api::domain::Role;
+
+#[path = "support/mod.rs"]
+#[allow(dead_code)]
+mod support;
+
+use support::{Country, Service, count, setting};
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let records = setting("BENCH_RECORDS", 100_000);
+    let country = Country::open(setting("BENCH_CHILDREN", 1_000_000), setting("BENCH_SEED", 1)).await;
+    let mut conn = country.connect().await;
+    let day = free_day(&mut conn).await;
+    let children = young_children(&mut conn, day, records).await;
+    let csv = weighings(&children, day);
+    let held = count(&mut conn, "SELECT count(*) AS n FROM children").await;
+    println!(
+        "\n{} measurements of {day} for {} children (of {held}), {} MB of CSV\n",
+        children.len(),
+        children.len(),
+        csv.len() / 1_000_000
+    );
+
+    let service = Service::start(&country).await;
+    let token = service.token(Role::Integration).await;
+    let http = reqwest::Client::new();
+    let started = Instant::now();
+    let queued = http
+        .post(format!("{}/api/v1/imports/measurements", service.address))
+        .bearer_auth(&token)
+        .header("content-type", "text/csv")
+        .body(csv.clone())
+        .send()
+        .await
+        .unwrap();
+    let accepted = started.elapsed();
+    assert_eq!(queued.status(), 202, "{}", queued.text().await.unwrap());
+    let location = format!("{}{}", service.address, queued.headers()["location"].to_str().unwrap());
+    let job = loop {
+        let job: Value = http.get(&location).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        if job["status"] == "succeeded" || job["status"] == "failed" {
+            break job;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let imported = started.elapsed();
+    assert_eq!(job["status"], "succeeded", "{job}");
+    let summary = &job["summary"];
+
+    let copied = copy_of(&mut conn, &csv).await;
+    let per_second = children.len() as f64 / imported.as_secs_f64();
+    println!("| step | seconds | records/s |");
+    println!("|---|---:|---:|");
+    println!("| upload and structure check (202) | {:.2} | |", accepted.as_secs_f64());
+    println!("| import, to the job's summary | {:.2} | {per_second:.0} |", imported.as_secs_f64());
+    println!(
+        "| COPY of the same CSV into a bare table | {:.2} | {:.0} |",
+        copied.as_secs_f64(),
+        children.len() as f64 / copied.as_secs_f64()
+    );
+    println!("\nimport / COPY: {:.1}×", imported.as_secs_f64() / copied.as_secs_f64());
+    println!(
+        "summary: created {}, unchanged {}, rejected {}",
+        summary["created"], summary["unchanged"], summary["rejected"]
+    );
+    if let Some(first) = summary["rejections"].as_array().and_then(|r| r.as_slice().first()) {
+        println!("first rejection: {first}");
+    }
+}
+
+/// The latest day of the past year on which nobody was measured yet: each run adds its own.
+async fn free_day(conn: &mut AsyncPgConnection) -> NaiveDate {
+    #[derive(diesel::QueryableByName)]
+    struct Day {
+        #[diesel(sql_type = Date)]
+        day: NaiveDate,
+    }
+    let taken: Vec<Day> = diesel::sql_query(
+        "SELECT DISTINCT measured_on AS day FROM measurements WHERE measured_on > current_date - 400",
+    )
+    .load(conn)
+    .await
+    .unwrap();
+    let today = chrono::Utc::now().date_naive();
+    (1..400).map(|d| today - chrono::Days::new(d)).find(|d| !taken.iter().any(|t| t.day == *d)).unwrap()
+}
+
+/// Up to `n` living children between one and 58 months old on `day`, with their birth dates.
+async fn young_children(conn: &mut AsyncPgConnection, day: NaiveDate, n: i64) -> Vec<(String, NaiveDate)> {
+    #[derive(diesel::QueryableByName)]
+    struct Child {
+        #[diesel(sql_type = Text)]
+        id: String,
+        #[diesel(sql_type = Date)]
+        birth_date: NaiveDate,
+    }
+    let rows: Vec<Child> = diesel::sql_query(
+        "SELECT id::text AS id, birth_date FROM children \
+         WHERE deleted_at IS NULL AND birth_date > $1 - interval '58 months' AND birth_date < $1 - 31 \
+         ORDER BY id LIMIT $2",
+    )
+    .bind::<Date, _>(day)
+    .bind::<BigInt, _>(n)
+    .load(conn)
+    .await
+    .unwrap();
+    rows.into_iter().map(|c| (c.id, c.birth_date)).collect()
+}
+
+/// A CSV of one weighing per child on `day`: near WHO's median for the age, a few centimetres
+/// either side, so some children are stunted and their cases open or move on.
+fn weighings(children: &[(String, NaiveDate)], day: NaiveDate) -> String {
+    let mut csv = String::from("id,child_id,measured_on,length_cm,position,weight_kg,oedema,place,measured_by\n");
+    for (i, (child, born)) in children.iter().enumerate() {
+        let months = (day - *born).num_days() as f64 / 30.4375;
+        let median = 49.9 + 25.5 * (1.0 - (-months / 8.0).exp()) + 0.55 * months;
+        let length = median + ((i % 13) as f64 - 8.0) * 0.9;
+        let weight = 3.3 + 8.5 * (1.0 - (-months / 10.0).exp()) + 0.1 * months;
+        let position = if months < 24.0 { "lying" } else { "standing" };
+        let id = uuid::Uuid::now_v7();
+        csv.push_str(&format!(
+            "{id},{child},{day},{length:.1},{position},{weight:.1},false,posyandu,Kader {}\n",
+            day.ordinal()
+        ));
+    }
+    csv
+}
+
+/// PostgreSQL's own COPY of the same file, into a bare table of the same columns.
+async fn copy_of(conn: &mut AsyncPgConnection, csv: &str) -> Duration {
+    let path = std::env::temp_dir().join(format!("bench-import-{}.csv", std::process::id()));
+    std::fs::write(&path, csv).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    diesel::sql_query(
+        "CREATE TEMP TABLE copied (id uuid, child_id uuid, measured_on date, length_cm float8, position text, \
+         weight_kg float8, oedema boolean, place text, measured_by text)",
+    )
+    .execute(conn)
+    .await
+    .unwrap();
+    let started = Instant::now();
+    diesel::sql_query(format!("COPY copied FROM '{}' (FORMAT csv, HEADER)", path.display()))
+        .execute(conn)
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    std::fs::remove_file(&path).unwrap();
+    took
+}

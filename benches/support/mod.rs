@@ -1,0 +1,127 @@
+//! What the HTTP benchmarks share: the database of a synthetic country (generated once, kept
+//! in `target/bench-pg`), and the real service in front of it.
+
+use clap::Parser;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use stunting_api::auth::JwtKeys;
+use stunting_api::cli::create_database_if_missing;
+use stunting_api::config::Settings;
+use stunting_api::db::{DbPool, build_pool, migrate};
+use stunting_api::demo::generate::{Plan, generate};
+use stunting_api::domain::{Role, Scope, UserId};
+use stunting_api::embedded_pg::EmbeddedPostgres;
+use stunting_api::records::region::import;
+use stunting_api::startup::Application;
+
+#[derive(Parser)]
+struct Args {
+    #[command(flatten)]
+    settings: Settings,
+}
+
+/// A numeric setting from the environment (`1_000_000` is fine).
+pub fn setting(name: &str, default: i64) -> i64 {
+    std::env::var(name).ok().and_then(|v| v.replace('_', "").parse().ok()).unwrap_or(default)
+}
+
+/// The country's database: `BENCH_DATABASE_URL`'s server, or a private cluster in
+/// `target/bench-pg` (fsync off, 4 GB of shared buffers). Generated on first use as
+/// `dashboards_<children>_<seed>` and kept, so a second run measures at once.
+pub struct Country {
+    _cluster: Option<EmbeddedPostgres>,
+    pub url: String,
+}
+
+impl Country {
+    pub async fn open(children: i64, seed: i64) -> Self {
+        let (cluster, base) = match std::env::var("BENCH_DATABASE_URL") {
+            Ok(url) => (None, url),
+            Err(_) => {
+                let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-pg");
+                let cluster = tokio::task::spawn_blocking(move || {
+                    EmbeddedPostgres::start_with(
+                        &root,
+                        "-c shared_buffers=4GB -c max_wal_size=16GB -c checkpoint_timeout=30min \
+                         -c work_mem=64MB -c maintenance_work_mem=1GB -c effective_cache_size=16GB",
+                    )
+                })
+                .await
+                .unwrap()
+                .unwrap();
+                let url = cluster.url("postgres");
+                (Some(cluster), url)
+            }
+        };
+        let name = format!("dashboards_{children}_{seed}");
+        create_database_if_missing(&base, &name).await.unwrap();
+        let url = match base.split_once('?') {
+            Some((head, query)) => format!("{}/{name}?{query}", head.rsplit_once('/').unwrap().0),
+            None => format!("{}/{name}", base.rsplit_once('/').unwrap().0),
+        };
+        migrate::run_pending(&url).await.unwrap();
+        let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
+        import::import(&mut conn, &import::parse_csv(import::BUNDLED_CSV).unwrap()).await.unwrap();
+        if count(&mut conn, "SELECT count(*) AS n FROM children").await == 0 {
+            println!("generating {children} children (seed {seed}); kept for the next run as database {name}");
+            let plan = Plan { children, seed, year: 2025, years: 1 };
+            generate(&mut conn, plan, |line| println!("  {line}")).await.unwrap();
+        }
+        Self { _cluster: cluster, url }
+    }
+
+    pub async fn connect(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.url).await.unwrap()
+    }
+}
+
+/// The service, serving the country on a port of 127.0.0.1.
+pub struct Service {
+    pub address: String,
+    pub pool: DbPool,
+    keys: JwtKeys,
+}
+
+impl Service {
+    pub async fn start(country: &Country) -> Self {
+        let settings = Args::parse_from([
+            "bench",
+            "--listen-addr",
+            "127.0.0.1:0",
+            "--jwt-secret",
+            "bench-secret-that-is-long-enough-for-hs256",
+            "--nik-hash-key",
+            "bench-nik-key-that-is-at-least-32-bytes",
+            "--database-url",
+            &country.url,
+        ])
+        .settings;
+        let pool = build_pool(&country.url, 16).unwrap();
+        let app = Application::build(&settings, pool.clone()).await.unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Self { address, pool, keys: JwtKeys::from_settings(&settings).unwrap() }
+    }
+
+    /// A token for a national account of `role` that exists (writes name their author; it
+    /// cannot sign in: it has no password hash).
+    pub async fn token(&self, role: Role) -> String {
+        let id = UserId(uuid::Uuid::new_v4());
+        diesel::sql_query("INSERT INTO users (id, username, password_hash, role) VALUES ($1, $2, '!', $3)")
+            .bind::<diesel::sql_types::Uuid, _>(id.0)
+            .bind::<diesel::sql_types::Text, _>(format!("bench-{}", id.0))
+            .bind::<diesel::sql_types::Text, _>(role.as_str())
+            .execute(&mut self.pool.get().await.unwrap())
+            .await
+            .unwrap();
+        self.keys.issue(id, role, &Scope::National).unwrap().0
+    }
+}
+
+pub async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql).get_result::<Count>(conn).await.unwrap().n
+}

@@ -1,0 +1,103 @@
+use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Caller;
+use crate::db::ReadPool;
+use crate::domain::RegionCode;
+use crate::error::{ApiError, FieldErrors};
+use crate::http::export;
+use crate::http::extract::Query;
+use crate::records::child::export::{self as records, ChildExport, MeasurementExport, Selection};
+
+const TAG: &str = "exports";
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Only this region (any tier) inside the caller's scope; default the whole scope.
+    #[param(example = "14.01")]
+    pub region: Option<String>,
+    /// From this day on (children: registered; measurements: measured).
+    pub from: Option<NaiveDate>,
+    /// Up to and including this day.
+    pub to: Option<NaiveDate>,
+}
+
+impl ExportQuery {
+    /// The records asked for, inside the caller's scope (403 for a region outside it).
+    fn selection(&self, caller: &Caller) -> Result<Selection, ApiError> {
+        caller.require_child_data()?;
+        let mut errors = FieldErrors::default();
+        let region = self.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            errors.add("to", "must not be before from");
+        }
+        errors.finish()?;
+        Ok(Selection { scope: caller.list_scope(region)?, from: self.from, to: self.to })
+    }
+}
+
+/// `GET /api/v1/exports/children`: every living child of the scope, as NDJSON or CSV.
+#[utoipa::path(
+    operation_id = "export_children",
+    tag = TAG,
+    params(ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The children, a line each (`Accept: text/csv` for CSV with a header row), \
+            ordered by village and id; streamed",
+            content((ChildExport = "application/x-ndjson"), (String = "text/csv")),
+            headers(("Content-Disposition" = String))),
+        (status = 403, description = "An analyst (no child-level data), or a region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
+    )
+)]
+#[get("/exports/children")]
+pub async fn export_children(
+    caller: Caller,
+    req: HttpRequest,
+    Query(query): Query<ExportQuery>,
+    pool: web::Data<ReadPool>,
+) -> Result<HttpResponse, ApiError> {
+    let selection = query.selection(&caller)?;
+    let read = move |after| {
+        let (pool, selection) = (pool.clone(), selection.clone());
+        async move { Ok(records::children(&mut *pool.get().await?, &selection, after).await?) }
+    };
+    Ok(export::answer(&req, "children", read, ChildExport::key))
+}
+
+/// `GET /api/v1/exports/measurements`: every measurement of the scope's living children
+/// (voided ones with `voided_at`), as NDJSON or CSV.
+#[utoipa::path(
+    operation_id = "export_measurements",
+    tag = TAG,
+    params(ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The measurements, a line each (`Accept: text/csv` for CSV with a header row), \
+            ordered by village, child and id; streamed",
+            content((MeasurementExport = "application/x-ndjson"), (String = "text/csv")),
+            headers(("Content-Disposition" = String))),
+        (status = 403, description = "An analyst (no child-level data), or a region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
+    )
+)]
+#[get("/exports/measurements")]
+pub async fn export_measurements(
+    caller: Caller,
+    req: HttpRequest,
+    Query(query): Query<ExportQuery>,
+    pool: web::Data<ReadPool>,
+) -> Result<HttpResponse, ApiError> {
+    let selection = query.selection(&caller)?;
+    let read = move |after| {
+        let (pool, selection) = (pool.clone(), selection.clone());
+        async move { Ok(records::measurements(&mut *pool.get().await?, &selection, after).await?) }
+    };
+    Ok(export::answer(&req, "measurements", read, MeasurementExport::key))
+}

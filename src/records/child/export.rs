@@ -1,0 +1,198 @@
+//! Children and their measurements for `GET /exports/{kind}`: everything in a scope, a page at
+//! a time in the order of the children's village index, so a page is an index range scan.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Date, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::Scope;
+use crate::http::export::{Exported, PAGE};
+use crate::records::stats::code_bounds;
+
+/// Which records: in the scope, and (when given) of a period.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    pub scope: Scope,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// A page's position: the last row's village, child and (for measurements) measurement.
+pub type Key = (String, Uuid, Uuid);
+
+/// A child as exported: what `GET /children/{id}` shows but the open case.
+#[derive(Debug, Serialize, QueryableByName, ToSchema)]
+pub struct ChildExport {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub village_code: String,
+    #[diesel(sql_type = Text)]
+    pub sex: String,
+    #[diesel(sql_type = Date)]
+    pub birth_date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub mother_name: Option<String>,
+    #[diesel(sql_type = Bool)]
+    pub has_nik: bool,
+    #[diesel(sql_type = Integer)]
+    pub version: i32,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Exported for ChildExport {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "village_code",
+        "sex",
+        "birth_date",
+        "name",
+        "mother_name",
+        "has_nik",
+        "version",
+        "created_at",
+        "updated_at",
+    ];
+}
+
+impl ChildExport {
+    pub fn key(&self) -> Key {
+        (self.village_code.clone(), self.id, Uuid::nil())
+    }
+}
+
+/// Living children of the scope, registered in the period, after `after`.
+pub async fn children(
+    conn: &mut AsyncPgConnection,
+    selection: &Selection,
+    after: Option<Key>,
+) -> diesel::QueryResult<Vec<ChildExport>> {
+    let (low, high) = code_bounds(selection.scope.code());
+    let (village, child, _) = after.unwrap_or_default();
+    diesel::sql_query(
+        "SELECT id, village_code, sex, birth_date, name, mother_name, nik_hash IS NOT NULL AS has_nik, version, \
+                created_at, updated_at \
+         FROM children \
+         WHERE deleted_at IS NULL AND village_code >= $1 AND village_code < $2 AND (village_code, id) > ($3, $4) \
+           AND ($5::date IS NULL OR created_at >= $5::date) AND ($6::date IS NULL OR created_at < $6::date + 1) \
+         ORDER BY village_code, id LIMIT $7",
+    )
+    .bind::<Text, _>(low)
+    .bind::<Text, _>(high)
+    .bind::<Text, _>(village)
+    .bind::<SqlUuid, _>(child)
+    .bind::<Nullable<Date>, _>(selection.from)
+    .bind::<Nullable<Date>, _>(selection.to)
+    .bind::<Integer, _>(PAGE as i32)
+    .load(conn)
+    .await
+}
+
+/// A measurement as exported: what was measured and what the standards say of it, voided
+/// ones included (with `voided_at`), so a mirror learns of voids.
+#[derive(Debug, Serialize, QueryableByName, ToSchema)]
+pub struct MeasurementExport {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub child_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub village_code: String,
+    #[diesel(sql_type = Date)]
+    pub measured_on: NaiveDate,
+    #[diesel(sql_type = Integer)]
+    pub age_days: i32,
+    #[diesel(sql_type = Double)]
+    pub length_cm: f64,
+    #[diesel(sql_type = Text)]
+    pub position: String,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub weight_kg: Option<f64>,
+    #[diesel(sql_type = Bool)]
+    pub oedema: bool,
+    #[diesel(sql_type = Text)]
+    pub place: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub measured_by: Option<String>,
+    /// Length/height-for-age z-score.
+    #[diesel(sql_type = Nullable<Double>)]
+    pub haz: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub waz: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub whz: Option<f64>,
+    /// True when any z-score is outside WHO's plausible range.
+    #[diesel(sql_type = Bool)]
+    pub implausible: bool,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub voided_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+impl Exported for MeasurementExport {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "child_id",
+        "village_code",
+        "measured_on",
+        "age_days",
+        "length_cm",
+        "position",
+        "weight_kg",
+        "oedema",
+        "place",
+        "measured_by",
+        "haz",
+        "waz",
+        "whz",
+        "implausible",
+        "voided_at",
+        "created_at",
+    ];
+}
+
+impl MeasurementExport {
+    pub fn key(&self) -> Key {
+        (self.village_code.clone(), self.child_id, self.id)
+    }
+}
+
+/// Measurements of the scope's living children, taken in the period, after `after`.
+pub async fn measurements(
+    conn: &mut AsyncPgConnection,
+    selection: &Selection,
+    after: Option<Key>,
+) -> diesel::QueryResult<Vec<MeasurementExport>> {
+    let (low, high) = code_bounds(selection.scope.code());
+    let (village, child, measurement) = after.unwrap_or_default();
+    diesel::sql_query(
+        "SELECT m.id, m.child_id, c.village_code, m.measured_on, m.age_days, m.length_cm, m.position, m.weight_kg, \
+                m.oedema, m.place, m.measured_by, m.haz, m.waz, m.whz, \
+                m.haz_implausible OR m.waz_implausible OR m.whz_implausible AS implausible, m.voided_at, m.created_at \
+         FROM children c JOIN measurements m ON m.child_id = c.id \
+         WHERE c.deleted_at IS NULL AND c.village_code >= $1 AND c.village_code < $2 \
+           AND (c.village_code, c.id, m.id) > ($3, $4, $5) \
+           AND ($6::date IS NULL OR m.measured_on >= $6) AND ($7::date IS NULL OR m.measured_on <= $7) \
+         ORDER BY c.village_code, c.id, m.id LIMIT $8",
+    )
+    .bind::<Text, _>(low)
+    .bind::<Text, _>(high)
+    .bind::<Text, _>(village)
+    .bind::<SqlUuid, _>(child)
+    .bind::<SqlUuid, _>(measurement)
+    .bind::<Nullable<Date>, _>(selection.from)
+    .bind::<Nullable<Date>, _>(selection.to)
+    .bind::<Integer, _>(PAGE as i32)
+    .load(conn)
+    .await
+}

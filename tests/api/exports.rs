@@ -1,0 +1,87 @@
+//! Bulk export (`GET /api/v1/exports/{kind}`): everything in the caller's scope, streamed a page
+//! at a time, as NDJSON or CSV; no page boundary loses or repeats a record; dashboards get none.
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use stunting_api::domain::Role;
+
+use crate::common::app::children::{BIRTH, date};
+use crate::common::{TestApp, problem};
+
+const VILLAGE: &str = "14.01.01.2009";
+
+async fn export(app: &TestApp, token: &str, path: &str, accept: &str) -> (StatusCode, String) {
+    let response = app.request(Method::GET, path, Some(token)).header("accept", accept).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn every_measurement_of_the_scope_arrives_once_across_pages() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Officer, Some("14.01")).await;
+    let (a, b) = (app.child_in(&token, VILLAGE).await, app.child_in(&token, "14.01.01.2010").await);
+    // 1,100 weighings (more than a page of 1,000), each under its own id.
+    let mut csv = String::from("id,child_id,measured_on,length_cm,position,place\n");
+    for i in 0..1_100 {
+        let child = if i % 2 == 0 { &a } else { &b };
+        let on = date(BIRTH) + chrono::Days::new(1 + (i / 2) as u64);
+        csv.push_str(&format!("{},{},{on},60.0,lying,posyandu\n", uuid::Uuid::new_v4(), child["id"].as_str().unwrap()));
+    }
+    let imported = app
+        .request(Method::POST, "/api/v1/imports/measurements", Some(&token))
+        .text("text/csv", csv)
+        .send()
+        .await
+        .unwrap();
+    let summary: Value = imported.json().await.unwrap();
+    assert_eq!(summary["created"], 1_100, "{summary}");
+
+    let (status, ndjson) = export(&app, &token, "/api/v1/exports/measurements", "application/x-ndjson").await;
+    assert_eq!(status, 200);
+    let lines: Vec<Value> = ndjson.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut ids: Vec<&str> = lines.iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 1_100);
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 1_100, "a record came twice");
+    assert!(ndjson.ends_with('\n'));
+
+    let (status, csv) = export(&app, &token, "/api/v1/exports/measurements?region=14.01.01.2009", "text/csv").await;
+    assert_eq!(status, 200);
+    let mut rows = csv.lines();
+    assert!(rows.next().unwrap().starts_with("id,child_id,village_code,measured_on,age_days,"));
+    assert_eq!(rows.count(), 550);
+
+    let period = "/api/v1/exports/measurements?from=2024-06-02&to=2024-06-11";
+    let (_, ten_days) = export(&app, &token, period, "application/x-ndjson").await;
+    assert_eq!(ten_days.lines().count(), 20);
+}
+
+#[tokio::test]
+async fn children_export_as_csv_with_their_personal_fields_only_to_those_who_record_them() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    app.child_in(&officer, VILLAGE).await;
+    app.child_in(&officer, "14.01.01.2010").await;
+
+    let (status, csv) = export(&app, &officer, "/api/v1/exports/children", "text/csv").await;
+    assert_eq!(status, 200);
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next().unwrap(),
+        "id,village_code,sex,birth_date,name,mother_name,has_nik,version,created_at,updated_at"
+    );
+    assert_eq!(rows.filter(|r| r.contains("Siti Aminah")).count(), 2);
+
+    let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;
+    let (_, own) = export(&app, &cadre, "/api/v1/exports/children", "application/x-ndjson").await;
+    assert_eq!(own.lines().count(), 1, "a cadre exports their own village");
+
+    let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
+    let refused = app.request(Method::GET, "/api/v1/exports/children", Some(&analyst)).send().await.unwrap();
+    problem(refused, StatusCode::FORBIDDEN).await;
+    let elsewhere = app.token_for(Role::Officer, Some("62.03")).await;
+    let refused =
+        app.request(Method::GET, "/api/v1/exports/children?region=14.01", Some(&elsewhere)).send().await.unwrap();
+    problem(refused, StatusCode::FORBIDDEN).await;
+}
