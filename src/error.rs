@@ -296,6 +296,11 @@ impl FieldErrors {
     }
 
     /// Keeps a parsed value, or records why the field is invalid.
+    /// Adds every error of `other`.
+    pub fn merge(&mut self, other: FieldErrors) {
+        self.0.extend(other.0);
+    }
+
     pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, parsed: Result<T, E>) -> Option<T> {
         parsed.map_err(|e| self.add(field, e.to_string())).ok()
     }

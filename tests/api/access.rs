@@ -481,6 +481,8 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         // Bulk imports: whoever records children; each record is then checked against the
         // caller's scope as a single request is.
         "import_children" | "import_measurements" => role != Role::Analyst,
+        "import_intervention_reports" => admin || matches!(role, Role::Officer | Role::Cadre | Role::Integration),
+        "import_families_at_risk" => admin || matches!(role, Role::Integration | Role::Officer),
         "verify" => admin || (matches!(role, Role::Cadre | Role::Officer) && within(VILLAGE)),
         // Activities in the planted village, and reports on them.
         "create_intervention" | "update_intervention" | "delete_intervention" => officer_in(VILLAGE),

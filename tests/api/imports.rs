@@ -364,3 +364,57 @@ async fn an_import_sent_again_under_its_idempotency_key_is_answered_from_the_fir
     let other = measurements_csv(&[(&child, "2025-03-10", -1.0)]);
     problem(send(other).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY).await;
 }
+
+#[tokio::test]
+async fn monthly_reports_arrive_by_the_rules_of_a_single_report_and_a_correction_updates() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Officer, Some("14.01")).await;
+    let body = json!({"type_code": "growth_monitoring", "region_code": VILLAGE, "year": 2024, "target": 100});
+    let activity: Value = app.post_json("/api/v1/interventions", Some(&token), &body).await.json().await.unwrap();
+    let id = activity["id"].as_str().unwrap();
+    let csv = |march: i64, correction: &str| {
+        format!(
+            "intervention_id,month,reached,correction\n{id},2024-01,10,\n{id},2024-02,20,\n{id},2024-03,{march},{correction}\n{id},2025-01,5,\n"
+        )
+    };
+
+    let first = summary(import(&app, &token, "intervention-reports", "", "text/csv", csv(30, "")).await).await;
+    assert_eq!(counts(&first), [4, 3, 0, 0, 1], "{first}");
+    assert_eq!(first["rejections"][0]["line"], 5, "outside the activity's year: {first}");
+    let again = summary(import(&app, &token, "intervention-reports", "", "text/csv", csv(30, "")).await).await;
+    assert_eq!(counts(&again), [4, 0, 0, 3, 1], "{again}");
+    // A different March figure is refused as a single report would be, until it is a correction.
+    let refused = summary(import(&app, &token, "intervention-reports", "", "text/csv", csv(35, "")).await).await;
+    assert_eq!(refused["rejections"][0]["problem"]["status"], 409, "{refused}");
+    let corrected = summary(import(&app, &token, "intervention-reports", "", "text/csv", csv(35, "true")).await).await;
+    assert_eq!(counts(&corrected), [4, 0, 1, 2, 1], "{corrected}");
+    let activity: Value = app.get(&format!("/api/v1/interventions/{id}"), Some(&token)).await.json().await.unwrap();
+    assert_eq!(activity["reached"], 65, "{activity}");
+}
+
+#[tokio::test]
+async fn families_at_risk_are_an_import_kind_with_a_year_per_record() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Integration, Some("62.03")).await;
+    let csv = |factors: &str| {
+        format!(
+            "year,family_key,village_code,risk_factors,has_pregnant_woman,has_under_two,has_under_five\n\
+             2022,6203-0001,62.03.01.1006,{factors},false,true,true\n\
+             2023,6203-0001,62.03.01.1006,no_safe_water,true,false,false\n\
+             2022,6203-0002,14.01.01.2009,no_safe_water,true,false,false\n"
+        )
+    };
+    let first =
+        summary(import(&app, &token, "families-at-risk", "", "text/csv", csv("no_safe_water;mother_under_20")).await)
+            .await;
+    assert_eq!(counts(&first), [3, 2, 0, 0, 1], "{first}");
+    assert_eq!(first["rejections"][0]["id"], "6203-0002");
+    let again =
+        summary(import(&app, &token, "families-at-risk", "", "text/csv", csv("mother_under_20;no_safe_water")).await)
+            .await;
+    assert_eq!(counts(&again), [3, 0, 0, 2, 1], "{again}");
+    let changed = summary(import(&app, &token, "families-at-risk", "", "text/csv", csv("no_safe_water")).await).await;
+    assert_eq!(counts(&changed), [3, 0, 1, 1, 1], "{changed}");
+    let page: Value = app.get("/api/v1/families-at-risk?year=2023", Some(&token)).await.json().await.unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+}

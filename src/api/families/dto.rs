@@ -2,26 +2,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::domain::{RiskFactor, Verification};
+use crate::domain::Verification;
 use crate::error::FieldError;
 
-pub use crate::records::family::Family;
-
-/// One family in an import.
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"family_key": "6203010001000123", "village_code": "62.03.01.2001",
-    "risk_factors": ["no_safe_water"], "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true}))]
-pub struct FamilyRecord {
-    /// The BKKBN family identifier: letters, digits, `.`, `/`, `-`; at most 64.
-    pub family_key: String,
-    pub village_code: String,
-    /// At least one.
-    pub risk_factors: Vec<RiskFactor>,
-    pub has_pregnant_woman: bool,
-    pub has_under_two: bool,
-    pub has_under_five: bool,
-}
+pub use crate::records::family::{Family, FamilyRecord};
 
 /// A province's list for a year: new families are added, known ones (same year and
 /// `family_key`) updated, identical ones left alone, so a retried import changes nothing.

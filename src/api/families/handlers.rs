@@ -3,9 +3,7 @@ use diesel_async::AsyncConnection;
 use serde_json::json;
 use validator::Validate;
 
-use super::dto::{
-    FailedRecord, Family, FamilyImport, FamilyRecord, ImportSummary, ListFamiliesQuery, VerificationUpdate,
-};
+use super::dto::{FailedRecord, Family, FamilyImport, ImportSummary, ListFamiliesQuery, VerificationUpdate};
 use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool, audit};
 use crate::domain::text;
@@ -54,7 +52,7 @@ pub async fn import(
     let mut failed = Vec::new();
     let mut columns = ImportColumns::default();
     for (index, record) in body.families.iter().enumerate() {
-        let mut errors = check_record(&caller, record, &villages);
+        let mut errors = family::check(&caller, record, &villages);
         if columns.keys.contains(&record.family_key) {
             errors.add("family_key", "appears twice in this import");
         }
@@ -108,36 +106,6 @@ pub async fn import(
         })
         .await?;
     Ok(web::Json(summary))
-}
-
-/// Why one record of an import cannot be written.
-fn check_record(caller: &Caller, record: &FamilyRecord, villages: &[String]) -> FieldErrors {
-    let mut errors = FieldErrors::default();
-    let key_ok = (1..=64).contains(&record.family_key.len())
-        && record.family_key.chars().all(|c| c.is_ascii_alphanumeric() || "./-".contains(c));
-    if !key_ok {
-        errors.add("family_key", "must be 1 to 64 letters, digits, '.', '/' or '-'");
-    }
-    match RegionCode::parse(&record.village_code) {
-        Err(e) => errors.add("village_code", e.to_string()),
-        Ok(code) if !caller.scope.contains(&code) => {
-            errors.add("village_code", format!("{code} is outside your scope"))
-        }
-        Ok(code) if !villages.contains(&record.village_code) => {
-            errors.add("village_code", format!("no village has code {code}"))
-        }
-        Ok(_) => {}
-    }
-    if record.risk_factors.is_empty() {
-        errors.add("risk_factors", "a family at risk has at least one risk factor");
-    }
-    if !record.has_pregnant_woman && !record.has_under_five {
-        errors.add("has_under_five", "a family at risk has a pregnant woman or a child under five");
-    }
-    if record.has_under_two && !record.has_under_five {
-        errors.add("has_under_five", "a child under two is also under five");
-    }
-    errors
 }
 
 /// `GET /api/v1/families-at-risk?year=`: families in the caller's scope (analysts see no

@@ -10,9 +10,11 @@ use crate::domain::{ImportJobId, NikKey};
 use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::records::child::import::{ChildRow, MeasurementRecord};
+use crate::records::family::import::FamilyRow;
 use crate::records::import::jobs::{self, JobView, PART_BYTES, Queue};
 use crate::records::import::kinds::Kind;
 use crate::records::import::{Format, Input, Mode, Options, Summary};
+use crate::records::intervention::import::ReportRecord;
 
 const TAG: &str = "imports";
 
@@ -109,6 +111,88 @@ pub async fn import_measurements(
     queue: web::Data<Queue>,
 ) -> Result<HttpResponse, ApiError> {
     import(Kind::Measurements, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
+}
+
+/// `POST /api/v1/imports/intervention-reports`: months' figures for intervention activities.
+#[utoipa::path(
+    operation_id = "import_intervention_reports",
+    tag = TAG,
+    params(ImportQuery),
+    request_body(
+        description = "A JSON array of reports, NDJSON (one per line) or CSV with the header \
+            `id,intervention_id,month,reached,note,correction` (`id`, `note` and `correction` may be left out). \
+            Up to 100,000 reports.",
+        content(
+            (Vec<ReportRecord> = "application/json"),
+            (ReportRecord = "application/x-ndjson"),
+            (String = "text/csv"),
+        ),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What became of every report", body = Summary),
+        (status = 202, description = "Queued as a job: follow `Location`", body = JobView, headers(("Location" = String))),
+        (status = 400, description = "A file that cannot be read on (broken JSON, a CSV row with more or fewer fields than its header, an unclosed quote), naming the line"),
+        (status = 403, description = "Not an officer, cadre, integration or admin"),
+        (status = 413, description = "More than 100,000 reports, or a file larger than `MAX_IMPORT_BYTES`"),
+        (status = 415, description = "Not JSON, NDJSON or CSV"),
+        (status = 422, description = "An invalid parameter, or a CSV header with a missing or unknown column"),
+    )
+)]
+#[post("/imports/intervention-reports")]
+#[allow(clippy::too_many_arguments)]
+pub async fn import_intervention_reports(
+    caller: Caller,
+    Query(query): Query<ImportQuery>,
+    req: HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<DbPool>,
+    nik_key: web::Data<NikKey>,
+    limits: web::Data<ImportLimits>,
+    queue: web::Data<Queue>,
+) -> Result<HttpResponse, ApiError> {
+    import(Kind::InterventionReports, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
+}
+
+/// `POST /api/v1/imports/families-at-risk`: BKKBN's families at risk, a year per record.
+#[utoipa::path(
+    operation_id = "import_families_at_risk",
+    tag = TAG,
+    params(ImportQuery),
+    request_body(
+        description = "A JSON array of families, NDJSON (one per line) or CSV with the header \
+            `year,family_key,village_code,risk_factors,has_pregnant_woman,has_under_two,has_under_five` \
+            (risk factors separated by `;`). Up to 100,000 families.",
+        content(
+            (Vec<FamilyRow> = "application/json"),
+            (FamilyRow = "application/x-ndjson"),
+            (String = "text/csv"),
+        ),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What became of every family", body = Summary),
+        (status = 202, description = "Queued as a job: follow `Location`", body = JobView, headers(("Location" = String))),
+        (status = 400, description = "A file that cannot be read on (broken JSON, a CSV row with more or fewer fields than its header, an unclosed quote), naming the line"),
+        (status = 403, description = "Not an integration, officer or admin"),
+        (status = 413, description = "More than 100,000 families, or a file larger than `MAX_IMPORT_BYTES`"),
+        (status = 415, description = "Not JSON, NDJSON or CSV"),
+        (status = 422, description = "An invalid parameter, or a CSV header with a missing or unknown column"),
+    )
+)]
+#[post("/imports/families-at-risk")]
+#[allow(clippy::too_many_arguments)]
+pub async fn import_families_at_risk(
+    caller: Caller,
+    Query(query): Query<ImportQuery>,
+    req: HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<DbPool>,
+    nik_key: web::Data<NikKey>,
+    limits: web::Data<ImportLimits>,
+    queue: web::Data<Queue>,
+) -> Result<HttpResponse, ApiError> {
+    import(Kind::FamiliesAtRisk, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
 }
 
 /// Reads the file as it arrives: a small one is imported at once; from `MAX_BODY_BYTES` on

@@ -9,5 +9,9 @@ pub use dto::ImportLimits;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::import_children).service(handlers::import_measurements).service(handlers::get_job);
+    cfg.service(handlers::import_children)
+        .service(handlers::import_measurements)
+        .service(handlers::import_intervention_reports)
+        .service(handlers::import_families_at_risk)
+        .service(handlers::get_job);
 }

@@ -25,7 +25,7 @@ use crate::http::precondition::{IfMatch, created_or_stored, created_with_etag, o
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
 use crate::records::intervention::{
-    self, InterventionChanges, InterventionFilter, InterventionRow, NewIntervention, NewReport,
+    self, IncomingReport, InterventionChanges, InterventionFilter, InterventionRow, NewIntervention,
 };
 use crate::records::region as regions;
 use crate::records::write;
@@ -348,72 +348,16 @@ pub async fn report(
     if body.month.first_day() > latest_local_date() {
         return Err(ApiError::invalid("month", "is in the future"));
     }
-    let id = *path;
-    let report_id = body.id.map_or_else(ReportId::new, ReportId);
-    let note = text::given(body.note.as_deref());
+    let incoming = IncomingReport {
+        id: body.id.map_or_else(ReportId::new, ReportId),
+        month: body.month,
+        reached: body.reached,
+        note: text::given(body.note.as_deref()).map(str::to_owned),
+        correction: body.correction,
+    };
     let mut conn = pool.get().await?;
     let (outcome, created) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let activity = intervention::lock_to_report(conn, &caller, id).await?;
-            if let Some(existing) = intervention::find_report_any(conn, report_id).await? {
-                let same = existing.intervention_id == id
-                    && existing.month == body.month.first_day()
-                    && existing.reached == body.reached
-                    && existing.note.as_deref() == note;
-                return match same {
-                    true => {
-                        let intervention = intervention::reload(conn, &activity).await?;
-                        Ok((ReportOutcome { report: existing.into(), intervention }, false))
-                    }
-                    false => Err(ApiError::DuplicateOf {
-                        detail: format!("a different report already has id {report_id}"),
-                        existing_id: report_id.0,
-                    }),
-                };
-            }
-            if body.month.first_day() > activity.period_end || body.month.last_day() < activity.period_start {
-                return Err(ApiError::invalid(
-                    "month",
-                    format!("is outside the activity's period, {} to {}", activity.period_start, activity.period_end),
-                ));
-            }
-            let previous = intervention::current_report(conn, id, body.month.first_day()).await?;
-            match (&previous, body.correction) {
-                (Some(_), false) => {
-                    return Err(ApiError::conflict(format!(
-                        "{} is already reported; send \"correction\": true to replace the figure",
-                        body.month
-                    )));
-                }
-                (Some(old), true) => intervention::supersede(conn, old.id).await?,
-                (None, _) => {}
-            }
-            let row = intervention::insert_report(
-                conn,
-                &activity,
-                &NewReport {
-                    id: report_id,
-                    month: body.month.first_day(),
-                    reached: body.reached,
-                    note,
-                    reported_by: caller.id,
-                },
-            )
-            .await?;
-            intervention::refresh_reached(conn, id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "intervention.report",
-                id,
-                json!({
-                    "month": body.month, "reached": body.reached, "replaced": previous.map(|p| p.reached)
-                }),
-            )
-            .await?;
-            let intervention = intervention::reload(conn, &activity).await?;
-            Ok((ReportOutcome { report: row.into(), intervention }, true))
-        })
+        .transaction::<_, ApiError, _>(async |conn| intervention::report(conn, &caller, *path, &incoming).await)
         .await?;
     Ok(created_or_stored(created, &outcome))
 }

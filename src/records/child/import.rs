@@ -21,7 +21,7 @@ use crate::domain::{
     ChildId, MeasurementId, Nik, NikKey, Place, Position, RegionCode, RegionLevel, Sex, latest_local_date,
 };
 use crate::error::{ApiError, FieldErrors, Problem};
-use crate::records::import::{Columns, Outcome, Verdict, Writer};
+use crate::records::import::{Columns, Outcome, Verdict, Writer, verdict};
 use crate::records::region;
 
 /// A measurement of a registered child: `POST /children/{id}/measurements`'s body with the
@@ -393,11 +393,7 @@ impl Writer for ChildrenWriter {
             let this = &*self;
             let written =
                 conn.transaction::<Outcome, ApiError, _>(async |conn| this.row(conn, caller, row).await).await;
-            verdicts.push(match written {
-                Ok(outcome) => Ok(outcome),
-                Err(error @ (ApiError::Internal(_) | ApiError::ServiceUnavailable(_))) => return Err(error),
-                Err(error) => Err(error.rejection()),
-            });
+            verdicts.push(verdict(written)?);
         }
         Ok(verdicts)
     }

@@ -2,7 +2,7 @@ use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{families_at_risk, lokus_villages, regions};
 use crate::domain::{FamilyId, RegionCode, RiskFactor, Scope, UserId, Verification};
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldErrors};
 use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write;
@@ -12,6 +12,9 @@ use diesel::sql_types::{Array, Bool, Integer, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
+
+pub mod import;
 
 /// The family, if the caller may read it: 404 unless known, 403 outside the caller's scope.
 pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: FamilyId) -> Result<Visible<Family>, ApiError> {
@@ -86,6 +89,52 @@ pub async fn known_villages(conn: &mut AsyncPgConnection, codes: &[String]) -> Q
         .await
 }
 
+/// One family in an import.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"family_key": "6203010001000123", "village_code": "62.03.01.2001",
+    "risk_factors": ["no_safe_water"], "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true}))]
+pub struct FamilyRecord {
+    /// The BKKBN family identifier: letters, digits, `.`, `/`, `-`; at most 64.
+    pub family_key: String,
+    pub village_code: String,
+    /// At least one.
+    pub risk_factors: Vec<RiskFactor>,
+    pub has_pregnant_woman: bool,
+    pub has_under_two: bool,
+    pub has_under_five: bool,
+}
+
+/// Why one record of an import cannot be written.
+pub fn check(caller: &Caller, record: &FamilyRecord, villages: &[String]) -> FieldErrors {
+    let mut errors = FieldErrors::default();
+    let key_ok = (1..=64).contains(&record.family_key.len())
+        && record.family_key.chars().all(|c| c.is_ascii_alphanumeric() || "./-".contains(c));
+    if !key_ok {
+        errors.add("family_key", "must be 1 to 64 letters, digits, '.', '/' or '-'");
+    }
+    match RegionCode::parse(&record.village_code) {
+        Err(e) => errors.add("village_code", e.to_string()),
+        Ok(code) if !caller.scope.contains(&code) => {
+            errors.add("village_code", format!("{code} is outside your scope"))
+        }
+        Ok(code) if !villages.contains(&record.village_code) => {
+            errors.add("village_code", format!("no village has code {code}"))
+        }
+        Ok(_) => {}
+    }
+    if record.risk_factors.is_empty() {
+        errors.add("risk_factors", "a family at risk has at least one risk factor");
+    }
+    if !record.has_pregnant_woman && !record.has_under_five {
+        errors.add("has_under_five", "a family at risk has a pregnant woman or a child under five");
+    }
+    if record.has_under_two && !record.has_under_five {
+        errors.add("has_under_five", "a child under two is also under five");
+    }
+    errors
+}
+
 /// The village each of `keys` is on record in for `year`, where it is.
 pub async fn villages_of(
     conn: &mut AsyncPgConnection,
@@ -115,6 +164,8 @@ pub struct ImportColumns {
 
 #[derive(QueryableByName)]
 pub struct Written {
+    #[diesel(sql_type = Text)]
+    pub family_key: String,
     #[diesel(sql_type = Bool)]
     pub inserted: bool,
 }
@@ -148,7 +199,7 @@ pub async fn upsert(
            AND (f.village_code, f.risk_factors, f.has_pregnant_woman, f.has_under_two, f.has_under_five) \
                IS DISTINCT FROM (EXCLUDED.village_code, EXCLUDED.risk_factors, EXCLUDED.has_pregnant_woman, \
                                  EXCLUDED.has_under_two, EXCLUDED.has_under_five) \
-         RETURNING (xmax = 0) AS inserted",
+         RETURNING f.family_key, (xmax = 0) AS inserted",
     )
     .bind::<Integer, _>(year)
     .bind::<Array<SqlUuid>, _>(&rows.ids)

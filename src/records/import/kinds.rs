@@ -5,8 +5,11 @@ use super::{Format, Input, Options, Summary};
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::domain::NikKey;
+use crate::domain::Role;
 use crate::error::ApiError;
 use crate::records::child::import::{ChildrenWriter, MeasurementsWriter};
+use crate::records::family::import::FamiliesWriter;
+use crate::records::intervention::import::ReportsWriter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -14,15 +17,21 @@ pub enum Kind {
     Children,
     /// Measurements of children already registered.
     Measurements,
+    /// Monthly reports on intervention activities.
+    InterventionReports,
+    /// A year's families at risk (BKKBN's list).
+    FamiliesAtRisk,
 }
 
 impl Kind {
-    pub const ALL: &[Kind] = &[Kind::Children, Kind::Measurements];
+    pub const ALL: &[Kind] = &[Kind::Children, Kind::Measurements, Kind::InterventionReports, Kind::FamiliesAtRisk];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Children => "children",
             Self::Measurements => "measurements",
+            Self::InterventionReports => "intervention-reports",
+            Self::FamiliesAtRisk => "families-at-risk",
         }
     }
 
@@ -34,6 +43,9 @@ impl Kind {
     pub fn require(self, caller: &Caller) -> Result<(), ApiError> {
         match self {
             Self::Children | Self::Measurements => caller.require_child_data(),
+            // As `POST /interventions/{id}/reports` and `POST /families-at-risk/import`.
+            Self::InterventionReports => caller.require_role(&[Role::Officer, Role::Cadre, Role::Integration]),
+            Self::FamiliesAtRisk => caller.require_role(&[Role::Officer, Role::Integration]),
         }
     }
 
@@ -42,6 +54,8 @@ impl Kind {
         match self {
             Self::Children => super::check::<ChildrenWriter>(pool, format, input).await,
             Self::Measurements => super::check::<MeasurementsWriter>(pool, format, input).await,
+            Self::InterventionReports => super::check::<ReportsWriter>(pool, format, input).await,
+            Self::FamiliesAtRisk => super::check::<FamiliesWriter>(pool, format, input).await,
         }
     }
 
@@ -59,6 +73,8 @@ impl Kind {
             Self::Measurements => {
                 super::run(pool, caller, MeasurementsWriter::default(), options, input, journal).await
             }
+            Self::InterventionReports => super::run(pool, caller, ReportsWriter, options, input, journal).await,
+            Self::FamiliesAtRisk => super::run(pool, caller, FamiliesWriter::default(), options, input, journal).await,
         }
     }
 }

@@ -85,6 +85,16 @@ pub trait Writer: Send {
     ) -> impl Future<Output = Result<Vec<Verdict>, ApiError>> + Send + 'a;
 }
 
+/// A record written in its own savepoint (`conn.transaction` inside the chunk's): its outcome,
+/// or its rejection; a failure of the database itself fails the chunk.
+pub fn verdict(written: Result<Outcome, ApiError>) -> Result<Verdict, ApiError> {
+    match written {
+        Ok(outcome) => Ok(Ok(outcome)),
+        Err(error @ (ApiError::Internal(_) | ApiError::ServiceUnavailable(_))) => Err(error),
+        Err(error) => Ok(Err(error.rejection())),
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"received": 3, "created": 1, "updated": 0, "unchanged": 1, "rejected": 1,

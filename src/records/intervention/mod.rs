@@ -1,9 +1,11 @@
 //! Intervention activities with their monthly reports, and the intervention types they deliver.
 
+pub mod import;
 pub mod types;
 
 use crate::auth::Caller;
 use crate::auth::policy::Record;
+use crate::db::audit;
 use crate::db::schema::{
     budget_lines, budgets, intervention_funding, intervention_reports, intervention_types, interventions,
     lokus_villages,
@@ -328,6 +330,84 @@ pub struct NewReport<'a> {
     pub reached: i64,
     pub note: Option<&'a str>,
     pub reported_by: UserId,
+}
+
+/// A monthly report as a caller sends it.
+#[derive(Debug, Clone)]
+pub struct IncomingReport {
+    pub id: ReportId,
+    pub month: Month,
+    pub reached: i64,
+    pub note: Option<String>,
+    /// Replaces the month's current figure (otherwise a second figure for a month is a 409).
+    pub correction: bool,
+}
+
+impl IncomingReport {
+    /// The same figure as the stored `row` (a retry).
+    pub fn same_as(&self, activity: InterventionId, row: &ReportRow) -> bool {
+        row.intervention_id == activity
+            && row.month == self.month.first_day()
+            && row.reached == self.reached
+            && row.note.as_deref() == self.note.as_deref()
+    }
+}
+
+/// Records a month's report on an activity, in the caller's transaction: the same report sent
+/// again under its id is the stored one (`false`: nothing written); a different one under a
+/// used id is a 409; a second figure for a month needs `correction`, and supersedes the first.
+pub async fn report(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: InterventionId,
+    incoming: &IncomingReport,
+) -> Result<(ReportOutcome, bool), ApiError> {
+    let month = incoming.month;
+    if month.first_day() > crate::domain::latest_local_date() {
+        return Err(ApiError::invalid("month", "is in the future"));
+    }
+    let activity = lock_to_report(conn, caller, id).await?;
+    if let Some(existing) = find_report_any(conn, incoming.id).await? {
+        return match incoming.same_as(id, &existing) {
+            true => {
+                Ok((ReportOutcome { report: existing.into(), intervention: reload(conn, &activity).await? }, false))
+            }
+            false => Err(ApiError::DuplicateOf {
+                detail: format!("a different report already has id {}", incoming.id),
+                existing_id: incoming.id.0,
+            }),
+        };
+    }
+    if month.first_day() > activity.period_end || month.last_day() < activity.period_start {
+        return Err(ApiError::invalid(
+            "month",
+            format!("is outside the activity's period, {} to {}", activity.period_start, activity.period_end),
+        ));
+    }
+    let previous = current_report(conn, id, month.first_day()).await?;
+    match (&previous, incoming.correction) {
+        (Some(_), false) => {
+            return Err(ApiError::conflict(format!(
+                "{month} is already reported; send \"correction\": true to replace the figure"
+            )));
+        }
+        (Some(old), true) => supersede(conn, old.id).await?,
+        (None, _) => {}
+    }
+    let new = NewReport {
+        id: incoming.id,
+        month: month.first_day(),
+        reached: incoming.reached,
+        note: incoming.note.as_deref(),
+        reported_by: caller.id,
+    };
+    let row = insert_report(conn, &activity, &new).await?;
+    refresh_reached(conn, id).await?;
+    let changes = serde_json::json!({
+        "month": month, "reached": incoming.reached, "replaced": previous.map(|p| p.reached)
+    });
+    audit::record(conn, Some(caller.id), "intervention.report", id, changes).await?;
+    Ok((ReportOutcome { report: row.into(), intervention: reload(conn, &activity).await? }, true))
 }
 
 /// Records a report on an activity the caller may report on.
