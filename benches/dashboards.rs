@@ -109,7 +109,7 @@ async fn run() {
         return; // BENCH_REQUESTS=0: generate only
     }
 
-    let service = Service::start(&country).await;
+    let service = Service::start(&country.url).await;
     let (address, pool) = (service.address.clone(), service.pool.clone());
     let analyst = service.token(Role::Analyst).await;
     let officer = service.token(Role::Admin).await;

@@ -29,6 +29,9 @@ pub fn setting(name: &str, default: i64) -> i64 {
 /// `dashboards_<children>_<seed>` and kept, so a second run measures at once.
 pub struct Country {
     _cluster: Option<EmbeddedPostgres>,
+    /// The server's maintenance database, and the country's.
+    admin: String,
+    name: String,
     pub url: String,
 }
 
@@ -54,10 +57,7 @@ impl Country {
         };
         let name = format!("dashboards_{children}_{seed}");
         create_database_if_missing(&base, &name).await.unwrap();
-        let url = match base.split_once('?') {
-            Some((head, query)) => format!("{}/{name}?{query}", head.rsplit_once('/').unwrap().0),
-            None => format!("{}/{name}", base.rsplit_once('/').unwrap().0),
-        };
+        let url = database_url(&base, &name);
         migrate::run_pending(&url).await.unwrap();
         let mut conn = AsyncPgConnection::establish(&url).await.unwrap();
         import::import(&mut conn, &import::parse_csv(import::BUNDLED_CSV).unwrap()).await.unwrap();
@@ -66,11 +66,44 @@ impl Country {
             let plan = Plan { children, seed, year: 2025, years: 1 };
             generate(&mut conn, plan, |line| println!("  {line}")).await.unwrap();
         }
-        Self { _cluster: cluster, url }
+        Self { _cluster: cluster, admin: base, name, url }
+    }
+
+    /// A copy of the country to write into, dropped with it: every run of a writing benchmark
+    /// starts from the same data.
+    pub async fn scratch_copy(&self, name: &str) -> Scratch {
+        let mut admin = AsyncPgConnection::establish(&self.admin).await.unwrap();
+        diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(&mut admin).await.unwrap();
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{}\"", self.name))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        Scratch { admin: self.admin.clone(), name: name.to_owned(), url: database_url(&self.admin, name) }
     }
 
     pub async fn connect(&self) -> AsyncPgConnection {
         AsyncPgConnection::establish(&self.url).await.unwrap()
+    }
+}
+
+fn database_url(base: &str, name: &str) -> String {
+    match base.split_once('?') {
+        Some((head, query)) => format!("{}/{name}?{query}", head.rsplit_once('/').unwrap().0),
+        None => format!("{}/{name}", base.rsplit_once('/').unwrap().0),
+    }
+}
+
+/// A throwaway copy of the country (`Country::scratch_copy`).
+pub struct Scratch {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl Scratch {
+    pub async fn drop_it(self) {
+        let mut admin = AsyncPgConnection::establish(&self.admin).await.unwrap();
+        diesel::sql_query(format!("DROP DATABASE \"{}\" WITH (FORCE)", self.name)).execute(&mut admin).await.unwrap();
     }
 }
 
@@ -82,7 +115,7 @@ pub struct Service {
 }
 
 impl Service {
-    pub async fn start(country: &Country) -> Self {
+    pub async fn start(database_url: &str) -> Self {
         let settings = Args::parse_from([
             "bench",
             "--listen-addr",
@@ -92,10 +125,10 @@ impl Service {
             "--nik-hash-key",
             "bench-nik-key-that-is-at-least-32-bytes",
             "--database-url",
-            &country.url,
+            database_url,
         ])
         .settings;
-        let pool = build_pool(&country.url, 16).unwrap();
+        let pool = build_pool(database_url, 16).unwrap();
         let app = Application::build(&settings, pool.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

@@ -230,6 +230,7 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  ALTER TABLE cases DISABLE TRIGGER USER; \
                  ALTER TABLE budgets DISABLE TRIGGER USER; \
                  ALTER TABLE budget_lines DISABLE TRIGGER USER; \
+                 ALTER TABLE budget_spending DISABLE TRIGGER USER; \
                  ALTER TABLE interventions DISABLE TRIGGER USER; \
                  ALTER TABLE intervention_reports DISABLE TRIGGER USER; \
                  INSERT INTO children (id, village_code, sex, birth_date, name) \
@@ -359,6 +360,7 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
              ALTER TABLE cases ENABLE TRIGGER USER; \
              ALTER TABLE budgets ENABLE TRIGGER USER; \
              ALTER TABLE budget_lines ENABLE TRIGGER USER; \
+             ALTER TABLE budget_spending ENABLE TRIGGER USER; \
              ALTER TABLE interventions ENABLE TRIGGER USER; \
              ALTER TABLE intervention_reports ENABLE TRIGGER USER; \
              SELECT prevalence_rebuild(); \

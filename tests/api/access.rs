@@ -483,6 +483,7 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         "import_children" | "import_measurements" => role != Role::Analyst,
         "import_intervention_reports" => admin || matches!(role, Role::Officer | Role::Cadre | Role::Integration),
         "import_families_at_risk" => admin || matches!(role, Role::Integration | Role::Officer),
+        "import_budget_lines" => admin || role == Role::Officer,
         "verify" => admin || (matches!(role, Role::Cadre | Role::Officer) && within(VILLAGE)),
         // Activities in the planted village, and reports on them.
         "create_intervention" | "update_intervention" | "delete_intervention" => officer_in(VILLAGE),

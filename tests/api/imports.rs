@@ -418,3 +418,33 @@ async fn families_at_risk_are_an_import_kind_with_a_year_per_record() {
     let page: Value = app.get("/api/v1/families-at-risk?year=2023", Some(&token)).await.json().await.unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
 }
+
+#[tokio::test]
+async fn budget_lines_are_added_by_the_rules_of_a_single_line_and_known_by_their_activity() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Officer, Some("14.01")).await;
+    let body =
+        json!({"region_code": "14.01", "fiscal_year": 2025, "funding_source": "apbd_district", "title": "APBD 2025"});
+    let budget: Value = app.post_json("/api/v1/budgets", Some(&token), &body).await.json().await.unwrap();
+    let id = budget["id"].as_str().unwrap();
+    let csv = |ceiling: i64| {
+        format!(
+            "budget_id,activity,ceiling,village_codes\n\
+             {id},Pemberian makanan tambahan,{ceiling},14.01.01.2009;14.01.01.2010\n\
+             {id},Kelas ibu hamil,50000000,\n\
+             {id},Sanitasi,-5,\n"
+        )
+    };
+    let first = summary(import(&app, &token, "budget-lines", "", "text/csv", csv(250_000_000)).await).await;
+    assert_eq!(counts(&first), [3, 2, 0, 0, 1], "{first}");
+    assert_eq!(first["rejections"][0]["problem"]["errors"][0]["field"], "ceiling", "{first}");
+    let again = summary(import(&app, &token, "budget-lines", "", "text/csv", csv(250_000_000)).await).await;
+    assert_eq!(counts(&again), [3, 0, 0, 2, 1], "{again}");
+    let changed = summary(import(&app, &token, "budget-lines", "", "text/csv", csv(300_000_000)).await).await;
+    assert_eq!(changed["rejections"][0]["problem"]["status"], 409, "{changed}");
+    let budget: Value = app.get(&format!("/api/v1/budgets/{id}"), Some(&token)).await.json().await.unwrap();
+    assert_eq!(budget["reconciliation"]["lines_total"], 300_000_000, "{budget}");
+
+    let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;
+    problem(import(&app, &cadre, "budget-lines", "", "text/csv", csv(1)).await, StatusCode::FORBIDDEN).await;
+}

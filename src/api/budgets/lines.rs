@@ -5,19 +5,14 @@ use validator::Validate;
 
 use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
 use crate::auth::Caller;
+use crate::db::DbPool;
 use crate::db::audit;
-use crate::db::{AsyncPgConnection, DbPool};
 use crate::domain::text;
-use crate::domain::{
-    AgencyId, BudgetId, BudgetLineId, BudgetStatus, RegionCode, RegionLevel, Role, SpendingId, latest_local_date,
-};
-use crate::error::{ApiError, FieldErrors};
+use crate::domain::{AgencyId, BudgetId, BudgetLineId, BudgetStatus, Role, SpendingId, latest_local_date};
+use crate::error::ApiError;
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, created_or_stored, ok_with_etag};
-use crate::records::agency;
-use crate::records::budget::{self, LineFields, LineKey, LineRow, LockedLine, NewSpending};
-use crate::records::intervention::types as intervention_types;
-use crate::records::region as regions;
+use crate::records::budget::{self, LineFields, LineKey, LockedLine, NewSpending, lines};
 use crate::records::write::{self, Versioned};
 
 const TAG: &str = "budgets";
@@ -84,28 +79,8 @@ pub async fn create(
         village_codes: Some(body.village_codes.clone()),
     };
     let mut conn = pool.get().await?;
-    let (line, created) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let budget = budget::lock(conn, &caller, id).await?;
-            if let Some(existing) = budget::find_line_any(conn, line_id).await? {
-                return match existing.budget_id == id && same_line(&existing, &fields) {
-                    true => Ok((budget::line(conn, &budget, line_id).await?, false)),
-                    false => Err(ApiError::DuplicateOf {
-                        detail: format!("a different budget line already has id {line_id}"),
-                        existing_id: line_id.0,
-                    }),
-                };
-            }
-            budget::require_open(&budget)?;
-            check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, Some(&body.village_codes))
-                .await?;
-            budget::insert_line(conn, &budget, line_id, &fields).await?;
-            keep_totals(conn, id, "ceiling").await?;
-            let key = LineKey(id, line_id);
-            audit::record(conn, Some(caller.id), "budget.line.create", key, json!({ "ceiling": body.ceiling })).await?;
-            Ok((budget::line(conn, &budget, line_id).await?, true))
-        })
-        .await?;
+    let (line, created) =
+        conn.transaction::<_, ApiError, _>(async |conn| lines::add(conn, &caller, id, line_id, &fields).await).await?;
     Ok(created_or_stored(created, &line))
 }
 
@@ -155,7 +130,7 @@ pub async fn update(
                     budget::require_open(budget)?;
                     let agency_id = body.agency_id.map(AgencyId);
                     let villages = body.village_codes.as_deref();
-                    check_line(conn, &budget.region_code, body.type_code.as_deref(), agency_id, villages).await?;
+                    lines::check(conn, &budget.region_code, body.type_code.as_deref(), agency_id, villages).await?;
                     if body.ceiling.is_some_and(|c| c < current.realised) {
                         return Err(ApiError::invalid("ceiling", "is below what the line has already spent"));
                     }
@@ -172,7 +147,7 @@ pub async fn update(
                         village_codes: body.village_codes.clone(),
                     };
                     budget::update_line(conn, locked, &fields).await?;
-                    keep_totals(conn, id, "ceiling").await?;
+                    lines::keep_totals(conn, id, "ceiling").await?;
                     budget::reload_line(conn, locked).await
                 },
             )
@@ -223,7 +198,7 @@ pub async fn delete(
                     return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
                 }
                 budget::delete_line(conn, line).await?;
-                keep_totals(conn, id, "ceiling").await
+                lines::keep_totals(conn, id, "ceiling").await
             },
         )
         .await
@@ -338,9 +313,9 @@ pub async fn spend(
             )
             .await?;
             if !budget::refresh_realised(conn, line_id).await? {
-                return Err(over_cap("amount", "the line's spending"));
+                return Err(lines::over_cap("amount", "the line's spending"));
             }
-            keep_totals(conn, id, "amount").await?;
+            lines::keep_totals(conn, id, "amount").await?;
             let entry =
                 json!({ "spending": spending.id, "amount": body.amount, "approved_overrun": body.approved_overrun });
             audit::record(conn, Some(caller.id), "budget.line.spend", LineKey(id, line_id), entry).await?;
@@ -351,51 +326,6 @@ pub async fn spend(
     Ok(created_or_stored(created, &outcome))
 }
 
-/// Whether a retry names the line already added under its id.
-fn same_line(existing: &LineRow, new: &LineFields) -> bool {
-    Some(&existing.activity) == new.activity.as_ref()
-        && existing.type_code == new.type_code
-        && existing.agency_id == new.agency_id
-        && Some(existing.ceiling) == new.ceiling
-        && existing.output_value == new.output_value
-        && existing.output_unit == new.output_unit
-        && Some(&existing.village_codes) == new.village_codes.as_ref()
-}
-
-/// The type and agency exist, the agency's district overlaps the document's region, and every
-/// village is a known village inside that region.
-async fn check_line(
-    conn: &mut AsyncPgConnection,
-    region: &RegionCode,
-    type_code: Option<&str>,
-    agency: Option<AgencyId>,
-    villages: Option<&[String]>,
-) -> Result<(), ApiError> {
-    let mut errors = FieldErrors::default();
-    if let Some(code) = type_code {
-        intervention_types::check_known(conn, code, &mut errors).await?;
-    }
-    if let Some(id) = agency {
-        agency::check_serves(conn, id, region, &mut errors).await?;
-    }
-    let mut parsed = Vec::new();
-    for (i, raw) in villages.unwrap_or_default().iter().enumerate() {
-        let field = format!("village_codes[{i}]");
-        match RegionCode::parse(raw) {
-            Ok(code) if code.level() == RegionLevel::Village && region.contains(&code) => parsed.push(code),
-            Ok(_) => errors.add(&field, format!("must be a village inside {region}")),
-            Err(e) => errors.add(&field, e.to_string()),
-        }
-    }
-    if !parsed.is_empty() {
-        let known = regions::refs(conn, &parsed).await?;
-        for code in parsed.iter().filter(|c| !known.iter().any(|k| &k.code == *c)) {
-            errors.add("village_codes", format!("no region has code {code}"));
-        }
-    }
-    errors.finish()
-}
-
 /// The document's lines must still sum inside `bigint` with this ceiling.
 fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
     if i128::from(others) + i128::from(ceiling) > i128::from(i64::MAX) {
@@ -403,17 +333,4 @@ fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
     } else {
         Ok(())
     }
-}
-
-/// Refreshes the document's totals, or refuses the change (rolling it back) that would carry one
-/// past `Rupiah::MAX`, the most any amount of the API can be.
-async fn keep_totals(conn: &mut AsyncPgConnection, id: BudgetId, field: &str) -> Result<(), ApiError> {
-    match budget::refresh_totals(conn, id).await? {
-        true => Ok(()),
-        false => Err(over_cap(field, "the budget's lines")),
-    }
-}
-
-fn over_cap(field: &str, what: &str) -> ApiError {
-    ApiError::invalid(field, format!("would bring {what} to more than Rp 1,000,000,000,000,000 in all"))
 }

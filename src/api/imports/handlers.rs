@@ -9,6 +9,7 @@ use crate::db::DbPool;
 use crate::domain::{ImportJobId, NikKey};
 use crate::error::ApiError;
 use crate::http::extract::Query;
+use crate::records::budget::import::LineRecord;
 use crate::records::child::import::{ChildRow, MeasurementRecord};
 use crate::records::family::import::FamilyRow;
 use crate::records::import::jobs::{self, JobView, PART_BYTES, Queue};
@@ -193,6 +194,47 @@ pub async fn import_families_at_risk(
     queue: web::Data<Queue>,
 ) -> Result<HttpResponse, ApiError> {
     import(Kind::FamiliesAtRisk, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
+}
+
+/// `POST /api/v1/imports/budget-lines`: lines of budget documents (DAK, APBD, Dana Desa).
+#[utoipa::path(
+    operation_id = "import_budget_lines",
+    tag = TAG,
+    params(ImportQuery),
+    request_body(
+        description = "A JSON array of lines, NDJSON (one per line) or CSV with the header \
+            `id,budget_id,activity,type_code,agency_id,ceiling,output_value,output_unit,village_codes` (village \
+            codes separated by `;`; only `budget_id`, `activity` and `ceiling` are required). Up to 100,000 lines.",
+        content(
+            (Vec<LineRecord> = "application/json"),
+            (LineRecord = "application/x-ndjson"),
+            (String = "text/csv"),
+        ),
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What became of every line", body = Summary),
+        (status = 202, description = "Queued as a job: follow `Location`", body = JobView, headers(("Location" = String))),
+        (status = 400, description = "A file that cannot be read on (broken JSON, a CSV row with more or fewer fields than its header, an unclosed quote), naming the line"),
+        (status = 403, description = "Not an officer or admin"),
+        (status = 413, description = "More than 100,000 lines, or a file larger than `MAX_IMPORT_BYTES`"),
+        (status = 415, description = "Not JSON, NDJSON or CSV"),
+        (status = 422, description = "An invalid parameter, or a CSV header with a missing or unknown column"),
+    )
+)]
+#[post("/imports/budget-lines")]
+#[allow(clippy::too_many_arguments)]
+pub async fn import_budget_lines(
+    caller: Caller,
+    Query(query): Query<ImportQuery>,
+    req: HttpRequest,
+    payload: web::Payload,
+    pool: web::Data<DbPool>,
+    nik_key: web::Data<NikKey>,
+    limits: web::Data<ImportLimits>,
+    queue: web::Data<Queue>,
+) -> Result<HttpResponse, ApiError> {
+    import(Kind::BudgetLines, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
 }
 
 /// Reads the file as it arrives: a small one is imported at once; from `MAX_BODY_BYTES` on

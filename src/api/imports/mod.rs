@@ -13,5 +13,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::import_measurements)
         .service(handlers::import_intervention_reports)
         .service(handlers::import_families_at_risk)
+        .service(handlers::import_budget_lines)
         .service(handlers::get_job);
 }

@@ -1,3 +1,6 @@
+pub mod import;
+pub mod lines;
+
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{budget_lines, budget_revisions, budget_spending, budgets, intervention_types};

@@ -125,7 +125,13 @@ pub async fn record_many(
         .into_iter()
         .map(|r| (r.id, r))
         .collect();
-    let dates: Vec<NaiveDate> = items.iter().map(|(_, m)| m.measured.measured_on).collect();
+    // A chunk's weighings share a few dates: each once, or every row is compared with them all.
+    let mut dates: Vec<NaiveDate> = items.iter().map(|(_, m)| m.measured.measured_on).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    let mut child_ids = child_ids;
+    child_ids.sort_unstable();
+    child_ids.dedup();
     let mut on_date: HashMap<(ChildId, NaiveDate), Vec<MeasurementRow>> = HashMap::new();
     for row in measurements::table
         .filter(measurements::child_id.eq_any(&child_ids))

@@ -7,6 +7,7 @@ use crate::db::DbPool;
 use crate::domain::NikKey;
 use crate::domain::Role;
 use crate::error::ApiError;
+use crate::records::budget::import::LinesWriter;
 use crate::records::child::import::{ChildrenWriter, MeasurementsWriter};
 use crate::records::family::import::FamiliesWriter;
 use crate::records::intervention::import::ReportsWriter;
@@ -21,10 +22,13 @@ pub enum Kind {
     InterventionReports,
     /// A year's families at risk (BKKBN's list).
     FamiliesAtRisk,
+    /// Lines of budget documents.
+    BudgetLines,
 }
 
 impl Kind {
-    pub const ALL: &[Kind] = &[Kind::Children, Kind::Measurements, Kind::InterventionReports, Kind::FamiliesAtRisk];
+    pub const ALL: &[Kind] =
+        &[Kind::Children, Kind::Measurements, Kind::InterventionReports, Kind::FamiliesAtRisk, Kind::BudgetLines];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,6 +36,7 @@ impl Kind {
             Self::Measurements => "measurements",
             Self::InterventionReports => "intervention-reports",
             Self::FamiliesAtRisk => "families-at-risk",
+            Self::BudgetLines => "budget-lines",
         }
     }
 
@@ -46,6 +51,7 @@ impl Kind {
             // As `POST /interventions/{id}/reports` and `POST /families-at-risk/import`.
             Self::InterventionReports => caller.require_role(&[Role::Officer, Role::Cadre, Role::Integration]),
             Self::FamiliesAtRisk => caller.require_role(&[Role::Officer, Role::Integration]),
+            Self::BudgetLines => caller.require_role(&[Role::Officer]),
         }
     }
 
@@ -56,6 +62,7 @@ impl Kind {
             Self::Measurements => super::check::<MeasurementsWriter>(pool, format, input).await,
             Self::InterventionReports => super::check::<ReportsWriter>(pool, format, input).await,
             Self::FamiliesAtRisk => super::check::<FamiliesWriter>(pool, format, input).await,
+            Self::BudgetLines => super::check::<LinesWriter>(pool, format, input).await,
         }
     }
 
@@ -75,6 +82,7 @@ impl Kind {
             }
             Self::InterventionReports => super::run(pool, caller, ReportsWriter, options, input, journal).await,
             Self::FamiliesAtRisk => super::run(pool, caller, FamiliesWriter::default(), options, input, journal).await,
+            Self::BudgetLines => super::run(pool, caller, LinesWriter, options, input, journal).await,
         }
     }
 }

@@ -29,8 +29,8 @@ use crate::error::{ApiError, Problem};
 pub use reader::{Columns, Format, MAX_RECORDS};
 
 /// Records written per transaction: large enough that statements and kept counts move once
-/// for many records, small enough that a chunk's locks are short.
-pub const CHUNK: usize = 1_000;
+/// for many records, small enough that a chunk's locks are short (docs/benchmarks.md).
+pub const CHUNK: usize = 2_000;
 
 crate::domain::text_enum! {
     /// What an import does with a rejected record.

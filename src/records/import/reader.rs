@@ -274,8 +274,11 @@ fn csv_record<T: DeserializeOwned>(headers: &csv::StringRecord, row: &csv::Strin
             csv::DeserializeErrorKind::Message(m) | csv::DeserializeErrorKind::Unsupported(m) => m.clone(),
             other => other.to_string(),
         };
-        let field =
-            err.field().and_then(|i| headers.get(i as usize)).or_else(|| column_named_in(&message, headers, row));
+        let field = err
+            .field()
+            .and_then(|i| headers.get(i as usize))
+            .or_else(|| column_named_in(&message, headers, row))
+            .or_else(|| column_to_blame::<T>(&message, headers, row));
         ApiError::invalid(field.unwrap_or("record"), message).rejection()
     })
 }
@@ -285,6 +288,24 @@ fn csv_record<T: DeserializeOwned>(headers: &csv::StringRecord, row: &csv::Strin
 fn column_named_in<'a>(message: &str, headers: &'a csv::StringRecord, row: &csv::StringRecord) -> Option<&'a str> {
     let quoted = message.split('`').nth(1)?;
     headers.iter().zip(row.iter()).find(|(name, value)| *value == quoted || *name == quoted).map(|(name, _)| name)
+}
+
+/// The column an error that names nothing is about (a value its type refused, such as a
+/// negative amount). A row is read column by column in header order and stops at the first
+/// bad value: blanking a column after it leaves the error as it is, blanking it (or one before
+/// it) changes the error. The culprit is the last column whose blanking changes it.
+fn column_to_blame<'a, T: DeserializeOwned>(
+    message: &str,
+    headers: &'a csv::StringRecord,
+    row: &csv::StringRecord,
+) -> Option<&'a str> {
+    (0..row.len()).rev().filter(|i| !row[*i].is_empty()).find_map(|i| {
+        let blanked: csv::StringRecord = row.iter().enumerate().map(|(j, f)| if j == i { "" } else { f }).collect();
+        match blanked.deserialize::<T>(Some(headers)) {
+            Err(other) if other.to_string().contains(message) => None,
+            _ => headers.get(i),
+        }
+    })
 }
 
 fn csv_broken(error: &csv::Error) -> ApiError {
