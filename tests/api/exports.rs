@@ -61,8 +61,9 @@ async fn every_measurement_of_the_scope_arrives_once_across_pages() {
 async fn children_export_as_csv_with_their_personal_fields_only_to_those_who_record_them() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer, Some("14.01")).await;
-    app.child_in(&officer, VILLAGE).await;
+    let stunted = app.child_in(&officer, VILLAGE).await;
     app.child_in(&officer, "14.01.01.2010").await;
+    app.measure_at(&officer, &stunted, "2025-02-10", -2.5).await;
 
     let (status, csv) = export(&app, &officer, "/api/v1/exports/children", "text/csv").await;
     assert_eq!(status, 200);
@@ -72,6 +73,16 @@ async fn children_export_as_csv_with_their_personal_fields_only_to_those_who_rec
         "id,village_code,sex,birth_date,name,mother_name,has_nik,version,created_at,updated_at"
     );
     assert_eq!(rows.filter(|r| r.contains("Siti Aminah")).count(), 2);
+
+    let (status, cases) = export(&app, &officer, "/api/v1/exports/cases?from=2025-01-01", "text/csv").await;
+    assert_eq!(status, 200);
+    let mut rows = cases.lines();
+    assert!(rows.next().unwrap().starts_with("id,child_id,village_code,status,severity,"), "{cases}");
+    let row = rows.next().expect("the open case");
+    assert!(row.contains(stunted["id"].as_str().unwrap()) && row.contains(",open,"), "{cases}");
+    assert_eq!(rows.count(), 0);
+    let (_, none) = export(&app, &officer, "/api/v1/exports/cases?to=2025-01-31", "application/x-ndjson").await;
+    assert_eq!(none, "", "opened after the period");
 
     let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;
     let (_, own) = export(&app, &cadre, "/api/v1/exports/children", "application/x-ndjson").await;

@@ -9,7 +9,7 @@ use crate::domain::RegionCode;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::export;
 use crate::http::extract::Query;
-use crate::records::child::export::{self as records, ChildExport, MeasurementExport, Selection};
+use crate::records::child::export::{self as records, CaseExport, ChildExport, MeasurementExport, Selection};
 
 const TAG: &str = "exports";
 
@@ -19,7 +19,7 @@ pub struct ExportQuery {
     /// Only this region (any tier) inside the caller's scope; default the whole scope.
     #[param(example = "14.01")]
     pub region: Option<String>,
-    /// From this day on (children: registered; measurements: measured).
+    /// From this day on (children: registered; measurements: measured; cases: open on or after).
     pub from: Option<NaiveDate>,
     /// Up to and including this day.
     pub to: Option<NaiveDate>,
@@ -100,4 +100,35 @@ pub async fn export_measurements(
         async move { Ok(records::measurements(&mut *pool.get().await?, &selection, after).await?) }
     };
     Ok(export::answer(&req, "measurements", read, MeasurementExport::key))
+}
+
+/// `GET /api/v1/exports/cases`: every stunting case of the scope's living children (voided
+/// ones with status `void`) open at some time in the period, as NDJSON or CSV.
+#[utoipa::path(
+    operation_id = "export_cases",
+    tag = TAG,
+    params(ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The cases, a line each (`Accept: text/csv` for CSV with a header row), \
+            ordered by village and id; streamed",
+            content((CaseExport = "application/x-ndjson"), (String = "text/csv")),
+            headers(("Content-Disposition" = String))),
+        (status = 403, description = "An analyst (no child-level data), or a region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
+    )
+)]
+#[get("/exports/cases")]
+pub async fn export_cases(
+    caller: Caller,
+    req: HttpRequest,
+    Query(query): Query<ExportQuery>,
+    pool: web::Data<ReadPool>,
+) -> Result<HttpResponse, ApiError> {
+    let selection = query.selection(&caller)?;
+    let read = move |after| {
+        let (pool, selection) = (pool.clone(), selection.clone());
+        async move { Ok(records::cases(&mut *pool.get().await?, &selection, after).await?) }
+    };
+    Ok(export::answer(&req, "cases", read, CaseExport::key))
 }

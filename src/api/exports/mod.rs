@@ -6,5 +6,5 @@ mod handlers;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::export_children).service(handlers::export_measurements);
+    cfg.service(handlers::export_children).service(handlers::export_measurements).service(handlers::export_cases);
 }

@@ -196,3 +196,90 @@ pub async fn measurements(
     .load(conn)
     .await
 }
+
+/// A stunting case as exported: its state and follow-up dates, voided ones included (status
+/// `void`), without the officers' free-text notes.
+#[derive(Debug, Serialize, QueryableByName, ToSchema)]
+pub struct CaseExport {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: Uuid,
+    #[diesel(sql_type = SqlUuid)]
+    pub child_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub village_code: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Text)]
+    pub severity: String,
+    #[diesel(sql_type = Date)]
+    pub opened_on: NaiveDate,
+    #[diesel(sql_type = Date)]
+    pub latest_measured_on: NaiveDate,
+    #[diesel(sql_type = Double)]
+    pub latest_haz: f64,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub resolved_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Date>)]
+    pub closed_on: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub close_reason: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub assigned_team_id: Option<Uuid>,
+    #[diesel(sql_type = Integer)]
+    pub version: i32,
+    #[diesel(sql_type = Timestamptz)]
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Exported for CaseExport {
+    const COLUMNS: &'static [&'static str] = &[
+        "id",
+        "child_id",
+        "village_code",
+        "status",
+        "severity",
+        "opened_on",
+        "latest_measured_on",
+        "latest_haz",
+        "resolved_on",
+        "closed_on",
+        "close_reason",
+        "assigned_team_id",
+        "version",
+        "updated_at",
+    ];
+}
+
+impl CaseExport {
+    pub fn key(&self) -> Key {
+        (self.village_code.clone(), self.id, Uuid::nil())
+    }
+}
+
+/// Cases of the scope's living children that were open at some time in the period, after `after`.
+pub async fn cases(
+    conn: &mut AsyncPgConnection,
+    selection: &Selection,
+    after: Option<Key>,
+) -> diesel::QueryResult<Vec<CaseExport>> {
+    let (low, high) = code_bounds(selection.scope.code());
+    let (village, case, _) = after.unwrap_or_default();
+    diesel::sql_query(
+        "SELECT k.id, k.child_id, k.village_code, k.status, k.severity, k.opened_on, k.latest_measured_on, \
+                k.latest_haz, k.resolved_on, k.closed_on, k.close_reason, k.assigned_team_id, k.version, k.updated_at \
+         FROM cases k JOIN children c ON c.id = k.child_id AND c.deleted_at IS NULL \
+         WHERE k.village_code >= $1 AND k.village_code < $2 AND (k.village_code, k.id) > ($3, $4) \
+           AND ($6::date IS NULL OR k.opened_on <= $6) \
+           AND ($5::date IS NULL OR coalesce(k.resolved_on, k.closed_on) IS NULL OR coalesce(k.resolved_on, k.closed_on) >= $5) \
+         ORDER BY k.village_code, k.id LIMIT $7",
+    )
+    .bind::<Text, _>(low)
+    .bind::<Text, _>(high)
+    .bind::<Text, _>(village)
+    .bind::<SqlUuid, _>(case)
+    .bind::<Nullable<Date>, _>(selection.from)
+    .bind::<Nullable<Date>, _>(selection.to)
+    .bind::<Integer, _>(PAGE as i32)
+    .load(conn)
+    .await
+}
