@@ -162,7 +162,8 @@ pub enum Input {
 /// file is refused before a job is queued or a record written.
 pub async fn check<W: Writer>(pool: &DbPool, format: Format, input: &Input) -> Result<u32, ApiError> {
     let (mut chunks, feeding) = open::<serde::de::IgnoredAny>(pool, format, W::COLUMNS, input);
-    let counting = async {
+    // Owns the receiver, so that stopping early (a broken file) stops the reader and the feed.
+    let counting = async move {
         let mut count = 0;
         while let Some(chunk) = chunks.recv().await {
             count += chunk?.len() as u32;
@@ -196,7 +197,9 @@ pub async fn run<W: Writer>(
     };
     let mut conn = pool.get().await?;
     let mut engine = Engine { writer, caller, chunks, broken, journal, skip: journal.map_or(0, |j| j.done) };
-    let writing = async {
+    // Owns the engine and its receiver: a write that fails part-way drops them, which stops the
+    // reader and then the feed, instead of leaving both waiting on a full channel.
+    let writing = async move {
         if options.at_once() { engine.at_once(&mut conn, options).await } else { engine.each(&mut conn).await }
     };
     let ((), summary) = futures_util::future::join(feeding, writing).await;
