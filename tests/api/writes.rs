@@ -193,4 +193,23 @@ async fn a_stale_write_gets_the_current_record_to_merge() {
         let now: Value = app.get(&path, Some(&officer)).await.json().await.unwrap();
         assert_eq!(problem["current"], now, "{path}");
     }
+
+    // A budget line, as the document's list of lines shows it.
+    let lines = format!("/api/v1/budgets/{}/lines", budget["id"].as_str().unwrap());
+    let line: Value = app
+        .post_json(&lines, Some(&officer), &json!({"activity": "PMT balita", "ceiling": 100_000_000}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("{lines}/{}", line["id"].as_str().unwrap());
+    let raised = app.patch_json(&path, Some(&officer), Some("\"1\""), &json!({"ceiling": 120_000_000})).await;
+    assert_eq!(raised.status(), StatusCode::OK);
+    let stale = app.patch_json(&path, Some(&officer), Some("\"1\""), &json!({"ceiling": 90_000_000})).await;
+    let problem = crate::common::problem(stale, StatusCode::PRECONDITION_FAILED).await;
+    let listed: Value = app.get(&lines, Some(&officer)).await.json().await.unwrap();
+    assert_eq!(problem["current"], listed[0], "the current line");
+    assert_eq!(problem["current"]["ceiling"], 120_000_000);
+    let removal = app.delete_json(&path, Some(&officer), Some("\"1\""), &json!({})).await;
+    assert_eq!(crate::common::problem(removal, StatusCode::PRECONDITION_FAILED).await["current"], listed[0]);
 }

@@ -11,7 +11,7 @@ use crate::domain::text;
 use crate::domain::{AgencyId, BudgetId, BudgetLineId, BudgetStatus, Role, SpendingId, latest_local_date};
 use crate::error::ApiError;
 use crate::http::extract::Json;
-use crate::http::precondition::{IfMatch, created_or_stored, ok_with_etag};
+use crate::http::precondition::{IfMatch, created_or_stored, ok_with_etag, or_current};
 use crate::records::budget::{self, LineFields, LineKey, LockedLine, NewSpending, lines};
 use crate::records::write::{self, Versioned};
 
@@ -116,7 +116,7 @@ pub async fn update(
     body.validate()?;
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    let line = conn
+    let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let audit = ("update", json!({ "ceiling": body.ceiling }));
             write::change::<LockedLine, _>(
@@ -153,8 +153,20 @@ pub async fn update(
             )
             .await
         })
-        .await?;
+        .await;
+    let line = or_current(written, async || current_line(&mut conn, &caller, id, line_id).await).await?;
     Ok(ok_with_etag(line.version, &line))
+}
+
+/// The line as the document's list of lines shows it now: what a 412 carries.
+async fn current_line(
+    conn: &mut crate::db::AsyncPgConnection,
+    caller: &Caller,
+    id: BudgetId,
+    line_id: BudgetLineId,
+) -> Result<LineView, ApiError> {
+    let budget = budget::find(conn, caller, id).await?;
+    budget::line(conn, &budget, line_id).await
 }
 
 /// `DELETE /api/v1/budgets/{id}/lines/{line_id}`: removes a line with no spending from a draft
@@ -185,25 +197,27 @@ pub async fn delete(
     caller.require_role(&[Role::Officer])?;
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        write::change::<LockedLine, _>(
-            conn,
-            &caller,
-            LineKey(id, line_id),
-            if_match,
-            ("delete", json!({})),
-            async |conn, line| {
-                budget::require_open(&line.budget)?;
-                if budget::has_spending(conn, line).await? {
-                    return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
-                }
-                budget::delete_line(conn, line).await?;
-                lines::keep_totals(conn, id, "ceiling").await
-            },
-        )
-        .await
-    })
-    .await?;
+    let removed = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            write::change::<LockedLine, _>(
+                conn,
+                &caller,
+                LineKey(id, line_id),
+                if_match,
+                ("delete", json!({})),
+                async |conn, line| {
+                    budget::require_open(&line.budget)?;
+                    if budget::has_spending(conn, line).await? {
+                        return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
+                    }
+                    budget::delete_line(conn, line).await?;
+                    lines::keep_totals(conn, id, "ceiling").await
+                },
+            )
+            .await
+        })
+        .await;
+    or_current(removed, async || current_line(&mut conn, &caller, id, line_id).await).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
