@@ -9,7 +9,7 @@ use crate::domain::RegionCode;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::export;
 use crate::http::extract::Query;
-use crate::records::child::export::{self as records, CaseExport, ChildExport, MeasurementExport, Selection};
+use crate::records::child::export::{self as records, CaseExport, ChildExport, MeasurementExport, Paged, Selection};
 
 const TAG: &str = "exports";
 
@@ -23,6 +23,22 @@ pub struct ExportQuery {
     pub from: Option<NaiveDate>,
     /// Up to and including this day.
     pub to: Option<NaiveDate>,
+}
+
+/// The export of `T` the query asks for.
+fn stream<T: Paged>(
+    req: &HttpRequest,
+    caller: &Caller,
+    query: &ExportQuery,
+    pool: web::Data<ReadPool>,
+    name: &str,
+) -> Result<HttpResponse, ApiError> {
+    let selection = query.selection(caller)?;
+    let read = move |after| {
+        let (pool, selection) = (pool.clone(), selection.clone());
+        async move { Ok(records::page::<T>(&mut *pool.get().await?, &selection, after).await?) }
+    };
+    Ok(export::answer(req, name, read, T::key))
 }
 
 impl ExportQuery {
@@ -63,12 +79,7 @@ pub async fn export_children(
     Query(query): Query<ExportQuery>,
     pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let selection = query.selection(&caller)?;
-    let read = move |after| {
-        let (pool, selection) = (pool.clone(), selection.clone());
-        async move { Ok(records::children(&mut *pool.get().await?, &selection, after).await?) }
-    };
-    Ok(export::answer(&req, "children", read, ChildExport::key))
+    stream::<ChildExport>(&req, &caller, &query, pool, "children")
 }
 
 /// `GET /api/v1/exports/measurements`: every measurement of the scope's living children
@@ -94,12 +105,7 @@ pub async fn export_measurements(
     Query(query): Query<ExportQuery>,
     pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let selection = query.selection(&caller)?;
-    let read = move |after| {
-        let (pool, selection) = (pool.clone(), selection.clone());
-        async move { Ok(records::measurements(&mut *pool.get().await?, &selection, after).await?) }
-    };
-    Ok(export::answer(&req, "measurements", read, MeasurementExport::key))
+    stream::<MeasurementExport>(&req, &caller, &query, pool, "measurements")
 }
 
 /// `GET /api/v1/exports/cases`: every stunting case of the scope's living children (voided
@@ -125,10 +131,5 @@ pub async fn export_cases(
     Query(query): Query<ExportQuery>,
     pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let selection = query.selection(&caller)?;
-    let read = move |after| {
-        let (pool, selection) = (pool.clone(), selection.clone());
-        async move { Ok(records::cases(&mut *pool.get().await?, &selection, after).await?) }
-    };
-    Ok(export::answer(&req, "cases", read, CaseExport::key))
+    stream::<CaseExport>(&req, &caller, &query, pool, "cases")
 }

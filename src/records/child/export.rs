@@ -1,8 +1,9 @@
-//! Children and their measurements for `GET /exports/{kind}`: everything in a scope, a page at
+//! Children, their measurements and cases for `GET /exports/{kind}`: everything in a scope, a page at
 //! a time in the order of the children's village index, so a page is an index range scan.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
+use diesel::pg::Pg;
 use diesel::sql_types::{Bool, Date, Double, Integer, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Serialize;
@@ -21,8 +22,38 @@ pub struct Selection {
     pub to: Option<NaiveDate>,
 }
 
-/// A page's position: the last row's village, child and (for measurements) measurement.
+/// A page's position: the last row's village, record and (for measurements, whose record is
+/// the child) measurement.
 pub type Key = (String, Uuid, Uuid);
+
+/// A kind of record an export pages through. Its `SQL` takes the same parameters for every
+/// kind: the scope's bounds ($1, $2), the position after which to read ($3 to $5; a kind
+/// whose key has two parts leaves $5 alone), the period ($6, $7) and the page size ($8).
+pub trait Paged: Exported + QueryableByName<Pg> + Send + 'static {
+    const SQL: &'static str;
+    fn key(&self) -> Key;
+}
+
+/// The page of `T` after `after`.
+pub async fn page<T: Paged>(
+    conn: &mut AsyncPgConnection,
+    selection: &Selection,
+    after: Option<Key>,
+) -> diesel::QueryResult<Vec<T>> {
+    let (low, high) = code_bounds(selection.scope.code());
+    let (village, record, within) = after.unwrap_or_default();
+    diesel::sql_query(T::SQL)
+        .bind::<Text, _>(low)
+        .bind::<Text, _>(high)
+        .bind::<Text, _>(village)
+        .bind::<SqlUuid, _>(record)
+        .bind::<SqlUuid, _>(within)
+        .bind::<Nullable<Date>, _>(selection.from)
+        .bind::<Nullable<Date>, _>(selection.to)
+        .bind::<Integer, _>(PAGE as i32)
+        .load(conn)
+        .await
+}
 
 /// A child as exported: what `GET /children/{id}` shows but the open case.
 #[derive(Debug, Serialize, QueryableByName, ToSchema)]
@@ -64,37 +95,18 @@ impl Exported for ChildExport {
     ];
 }
 
-impl ChildExport {
-    pub fn key(&self) -> Key {
-        (self.village_code.clone(), self.id, Uuid::nil())
-    }
-}
-
-/// Living children of the scope, registered in the period, after `after`.
-pub async fn children(
-    conn: &mut AsyncPgConnection,
-    selection: &Selection,
-    after: Option<Key>,
-) -> diesel::QueryResult<Vec<ChildExport>> {
-    let (low, high) = code_bounds(selection.scope.code());
-    let (village, child, _) = after.unwrap_or_default();
-    diesel::sql_query(
-        "SELECT id, village_code, sex, birth_date, name, mother_name, nik_hash IS NOT NULL AS has_nik, version, \
-                created_at, updated_at \
+/// Living children of the scope, registered in the period.
+impl Paged for ChildExport {
+    const SQL: &'static str = "SELECT id, village_code, sex, birth_date, name, mother_name, nik_hash IS NOT NULL AS has_nik, \
+                version, created_at, updated_at \
          FROM children \
          WHERE deleted_at IS NULL AND village_code >= $1 AND village_code < $2 AND (village_code, id) > ($3, $4) \
-           AND ($5::date IS NULL OR created_at >= $5::date) AND ($6::date IS NULL OR created_at < $6::date + 1) \
-         ORDER BY village_code, id LIMIT $7",
-    )
-    .bind::<Text, _>(low)
-    .bind::<Text, _>(high)
-    .bind::<Text, _>(village)
-    .bind::<SqlUuid, _>(child)
-    .bind::<Nullable<Date>, _>(selection.from)
-    .bind::<Nullable<Date>, _>(selection.to)
-    .bind::<Integer, _>(PAGE as i32)
-    .load(conn)
-    .await
+           AND ($6::date IS NULL OR created_at >= $6::date) AND ($7::date IS NULL OR created_at < $7::date + 1) \
+         ORDER BY village_code, id LIMIT $8";
+
+    fn key(&self) -> Key {
+        (self.village_code.clone(), self.id, Uuid::nil())
+    }
 }
 
 /// A measurement as exported: what was measured and what the standards say of it, voided
@@ -161,40 +173,20 @@ impl Exported for MeasurementExport {
     ];
 }
 
-impl MeasurementExport {
-    pub fn key(&self) -> Key {
-        (self.village_code.clone(), self.child_id, self.id)
-    }
-}
-
-/// Measurements of the scope's living children, taken in the period, after `after`.
-pub async fn measurements(
-    conn: &mut AsyncPgConnection,
-    selection: &Selection,
-    after: Option<Key>,
-) -> diesel::QueryResult<Vec<MeasurementExport>> {
-    let (low, high) = code_bounds(selection.scope.code());
-    let (village, child, measurement) = after.unwrap_or_default();
-    diesel::sql_query(
-        "SELECT m.id, m.child_id, c.village_code, m.measured_on, m.age_days, m.length_cm, m.position, m.weight_kg, \
-                m.oedema, m.place, m.measured_by, m.haz, m.waz, m.whz, \
+/// Measurements of the scope's living children, taken in the period.
+impl Paged for MeasurementExport {
+    const SQL: &'static str = "SELECT m.id, m.child_id, c.village_code, m.measured_on, m.age_days, m.length_cm, m.position, \
+                m.weight_kg, m.oedema, m.place, m.measured_by, m.haz, m.waz, m.whz, \
                 m.haz_implausible OR m.waz_implausible OR m.whz_implausible AS implausible, m.voided_at, m.created_at \
          FROM children c JOIN measurements m ON m.child_id = c.id \
          WHERE c.deleted_at IS NULL AND c.village_code >= $1 AND c.village_code < $2 \
            AND (c.village_code, c.id, m.id) > ($3, $4, $5) \
            AND ($6::date IS NULL OR m.measured_on >= $6) AND ($7::date IS NULL OR m.measured_on <= $7) \
-         ORDER BY c.village_code, c.id, m.id LIMIT $8",
-    )
-    .bind::<Text, _>(low)
-    .bind::<Text, _>(high)
-    .bind::<Text, _>(village)
-    .bind::<SqlUuid, _>(child)
-    .bind::<SqlUuid, _>(measurement)
-    .bind::<Nullable<Date>, _>(selection.from)
-    .bind::<Nullable<Date>, _>(selection.to)
-    .bind::<Integer, _>(PAGE as i32)
-    .load(conn)
-    .await
+         ORDER BY c.village_code, c.id, m.id LIMIT $8";
+
+    fn key(&self) -> Key {
+        (self.village_code.clone(), self.child_id, self.id)
+    }
 }
 
 /// A stunting case as exported: its state and follow-up dates, voided ones included (status
@@ -250,36 +242,19 @@ impl Exported for CaseExport {
     ];
 }
 
-impl CaseExport {
-    pub fn key(&self) -> Key {
-        (self.village_code.clone(), self.id, Uuid::nil())
-    }
-}
-
-/// Cases of the scope's living children that were open at some time in the period, after `after`.
-pub async fn cases(
-    conn: &mut AsyncPgConnection,
-    selection: &Selection,
-    after: Option<Key>,
-) -> diesel::QueryResult<Vec<CaseExport>> {
-    let (low, high) = code_bounds(selection.scope.code());
-    let (village, case, _) = after.unwrap_or_default();
-    diesel::sql_query(
-        "SELECT k.id, k.child_id, k.village_code, k.status, k.severity, k.opened_on, k.latest_measured_on, \
-                k.latest_haz, k.resolved_on, k.closed_on, k.close_reason, k.assigned_team_id, k.version, k.updated_at \
+/// Cases of the scope's living children that were open at some time in the period.
+impl Paged for CaseExport {
+    const SQL: &'static str = "SELECT k.id, k.child_id, k.village_code, k.status, k.severity, k.opened_on, \
+                k.latest_measured_on, k.latest_haz, k.resolved_on, k.closed_on, k.close_reason, k.assigned_team_id, \
+                k.version, k.updated_at \
          FROM cases k JOIN children c ON c.id = k.child_id AND c.deleted_at IS NULL \
          WHERE k.village_code >= $1 AND k.village_code < $2 AND (k.village_code, k.id) > ($3, $4) \
-           AND ($6::date IS NULL OR k.opened_on <= $6) \
-           AND ($5::date IS NULL OR coalesce(k.resolved_on, k.closed_on) IS NULL OR coalesce(k.resolved_on, k.closed_on) >= $5) \
-         ORDER BY k.village_code, k.id LIMIT $7",
-    )
-    .bind::<Text, _>(low)
-    .bind::<Text, _>(high)
-    .bind::<Text, _>(village)
-    .bind::<SqlUuid, _>(case)
-    .bind::<Nullable<Date>, _>(selection.from)
-    .bind::<Nullable<Date>, _>(selection.to)
-    .bind::<Integer, _>(PAGE as i32)
-    .load(conn)
-    .await
+           AND ($7::date IS NULL OR k.opened_on <= $7) \
+           AND ($6::date IS NULL OR coalesce(k.resolved_on, k.closed_on) IS NULL \
+                OR coalesce(k.resolved_on, k.closed_on) >= $6) \
+         ORDER BY k.village_code, k.id LIMIT $8";
+
+    fn key(&self) -> Key {
+        (self.village_code.clone(), self.id, Uuid::nil())
+    }
 }
