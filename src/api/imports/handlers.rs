@@ -1,5 +1,8 @@
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use bytes::BytesMut;
 use futures_util::StreamExt;
 
@@ -19,8 +22,9 @@ use crate::records::intervention::import::ReportRecord;
 
 const TAG: &str = "imports";
 
-/// What every import route shares.
-struct Received {
+/// What every import route takes: the authenticated caller (401 without a valid token), the
+/// query, the body as it arrives and the service's shared parts.
+pub struct Received {
     caller: Caller,
     query: ImportQuery,
     req: HttpRequest,
@@ -29,6 +33,34 @@ struct Received {
     nik_key: web::Data<NikKey>,
     limits: web::Data<ImportLimits>,
     queue: web::Data<Queue>,
+}
+
+impl FromRequest for Received {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        fn shared<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
+            req.app_data::<web::Data<T>>().cloned().ok_or_else(|| {
+                ApiError::Internal(anyhow::anyhow!("{} missing from app data", std::any::type_name::<T>()))
+            })
+        }
+        let mut received = || {
+            Ok(Self {
+                caller: Caller::from_request(req, payload).into_inner()?,
+                query: Query::<ImportQuery>::from_request(req, payload).into_inner()?.0,
+                req: req.clone(),
+                payload: web::Payload::from_request(req, payload)
+                    .into_inner()
+                    .map_err(|_| ApiError::bad_request("the request body could not be read"))?,
+                pool: shared(req)?,
+                nik_key: shared(req)?,
+                limits: shared(req)?,
+                queue: shared(req)?,
+            })
+        };
+        ready(received())
+    }
 }
 
 /// `POST /api/v1/imports/children`: children with their weighings, one row per weighing.
@@ -59,18 +91,8 @@ struct Received {
     )
 )]
 #[post("/imports/children")]
-#[allow(clippy::too_many_arguments)]
-pub async fn import_children(
-    caller: Caller,
-    Query(query): Query<ImportQuery>,
-    req: HttpRequest,
-    payload: web::Payload,
-    pool: web::Data<DbPool>,
-    nik_key: web::Data<NikKey>,
-    limits: web::Data<ImportLimits>,
-    queue: web::Data<Queue>,
-) -> Result<HttpResponse, ApiError> {
-    import(Kind::Children, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
+pub async fn import_children(received: Received) -> Result<HttpResponse, ApiError> {
+    import(Kind::Children, received).await
 }
 
 /// `POST /api/v1/imports/measurements`: measurements of registered children.
@@ -100,18 +122,8 @@ pub async fn import_children(
     )
 )]
 #[post("/imports/measurements")]
-#[allow(clippy::too_many_arguments)]
-pub async fn import_measurements(
-    caller: Caller,
-    Query(query): Query<ImportQuery>,
-    req: HttpRequest,
-    payload: web::Payload,
-    pool: web::Data<DbPool>,
-    nik_key: web::Data<NikKey>,
-    limits: web::Data<ImportLimits>,
-    queue: web::Data<Queue>,
-) -> Result<HttpResponse, ApiError> {
-    import(Kind::Measurements, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
+pub async fn import_measurements(received: Received) -> Result<HttpResponse, ApiError> {
+    import(Kind::Measurements, received).await
 }
 
 /// `POST /api/v1/imports/intervention-reports`: months' figures for intervention activities.
@@ -141,18 +153,8 @@ pub async fn import_measurements(
     )
 )]
 #[post("/imports/intervention-reports")]
-#[allow(clippy::too_many_arguments)]
-pub async fn import_intervention_reports(
-    caller: Caller,
-    Query(query): Query<ImportQuery>,
-    req: HttpRequest,
-    payload: web::Payload,
-    pool: web::Data<DbPool>,
-    nik_key: web::Data<NikKey>,
-    limits: web::Data<ImportLimits>,
-    queue: web::Data<Queue>,
-) -> Result<HttpResponse, ApiError> {
-    import(Kind::InterventionReports, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
+pub async fn import_intervention_reports(received: Received) -> Result<HttpResponse, ApiError> {
+    import(Kind::InterventionReports, received).await
 }
 
 /// `POST /api/v1/imports/families-at-risk`: BKKBN's families at risk, a year per record.
@@ -182,18 +184,8 @@ pub async fn import_intervention_reports(
     )
 )]
 #[post("/imports/families-at-risk")]
-#[allow(clippy::too_many_arguments)]
-pub async fn import_families_at_risk(
-    caller: Caller,
-    Query(query): Query<ImportQuery>,
-    req: HttpRequest,
-    payload: web::Payload,
-    pool: web::Data<DbPool>,
-    nik_key: web::Data<NikKey>,
-    limits: web::Data<ImportLimits>,
-    queue: web::Data<Queue>,
-) -> Result<HttpResponse, ApiError> {
-    import(Kind::FamiliesAtRisk, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
+pub async fn import_families_at_risk(received: Received) -> Result<HttpResponse, ApiError> {
+    import(Kind::FamiliesAtRisk, received).await
 }
 
 /// `POST /api/v1/imports/budget-lines`: lines of budget documents (DAK, APBD, Dana Desa).
@@ -223,18 +215,8 @@ pub async fn import_families_at_risk(
     )
 )]
 #[post("/imports/budget-lines")]
-#[allow(clippy::too_many_arguments)]
-pub async fn import_budget_lines(
-    caller: Caller,
-    Query(query): Query<ImportQuery>,
-    req: HttpRequest,
-    payload: web::Payload,
-    pool: web::Data<DbPool>,
-    nik_key: web::Data<NikKey>,
-    limits: web::Data<ImportLimits>,
-    queue: web::Data<Queue>,
-) -> Result<HttpResponse, ApiError> {
-    import(Kind::BudgetLines, Received { caller, query, req, payload, pool, nik_key, limits, queue }).await
+pub async fn import_budget_lines(received: Received) -> Result<HttpResponse, ApiError> {
+    import(Kind::BudgetLines, received).await
 }
 
 /// Reads the file as it arrives: a small one is imported at once; from `MAX_BODY_BYTES` on
