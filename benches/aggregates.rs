@@ -14,7 +14,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use stunting_api::cli::create_database_if_missing;
 use stunting_api::db::migrate;
 use stunting_api::domain::{PeriodKind, RegionCode, RegionLevel, Scope};
-use stunting_api::embedded_pg::EmbeddedPostgres;
+use stunting_api::embedded_pg::{Durability, EmbeddedPostgres};
 use stunting_api::http::pagination::PageRequest;
 use stunting_api::records::child::cases::{self as cases, CaseFilter};
 use stunting_api::records::child::{self as children, ChildFilter};
@@ -132,7 +132,10 @@ async fn run() {
         Ok(url) => (None, url),
         Err(_) => {
             let root = dir.path().join("pg");
-            let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root)).await.unwrap().unwrap();
+            let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root, Durability::Throwaway))
+                .await
+                .unwrap()
+                .unwrap();
             let url = cluster.url("postgres");
             (Some(cluster), url)
         }

@@ -14,7 +14,7 @@ use crate::auth::password;
 use crate::config::Settings;
 use crate::db::{build_pool, migrate};
 use crate::domain::{RegionCode, Role, UserId};
-use crate::embedded_pg::EmbeddedPostgres;
+use crate::embedded_pg::{Durability, EmbeddedPostgres};
 use crate::records::region::import;
 use crate::records::user::{self as users, NewUser};
 use crate::startup::Application;
@@ -201,7 +201,8 @@ impl Database {
             Some(url) => (url.clone(), None),
             None => {
                 let root = settings.embedded_pg_dir.clone();
-                let cluster = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root)).await??;
+                let cluster =
+                    tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root, Durability::Durable)).await??;
                 create_database_if_missing(&cluster.url("postgres"), EMBEDDED_DATABASE).await?;
                 tracing::info!(dir = %cluster.root().display(), "using the embedded PostgreSQL cluster");
                 (cluster.url(EMBEDDED_DATABASE), Some(cluster))

@@ -19,6 +19,17 @@ const SUPERUSER: &str = "postgres";
 /// Unix socket paths longer than this do not fit `sockaddr_un`.
 const MAX_SOCKET_PATH: usize = 100;
 
+/// Whether a power cut may lose the cluster. The service's own cluster is what a small district
+/// office runs for real, so it keeps PostgreSQL's defaults; test clusters are thrown away and
+/// trade that safety for speed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// PostgreSQL's defaults: `fsync`, full page writes and synchronous commit on.
+    Durable,
+    /// `fsync=off`, `full_page_writes=off`, `synchronous_commit=off`, `initdb --no-sync`.
+    Throwaway,
+}
+
 pub struct EmbeddedPostgres {
     bin_dir: PathBuf,
     root: PathBuf,
@@ -30,33 +41,37 @@ pub struct EmbeddedPostgres {
 impl EmbeddedPostgres {
     /// Starts the cluster under `root` (creating it on first use), or reuses it when it is
     /// already running. Blocking: call it from a blocking thread inside async code.
-    pub fn start(root: &Path) -> anyhow::Result<Self> {
-        Self::start_with(root, "")
+    pub fn start(root: &Path, durability: Durability) -> anyhow::Result<Self> {
+        Self::start_with(root, durability, "")
     }
 
     /// `start`, with extra server options for a fresh start (`-c shared_buffers=4GB`): the
     /// benchmarks size the cluster for tens of millions of rows.
-    pub fn start_with(root: &Path, extra_options: &str) -> anyhow::Result<Self> {
+    pub fn start_with(root: &Path, durability: Durability, extra_options: &str) -> anyhow::Result<Self> {
         let mut cluster = Self::prepare(root)?;
         let data = cluster.data_dir();
         if !data.join("PG_VERSION").exists() {
-            cluster
-                .run(
-                    "initdb",
-                    [
-                        OsStr::new("-D"),
-                        data.as_os_str(),
-                        OsStr::new("-U"),
-                        OsStr::new(SUPERUSER),
-                        OsStr::new("--auth=trust"),
-                        OsStr::new("--encoding=UTF8"),
-                        OsStr::new("--no-locale"),
-                        OsStr::new("--no-sync"),
-                    ],
-                )
-                .context("initdb failed")?;
+            let mut args = vec![
+                OsStr::new("-D"),
+                data.as_os_str(),
+                OsStr::new("-U"),
+                OsStr::new(SUPERUSER),
+                OsStr::new("--auth=trust"),
+                OsStr::new("--encoding=UTF8"),
+                OsStr::new("--no-locale"),
+            ];
+            if durability == Durability::Throwaway {
+                args.push(OsStr::new("--no-sync"));
+            }
+            cluster.run("initdb", args).context("initdb failed")?;
         }
-        cluster.run_server(extra_options)?;
+        let options = match durability {
+            Durability::Durable => extra_options.to_owned(),
+            Durability::Throwaway => {
+                format!("-c fsync=off -c synchronous_commit=off -c full_page_writes=off {extra_options}")
+            }
+        };
+        cluster.run_server(&options)?;
         Ok(cluster)
     }
 
@@ -121,7 +136,7 @@ impl EmbeddedPostgres {
         }
         let options = format!(
             "-c listen_addresses='' -k '{}' -c unix_socket_permissions=0700 -c max_connections=200 \
-             -c shared_buffers=128MB -c fsync=off -c synchronous_commit=off -c full_page_writes=off {extra_options}",
+             -c shared_buffers=128MB {extra_options}",
             self.socket_dir.display()
         );
         let log = self.root.join("postgres.log");

@@ -9,7 +9,7 @@ use stunting_api::config::Settings;
 use stunting_api::db::{DbPool, build_pool, migrate};
 use stunting_api::demo::generate::{Plan, generate};
 use stunting_api::domain::{Role, Scope, UserId};
-use stunting_api::embedded_pg::EmbeddedPostgres;
+use stunting_api::embedded_pg::{Durability, EmbeddedPostgres};
 use stunting_api::records::region::import;
 use stunting_api::startup::Application;
 
@@ -42,8 +42,11 @@ impl Country {
             Err(_) => {
                 let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-pg");
                 let cluster = tokio::task::spawn_blocking(move || {
+                    // Durable (PostgreSQL's defaults): the write figures are what a real
+                    // deployment gets, not a cluster that a power cut may lose.
                     EmbeddedPostgres::start_with(
                         &root,
+                        Durability::Durable,
                         "-c shared_buffers=4GB -c max_wal_size=16GB -c checkpoint_timeout=30min \
                          -c work_mem=64MB -c maintenance_work_mem=1GB -c effective_cache_size=16GB",
                     )

@@ -94,6 +94,11 @@ async fn serve_runs_an_embedded_cluster_and_stops_it_on_sigterm() {
     let login = contract::checked(&Method::POST, "/api/v1/auth/token", Some(&credentials), login).await;
     assert_eq!(login.status(), StatusCode::OK);
     assert!(pg_dir.join("data/postmaster.pid").exists(), "the cluster runs while the service does");
+    // What a district office runs for real: a power cut must not be able to corrupt it.
+    let options = std::fs::read_to_string(pg_dir.join("data/postmaster.opts")).unwrap();
+    for unsafe_setting in ["fsync=off", "full_page_writes=off", "synchronous_commit=off"] {
+        assert!(!options.contains(unsafe_setting), "the service's cluster runs with {unsafe_setting}: {options}");
+    }
 
     // SAFETY: sending a signal to our own child process.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };

@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use stunting_api::db::migrate;
 use stunting_api::domain::Role;
-use stunting_api::embedded_pg::EmbeddedPostgres;
+use stunting_api::embedded_pg::{Durability, EmbeddedPostgres};
 use stunting_api::records::region::import;
 
 use crate::common::TestApp;
@@ -34,10 +34,11 @@ impl Drop for Pair {
 async fn primary_and_replica() -> Pair {
     let dir = std::env::temp_dir().join(format!("stunting-replica-{}", uuid::Uuid::new_v4().simple()));
     let root = dir.clone();
-    let primary = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root.join("primary")))
-        .await
-        .unwrap()
-        .expect("starting the primary");
+    let primary =
+        tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&root.join("primary"), Durability::Throwaway))
+            .await
+            .unwrap()
+            .expect("starting the primary");
     let mut admin = AsyncPgConnection::establish(&primary.url("postgres")).await.unwrap();
     admin.batch_execute("CREATE DATABASE stunting").await.unwrap();
     let url = primary.url("stunting");

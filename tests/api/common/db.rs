@@ -8,7 +8,7 @@ use std::sync::{Mutex, OnceLock};
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, SimpleAsyncConnection};
 use stunting_api::db::migrate;
-use stunting_api::embedded_pg::EmbeddedPostgres;
+use stunting_api::embedded_pg::{Durability, EmbeddedPostgres};
 use stunting_api::records::region::import;
 use uuid::Uuid;
 
@@ -33,7 +33,8 @@ fn set_up() -> Server {
             Ok(url) => (url, None),
             Err(_) => {
                 let dir = std::env::temp_dir().join(format!("stunting-api-test-{}", std::process::id()));
-                let cluster = EmbeddedPostgres::start(&dir).expect("starting a throwaway PostgreSQL cluster");
+                let cluster = EmbeddedPostgres::start(&dir, Durability::Throwaway)
+                    .expect("starting a throwaway PostgreSQL cluster");
                 let url = cluster.url("postgres");
                 *CLUSTER.lock().unwrap() = Some(cluster);
                 (url, Some(dir))
