@@ -11,8 +11,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 
-/// A JSON request body: 415 unless the content type is JSON, 413 past the size limit, 400 when
-/// it is not JSON at all, 422 naming the field when a field has the wrong type or is missing.
+/// A JSON request body: 415 unless the content type is JSON in UTF-8, 413 past the size limit,
+/// 400 when it is not JSON at all, 422 naming the field when a field has the wrong type or is
+/// missing, or when the body is not the object every operation takes.
 pub struct Json<T>(pub T);
 
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
@@ -20,18 +21,24 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
+        let media = req
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<mime::Mime>().ok())
-            .is_some_and(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
+            .filter(|m| m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON));
         let body = web::Bytes::from_request(req, payload);
         async move {
-            if !is_json {
+            let Some(media) = media else {
                 return Err(ApiError::UnsupportedMediaType(
                     "the request body must be sent as `Content-Type: application/json`".into(),
                 ));
+            };
+            // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread.
+            if let Some(charset) = media.get_param(mime::CHARSET).filter(|c| *c != mime::UTF_8) {
+                return Err(ApiError::UnsupportedMediaType(format!(
+                    "the request body must be JSON in UTF-8, not charset={charset}"
+                )));
             }
             let bytes = body.await.map_err(payload_error)?;
             parse_json(&bytes).map(Json)
@@ -41,6 +48,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    // serde lets a struct be read from an array of its fields in order; every body here is an
+    // object, as the contract says, so an array (or any other value) is the wrong type.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
+        serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| not_json(&e))?;
+        return Err(ApiError::invalid("body", "must be a JSON object"));
+    }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|error| {
         let path = error.path().to_string();
@@ -190,6 +203,13 @@ mod tests {
             q: Option<String>,
         }
         assert_eq!(field_of(parse_query::<Search>("q=a%00b").unwrap_err()), "q");
+    }
+
+    #[test]
+    fn an_array_is_not_an_object() {
+        assert_eq!(field_of(parse_json::<Body>(br#" ["a", 1]"#).unwrap_err()), "body");
+        assert_eq!(field_of(parse_json::<Body>(b"17").unwrap_err()), "body");
+        assert!(matches!(parse_json::<Body>(b"[\"a\", 1"), Err(ApiError::BadRequest(_))));
     }
 
     #[test]

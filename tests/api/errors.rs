@@ -275,3 +275,36 @@ async fn a_nul_character_is_422_naming_the_field_not_a_5xx() {
     let patch = app.patch_json(path, Some(&token), Some("\"1\""), &json!({"name": "x"})).await;
     problem(patch, StatusCode::NOT_FOUND).await;
 }
+
+/// serde reads a struct from an array of its fields in order; the contract says `type: object`,
+/// and an array signed in and created children (issue 14, item 4).
+#[tokio::test]
+async fn a_json_array_where_an_object_is_expected_is_422() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let login = json!(["password", "admin", "whatever it is"]);
+    let body = problem(app.post_json("/api/v1/auth/token", None, &login).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "body", "{body}");
+
+    let before = app.count("SELECT count(*) FROM children").await;
+    let child = json!(["14.01.01.2009", "female", "2024-06-01", "Siti"]);
+    let body =
+        problem(app.post_json("/api/v1/children", Some(&token), &child).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(body["errors"][0]["field"], "body", "{body}");
+    assert_eq!(app.count("SELECT count(*) FROM children").await, before);
+}
+
+/// JSON is UTF-8; a body declared in another charset is refused rather than misread.
+#[tokio::test]
+async fn json_in_another_charset_is_415() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .request(Method::POST, "/api/v1/auth/token", None)
+        .header("content-type", "application/json; charset=latin1")
+        .body(r#"{"grant_type": "password", "username": "admin", "password": "whatever it is"}"#)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    assert!(body["detail"].as_str().unwrap().contains("latin1"), "{body}");
+}
