@@ -2,6 +2,7 @@
 //! tests exercise the very server that runs in production (on port 0).
 
 use std::net::TcpListener;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_cors::Cors;
@@ -14,6 +15,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, openapi};
 use crate::auth::JwtKeys;
+use crate::auth::accounts::Accounts;
 use crate::config::Settings;
 use crate::db::{DbPool, ReadPool, build_pool, secrets};
 use crate::domain::NikKey;
@@ -43,6 +45,9 @@ impl Application {
         };
         let reader = web::Data::new(ReadPool::new(reader));
         tokio::spawn(crate::db::idempotency::purge_expired_every(pool.clone(), Duration::from_secs(600)));
+        let accounts = Arc::new(Accounts::default());
+        tokio::spawn(accounts.clone().follow_changes(pool.clone()));
+        let accounts = web::Data::new(accounts);
         let import_queue = crate::records::import::jobs::Queue::default();
         for _ in 0..settings.import_workers {
             tokio::spawn(crate::records::import::jobs::work(pool.clone(), (**nik_key).clone(), import_queue.clone()));
@@ -63,6 +68,7 @@ impl Application {
             HttpServer::new(move || {
                 let (app, _) = App::new().into_utoipa_app().configure(api::routes).split_for_parts();
                 app.app_data(keys.clone())
+                    .app_data(accounts.clone())
                     .app_data(nik_key.clone())
                     .app_data(metrics.clone())
                     .app_data(pool.clone())

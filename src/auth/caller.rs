@@ -2,13 +2,16 @@
 //! as an argument, so a handler without it is visibly public. What a caller may do is decided
 //! in `auth::policy`, as methods on it, so every check reads the same way.
 
-use std::future::{Ready, ready};
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::future::{FutureExt, LocalBoxFuture};
 
 use crate::auth::JwtKeys;
+use crate::auth::accounts::Accounts;
+use crate::db::DbPool;
 use crate::domain::{Role, Scope, UserId};
 use crate::error::ApiError;
 
@@ -25,14 +28,33 @@ pub struct AuthenticatedUser(pub UserId);
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let verified = verify(req);
+        let accounts = req.app_data::<web::Data<Arc<Accounts>>>().cloned();
+        let pool = req.app_data::<web::Data<DbPool>>().cloned();
+        let req = req.clone();
+        async move {
+            let id = verified?;
+            let (Some(accounts), Some(pool)) = (accounts, pool) else {
+                return Err(ApiError::Internal(anyhow::anyhow!("Accounts or DbPool missing from app data")));
+            };
+            // The role and scope the account has now, not those its token was signed with.
+            let account = accounts
+                .current(&pool, id)
+                .await?
+                .filter(|account| account.active)
+                .ok_or_else(|| ApiError::unauthorized("the account is deactivated; sign in with another"))?;
+            req.extensions_mut().insert(AuthenticatedUser(id));
+            Ok(Caller { id, role: account.role, scope: account.scope() })
+        }
+        .boxed_local()
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
+/// The account a valid bearer token names.
+fn verify(req: &HttpRequest) -> Result<UserId, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
@@ -57,9 +79,6 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
             _ => "the access token is invalid",
         })
     })?;
-    let scope = claims.scope().ok_or_else(|| ApiError::unauthorized("the access token is invalid"))?;
-    // Admins act everywhere, whatever region their account names.
-    let scope = if claims.role == Role::Admin { Scope::National } else { scope };
-    req.extensions_mut().insert(AuthenticatedUser(claims.sub));
-    Ok(Caller { id: claims.sub, role: claims.role, scope })
+    claims.scope().ok_or_else(|| ApiError::unauthorized("the access token is invalid"))?;
+    Ok(claims.sub)
 }

@@ -1,6 +1,7 @@
 //! Who is calling: password hashing, access tokens (JWT), refresh tokens, and the `Caller`
 //! extractor every protected handler takes.
 
+pub mod accounts;
 pub mod caller;
 pub mod jwt;
 pub mod password;

@@ -265,3 +265,40 @@ async fn every_account_change_is_audited_without_secrets() {
     let text = serde_json::to_string(&rows.iter().map(|r| &r.1).collect::<Vec<_>>()).unwrap();
     assert!(!text.contains("another long password") && !text.contains("argon2"), "{text}");
 }
+
+/// The token names the account; what the account may do is read as it stands now, so a
+/// demotion, a move or a deactivation judges the next request, not the one after the token
+/// expires (issue 14, item 2).
+#[tokio::test]
+async fn a_changed_role_scope_or_activity_judges_the_next_request() {
+    let app = TestApp::spawn().await;
+    let admin = app.token_for(Role::Admin, None).await;
+    let officer = app.create_user(Role::Officer, Some("14.01")).await;
+    let token = app.token(&officer);
+    let child = app.child_in(&token, "14.01.01.2009").await;
+    let child_path = format!("/api/v1/children/{}", child["id"].as_str().unwrap());
+    assert_eq!(app.get(&child_path, Some(&token)).await.status(), StatusCode::OK);
+    let path = format!("/api/v1/users/{}", officer.id);
+
+    let demoted = app.patch_json(&path, Some(&admin), Some("\"1\""), &json!({"role": "analyst"})).await;
+    assert_eq!(demoted.status(), StatusCode::OK);
+    let register = json!({"village_code": "14.01.01.2009", "sex": "male", "birth_date": "2025-01-05", "name": "Budi"});
+    problem(app.post_json("/api/v1/children", Some(&token), &register).await, StatusCode::FORBIDDEN).await;
+
+    let moved = app.patch_json(&path, Some(&admin), Some("\"2\""), &json!({"role": "officer", "scope": "62.03"})).await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    let outside = app.get(&child_path, Some(&token)).await;
+    assert!(matches!(outside.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", outside.status());
+
+    // A change made outside the API (the CLI, plain SQL) is announced by PostgreSQL.
+    app.execute(&format!("UPDATE users SET active = false WHERE id = '{}'", officer.id)).await;
+    let started = std::time::Instant::now();
+    loop {
+        let status = app.get("/api/v1/children", Some(&token)).await.status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "still {status} after deactivation");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}

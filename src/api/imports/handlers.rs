@@ -1,10 +1,10 @@
 use actix_web::http::header;
-use std::future::{Ready, ready};
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, get, post, web};
 use bytes::BytesMut;
 use futures_util::StreamExt;
+use futures_util::future::{FutureExt, LocalBoxFuture};
 
 use super::dto::{ImportLimits, ImportQuery};
 use crate::auth::Caller;
@@ -37,7 +37,7 @@ pub struct Received {
 
 impl FromRequest for Received {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         fn shared<T: 'static>(req: &HttpRequest) -> Result<web::Data<T>, ApiError> {
@@ -45,21 +45,28 @@ impl FromRequest for Received {
                 ApiError::Internal(anyhow::anyhow!("{} missing from app data", std::any::type_name::<T>()))
             })
         }
-        let mut received = || {
-            Ok(Self {
-                caller: Caller::from_request(req, payload).into_inner()?,
-                query: Query::<ImportQuery>::from_request(req, payload).into_inner()?.0,
-                req: req.clone(),
-                payload: web::Payload::from_request(req, payload)
+        let caller = Caller::from_request(req, payload);
+        let mut rest = || -> Result<_, ApiError> {
+            Ok((
+                Query::<ImportQuery>::from_request(req, payload).into_inner()?.0,
+                web::Payload::from_request(req, payload)
                     .into_inner()
                     .map_err(|_| ApiError::bad_request("the request body could not be read"))?,
-                pool: shared(req)?,
-                nik_key: shared(req)?,
-                limits: shared(req)?,
-                queue: shared(req)?,
-            })
+                shared(req)?,
+                shared(req)?,
+                shared(req)?,
+                shared(req)?,
+            ))
         };
-        ready(received())
+        let rest = rest();
+        let req = req.clone();
+        async move {
+            // In the order the checks ran before: who is calling, then what they sent.
+            let caller = caller.await?;
+            let (query, payload, pool, nik_key, limits, queue) = rest?;
+            Ok(Self { caller, query, req, payload, pool, nik_key, limits, queue })
+        }
+        .boxed_local()
     }
 }
 

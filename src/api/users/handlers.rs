@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
@@ -5,6 +7,8 @@ use serde_json::{Map, Value, json};
 use validator::Validate;
 
 use super::dto::{CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserView};
+
+use crate::auth::accounts::Accounts;
 use crate::auth::policy::{require_manageable, scope_fits_role};
 use crate::auth::{Caller, password};
 use crate::db::{AsyncPgConnection, DbPool};
@@ -154,6 +158,7 @@ pub async fn update(
     if_match: IfMatch,
     Json(body): Json<UpdateUser>,
     pool: web::Data<DbPool>,
+    accounts: web::Data<Arc<Accounts>>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(&[Role::Officer])?;
     let mut errors = FieldErrors::from_validation(body.validate());
@@ -209,6 +214,7 @@ pub async fn update(
             .await
         })
         .await?;
+    accounts.changed(user.id);
     Ok(ok_with_etag(user.version, &user))
 }
 
