@@ -163,7 +163,7 @@ impl Cli {
             }
             Command::Demo { command: DemoCommand::Generate { children, seed, year, years } } => {
                 let database = Database::open(&settings).await?;
-                let pool = build_pool(&database.url, 2)?;
+                let pool = build_pool(&database.url, 2, settings.database_statement_timeout_ms)?;
                 bootstrap::first_start(&pool, &settings).await?;
                 let mut conn = AsyncPgConnection::establish(&database.url).await?;
                 let plan = crate::demo::generate::Plan { children, seed, year, years };
@@ -172,7 +172,7 @@ impl Cli {
             }
             Command::Demo { command: DemoCommand::Load } => {
                 let database = Database::open(&settings).await?;
-                let pool = build_pool(&database.url, 2)?;
+                let pool = build_pool(&database.url, 2, settings.database_statement_timeout_ms)?;
                 bootstrap::first_start(&pool, &settings).await?;
                 let mut conn = AsyncPgConnection::establish(&database.url).await?;
                 let loaded = crate::demo::load(&mut conn).await?;
@@ -238,7 +238,7 @@ pub async fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let database = Database::open(&settings).await?;
-    let pool = build_pool(&database.url, settings.database_pool_size)?;
+    let pool = build_pool(&database.url, settings.database_pool_size, settings.database_statement_timeout_ms)?;
     bootstrap::first_start(&pool, &settings).await?;
     let app = Application::build(&settings, pool.clone()).await?;
     tracing::info!(address = %settings.listen_addr, port = app.port(), "listening");

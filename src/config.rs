@@ -26,6 +26,11 @@ pub struct Settings {
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
     pub database_pool_size: usize,
 
+    /// A statement running longer than this many milliseconds is cancelled and its request
+    /// answered 503: a runaway query must not hold a connection (and a request) forever.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT_MS", default_value_t = 30_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub database_statement_timeout_ms: u64,
+
     /// Where the embedded PostgreSQL cluster lives when DATABASE_URL is unset.
     #[arg(long, env = "EMBEDDED_PG_DIR", default_value = ".data/postgres")]
     pub embedded_pg_dir: PathBuf,

@@ -233,16 +233,13 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
-/// PostgreSQL's messages for 57014 (statement timeout), 57P01 (administrator shutdown) and
+/// PostgreSQL's messages for 57014 (a statement cancelled: its timeout, an operator, a replica's
+/// recovery), 57P01 and its kin (a connection terminated: shutdown, an operator, recovery), and
 /// 40P01 (deadlock), which diesel does not classify.
 fn is_transient(message: &str) -> bool {
-    [
-        "canceling statement due to statement timeout",
-        "terminating connection due to administrator command",
-        "deadlock detected",
-    ]
-    .iter()
-    .any(|known| message.starts_with(known))
+    ["canceling statement due to ", "terminating connection due to ", "deadlock detected", "connection closed"]
+        .iter()
+        .any(|known| message.starts_with(known))
 }
 
 impl ApiError {

@@ -40,7 +40,7 @@ impl Application {
         let keys = web::Data::new(JwtKeys::from_settings(settings)?);
         let metrics = web::Data::new(Metrics::new()?);
         let reader = match &settings.database_read_url {
-            Some(url) => build_pool(url, settings.database_pool_size)?,
+            Some(url) => build_pool(url, settings.database_pool_size, settings.database_statement_timeout_ms)?,
             None => pool.clone(),
         };
         let reader = web::Data::new(ReadPool::new(reader));

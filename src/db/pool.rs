@@ -35,13 +35,11 @@ impl std::ops::Deref for ReadPool {
     }
 }
 
-/// A statement that runs longer than this is cancelled by PostgreSQL: a runaway query must not
-/// hold a connection (and a worker's request) forever.
-const STATEMENT_TIMEOUT: &str = "30s";
-
-pub fn build_pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
+/// A pool of `max_size` connections whose statements PostgreSQL cancels after
+/// `statement_timeout_ms` (`DATABASE_STATEMENT_TIMEOUT_MS`).
+pub fn build_pool(database_url: &str, max_size: usize, statement_timeout_ms: u64) -> anyhow::Result<DbPool> {
     let mut config = ManagerConfig::default();
-    config.custom_setup = Box::new(establish);
+    config.custom_setup = Box::new(move |url| establish(url, statement_timeout_ms));
     // No test query on every checkout (it cost a round trip per request, up to half a small
     // read's time). A connection the server closed fails its first query with a 503 that asks
     // the client to retry, and the pool discards it when it comes back broken.
@@ -57,11 +55,11 @@ pub fn build_pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool>
         .map_err(|e| anyhow::anyhow!("cannot build the database pool: {e}"))
 }
 
-fn establish(url: &str) -> BoxFuture<'_, Result<AsyncPgConnection, ConnectionError>> {
+fn establish(url: &str, statement_timeout_ms: u64) -> BoxFuture<'_, Result<AsyncPgConnection, ConnectionError>> {
     async move {
         let mut conn = AsyncPgConnection::establish(url).await?;
         conn.batch_execute(&format!(
-            "SET statement_timeout = '{STATEMENT_TIMEOUT}'; SET application_name = 'stunting-api'; SET TIME ZONE 'UTC'"
+            "SET statement_timeout = {statement_timeout_ms}; SET application_name = 'stunting-api'; SET TIME ZONE 'UTC'"
         ))
         .await
         .map_err(ConnectionError::CouldntSetupConfiguration)?;

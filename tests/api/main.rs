@@ -18,6 +18,7 @@ mod demo;
 mod errors;
 mod exports;
 mod families;
+mod faults;
 mod figures;
 mod health;
 mod idempotency;

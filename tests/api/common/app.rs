@@ -75,7 +75,7 @@ impl TestApp {
         ];
         args.extend_from_slice(extra);
         let settings = TestSettings::try_parse_from(args).expect("test settings").settings;
-        let pool = build_pool(url, 4).expect("pool");
+        let pool = build_pool(url, 4, settings.database_statement_timeout_ms).expect("pool");
         let app = Application::build(&settings, pool.clone()).await.expect("application");
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
