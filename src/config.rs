@@ -93,6 +93,12 @@ pub struct Settings {
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub cors_allowed_origins: Vec<String>,
 
+    /// A request body must arrive within this many seconds of its headers, with no pause of
+    /// more than 10 seconds, or it is answered 408: a client trickling a body must not hold a
+    /// connection for ever.
+    #[arg(long, env = "BODY_TIMEOUT_SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_timeout_secs: u64,
+
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,

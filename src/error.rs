@@ -47,6 +47,8 @@ pub enum ApiError {
     TooManyRequests { detail: String, retry_after_secs: u64 },
     #[error("{0}")]
     ServiceUnavailable(String),
+    #[error("{0}")]
+    RequestTimeout(String),
     /// An answer already in its wire form (a record's verdict inside an import).
     #[error("{}", .0.detail)]
     Answered(Box<Problem>),
@@ -132,6 +134,7 @@ impl ApiError {
             Self::PreconditionRequired(_) => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
             Self::ServiceUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service-unavailable"),
+            Self::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "request-timeout"),
             Self::Answered(problem) => {
                 (StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST), "answered")
             }

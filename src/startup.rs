@@ -23,7 +23,7 @@ use crate::http::metrics::Metrics;
 use crate::http::negotiate;
 use crate::http::request_log::REQUEST_ID;
 use crate::http::upload::UploadLimit;
-use crate::http::{idempotency, nul_path, problem, request_log};
+use crate::http::{body_deadline, idempotency, nul_path, problem, request_log};
 
 pub struct Application {
     server: Server,
@@ -62,6 +62,7 @@ impl Application {
         let produces = web::Data::new(openapi::produces(&doc));
         let max_body = settings.max_body_bytes;
         let upload_limit = web::Data::new(UploadLimit(settings.max_upload_bytes));
+        let body_timeout = web::Data::new(body_deadline::BodyTimeout(Duration::from_secs(settings.body_timeout_secs)));
         let origins = browser_origins(&settings.cors_allowed_origins)?;
 
         let mut server =
@@ -74,6 +75,7 @@ impl Application {
                     .app_data(pool.clone())
                     .app_data(reader.clone())
                     .app_data(upload_limit.clone())
+                    .app_data(body_timeout.clone())
                     .app_data(import_queue.clone())
                     .app_data(import_limits.clone())
                     .app_data(produces.clone())
@@ -85,10 +87,12 @@ impl Application {
                     }))
                     .default_service(web::to(problem::not_found))
                     // Inner to outer: run a keyed POST once (its kept answer uncompressed);
+                    // give up on a body that does not arrive in time;
                     // refuse what Accept rules out and paths with a NUL; compress the body;
                     // answer CORS; log and count; make any error that is not problem+json yet
                     // into one; add fixed headers.
                     .wrap(middleware::from_fn(idempotency::idempotent))
+                    .wrap(middleware::from_fn(body_deadline::limit_body_time))
                     .wrap(middleware::from_fn(negotiate::negotiate))
                     .wrap(middleware::from_fn(nul_path::refuse_nul_in_path))
                     .wrap(Compress::default())

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::http::body_deadline;
 
 /// A JSON request body: 415 unless the content type is JSON in UTF-8, 413 past the size limit,
 /// 400 when it is not JSON at all, 422 naming the field when a field has the wrong type or is
@@ -112,8 +113,8 @@ fn strip_position(message: &str) -> String {
 
 fn payload_error(error: actix_web::Error) -> ApiError {
     match error.as_error::<PayloadError>() {
-        Some(PayloadError::Overflow) => ApiError::PayloadTooLarge("the request body is too large".into()),
-        _ => match error.as_response_error().status_code().as_u16() {
+        Some(error) => body_deadline::unreadable(error),
+        None => match error.as_response_error().status_code().as_u16() {
             413 => ApiError::PayloadTooLarge("the request body is too large".into()),
             _ => ApiError::bad_request("the request body could not be read"),
         },

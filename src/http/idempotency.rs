@@ -133,7 +133,7 @@ async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes,
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request(format!("the body could not be read: {e}")))?;
+        let chunk = chunk.map_err(|e| crate::http::body_deadline::unreadable(&e))?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes")));
         }

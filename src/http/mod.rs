@@ -1,6 +1,7 @@
 //! HTTP plumbing shared by every endpoint: extractors that answer bad input with a clear
 //! problem document, keyset pagination, preconditions, request ids, logs and metrics.
 
+pub mod body_deadline;
 pub mod export;
 pub mod extract;
 pub mod health;

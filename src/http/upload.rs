@@ -155,6 +155,9 @@ fn clean_file_name(raw: &str) -> String {
 }
 
 fn malformed(error: actix_multipart::MultipartError) -> ApiError {
+    if let actix_multipart::MultipartError::Payload(error) = &error {
+        return crate::http::body_deadline::unreadable(error);
+    }
     ApiError::bad_request(format!("the multipart body is malformed: {error}"))
 }
 

@@ -308,3 +308,37 @@ async fn json_in_another_charset_is_415() {
     let body = problem(response, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
     assert!(body["detail"].as_str().unwrap().contains("latin1"), "{body}");
 }
+
+/// A client that declares a body and trickles it must not hold a connection for ever: past
+/// BODY_TIMEOUT_SECS it is answered 408 (issue 14, item 5).
+#[tokio::test]
+async fn a_body_that_does_not_arrive_in_time_is_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(&["--body-timeout-secs", "1"]).await;
+    let token = app.token_for(Role::Officer, Some("14.01")).await;
+    let host = app.address.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let head = format!(
+        "POST /api/v1/children HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"name\": \""
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let started = std::time::Instant::now();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = stream.read(&mut buf).await.unwrap_or(0);
+            answer.extend_from_slice(&buf[..n]);
+            if n == 0 || String::from_utf8_lossy(&answer).contains("\"status\":408") {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(read.is_ok(), "no answer within 20 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+}

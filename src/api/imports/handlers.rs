@@ -11,6 +11,7 @@ use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::domain::{ImportJobId, NikKey};
 use crate::error::ApiError;
+use crate::http::body_deadline;
 use crate::http::extract::Query;
 use crate::records::budget::import::LineRecord;
 use crate::records::child::import::{ChildRow, MeasurementRecord};
@@ -246,7 +247,7 @@ async fn import(kind: Kind, mut r: Received) -> Result<HttpResponse, ApiError> {
     let mut received = 0usize;
     let stored = async {
         while let Some(chunk) = r.payload.next().await {
-            let chunk = chunk.map_err(|_| ApiError::bad_request("the request body could not be read"))?;
+            let chunk = chunk.map_err(|e| body_deadline::unreadable(&e))?;
             received += chunk.len();
             if received > r.limits.max_bytes {
                 return Err(too_large(&r.limits));

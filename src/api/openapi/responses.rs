@@ -34,6 +34,11 @@ const INVALID_REQUEST: (&str, &str, &str) =
     ("422", "InvalidRequest", "Invalid fields or parameters: `errors` names each");
 const WITH_BODY: &[(&str, &str, &str)] = &[
     BAD_REQUEST,
+    (
+        "408",
+        "BodyTimeout",
+        "The body did not arrive within BODY_TIMEOUT_SECS of the headers, or paused more than 10 seconds",
+    ),
     ("413", "BodyTooLarge", "The body is larger than the service accepts (MAX_BODY_BYTES)"),
     ("415", "UnsupportedMediaType", "The body's Content-Type is not one this operation takes"),
     INVALID_REQUEST,
