@@ -88,6 +88,12 @@ pub struct Settings {
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
+    /// Take the client's address from `Forwarded`/`X-Forwarded-For` (set it only behind a
+    /// reverse proxy that writes them): login throttling and rate limits count per address.
+    /// Unset: the TCP peer's address.
+    #[arg(long, env = "TRUST_PROXY_HEADERS", default_value_t = false)]
+    pub trust_proxy_headers: bool,
+
     /// Browser origins allowed to call the API (comma-separated, e.g. a dashboard's
     /// `https://dashboard.example.go.id`). Unset: no cross-origin browser access.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", value_delimiter = ',')]

@@ -23,7 +23,7 @@ use crate::http::metrics::Metrics;
 use crate::http::negotiate;
 use crate::http::request_log::REQUEST_ID;
 use crate::http::upload::UploadLimit;
-use crate::http::{body_deadline, idempotency, nul_path, problem, request_log};
+use crate::http::{body_deadline, client, idempotency, nul_path, problem, request_log};
 
 pub struct Application {
     server: Server,
@@ -62,6 +62,7 @@ impl Application {
         let produces = web::Data::new(openapi::produces(&doc));
         let max_body = settings.max_body_bytes;
         let upload_limit = web::Data::new(UploadLimit(settings.max_upload_bytes));
+        let trust_proxy = web::Data::new(client::TrustProxyHeaders(settings.trust_proxy_headers));
         let body_timeout = web::Data::new(body_deadline::BodyTimeout(Duration::from_secs(settings.body_timeout_secs)));
         let origins = browser_origins(&settings.cors_allowed_origins)?;
 
@@ -76,6 +77,7 @@ impl Application {
                     .app_data(reader.clone())
                     .app_data(upload_limit.clone())
                     .app_data(body_timeout.clone())
+                    .app_data(trust_proxy.clone())
                     .app_data(import_queue.clone())
                     .app_data(import_limits.clone())
                     .app_data(produces.clone())

@@ -324,6 +324,7 @@ diesel::table! {
         id -> Int8,
         username -> Text,
         failed_at -> Timestamptz,
+        source -> Text,
     }
 }
 

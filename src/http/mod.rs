@@ -2,6 +2,7 @@
 //! problem document, keyset pagination, preconditions, request ids, logs and metrics.
 
 pub mod body_deadline;
+pub mod client;
 pub mod export;
 pub mod extract;
 pub mod health;

@@ -318,3 +318,52 @@ async fn credentials_with_an_unknown_field_are_refused() {
     let body = problem(app.post_json("/api/v1/auth/token", None, &extra).await, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("remember_me"), "{body}");
 }
+
+async fn login_from(app: &TestApp, address: &str, username: &str, password: &str) -> reqwest::Response {
+    let body = json!({"grant_type": "password", "username": username, "password": password});
+    app.request(reqwest::Method::POST, "/api/v1/auth/token", None)
+        .header("X-Forwarded-For", address)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Failures count per account and address together: a stranger's five guesses lock the
+/// stranger out of the account, not its owner, and each lock is in the audit trail (issue 14,
+/// item 6).
+#[tokio::test]
+async fn a_stranger_cannot_lock_the_owner_out() {
+    let app = TestApp::spawn_with(&["--trust-proxy-headers"]).await;
+    let user = app.create_user(Role::Admin, None).await;
+    let stranger = "203.0.113.7";
+    for _ in 0..5 {
+        problem(login_from(&app, stranger, &user.username, "a guess").await, StatusCode::UNAUTHORIZED).await;
+    }
+    problem(login_from(&app, stranger, &user.username, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS).await;
+
+    let owner = login_from(&app, "198.51.100.2", &user.username, PASSWORD).await;
+    assert_eq!(owner.status(), StatusCode::OK, "the owner is not shut out");
+    // The owner's success does not lift the stranger's lock.
+    problem(login_from(&app, stranger, &user.username, PASSWORD).await, StatusCode::TOO_MANY_REQUESTS).await;
+
+    let trail = app.audit_trail(&user.id.to_string()).await;
+    let actions: Vec<&str> = trail.iter().map(|(action, _)| action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "user.login_failed").count(), 5, "{actions:?}");
+    let locks: Vec<_> = trail.iter().filter(|(action, _)| action == "user.locked").collect();
+    assert_eq!(locks.len(), 1, "{actions:?}");
+    assert_eq!(locks[0].1["source"], stranger);
+    assert!(actions.contains(&"user.login"), "{actions:?}");
+}
+
+/// Without a trusted proxy the address is the connection's: a header cannot pose as another.
+#[tokio::test]
+async fn a_forwarded_header_is_ignored_unless_a_proxy_is_trusted() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Officer, Some("14")).await;
+    for i in 0..5 {
+        login_from(&app, &format!("203.0.113.{i}"), &user.username, "a guess").await;
+    }
+    let locked = login_from(&app, "198.51.100.2", &user.username, PASSWORD).await;
+    problem(locked, StatusCode::TOO_MANY_REQUESTS).await;
+}

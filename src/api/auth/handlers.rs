@@ -1,6 +1,6 @@
 use std::time::Duration;
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -11,14 +11,15 @@ use crate::api::users::UserView;
 use crate::auth::{Caller, JwtKeys, password};
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
-use crate::domain::{Role, Scope};
+use crate::domain::{Role, Scope, UserId};
 use crate::error::ApiError;
+use crate::http::client;
 use crate::http::extract::Json;
 use crate::records::user::sessions::{self, Credentials};
 
 const TAG: &str = "auth";
-/// Five failed logins for one username within fifteen minutes lock it until the oldest of
-/// them is fifteen minutes old.
+/// Five failed logins for one username from one address within fifteen minutes lock that
+/// address out of the account until the oldest of them is fifteen minutes old.
 const LOCKOUT_WINDOW: Duration = Duration::from_secs(15 * 60);
 const LOCKOUT_FAILURES: i64 = 5;
 /// Longer secrets are refused before hashing, so nobody can make the server hash megabytes.
@@ -41,6 +42,7 @@ const MAX_SECRET_LEN: usize = 1024;
 )]
 #[post("/auth/token")]
 pub async fn token(
+    req: HttpRequest,
     Json(body): Json<TokenRequest>,
     pool: web::Data<DbPool>,
     keys: web::Data<JwtKeys>,
@@ -56,38 +58,76 @@ pub async fn token(
     }
     let username = username.trim().to_lowercase();
 
-    let credentials = {
+    let source = client::source_address(&req);
+    let (credentials, failures_anywhere) = {
         let mut conn = pool.get().await?;
-        let name = username.clone();
-        conn.transaction::<_, ApiError, _>(async |conn| {
-            // One attempt per username at a time past this point, and every attempt counts as
-            // a failure until it succeeds: parallel guesses cannot slip past the limit.
-            sessions::lock_username(conn, &name).await?;
-            let failures = sessions::recent_failures(conn, &name, LOCKOUT_WINDOW, LOCKOUT_FAILURES).await?;
-            if failures.len() as i64 >= LOCKOUT_FAILURES {
-                let oldest = failures.last().copied().unwrap_or_else(Utc::now);
-                let retry_after = (oldest + LOCKOUT_WINDOW - Utc::now()).num_seconds().max(1);
-                return Err(ApiError::TooManyRequests {
-                    detail: "too many failed logins for this account; wait before trying again".into(),
-                    retry_after_secs: retry_after.unsigned_abs(),
-                });
-            }
-            sessions::record_failure(conn, &name, LOCKOUT_WINDOW).await.map_err(ApiError::from)
-        })
-        .await?;
-        sessions::credentials(&mut conn, &username).await?
+        let (name, from) = (username.clone(), source.clone());
+        let failures_anywhere = conn
+            .transaction::<_, ApiError, _>(async |conn| {
+                // One attempt per username at a time past this point, and every attempt counts
+                // as a failure until it succeeds: parallel guesses cannot slip past the limit.
+                sessions::lock_username(conn, &name).await?;
+                let failures = sessions::recent_failures(conn, &name, &from, LOCKOUT_WINDOW, LOCKOUT_FAILURES).await?;
+                if failures.len() as i64 >= LOCKOUT_FAILURES {
+                    let oldest = failures.last().copied().unwrap_or_else(Utc::now);
+                    let retry_after = (oldest + LOCKOUT_WINDOW - Utc::now()).num_seconds().max(1);
+                    return Err(ApiError::TooManyRequests {
+                        detail: "too many failed logins for this account from this address; wait before trying again"
+                            .into(),
+                        retry_after_secs: retry_after.unsigned_abs(),
+                    });
+                }
+                let anywhere = sessions::failures_from_anywhere(conn, &name, LOCKOUT_WINDOW).await?;
+                sessions::record_failure(conn, &name, &from, LOCKOUT_WINDOW).await?;
+                Ok(anywhere)
+            })
+            .await?;
+        (sessions::credentials(&mut conn, &username).await?, failures_anywhere)
     };
+    // Guesses spread over many addresses are slowed rather than refused, so they cannot shut
+    // the owner out either.
+    tokio::time::sleep(slowdown(failures_anywhere)).await;
     // The connection goes back to the pool while argon2 runs on a blocking thread.
     let matches = password::verify(secret, credentials.as_ref().map(|c| c.password_hash.clone())).await?;
+    let account = credentials.as_ref().map(|c| c.id);
     let accepted = credentials.filter(|c| matches && c.active && (c.role == Role::Integration) == integration);
+    let mut conn = pool.get().await?;
     let Some(credentials) = accepted else {
+        record_failed_login(&mut conn, &username, account, &source).await?;
         return Err(ApiError::unauthorized("invalid credentials"));
     };
-
-    let mut conn = pool.get().await?;
-    sessions::clear_failures(&mut conn, &username).await?;
+    sessions::clear_failures(&mut conn, &username, &source).await?;
+    audit::record(&mut conn, Some(credentials.id), "user.login", credentials.id, json!({ "source": source })).await?;
     let tokens = issue_tokens(&mut conn, &keys, &credentials, Uuid::now_v7()).await?;
     Ok(web::Json(tokens))
+}
+
+/// The pause before judging a password, by the failures for the account from every address in
+/// the window: none for the first five, then doubling from a quarter second up to two seconds.
+fn slowdown(failures_anywhere: i64) -> Duration {
+    let beyond = failures_anywhere - LOCKOUT_FAILURES;
+    if beyond < 0 {
+        return Duration::ZERO;
+    }
+    Duration::from_millis(250 << beyond.min(3))
+}
+
+/// Audits a failed login, and the lock-out when it was the last one allowed from `source`.
+async fn record_failed_login(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    account: Option<UserId>,
+    source: &str,
+) -> Result<(), ApiError> {
+    // Only a known account is named: what a stranger types as a username may be anything.
+    let id = account.map_or_else(|| "unknown".to_owned(), |id| id.to_string());
+    audit::record(conn, account, "user.login_failed", &id, json!({ "source": source })).await?;
+    let failures = sessions::recent_failures(conn, username, source, LOCKOUT_WINDOW, LOCKOUT_FAILURES).await?;
+    if failures.len() as i64 >= LOCKOUT_FAILURES {
+        let until = failures.last().copied().unwrap_or_else(Utc::now) + LOCKOUT_WINDOW;
+        audit::record(conn, account, "user.locked", &id, json!({ "source": source, "until": until })).await?;
+    }
+    Ok(())
 }
 
 enum Refresh {

@@ -26,21 +26,39 @@ pub async fn credentials_by_id(conn: &mut AsyncPgConnection, id: UserId) -> Quer
     users::table.find(id).select(Credentials::as_select()).first(conn).await.optional()
 }
 
-/// The times of the latest `max` failed logins for `username` within `window`, newest first.
+/// The times of the latest `max` failed logins for `username` from `source` within `window`,
+/// newest first.
 pub async fn recent_failures(
     conn: &mut AsyncPgConnection,
     username: &str,
+    source: &str,
     window: Duration,
     max: i64,
 ) -> QueryResult<Vec<DateTime<Utc>>> {
     let since = Utc::now() - window;
     login_failures::table
         .filter(login_failures::username.eq(username))
+        .filter(login_failures::source.eq(source))
         .filter(login_failures::failed_at.gt(since))
         .select(login_failures::failed_at)
         .order(login_failures::failed_at.desc())
         .limit(max)
         .load(conn)
+        .await
+}
+
+/// Failed logins for `username` from any source within `window`.
+pub async fn failures_from_anywhere(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    window: Duration,
+) -> QueryResult<i64> {
+    let since = Utc::now() - window;
+    login_failures::table
+        .filter(login_failures::username.eq(username))
+        .filter(login_failures::failed_at.gt(since))
+        .count()
+        .get_result(conn)
         .await
 }
 
@@ -53,20 +71,34 @@ pub async fn lock_username(conn: &mut AsyncPgConnection, username: &str) -> Quer
         .map(drop)
 }
 
-/// Records a failure and forgets this username's failures older than `window`.
-pub async fn record_failure(conn: &mut AsyncPgConnection, username: &str, window: Duration) -> QueryResult<()> {
+/// Records a failure from `source` and forgets this username's failures older than `window`.
+pub async fn record_failure(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    source: &str,
+    window: Duration,
+) -> QueryResult<()> {
     let since = Utc::now() - window;
     diesel::delete(
         login_failures::table.filter(login_failures::username.eq(username)).filter(login_failures::failed_at.le(since)),
     )
     .execute(conn)
     .await?;
-    diesel::insert_into(login_failures::table).values(login_failures::username.eq(username)).execute(conn).await?;
+    diesel::insert_into(login_failures::table)
+        .values((login_failures::username.eq(username), login_failures::source.eq(source)))
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-pub async fn clear_failures(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<()> {
-    diesel::delete(login_failures::table.filter(login_failures::username.eq(username))).execute(conn).await.map(drop)
+/// Forgets the failures from `source` after it signed in; other sources stay counted.
+pub async fn clear_failures(conn: &mut AsyncPgConnection, username: &str, source: &str) -> QueryResult<()> {
+    diesel::delete(
+        login_failures::table.filter(login_failures::username.eq(username)).filter(login_failures::source.eq(source)),
+    )
+    .execute(conn)
+    .await
+    .map(drop)
 }
 
 /// Stores a new refresh token of `family` and returns it in clear (the only time it exists so).

@@ -1,0 +1,24 @@
+//! Who is on the other end: the client's address, for counting failed logins and requests per
+//! source. Proxy headers are trusted only when the operator says a proxy writes them
+//! (`TRUST_PROXY_HEADERS`); otherwise any client could claim any address.
+
+use actix_web::HttpRequest;
+use actix_web::web;
+
+#[derive(Debug, Clone, Copy)]
+pub struct TrustProxyHeaders(pub bool);
+
+/// The client's IP address as text, or `unknown` when the connection has none (a Unix socket).
+pub fn source_address(req: &HttpRequest) -> String {
+    let trusted = req.app_data::<web::Data<TrustProxyHeaders>>().is_some_and(|t| t.0);
+    let info = req.connection_info();
+    let address = if trusted { info.realip_remote_addr() } else { info.peer_addr() };
+    address.map_or_else(|| "unknown".to_owned(), |a| without_port(a).to_owned())
+}
+
+fn without_port(address: &str) -> &str {
+    match address.parse::<std::net::SocketAddr>() {
+        Ok(_) => address.rsplit_once(':').map_or(address, |(ip, _)| ip.trim_start_matches('[').trim_end_matches(']')),
+        Err(_) => address,
+    }
+}
