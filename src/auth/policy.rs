@@ -139,6 +139,19 @@ impl Caller {
         }
     }
 
+    /// The region an aggregate covers: `requested` when it lies inside the caller's scope, or
+    /// the scope itself. Unlike a list, which may show the part of a wider region the caller
+    /// sees, an aggregate of part of a region would be read as the whole: a wider region is 403.
+    pub fn aggregate_scope(&self, requested: Option<RegionCode>) -> Result<Scope, ApiError> {
+        match requested {
+            None => Ok(self.scope.clone()),
+            Some(code) if self.scope.contains(&code) => Ok(Scope::Region(code)),
+            Some(code) => Err(ApiError::forbidden(format!(
+                "region {code} is outside your scope; an aggregate covers only a region inside it"
+            ))),
+        }
+    }
+
     /// 403 unless the caller is an officer of exactly `district` (or an admin): a district keeps
     /// its own convergence records, lokus villages and teams; the province reads and assesses.
     pub fn require_district_officer(&self, district: &RegionCode) -> Result<(), ApiError> {

@@ -49,7 +49,7 @@ where
     });
     HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header((header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}.{extension}\"")))
+        .insert_header(crate::http::download::attachment(&format!("{name}.{extension}")))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .streaming(body)
 }

@@ -3,6 +3,7 @@
 
 pub mod body_deadline;
 pub mod client;
+pub mod download;
 pub mod export;
 pub mod extract;
 pub mod health;

@@ -381,7 +381,13 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
         Role::Admin => true,
         _ if template == "/api/v1/users" => role == Role::Officer,
         _ if template.starts_with("/api/v1/users/") => role == Role::Officer && covers_kampar,
-        _ if template == "/api/v1/regions/{code}/summary" => covers_kampar,
+        // An aggregate covers all of the region asked for (Kampar), never a part of it.
+        _ if template == "/api/v1/regions/{code}/summary"
+            || template.starts_with("/api/v1/stats/")
+            || template == "/api/v1/prevalence-figures" =>
+        {
+            covers_kampar
+        }
         // The change feed is for apps and integrations that sync records, not for dashboards.
         _ if template == "/api/v1/changes" => role != Role::Analyst,
         // An import job is its sender's (Kampar's officer planted it) and the admins'.

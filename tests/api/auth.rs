@@ -367,3 +367,17 @@ async fn a_forwarded_header_is_ignored_unless_a_proxy_is_trusted() {
     let locked = login_from(&app, "198.51.100.2", &user.username, PASSWORD).await;
     problem(locked, StatusCode::TOO_MANY_REQUESTS).await;
 }
+
+/// Tokens are secrets: no cache on the way may keep an answer that carries them (issue 14,
+/// item 8).
+#[tokio::test]
+async fn token_answers_are_not_cached() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Cadre, Some("14.01.01.2009")).await;
+    let login = app.login(&user.username, PASSWORD).await;
+    assert_eq!(login.headers()["cache-control"], "no-store");
+    let pair: Value = login.json().await.unwrap();
+    let refreshed = refresh(&app, &pair["refresh_token"]).await;
+    assert_eq!(refreshed.status(), StatusCode::OK);
+    assert_eq!(refreshed.headers()["cache-control"], "no-store");
+}

@@ -109,8 +109,12 @@ async fn aggregates_break_down_by_source_agency_and_category() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer, Some("14.01")).await;
     let kampar = enter_kampar(&app, &officer).await;
-    let draft: Value =
-        app.get("/api/v1/stats/budgets?region=14&level=district&year=2024", Some(&officer)).await.json().await.unwrap();
+    let draft: Value = app
+        .get("/api/v1/stats/budgets?region=14.01&level=district&year=2024", Some(&officer))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert!(draft["rows"].as_array().unwrap().is_empty(), "drafts do not count");
     approve(&app, &officer, &kampar.budget).await;
     assert_eq!(

@@ -256,3 +256,25 @@ async fn uploads_are_checksummed_typed_and_served_back_only_in_scope() {
     )
     .await;
 }
+
+/// A file name outside ASCII is sent as RFC 6266's `filename*`, not raw in the header (issue
+/// 14, item 8).
+#[tokio::test]
+async fn a_non_ascii_file_name_is_sent_as_filename_star() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some(BENGKALIS)).await;
+    let form = Form::new()
+        .text("title", "Berita acara Rembuk Stunting")
+        .text("kind", "minutes")
+        .text("document_date", "2021-04-07")
+        .part("file", Part::bytes(PDF.to_vec()).file_name("Rembuk – Mei.pdf").mime_str("application/pdf").unwrap());
+    let response = post_upload(&app, &officer, BENGKALIS, form).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let document: Value = response.json().await.unwrap();
+    let content_path = format!("/api/v1/convergence/documents/{}/content", document["id"].as_str().unwrap());
+    let content = app.get(&content_path, Some(&officer)).await;
+    let disposition = content.headers()["content-disposition"].as_bytes().to_vec();
+    assert!(disposition.is_ascii(), "{}", String::from_utf8_lossy(&disposition));
+    let disposition = String::from_utf8(disposition).unwrap();
+    assert!(disposition.contains("filename*=UTF-8''Rembuk%20%E2%80%93%20Mei.pdf"), "{disposition}");
+}

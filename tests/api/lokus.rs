@@ -150,7 +150,7 @@ async fn lokus_budgets_are_those_of_lokus_villages_and_lines_that_name_one() {
     let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
     let ceiling = async |query: &str| -> i64 {
         let stats: Value = app
-            .get(&format!("/api/v1/stats/budgets?region=14&level=district&year=2025{query}"), Some(&analyst))
+            .get(&format!("/api/v1/stats/budgets?region=14.01&level=district&year=2025{query}"), Some(&analyst))
             .await
             .json()
             .await

@@ -247,3 +247,23 @@ async fn every_stats_endpoint_answers_csv_and_304() {
         assert_eq!(json.status(), StatusCode::OK, "{path}: the JSON answer has its own tag");
     }
 }
+
+/// A list may show the part of a wider region the caller sees; an aggregate of that part would
+/// be read as the whole region's, so it is 403 (issue 14, item 8).
+#[tokio::test]
+async fn an_aggregate_of_a_region_wider_than_the_scope_is_403() {
+    let app = TestApp::spawn().await;
+    let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
+    for path in [
+        "/api/v1/stats/prevalence?year=2025&region=14",
+        "/api/v1/stats/prevalence?year=2025&region=62.03",
+        "/api/v1/stats/interventions?year=2025&region=14",
+        "/api/v1/prevalence-figures?year=2025&region=14",
+    ] {
+        problem(app.get(path, Some(&analyst)).await, StatusCode::FORBIDDEN).await;
+    }
+    assert_eq!(
+        app.get("/api/v1/stats/prevalence?year=2025&region=14.01.01", Some(&analyst)).await.status(),
+        StatusCode::OK
+    );
+}

@@ -1,5 +1,6 @@
 use std::time::Duration;
 
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
@@ -31,7 +32,8 @@ const MAX_SECRET_LEN: usize = 1024;
     tag = TAG,
     request_body = TokenRequest,
     responses(
-        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 200, description = "Signed in", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "`no-store`: tokens must not be kept by caches"))),
         (status = 400, description = "The body is not JSON"),
         (status = 401, description = "Invalid credentials"),
         (status = 415, description = "The body is not sent as JSON"),
@@ -46,7 +48,7 @@ pub async fn token(
     Json(body): Json<TokenRequest>,
     pool: web::Data<DbPool>,
     keys: web::Data<JwtKeys>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let (username, secret, integration, secret_field) = match body {
         TokenRequest::Password { username, password } => (username, password, false, "password"),
         TokenRequest::ClientCredentials { client_id, client_secret } => {
@@ -99,7 +101,7 @@ pub async fn token(
     sessions::clear_failures(&mut conn, &username, &source).await?;
     audit::record(&mut conn, Some(credentials.id), "user.login", credentials.id, json!({ "source": source })).await?;
     let tokens = issue_tokens(&mut conn, &keys, &credentials, Uuid::now_v7()).await?;
-    Ok(web::Json(tokens))
+    Ok(uncached(&tokens))
 }
 
 /// The pause before judging a password, by the failures for the account from every address in
@@ -130,6 +132,14 @@ async fn record_failed_login(
     Ok(())
 }
 
+/// Tokens are secrets: no cache on the way may keep them (RFC 6749, 5.1).
+fn uncached(tokens: &TokenResponse) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(tokens)
+}
+
 enum Refresh {
     Issued(TokenResponse),
     Reused,
@@ -142,7 +152,8 @@ enum Refresh {
     tag = TAG,
     request_body = RefreshRequest,
     responses(
-        (status = 200, description = "A new pair of tokens", body = TokenResponse),
+        (status = 200, description = "A new pair of tokens", body = TokenResponse,
+            headers(("Cache-Control" = String, description = "`no-store`: tokens must not be kept by caches"))),
         (status = 401, description = "Invalid, expired, revoked or reused refresh token"),
         (status = 422, description = "A missing field"),
     )
@@ -152,7 +163,7 @@ pub async fn refresh(
     Json(body): Json<RefreshRequest>,
     pool: web::Data<DbPool>,
     keys: web::Data<JwtKeys>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let keys = keys.into_inner();
     let outcome = conn
@@ -187,7 +198,7 @@ pub async fn refresh(
         })
         .await?;
     match outcome {
-        Refresh::Issued(tokens) => Ok(web::Json(tokens)),
+        Refresh::Issued(tokens) => Ok(uncached(&tokens)),
         Refresh::Reused => Err(ApiError::unauthorized(
             "this refresh token was already used; every session of that login has been ended",
         )),

@@ -1,7 +1,7 @@
 //! Supporting documents of an action: links, or files checked and kept with their SHA-256.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use diesel_async::AsyncConnection;
 use serde_json::json;
@@ -14,6 +14,7 @@ use crate::auth::Caller;
 use crate::db::{DbPool, audit};
 use crate::domain::DocumentId;
 use crate::error::{ApiError, FieldErrors};
+use crate::http::download;
 use crate::http::extract::parse_json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::http::upload::{self, UploadLimit};
@@ -172,10 +173,7 @@ pub async fn document_content(
     else {
         return Err(ApiError::not_found("this document is a link; it has no file"));
     };
-    let disposition = ContentDisposition {
-        disposition: DispositionType::Attachment,
-        parameters: vec![DispositionParam::Filename(document.file_name.unwrap_or_else(|| "document".into()))],
-    };
+    let disposition = download::attachment(document.file_name.as_deref().unwrap_or("document"));
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(disposition)

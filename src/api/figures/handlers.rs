@@ -42,7 +42,7 @@ pub async fn figures(
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
     let bounds = errors.check("year", year_bounds(query.year));
     let (from, _) = errors.finish_with(bounds)?;
-    let root = caller.list_scope(region)?.code().cloned();
+    let root = caller.aggregate_scope(region)?.code().cloned();
     let mut conn = pool.get().await?;
     let region_name = match &root {
         None => "Indonesia".to_owned(),

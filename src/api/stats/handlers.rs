@@ -174,9 +174,8 @@ pub(super) async fn breakdown(
     region: Option<RegionCode>,
     level: Option<RegionLevel>,
 ) -> Result<(Option<RegionCode>, RegionLevel), ApiError> {
-    let root = caller.list_scope(region)?.code().cloned();
-    // Rows at the region's own tier are allowed (one row): a request narrowed to the caller's
-    // scope may land there.
+    let root = caller.aggregate_scope(region)?.code().cloned();
+    // Rows at the region's own tier are allowed (one row).
     // The nation's rows are its provinces; a region's are the tier right below it.
     let (highest, below) = match &root {
         None => (RegionLevel::Province, RegionLevel::Province),
