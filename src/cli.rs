@@ -237,6 +237,7 @@ pub async fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
+    settings.check_secrets()?;
     let database = Database::open(&settings).await?;
     let pool = build_pool(&database.url, settings.database_pool_size, settings.database_statement_timeout_ms)?;
     bootstrap::first_start(&pool, &settings).await?;

@@ -9,6 +9,16 @@ use clap::{Args, ValueEnum};
 
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
+    /// `production` (the default) refuses to start without strong JWT_SECRET and NIK_HASH_KEY;
+    /// `development` makes its own (tokens die with the process, the NIK key is kept in the
+    /// database) and says so in the log.
+    #[arg(long, env = "APP_ENV", value_enum, default_value_t = AppEnv::Production)]
+    pub app_env: AppEnv,
+
+    /// Shorthand for APP_ENV=development: `cargo run -- --dev` needs no setup.
+    #[arg(long, global = true)]
+    pub dev: bool,
+
     /// Address and port the HTTP server listens on.
     #[arg(long, env = "LISTEN_ADDR", default_value = "127.0.0.1:8080")]
     pub listen_addr: SocketAddr,
@@ -88,6 +98,14 @@ pub struct Settings {
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
+    /// Requests a second allowed from one source address (bursts of twice as many); 0 is off.
+    #[arg(long, env = "RATE_LIMIT_PER_ADDRESS", default_value_t = 100)]
+    pub rate_limit_per_address: u32,
+
+    /// Requests a second allowed for one account (bursts of twice as many); 0 is off.
+    #[arg(long, env = "RATE_LIMIT_PER_ACCOUNT", default_value_t = 50)]
+    pub rate_limit_per_account: u32,
+
     /// Take the client's address from `Forwarded`/`X-Forwarded-For` (set it only behind a
     /// reverse proxy that writes them): login throttling and rate limits count per address.
     /// Unset: the TCP peer's address.
@@ -137,6 +155,12 @@ pub struct Settings {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AppEnv {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum JwtAlgorithm {
     #[value(name = "HS256")]
     Hs256,
@@ -153,11 +177,87 @@ pub enum LogFormat {
 }
 
 impl Settings {
+    pub fn is_development(&self) -> bool {
+        self.dev || self.app_env == AppEnv::Development
+    }
+
+    /// Outside development, the secrets that protect tokens and NIKs must be set and strong: a
+    /// service that made its own would lose every session on restart, keep the NIK key beside
+    /// the data it protects, and a guessable one lets anyone forge tokens.
+    pub fn check_secrets(&self) -> anyhow::Result<()> {
+        if self.is_development() {
+            return Ok(());
+        }
+        let hint =
+            "set it to at least 32 random bytes (`openssl rand -hex 32`), or run with --dev (APP_ENV=development)";
+        if self.jwt_algorithm == JwtAlgorithm::Hs256 {
+            let secret = self.jwt_secret.as_deref().ok_or_else(|| anyhow::anyhow!("JWT_SECRET is unset: {hint}"))?;
+            weakness(secret).map_or(Ok(()), |why| Err(anyhow::anyhow!("JWT_SECRET is weak ({why}): {hint}")))?;
+        }
+        let key = self.nik_hash_key.as_deref().ok_or_else(|| anyhow::anyhow!("NIK_HASH_KEY is unset: {hint}"))?;
+        weakness(key).map_or(Ok(()), |why| Err(anyhow::anyhow!("NIK_HASH_KEY is weak ({why}): {hint}")))
+    }
+
     pub fn access_token_ttl(&self) -> Duration {
         Duration::from_secs(self.access_token_ttl_secs)
     }
 
     pub fn refresh_token_ttl(&self) -> Duration {
         Duration::from_secs(self.refresh_token_ttl_secs)
+    }
+}
+
+/// Why `secret` is too easy to guess, if it is: short, made of few distinct characters (a
+/// random hex string has all 16 with near certainty), or a placeholder copied from an example.
+fn weakness(secret: &str) -> Option<&'static str> {
+    const PLACEHOLDERS: [&str; 7] =
+        ["changeme", "change-me", "change_me", "example", "placeholder", "password", "secret"];
+    let distinct = secret.bytes().collect::<std::collections::HashSet<_>>().len();
+    let lower = secret.to_ascii_lowercase();
+    if secret.len() < 32 {
+        Some("shorter than 32 bytes")
+    } else if distinct < 8 {
+        Some("fewer than 8 distinct characters")
+    } else if PLACEHOLDERS.iter().any(|p| lower.contains(p)) {
+        Some("it contains a placeholder word")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn settings(args: &[&str]) -> Settings {
+        Cli::parse_from(std::iter::once("test").chain(args.iter().copied())).settings
+    }
+
+    const STRONG: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+    #[test]
+    fn production_refuses_missing_or_weak_secrets() {
+        let missing = settings(&[]).check_secrets().unwrap_err().to_string();
+        assert!(missing.contains("JWT_SECRET is unset"), "{missing}");
+        for weak in ["short", &"a".repeat(40), "changeme-changeme-changeme-changeme-1234"] {
+            let error = settings(&["--jwt-secret", weak, "--nik-hash-key", STRONG]).check_secrets().unwrap_err();
+            assert!(error.to_string().contains("JWT_SECRET is weak"), "{error}");
+        }
+        let error = settings(&["--jwt-secret", STRONG]).check_secrets().unwrap_err().to_string();
+        assert!(error.contains("NIK_HASH_KEY is unset"), "{error}");
+        assert!(settings(&["--jwt-secret", STRONG, "--nik-hash-key", STRONG]).check_secrets().is_ok());
+    }
+
+    #[test]
+    fn development_makes_its_own() {
+        assert!(settings(&["--dev"]).check_secrets().is_ok());
+        assert!(settings(&["--app-env", "development"]).check_secrets().is_ok());
     }
 }

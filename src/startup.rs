@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{self, Compress, DefaultHeaders, ErrorHandlers};
+use actix_web::middleware::{self, Compress, ErrorHandlers};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -23,7 +23,7 @@ use crate::http::metrics::Metrics;
 use crate::http::negotiate;
 use crate::http::request_log::REQUEST_ID;
 use crate::http::upload::UploadLimit;
-use crate::http::{body_deadline, client, idempotency, nul_path, problem, request_log};
+use crate::http::{body_deadline, client, idempotency, nul_path, problem, rate_limit, request_log, security_headers};
 
 pub struct Application {
     server: Server,
@@ -65,6 +65,7 @@ impl Application {
         let trust_proxy = web::Data::new(client::TrustProxyHeaders(settings.trust_proxy_headers));
         let body_timeout = web::Data::new(body_deadline::BodyTimeout(Duration::from_secs(settings.body_timeout_secs)));
         let origins = browser_origins(&settings.cors_allowed_origins)?;
+        let rate_limits = rate_limit::RateLimits::new(settings.rate_limit_per_address, settings.rate_limit_per_account);
 
         let mut server =
             HttpServer::new(move || {
@@ -91,17 +92,19 @@ impl Application {
                     // Inner to outer: run a keyed POST once (its kept answer uncompressed);
                     // give up on a body that does not arrive in time;
                     // refuse what Accept rules out and paths with a NUL; compress the body;
-                    // answer CORS; log and count; make any error that is not problem+json yet
-                    // into one; add fixed headers.
+                    // answer CORS; limit the rate per account, then per address; log and count; make any error that is not problem+json yet
+                    // into one; add the security headers.
                     .wrap(middleware::from_fn(idempotency::idempotent))
                     .wrap(middleware::from_fn(body_deadline::limit_body_time))
                     .wrap(middleware::from_fn(negotiate::negotiate))
                     .wrap(middleware::from_fn(nul_path::refuse_nul_in_path))
                     .wrap(Compress::default())
                     .wrap(cors(&origins))
+                    .wrap(rate_limits.per_account())
+                    .wrap(rate_limits.per_address())
                     .wrap(middleware::from_fn(request_log::request_log))
                     .wrap(ErrorHandlers::new().default_handler(problem::ensure_problem_json))
-                    .wrap(DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                    .wrap(middleware::from_fn(security_headers::add_security_headers))
             })
             .listen(listener)?
             .shutdown_timeout(settings.shutdown_timeout_secs)

@@ -14,6 +14,8 @@ pub mod nul_path;
 pub mod pagination;
 pub mod precondition;
 pub mod problem;
+pub mod rate_limit;
 pub mod request_log;
+pub mod security_headers;
 pub mod tabular;
 pub mod upload;

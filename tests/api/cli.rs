@@ -72,6 +72,7 @@ async fn serve_runs_an_embedded_cluster_and_stops_it_on_sigterm() {
         .env("LISTEN_ADDR", format!("127.0.0.1:{port}"))
         .env("ADMIN_PASSWORD", "first admin password")
         .env("RUST_LOG", "warn")
+        .arg("--dev")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -105,4 +106,28 @@ async fn serve_runs_an_embedded_cluster_and_stops_it_on_sigterm() {
     let status = tokio::task::spawn_blocking(move || child.wait()).await.unwrap().unwrap();
     assert!(status.success(), "{status}");
     assert!(!pg_dir.join("data/postmaster.pid").exists(), "the cluster stops with the service");
+}
+
+/// Outside development the service refuses to start without strong secrets, before it touches
+/// the database (issue 14).
+#[tokio::test]
+async fn serve_refuses_to_start_in_production_without_strong_secrets() {
+    for (secret, expected) in [(None, "JWT_SECRET is unset"), (Some("too-short"), "JWT_SECRET is weak")] {
+        let mut command = Command::new(BIN);
+        command
+            .env_remove("DATABASE_URL")
+            .env_remove("JWT_SECRET")
+            .env_remove("NIK_HASH_KEY")
+            .env_remove("APP_ENV")
+            .env("EMBEDDED_PG_DIR", "/nonexistent/never-started")
+            .env("RUST_LOG", "warn");
+        if let Some(secret) = secret {
+            command.env("JWT_SECRET", secret);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("too-short"), "the secret itself is never printed: {stderr}");
+    }
 }

@@ -26,6 +26,7 @@ mod imports;
 mod interventions;
 mod kept_counts;
 mod layers;
+mod limits;
 mod lokus;
 mod measurements;
 mod migrations;

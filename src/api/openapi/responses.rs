@@ -72,8 +72,15 @@ const KEYED: &[(&str, &str, &str)] = &[
          Retry-After seconds",
     ),
 ];
+/// Every operation but the health probes and metrics (`http::rate_limit`).
+const RATE_LIMITED: &[(&str, &str, &str)] = &[(
+    "429",
+    "TooManyRequests",
+    "Too many requests from this address (RATE_LIMIT_PER_ADDRESS) or account (RATE_LIMIT_PER_ACCOUNT): \
+     retry after Retry-After seconds",
+)];
 /// The shared answers that tell a client when to try again.
-const WITH_RETRY_AFTER: &[&str] = &["Unavailable", "IdempotencyKeyInProgress"];
+const WITH_RETRY_AFTER: &[&str] = &["Unavailable", "IdempotencyKeyInProgress", "TooManyRequests"];
 
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -81,7 +88,7 @@ impl Modify for ProblemResponses {
         use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder};
         let problem = ContentBuilder::new().schema(Some(RefOr::Ref(Ref::from_schema_name("Problem")))).build();
         let components = openapi.components.get_or_insert_with(Default::default);
-        let tables = [ANY_OPERATION, WITH_BODY, PROTECTED, CONDITIONAL, KEYED];
+        let tables = [ANY_OPERATION, WITH_BODY, PROTECTED, CONDITIONAL, KEYED, RATE_LIMITED];
         for (_, name, description) in tables.into_iter().flatten() {
             let mut response =
                 ResponseBuilder::new().description(*description).content(crate::error::PROBLEM_JSON, problem.clone());
@@ -91,7 +98,8 @@ impl Modify for ProblemResponses {
             }
             components.responses.insert((*name).to_owned(), RefOr::T(response.build()));
         }
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let limited = !path.starts_with("/health") && path != "/metrics";
             for operation in item_operations(item) {
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let is_error = status.starts_with('4') || status.starts_with('5');
@@ -111,7 +119,8 @@ impl Modify for ProblemResponses {
                     .chain(when(named("cursor"), WITH_CURSOR))
                     .chain(when(operation.security.as_ref().is_some_and(|s| !s.is_empty()), PROTECTED))
                     .chain(when(named("If-Match"), CONDITIONAL))
-                    .chain(when(named(crate::http::idempotency::IDEMPOTENCY_KEY), KEYED));
+                    .chain(when(named(crate::http::idempotency::IDEMPOTENCY_KEY), KEYED))
+                    .chain(when(limited, RATE_LIMITED));
                 for (status, name, _) in shared {
                     operation
                         .responses
