@@ -2,6 +2,7 @@
 //! thin handlers (parse, call `crate::records`, shape the answer), `dto.rs` the request types.
 
 pub mod agencies;
+pub mod audit;
 pub mod auth;
 pub mod budgets;
 pub mod cases;
@@ -40,6 +41,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .configure(auth::routes)
             .configure(users::routes)
+            .configure(audit::routes)
             .configure(regions::routes)
             .configure(children::routes)
             .configure(measurements::routes)

@@ -30,6 +30,7 @@ diesel::table! {
         entity -> Text,
         entity_id -> Text,
         changes -> Jsonb,
+        region_code -> Nullable<Text>,
     }
 }
 

@@ -5,6 +5,7 @@
 
 pub mod access;
 pub mod agency;
+pub mod audit;
 pub mod budget;
 pub mod changes;
 pub mod child;

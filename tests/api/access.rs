@@ -343,6 +343,12 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
                         .unwrap()
                         .iter()
                         .all(|c| c["region_code"].as_str().is_some_and(|r| r.starts_with("14.03"))),
+                    // The caller's own scope's lines: nothing about Kampar's records.
+                    ("get", "/api/v1/audit") => body["items"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|line| line["region_code"].as_str().is_some_and(|r| r.starts_with("14.03"))),
                     // Answers per record; one outside the caller's scope is refused, not written.
                     ("post", "/api/v1/families-at-risk/import") => {
                         body["inserted"] == 0
@@ -379,7 +385,7 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
     match role {
         Role::Admin => true,
-        _ if template == "/api/v1/users" => role == Role::Officer,
+        _ if template == "/api/v1/users" || template == "/api/v1/audit" => role == Role::Officer,
         _ if template.starts_with("/api/v1/users/") => role == Role::Officer && covers_kampar,
         // An aggregate covers all of the region asked for (Kampar), never a part of it.
         _ if template == "/api/v1/regions/{code}/summary"

@@ -7,6 +7,7 @@
 mod common;
 
 mod access;
+mod audit;
 mod auth;
 mod budgets;
 mod cases;

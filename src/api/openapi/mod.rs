@@ -40,6 +40,7 @@ use responses::ProblemResponses;
     tags(
         (name = "auth", description = "Signing in and out"),
         (name = "users", description = "Accounts, roles and region scopes"),
+        (name = "audit", description = "The audit trail: every write, sign-in, failed sign-in and lock-out, append-only"),
         (name = "regions", description = "The Kemendagri region hierarchy"),
         (name = "children", description = "Children under five (personal data: never for dashboards)"),
         (name = "measurements", description = "Measurements scored against the WHO 2006 standards"),
