@@ -128,6 +128,19 @@ impl Caller {
         self.require_in_scope(village)
     }
 
+    /// 403 unless the caller may remove children: the health staff who keep them (officers,
+    /// cadres) and admins. An integration syncs children from another system, creating and
+    /// correcting them as that system holds them, but never removes one: a removal is a
+    /// decision with a reason, not a side effect of a sync.
+    pub fn require_child_removal(&self) -> Result<(), ApiError> {
+        if self.role == Role::Integration {
+            return Err(ApiError::forbidden(
+                "an integration syncs children but does not remove them; ask the district's officers",
+            ));
+        }
+        self.require_child_data()
+    }
+
     /// The region a list covers: `requested` narrowed to the caller's scope, or the scope
     /// itself. 403 when the two do not overlap.
     pub fn list_scope(&self, requested: Option<RegionCode>) -> Result<Scope, ApiError> {

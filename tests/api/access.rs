@@ -480,7 +480,9 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         | "update_budget_line" | "delete_budget_line" | "spend" => officer_in("14.01"),
         // The child, and everything recorded about them, in the planted village; the update
         // example moves the child to the next village.
-        "create_child" | "delete_child" | "create_measurement" | "void" | "create_service" => carer_in(VILLAGE),
+        "create_child" | "create_measurement" | "void" | "create_service" => carer_in(VILLAGE),
+        // An integration syncs children but never removes one (issue 14, item 10).
+        "delete_child" => carer_in(VILLAGE) && role != Role::Integration,
         "update_child" => carer_in(VILLAGE) && carer_in("14.01.01.2010"),
         // Case follow-up is for officers.
         "update_case" => officer_in(VILLAGE),

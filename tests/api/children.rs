@@ -131,6 +131,39 @@ async fn a_second_child_with_the_same_nik_is_409_naming_the_first() {
     assert!(!body.to_string().contains("1401014106240001"));
 }
 
+/// The NIK stays unique across the country, but a caller who may not read the other record is
+/// not told its id: it would only confirm where the NIK is registered (issue 14, item 10).
+#[tokio::test]
+async fn a_nik_registered_outside_the_scope_is_409_without_the_record_s_id() {
+    let app = TestApp::spawn().await;
+    let kampar = app.token_for(Role::Officer, Some("14.01")).await;
+    let first = app.register_child(&kampar, child(Some("1401014106240001"))).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let bengkalis = app.token_for(Role::Officer, Some("14.03")).await;
+    let mut elsewhere = child(Some("1401014106240001"));
+    elsewhere["village_code"] = json!("14.03.01.1001");
+    let body = problem(app.register_child(&bengkalis, elsewhere).await, StatusCode::CONFLICT).await;
+    assert!(body.get("existing_id").is_none_or(Value::is_null), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("outside your scope"), "{body}");
+}
+
+/// An integration creates and corrects children as its source system holds them, but never
+/// removes one (issue 14, item 10).
+#[tokio::test]
+async fn an_integration_may_not_remove_a_child() {
+    let app = TestApp::spawn().await;
+    let integration = app.token_for(Role::Integration, Some("14.01")).await;
+    let child = app.child_in(&integration, "14.01.01.2009").await;
+    let path = format!("/api/v1/children/{}", child["id"].as_str().unwrap());
+    let corrected = app.patch_json(&path, Some(&integration), Some("\"1\""), &json!({"name": "Siti Aminah"})).await;
+    assert_eq!(corrected.status(), StatusCode::OK);
+    let reason = json!({"reason": "registered twice"});
+    problem(app.delete_json(&path, Some(&integration), Some("\"2\""), &reason).await, StatusCode::FORBIDDEN).await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let removed = app.delete_json(&path, Some(&officer), Some("\"2\""), &reason).await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+}
+
 #[tokio::test]
 async fn a_retry_with_the_same_id_never_duplicates() {
     let app = TestApp::spawn().await;

@@ -227,7 +227,7 @@ pub async fn update(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed"),
-        (status = 403, description = "An analyst, or a child outside the caller's scope"),
+        (status = 403, description = "An analyst or an integration, or a child outside the caller's scope"),
         (status = 404, description = "No such child"),
         (status = 422, description = "No reason given"),
     )
@@ -240,7 +240,7 @@ pub async fn delete(
     Json(body): Json<RemovalReason>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_child_data()?;
+    caller.require_child_removal()?;
     body.validate()?;
     let id = *path;
     let reason = body.reason.trim().to_owned();

@@ -215,7 +215,7 @@ pub async fn register(
         };
     }
     if let Some(hash) = &new.nik_hash {
-        refuse_nik_of_another(conn, hash, None).await?;
+        refuse_nik_of_another(conn, caller, hash, None).await?;
     }
     let child = insert(conn, caller, new).await?;
     audit::record(
@@ -229,19 +229,27 @@ pub async fn register(
     Ok((reload(conn, &child).await?, true))
 }
 
-/// 409 when a living child other than `except` has this NIK.
+/// 409 when a living child other than `except` has this NIK: one child, one record, across
+/// the country. The answer names the other record only when the caller may read it; outside
+/// the caller's scope its id would only confirm where a NIK is registered.
 async fn refuse_nik_of_another(
     conn: &mut AsyncPgConnection,
+    caller: &Caller,
     nik_hash: &[u8],
     except: Option<ChildId>,
 ) -> Result<(), ApiError> {
-    match find_by_nik(conn, nik_hash, except).await? {
-        Some(other) => Err(ApiError::DuplicateOf {
-            detail: "a child with this NIK is already registered".into(),
-            existing_id: other.0,
-        }),
-        None => Ok(()),
-    }
+    let Some(other) = find_by_nik(conn, nik_hash, except).await? else {
+        return Ok(());
+    };
+    let village: String = children::table.find(other).select(children::village_code).first(conn).await?;
+    let visible = RegionCode::parse(&village).is_ok_and(|village| caller.scope.contains(&village));
+    Err(match visible {
+        true => ApiError::DuplicateOf { detail: "a child with this NIK is already registered".into(), existing_id: other.0 },
+        false => ApiError::conflict(
+            "a child with this NIK is already registered outside your scope; the region that keeps the record \
+             (or an admin) can move it to yours",
+        ),
+    })
 }
 
 /// Corrects a locked child (the caller's `write::change` bumps its version and audits it): a
@@ -254,7 +262,7 @@ pub async fn correct(
     changes: &ChildChanges,
 ) -> Result<(), ApiError> {
     if let Some(Some(hash)) = &changes.nik_hash {
-        refuse_nik_of_another(conn, hash, Some(current.id)).await?;
+        refuse_nik_of_another(conn, caller, hash, Some(current.id)).await?;
     }
     update(conn, caller, current, changes).await?;
     let sex = changes.sex.unwrap_or(current.sex);
