@@ -18,6 +18,7 @@ use crate::http::negotiate::Produces;
 
 mod conventions;
 mod idempotency;
+mod links;
 mod responses;
 
 use conventions::{ClosedTokenRequest, ParameterConventions, PresentResponseFields, RegionCodeFields};
@@ -112,6 +113,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     // After the routes' paths are merged in: the derive's own modifiers run before that.
     IdempotentPosts.modify(&mut doc);
     ProblemResponses.modify(&mut doc);
+    links::CreatedLinks.modify(&mut doc);
     ParameterConventions.modify(&mut doc);
     ClosedTokenRequest.modify(&mut doc);
     RegionCodeFields.modify(&mut doc);

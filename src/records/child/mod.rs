@@ -244,7 +244,9 @@ async fn refuse_nik_of_another(
     let village: String = children::table.find(other).select(children::village_code).first(conn).await?;
     let visible = RegionCode::parse(&village).is_ok_and(|village| caller.scope.contains(&village));
     Err(match visible {
-        true => ApiError::DuplicateOf { detail: "a child with this NIK is already registered".into(), existing_id: other.0 },
+        true => {
+            ApiError::DuplicateOf { detail: "a child with this NIK is already registered".into(), existing_id: other.0 }
+        }
         false => ApiError::conflict(
             "a child with this NIK is already registered outside your scope; the region that keeps the record \
              (or an admin) can move it to yours",
