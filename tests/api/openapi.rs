@@ -207,3 +207,55 @@ fn every_json_request_body_is_a_closed_object() {
         }
     }
 }
+
+/// What shared code refuses is stated where a generated request would meet it, so a request
+/// valid by the document is not refused for a rule the document hides (issue 14, item 7):
+/// malformed bodies, bodies too slow or too large or of another type, and invalid fields on every
+/// operation with a body; a stale or malformed `If-Match` on every conditional write; 429 on
+/// every limited operation; a pattern on every region code and every id in a path.
+#[test]
+fn every_enforced_rule_is_in_the_document() {
+    let doc: Value = serde_json::to_value(stunting_api::api::openapi::document()).unwrap();
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            let mut untyped = Vec::new();
+            let mut expect = |status: &str, why: &str| {
+                if !responses.contains_key(status) {
+                    missing.push(format!("{method} {path}: {status} ({why})"));
+                }
+            };
+            if operation.get("requestBody").is_some() {
+                for status in ["400", "408", "413", "415", "422"] {
+                    expect(status, "it takes a body");
+                }
+            }
+            if !path.starts_with("/health") && path != "/metrics" {
+                expect("429", "rate-limited");
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap_or_default();
+                if name == "If-Match" {
+                    expect("400", "a malformed If-Match");
+                    expect("412", "a stale If-Match");
+                }
+                if parameter["in"] == "path" {
+                    let schema = &parameter["schema"];
+                    let bounded = schema["minimum"].is_number() && schema["maximum"].is_number();
+                    let typed = schema["format"] == "uuid"
+                        || schema["pattern"].is_string()
+                        || schema.get("$ref").is_some()
+                        || bounded;
+                    let free_text = name == "source" || (name == "code" && path.contains("intervention-types"));
+                    if !typed && !free_text {
+                        untyped.push(format!("{method} {path}: path parameter `{name}` has no format or pattern"));
+                    }
+                    expect("422", "a malformed path parameter");
+                }
+            }
+            missing.extend(untyped);
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}

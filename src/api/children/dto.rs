@@ -29,6 +29,7 @@ pub struct CreateChild {
     #[schema(min_length = 1, max_length = 200)]
     pub mother_name: Option<String>,
     /// 16 digits; write-only: stored only as a keyed hash, to find duplicates.
+    #[schema(pattern = "^[0-9]{16}$")]
     pub nik: Option<String>,
 }
 
@@ -50,7 +51,7 @@ pub struct UpdateChild {
     pub mother_name: Option<Option<String>>,
     /// A new NIK, or `null` to forget it.
     #[serde(default, deserialize_with = "crate::http::extract::present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, pattern = "^[0-9]{16}$")]
     pub nik: Option<Option<String>>,
 }
 

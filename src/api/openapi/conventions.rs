@@ -12,11 +12,13 @@ pub struct ParameterConventions;
 impl Modify for ParameterConventions {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // A region is named by its code in its own paths (`/regions/{code}`).
+            let region_path = path.starts_with("/api/v1/regions/{code}");
             for operation in super::item_operations(item) {
                 for parameter in operation.parameters.iter_mut().flatten() {
                     if let RefOr::T(parameter) = parameter {
-                        document_convention(parameter);
+                        document_convention(parameter, region_path);
                     }
                 }
             }
@@ -24,7 +26,7 @@ impl Modify for ParameterConventions {
     }
 }
 
-fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
+fn document_convention(parameter: &mut utoipa::openapi::path::Parameter, region_path: bool) {
     use utoipa::Number;
     use utoipa::openapi::RefOr;
     use utoipa::openapi::path::ParameterIn;
@@ -32,15 +34,23 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
     let name = parameter.name.as_str();
     // A `{region}` path also takes `national`; everywhere else a region is a code.
     let national = name == "region" && parameter.parameter_in == ParameterIn::Path;
-    let pattern = region_code_pattern(name).filter(|_| !national);
+    let pattern = match name {
+        "code" if region_path && parameter.parameter_in == ParameterIn::Path => {
+            Some(crate::domain::RegionCode::PATTERN.to_owned())
+        }
+        _ if national => Some(format!("^national$|{}", crate::domain::RegionCode::PATTERN)),
+        _ => region_code_pattern(name).map(str::to_owned),
+    };
     let bounds = match name {
         "limit" => Some((1, i64::from(crate::http::pagination::MAX_LIMIT))),
         "year" => Some((i64::from(*crate::domain::YEARS.start()), i64::from(*crate::domain::YEARS.end()))),
+        // The 8 convergence actions (the only `{number}` in a path).
+        "number" => Some((1, 8)),
         _ => None,
     };
     if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
         if let Some(pattern) = pattern {
-            object.pattern = Some(pattern.to_owned());
+            object.pattern = Some(pattern);
         }
         if let Some((low, high)) = bounds {
             object.minimum = Some(Number::Int(low as isize));
@@ -54,7 +64,8 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter) {
 fn region_code_pattern(name: &str) -> Option<&'static str> {
     use crate::domain::{RegionCode, RegionLevel};
     match name {
-        "region" | "within" | "parent" | "region_code" | "parent_code" => Some(RegionCode::PATTERN),
+        // An account's `scope` is a region code (or `null`, all of Indonesia).
+        "region" | "within" | "parent" | "region_code" | "parent_code" | "scope" => Some(RegionCode::PATTERN),
         "district" | "district_code" => Some(RegionLevel::District.pattern()),
         "village_code" => Some(RegionLevel::Village.pattern()),
         "province_code" => Some(RegionLevel::Province.pattern()),

@@ -173,6 +173,7 @@ impl Writer for MeasurementsWriter {
 pub struct ChildRow {
     pub child_id: Option<Uuid>,
     /// 16 digits; stored only as a keyed hash.
+    #[schema(pattern = "^[0-9]{16}$")]
     pub nik: Option<String>,
     pub village_code: String,
     pub sex: Sex,
