@@ -53,6 +53,16 @@ impl FromRequest for Caller {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header value, if it is one.
+pub fn bearer(value: &header::HeaderValue) -> Option<&str> {
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 /// The account a valid bearer token names.
 fn verify(req: &HttpRequest) -> Result<UserId, ApiError> {
     let keys = req
@@ -62,13 +72,8 @@ fn verify(req: &HttpRequest) -> Result<UserId, ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::unauthorized("this endpoint needs an `Authorization: Bearer <token>` header"))?;
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
+    let token =
+        bearer(value).ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
     let claims = keys.verify(token).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         ApiError::unauthorized(match e.kind() {

@@ -13,12 +13,10 @@ pub fn source_address(req: &HttpRequest) -> String {
     let trusted = req.app_data::<web::Data<TrustProxyHeaders>>().is_some_and(|t| t.0);
     let info = req.connection_info();
     let address = if trusted { info.realip_remote_addr() } else { info.peer_addr() };
-    address.map_or_else(|| "unknown".to_owned(), |a| without_port(a).to_owned())
+    address.map_or_else(|| "unknown".to_owned(), without_port)
 }
 
-fn without_port(address: &str) -> &str {
-    match address.parse::<std::net::SocketAddr>() {
-        Ok(_) => address.rsplit_once(':').map_or(address, |(ip, _)| ip.trim_start_matches('[').trim_end_matches(']')),
-        Err(_) => address,
-    }
+/// A forwarded address may carry a port (`203.0.113.7:4711`, `[2001:db8::1]:4711`).
+fn without_port(address: &str) -> String {
+    address.parse::<std::net::SocketAddr>().map_or_else(|_| address.to_owned(), |socket| socket.ip().to_string())
 }

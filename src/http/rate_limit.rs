@@ -14,7 +14,7 @@ use actix_web::http::header;
 use actix_web::middleware::Condition;
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError, web};
 
-use crate::auth::JwtKeys;
+use crate::auth::{JwtKeys, caller};
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::http::client;
@@ -105,13 +105,9 @@ impl KeyExtractor for ByAccount {
         if exempt(req) {
             return Ok(None);
         }
-        let token = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
+        let token = req.headers().get(header::AUTHORIZATION).and_then(caller::bearer);
         let keys = req.app_data::<web::Data<JwtKeys>>();
-        Ok(token.zip(keys).and_then(|(token, keys)| keys.verify(token.trim()).ok()).map(|claims| claims.sub))
+        Ok(token.zip(keys).and_then(|(token, keys)| keys.verify(token).ok()).map(|claims| claims.sub))
     }
 
     fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {
