@@ -11,8 +11,8 @@ use clap::Parser;
 use criterion::{Criterion, criterion_group, criterion_main};
 use stunting_api::auth::JwtKeys;
 use stunting_api::config::Settings;
+use stunting_api::domain::page::{decode_cursor, encode_cursor};
 use stunting_api::domain::{RegionCode, Role, Scope, UserId};
-use stunting_api::http::pagination::{decode_cursor, encode_cursor};
 
 #[derive(Parser)]
 struct Args {

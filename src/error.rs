@@ -251,8 +251,9 @@ impl ApiError {
     }
 }
 
-impl From<crate::db::PoolError> for ApiError {
-    fn from(error: crate::db::PoolError) -> Self {
+// The pool's error named by its crate, so that `error` stays below `db` (which answers with it).
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         tracing::warn!(error = %error, "no database connection available");
         Self::ServiceUnavailable("the database is unavailable; retry later".into())
     }

@@ -82,11 +82,13 @@ mod ids;
 mod intervention;
 mod money;
 mod nik;
+pub mod page;
 mod period;
 mod region_code;
 mod role;
 mod scope;
 pub mod text;
+mod version;
 
 pub use calendar::{YEARS, latest_local_date, year_bounds};
 pub use case::{CaseSeverity, CaseStatus, CloseReason};
@@ -103,3 +105,4 @@ pub use period::{CountSource, PeriodKind, series};
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
 pub use role::Role;
 pub use scope::Scope;
+pub use version::ExpectedVersion;

@@ -4,6 +4,8 @@ use std::borrow::Cow;
 
 use validator::ValidationError;
 
+use crate::error::ApiError;
+
 /// The `validator` rule for text a record must have, so a blank name is reported with every
 /// other field error of the request: `#[validate(custom(function = "non_blank"))]`.
 pub fn non_blank(text: &str) -> Result<(), ValidationError> {
@@ -17,6 +19,33 @@ pub fn non_blank(text: &str) -> Result<(), ValidationError> {
 /// Optional text as it is stored: trimmed, and `None` when blank.
 pub fn given(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// 422 naming the first string (or key) in `value` that holds a NUL.
+pub fn refuse_nul(value: &serde_json::Value) -> Result<(), ApiError> {
+    match nul_field(value, "") {
+        Some(field) => Err(ApiError::invalid(if field.is_empty() { "body" } else { &field }, NUL_MESSAGE)),
+        None => Ok(()),
+    }
+}
+
+/// PostgreSQL cannot store U+0000 in text: refused at the edge, naming the field, rather than
+/// failing in the database.
+pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+pub(crate) const NUL_ESCAPE: &[u8] = b"\\u0000";
+
+/// The dotted path of the first string (or key) in `value` that holds a NUL.
+fn nul_field(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(at.to_owned()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| nul_field(v, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            if k.contains('\0') { Some(join(&k.replace('\0', "\\u0000"))) } else { nul_field(v, &join(k)) }
+        }),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -13,20 +13,20 @@ use serde::Serialize;
 use crate::error::ApiError;
 use crate::http::tabular::wants_csv;
 
-/// Rows read per query.
-pub const PAGE: u32 = 1_000;
-
-/// A record as an export writes it: flat, so that a CSV row is the record.
-pub trait Exported: Serialize {
-    const COLUMNS: &'static [&'static str];
+/// A stream of flat records: `columns` is the CSV header, in the records' field order, and
+/// `page` the number of rows a full read gives.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape {
+    pub columns: &'static [&'static str],
+    pub page: u32,
 }
 
 /// The answer: `read(after)` gives the page of rows after key `after` (`None`: from the first),
 /// `key` is a row's key. A failure after the first page can only cut the body short (the
 /// status is sent by then): the last line then lacks its newline, which a reader notices.
-pub fn answer<T, K, F, Fut>(req: &HttpRequest, name: &str, read: F, key: fn(&T) -> K) -> HttpResponse
+pub fn answer<T, K, F, Fut>(req: &HttpRequest, name: &str, shape: Shape, read: F, key: fn(&T) -> K) -> HttpResponse
 where
-    T: Exported + 'static,
+    T: Serialize + 'static,
     K: Clone + 'static,
     F: FnMut(Option<K>) -> Fut + 'static,
     Fut: Future<Output = Result<Vec<T>, ApiError>> + 'static,
@@ -43,9 +43,9 @@ where
             Ok(rows) => rows,
             Err(error) => return Some((Err(error), (read, after, first, true))),
         };
-        let last = rows.len() < PAGE as usize;
+        let last = rows.len() < shape.page as usize;
         let next = rows.last().map(key).or(after);
-        Some((encode(&rows, csv, first), (read, next, false, last)))
+        Some((encode(&rows, csv.then_some(shape.columns), first), (read, next, false, last)))
     });
     HttpResponse::Ok()
         .content_type(content_type)
@@ -54,12 +54,13 @@ where
         .streaming(body)
 }
 
-fn encode<T: Exported>(rows: &[T], csv: bool, first: bool) -> Result<Bytes, ApiError> {
+/// `rows` as NDJSON, or as CSV rows under `header` (written before the first page).
+fn encode<T: Serialize>(rows: &[T], header: Option<&[&str]>, first: bool) -> Result<Bytes, ApiError> {
     let mut out = Vec::with_capacity(rows.len() * 200);
-    if csv {
+    if let Some(columns) = header {
         let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(&mut out);
         if first {
-            writer.write_record(T::COLUMNS).map_err(anyhow::Error::from)?;
+            writer.write_record(columns).map_err(anyhow::Error::from)?;
         }
         for row in rows {
             writer.serialize(row).map_err(anyhow::Error::from)?;

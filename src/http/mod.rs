@@ -1,5 +1,5 @@
 //! HTTP plumbing shared by every endpoint: extractors that answer bad input with a clear
-//! problem document, keyset pagination, preconditions, request ids, logs and metrics.
+//! problem document, preconditions, request ids, logs and metrics.
 
 pub mod body_deadline;
 pub mod client;
@@ -11,7 +11,6 @@ pub mod idempotency;
 pub mod metrics;
 pub mod negotiate;
 pub mod nul_path;
-pub mod pagination;
 pub mod precondition;
 pub mod problem;
 pub mod rate_limit;

@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder};
 
+use crate::domain::ExpectedVersion;
 use crate::error::ApiError;
 
 /// The version the client last saw, from `If-Match: "3"`.
@@ -64,17 +65,16 @@ impl utoipa::IntoParams for IfMatch {
     }
 }
 
+impl From<IfMatch> for ExpectedVersion {
+    fn from(IfMatch(version): IfMatch) -> Self {
+        ExpectedVersion(version)
+    }
+}
+
 impl IfMatch {
-    /// 412 when the stored version moved on since the client read it.
-    pub fn check(self, current: i32) -> Result<(), ApiError> {
-        if self.0 == current {
-            Ok(())
-        } else {
-            Err(ApiError::PreconditionFailed(format!(
-                "the resource changed (version {current}, you sent {}); read it again and retry",
-                self.0
-            )))
-        }
+    /// The version as the records layer takes it.
+    pub fn expected(self) -> ExpectedVersion {
+        self.into()
     }
 }
 

@@ -78,7 +78,7 @@ pub async fn read_form(mut multipart: Multipart, limit: UploadLimit) -> Result<U
             continue;
         };
         if value.contains('\0') {
-            errors.add(&name, crate::http::extract::NUL_MESSAGE);
+            errors.add(&name, crate::domain::text::NUL_MESSAGE);
             continue;
         }
         let value = value.trim().to_owned();

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::db::schema::audit_log;
 use crate::domain::Scope;
-use crate::http::pagination::PageRequest;
+use crate::domain::page::PageRequest;
 
 /// One line of the audit trail: who did what to which record, and what changed.
 #[derive(Debug, Serialize, Queryable, Selectable, ToSchema)]

@@ -2,7 +2,7 @@
 //! asks for it (a handler, the CLI, a bulk import):
 //!
 //! 1. lock the living row (`FOR UPDATE`) through the record's access check: 404, or 403;
-//! 2. compare the version the caller read (`If-Match`): 412 when it moved on;
+//! 2. compare the version the caller read (`If-Match` over HTTP): 412 when it moved on;
 //! 3. apply the change, which bumps `version` and recomputes what derives from it;
 //! 4. write one audit line, in the same transaction.
 //!
@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::db::AsyncPgConnection;
 use crate::db::audit;
+use crate::domain::ExpectedVersion;
 use crate::error::ApiError;
-use crate::http::precondition::IfMatch;
 use crate::records::access::Writable;
 
 /// A record that changes only through `change`. (`async fn` in a public trait cannot promise
@@ -77,7 +77,7 @@ pub async fn change<T: Versioned, R>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: T::Id,
-    read: IfMatch,
+    read: ExpectedVersion,
     audit: (&str, Value),
     apply: impl AsyncFnOnce(&mut AsyncPgConnection, &Writable<T>) -> Result<R, ApiError>,
 ) -> Result<R, ApiError> {
@@ -91,7 +91,7 @@ pub async fn change_or_replay<T: Versioned, R>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: T::Id,
-    read: IfMatch,
+    read: ExpectedVersion,
     (verb, changes): (&str, Value),
     replay: impl FnOnce(&Writable<T>) -> Option<R>,
     apply: impl AsyncFnOnce(&mut AsyncPgConnection, &Writable<T>) -> Result<R, ApiError>,
@@ -118,7 +118,7 @@ pub async fn change_or_replay<T: Versioned, R>(
 pub async fn keyed<T, R>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
-    read: IfMatch,
+    read: ExpectedVersion,
     (action, key, changes): (&str, &str, impl FnOnce(Option<&T>) -> Value),
     lock: impl AsyncFnOnce(&mut AsyncPgConnection) -> Result<Option<T>, ApiError>,
     version: impl Fn(&T) -> i32,
@@ -143,7 +143,7 @@ pub async fn remove<T: Removable>(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
     id: T::Id,
-    read: IfMatch,
+    read: ExpectedVersion,
     reason: Option<&str>,
 ) -> Result<(), ApiError> {
     let audit = ("delete", json!({ "reason": reason }));

@@ -1,9 +1,29 @@
-//! The layers import downwards only: `api` (HTTP) → `records` (records and their rules) →
-//! `auth`, `http`, `db`, `domain`, `growth`. Nothing below `src/api/` names it, and nothing
-//! below `src/records/` names that, so neither can import back from a layer above it.
+//! The layers import downwards only:
+//!
+//! - `api` (HTTP routes and handlers) may name anything;
+//! - `http` (extractors, answers, middleware) and `records` (the records and their rules) sit
+//!   beside each other under it, and neither names the other;
+//! - `auth`, `db`, `domain` and `growth` sit under both.
+//!
+//! Every file is parsed (with `syn`), so a grouped `use crate::{http, records}`, a `super::` path or a
+//! path written inline in code or a macro call counts as much as a plain `use`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
+
+use proc_macro2::{TokenStream, TokenTree};
+use syn::visit::Visit;
+
+/// The module path of a file: `src/records/child/mod.rs` is `["records", "child"]`.
+fn module_of(src: &Path, file: &Path) -> Vec<String> {
+    let relative = file.strip_prefix(src).unwrap().with_extension("");
+    let mut parts: Vec<String> = relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+        parts.pop();
+    }
+    parts
+}
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
@@ -15,33 +35,194 @@ fn rust_files(dir: &Path) -> Vec<PathBuf> {
             files.push(path);
         }
     }
+    files.sort();
     files
 }
 
-/// Files under `src/<folder>` that name `crate::<layer>`.
-fn naming(folders: &[&str], layer: &str) -> Vec<String> {
-    let needle = format!("crate::{layer}");
+/// Every crate path a file names, made absolute: `use super::{a, b::c}` in `records::child`
+/// gives `records::a` and `records::b::c`.
+struct Names<'m> {
+    module: &'m [String],
+    found: BTreeSet<Vec<String>>,
+}
+
+impl Names<'_> {
+    /// `segments` as an absolute module path, if it starts at the crate, `self` or `super`.
+    fn resolve(&self, segments: &[String]) -> Option<Vec<String>> {
+        let (mut base, rest) = match segments.first().map(String::as_str) {
+            Some("crate") => (Vec::new(), &segments[1..]),
+            Some("self") => (self.module.to_vec(), &segments[1..]),
+            Some("super") => {
+                let supers = segments.iter().take_while(|s| *s == "super").count();
+                let keep = self.module.len().checked_sub(supers)?;
+                (self.module[..keep].to_vec(), &segments[supers..])
+            }
+            _ => return None,
+        };
+        base.extend(rest.iter().cloned());
+        Some(base)
+    }
+
+    fn add(&mut self, segments: &[String]) {
+        if let Some(path) = self.resolve(segments) {
+            self.found.insert(path);
+        }
+    }
+
+    fn use_tree(&mut self, prefix: &mut Vec<String>, tree: &syn::UseTree) {
+        match tree {
+            syn::UseTree::Path(path) => {
+                prefix.push(path.ident.to_string());
+                self.use_tree(prefix, &path.tree);
+                prefix.pop();
+            }
+            syn::UseTree::Name(name) => {
+                prefix.push(name.ident.to_string());
+                self.add(prefix);
+                prefix.pop();
+            }
+            syn::UseTree::Rename(rename) => {
+                prefix.push(rename.ident.to_string());
+                self.add(prefix);
+                prefix.pop();
+            }
+            syn::UseTree::Glob(_) => self.add(prefix),
+            syn::UseTree::Group(group) => group.items.iter().for_each(|item| self.use_tree(prefix, item)),
+        }
+    }
+
+    /// Paths inside a macro call are tokens, not syntax: `crate :: a :: b` read off them.
+    fn tokens(&mut self, tokens: TokenStream) {
+        let mut run: Vec<String> = Vec::new();
+        let mut after_colons = false;
+        for token in tokens {
+            match token {
+                TokenTree::Ident(ident) => {
+                    let ident = ident.to_string();
+                    if after_colons || ["crate", "super", "self"].contains(&ident.as_str()) {
+                        if !after_colons {
+                            self.flush(&mut run);
+                        }
+                        run.push(ident);
+                    } else {
+                        self.flush(&mut run);
+                    }
+                    after_colons = false;
+                }
+                TokenTree::Punct(punct) if punct.as_char() == ':' => after_colons = !run.is_empty(),
+                TokenTree::Group(group) => {
+                    self.flush(&mut run);
+                    self.tokens(group.stream());
+                }
+                _ => self.flush(&mut run),
+            }
+        }
+        self.flush(&mut run);
+    }
+
+    fn flush(&mut self, run: &mut Vec<String>) {
+        if run.len() > 1 {
+            self.add(run);
+        }
+        run.clear();
+    }
+}
+
+impl<'ast> Visit<'ast> for Names<'_> {
+    fn visit_item_use(&mut self, item: &'ast syn::ItemUse) {
+        self.use_tree(&mut Vec::new(), &item.tree);
+    }
+
+    fn visit_path(&mut self, path: &'ast syn::Path) {
+        let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+        self.add(&segments);
+        syn::visit::visit_path(self, path);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        self.visit_path(&mac.path);
+        self.tokens(mac.tokens.clone());
+    }
+
+    fn visit_attribute(&mut self, attr: &'ast syn::Attribute) {
+        // `#[diesel(table_name = crate::db::schema::x)]` and the like name modules too.
+        if let syn::Meta::List(list) = &attr.meta {
+            self.tokens(list.tokens.clone());
+        }
+    }
+}
+
+/// Each module of `src` with the crate paths its own file names.
+fn names() -> BTreeMap<Vec<String>, BTreeSet<Vec<String>>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    folders
-        .iter()
-        .flat_map(|folder| rust_files(&src.join(folder)))
-        .filter(|file| fs::read_to_string(file).unwrap().contains(&needle))
-        .map(|file| file.display().to_string())
+    rust_files(&src)
+        .into_iter()
+        .map(|file| {
+            let module = module_of(&src, &file);
+            let syntax = syn::parse_file(&fs::read_to_string(&file).unwrap())
+                .unwrap_or_else(|e| panic!("{} does not parse: {e}", file.display()));
+            let mut names = Names { module: &module, found: BTreeSet::new() };
+            names.visit_file(&syntax);
+            let found = names.found;
+            (module, found)
+        })
         .collect()
 }
 
-const BELOW_RECORDS: [&str; 5] = ["auth", "http", "db", "domain", "growth"];
+/// The files under top-level module `from` that name a module under `to`.
+fn naming(names: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>, from: &str, to: &str) -> Vec<String> {
+    names
+        .iter()
+        .filter(|(module, _)| module.first().is_some_and(|m| m == from))
+        .filter(|(_, found)| found.iter().any(|path| path.first().is_some_and(|m| m == to)))
+        .map(|(module, _)| module.join("::"))
+        .collect()
+}
+
+/// Which top-level module may not be named from which.
+const FORBIDDEN: &[(&str, &[&str])] = &[
+    ("records", &["api", "http", "startup", "cli"]),
+    ("demo", &["api", "http", "startup"]),
+    ("http", &["api", "records", "demo", "startup", "cli"]),
+    ("auth", &["api", "http", "records", "demo", "startup", "cli"]),
+    ("db", &["api", "http", "records", "demo", "startup", "cli"]),
+    ("domain", &["api", "http", "records", "demo", "startup", "cli", "auth", "db"]),
+    ("growth", &["api", "http", "records", "demo", "startup", "cli", "auth", "db"]),
+];
 
 #[test]
-fn nothing_below_the_api_imports_from_it() {
-    let mut below = vec!["records", "demo"];
-    below.extend(BELOW_RECORDS);
-    let offenders = naming(&below, "api");
-    assert!(offenders.is_empty(), "these import from src/api/: {offenders:?}");
+fn each_layer_names_only_the_layers_below_it() {
+    let names = names();
+    let offenders: Vec<String> = FORBIDDEN
+        .iter()
+        .flat_map(|(from, above)| above.iter().map(move |to| (*from, *to)))
+        .flat_map(|(from, to)| naming(&names, from, to).into_iter().map(move |file| format!("{file} names {to}")))
+        .collect();
+    assert!(offenders.is_empty(), "a layer names one above it: {offenders:#?}");
 }
 
 #[test]
-fn nothing_below_the_records_imports_from_them() {
-    let offenders = naming(&BELOW_RECORDS, "records");
-    assert!(offenders.is_empty(), "these import from src/records/: {offenders:?}");
+fn the_checker_sees_grouped_super_and_macro_paths() {
+    let module = vec!["records".to_owned(), "child".to_owned()];
+    let syntax: syn::File = syn::parse_str(
+        "use crate::{domain, http::{precondition::IfMatch, extract}};\n\
+         use super::access::Readable;\n\
+         fn f() { crate::api::x(); m!(crate::db::pool::get); }\n\
+         #[diesel(table_name = crate::db::schema::children)] struct S;",
+    )
+    .unwrap();
+    let mut names = Names { module: &module, found: BTreeSet::new() };
+    names.visit_file(&syntax);
+    let found: BTreeSet<String> = names.found.iter().map(|p| p.join("::")).collect();
+    for expected in [
+        "domain",
+        "http::precondition::IfMatch",
+        "http::extract",
+        "records::access::Readable",
+        "api::x",
+        "db::pool::get",
+    ] {
+        assert!(found.contains(expected), "{expected} not seen in {found:?}");
+    }
+    assert!(found.contains("db::schema::children"), "{found:?}");
 }

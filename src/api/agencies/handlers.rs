@@ -122,9 +122,14 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let agency = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            write::change::<Agency, _>(conn, &caller, id, if_match, ("update", json!({})), async |conn, current| {
-                Ok(agency::update(conn, current, &body).await?)
-            })
+            write::change::<Agency, _>(
+                conn,
+                &caller,
+                id,
+                if_match.expected(),
+                ("update", json!({})),
+                async |conn, current| Ok(agency::update(conn, current, &body).await?),
+            )
             .await
         })
         .await?;
@@ -158,9 +163,14 @@ pub async fn delete(
     let id = *path;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        write::change::<Agency, _>(conn, &caller, id, if_match, ("delete", json!({})), async |conn, current| {
-            agency::delete(conn, current).await
-        })
+        write::change::<Agency, _>(
+            conn,
+            &caller,
+            id,
+            if_match.expected(),
+            ("delete", json!({})),
+            async |conn, current| agency::delete(conn, current).await,
+        )
         .await
     })
     .await?;

@@ -7,9 +7,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db::ReadPool;
 use crate::domain::Role;
+use crate::domain::page::{Page, PageRequest};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
-use crate::http::pagination::{Page, PageRequest};
 use crate::records::audit::{self, AuditEntry, AuditFilter};
 
 const TAG: &str = "audit";

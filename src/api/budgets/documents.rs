@@ -9,11 +9,11 @@ use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool, ReadPool};
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
 use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
 use crate::records::budget::{self, BudgetChanges, BudgetFilter, BudgetRow, NewBudget};
 use crate::records::region;
@@ -194,7 +194,7 @@ pub async fn update(
                 ..BudgetChanges::default()
             };
             let audit = ("update", json!({ "reported_total": body.reported_total }));
-            write::change::<BudgetRow, _>(conn, &caller, id, if_match, audit, async |conn, current| {
+            write::change::<BudgetRow, _>(conn, &caller, id, if_match.expected(), audit, async |conn, current| {
                 budget::require_open(current)?;
                 budget::update(conn, current, &changes).await.map_err(ApiError::from)
             })
@@ -237,7 +237,7 @@ pub async fn delete(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        write::remove::<BudgetRow>(conn, &caller, id, if_match, Some(&reason)).await
+        write::remove::<BudgetRow>(conn, &caller, id, if_match.expected(), Some(&reason)).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -281,7 +281,7 @@ pub async fn approve(
                 conn,
                 &caller,
                 id,
-                if_match,
+                if_match.expected(),
                 ("approve", json!({})),
                 async |conn, current| {
                     budget::require_open(current)?;
@@ -326,7 +326,7 @@ pub async fn revise(
         .transaction::<_, ApiError, _>(async |conn| {
             // The approved version that the revision replaces: its number is in the ETag sent.
             let revised = ("revise", json!({ "approved_version": if_match.0 }));
-            write::change::<BudgetRow, _>(conn, &caller, id, if_match, revised, async |conn, current| {
+            write::change::<BudgetRow, _>(conn, &caller, id, if_match.expected(), revised, async |conn, current| {
                 if current.status != BudgetStatus::Approved {
                     return Err(ApiError::conflict("only an approved document is revised"));
                 }

@@ -123,7 +123,7 @@ pub async fn update(
                 conn,
                 &caller,
                 LineKey(id, line_id),
-                if_match,
+                if_match.expected(),
                 audit,
                 async |conn, locked| {
                     let (budget, current) = (&locked.budget, &locked.line);
@@ -203,7 +203,7 @@ pub async fn delete(
                 conn,
                 &caller,
                 LineKey(id, line_id),
-                if_match,
+                if_match.expected(),
                 ("delete", json!({})),
                 async |conn, line| {
                     budget::require_open(&line.budget)?;

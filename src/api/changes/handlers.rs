@@ -5,9 +5,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::domain::Role;
+use crate::domain::page;
 use crate::error::ApiError;
 use crate::http::extract::Query;
-use crate::http::pagination;
 use crate::records::changes::{self as feed, Change, Position};
 
 const TAG: &str = "changes";
@@ -59,7 +59,7 @@ pub async fn changes(
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<ChangePage>, ApiError> {
     caller.require_role(&[Role::Officer, Role::Cadre, Role::Integration])?;
-    let limit = pagination::limit(query.limit, DEFAULT_LIMIT)?;
+    let limit = page::limit(query.limit, DEFAULT_LIMIT)?;
     let since = match query.since.as_deref() {
         None => Position::default(),
         Some(token) => Position::parse(token)

@@ -7,11 +7,11 @@ use validator::Validate;
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
 use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
 use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
 use crate::records::child::{self, ChildChanges, ChildFilter, ChildRecord};
 use crate::records::region;
@@ -203,7 +203,7 @@ pub async fn update(
     let reader = caller.clone();
     let written = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            write::change::<ChildRecord, _>(conn, &caller, id, if_match, audit, async |conn, current| {
+            write::change::<ChildRecord, _>(conn, &caller, id, if_match.expected(), audit, async |conn, current| {
                 child::correct(conn, &caller, current, &changes).await?;
                 child::reload(conn, current).await
             })
@@ -248,7 +248,7 @@ pub async fn delete(
     let reader = caller.clone();
     let removed = conn
         .transaction::<_, ApiError, _>(async move |conn| {
-            write::remove::<ChildRecord>(conn, &caller, id, if_match, Some(&reason)).await
+            write::remove::<ChildRecord>(conn, &caller, id, if_match.expected(), Some(&reason)).await
         })
         .await;
     or_current(removed, async || Ok(child::find(&mut conn, &reader, id).await?.into_inner())).await?;

@@ -206,7 +206,9 @@ pub async fn remove_document(
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| write::remove::<Document>(conn, &caller, id, if_match, None).await)
-        .await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        write::remove::<Document>(conn, &caller, id, if_match.expected(), None).await
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -217,7 +217,7 @@ pub async fn set_action(
             write::keyed(
                 conn,
                 &caller,
-                if_match,
+                if_match.expected(),
                 ("convergence.action", key.as_str(), |_| json!({"status": body.status, "done_on": body.done_on})),
                 async |conn| Ok(convergence::lock_action(conn, &district, year, number).await?),
                 |row: &ProgressRow| row.version,
@@ -276,7 +276,7 @@ pub async fn assess(
             write::keyed(
                 conn,
                 &caller,
-                if_match,
+                if_match.expected(),
                 ("convergence.assess", key.as_str(), |_| json!({"score": body.score})),
                 async |conn| Ok(convergence::assessment(conn, &district, year, true).await?),
                 |assessment: &Assessment| assessment.version,

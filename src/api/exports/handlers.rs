@@ -38,7 +38,8 @@ fn stream<T: Paged>(
         let (pool, selection) = (pool.clone(), selection.clone());
         async move { Ok(records::page::<T>(&mut *pool.get().await?, &selection, after).await?) }
     };
-    Ok(export::answer(req, name, read, T::key))
+    let shape = export::Shape { columns: T::COLUMNS, page: records::PAGE };
+    Ok(export::answer(req, name, shape, read, T::key))
 }
 
 impl ExportQuery {

@@ -6,11 +6,11 @@ use validator::Validate;
 use super::dto::{FailedRecord, Family, FamilyImport, ImportSummary, ListFamiliesQuery, VerificationUpdate};
 use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool, audit};
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
 use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, ok_with_etag, or_current};
 use crate::records::access::Writable;
 use crate::records::family::{self, FamilyFilter, ImportColumns};
@@ -203,9 +203,15 @@ pub async fn verify(
                 same.then(|| (**current).clone())
             };
             let audit = ("verify", json!({"status": body.status}));
-            write::change_or_replay(conn, &caller, id, if_match, audit, same_verdict, async |conn, current| {
-                Ok(family::verify(conn, current, body.status, note, caller.id).await?)
-            })
+            write::change_or_replay(
+                conn,
+                &caller,
+                id,
+                if_match.expected(),
+                audit,
+                same_verdict,
+                async |conn, current| Ok(family::verify(conn, current, body.status, note, caller.id).await?),
+            )
             .await
         })
         .await;

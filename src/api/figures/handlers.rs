@@ -145,7 +145,7 @@ pub async fn save_figure(
             write::keyed(
                 conn,
                 &caller,
-                if_match,
+                if_match.expected(),
                 (
                     "survey_figure.save",
                     key.as_str(),
@@ -200,7 +200,7 @@ pub async fn remove_figure(
         write::keyed(
             conn,
             &caller,
-            if_match,
+            if_match.expected(),
             (
                 "survey_figure.delete",
                 key.as_str(),
@@ -260,7 +260,7 @@ pub async fn save_target(
             write::keyed(
                 conn,
                 &caller,
-                if_match,
+                if_match.expected(),
                 ("prevalence_target.save", key.as_str(), |_| json!({"stunting_pct": body.stunting_pct})),
                 async |conn| Ok(figure::find_target(conn, region.as_ref(), year).await?),
                 |target: &Target| target.version,

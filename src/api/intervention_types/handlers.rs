@@ -109,16 +109,23 @@ pub async fn update(
     let updated = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let audit = ("update", json!({ "national_target_pct": body.national_target_pct }));
-            write::change::<InterventionType, _>(conn, &caller, code, if_match, audit, async |conn, current| {
-                let mut errors = FieldErrors::default();
-                check_target(
-                    &mut errors,
-                    body.national_target_pct.or(current.national_target_pct),
-                    body.national_target_year.or(current.national_target_year),
-                );
-                errors.finish()?;
-                Ok(types::update(conn, current, &body).await?)
-            })
+            write::change::<InterventionType, _>(
+                conn,
+                &caller,
+                code,
+                if_match.expected(),
+                audit,
+                async |conn, current| {
+                    let mut errors = FieldErrors::default();
+                    check_target(
+                        &mut errors,
+                        body.national_target_pct.or(current.national_target_pct),
+                        body.national_target_year.or(current.national_target_year),
+                    );
+                    errors.finish()?;
+                    Ok(types::update(conn, current, &body).await?)
+                },
+            )
             .await
         })
         .await?;

@@ -14,13 +14,13 @@ use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool, ReadPool};
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
 use crate::domain::{
     AgencyId, BudgetLineId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds,
 };
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_or_stored, created_with_etag, ok_with_etag, or_current};
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
@@ -214,7 +214,7 @@ pub async fn update(
                 conn,
                 &caller,
                 id,
-                if_match,
+                if_match.expected(),
                 ("update", audit),
                 async |conn, current| {
                     check_references(conn, None, &current.region_code, agency_id).await?;
@@ -288,7 +288,7 @@ pub async fn delete(
     let mut conn = pool.get().await?;
     let removed = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            write::remove::<InterventionRow>(conn, &caller, id, if_match, Some(&reason)).await
+            write::remove::<InterventionRow>(conn, &caller, id, if_match.expected(), Some(&reason)).await
         })
         .await;
     or_current(removed, async || Ok(intervention::find(&mut conn, &caller, id).await?.into_inner())).await?;

@@ -103,7 +103,7 @@ pub async fn replace(
             write::keyed(
                 conn,
                 &caller,
-                if_match,
+                if_match.expected(),
                 ("lokus.replace", key.as_str(), |_| changes),
                 async |conn| Ok(lokus::lock_decision(conn, &district, year).await?),
                 |version: &i32| *version,

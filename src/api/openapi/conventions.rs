@@ -42,7 +42,7 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter, region_
         _ => region_code_pattern(name).map(str::to_owned),
     };
     let bounds = match name {
-        "limit" => Some((1, i64::from(crate::http::pagination::MAX_LIMIT))),
+        "limit" => Some((1, i64::from(crate::domain::page::MAX_LIMIT))),
         "year" => Some((i64::from(*crate::domain::YEARS.start()), i64::from(*crate::domain::YEARS.end()))),
         // The 8 convergence actions (the only `{number}` in a path).
         "number" => Some((1, 8)),

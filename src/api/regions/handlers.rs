@@ -10,10 +10,10 @@ use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::RegionCode;
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::region::{self, NewRegion, RegionFilter, RegionRow, unknown};
 use crate::records::write;
@@ -193,10 +193,17 @@ pub async fn rename(
     let detail = conn
         .transaction::<_, ApiError, _>(async move |conn| {
             let audit = ("rename", json!({ "name": name }));
-            write::change::<RegionRow, _>(conn, &caller, code.clone(), if_match, audit, async |conn, current| {
-                region::rename(conn, current, name).await?;
-                region::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
-            })
+            write::change::<RegionRow, _>(
+                conn,
+                &caller,
+                code.clone(),
+                if_match.expected(),
+                audit,
+                async |conn, current| {
+                    region::rename(conn, current, name).await?;
+                    region::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+                },
+            )
             .await
         })
         .await?;

@@ -7,10 +7,10 @@ use validator::Validate;
 use super::dto::{ListTeamsQuery, NewTeam, Team, TeamChanges, TeamMember};
 use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool, audit};
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::{RegionCode, RegionLevel, Role, TeamId, TeamKind, TpkRole, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
 use crate::records::region;
 use crate::records::team::{self, TeamFilter, TeamWrite};
@@ -171,22 +171,29 @@ pub async fn update(
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let audit = json!({"name": body.name.is_some(), "active": body.active, "members": body.members.is_some()});
-            write::change::<Team, _>(conn, &caller, id, if_match, ("update", audit), async |conn, current| {
-                let mut errors = FieldErrors::from_validation(body.validate());
-                if let Some(members) = &body.members {
-                    check_members(current.kind, members, &mut errors);
-                }
-                errors.finish()?;
-                let write = TeamWrite {
-                    id,
-                    kind: current.kind,
-                    region: &current.region_code,
-                    name: body.name.as_deref().map_or(current.name.as_str(), str::trim),
-                    active: body.active.unwrap_or(current.active),
-                    members: body.members.as_deref().unwrap_or(&current.members),
-                };
-                Ok(team::update(conn, current, &write).await?)
-            })
+            write::change::<Team, _>(
+                conn,
+                &caller,
+                id,
+                if_match.expected(),
+                ("update", audit),
+                async |conn, current| {
+                    let mut errors = FieldErrors::from_validation(body.validate());
+                    if let Some(members) = &body.members {
+                        check_members(current.kind, members, &mut errors);
+                    }
+                    errors.finish()?;
+                    let write = TeamWrite {
+                        id,
+                        kind: current.kind,
+                        region: &current.region_code,
+                        name: body.name.as_deref().map_or(current.name.as_str(), str::trim),
+                        active: body.active.unwrap_or(current.active),
+                        members: body.members.as_deref().unwrap_or(&current.members),
+                    };
+                    Ok(team::update(conn, current, &write).await?)
+                },
+            )
             .await
         })
         .await

@@ -12,10 +12,10 @@ use crate::auth::accounts::Accounts;
 use crate::auth::policy::{require_manageable, scope_fits_role};
 use crate::auth::{Caller, password};
 use crate::db::{AsyncPgConnection, DbPool};
+use crate::domain::page::{Page, PageRequest};
 use crate::domain::{RegionCode, Role, Scope, UserId};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
-use crate::http::pagination::{Page, PageRequest};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 use crate::records::region;
 use crate::records::user::{self, NewUser, UserChanges, UserFilter};
@@ -204,7 +204,7 @@ pub async fn update(
             // The checks above read the account unlocked; its version, compared under the lock,
             // says they judged the account as it still is.
             let audit = ("update", audit_changes);
-            write::change::<UserView, _>(conn, &caller, target.id, if_match, audit, async |conn, current| {
+            write::change::<UserView, _>(conn, &caller, target.id, if_match.expected(), audit, async |conn, current| {
                 let user = user::update(conn, current, &changes).await?;
                 if ends_sessions {
                     user::revoke_sessions(conn, user.id).await?;

@@ -4,12 +4,12 @@ pub mod lines;
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{budget_lines, budget_revisions, budget_spending, budgets, intervention_types};
+use crate::domain::page::PageRequest;
 use crate::domain::{
     AgencyId, BudgetId, BudgetLineId, BudgetStatus, FundingSource, InterventionCategory, RegionCode, Rupiah, Scope,
     SpendingId, UserId,
 };
 use crate::error::ApiError;
-use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write::{self, Versioned};
 use chrono::{DateTime, NaiveDate, Utc};

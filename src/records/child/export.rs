@@ -11,7 +11,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::Scope;
-use crate::http::export::{Exported, PAGE};
 use crate::records::stats::code_bounds;
 
 /// Which records: in the scope, and (when given) of a period.
@@ -29,10 +28,15 @@ pub type Key = (String, Uuid, Uuid);
 /// A kind of record an export pages through. Its `SQL` takes the same parameters for every
 /// kind: the scope's bounds ($1, $2), the position after which to read ($3 to $5; a kind
 /// whose key has two parts leaves $5 alone), the period ($6, $7) and the page size ($8).
-pub trait Paged: Exported + QueryableByName<Pg> + Send + 'static {
+pub trait Paged: Serialize + QueryableByName<Pg> + Send + 'static {
     const SQL: &'static str;
+    /// The CSV header: the record's fields in order, flat, so that a CSV row is the record.
+    const COLUMNS: &'static [&'static str];
     fn key(&self) -> Key;
 }
+
+/// Rows read per query.
+pub const PAGE: u32 = 1_000;
 
 /// The page of `T` after `after`.
 pub async fn page<T: Paged>(
@@ -80,7 +84,15 @@ pub struct ChildExport {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Exported for ChildExport {
+/// Living children of the scope, registered in the period.
+impl Paged for ChildExport {
+    const SQL: &'static str = "SELECT id, village_code, sex, birth_date, name, mother_name, nik_hash IS NOT NULL AS has_nik, \
+                version, created_at, updated_at \
+         FROM children \
+         WHERE deleted_at IS NULL AND village_code >= $1 AND village_code < $2 AND (village_code, id) > ($3, $4) \
+           AND ($6::date IS NULL OR created_at >= $6::date) AND ($7::date IS NULL OR created_at < $7::date + 1) \
+         ORDER BY village_code, id LIMIT $8";
+
     const COLUMNS: &'static [&'static str] = &[
         "id",
         "village_code",
@@ -93,16 +105,6 @@ impl Exported for ChildExport {
         "created_at",
         "updated_at",
     ];
-}
-
-/// Living children of the scope, registered in the period.
-impl Paged for ChildExport {
-    const SQL: &'static str = "SELECT id, village_code, sex, birth_date, name, mother_name, nik_hash IS NOT NULL AS has_nik, \
-                version, created_at, updated_at \
-         FROM children \
-         WHERE deleted_at IS NULL AND village_code >= $1 AND village_code < $2 AND (village_code, id) > ($3, $4) \
-           AND ($6::date IS NULL OR created_at >= $6::date) AND ($7::date IS NULL OR created_at < $7::date + 1) \
-         ORDER BY village_code, id LIMIT $8";
 
     fn key(&self) -> Key {
         (self.village_code.clone(), self.id, Uuid::nil())
@@ -151,7 +153,17 @@ pub struct MeasurementExport {
     pub created_at: DateTime<Utc>,
 }
 
-impl Exported for MeasurementExport {
+/// Measurements of the scope's living children, taken in the period.
+impl Paged for MeasurementExport {
+    const SQL: &'static str = "SELECT m.id, m.child_id, c.village_code, m.measured_on, m.age_days, m.length_cm, m.position, \
+                m.weight_kg, m.oedema, m.place, m.measured_by, m.haz, m.waz, m.whz, \
+                m.haz_implausible OR m.waz_implausible OR m.whz_implausible AS implausible, m.voided_at, m.created_at \
+         FROM children c JOIN measurements m ON m.child_id = c.id \
+         WHERE c.deleted_at IS NULL AND c.village_code >= $1 AND c.village_code < $2 \
+           AND (c.village_code, c.id, m.id) > ($3, $4, $5) \
+           AND ($6::date IS NULL OR m.measured_on >= $6) AND ($7::date IS NULL OR m.measured_on <= $7) \
+         ORDER BY c.village_code, c.id, m.id LIMIT $8";
+
     const COLUMNS: &'static [&'static str] = &[
         "id",
         "child_id",
@@ -171,18 +183,6 @@ impl Exported for MeasurementExport {
         "voided_at",
         "created_at",
     ];
-}
-
-/// Measurements of the scope's living children, taken in the period.
-impl Paged for MeasurementExport {
-    const SQL: &'static str = "SELECT m.id, m.child_id, c.village_code, m.measured_on, m.age_days, m.length_cm, m.position, \
-                m.weight_kg, m.oedema, m.place, m.measured_by, m.haz, m.waz, m.whz, \
-                m.haz_implausible OR m.waz_implausible OR m.whz_implausible AS implausible, m.voided_at, m.created_at \
-         FROM children c JOIN measurements m ON m.child_id = c.id \
-         WHERE c.deleted_at IS NULL AND c.village_code >= $1 AND c.village_code < $2 \
-           AND (c.village_code, c.id, m.id) > ($3, $4, $5) \
-           AND ($6::date IS NULL OR m.measured_on >= $6) AND ($7::date IS NULL OR m.measured_on <= $7) \
-         ORDER BY c.village_code, c.id, m.id LIMIT $8";
 
     fn key(&self) -> Key {
         (self.village_code.clone(), self.child_id, self.id)
@@ -223,7 +223,18 @@ pub struct CaseExport {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Exported for CaseExport {
+/// Cases of the scope's living children that were open at some time in the period.
+impl Paged for CaseExport {
+    const SQL: &'static str = "SELECT k.id, k.child_id, k.village_code, k.status, k.severity, k.opened_on, \
+                k.latest_measured_on, k.latest_haz, k.resolved_on, k.closed_on, k.close_reason, k.assigned_team_id, \
+                k.version, k.updated_at \
+         FROM cases k JOIN children c ON c.id = k.child_id AND c.deleted_at IS NULL \
+         WHERE k.village_code >= $1 AND k.village_code < $2 AND (k.village_code, k.id) > ($3, $4) \
+           AND ($7::date IS NULL OR k.opened_on <= $7) \
+           AND ($6::date IS NULL OR coalesce(k.resolved_on, k.closed_on) IS NULL \
+                OR coalesce(k.resolved_on, k.closed_on) >= $6) \
+         ORDER BY k.village_code, k.id LIMIT $8";
+
     const COLUMNS: &'static [&'static str] = &[
         "id",
         "child_id",
@@ -240,19 +251,6 @@ impl Exported for CaseExport {
         "version",
         "updated_at",
     ];
-}
-
-/// Cases of the scope's living children that were open at some time in the period.
-impl Paged for CaseExport {
-    const SQL: &'static str = "SELECT k.id, k.child_id, k.village_code, k.status, k.severity, k.opened_on, \
-                k.latest_measured_on, k.latest_haz, k.resolved_on, k.closed_on, k.close_reason, k.assigned_team_id, \
-                k.version, k.updated_at \
-         FROM cases k JOIN children c ON c.id = k.child_id AND c.deleted_at IS NULL \
-         WHERE k.village_code >= $1 AND k.village_code < $2 AND (k.village_code, k.id) > ($3, $4) \
-           AND ($7::date IS NULL OR k.opened_on <= $7) \
-           AND ($6::date IS NULL OR coalesce(k.resolved_on, k.closed_on) IS NULL \
-                OR coalesce(k.resolved_on, k.closed_on) >= $6) \
-         ORDER BY k.village_code, k.id LIMIT $8";
 
     fn key(&self) -> Key {
         (self.village_code.clone(), self.id, Uuid::nil())

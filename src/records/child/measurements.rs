@@ -4,10 +4,10 @@ use super::{ChildAccess, ChildRecord, ChildView};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::schema::measurements;
+use crate::domain::page::PageRequest;
 use crate::domain::{ChildId, MeasurementId, Place, Position, Sex, UserId, ZScore};
 use crate::error::{ApiError, Problem};
 use crate::growth::{GrowthCategory, Indicator};
-use crate::http::pagination::PageRequest;
 use crate::records::access::{Visible, Writable};
 use std::collections::HashMap;
 

@@ -1,9 +1,9 @@
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{families_at_risk, lokus_villages, regions};
+use crate::domain::page::PageRequest;
 use crate::domain::{FamilyId, RegionCode, RiskFactor, Scope, UserId, Verification};
 use crate::error::{ApiError, FieldErrors};
-use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write;
 use chrono::{DateTime, Utc};

@@ -14,8 +14,8 @@ use serde::de::{DeserializeOwned, SeqAccess, Visitor};
 use serde_json::Value;
 use tokio::sync::mpsc;
 
+use crate::domain::text::refuse_nul;
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http::extract::refuse_nul;
 
 /// How the records are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -264,7 +264,7 @@ fn check_header(headers: &csv::StringRecord, columns: &Columns) -> Result<(), Ap
 
 fn csv_record<T: DeserializeOwned>(headers: &csv::StringRecord, row: &csv::StringRecord) -> Result<T, Box<Problem>> {
     if let Some(i) = row.iter().position(|f| f.contains('\0')) {
-        return Err(ApiError::invalid(&headers[i], crate::http::extract::NUL_MESSAGE).rejection());
+        return Err(ApiError::invalid(&headers[i], crate::domain::text::NUL_MESSAGE).rejection());
     }
     row.deserialize(Some(headers)).map_err(|error| {
         let csv::ErrorKind::Deserialize { err, .. } = error.kind() else {

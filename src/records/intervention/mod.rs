@@ -10,12 +10,12 @@ use crate::db::schema::{
     budget_lines, budgets, intervention_funding, intervention_reports, intervention_types, interventions,
     lokus_villages,
 };
+use crate::domain::page::PageRequest;
 use crate::domain::{
     AgencyId, BudgetLineId, CountUnit, InterventionCategory, InterventionId, Month, RegionCode, ReportId, Scope,
     TargetGroup, UserId,
 };
 use crate::error::ApiError;
-use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write;
 use chrono::{DateTime, NaiveDate, Utc};

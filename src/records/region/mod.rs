@@ -4,9 +4,9 @@ pub mod import;
 
 use crate::auth::Caller;
 use crate::db::schema::regions;
+use crate::domain::page::PageRequest;
 use crate::domain::{RegionCode, RegionLevel};
 use crate::error::ApiError;
-use crate::http::pagination::PageRequest;
 use crate::records::access::Writable;
 use crate::records::write::Versioned;
 use chrono::{DateTime, Utc};

@@ -1,9 +1,9 @@
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{lokus_villages, teams};
+use crate::domain::page::PageRequest;
 use crate::domain::{RegionCode, Scope, TeamId, TeamKind};
 use crate::error::ApiError;
-use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write;
 use chrono::{DateTime, Utc};

@@ -10,11 +10,11 @@ use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{cases, children, lokus_villages};
 use crate::domain::TeamKind;
+use crate::domain::page::PageRequest;
 use crate::domain::{
     CaseId, CaseSeverity, CaseStatus, ChildId, CloseReason, MeasurementId, RegionCode, Scope, TeamId, ZScore,
 };
 use crate::error::ApiError;
-use crate::http::pagination::PageRequest;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::child::services::ServiceView;
 use crate::records::child::{ChildAccess, ChildRecord};

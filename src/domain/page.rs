@@ -1,4 +1,5 @@
-//! The one keyset pagination for every list. The client sends `limit` (default 50, max 500)
+//! The one keyset pagination for every list, as plain types the records layer takes and the
+//! HTTP edge fills from the query. The client sends `limit` (default 50, max 500)
 //! and the opaque `cursor` of the previous page; the cursor is URL-safe base64 of the last
 //! row's sort key as JSON, so pages stay stable while rows are added and cost the same at
 //! page 1,000 as at page 1.
