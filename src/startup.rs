@@ -50,7 +50,7 @@ impl Application {
         let accounts = web::Data::new(accounts);
         let import_queue = crate::records::import::jobs::Queue::default();
         for _ in 0..settings.import_workers {
-            tokio::spawn(crate::records::import::jobs::work(pool.clone(), (**nik_key).clone(), import_queue.clone()));
+            tokio::spawn(crate::records::bulk::work(pool.clone(), (**nik_key).clone(), import_queue.clone()));
         }
         let import_queue = web::Data::new(import_queue);
         let import_limits = web::Data::new(api::imports::ImportLimits {

@@ -7,6 +7,7 @@ pub mod access;
 pub mod agency;
 pub mod audit;
 pub mod budget;
+pub mod bulk;
 pub mod changes;
 pub mod child;
 pub mod convergence;

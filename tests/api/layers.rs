@@ -5,7 +5,8 @@
 //!   beside each other under it, and neither names the other;
 //! - `auth`, `db`, `domain` and `growth` sit under both.
 //!
-//! Every file is parsed (with `syn`), so a grouped `use crate::{http, records}`, a `super::` path or a
+//! and no two modules of one parent name each other, directly or round a longer loop. Every
+//! file is parsed (with `syn`), so a grouped `use crate::{http, records}`, a `super::` path or a
 //! path written inline in code or a macro call counts as much as a plain `use`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -225,4 +226,78 @@ fn the_checker_sees_grouped_super_and_macro_paths() {
         assert!(found.contains(expected), "{expected} not seen in {found:?}");
     }
     assert!(found.contains("db::schema::children"), "{found:?}");
+}
+
+/// Edges between the children of one parent module: `a -> b` when a file under `parent::a`
+/// names something under `parent::b`.
+fn sibling_edges(
+    names: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>,
+) -> BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> {
+    let mut edges: BTreeMap<Vec<String>, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
+    for (module, found) in names {
+        for path in found {
+            // The longest common parent of the two; below it they part into two siblings.
+            let common = module.iter().zip(path).take_while(|(a, b)| a == b).count();
+            if common >= module.len() || common >= path.len() {
+                continue; // a module naming itself, its own child or its ancestor
+            }
+            let parent = module[..common].to_vec();
+            let from = module[common].clone();
+            let to = path[common].clone();
+            // Only names of real modules count (not `use crate::foo_fn` at the top).
+            if names.keys().any(|m| m.len() > common && m[..common] == parent[..] && m[common] == to) {
+                edges.entry(parent).or_default().entry(from).or_default().insert(to);
+            }
+        }
+    }
+    edges
+}
+
+/// The groups of modules in `graph` that each reach one another: every loop lies inside one.
+fn loops(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<BTreeSet<String>> {
+    let reach = |from: &String| {
+        let mut seen = BTreeSet::new();
+        let mut next = vec![from.clone()];
+        while let Some(node) = next.pop() {
+            for to in graph.get(&node).into_iter().flatten() {
+                if seen.insert(to.clone()) {
+                    next.push(to.clone());
+                }
+            }
+        }
+        seen
+    };
+    let reached: BTreeMap<&String, BTreeSet<String>> = graph.keys().map(|node| (node, reach(node))).collect();
+    let mut groups: Vec<BTreeSet<String>> = Vec::new();
+    for (node, from_node) in &reached {
+        let group: BTreeSet<String> = from_node
+            .iter()
+            .filter(|other| reached.get(other).is_some_and(|back| back.contains(*node)))
+            .cloned()
+            .collect();
+        if group.len() > 1 && !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    groups
+}
+
+#[test]
+fn no_two_modules_name_each_other() {
+    let cycles: Vec<String> = sibling_edges(&names())
+        .iter()
+        .flat_map(|(parent, graph)| {
+            let parent = parent.join("::");
+            loops(graph).into_iter().map(move |group| {
+                let edges: Vec<String> = group
+                    .iter()
+                    .flat_map(|from| {
+                        graph[from].iter().filter(|to| group.contains(*to)).map(move |to| format!("{from} -> {to}"))
+                    })
+                    .collect();
+                format!("in crate::{parent}: {}", edges.join(", "))
+            })
+        })
+        .collect();
+    assert!(cycles.is_empty(), "module import cycles: {cycles:#?}");
 }

@@ -14,10 +14,10 @@ use crate::error::ApiError;
 use crate::http::body_deadline;
 use crate::http::extract::Query;
 use crate::records::budget::import::LineRecord;
+use crate::records::bulk::Kind;
 use crate::records::child::import::{ChildRow, MeasurementRecord};
 use crate::records::family::import::FamilyRow;
 use crate::records::import::jobs::{self, JobView, PART_BYTES, Queue};
-use crate::records::import::kinds::Kind;
 use crate::records::import::{Format, Input, Mode, Options, Summary};
 use crate::records::intervention::import::ReportRecord;
 
@@ -254,7 +254,7 @@ async fn import(kind: Kind, mut r: Received) -> Result<HttpResponse, ApiError> {
             }
             memory.extend_from_slice(&chunk);
             if stored_as.is_none() && (as_job || memory.len() > r.limits.at_once_bytes) {
-                stored_as = Some((jobs::begin(&mut *r.pool.get().await?, &r.caller, kind, options).await?, 0));
+                stored_as = Some((jobs::begin(&mut *r.pool.get().await?, &r.caller, kind.as_str(), options).await?, 0));
             }
             if let Some((id, part)) = &mut stored_as {
                 while memory.len() >= PART_BYTES {

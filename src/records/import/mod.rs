@@ -9,7 +9,6 @@
 //!   rules, constraints included) and roll them back.
 
 pub mod jobs;
-pub mod kinds;
 pub mod reader;
 
 use std::future::Future;
@@ -51,7 +50,7 @@ pub struct Options {
 
 impl Options {
     /// Whether everything runs in one transaction.
-    fn at_once(self) -> bool {
+    pub fn at_once(self) -> bool {
         self.mode == Mode::All || self.dry_run
     }
 }

@@ -1,7 +1,12 @@
-//! The kinds of record an import takes, and which writer writes each.
+//! Bulk import above the aggregates: the kinds of record an import takes, which aggregate's
+//! writer writes each, and the worker that runs stored jobs. The engine (`records::import`)
+//! reads, chunks and journals without naming any aggregate, and each aggregate's `import.rs`
+//! writes its records through it; this module is the one place that knows them all.
 
-use super::jobs::Journal;
-use super::{Format, Input, Options, Summary};
+mod worker;
+
+pub use worker::work;
+
 use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::domain::NikKey;
@@ -10,6 +15,8 @@ use crate::error::ApiError;
 use crate::records::budget::import::LinesWriter;
 use crate::records::child::import::{ChildrenWriter, MeasurementsWriter};
 use crate::records::family::import::FamiliesWriter;
+use crate::records::import::jobs::Journal;
+use crate::records::import::{self, Format, Input, Options, Summary};
 use crate::records::intervention::import::ReportsWriter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,11 +65,11 @@ impl Kind {
     /// Checks the file's structure; the number of records it holds.
     pub async fn check(self, pool: &DbPool, format: Format, input: &Input) -> Result<u32, ApiError> {
         match self {
-            Self::Children => super::check::<ChildrenWriter>(pool, format, input).await,
-            Self::Measurements => super::check::<MeasurementsWriter>(pool, format, input).await,
-            Self::InterventionReports => super::check::<ReportsWriter>(pool, format, input).await,
-            Self::FamiliesAtRisk => super::check::<FamiliesWriter>(pool, format, input).await,
-            Self::BudgetLines => super::check::<LinesWriter>(pool, format, input).await,
+            Self::Children => import::check::<ChildrenWriter>(pool, format, input).await,
+            Self::Measurements => import::check::<MeasurementsWriter>(pool, format, input).await,
+            Self::InterventionReports => import::check::<ReportsWriter>(pool, format, input).await,
+            Self::FamiliesAtRisk => import::check::<FamiliesWriter>(pool, format, input).await,
+            Self::BudgetLines => import::check::<LinesWriter>(pool, format, input).await,
         }
     }
 
@@ -76,13 +83,13 @@ impl Kind {
         journal: Option<&Journal>,
     ) -> Result<Summary, ApiError> {
         match self {
-            Self::Children => super::run(pool, caller, ChildrenWriter::new(nik_key), options, input, journal).await,
+            Self::Children => import::run(pool, caller, ChildrenWriter::new(nik_key), options, input, journal).await,
             Self::Measurements => {
-                super::run(pool, caller, MeasurementsWriter::default(), options, input, journal).await
+                import::run(pool, caller, MeasurementsWriter::default(), options, input, journal).await
             }
-            Self::InterventionReports => super::run(pool, caller, ReportsWriter, options, input, journal).await,
-            Self::FamiliesAtRisk => super::run(pool, caller, FamiliesWriter::default(), options, input, journal).await,
-            Self::BudgetLines => super::run(pool, caller, LinesWriter, options, input, journal).await,
+            Self::InterventionReports => import::run(pool, caller, ReportsWriter, options, input, journal).await,
+            Self::FamiliesAtRisk => import::run(pool, caller, FamiliesWriter::default(), options, input, journal).await,
+            Self::BudgetLines => import::run(pool, caller, LinesWriter, options, input, journal).await,
         }
     }
 }
