@@ -3,6 +3,7 @@
 //! report states Rp 3,900,900,000; the service shows the Rp 330,000,000 difference rather than
 //! hiding it.
 
+use anyhow::Context;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -10,9 +11,9 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db::schema::agencies;
 use crate::domain::{
-    AgencyId, AgencySector, BudgetId, BudgetLineId, BudgetStatus, FundingSource, RegionCode, Role, Rupiah, Scope,
+    AgencyId, AgencySector, BudgetId, BudgetLineId, ExpectedVersion, FundingSource, RegionCode, Role, Rupiah, Scope,
 };
-use crate::records::budget::{self as budgets, BudgetChanges, LineFields, NewBudget};
+use crate::records::budget::{self as budgets, LineFields, NewBudget, document, lines};
 
 const AGENCY: Uuid = Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0001);
 const BUDGET: Uuid = Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0100);
@@ -89,21 +90,18 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
             .execute(conn)
             .await?;
         let admin = Caller { id: first_admin(conn).await?, role: Role::Admin, scope: Scope::National };
-        let budget = budgets::insert(
-            conn,
-            &admin,
-            &NewBudget {
-                id: budget,
-                region_code: &kampar,
-                fiscal_year: 2024,
-                funding_source: FundingSource::DakNonFisikBkkbn,
-                title: "Anggaran Operasional Penurunan Stunting 2024 (DAK Non Fisik BKKBN), Kabupaten Kampar",
-                reported_total: Some(Rupiah::try_from(KAMPAR_2024_REPORTED_TOTAL)?),
-                document_ref: Some("Rakor Percepatan Penurunan Stunting, Rumah Dinas Bupati Kampar, 29 December 2023"),
-                created_by: admin.id,
-            },
-        )
-        .await?;
+        let new = NewBudget {
+            id: budget,
+            region_code: &kampar,
+            fiscal_year: 2024,
+            funding_source: FundingSource::DakNonFisikBkkbn,
+            title: "Anggaran Operasional Penurunan Stunting 2024 (DAK Non Fisik BKKBN), Kabupaten Kampar",
+            reported_total: Some(Rupiah::try_from(KAMPAR_2024_REPORTED_TOTAL)?),
+            document_ref: Some("Rakor Percepatan Penurunan Stunting, Rumah Dinas Bupati Kampar, 29 December 2023"),
+            created_by: admin.id,
+        };
+        // Entered, filled and approved as an officer would, through the same rules and audit.
+        document::create(conn, &admin, &new).await?;
         for (i, line) in KAMPAR_2024_LINES.iter().enumerate() {
             let fields = LineFields {
                 activity: Some(line.activity.to_owned()),
@@ -115,15 +113,10 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
                 village_codes: Some(Vec::new()),
             };
             let id = BudgetLineId(Uuid::from_u128(BUDGET.as_u128() + 1 + i as u128));
-            budgets::insert_line(conn, &budget, id, &fields).await?;
+            lines::add(conn, &admin, budget, id, &fields).await?;
         }
-        anyhow::ensure!(budgets::refresh_totals(conn, budget.id).await?, "the demo budget's totals are too large");
-        let approved = BudgetChanges {
-            status: Some(BudgetStatus::Approved),
-            approved_at: Some(Some(chrono::Utc::now())),
-            ..BudgetChanges::default()
-        };
-        budgets::update(conn, &budget, &approved).await?;
+        let entered = budgets::find_any(conn, budget).await?.context("the demo budget was just entered")?;
+        document::approve(conn, &admin, budget, ExpectedVersion(entered.version)).await?;
         Ok(())
     })
     .await?;

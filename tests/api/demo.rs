@@ -31,6 +31,17 @@ async fn the_demo_command_loads_the_seed_districts_facts_once() {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["reconciliation"]["difference"], 330_000_000);
     assert_eq!(items[0]["status"], "approved");
+    // Entered, filled and approved through the records layer's rules, so the trail says who.
+    let admin = app.token_for(Role::Admin, None).await;
+    let trail: Value = app
+        .get(&format!("/api/v1/audit?entity=budget&entity_id={}", items[0]["id"].as_str().unwrap()), Some(&admin))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = trail["items"].as_array().unwrap().iter().map(|l| l["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["budget.approve", "budget.create"], "{trail}");
+    assert!(trail["items"][0]["actor_id"].is_string(), "{trail}");
 
     // Seed 001: Bengkalis leads Riau with action 5 done and documents up to action 4.
     let riau = get("/api/v1/convergence?region=14&year=2021").await;

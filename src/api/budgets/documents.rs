@@ -1,23 +1,20 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{BudgetView, CreateBudget, ListBudgetsQuery, RevisionView, UpdateBudget};
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::auth::policy::Record;
-use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{BudgetId, BudgetStatus, RegionCode, Role};
+use crate::domain::{BudgetId, RegionCode, Role};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
-use crate::records::budget::{self, BudgetChanges, BudgetFilter, BudgetRow, NewBudget};
+use crate::records::budget::{self, BudgetChanges, BudgetFilter, NewBudget, document};
 use crate::records::region;
-use crate::records::write;
 
 const TAG: &str = "budgets";
 
@@ -96,25 +93,8 @@ pub async fn create(
     };
     let (view, created) = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            if let Some(existing) = budget::find_any(conn, id).await? {
-                return match same_budget(&existing, &new) {
-                    true => Ok((load(conn, &caller, id).await?, false)),
-                    false => Err(ApiError::DuplicateOf {
-                        detail: format!("a different budget already has id {id}"),
-                        existing_id: id.0,
-                    }),
-                };
-            }
-            budget::insert(conn, &caller, &new).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "budget.create",
-                id,
-                json!({ "region_code": region, "reported_total": body.reported_total }),
-            )
-            .await?;
-            Ok((load(conn, &caller, id).await?, true))
+            let created = document::create(conn, &caller, &new).await?;
+            Ok((load(conn, &caller, id).await?, created))
         })
         .await?;
     Ok(if created {
@@ -122,16 +102,6 @@ pub async fn create(
     } else {
         ok_with_etag(view.version, &view)
     })
-}
-
-/// Whether a retry names the document already entered under its id.
-fn same_budget(existing: &BudgetRow, new: &NewBudget<'_>) -> bool {
-    existing.region_code == *new.region_code
-        && existing.fiscal_year == new.fiscal_year
-        && existing.funding_source == new.funding_source
-        && existing.title == new.title
-        && existing.reported_total == new.reported_total
-        && existing.document_ref.as_deref() == new.document_ref
 }
 
 /// `GET /api/v1/budgets/{id}`: a document with its reconciliation.
@@ -183,22 +153,17 @@ pub async fn update(
     body.validate()?;
     let id = *path;
     let mut conn = pool.get().await?;
+    let changes = BudgetChanges {
+        title: body.title.as_deref().map(str::trim).map(str::to_owned),
+        funding_source: body.funding_source,
+        fiscal_year: body.fiscal_year,
+        reported_total: body.reported_total,
+        document_ref: body.document_ref.clone(),
+        ..BudgetChanges::default()
+    };
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let changes = BudgetChanges {
-                title: body.title.as_deref().map(str::trim).map(str::to_owned),
-                funding_source: body.funding_source,
-                fiscal_year: body.fiscal_year,
-                reported_total: body.reported_total,
-                document_ref: body.document_ref.clone(),
-                ..BudgetChanges::default()
-            };
-            let audit = ("update", json!({ "reported_total": body.reported_total }));
-            write::change::<BudgetRow, _>(conn, &caller, id, if_match.expected(), audit, async |conn, current| {
-                budget::require_open(current)?;
-                budget::update(conn, current, &changes).await.map_err(ApiError::from)
-            })
-            .await?;
+            document::change(conn, &caller, id, if_match.expected(), &changes).await?;
             load(conn, &caller, id).await
         })
         .await;
@@ -237,7 +202,7 @@ pub async fn delete(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        write::remove::<BudgetRow>(conn, &caller, id, if_match.expected(), Some(&reason)).await
+        document::remove(conn, &caller, id, if_match.expected(), &reason).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -271,24 +236,7 @@ pub async fn approve(
     let mut conn = pool.get().await?;
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let changes = BudgetChanges {
-                status: Some(BudgetStatus::Approved),
-                approved_at: Some(Some(chrono::Utc::now())),
-                approved_by: Some(Some(caller.id)),
-                ..BudgetChanges::default()
-            };
-            write::change::<BudgetRow, _>(
-                conn,
-                &caller,
-                id,
-                if_match.expected(),
-                ("approve", json!({})),
-                async |conn, current| {
-                    budget::require_open(current)?;
-                    Ok(budget::update(conn, current, &changes).await?)
-                },
-            )
-            .await?;
+            document::approve(conn, &caller, id, if_match.expected()).await?;
             load(conn, &caller, id).await
         })
         .await;
@@ -324,24 +272,7 @@ pub async fn revise(
     let mut conn = pool.get().await?;
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            // The approved version that the revision replaces: its number is in the ETag sent.
-            let revised = ("revise", json!({ "approved_version": if_match.0 }));
-            write::change::<BudgetRow, _>(conn, &caller, id, if_match.expected(), revised, async |conn, current| {
-                if current.status != BudgetStatus::Approved {
-                    return Err(ApiError::conflict("only an approved document is revised"));
-                }
-                let revision = current.revision;
-                let snapshot =
-                    json!({ "document": BudgetView::from((**current).clone()), "lines": budget::lines(conn, current).await? });
-                budget::insert_revision(conn, current, revision, &snapshot, caller.id).await?;
-                let changes = BudgetChanges {
-                    status: Some(BudgetStatus::Revised),
-                    revision: Some(revision + 1),
-                    ..BudgetChanges::default()
-                };
-                Ok(budget::update(conn, current, &changes).await?)
-            })
-            .await?;
+            document::revise(conn, &caller, id, if_match.expected()).await?;
             load(conn, &caller, id).await
         })
         .await;

@@ -1,19 +1,17 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit;
 use crate::domain::text;
-use crate::domain::{AgencyId, BudgetId, BudgetLineId, BudgetStatus, Role, SpendingId, latest_local_date};
+use crate::domain::{AgencyId, BudgetId, BudgetLineId, Role, SpendingId, latest_local_date};
 use crate::error::ApiError;
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, created_or_stored, ok_with_etag, or_current};
-use crate::records::budget::{self, LineFields, LineKey, LockedLine, NewSpending, lines};
-use crate::records::write::{self, Versioned};
+use crate::records::budget::spending::{self, IncomingSpending};
+use crate::records::budget::{self, LineFields, LineKey, lines};
 
 const TAG: &str = "budgets";
 
@@ -116,42 +114,19 @@ pub async fn update(
     body.validate()?;
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
+    let fields = LineFields {
+        activity: body.activity.as_deref().map(str::trim).map(str::to_owned),
+        type_code: body.type_code.clone(),
+        agency_id: body.agency_id.map(AgencyId),
+        ceiling: body.ceiling,
+        output_value: body.output_value,
+        output_unit: body.output_unit.clone(),
+        village_codes: body.village_codes.clone(),
+    };
+    let key = LineKey(id, line_id);
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let audit = ("update", json!({ "ceiling": body.ceiling }));
-            write::change::<LockedLine, _>(
-                conn,
-                &caller,
-                LineKey(id, line_id),
-                if_match.expected(),
-                audit,
-                async |conn, locked| {
-                    let (budget, current) = (&locked.budget, &locked.line);
-                    budget::require_open(budget)?;
-                    let agency_id = body.agency_id.map(AgencyId);
-                    let villages = body.village_codes.as_deref();
-                    lines::check(conn, &budget.region_code, body.type_code.as_deref(), agency_id, villages).await?;
-                    if body.ceiling.is_some_and(|c| c < current.realised) {
-                        return Err(ApiError::invalid("ceiling", "is below what the line has already spent"));
-                    }
-                    if let Some(ceiling) = body.ceiling {
-                        check_total(budget.lines_total.value() - current.ceiling.value(), ceiling.value())?;
-                    }
-                    let fields = LineFields {
-                        activity: body.activity.as_deref().map(str::trim).map(str::to_owned),
-                        type_code: body.type_code.clone(),
-                        agency_id,
-                        ceiling: body.ceiling,
-                        output_value: body.output_value,
-                        output_unit: body.output_unit.clone(),
-                        village_codes: body.village_codes.clone(),
-                    };
-                    budget::update_line(conn, locked, &fields).await?;
-                    lines::keep_totals(conn, id, "ceiling").await?;
-                    budget::reload_line(conn, locked).await
-                },
-            )
-            .await
+            lines::change(conn, &caller, key, if_match.expected(), &fields).await
         })
         .await;
     let line = or_current(written, async || current_line(&mut conn, &caller, id, line_id).await).await?;
@@ -197,25 +172,9 @@ pub async fn delete(
     caller.require_role(&[Role::Officer])?;
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
+    let key = LineKey(id, line_id);
     let removed = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            write::change::<LockedLine, _>(
-                conn,
-                &caller,
-                LineKey(id, line_id),
-                if_match.expected(),
-                ("delete", json!({})),
-                async |conn, line| {
-                    budget::require_open(&line.budget)?;
-                    if budget::has_spending(conn, line).await? {
-                        return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
-                    }
-                    budget::delete_line(conn, line).await?;
-                    lines::keep_totals(conn, id, "ceiling").await
-                },
-            )
-            .await
-        })
+        .transaction::<_, ApiError, _>(async |conn| lines::remove(conn, &caller, key, if_match.expected()).await)
         .await;
     or_current(removed, async || current_line(&mut conn, &caller, id, line_id).await).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -277,74 +236,15 @@ pub async fn spend(
     let spending_id = body.id.map_or_else(SpendingId::new, SpendingId);
     let note = text::given(body.note.as_deref());
     let mut conn = pool.get().await?;
-    let (outcome, created) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let locked = <LockedLine as Versioned>::lock(conn, &caller, LineKey(id, line_id)).await?;
-            if let Some(existing) = budget::find_spending_any(conn, spending_id).await? {
-                let same = existing.line_id == line_id
-                    && existing.amount == body.amount
-                    && existing.spent_on == body.spent_on
-                    && existing.note.as_deref() == note
-                    && existing.approved_overrun == body.approved_overrun;
-                return match same {
-                    true => Ok((
-                        SpendingOutcome { spending: existing, line: budget::reload_line(conn, &locked).await? },
-                        false,
-                    )),
-                    false => Err(ApiError::DuplicateOf {
-                        detail: format!("a different spending entry already has id {spending_id}"),
-                        existing_id: spending_id.0,
-                    }),
-                };
-            }
-            if locked.budget.status == BudgetStatus::Draft {
-                return Err(ApiError::conflict("spending is recorded once the document is approved"));
-            }
-            let line = &locked.line;
-            // Both are at most Rupiah::MAX, so the sum fits; totals past the cap are refused below.
-            let after = line.realised.value() + body.amount.value();
-            if after > line.ceiling.value() && !body.approved_overrun {
-                let ceiling = line.ceiling.value();
-                return Err(ApiError::invalid(
-                    "amount",
-                    format!(
-                        "would bring spending to {after}, past the ceiling of {ceiling}; \
-                         mark it approved_overrun if it was approved"
-                    ),
-                ));
-            }
-            let spending = budget::insert_spending(
-                conn,
-                &locked,
-                &NewSpending {
-                    id: spending_id,
-                    amount: body.amount,
-                    spent_on: body.spent_on,
-                    note,
-                    approved_overrun: body.approved_overrun,
-                    recorded_by: caller.id,
-                },
-            )
-            .await?;
-            if !budget::refresh_realised(conn, line_id).await? {
-                return Err(lines::over_cap("amount", "the line's spending"));
-            }
-            lines::keep_totals(conn, id, "amount").await?;
-            let entry =
-                json!({ "spending": spending.id, "amount": body.amount, "approved_overrun": body.approved_overrun });
-            audit::record(conn, Some(caller.id), "budget.line.spend", LineKey(id, line_id), entry).await?;
-            let line = budget::reload_line(conn, &locked).await?;
-            Ok((SpendingOutcome { spending, line }, true))
-        })
-        .await?;
+    let entry = IncomingSpending {
+        id: spending_id,
+        amount: body.amount,
+        spent_on: body.spent_on,
+        note,
+        approved_overrun: body.approved_overrun,
+    };
+    let key = LineKey(id, line_id);
+    let (outcome, created) =
+        conn.transaction::<_, ApiError, _>(async |conn| spending::spend(conn, &caller, key, &entry).await).await?;
     Ok(created_or_stored(created, &outcome))
-}
-
-/// The document's lines must still sum inside `bigint` with this ceiling.
-fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
-    if i128::from(others) + i128::from(ceiling) > i128::from(i64::MAX) {
-        Err(ApiError::invalid("ceiling", "would make the document's total too large to record"))
-    } else {
-        Ok(())
-    }
 }

@@ -3,14 +3,15 @@
 use diesel_async::AsyncPgConnection;
 use serde_json::json;
 
-use super::{LineFields, LineKey, LineRow, LineView};
+use super::{LineFields, LineKey, LineRow, LineView, LockedLine};
 use crate::auth::Caller;
 use crate::db::audit;
-use crate::domain::{AgencyId, BudgetId, BudgetLineId, RegionCode, RegionLevel};
+use crate::domain::{AgencyId, BudgetId, BudgetLineId, ExpectedVersion, RegionCode, RegionLevel};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
 use crate::records::region as regions;
+use crate::records::write;
 
 impl LineFields {
     /// A retry of the stored line: field for field the same.
@@ -59,6 +60,61 @@ pub async fn add(
     )
     .await?;
     Ok((super::line(conn, &budget, line_id).await?, true))
+}
+
+/// Changes a line of a draft or revised document: its references are checked as on entry, its
+/// ceiling may not fall below what it has spent, and the document's totals follow.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    key: LineKey,
+    read: ExpectedVersion,
+    fields: &LineFields,
+) -> Result<LineView, ApiError> {
+    let audit = ("update", json!({ "ceiling": fields.ceiling }));
+    write::change::<LockedLine, _>(conn, caller, key, read, audit, async |conn, locked| {
+        let (budget, current) = (&locked.budget, &locked.line);
+        super::require_open(budget)?;
+        let villages = fields.village_codes.as_deref();
+        check(conn, &budget.region_code, fields.type_code.as_deref(), fields.agency_id, villages).await?;
+        if fields.ceiling.is_some_and(|c| c < current.realised) {
+            return Err(ApiError::invalid("ceiling", "is below what the line has already spent"));
+        }
+        if let Some(ceiling) = fields.ceiling {
+            check_total(budget.lines_total.value() - current.ceiling.value(), ceiling.value())?;
+        }
+        super::update_line(conn, locked, fields).await?;
+        keep_totals(conn, key.0, "ceiling").await?;
+        super::reload_line(conn, locked).await
+    })
+    .await
+}
+
+/// Removes a line with no spending from a draft or revised document.
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    key: LineKey,
+    read: ExpectedVersion,
+) -> Result<(), ApiError> {
+    write::change::<LockedLine, _>(conn, caller, key, read, ("delete", json!({})), async |conn, line| {
+        super::require_open(&line.budget)?;
+        if super::has_spending(conn, line).await? {
+            return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
+        }
+        super::delete_line(conn, line).await?;
+        keep_totals(conn, key.0, "ceiling").await
+    })
+    .await
+}
+
+/// The document's lines must still sum inside `bigint` with this ceiling.
+fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
+    if i128::from(others) + i128::from(ceiling) > i128::from(i64::MAX) {
+        Err(ApiError::invalid("ceiling", "would make the document's total too large to record"))
+    } else {
+        Ok(())
+    }
 }
 
 /// The type and agency exist, the agency's district overlaps the document's region, and every

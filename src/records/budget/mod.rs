@@ -1,18 +1,24 @@
+pub mod document;
 pub mod import;
 pub mod lines;
+pub mod revision;
+pub mod spending;
+
+pub use revision::{RevisionView, insert_revision, revisions};
+pub use spending::{SpendingOutcome, SpendingView, spending};
 
 use crate::auth::Caller;
 use crate::auth::policy::Record;
-use crate::db::schema::{budget_lines, budget_revisions, budget_spending, budgets, intervention_types};
+use crate::db::schema::{budget_lines, budget_spending, budgets, intervention_types};
 use crate::domain::page::PageRequest;
 use crate::domain::{
     AgencyId, BudgetId, BudgetLineId, BudgetStatus, FundingSource, InterventionCategory, RegionCode, Rupiah, Scope,
-    SpendingId, UserId,
+    UserId,
 };
 use crate::error::ApiError;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write::{self, Versioned};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -148,10 +154,6 @@ pub async fn find_line_any(conn: &mut AsyncPgConnection, id: BudgetLineId) -> Qu
 }
 
 /// The spending entry with this id, on any line (a taken client id, as for `find_any`).
-pub async fn find_spending_any(conn: &mut AsyncPgConnection, id: SpendingId) -> QueryResult<Option<SpendingView>> {
-    budget_spending::table.find(id).select(SpendingView::as_select()).first(conn).await.optional()
-}
-
 #[derive(Debug, Default)]
 pub struct BudgetFilter {
     pub fiscal_year: Option<i32>,
@@ -345,61 +347,6 @@ pub async fn delete_line(conn: &mut AsyncPgConnection, line: &Writable<LockedLin
     diesel::delete(budget_lines::table.find(line.line.id)).execute(conn).await.map(drop)
 }
 
-/// The spending of a line of a document the caller may read: 404 unless the line is one of
-/// the document's.
-pub async fn spending(
-    conn: &mut AsyncPgConnection,
-    budget: &impl BudgetAccess,
-    line: BudgetLineId,
-) -> Result<Vec<SpendingView>, ApiError> {
-    let line = self::line(conn, budget, line).await?;
-    Ok(budget_spending::table
-        .filter(budget_spending::line_id.eq(line.id))
-        .select(SpendingView::as_select())
-        .order((budget_spending::spent_on, budget_spending::created_at))
-        .load(conn)
-        .await?)
-}
-
-#[derive(Insertable)]
-#[diesel(table_name = budget_spending)]
-pub struct NewSpending<'a> {
-    pub id: SpendingId,
-    pub amount: Rupiah,
-    pub spent_on: chrono::NaiveDate,
-    pub note: Option<&'a str>,
-    pub approved_overrun: bool,
-    pub recorded_by: UserId,
-}
-
-pub async fn insert_spending(
-    conn: &mut AsyncPgConnection,
-    line: &Writable<LockedLine>,
-    new: &NewSpending<'_>,
-) -> QueryResult<SpendingView> {
-    diesel::insert_into(budget_spending::table)
-        .values((budget_spending::line_id.eq(line.line.id), new))
-        .returning(SpendingView::as_returning())
-        .get_result(conn)
-        .await
-}
-
-/// Recomputes a line's realised total from its spending entries, after a new entry. `false`,
-/// and nothing changed, when the total would pass `Rupiah::MAX` (sums are numeric, so they
-/// cannot overflow on the way).
-pub async fn refresh_realised(conn: &mut AsyncPgConnection, line: BudgetLineId) -> QueryResult<bool> {
-    diesel::sql_query(
-        "UPDATE budget_lines l SET realised = t.realised::bigint \
-         FROM (SELECT coalesce(sum(s.amount), 0) AS realised FROM budget_spending s WHERE s.line_id = $1) t \
-         WHERE l.id = $1 AND t.realised <= $2",
-    )
-    .bind::<SqlUuid, _>(line.0)
-    .bind::<BigInt, _>(Rupiah::MAX.value())
-    .execute(conn)
-    .await
-    .map(|updated| updated == 1)
-}
-
 /// Recomputes a document's ceiling and realised totals from its lines, in the writing
 /// transaction. `false`, and nothing changed, when a total would pass `Rupiah::MAX`: the
 /// change that led here must then be refused.
@@ -416,35 +363,6 @@ pub async fn refresh_totals(conn: &mut AsyncPgConnection, budget: BudgetId) -> Q
     .execute(conn)
     .await
     .map(|updated| updated == 1)
-}
-
-pub async fn insert_revision(
-    conn: &mut AsyncPgConnection,
-    budget: &Writable<BudgetRow>,
-    revision: i32,
-    snapshot: &serde_json::Value,
-    by: UserId,
-) -> QueryResult<()> {
-    diesel::insert_into(budget_revisions::table)
-        .values((
-            budget_revisions::id.eq(uuid::Uuid::now_v7()),
-            budget_revisions::budget_id.eq(budget.id),
-            budget_revisions::revision.eq(revision),
-            budget_revisions::snapshot.eq(snapshot),
-            budget_revisions::created_by.eq(by),
-        ))
-        .execute(conn)
-        .await
-        .map(drop)
-}
-
-pub async fn revisions(conn: &mut AsyncPgConnection, budget: &impl BudgetAccess) -> QueryResult<Vec<RevisionView>> {
-    budget_revisions::table
-        .filter(budget_revisions::budget_id.eq(budget.budget_id()))
-        .select((budget_revisions::revision, budget_revisions::snapshot, budget_revisions::created_at))
-        .order(budget_revisions::revision)
-        .load(conn)
-        .await
 }
 
 /// Absorption as a percentage, two decimals; `None` with a ceiling of 0.
@@ -617,34 +535,4 @@ impl LineView {
             updated_at: r.updated_at,
         }
     }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = budget_spending)]
-pub struct SpendingView {
-    pub id: SpendingId,
-    pub line_id: BudgetLineId,
-    pub amount: Rupiah,
-    pub spent_on: NaiveDate,
-    pub note: Option<String>,
-    pub approved_overrun: bool,
-    pub recorded_by: Option<UserId>,
-    pub created_at: DateTime<Utc>,
-}
-
-/// The entry just recorded and the line's new totals.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct SpendingOutcome {
-    pub spending: SpendingView,
-    pub line: LineView,
-}
-
-/// An approved version, kept when a revision started.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
-pub struct RevisionView {
-    pub revision: i32,
-    /// The document and its lines as they were approved.
-    #[schema(value_type = Object)]
-    pub snapshot: serde_json::Value,
-    pub created_at: DateTime<Utc>,
 }
