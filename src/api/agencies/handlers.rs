@@ -1,10 +1,8 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use crate::auth::Caller;
-use crate::db::audit;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::{AgencyId, RegionCode, RegionLevel, Role};
 use crate::error::{ApiError, FieldErrors};
@@ -12,7 +10,6 @@ use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::agency::{self, Agency, AgencyChanges, ListAgenciesQuery, NewAgency};
 use crate::records::region;
-use crate::records::write;
 
 const TAG: &str = "interventions";
 
@@ -76,17 +73,8 @@ pub async fn create(
     caller.require_in_scope(&district)?;
     let mut conn = pool.get().await?;
     region::require_known(&mut conn, &district, "district_code").await?;
-    let agency = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let agency = agency::insert(conn, &district, &body).await?;
-            audit::record(conn, Some(caller.id), "agency.create", agency.id, json!({})).await?;
-            Ok(agency)
-        })
-        .await
-        .map_err(|e| match e {
-            ApiError::Conflict(_) => ApiError::conflict("the district already has an agency with this short name"),
-            other => other,
-        })?;
+    let agency =
+        conn.transaction::<_, ApiError, _>(async |conn| agency::create(conn, &caller, &district, &body).await).await?;
     Ok(created_with_etag(format!("/api/v1/agencies/{}", agency.id), agency.version, &agency))
 }
 
@@ -121,17 +109,7 @@ pub async fn update(
     let id = *path;
     let mut conn = pool.get().await?;
     let agency = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            write::change::<Agency, _>(
-                conn,
-                &caller,
-                id,
-                if_match.expected(),
-                ("update", json!({})),
-                async |conn, current| Ok(agency::update(conn, current, &body).await?),
-            )
-            .await
-        })
+        .transaction::<_, ApiError, _>(async |conn| agency::change(conn, &caller, id, if_match.expected(), &body).await)
         .await?;
     Ok(ok_with_etag(agency.version, &agency))
 }
@@ -162,18 +140,8 @@ pub async fn delete(
     caller.require_role(&[Role::Officer])?;
     let id = *path;
     let mut conn = pool.get().await?;
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        write::change::<Agency, _>(
-            conn,
-            &caller,
-            id,
-            if_match.expected(),
-            ("delete", json!({})),
-            async |conn, current| agency::delete(conn, current).await,
-        )
-        .await
-    })
-    .await?;
+    conn.transaction::<_, ApiError, _>(async |conn| agency::remove(conn, &caller, id, if_match.expected()).await)
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

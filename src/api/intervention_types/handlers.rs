@@ -1,16 +1,13 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit;
-use crate::error::{ApiError, FieldErrors};
+use crate::error::ApiError;
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::records::intervention::types::{self, InterventionType, NewInterventionType, TypeChanges};
-use crate::records::write;
 
 const TAG: &str = "interventions";
 
@@ -48,32 +45,8 @@ pub async fn create(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_admin()?;
-    let mut errors = FieldErrors::from_validation(body.validate());
-    let code_ok = body.code.starts_with(|c: char| c.is_ascii_lowercase())
-        && body.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !code_ok {
-        errors.add("code", "must be lower case letters, digits and '_', starting with a letter");
-    }
-    check_target(&mut errors, body.national_target_pct, body.national_target_year);
-    errors.finish()?;
     let mut conn = pool.get().await?;
-    if types::find(&mut conn, &body.code).await?.is_some() {
-        return Err(ApiError::conflict(format!("an intervention type with code {} exists", body.code)));
-    }
-    let created = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let created = types::insert(conn, &body).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "intervention_type.create",
-                created.code.clone(),
-                json!({ "category": created.category, "target_group": created.target_group }),
-            )
-            .await?;
-            Ok(created)
-        })
-        .await?;
+    let created = conn.transaction::<_, ApiError, _>(async |conn| types::create(conn, &caller, &body).await).await?;
     Ok(created_with_etag(format!("/api/v1/intervention-types/{}", created.code), created.version, &created))
 }
 
@@ -108,33 +81,8 @@ pub async fn update(
     let mut conn = pool.get().await?;
     let updated = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let audit = ("update", json!({ "national_target_pct": body.national_target_pct }));
-            write::change::<InterventionType, _>(
-                conn,
-                &caller,
-                code,
-                if_match.expected(),
-                audit,
-                async |conn, current| {
-                    let mut errors = FieldErrors::default();
-                    check_target(
-                        &mut errors,
-                        body.national_target_pct.or(current.national_target_pct),
-                        body.national_target_year.or(current.national_target_year),
-                    );
-                    errors.finish()?;
-                    Ok(types::update(conn, current, &body).await?)
-                },
-            )
-            .await
+            types::change(conn, &caller, code, if_match.expected(), &body).await
         })
         .await?;
     Ok(ok_with_etag(updated.version, &updated))
-}
-
-/// A target percentage and its year come together.
-fn check_target(errors: &mut FieldErrors, pct: Option<f64>, year: Option<i32>) {
-    if pct.is_some() != year.is_some() {
-        errors.add("national_target_year", "a national target needs both its percentage and its year");
-    }
 }

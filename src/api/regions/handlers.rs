@@ -1,13 +1,11 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{
     ChildrenQuery, CreateRegion, ListRegionsQuery, RegionDetail, RegionSummary, RenameRegion, RetireRegion,
 };
 use crate::auth::Caller;
-use crate::db::audit;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::RegionCode;
 use crate::domain::page::{Page, PageRequest};
@@ -15,8 +13,7 @@ use crate::domain::text;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
-use crate::records::region::{self, NewRegion, RegionFilter, RegionRow, unknown};
-use crate::records::write;
+use crate::records::region::{self, RegionFilter, lifecycle, unknown};
 
 const TAG: &str = "regions";
 
@@ -140,23 +137,8 @@ pub async fn create(
     let code = errors.finish_with(code)?;
 
     let mut conn = pool.get().await?;
-    if region::exists(&mut conn, &code).await? {
-        return Err(ApiError::conflict(format!("region {code} already exists")));
-    }
-    if let Some(parent) = code.parent() {
-        match region::find(&mut conn, &parent).await? {
-            Some(p) if p.retired_at.is_none() => {}
-            Some(_) => return Err(ApiError::invalid("code", format!("parent region {parent} is retired"))),
-            None => return Err(ApiError::invalid("code", format!("parent region {parent} does not exist"))),
-        }
-    }
-    let detail = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            region::insert(conn, &NewRegion::new(&code, name)).await?;
-            audit::record(conn, Some(caller.id), "region.create", &code, json!({ "name": name })).await?;
-            region::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
-        })
-        .await?;
+    let detail =
+        conn.transaction::<_, ApiError, _>(async |conn| lifecycle::create(conn, &caller, &code, name).await).await?;
     Ok(created_with_etag(format!("/api/v1/regions/{}", detail.code), detail.version, &detail))
 }
 
@@ -191,20 +173,8 @@ pub async fn rename(
 
     let mut conn = pool.get().await?;
     let detail = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let audit = ("rename", json!({ "name": name }));
-            write::change::<RegionRow, _>(
-                conn,
-                &caller,
-                code.clone(),
-                if_match.expected(),
-                audit,
-                async |conn, current| {
-                    region::rename(conn, current, name).await?;
-                    region::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
-                },
-            )
-            .await
+        .transaction::<_, ApiError, _>(async |conn| {
+            lifecycle::rename(conn, &caller, &code, if_match.expected(), name).await
         })
         .await?;
     Ok(ok_with_etag(detail.version, &detail))
@@ -248,34 +218,8 @@ pub async fn retire(
 
     let mut conn = pool.get().await?;
     let detail = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let current = region::find(conn, &code).await?.ok_or_else(|| unknown(&code))?;
-            if current.retired_at.is_some() {
-                return Err(ApiError::conflict(format!("region {code} is already retired")));
-            }
-            let known = region::refs(conn, &successors).await?;
-            let missing: Vec<String> =
-                successors.iter().filter(|s| !known.iter().any(|k| &k.code == *s)).map(ToString::to_string).collect();
-            if !missing.is_empty() {
-                return Err(ApiError::invalid("replaced_by", format!("unknown regions: {}", missing.join(", "))));
-            }
-            let active_below = region::count_active_below(conn, &code).await?;
-            if active_below > 0 && !body.include_descendants {
-                return Err(ApiError::conflict(format!(
-                    "{active_below} active regions lie under {code}; \
-                         retire them first or send include_descendants: true"
-                )));
-            }
-            let retired = region::retire(conn, &code, &successors, body.include_descendants).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "region.retire",
-                &code,
-                json!({ "replaced_by": body.replaced_by, "regions_retired": retired }),
-            )
-            .await?;
-            region::detail(conn, &code).await?.ok_or_else(|| unknown(&code))
+        .transaction::<_, ApiError, _>(async |conn| {
+            lifecycle::retire(conn, &caller, &code, &successors, body.include_descendants).await
         })
         .await?;
     Ok(ok_with_etag(detail.version, &detail))

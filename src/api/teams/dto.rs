@@ -4,7 +4,7 @@ use validator::Validate;
 
 use crate::domain::{TeamId, TeamKind};
 
-pub use crate::records::team::{Team, TeamMember};
+pub use crate::records::team::{Team, TeamChanges, TeamMember};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -26,20 +26,6 @@ pub struct NewTeam {
     #[validate(length(max = 100), nested)]
     #[schema(max_items = 100)]
     pub members: Vec<TeamMember>,
-}
-
-/// Changes to a team; absent fields stay. `members` replaces the whole list.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"active": false}))]
-pub struct TeamChanges {
-    #[validate(length(min = 1, max = 200))]
-    #[schema(min_length = 1, max_length = 200)]
-    pub name: Option<String>,
-    pub active: Option<bool>,
-    #[validate(length(max = 100), nested)]
-    #[schema(max_items = 100)]
-    pub members: Option<Vec<TeamMember>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,20 +1,18 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::Datelike;
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
-use super::dto::{ListTeamsQuery, NewTeam, Team, TeamChanges, TeamMember};
+use super::dto::{ListTeamsQuery, NewTeam, Team, TeamChanges};
 use crate::auth::Caller;
-use crate::db::{DbPool, ReadPool, audit};
+use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{RegionCode, RegionLevel, Role, TeamId, TeamKind, TpkRole, latest_local_date};
+use crate::domain::{RegionCode, RegionLevel, Role, TeamId, TeamKind, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
 use crate::records::region;
 use crate::records::team::{self, TeamFilter, TeamWrite};
-use crate::records::write;
 
 const TAG: &str = "teams";
 
@@ -102,7 +100,7 @@ pub async fn create(
     if body.kind == TeamKind::Tpk && region.as_ref().is_some_and(|r| r.level() != RegionLevel::Village) {
         errors.add("region_code", "a TPK belongs to a village");
     }
-    check_members(body.kind, &body.members, &mut errors);
+    team::check_members(body.kind, &body.members, &mut errors);
     let region = errors.finish_with(region)?;
     caller.require_in_scope(&region)?;
     let mut conn = pool.get().await?;
@@ -116,21 +114,8 @@ pub async fn create(
         active: body.active.unwrap_or(true),
         members: &body.members,
     };
-    let (team, created) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some((kind, existing_region)) = team::identity(conn, id).await? {
-                return if kind == body.kind && existing_region == region {
-                    Ok((team::find(conn, &caller, id).await?.into_inner(), false))
-                } else {
-                    Err(ApiError::conflict(format!("team id {id} belongs to another team")))
-                };
-            }
-            let team = team::insert(conn, &caller, &write).await?;
-            audit::record(conn, Some(caller.id), "team.create", id, json!({"kind": body.kind, "region": region}))
-                .await?;
-            Ok((team, true))
-        })
-        .await?;
+    let (team, created) =
+        conn.transaction::<_, ApiError, _>(async |conn| team::create(conn, &caller, &write).await).await?;
     let team = shown_to(&caller, team);
     Ok(if created {
         created_with_etag(format!("/api/v1/teams/{id}"), team.version, &team)
@@ -169,65 +154,13 @@ pub async fn update(
     let id = *path;
     let mut conn = pool.get().await?;
     let written = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let audit = json!({"name": body.name.is_some(), "active": body.active, "members": body.members.is_some()});
-            write::change::<Team, _>(
-                conn,
-                &caller,
-                id,
-                if_match.expected(),
-                ("update", audit),
-                async |conn, current| {
-                    let mut errors = FieldErrors::from_validation(body.validate());
-                    if let Some(members) = &body.members {
-                        check_members(current.kind, members, &mut errors);
-                    }
-                    errors.finish()?;
-                    let write = TeamWrite {
-                        id,
-                        kind: current.kind,
-                        region: &current.region_code,
-                        name: body.name.as_deref().map_or(current.name.as_str(), str::trim),
-                        active: body.active.unwrap_or(current.active),
-                        members: body.members.as_deref().unwrap_or(&current.members),
-                    };
-                    Ok(team::update(conn, current, &write).await?)
-                },
-            )
-            .await
-        })
+        .transaction::<_, ApiError, _>(async |conn| team::change(conn, &caller, id, if_match.expected(), &body).await)
         .await
         .map(|team| shown_to(&caller, team));
     let team =
         or_current(written, async || Ok(shown_to(&caller, team::find(&mut conn, &caller, id).await?.into_inner())))
             .await?;
     Ok(ok_with_etag(team.version, &team))
-}
-
-/// Records why `members` cannot be the members of a team of `kind`.
-fn check_members(kind: TeamKind, members: &[TeamMember], errors: &mut FieldErrors) {
-    for (i, member) in members.iter().enumerate() {
-        let phone_ok =
-            member.phone.as_deref().is_none_or(|p| p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)));
-        if !phone_ok {
-            errors.add(&format!("members[{i}].phone"), "may hold only digits, spaces, '+' and '-'");
-        }
-    }
-    if kind != TeamKind::Tpk {
-        return;
-    }
-    let mut roles = Vec::new();
-    for (i, member) in members.iter().enumerate() {
-        match member.role.parse::<TpkRole>() {
-            Ok(role) => roles.push(role),
-            Err(e) => errors.add(&format!("members[{i}].role"), e.to_string()),
-        }
-    }
-    roles.sort();
-    roles.dedup();
-    if members.len() != 3 || roles.len() != members.len() {
-        errors.add("members", "a TPK has three members: one midwife, one pkk_cadre and one family_planning_cadre");
-    }
 }
 
 fn shown_to(caller: &Caller, team: Team) -> Team {

@@ -1,7 +1,8 @@
 use crate::auth::Caller;
 use crate::auth::policy::Record;
+use crate::db::audit;
 use crate::db::schema::{agencies, budget_lines, interventions};
-use crate::domain::{AgencyId, AgencySector, RegionCode};
+use crate::domain::{AgencyId, AgencySector, ExpectedVersion, RegionCode};
 use crate::error::ApiError;
 use crate::records::access::{Scoped, Writable};
 use crate::records::write;
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -96,7 +98,51 @@ impl Scoped for Agency {
     }
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, district: &RegionCode, new: &NewAgency) -> QueryResult<Agency> {
+/// Adds an agency to a district as the caller (who may write there); a short name the district
+/// already has is a 409.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    district: &RegionCode,
+    new: &NewAgency,
+) -> Result<Agency, ApiError> {
+    caller.require_write(Record::Agency, district)?;
+    let agency = insert(conn, district, new).await.map_err(|e| match ApiError::from(e) {
+        ApiError::Conflict(_) => ApiError::conflict("the district already has an agency with this short name"),
+        other => other,
+    })?;
+    audit::record(conn, Some(caller.id), "agency.create", agency.id, json!({})).await?;
+    Ok(agency)
+}
+
+/// Renames or re-sectors an agency.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: AgencyId,
+    read: ExpectedVersion,
+    changes: &AgencyChanges,
+) -> Result<Agency, ApiError> {
+    write::change::<Agency, _>(conn, caller, id, read, ("update", json!({})), async |conn, current| {
+        Ok(update(conn, current, changes).await?)
+    })
+    .await
+}
+
+/// Removes an agency no activity or budget line names.
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: AgencyId,
+    read: ExpectedVersion,
+) -> Result<(), ApiError> {
+    write::change::<Agency, _>(conn, caller, id, read, ("delete", json!({})), async |conn, current| {
+        delete(conn, current).await
+    })
+    .await
+}
+
+async fn insert(conn: &mut AsyncPgConnection, district: &RegionCode, new: &NewAgency) -> QueryResult<Agency> {
     diesel::insert_into(agencies::table)
         .values((
             agencies::id.eq(AgencyId::new()),
@@ -112,7 +158,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, district: &RegionCode, new: &N
 
 write::versioned!(Agency, AgencyId, "agency", lock);
 
-pub async fn update(
+async fn update(
     conn: &mut AsyncPgConnection,
     agency: &Writable<Agency>,
     changes: &AgencyChanges,
@@ -126,7 +172,7 @@ pub async fn update(
 
 /// Deletes an agency no activity or budget line names: a name in a directory, which leaves
 /// nothing behind that a record points to (the audit trail keeps the deletion).
-pub async fn delete(conn: &mut AsyncPgConnection, agency: &Writable<Agency>) -> Result<(), ApiError> {
+async fn delete(conn: &mut AsyncPgConnection, agency: &Writable<Agency>) -> Result<(), ApiError> {
     let by_activity = interventions::table.filter(interventions::agency_id.eq(agency.id));
     let by_line = budget_lines::table.filter(budget_lines::agency_id.eq(agency.id));
     let (activities, lines): (bool, bool) =

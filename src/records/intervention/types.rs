@@ -1,13 +1,15 @@
 use crate::auth::Caller;
+use crate::db::audit;
 use crate::db::schema::intervention_types;
-use crate::domain::{CountUnit, InterventionCategory, TargetGroup};
-use crate::error::ApiError;
+use crate::domain::{CountUnit, ExpectedVersion, InterventionCategory, TargetGroup};
+use crate::error::{ApiError, FieldErrors};
 use crate::records::access::Writable;
-use crate::records::write::Versioned;
+use crate::records::write::{self, Versioned};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -101,7 +103,60 @@ pub async fn find(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Optio
     intervention_types::table.find(code).select(InterventionType::as_select()).first(conn).await.optional()
 }
 
-pub async fn insert(conn: &mut AsyncPgConnection, new: &NewInterventionType) -> QueryResult<InterventionType> {
+/// Adds a type to the catalogue (admins): its code is lower case letters, digits and `_`, and
+/// unused; a national target has both its percentage and its year.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    new: &NewInterventionType,
+) -> Result<InterventionType, ApiError> {
+    caller.require_admin()?;
+    let mut errors = FieldErrors::from_validation(new.validate());
+    let code_ok = new.code.starts_with(|c: char| c.is_ascii_lowercase())
+        && new.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if !code_ok {
+        errors.add("code", "must be lower case letters, digits and '_', starting with a letter");
+    }
+    check_target(&mut errors, new.national_target_pct, new.national_target_year);
+    errors.finish()?;
+    if find(conn, &new.code).await?.is_some() {
+        return Err(ApiError::conflict(format!("an intervention type with code {} exists", new.code)));
+    }
+    let created = insert(conn, new).await?;
+    let entry = json!({ "category": created.category, "target_group": created.target_group });
+    audit::record(conn, Some(caller.id), "intervention_type.create", created.code.clone(), entry).await?;
+    Ok(created)
+}
+
+/// Changes a type (admins); the national target keeps both its parts.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    code: String,
+    read: ExpectedVersion,
+    changes: &TypeChanges,
+) -> Result<InterventionType, ApiError> {
+    let audit = ("update", json!({ "national_target_pct": changes.national_target_pct }));
+    write::change::<InterventionType, _>(conn, caller, code, read, audit, async |conn, current| {
+        let mut errors = FieldErrors::default();
+        check_target(
+            &mut errors,
+            changes.national_target_pct.or(current.national_target_pct),
+            changes.national_target_year.or(current.national_target_year),
+        );
+        errors.finish()?;
+        Ok(update(conn, current, changes).await?)
+    })
+    .await
+}
+
+fn check_target(errors: &mut FieldErrors, pct: Option<f64>, year: Option<i32>) {
+    if pct.is_some() != year.is_some() {
+        errors.add("national_target_year", "a national target needs both its percentage and its year");
+    }
+}
+
+async fn insert(conn: &mut AsyncPgConnection, new: &NewInterventionType) -> QueryResult<InterventionType> {
     diesel::insert_into(intervention_types::table)
         .values(new)
         .returning(InterventionType::as_returning())
@@ -132,7 +187,7 @@ impl Versioned for InterventionType {
     }
 }
 
-pub async fn update(
+async fn update(
     conn: &mut AsyncPgConnection,
     current: &Writable<InterventionType>,
     changes: &TypeChanges,

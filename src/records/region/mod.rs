@@ -1,6 +1,7 @@
 //! The Kemendagri region hierarchy and its loader.
 
 pub mod import;
+pub mod lifecycle;
 
 use crate::auth::Caller;
 use crate::db::schema::regions;

@@ -1,15 +1,17 @@
 use crate::auth::Caller;
 use crate::auth::policy::Record;
+use crate::db::audit;
 use crate::db::schema::{lokus_villages, teams};
 use crate::domain::page::PageRequest;
-use crate::domain::{RegionCode, Scope, TeamId, TeamKind};
-use crate::error::ApiError;
+use crate::domain::{ExpectedVersion, RegionCode, Scope, TeamId, TeamKind, TpkRole};
+use crate::error::{ApiError, FieldErrors};
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -119,6 +121,20 @@ pub async fn list(
     rows.into_iter().map(TeamRow::into_team).collect()
 }
 
+/// Changes to a team; absent fields stay. `members` replaces the whole list.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"active": false}))]
+pub struct TeamChanges {
+    #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    #[validate(length(max = 100), nested)]
+    #[schema(max_items = 100)]
+    pub members: Option<Vec<TeamMember>>,
+}
+
 pub struct TeamWrite<'a> {
     pub id: TeamId,
     pub kind: TeamKind,
@@ -129,7 +145,82 @@ pub struct TeamWrite<'a> {
 }
 
 /// Creates a team in a region the caller keeps teams in.
-pub async fn insert(conn: &mut AsyncPgConnection, caller: &Caller, team: &TeamWrite<'_>) -> Result<Team, ApiError> {
+/// Registers a team as the caller: the same team sent again under its id is the stored one
+/// (`false`: nothing written); another team's id is a 409.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    team: &TeamWrite<'_>,
+) -> Result<(Team, bool), ApiError> {
+    let id = team.id;
+    if let Some((kind, existing_region)) = identity(conn, id).await? {
+        return if kind == team.kind && existing_region == *team.region {
+            Ok((find(conn, caller, id).await?.into_inner(), false))
+        } else {
+            Err(ApiError::conflict(format!("team id {id} belongs to another team")))
+        };
+    }
+    let created = insert(conn, caller, team).await?;
+    audit::record(conn, Some(caller.id), "team.create", id, json!({"kind": team.kind, "region": team.region})).await?;
+    Ok((created, true))
+}
+
+/// Renames a team, replaces its members or marks it (in)active: the changes are judged once
+/// the team is locked, against its kind.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: TeamId,
+    read: ExpectedVersion,
+    changes: &TeamChanges,
+) -> Result<Team, ApiError> {
+    let audit = json!({"name": changes.name.is_some(), "active": changes.active, "members": changes.members.is_some()});
+    write::change::<Team, _>(conn, caller, id, read, ("update", audit), async |conn, current| {
+        let mut errors = FieldErrors::from_validation(changes.validate());
+        if let Some(members) = &changes.members {
+            check_members(current.kind, members, &mut errors);
+        }
+        errors.finish()?;
+        let write = TeamWrite {
+            id,
+            kind: current.kind,
+            region: &current.region_code,
+            name: changes.name.as_deref().map_or(current.name.as_str(), str::trim),
+            active: changes.active.unwrap_or(current.active),
+            members: changes.members.as_deref().unwrap_or(&current.members),
+        };
+        Ok(update(conn, current, &write).await?)
+    })
+    .await
+}
+
+/// Records why `members` cannot be the members of a team of `kind`.
+pub fn check_members(kind: TeamKind, members: &[TeamMember], errors: &mut FieldErrors) {
+    for (i, member) in members.iter().enumerate() {
+        let phone_ok =
+            member.phone.as_deref().is_none_or(|p| p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)));
+        if !phone_ok {
+            errors.add(&format!("members[{i}].phone"), "may hold only digits, spaces, '+' and '-'");
+        }
+    }
+    if kind != TeamKind::Tpk {
+        return;
+    }
+    let mut roles = Vec::new();
+    for (i, member) in members.iter().enumerate() {
+        match member.role.parse::<TpkRole>() {
+            Ok(role) => roles.push(role),
+            Err(e) => errors.add(&format!("members[{i}].role"), e.to_string()),
+        }
+    }
+    roles.sort();
+    roles.dedup();
+    if members.len() != 3 || roles.len() != members.len() {
+        errors.add("members", "a TPK has three members: one midwife, one pkk_cadre and one family_planning_cadre");
+    }
+}
+
+async fn insert(conn: &mut AsyncPgConnection, caller: &Caller, team: &TeamWrite<'_>) -> Result<Team, ApiError> {
     caller.require_write(Record::Team, team.region)?;
     let by = caller.id;
     Ok(diesel::insert_into(teams::table)
@@ -149,7 +240,7 @@ pub async fn insert(conn: &mut AsyncPgConnection, caller: &Caller, team: &TeamWr
 }
 
 /// Changes a locked team's name, state and members (`team.id` must be the locked one).
-pub async fn update(conn: &mut AsyncPgConnection, locked: &Writable<Team>, team: &TeamWrite<'_>) -> QueryResult<Team> {
+async fn update(conn: &mut AsyncPgConnection, locked: &Writable<Team>, team: &TeamWrite<'_>) -> QueryResult<Team> {
     diesel::update(teams::table.find(locked.id))
         .set((
             teams::name.eq(team.name),
