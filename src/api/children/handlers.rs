@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::Datelike;
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{ChildView, CreateChild, ListChildrenQuery, NewChild, RemovalReason, UpdateChild};
@@ -13,9 +12,8 @@ use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
-use crate::records::child::{self, ChildChanges, ChildFilter, ChildRecord};
+use crate::records::child::{self, ChildChanges, ChildFilter};
 use crate::records::region;
-use crate::records::write;
 
 const TAG: &str = "children";
 
@@ -199,18 +197,12 @@ pub async fn update(
         mother_name: body.mother_name.map(|m| text::given(m.as_deref()).map(str::to_owned)),
         nik_hash: nik,
     };
-    let audit = ("update", describe(&changes));
-    let reader = caller.clone();
     let written = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            write::change::<ChildRecord, _>(conn, &caller, id, if_match.expected(), audit, async |conn, current| {
-                child::correct(conn, &caller, current, &changes).await?;
-                child::reload(conn, current).await
-            })
-            .await
+        .transaction::<_, ApiError, _>(async |conn| {
+            child::change(conn, &caller, id, if_match.expected(), &changes).await
         })
         .await;
-    let child = or_current(written, async || Ok(child::find(&mut conn, &reader, id).await?.into_inner())).await?;
+    let child = or_current(written, async || Ok(child::find(&mut conn, &caller, id).await?.into_inner())).await?;
     Ok(ok_with_etag(child.version, &child))
 }
 
@@ -245,13 +237,12 @@ pub async fn delete(
     let id = *path;
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
-    let reader = caller.clone();
     let removed = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            write::remove::<ChildRecord>(conn, &caller, id, if_match.expected(), Some(&reason)).await
+        .transaction::<_, ApiError, _>(async |conn| {
+            child::remove(conn, &caller, id, if_match.expected(), &reason).await
         })
         .await;
-    or_current(removed, async || Ok(child::find(&mut conn, &reader, id).await?.into_inner())).await?;
+    or_current(removed, async || Ok(child::find(&mut conn, &caller, id).await?.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -263,22 +254,4 @@ fn parse_village(errors: &mut FieldErrors, raw: &str) -> Option<RegionCode> {
         errors.add("village_code", "must be a village (desa/kelurahan) code like 14.01.01.2009");
         None
     }
-}
-
-/// What the audit trail keeps of a change: which fields changed; values only where they are
-/// not personal (names, birth dates and NIKs stay out of the trail).
-fn describe(changes: &ChildChanges) -> serde_json::Value {
-    let mut fields = Vec::new();
-    for (name, changed) in [
-        ("sex", changes.sex.is_some()),
-        ("birth_date", changes.birth_date.is_some()),
-        ("name", changes.name.is_some()),
-        ("mother_name", changes.mother_name.is_some()),
-        ("nik", changes.nik_hash.is_some()),
-    ] {
-        if changed {
-            fields.push(name);
-        }
-    }
-    json!({ "fields": fields, "village_code": changes.village_code })
 }

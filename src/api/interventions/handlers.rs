@@ -1,9 +1,6 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::Datelike;
-use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
-use serde_json::json;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::{
@@ -12,8 +9,7 @@ use super::dto::{
 };
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
-use crate::db::audit;
-use crate::db::{AsyncPgConnection, DbPool, ReadPool};
+use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
 use crate::domain::{
@@ -22,13 +18,9 @@ use crate::domain::{
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_or_stored, created_with_etag, ok_with_etag, or_current};
-use crate::records::agency;
-use crate::records::intervention::types as intervention_types;
 use crate::records::intervention::{
-    self, IncomingReport, InterventionChanges, InterventionFilter, InterventionRow, NewIntervention,
+    self, IncomingReport, InterventionChanges, InterventionFilter, NewIntervention, activity,
 };
-use crate::records::region as regions;
-use crate::records::write;
 
 const TAG: &str = "interventions";
 
@@ -112,41 +104,21 @@ pub async fn create(
     let id = body.id.map_or_else(InterventionId::new, InterventionId);
     let agency_id = body.agency_id.map(AgencyId);
     let description = text::given(body.description.as_deref());
+    let new = NewIntervention {
+        id,
+        type_code: &body.type_code,
+        region_code: &region,
+        period_start,
+        period_end,
+        agency_id,
+        target: body.target,
+        description,
+        created_by: caller.id,
+    };
+    let funding: Vec<BudgetLineId> = body.budget_line_ids.iter().copied().map(BudgetLineId).collect();
     let mut conn = pool.get().await?;
-    check_references(&mut conn, Some(&body.type_code), &region, agency_id).await?;
-    let view = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if intervention::exists_any(conn, id).await? {
-                return Err(ApiError::DuplicateOf {
-                    detail: format!("an activity already has id {id}"),
-                    existing_id: id.0,
-                });
-            }
-            let created = intervention::insert(
-                conn,
-                &caller,
-                &NewIntervention {
-                    id,
-                    type_code: &body.type_code,
-                    region_code: &region,
-                    period_start,
-                    period_end,
-                    agency_id,
-                    target: body.target,
-                    description,
-                    created_by: caller.id,
-                },
-            )
-            .await?;
-            let funding = check_funding(conn, &region, &body.budget_line_ids).await?;
-            intervention::set_funding(conn, &created, &funding).await?;
-            let changes = json!({
-                "type_code": body.type_code, "region_code": region, "target": body.target, "budget_line_ids": funding
-            });
-            audit::record(conn, Some(caller.id), "intervention.create", id, changes).await?;
-            intervention::reload(conn, &created).await
-        })
-        .await?;
+    let view =
+        conn.transaction::<_, ApiError, _>(async |conn| activity::create(conn, &caller, &new, &funding).await).await?;
     Ok(created_with_etag(format!("/api/v1/interventions/{}", view.id), view.version, &view))
 }
 
@@ -202,53 +174,19 @@ pub async fn update(
     caller.require_role(&[Role::Officer])?;
     body.validate()?;
     let id = *path;
-    let agency_id = body.agency_id.map(AgencyId);
+    let changes = InterventionChanges {
+        period_start: body.period_start,
+        period_end: body.period_end,
+        agency_id: body.agency_id.map(AgencyId),
+        target: body.target,
+        description: body.description.as_deref().map(str::trim).map(str::to_owned),
+    };
+    let funding: Option<Vec<BudgetLineId>> =
+        body.budget_line_ids.as_ref().map(|ids| ids.iter().copied().map(BudgetLineId).collect());
     let mut conn = pool.get().await?;
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let audit = json!({
-                "target": body.target, "period_start": body.period_start, "period_end": body.period_end,
-                "budget_line_ids": body.budget_line_ids,
-            });
-            write::change::<InterventionRow, _>(
-                conn,
-                &caller,
-                id,
-                if_match.expected(),
-                ("update", audit),
-                async |conn, current| {
-                    check_references(conn, None, &current.region_code, agency_id).await?;
-                    let start = body.period_start.unwrap_or(current.period_start);
-                    let end = body.period_end.unwrap_or(current.period_end);
-                    if end < start {
-                        return Err(ApiError::invalid("period_end", "is before period_start"));
-                    }
-                    let reports = intervention::reports(conn, id).await?;
-                    if let Some(outside) = reports
-                        .iter()
-                        .find(|r| r.superseded_at.is_none() && (r.month > end || last_day(r.month) < start))
-                    {
-                        return Err(ApiError::invalid(
-                            "period_start",
-                            format!("the report for {} would fall outside the period", outside.month.format("%Y-%m")),
-                        ));
-                    }
-                    let changes = InterventionChanges {
-                        period_start: body.period_start,
-                        period_end: body.period_end,
-                        agency_id,
-                        target: body.target,
-                        description: body.description.as_deref().map(str::trim).map(str::to_owned),
-                    };
-                    intervention::update(conn, current, &changes).await?;
-                    if let Some(lines) = &body.budget_line_ids {
-                        let funding = check_funding(conn, &current.region_code, lines).await?;
-                        intervention::set_funding(conn, current, &funding).await?;
-                    }
-                    intervention::reload(conn, current).await
-                },
-            )
-            .await
+            activity::change(conn, &caller, id, if_match.expected(), &changes, funding.as_deref()).await
         })
         .await;
     let view = or_current(written, async || Ok(intervention::find(&mut conn, &caller, id).await?.into_inner())).await?;
@@ -288,7 +226,7 @@ pub async fn delete(
     let mut conn = pool.get().await?;
     let removed = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            write::remove::<InterventionRow>(conn, &caller, id, if_match.expected(), Some(&reason)).await
+            activity::remove(conn, &caller, id, if_match.expected(), &reason).await
         })
         .await;
     or_current(removed, async || Ok(intervention::find(&mut conn, &caller, id).await?.into_inner())).await?;
@@ -360,52 +298,4 @@ pub async fn report(
         .transaction::<_, ApiError, _>(async |conn| intervention::report(conn, &caller, *path, &incoming).await)
         .await?;
     Ok(created_or_stored(created, &outcome))
-}
-
-/// The type exists; the region exists; the agency exists and belongs to a district that
-/// contains the region or lies inside it.
-async fn check_references(
-    conn: &mut AsyncPgConnection,
-    type_code: Option<&str>,
-    region: &RegionCode,
-    agency: Option<AgencyId>,
-) -> Result<(), ApiError> {
-    let mut errors = FieldErrors::default();
-    if let Some(code) = type_code {
-        intervention_types::check_known(conn, code, &mut errors).await?;
-    }
-    if !regions::exists(conn, region).await? {
-        errors.add("region_code", format!("no region has code {region}"));
-    }
-    if let Some(id) = agency {
-        agency::check_serves(conn, id, region, &mut errors).await?;
-    }
-    errors.finish()
-}
-
-/// Every funding line exists in a living budget whose region overlaps the activity's.
-async fn check_funding(
-    conn: &mut AsyncPgConnection,
-    region: &RegionCode,
-    ids: &[Uuid],
-) -> Result<Vec<BudgetLineId>, ApiError> {
-    let ids: Vec<BudgetLineId> = ids.iter().copied().map(BudgetLineId).collect();
-    let found = intervention::budget_line_regions(conn, &ids).await?;
-    let mut errors = FieldErrors::default();
-    for (i, id) in ids.iter().enumerate() {
-        let field = format!("budget_line_ids[{i}]");
-        match found.iter().find(|(line, _)| line == id) {
-            None => errors.add(&field, format!("no budget line has id {id}")),
-            Some((_, budget_region)) if !budget_region.overlaps(region) => {
-                errors.add(&field, format!("the line's budget is for {budget_region}, which does not cover {region}"))
-            }
-            Some(_) => {}
-        }
-    }
-    errors.finish()?;
-    Ok(ids)
-}
-
-fn last_day(month_start: NaiveDate) -> NaiveDate {
-    crate::domain::Month::of(month_start).last_day()
 }

@@ -13,7 +13,7 @@ use crate::auth::policy::Record;
 use crate::db::audit;
 use crate::db::schema::{self, children, lokus_villages};
 use crate::domain::page::PageRequest;
-use crate::domain::{CaseId, CaseStatus, ChildId, RegionCode, Scope, Sex};
+use crate::domain::{CaseId, CaseStatus, ChildId, ExpectedVersion, RegionCode, Scope, Sex};
 use crate::error::{ApiError, Problem};
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write;
@@ -24,6 +24,7 @@ use diesel::dsl::{exists, not};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 /// What a write needs to know about the child it touches.
@@ -254,7 +255,53 @@ async fn refuse_nik_of_another(
     })
 }
 
-/// Corrects a locked child (the caller's `write::change` bumps its version and audits it): a
+/// Corrects child `id` as the caller: locked, its version checked, corrected (see `correct`) and
+/// audited without personal values.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: ChildId,
+    read: ExpectedVersion,
+    changes: &ChildChanges,
+) -> Result<ChildView, ApiError> {
+    let audit = ("update", describe(changes));
+    write::change::<ChildRecord, _>(conn, caller, id, read, audit, async |conn, current| {
+        correct(conn, caller, current, changes).await?;
+        reload(conn, current).await
+    })
+    .await
+}
+
+/// Removes child `id` for `reason`: the record stays, out of every list and aggregate.
+pub async fn remove(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: ChildId,
+    read: ExpectedVersion,
+    reason: &str,
+) -> Result<(), ApiError> {
+    write::remove::<ChildRecord>(conn, caller, id, read, Some(reason)).await
+}
+
+/// What the audit trail keeps of a change: which fields changed; values only where they are
+/// not personal (names, birth dates and NIKs stay out of the trail).
+fn describe(changes: &ChildChanges) -> serde_json::Value {
+    let mut fields = Vec::new();
+    for (name, changed) in [
+        ("sex", changes.sex.is_some()),
+        ("birth_date", changes.birth_date.is_some()),
+        ("name", changes.name.is_some()),
+        ("mother_name", changes.mother_name.is_some()),
+        ("nik", changes.nik_hash.is_some()),
+    ] {
+        if changed {
+            fields.push(name);
+        }
+    }
+    json!({ "fields": fields, "village_code": changes.village_code })
+}
+
+/// Corrects a locked child (`change` bumps its version and audits it): a
 /// new sex or birth date rescores every measurement and recomputes the cases; 422 when a
 /// measurement would then fall before birth or past 60 months.
 pub async fn correct(

@@ -1,5 +1,6 @@
 //! Intervention activities with their monthly reports, and the intervention types they deliver.
 
+pub mod activity;
 pub mod import;
 pub mod types;
 
