@@ -12,9 +12,7 @@ use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, ok_with_etag, or_current};
-use crate::records::access::Writable;
 use crate::records::family::{self, FamilyFilter, ImportColumns};
-use crate::records::write;
 
 const TAG: &str = "families";
 
@@ -195,24 +193,7 @@ pub async fn verify(
     let mut conn = pool.get().await?;
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            // An offline app resending the verdict it already recorded gets it back unchanged.
-            let same_verdict = |current: &Writable<Family>| {
-                let same = current.verification == body.status
-                    && current.verification_note.as_deref() == note
-                    && current.verified_by == Some(caller.id);
-                same.then(|| (**current).clone())
-            };
-            let audit = ("verify", json!({"status": body.status}));
-            write::change_or_replay(
-                conn,
-                &caller,
-                id,
-                if_match.expected(),
-                audit,
-                same_verdict,
-                async |conn, current| Ok(family::verify(conn, current, body.status, note, caller.id).await?),
-            )
-            .await
+            family::verify(conn, &caller, id, if_match.expected(), body.status, note).await
         })
         .await;
     let shown = async || Ok(shown_to(&caller, family::find(&mut conn, &caller, id).await?.into_inner()));

@@ -1,12 +1,11 @@
 use actix_web::{HttpResponse, delete, get, put, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{FigureUpdate, FiguresQuery, ListFiguresQuery, PrevalenceFigures, SurveyFigure, Target, TargetUpdate};
 use crate::auth::Caller;
-use crate::db::{AsyncPgConnection, DbPool, ReadPool};
-use crate::domain::{PeriodKind, RegionCode, RegionLevel, Role, Scope, SurveySource, year_bounds};
+use crate::db::{DbPool, ReadPool};
+use crate::domain::{PeriodKind, RegionCode, RegionLevel, SurveySource, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, ok_with_etag};
@@ -14,7 +13,6 @@ use crate::records::figure;
 use crate::records::region as region_queries;
 use crate::records::stats::rates::Disclosure;
 use crate::records::stats::{Breakdown, Span, prevalence};
-use crate::records::write;
 
 const TAG: &str = "figures";
 
@@ -133,32 +131,15 @@ pub async fn save_figure(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = FieldErrors::from_validation(body.validate());
     let source = errors.check("source", path.2.parse::<SurveySource>());
-    check_figure(&mut errors, &body);
+    figure::keep::check_figure(&mut errors, &body);
     let (region, year) = region_year(&mut errors, &path.0, path.1);
     let (source, region) = errors.finish_with(source.zip(region))?;
-    require_writer(&caller, region.as_ref())?;
+    caller.require_figure_writer(region.as_ref())?;
+    let key = (region.as_ref(), year, source);
     let mut conn = pool.get().await?;
-    known(&mut conn, region.as_ref()).await?;
     let figure = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let key = figure_key(region.as_ref(), year, source);
-            write::keyed(
-                conn,
-                &caller,
-                if_match.expected(),
-                (
-                    "survey_figure.save",
-                    key.as_str(),
-                    |_| json!({"stunting_pct": body.stunting_pct, "stunted_count": body.stunted_count}),
-                ),
-                async |conn| Ok(figure::find_figure(conn, region.as_ref(), year, source).await?),
-                |figure: &SurveyFigure| figure.version,
-                async |conn, current| {
-                    let key = (region.as_ref(), year, source);
-                    Ok(figure::save_figure(conn, current.as_ref(), key, &body, caller.id).await?)
-                },
-            )
-            .await
+            figure::keep::put_figure(conn, &caller, key, if_match.expected(), &body).await
         })
         .await?;
     Ok(ok_with_etag(figure.version, &figure))
@@ -193,30 +174,11 @@ pub async fn remove_figure(
     let source = errors.check("source", path.2.parse::<SurveySource>());
     let (region, year) = region_year(&mut errors, &path.0, path.1);
     let (source, region) = errors.finish_with(source.zip(region))?;
-    require_writer(&caller, region.as_ref())?;
+    caller.require_figure_writer(region.as_ref())?;
+    let key = (region.as_ref(), year, source);
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let key = figure_key(region.as_ref(), year, source);
-        write::keyed(
-            conn,
-            &caller,
-            if_match.expected(),
-            (
-                "survey_figure.delete",
-                key.as_str(),
-                |figure: Option<&SurveyFigure>| json!({"stunting_pct": figure.map(|f| f.stunting_pct)}),
-            ),
-            async |conn| match figure::find_figure(conn, region.as_ref(), year, source).await? {
-                None => Err(ApiError::not_found("no figure for this region, year and source")),
-                found => Ok(found),
-            },
-            |figure: &SurveyFigure| figure.version,
-            async |conn, current| match current {
-                Some(figure) => Ok(figure::delete_figure(conn, figure.id).await.map(drop)?),
-                None => Ok(()),
-            },
-        )
-        .await
+        figure::keep::remove_figure(conn, &caller, key, if_match.expected()).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -251,60 +213,14 @@ pub async fn save_target(
     let mut errors = FieldErrors::from_validation(body.validate());
     let (region, year) = region_year(&mut errors, &path.0, path.1);
     let region = errors.finish_with(region)?;
-    require_writer(&caller, region.as_ref())?;
+    caller.require_figure_writer(region.as_ref())?;
     let mut conn = pool.get().await?;
-    known(&mut conn, region.as_ref()).await?;
     let target = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let key = format!("{}/{year}", region_key(region.as_ref()));
-            write::keyed(
-                conn,
-                &caller,
-                if_match.expected(),
-                ("prevalence_target.save", key.as_str(), |_| json!({"stunting_pct": body.stunting_pct})),
-                async |conn| Ok(figure::find_target(conn, region.as_ref(), year).await?),
-                |target: &Target| target.version,
-                async |conn, current| {
-                    let (region, by) = (region.as_ref(), caller.id);
-                    Ok(figure::save_target(conn, current.as_ref(), region, year, &body, by).await?)
-                },
-            )
-            .await
+            figure::keep::put_target(conn, &caller, (region.as_ref(), year), if_match.expected(), &body).await
         })
         .await?;
     Ok(ok_with_etag(target.version, &target))
-}
-
-/// `14.03` or `national`: how the audit trail names a region of a figure or target.
-/// What a figure must hold besides its fields' own ranges.
-fn check_figure(errors: &mut FieldErrors, body: &FigureUpdate) {
-    if body.stunting_pct.is_none() && body.stunted_count.is_none() {
-        errors.add("stunting_pct", "give the percentage, the count of stunted children (stunted_count), or both");
-    }
-    match (body.stunted_count, body.measured_count) {
-        (None, Some(_)) => errors.add("measured_count", "is the denominator of stunted_count, which is missing"),
-        (Some(count), Some(measured)) if count > measured => errors.add("stunted_count", "exceeds measured_count"),
-        _ => {}
-    }
-    match (body.ci_low_pct, body.ci_high_pct, body.stunting_pct) {
-        (Some(_), Some(_), None) => errors.add("ci_low_pct", "an interval needs stunting_pct"),
-        (Some(low), Some(high), Some(pct)) if !(low <= pct && pct <= high) => {
-            errors.add("ci_low_pct", "the interval must hold the value")
-        }
-        (Some(_), None, _) | (None, Some(_), _) => {
-            errors.add("ci_high_pct", "give both ends of the interval, or neither")
-        }
-        _ => {}
-    }
-}
-
-fn region_key(region: Option<&RegionCode>) -> &str {
-    region.map_or("national", RegionCode::as_str)
-}
-
-/// The audit trail's name for a figure: `<region>/<year>/<source>`.
-fn figure_key(region: Option<&RegionCode>, year: i32, source: SurveySource) -> String {
-    format!("{}/{year}/{}", region_key(region), source.as_str())
 }
 
 /// The region (`None` for `national`) and year of a path, every error recorded.
@@ -312,23 +228,4 @@ fn region_year(errors: &mut FieldErrors, raw: &str, year: i32) -> (Option<Option
     errors.check("year", year_bounds(year));
     let region = if raw == "national" { Some(None) } else { errors.check("region", RegionCode::parse(raw)).map(Some) };
     (region, year)
-}
-
-/// Officers within their scope; national figures and targets only for national accounts.
-fn require_writer(caller: &Caller, region: Option<&RegionCode>) -> Result<(), ApiError> {
-    caller.require_role(&[Role::Officer])?;
-    match region {
-        Some(code) => caller.require_in_scope(code),
-        None if caller.scope == Scope::National => Ok(()),
-        None => Err(ApiError::forbidden("only national accounts set national figures and targets")),
-    }
-}
-
-async fn known(conn: &mut AsyncPgConnection, region: Option<&RegionCode>) -> Result<(), ApiError> {
-    match region {
-        Some(code) if !region_queries::exists(conn, code).await? => {
-            Err(ApiError::not_found(format!("no region has code {code}")))
-        }
-        _ => Ok(()),
-    }
 }

@@ -2,21 +2,18 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView};
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
 use crate::domain::{ChildId, MeasurementId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::records::child as children;
-use crate::records::child::cases::sync_cases;
 use crate::records::child::measurements::{self, Incoming};
 use crate::records::child::scoring::Measured;
 
@@ -162,24 +159,7 @@ pub async fn void(
     let reason = body.reason.trim().to_owned();
     let mut conn = pool.get().await?;
     let row = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            let child = children::lock(conn, &caller, child_id).await?;
-            let current = measurements::find(conn, &child, id).await?;
-            if current.voided_at.is_some() {
-                return Err(ApiError::conflict(format!("measurement {id} is already voided")));
-            }
-            let row = measurements::void(conn, &child, id, caller.id, &reason).await?;
-            sync_cases(conn, &child, &child.village_code).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "measurement.void",
-                id,
-                json!({ "child_id": child_id, "reason": reason }),
-            )
-            .await?;
-            Ok(row)
-        })
+        .transaction::<_, ApiError, _>(async |conn| measurements::void(conn, &caller, child_id, id, &reason).await)
         .await?;
     Ok(web::Json(row.into()))
 }

@@ -260,7 +260,28 @@ pub async fn list(
     query.order((measurements::measured_on, measurements::id)).limit(page.fetch()).load(conn).await
 }
 
+/// Voids a wrong measurement of child `child_id` for `reason`: it stays on record, and the
+/// child's cases are recomputed without it. Voiding twice is a 409.
 pub async fn void(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    child_id: ChildId,
+    id: MeasurementId,
+    reason: &str,
+) -> Result<MeasurementRow, ApiError> {
+    let child = super::lock(conn, caller, child_id).await?;
+    let current = find(conn, &child, id).await?;
+    if current.voided_at.is_some() {
+        return Err(ApiError::conflict(format!("measurement {id} is already voided")));
+    }
+    let row = mark_void(conn, &child, id, caller.id, reason).await?;
+    sync_cases(conn, &child, &child.village_code).await?;
+    let entry = serde_json::json!({ "child_id": child_id, "reason": reason });
+    audit::record(conn, Some(caller.id), "measurement.void", id, entry).await?;
+    Ok(row)
+}
+
+async fn mark_void(
     conn: &mut AsyncPgConnection,
     child: &Writable<ChildRecord>,
     id: MeasurementId,

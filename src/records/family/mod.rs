@@ -2,7 +2,7 @@ use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::schema::{families_at_risk, lokus_villages, regions};
 use crate::domain::page::PageRequest;
-use crate::domain::{FamilyId, RegionCode, RiskFactor, Scope, UserId, Verification};
+use crate::domain::{ExpectedVersion, FamilyId, RegionCode, RiskFactor, Scope, UserId, Verification};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::write;
@@ -215,7 +215,30 @@ pub async fn upsert(
     .await
 }
 
+/// Records what the village found about family `id` as the caller. An offline app resending
+/// the verdict it already recorded, with the version it had read, gets it back unchanged.
 pub async fn verify(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: FamilyId,
+    read: ExpectedVersion,
+    status: Verification,
+    note: Option<&str>,
+) -> Result<Family, ApiError> {
+    let same_verdict = |current: &Writable<Family>| {
+        let same = current.verification == status
+            && current.verification_note.as_deref() == note
+            && current.verified_by == Some(caller.id);
+        same.then(|| (**current).clone())
+    };
+    let audit = ("verify", serde_json::json!({"status": status}));
+    write::change_or_replay(conn, caller, id, read, audit, same_verdict, async |conn, current| {
+        Ok(set_verification(conn, current, status, note, caller.id).await?)
+    })
+    .await
+}
+
+async fn set_verification(
     conn: &mut AsyncPgConnection,
     family: &Writable<Family>,
     status: Verification,

@@ -1,3 +1,5 @@
+pub mod keep;
+
 use crate::db::schema::{prevalence_targets, survey_figures};
 use crate::domain::text;
 use crate::domain::{FigureId, RegionCode, SurveySource, UserId};
@@ -88,7 +90,7 @@ pub async fn find_figure(
     }
 }
 
-pub async fn save_figure(
+async fn save_figure(
     conn: &mut AsyncPgConnection,
     current: Option<&SurveyFigure>,
     key: (Option<&RegionCode>, i32, SurveySource),
@@ -134,7 +136,7 @@ pub async fn save_figure(
     }
 }
 
-pub async fn delete_figure(conn: &mut AsyncPgConnection, id: FigureId) -> QueryResult<usize> {
+async fn delete_figure(conn: &mut AsyncPgConnection, id: FigureId) -> QueryResult<usize> {
     diesel::delete(survey_figures::table.find(id)).execute(conn).await
 }
 
@@ -182,7 +184,7 @@ pub async fn find_target(
     }
 }
 
-pub async fn save_target(
+async fn save_target(
     conn: &mut AsyncPgConnection,
     current: Option<&Target>,
     region: Option<&RegionCode>,
