@@ -4,22 +4,19 @@ use actix_multipart::Multipart;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{Document, DocumentLink, DocumentUpload};
-use super::progress::{action_number, known_district};
 use crate::api::regions;
 use crate::auth::Caller;
-use crate::db::{DbPool, audit};
+use crate::db::DbPool;
 use crate::domain::DocumentId;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::download;
 use crate::http::extract::parse_json;
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
 use crate::http::upload::{self, UploadLimit};
-use crate::records::convergence::{self, DocumentBody, NewDocument};
-use crate::records::write;
+use crate::records::convergence::{self, DocumentBody, NewDocument, progress};
 
 const TAG: &str = "convergence";
 /// `POST /api/v1/convergence/{district}/{year}/actions/{number}/documents`: adds a supporting
@@ -59,7 +56,7 @@ pub async fn add_document(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let (district, year) = regions::district_and_year(&(path.0.clone(), path.1))?;
-    let action = action_number(path.2)?;
+    let action = progress::action_number(path.2)?;
     caller.require_district_officer(&district)?;
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let (id, title, kind, document_date, body) = if content_type.starts_with("multipart/form-data") {
@@ -83,33 +80,11 @@ pub async fn add_document(
             "send a link as application/json or a file as multipart/form-data".into(),
         ));
     };
-    let mut conn = pool.get().await?;
-    known_district(&mut conn, &district).await?;
     let id = id.unwrap_or_default();
     let new = NewDocument { id, district: district.clone(), year, action, title, kind, document_date, body };
-    let (document, created) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            if let Some((existing, removed)) = convergence::find_any_document(conn, id).await? {
-                let same_place =
-                    existing.district_code == district && existing.year == year && existing.action == action;
-                return if same_place && !removed {
-                    Ok((existing, false))
-                } else {
-                    Err(ApiError::conflict(format!("document id {id} belongs to another or a removed document")))
-                };
-            }
-            let document = convergence::insert_document(conn, new, caller.id).await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "convergence_document.create",
-                id,
-                json!({"district": district, "year": year, "action": action, "sha256": document.sha256}),
-            )
-            .await?;
-            Ok((document, true))
-        })
-        .await?;
+    let mut conn = pool.get().await?;
+    let (document, created) =
+        conn.transaction::<_, ApiError, _>(async |conn| progress::file_document(conn, &caller, new).await).await?;
     Ok(if created {
         created_with_etag(format!("/api/v1/convergence/documents/{id}"), document.version, &document)
     } else {
@@ -207,7 +182,7 @@ pub async fn remove_document(
     let id = *path;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        write::remove::<Document>(conn, &caller, id, if_match.expected(), None).await
+        progress::remove_document(conn, &caller, id, if_match.expected()).await
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, put, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{
@@ -11,16 +10,15 @@ use super::dto::{
 };
 use crate::api::regions;
 use crate::auth::Caller;
-use crate::db::{AsyncPgConnection, DbPool, ReadPool};
+use crate::db::{DbPool, ReadPool};
 use crate::domain::text;
-use crate::domain::{ActionStatus, RegionCode, RegionLevel, latest_local_date, year_bounds};
+use crate::domain::{ActionStatus, RegionCode, RegionLevel, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
-use crate::records::convergence::ranking;
-use crate::records::convergence::{self, ActionWrite, ProgressRow};
+use crate::records::convergence::{self, ActionWrite};
+use crate::records::convergence::{progress, ranking};
 use crate::records::region as region_queries;
-use crate::records::write;
 
 const TAG: &str = "convergence";
 /// `GET /api/v1/convergence/actions`: the 8 convergence actions.
@@ -188,19 +186,11 @@ pub async fn set_action(
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
     let (district, year) = regions::district_and_year(&(path.0.clone(), path.1))?;
-    let number = action_number(path.2)?;
+    let number = progress::action_number(path.2)?;
     caller.require_district_officer(&district)?;
     let mut errors = FieldErrors::from_validation(body.validate());
-    match (body.status, body.done_on) {
-        (ActionStatus::Done, None) => errors.add("done_on", "is required when the action is done"),
-        (ActionStatus::Done, Some(d)) if d > latest_local_date() => errors.add("done_on", "is in the future"),
-        (ActionStatus::Done, Some(_)) => {}
-        (_, Some(_)) => errors.add("done_on", "is only for an action that is done"),
-        (_, None) => {}
-    }
+    progress::check_action(&mut errors, body.status, body.done_on);
     errors.finish()?;
-    let mut conn = pool.get().await?;
-    known_district(&mut conn, &district).await?;
     let notes = text::given(body.notes.as_deref());
     let write = ActionWrite {
         district: &district,
@@ -211,22 +201,10 @@ pub async fn set_action(
         notes,
         by: caller.id,
     };
+    let mut conn = pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let key = format!("{district}/{year}/{number}");
-            write::keyed(
-                conn,
-                &caller,
-                if_match.expected(),
-                ("convergence.action", key.as_str(), |_| json!({"status": body.status, "done_on": body.done_on})),
-                async |conn| Ok(convergence::lock_action(conn, &district, year, number).await?),
-                |row: &ProgressRow| row.version,
-                async |conn, current| match current {
-                    None => Ok(convergence::insert_action(conn, &write).await?),
-                    Some(_) => Ok(convergence::update_action(conn, &write).await?),
-                },
-            )
-            .await
+            progress::record_action(conn, &caller, if_match.expected(), &write).await
         })
         .await?;
     let action = convergence::actions(&mut conn)
@@ -269,40 +247,10 @@ pub async fn assess(
     caller.require_province_officer(&district)?;
     body.validate()?;
     let mut conn = pool.get().await?;
-    known_district(&mut conn, &district).await?;
     let assessment = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let key = format!("{district}/{year}");
-            write::keyed(
-                conn,
-                &caller,
-                if_match.expected(),
-                ("convergence.assess", key.as_str(), |_| json!({"score": body.score})),
-                async |conn| Ok(convergence::assessment(conn, &district, year, true).await?),
-                |assessment: &Assessment| assessment.version,
-                async |conn, current| {
-                    let existed = current.is_some();
-                    Ok(convergence::save_assessment(conn, (&district, year), existed, &body, caller.id).await?)
-                },
-            )
-            .await
+            progress::assess(conn, &caller, (&district, year), if_match.expected(), &body).await
         })
         .await?;
     Ok(HttpResponse::Ok().insert_header(etag(assessment.version)).json(&assessment))
-}
-
-pub(super) fn action_number(number: i16) -> Result<i16, ApiError> {
-    if (1..=8).contains(&number) {
-        Ok(number)
-    } else {
-        Err(ApiError::not_found(format!("there is no convergence action {number}; they are numbered 1 to 8")))
-    }
-}
-
-pub(super) async fn known_district(conn: &mut AsyncPgConnection, district: &RegionCode) -> Result<(), ApiError> {
-    if region_queries::exists(conn, district).await? {
-        Ok(())
-    } else {
-        Err(ApiError::not_found(format!("no district has code {district}")))
-    }
 }

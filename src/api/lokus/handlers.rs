@@ -1,19 +1,13 @@
 use actix_web::{HttpResponse, get, put, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
-use validator::Validate;
 
 use crate::api::regions;
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::domain::text;
-use crate::domain::{RegionCode, RegionLevel};
-use crate::error::{ApiError, FieldErrors};
+use crate::error::ApiError;
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, ok_with_etag};
 use crate::records::lokus::{self, LokusList, LokusReplacement};
-use crate::records::region;
-use crate::records::write;
 
 const TAG: &str = "convergence";
 
@@ -71,49 +65,10 @@ pub async fn replace(
 ) -> Result<HttpResponse, ApiError> {
     let (district, year) = regions::district_and_year(&path)?;
     caller.require_district_officer(&district)?;
-    let mut errors = FieldErrors::from_validation(body.validate());
-    let mut villages: Vec<(RegionCode, Option<String>)> = Vec::with_capacity(body.villages.len());
-    for (i, entry) in body.villages.iter().enumerate() {
-        let field = format!("villages[{i}].village_code");
-        match RegionCode::parse(&entry.village_code) {
-            Ok(code) if code.level() != RegionLevel::Village => errors.add(&field, "must be a village code"),
-            Ok(code) if !district.contains(&code) => errors.add(&field, format!("is not in district {district}")),
-            Ok(code) if villages.iter().any(|(c, _)| *c == code) => errors.add(&field, "is listed twice"),
-            Ok(code) => {
-                let reason = text::given(entry.reason.as_deref()).map(str::to_owned);
-                villages.push((code, reason));
-            }
-            Err(e) => errors.add(&field, e.to_string()),
-        }
-    }
     let mut conn = pool.get().await?;
-    region::require_known(&mut conn, &district, "district")
-        .await
-        .map_err(|_| ApiError::not_found(format!("no district has code {district}")))?;
-    let codes: Vec<&RegionCode> = villages.iter().map(|(c, _)| c).collect();
-    for unknown in lokus::unknown_villages(&mut conn, &codes).await? {
-        let i = body.villages.iter().position(|e| e.village_code == unknown.as_str()).unwrap_or_default();
-        errors.add(&format!("villages[{i}].village_code"), format!("no village has code {unknown}"));
-    }
-    errors.finish()?;
     let list = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            let key = format!("{district}/{year}");
-            let changes = json!({"villages": villages.len(), "decision": body.decision.trim()});
-            write::keyed(
-                conn,
-                &caller,
-                if_match.expected(),
-                ("lokus.replace", key.as_str(), |_| changes),
-                async |conn| Ok(lokus::lock_decision(conn, &district, year).await?),
-                |version: &i32| *version,
-                async |conn, current| {
-                    let existed = current.is_some();
-                    lokus::replace(conn, &district, year, &body, &villages, existed, caller.id).await?;
-                    Ok(lokus::find(conn, &district, year).await?)
-                },
-            )
-            .await
+            lokus::set(conn, &caller, (&district, year), if_match.expected(), &body).await
         })
         .await?;
     Ok(ok_with_etag(list.version, &list))

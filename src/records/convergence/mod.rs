@@ -1,5 +1,6 @@
 //! The convergence framework: the eight actions, their documents and the province's assessment.
 
+pub mod progress;
 pub mod ranking;
 
 use crate::auth::Caller;

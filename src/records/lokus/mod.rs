@@ -1,9 +1,15 @@
+use crate::auth::Caller;
 use crate::db::schema::{lokus_decisions, lokus_villages, regions};
-use crate::domain::{RegionCode, UserId};
+use crate::domain::text;
+use crate::domain::{ExpectedVersion, RegionCode, RegionLevel, UserId};
+use crate::error::{ApiError, FieldErrors};
+use crate::records::region as region_records;
+use crate::records::write;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 use validator::Validate;
 
@@ -66,6 +72,58 @@ struct Decision {
     decided_on: Option<NaiveDate>,
     version: i32,
     updated_at: DateTime<Utc>,
+}
+
+/// Sets district `district`'s whole lokus list for `year` and the decision behind it (its
+/// officers): every village of the district, known, and listed once.
+pub async fn set(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    (district, year): (&RegionCode, i32),
+    read: ExpectedVersion,
+    replacement: &LokusReplacement,
+) -> Result<LokusList, ApiError> {
+    caller.require_district_officer(district)?;
+    let mut errors = FieldErrors::from_validation(replacement.validate());
+    let mut villages: Vec<(RegionCode, Option<String>)> = Vec::with_capacity(replacement.villages.len());
+    for (i, entry) in replacement.villages.iter().enumerate() {
+        let field = format!("villages[{i}].village_code");
+        match RegionCode::parse(&entry.village_code) {
+            Ok(code) if code.level() != RegionLevel::Village => errors.add(&field, "must be a village code"),
+            Ok(code) if !district.contains(&code) => errors.add(&field, format!("is not in district {district}")),
+            Ok(code) if villages.iter().any(|(c, _)| *c == code) => errors.add(&field, "is listed twice"),
+            Ok(code) => {
+                let reason = text::given(entry.reason.as_deref()).map(str::to_owned);
+                villages.push((code, reason));
+            }
+            Err(e) => errors.add(&field, e.to_string()),
+        }
+    }
+    region_records::require_known(conn, district, "district")
+        .await
+        .map_err(|_| ApiError::not_found(format!("no district has code {district}")))?;
+    let codes: Vec<&RegionCode> = villages.iter().map(|(c, _)| c).collect();
+    for unknown in unknown_villages(conn, &codes).await? {
+        let i = replacement.villages.iter().position(|e| e.village_code == unknown.as_str()).unwrap_or_default();
+        errors.add(&format!("villages[{i}].village_code"), format!("no village has code {unknown}"));
+    }
+    errors.finish()?;
+    let key = format!("{district}/{year}");
+    let changes = json!({"villages": villages.len(), "decision": replacement.decision.trim()});
+    write::keyed(
+        conn,
+        caller,
+        read,
+        ("lokus.replace", key.as_str(), |_| changes),
+        async |conn| Ok(lock_decision(conn, district, year).await?),
+        |version: &i32| *version,
+        async |conn, current| {
+            let existed = current.is_some();
+            replace(conn, district, year, replacement, &villages, existed, caller.id).await?;
+            Ok(find(conn, district, year).await?)
+        },
+    )
+    .await
 }
 
 /// The version of the district's decision for the year, its row locked for the rest of the
