@@ -1,7 +1,6 @@
 use actix_web::{HttpResponse, get, patch, web};
 use chrono::Datelike;
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use super::dto::{CaseDetail, CaseView, ListCasesQuery, UpdateCase};
@@ -9,15 +8,13 @@ use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool, ReadPool};
 
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{CaseId, CaseStatus, RegionCode, Role, latest_local_date};
+use crate::domain::{CaseId, RegionCode, Role, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, ok_with_etag, or_current};
-use crate::records::child::cases::LockedCase;
-use crate::records::child::cases::sync_cases;
+use crate::records::child::cases::follow_up::{self, Closing};
 use crate::records::child::cases::{self, CaseFilter, FollowUp};
 use crate::records::child::services;
-use crate::records::write;
 
 const TAG: &str = "cases";
 
@@ -138,71 +135,31 @@ pub async fn update(
     }
     errors.finish()?;
 
+    let mut changes = FollowUp {
+        assigned_team: body.assigned_team.clone().map(trimmed),
+        assigned_team_id: body.assigned_team_id,
+        notes: body.notes.clone().map(trimmed),
+        ..FollowUp::default()
+    };
+    if let Some(audit) = &body.audit {
+        changes.audited_on = Some(audit.audited_on);
+        changes.audit_findings = Some(trimmed(audit.findings.clone()));
+        changes.audit_causes = Some(audit.likely_causes.iter().map(|c| c.trim().to_owned()).collect());
+        changes.audit_recommendation = Some(trimmed(audit.recommendation.clone()));
+    }
+    let close = body.close.as_ref().zip(closed_on).map(|(close, on)| Closing {
+        on,
+        reason: close.reason,
+        note: trimmed(close.note.clone()),
+    });
     let id = *path;
     let mut conn = pool.get().await?;
-    let verb = if body.close.is_some() { "close" } else { "follow_up" };
-    let audit = json!({
-        "assigned_team": body.assigned_team.is_some(),
-        "assigned_team_id": body.assigned_team_id,
-        "notes": body.notes.is_some(),
-        "audit": body.audit.is_some(),
-        "close_reason": body.close.as_ref().map(|c| c.reason),
-    });
-    let reader = caller.clone();
     let written = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            write::change::<LockedCase, _>(
-                conn,
-                &caller,
-                id,
-                if_match.expected(),
-                (verb, audit),
-                async |conn, locked| {
-                    let (child, current) = (&locked.child, &locked.case);
-                    if let Some(Some(team)) = body.assigned_team_id {
-                        cases::check_team(conn, team, &current.village_code).await?;
-                    }
-                    let mut changes = FollowUp {
-                        assigned_team: body.assigned_team.clone().map(trimmed),
-                        assigned_team_id: body.assigned_team_id,
-                        notes: body.notes.clone().map(trimmed),
-                        ..FollowUp::default()
-                    };
-                    if let Some(audit) = &body.audit {
-                        changes.audited_on = Some(audit.audited_on);
-                        changes.audit_findings = Some(trimmed(audit.findings.clone()));
-                        changes.audit_causes = Some(audit.likely_causes.iter().map(|c| c.trim().to_owned()).collect());
-                        changes.audit_recommendation = Some(trimmed(audit.recommendation.clone()));
-                    }
-                    if let (Some(close), Some(closed_on)) = (&body.close, closed_on) {
-                        if current.status != CaseStatus::Open {
-                            return Err(ApiError::conflict(format!(
-                                "only an open case can be closed; this one is {}",
-                                current.status.as_str()
-                            )));
-                        }
-                        if closed_on < current.opened_on {
-                            return Err(ApiError::invalid("close.closed_on", "is before the case opened"));
-                        }
-                        changes.status = Some(CaseStatus::Closed);
-                        changes.closed_on = Some(Some(closed_on));
-                        changes.close_reason = Some(Some(close.reason));
-                        changes.close_note = Some(trimmed(close.note.clone()));
-                    }
-                    cases::follow_up(conn, locked, &changes).await?;
-                    if body.close.is_some() {
-                        // Measurements taken after the closing date may open a new case at once.
-                        sync_cases(conn, child, &child.village_code).await?;
-                    }
-                    let case = cases::reload(conn, child, id).await?;
-                    let services_since_opened = services::for_child(conn, child, Some(case.opened_on)).await?;
-                    Ok(CaseDetail { case, services_since_opened })
-                },
-            )
-            .await
+        .transaction::<_, ApiError, _>(async |conn| {
+            follow_up::record(conn, &caller, id, if_match.expected(), changes, close).await
         })
         .await;
-    let case = or_current(written, async || detail(&mut conn, &reader, id).await).await?;
+    let case = or_current(written, async || detail(&mut conn, &caller, id).await).await?;
     Ok(ok_with_etag(case.case.version, &case))
 }
 

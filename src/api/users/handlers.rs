@@ -3,7 +3,6 @@ use std::sync::Arc;
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, post, web};
 use diesel_async::AsyncConnection;
-use serde_json::{Map, Value, json};
 use validator::Validate;
 
 use super::dto::{CreateUser, CreatedUser, ListUsersQuery, UpdateUser, UserView};
@@ -19,7 +18,6 @@ use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
 use crate::records::region;
 use crate::records::user::{self, NewUser, UserChanges, UserFilter};
-use crate::records::write;
 
 const TAG: &str = "users";
 
@@ -189,9 +187,6 @@ pub async fn update(
         Some(password) => Some(password::hash(password).await?),
         None => None,
     };
-    let ends_sessions = body.active == Some(false) || password_hash.is_some();
-    let audit_changes =
-        describe_changes(&body.display_name, body.role, &body.scope, body.active, password_hash.is_some());
     let changes = UserChanges {
         display_name: body.display_name.map(|n| n.trim().to_owned()),
         role: body.role,
@@ -199,19 +194,11 @@ pub async fn update(
         active: body.active,
         password_hash,
     };
+    // The checks above read the account unlocked; its version, compared under the lock, says
+    // they judged the account as it still is.
     let user = conn
-        .transaction::<_, ApiError, _>(async move |conn| {
-            // The checks above read the account unlocked; its version, compared under the lock,
-            // says they judged the account as it still is.
-            let audit = ("update", audit_changes);
-            write::change::<UserView, _>(conn, &caller, target.id, if_match.expected(), audit, async |conn, current| {
-                let user = user::update(conn, current, &changes).await?;
-                if ends_sessions {
-                    user::revoke_sessions(conn, user.id).await?;
-                }
-                Ok(user)
-            })
-            .await
+        .transaction::<_, ApiError, _>(async |conn| {
+            user::change(conn, &caller, target.id, if_match.expected(), &changes).await
         })
         .await?;
     accounts.changed(user.id);
@@ -249,33 +236,6 @@ async fn require_known_region(conn: &mut AsyncPgConnection, scope: &Scope) -> Re
         Scope::Region(code) => region::require_known(conn, code, "scope").await,
         Scope::National => Ok(()),
     }
-}
-
-/// What the audit trail keeps of a change: new values, but only the fact of a new password.
-fn describe_changes(
-    display_name: &Option<String>,
-    role: Option<Role>,
-    scope: &Option<Option<String>>,
-    active: Option<bool>,
-    password: bool,
-) -> Value {
-    let mut out = Map::new();
-    if let Some(name) = display_name {
-        out.insert("display_name".into(), json!(name));
-    }
-    if let Some(role) = role {
-        out.insert("role".into(), json!(role));
-    }
-    if let Some(scope) = scope {
-        out.insert("scope".into(), json!(scope));
-    }
-    if let Some(active) = active {
-        out.insert("active".into(), json!(active));
-    }
-    if password {
-        out.insert("password".into(), json!("changed"));
-    }
-    Value::Object(out)
 }
 
 #[cfg(test)]

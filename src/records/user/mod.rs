@@ -8,7 +8,7 @@ use crate::auth::policy::require_manageable;
 use crate::db::audit;
 use crate::db::schema::{refresh_tokens, users};
 use crate::domain::page::PageRequest;
-use crate::domain::{RegionCode, Role, Scope, UserId};
+use crate::domain::{ExpectedVersion, RegionCode, Role, Scope, UserId};
 use crate::error::ApiError;
 use crate::records::access::Writable;
 use crate::records::write;
@@ -115,7 +115,50 @@ pub fn unknown(id: UserId) -> ApiError {
 
 write::versioned!(UserView, UserId, "user", lock);
 
-pub async fn update(
+/// Changes account `id` as the caller, whose right to manage it (as it was and as it will be)
+/// the caller has judged from the version read: compared under the lock, that version says the
+/// judgement still holds. Deactivating an account or setting its password ends its sessions.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: UserId,
+    read: ExpectedVersion,
+    changes: &UserChanges,
+) -> Result<UserView, ApiError> {
+    let ends_sessions = changes.active == Some(false) || changes.password_hash.is_some();
+    let audit = ("update", describe(changes));
+    write::change::<UserView, _>(conn, caller, id, read, audit, async |conn, current| {
+        let user = update(conn, current, changes).await?;
+        if ends_sessions {
+            revoke_sessions(conn, user.id).await?;
+        }
+        Ok(user)
+    })
+    .await
+}
+
+/// What the audit trail keeps of a change: new values, but only the fact of a new password.
+fn describe(changes: &UserChanges) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    if let Some(name) = &changes.display_name {
+        out.insert("display_name".into(), json!(name));
+    }
+    if let Some(role) = changes.role {
+        out.insert("role".into(), json!(role));
+    }
+    if let Some(scope) = &changes.scope {
+        out.insert("scope".into(), json!(scope));
+    }
+    if let Some(active) = changes.active {
+        out.insert("active".into(), json!(active));
+    }
+    if changes.password_hash.is_some() {
+        out.insert("password".into(), json!("changed"));
+    }
+    serde_json::Value::Object(out)
+}
+
+async fn update(
     conn: &mut AsyncPgConnection,
     user: &Writable<UserView>,
     changes: &UserChanges,

@@ -1,6 +1,7 @@
 //! Stunting cases: opened, kept current and resolved by the measurements (`lifecycle`,
 //! `sync`), followed up by officers.
 
+pub mod follow_up;
 pub mod lifecycle;
 mod sync;
 
@@ -190,7 +191,7 @@ pub struct FollowUp {
     pub close_note: Option<Option<String>>,
 }
 
-pub async fn follow_up(
+async fn set_follow_up(
     conn: &mut AsyncPgConnection,
     locked: &Writable<LockedCase>,
     changes: &FollowUp,
