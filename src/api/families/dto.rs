@@ -1,10 +1,10 @@
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::domain::Verification;
-use crate::error::FieldError;
 
+pub use crate::records::family::year_list::ImportSummary;
 pub use crate::records::family::{Family, FamilyRecord};
 
 /// A province's list for a year: new families are added, known ones (same year and
@@ -23,26 +23,6 @@ pub struct FamilyImport {
     #[validate(length(min = 1, max = 2000))]
     #[schema(min_items = 1, max_items = 2000)]
     pub families: Vec<FamilyRecord>,
-}
-
-/// What an import did, and exactly which records failed and why.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-#[schema(example = json!({"received": 3, "inserted": 1, "updated": 1, "unchanged": 0, "failed": [
-    {"index": 2, "family_key": "X", "errors": [{"field": "village_code", "message": "no village has code 62.03.99.2001"}]}]}))]
-pub struct ImportSummary {
-    pub received: usize,
-    pub inserted: usize,
-    pub updated: usize,
-    pub unchanged: usize,
-    pub failed: Vec<FailedRecord>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct FailedRecord {
-    /// Position in `families`, from 0.
-    pub index: usize,
-    pub family_key: String,
-    pub errors: Vec<FieldError>,
 }
 
 /// What the village found.

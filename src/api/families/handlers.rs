@@ -1,18 +1,17 @@
 use actix_web::{HttpResponse, get, post, put, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
-use super::dto::{FailedRecord, Family, FamilyImport, ImportSummary, ListFamiliesQuery, VerificationUpdate};
+use super::dto::{Family, FamilyImport, ImportSummary, ListFamiliesQuery, VerificationUpdate};
 use crate::auth::Caller;
-use crate::db::{DbPool, ReadPool, audit};
+use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
 use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, ok_with_etag, or_current};
-use crate::records::family::{self, FamilyFilter, ImportColumns};
+use crate::records::family::{self, FamilyFilter, year_list};
 
 const TAG: &str = "families";
 
@@ -42,66 +41,8 @@ pub async fn import(
     errors.finish()?;
 
     let mut conn = pool.get().await?;
-    let codes: Vec<String> = body.families.iter().map(|f| f.village_code.clone()).collect();
-    let villages = family::known_villages(&mut conn, &codes).await?;
-    let keys: Vec<String> = body.families.iter().map(|f| f.family_key.clone()).collect();
-    let on_record = family::villages_of(&mut conn, body.year, &keys).await?;
-
-    let mut failed = Vec::new();
-    let mut columns = ImportColumns::default();
-    for (index, record) in body.families.iter().enumerate() {
-        let mut errors = family::check(&caller, record, &villages);
-        if columns.keys.contains(&record.family_key) {
-            errors.add("family_key", "appears twice in this import");
-        }
-        if let Some((_, village)) = on_record.iter().find(|(k, _)| *k == record.family_key)
-            && !RegionCode::parse(village).is_ok_and(|v| caller.scope.contains(&v))
-        {
-            errors.add("family_key", "is on record for this year in a village outside your scope");
-        }
-        let errors = errors.into_vec();
-        if !errors.is_empty() {
-            failed.push(FailedRecord { index, family_key: record.family_key.clone(), errors });
-            continue;
-        }
-        columns.ids.push(FamilyId::new().0);
-        columns.keys.push(record.family_key.clone());
-        columns.villages.push(record.village_code.clone());
-        let mut factors: Vec<&str> = record.risk_factors.iter().map(|f| f.as_str()).collect();
-        factors.sort_unstable();
-        factors.dedup();
-        columns.risk_factors.push(factors.join(","));
-        columns.pregnant.push(record.has_pregnant_woman);
-        columns.under_two.push(record.has_under_two);
-        columns.under_five.push(record.has_under_five);
-    }
-    let (low, high) = crate::records::stats::code_bounds(caller.scope.code());
     let summary = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let written = if columns.ids.is_empty() {
-                Vec::new()
-            } else {
-                family::upsert(conn, body.year, &columns, &low, &high).await?
-            };
-            let inserted = written.iter().filter(|w| w.inserted).count();
-            let summary = ImportSummary {
-                received: body.families.len(),
-                inserted,
-                updated: written.len() - inserted,
-                unchanged: columns.ids.len() - written.len(),
-                failed,
-            };
-            audit::record(
-                conn,
-                Some(caller.id),
-                "family_at_risk.import",
-                body.year,
-                json!({"received": summary.received, "inserted": summary.inserted, "updated": summary.updated,
-                       "failed": summary.failed.len()}),
-            )
-            .await?;
-            Ok(summary)
-        })
+        .transaction::<_, ApiError, _>(async |conn| year_list::replace(conn, &caller, body.year, &body.families).await)
         .await?;
     Ok(web::Json(summary))
 }

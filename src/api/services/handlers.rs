@@ -1,12 +1,10 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
 use diesel_async::AsyncConnection;
-use serde_json::json;
 use validator::Validate;
 
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::db::audit;
 use crate::domain::text;
 use crate::domain::{ChildId, InterventionId, ServiceId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
@@ -74,53 +72,18 @@ pub async fn create(
     let activity = body.intervention_id.map(InterventionId);
     let given_by = text::given(body.given_by.as_deref());
     let note = text::given(body.note.as_deref());
+    let new = NewService {
+        id,
+        type_code: &body.type_code,
+        given_on: body.given_on,
+        intervention_id: activity,
+        given_by,
+        note,
+        recorded_by: caller.id,
+    };
     let mut conn = pool.get().await?;
-    let (view, created) = conn
-        .transaction::<_, ApiError, _>(async |conn| {
-            let child = children::lock(conn, &caller, child_id).await?;
-            if let Some(existing) = services::find_any(conn, &child, id).await? {
-                let same = existing.child_id == child_id
-                    && existing.type_code == body.type_code
-                    && existing.given_on == body.given_on
-                    && existing.intervention_id == activity;
-                return if same {
-                    Ok((existing, false))
-                } else {
-                    Err(ApiError::DuplicateOf {
-                        detail: format!("a different service already has id {id}"),
-                        existing_id: id.0,
-                    })
-                };
-            }
-            services::check_references(conn, &child, &body.type_code, body.given_on, activity).await?;
-            services::insert(
-                conn,
-                &child,
-                &NewService {
-                    id,
-                    type_code: &body.type_code,
-                    given_on: body.given_on,
-                    intervention_id: activity,
-                    given_by,
-                    note,
-                    recorded_by: caller.id,
-                },
-            )
-            .await?;
-            audit::record(
-                conn,
-                Some(caller.id),
-                "service.create",
-                id,
-                json!({ "child_id": child_id, "type_code": body.type_code, "given_on": body.given_on }),
-            )
-            .await?;
-            let view = services::find_any(conn, &child, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("the service vanished"))?;
-            Ok((view, true))
-        })
-        .await?;
+    let (view, created) =
+        conn.transaction::<_, ApiError, _>(async |conn| services::record(conn, &caller, child_id, &new).await).await?;
     if created {
         Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, format!("/api/v1/children/{child_id}/services")))

@@ -1,3 +1,5 @@
+use crate::auth::Caller;
+use crate::db::audit;
 use crate::db::schema::{child_services, intervention_types};
 use crate::domain::{ChildId, InterventionCategory, InterventionId, ServiceId, UserId};
 use crate::error::{ApiError, FieldErrors};
@@ -115,6 +117,36 @@ pub async fn find_any(
         .first(conn)
         .await
         .optional()
+}
+
+/// Records a service a child received, as the caller (who may write about the child): the
+/// same service sent again under its id is the stored one (`false`: nothing written); a
+/// different one under a used id is a 409.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    child_id: ChildId,
+    new: &NewService<'_>,
+) -> Result<(ServiceView, bool), ApiError> {
+    let id = new.id;
+    let child = super::lock(conn, caller, child_id).await?;
+    if let Some(existing) = find_any(conn, &child, id).await? {
+        let same = existing.child_id == child_id
+            && existing.type_code == new.type_code
+            && existing.given_on == new.given_on
+            && existing.intervention_id == new.intervention_id;
+        return if same {
+            Ok((existing, false))
+        } else {
+            Err(ApiError::DuplicateOf { detail: format!("a different service already has id {id}"), existing_id: id.0 })
+        };
+    }
+    check_references(conn, &child, new.type_code, new.given_on, new.intervention_id).await?;
+    insert(conn, &child, new).await?;
+    let entry = serde_json::json!({ "child_id": child_id, "type_code": new.type_code, "given_on": new.given_on });
+    audit::record(conn, Some(caller.id), "service.create", id, entry).await?;
+    let view = find_any(conn, &child, id).await?.ok_or_else(|| ApiError::not_found("the service vanished"))?;
+    Ok((view, true))
 }
 
 /// Records a service given to a child the caller may write about.

@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 pub mod import;
+pub mod year_list;
 
 /// The family, if the caller may read it: 404 unless known, 403 outside the caller's scope.
 pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: FamilyId) -> Result<Visible<Family>, ApiError> {
