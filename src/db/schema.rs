@@ -1,5 +1,11 @@
 // @generated automatically by Diesel CLI.
 
+pub mod sql_types {
+    #[derive(diesel::query_builder::QueryId, Clone, diesel::sql_types::SqlType)]
+    #[diesel(postgres_type(name = "xid8", schema = "pg_catalog"))]
+    pub struct Xid8;
+}
+
 diesel::table! {
     agencies (id) {
         id -> Uuid,
@@ -102,6 +108,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    case_counts (tier, period, period_start, region_code) {
+        tier -> Text,
+        period -> Text,
+        period_start -> Date,
+        region_code -> Text,
+        opened -> Int8,
+        resolved -> Int8,
+        closed_moved_away -> Int8,
+        closed_died -> Int8,
+        closed_reached_60_months -> Int8,
+        closed_other -> Int8,
+        audited -> Int8,
+        net_open -> Int8,
+        net_open_severe -> Int8,
+        net_open_assigned -> Int8,
+    }
+}
+
+diesel::table! {
     cases (id) {
         id -> Uuid,
         child_id -> Uuid,
@@ -128,6 +153,21 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         assigned_team_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Xid8;
+
+    changes (txid, seq) {
+        txid -> Xid8,
+        seq -> Int8,
+        entity -> Text,
+        record_id -> Uuid,
+        region_code -> Text,
+        removed -> Bool,
+        changed_at -> Timestamptz,
     }
 }
 
@@ -223,6 +263,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    coverage_counts (tier, period, period_start, region_code, type_code) {
+        tier -> Text,
+        period -> Text,
+        period_start -> Date,
+        region_code -> Text,
+        type_code -> Text,
+        activities -> Int8,
+        target -> Int8,
+        reached -> Int8,
+    }
+}
+
+diesel::table! {
     families_at_risk (id) {
         id -> Uuid,
         year -> Int4,
@@ -260,6 +313,63 @@ diesel::table! {
         mother_over_35 -> Int8,
         births_under_2_years_apart -> Int8,
         more_than_3_children -> Int8,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        fingerprint -> Bytea,
+        attempt -> Uuid,
+        locked_until -> Timestamptz,
+        status -> Nullable<Int2>,
+        headers -> Nullable<Jsonb>,
+        body -> Nullable<Bytea>,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    import_job_parts (job_id, part) {
+        job_id -> Uuid,
+        part -> Int4,
+        bytes -> Bytea,
+    }
+}
+
+diesel::table! {
+    import_job_rejections (job_id, index) {
+        job_id -> Uuid,
+        index -> Int4,
+        line -> Nullable<Int8>,
+        record_id -> Nullable<Text>,
+        problem -> Jsonb,
+    }
+}
+
+diesel::table! {
+    import_jobs (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        format -> Text,
+        mode -> Text,
+        dry_run -> Bool,
+        status -> Text,
+        records_total -> Int4,
+        records_done -> Int4,
+        created -> Int4,
+        updated -> Int4,
+        unchanged -> Int4,
+        rejected -> Int4,
+        problem -> Nullable<Jsonb>,
+        attempts -> Int4,
+        lease_until -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -377,6 +487,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    prevalence_counts (tier, period, period_start, region_code) {
+        tier -> Text,
+        period -> Text,
+        period_start -> Date,
+        region_code -> Text,
+        measured -> Int8,
+        stunted -> Int8,
+        severely_stunted -> Int8,
+        weighed -> Int8,
+        underweight -> Int8,
+        wasting_measured -> Int8,
+        wasted -> Int8,
+    }
+}
+
+diesel::table! {
     prevalence_targets (id) {
         id -> Uuid,
         region_code -> Nullable<Text>,
@@ -465,6 +591,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    village_counts (region_code) {
+        region_code -> Text,
+        villages -> Int8,
+    }
+}
+
 diesel::joinable!(agencies -> regions (district_code));
 diesel::joinable!(audit_log -> users (actor_id));
 diesel::joinable!(budget_lines -> agencies (agency_id));
@@ -492,6 +625,10 @@ diesel::joinable!(convergence_progress -> regions (district_code));
 diesel::joinable!(convergence_progress -> users (updated_by));
 diesel::joinable!(families_at_risk -> regions (village_code));
 diesel::joinable!(families_at_risk -> users (verified_by));
+diesel::joinable!(idempotency_keys -> users (user_id));
+diesel::joinable!(import_job_parts -> import_jobs (job_id));
+diesel::joinable!(import_job_rejections -> import_jobs (job_id));
+diesel::joinable!(import_jobs -> users (user_id));
 diesel::joinable!(intervention_funding -> budget_lines (budget_line_id));
 diesel::joinable!(intervention_funding -> interventions (intervention_id));
 diesel::joinable!(intervention_reports -> interventions (intervention_id));
@@ -520,15 +657,22 @@ diesel::allow_tables_to_appear_in_same_query!(
     budget_revisions,
     budget_spending,
     budgets,
+    case_counts,
     cases,
+    changes,
     child_services,
     children,
     convergence_actions,
     convergence_assessments,
     convergence_documents,
     convergence_progress,
+    coverage_counts,
     families_at_risk,
     family_counts,
+    idempotency_keys,
+    import_job_parts,
+    import_job_rejections,
+    import_jobs,
     intervention_funding,
     intervention_reports,
     intervention_types,
@@ -537,10 +681,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     lokus_decisions,
     lokus_villages,
     measurements,
+    prevalence_counts,
     prevalence_targets,
     refresh_tokens,
     regions,
     survey_figures,
     teams,
     users,
+    village_counts,
 );

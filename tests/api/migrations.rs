@@ -35,3 +35,119 @@ async fn migrations_run_down_and_up_again() {
     assert_eq!(table_count(&url).await, tables);
     crate::common::db::drop_test_database(name);
 }
+
+/// A column as `src/db/schema.rs` writes it: `name -> Nullable<Int8>`.
+type Columns = Vec<(String, String)>;
+/// Each table: its primary key and its columns, in order.
+type Tables = std::collections::BTreeMap<String, (Vec<String>, Columns)>;
+
+/// The tables `diesel print-schema` writes (diesel.toml leaves out budget_counts, which has
+/// no primary key).
+const NOT_PRINTED: [&str; 2] = ["budget_counts", "__diesel_schema_migrations"];
+
+/// What `diesel print-schema` calls a PostgreSQL type (with diesel.toml's patch: array
+/// elements are never NULL).
+fn diesel_type(pg: &str) -> String {
+    let base = match pg.trim_end_matches("[]") {
+        "text" => "Text",
+        "smallint" => "Int2",
+        "integer" => "Int4",
+        "bigint" => "Int8",
+        "boolean" => "Bool",
+        "date" => "Date",
+        "timestamp with time zone" => "Timestamptz",
+        "uuid" => "Uuid",
+        "jsonb" => "Jsonb",
+        "bytea" => "Bytea",
+        "double precision" => "Float8",
+        "numeric" => "Numeric",
+        "xid8" => "Xid8",
+        other => panic!("add PostgreSQL type {other} to diesel_type"),
+    };
+    if pg.ends_with("[]") { format!("Array<{base}>") } else { base.to_owned() }
+}
+
+/// The tables, keys and columns `src/db/schema.rs` declares.
+fn declared() -> Tables {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/db/schema.rs")).unwrap();
+    let mut tables = Tables::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if line.starts_with("    ") && !line.starts_with("     ") && trimmed.ends_with(") {") {
+            let (name, key) = trimmed.trim_end_matches(" {").split_once(" (").unwrap();
+            let key = key.trim_end_matches(')').split(", ").map(str::to_owned).collect();
+            tables.insert(name.to_owned(), (key, Vec::new()));
+            current = Some(name.to_owned());
+        } else if let (Some(table), Some((column, ty))) = (&current, trimmed.split_once(" -> ")) {
+            let ty = ty.trim_end_matches(',').to_owned();
+            tables.get_mut(table).unwrap().1.push((column.to_owned(), ty));
+        } else if trimmed == "}" {
+            current = None;
+        }
+    }
+    tables
+}
+
+#[derive(diesel::QueryableByName)]
+struct Column {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    table_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    column_name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pg_type: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    not_null: bool,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    in_key: bool,
+}
+
+/// The tables the migrations make, as print-schema would declare them.
+async fn migrated(url: &str) -> Tables {
+    let mut conn = AsyncPgConnection::establish(url).await.unwrap();
+    let columns: Vec<Column> = diesel::sql_query(
+        "SELECT c.relname::text AS table_name, a.attname::text AS column_name, \
+                format_type(a.atttypid, NULL) AS pg_type, a.attnotnull AS not_null, \
+                coalesce(a.attnum = ANY (k.indkey::int2[]), false) AS in_key \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
+         LEFT JOIN pg_index k ON k.indrelid = c.oid AND k.indisprimary \
+         WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') \
+         ORDER BY c.relname, a.attnum",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let mut tables = Tables::new();
+    for column in columns.into_iter().filter(|c| !NOT_PRINTED.contains(&c.table_name.as_str())) {
+        let (key, columns) = tables.entry(column.table_name).or_default();
+        if column.in_key {
+            key.push(column.column_name.clone());
+        }
+        let ty = diesel_type(&column.pg_type);
+        columns.push((column.column_name, if column.not_null { ty } else { format!("Nullable<{ty}>") }));
+    }
+    tables
+}
+
+/// `schema.rs` is generated (`diesel print-schema`, see diesel.toml) and committed; this fails
+/// when a migration changed a table and the file was not generated again.
+#[tokio::test]
+async fn schema_rs_declares_what_the_migrations_make() {
+    let (name, url) = crate::common::db::create_test_database().await;
+    let migrated = migrated(&url).await;
+    crate::common::db::drop_test_database(name);
+    let declared = declared();
+    let names = |t: &Tables| t.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(names(&declared), names(&migrated), "run `diesel print-schema` (diesel.toml) after a migration");
+    for (table, (key, columns)) in &migrated {
+        let (declared_key, declared_columns) = &declared[table];
+        assert_eq!(columns, declared_columns, "columns of {table}: run `diesel print-schema`");
+        let mut key = key.clone();
+        key.sort();
+        let mut declared_key = declared_key.clone();
+        declared_key.sort();
+        assert_eq!(key, declared_key, "primary key of {table}: run `diesel print-schema`");
+    }
+}
