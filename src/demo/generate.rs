@@ -91,7 +91,7 @@ async fn load_provinces(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
         diesel::sql_query("INSERT INTO demo_provinces VALUES ($1, $2, $3)")
             .bind::<Text, _>(code)
             .bind::<Double, _>(population)
-            .bind::<Double, _>(mean_for_share_below(-2.0, stunting / 100.0, SPREAD))
+            .bind::<Double, _>(mean_for_share_below(crate::growth::BELOW_MODERATE, stunting / 100.0, SPREAD))
             .execute(conn)
             .await?;
     }

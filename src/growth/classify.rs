@@ -40,6 +40,14 @@ pub enum Indicator {
     WeightForLength,
 }
 
+/// Permenkes 2/2020's cut-offs below the median, the same for every indicator: a z-score
+/// below `BELOW_MODERATE` (−2 SD) is stunted, underweight or wasted, below `BELOW_SEVERE`
+/// (−3 SD) severely so. The SQL that counts prevalence writes them as `< -2` and `< -3`;
+/// `tests/api/prevalence.rs` holds every such comparison in the schema and the queries to
+/// these two.
+pub const BELOW_MODERATE: f64 = -2.0;
+pub const BELOW_SEVERE: f64 = -3.0;
+
 impl Indicator {
     /// WHO's limits of biological plausibility: HAZ outside ±6, WAZ below −6 or above +5,
     /// WHZ outside ±5. Such a value is kept and flagged, and left out of prevalence.
@@ -56,14 +64,14 @@ impl Indicator {
         use GrowthCategory::*;
         let z = z.value();
         match self {
-            Self::LengthForAge if z < -3.0 => SeverelyStunted,
-            Self::LengthForAge if z < -2.0 => Stunted,
+            Self::LengthForAge if z < BELOW_SEVERE => SeverelyStunted,
+            Self::LengthForAge if z < BELOW_MODERATE => Stunted,
             Self::LengthForAge if z > 3.0 => Tall,
-            Self::WeightForAge if z < -3.0 => SeverelyUnderweight,
-            Self::WeightForAge if z < -2.0 => Underweight,
+            Self::WeightForAge if z < BELOW_SEVERE => SeverelyUnderweight,
+            Self::WeightForAge if z < BELOW_MODERATE => Underweight,
             Self::WeightForAge if z > 1.0 => RiskOfOverweight,
-            Self::WeightForLength if z < -3.0 => SeverelyWasted,
-            Self::WeightForLength if z < -2.0 => Wasted,
+            Self::WeightForLength if z < BELOW_SEVERE => SeverelyWasted,
+            Self::WeightForLength if z < BELOW_MODERATE => Wasted,
             Self::WeightForLength if z > 3.0 => Obese,
             Self::WeightForLength if z > 2.0 => Overweight,
             Self::WeightForLength if z > 1.0 => PossibleRiskOfOverweight,

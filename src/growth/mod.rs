@@ -18,7 +18,7 @@ mod classify;
 mod indicators;
 mod tables;
 
-pub use classify::{GrowthCategory, Indicator};
+pub use classify::{BELOW_MODERATE, BELOW_SEVERE, GrowthCategory, Indicator};
 pub use indicators::{Input, MAX_AGE_DAYS, ZScores, compute, haz, waz, whz};
 pub use tables::Lms;
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Date, Text};
 use diesel_async::RunQueryDsl;
 use futures_util::future::join_all;
@@ -11,7 +12,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use stunting_api::domain::Role;
+use stunting_api::domain::{PeriodKind, RegionLevel, Role};
+use stunting_api::records::stats::prevalence::{self, Counts};
+use stunting_api::records::stats::{Breakdown, Span};
 
 use crate::common::TestApp;
 use crate::common::app::children::VILLAGE;
@@ -290,6 +293,47 @@ async fn kept_counts_equal_a_recount_after_random_writes() {
     assert_eq!(case_differences(&app).await, 0);
     assert_api_matches_recount(&app, &admin).await;
     assert_case_api_matches_recount(&app, &admin).await;
+    assert_range_counts_match_the_kept_counts(&app).await;
+}
+
+#[derive(diesel::QueryableByName)]
+struct Kept {
+    #[diesel(sql_type = Date)]
+    period_start: chrono::NaiveDate,
+    #[diesel(sql_type = Text)]
+    region_code: String,
+    #[diesel(embed)]
+    counts: Counts,
+}
+
+/// The prevalence rule is written twice: in the trigger that keeps the counts per calendar
+/// period (and its recount, `prevalence_from_rows`), and in the query that counts a range that
+/// is no calendar period. Asked for exactly a calendar period, the range query must give the
+/// kept counts, every figure of every village, for every period of every kind.
+async fn assert_range_counts_match_the_kept_counts(app: &TestApp) {
+    let mut conn = app.pool.get().await.unwrap();
+    for kind in PeriodKind::ALL {
+        let kept: Vec<Kept> = diesel::sql_query(
+            "SELECT period_start, region_code, measured, stunted, severely_stunted, weighed, underweight, \
+                    wasting_measured, wasted \
+             FROM prevalence_counts WHERE tier = 'village' AND period = $1 AND measured > 0",
+        )
+        .bind::<Text, _>(kind.as_str())
+        .load(&mut conn)
+        .await
+        .unwrap();
+        let starts: std::collections::BTreeSet<chrono::NaiveDate> = kept.iter().map(|k| k.period_start).collect();
+        assert!(!starts.is_empty(), "no kept {} counts to compare", kind.as_str());
+        for start in starts {
+            let span = Span::Range { from: start, to: kind.end_of(start) };
+            let ask = Breakdown { root: None, level: RegionLevel::Village, span: &span, lokus: false };
+            let counted = prevalence::from_rows(&mut conn, &ask, start, kind.end_of(start)).await.unwrap();
+            let counted: BTreeMap<String, Counts> = counted.into_iter().map(|c| (c.area, c.counts)).collect();
+            let kept: BTreeMap<String, Counts> =
+                kept.iter().filter(|k| k.period_start == start).map(|k| (k.region_code.clone(), k.counts)).collect();
+            assert_eq!(counted, kept, "{} from {start}", kind.as_str());
+        }
+    }
 }
 
 /// Closes, audits or assigns a TPK to a random case (or takes an assignment away); whether

@@ -267,3 +267,80 @@ async fn an_aggregate_of_a_region_wider_than_the_scope_is_403() {
         StatusCode::OK
     );
 }
+
+/// The comparisons of a z-score column with a cut-off in `text` (`haz < -2`), as the
+/// operator and the number compared with.
+fn cut_offs(text: &str) -> Vec<(String, f64)> {
+    let mut found = Vec::new();
+    for column in ["haz", "waz", "whz"] {
+        for (at, _) in text.match_indices(column) {
+            let rest = text[at + column.len()..].trim_start();
+            let operator: String = rest.chars().take_while(|c| "<>=".contains(*c)).collect();
+            if operator.is_empty() {
+                continue;
+            }
+            let number: String = rest[operator.len()..]
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '.')
+                .collect();
+            if let Ok(value) = number.parse::<f64>() {
+                found.push((operator, value));
+            }
+        }
+    }
+    found
+}
+
+#[derive(diesel::QueryableByName)]
+struct FunctionSource {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    source: String,
+}
+
+/// Every place that counts stunting, underweight or wasting in SQL (the kept-count triggers
+/// and recounts in the migrated schema, the queries in `src/`) compares with `<` (or its
+/// complement `>=`) and one of
+/// Permenkes 2/2020's two cut-offs, `growth::BELOW_MODERATE` or `growth::BELOW_SEVERE`, which
+/// the Rust classification and the case rules use: a change in one place fails here.
+#[tokio::test]
+async fn every_sql_cut_off_is_the_classifications() {
+    use stunting_api::growth::{BELOW_MODERATE, BELOW_SEVERE};
+    let app = TestApp::spawn().await;
+    let mut conn = app.pool.get().await.unwrap();
+    let functions: Vec<FunctionSource> = diesel_async::RunQueryDsl::load(
+        diesel::sql_query(
+            "SELECT p.proname::text AS name, p.prosrc AS source FROM pg_proc p \
+             JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'",
+        ),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+    let mut sources: Vec<(String, String)> = functions.into_iter().map(|f| (f.name, f.source)).collect();
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut folders = vec![src];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                sources.push((path.display().to_string(), std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    let mut seen = 0;
+    for (name, text) in &sources {
+        for (operator, value) in cut_offs(text) {
+            seen += 1;
+            // `< cut-off` counts, `>= cut-off` (its complement) resolves a case.
+            assert!(["<", ">="].contains(&operator.as_str()), "{name} compares a z-score with {operator} {value}");
+            assert!(value == BELOW_MODERATE || value == BELOW_SEVERE, "{name} cuts at {value}");
+        }
+    }
+    // The triggers, the recounts and the range query: this is no empty pass.
+    assert!(seen >= 15, "found only {seen} cut-offs");
+}

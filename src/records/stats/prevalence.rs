@@ -98,15 +98,15 @@ impl std::ops::AddAssign for Counts {
 #[derive(QueryableByName)]
 pub struct AreaCounts {
     #[diesel(sql_type = Date)]
-    period_start: NaiveDate,
+    pub period_start: NaiveDate,
     #[diesel(sql_type = Text)]
-    area: String,
+    pub area: String,
     #[diesel(sql_type = Text)]
-    region_name: String,
+    pub region_name: String,
     #[diesel(sql_type = Text)]
-    region_level: String,
+    pub region_level: String,
     #[diesel(embed)]
-    counts: Counts,
+    pub counts: Counts,
 }
 
 /// Where a region stands in one period.

@@ -8,12 +8,12 @@
 //! case list in agreement with the measurements, whatever order they arrived in.
 
 use crate::domain::{CaseSeverity, MeasurementId};
+use crate::growth;
 use chrono::NaiveDate;
 
-/// HAZ below this is stunting.
-const STUNTED_BELOW: f64 = -2.0;
-/// HAZ below this is severe stunting.
-const SEVERELY_BELOW: f64 = -3.0;
+/// HAZ below this is stunting; below the severe cut-off, severe stunting.
+const STUNTED_BELOW: f64 = growth::BELOW_MODERATE;
+const SEVERELY_BELOW: f64 = growth::BELOW_SEVERE;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Reading {
