@@ -72,19 +72,57 @@ impl Caller {
     pub fn require_write(&self, record: Record, region: &RegionCode) -> Result<(), ApiError> {
         match record {
             Record::Child => return self.require_child_in_scope(region),
-            Record::Family => self.require_role(&[Role::Integration, Role::Officer])?,
-            Record::Report => self.require_role(&[Role::Officer, Role::Cadre, Role::Integration])?,
             Record::Convergence => return self.require_district_officer(&region.at_most(RegionLevel::District)),
-            Record::Team | Record::Intervention | Record::Budget | Record::Agency => {
-                self.require_role(&[Role::Officer])?
-            }
+            _ => self.require_writer_of(record)?,
         }
         self.require_in_scope(region)
     }
 
+    /// 403 unless the caller's role may write records of this kind at all, before the request
+    /// says where (`require_write` judges the region once it is known): the role part of
+    /// `require_write`, so that a handler refuses a role before it reads the body.
+    pub fn require_writer_of(&self, record: Record) -> Result<(), ApiError> {
+        match record {
+            Record::Child => self.require_child_data(),
+            Record::Family => self.require_role(&[Role::Integration, Role::Officer]),
+            Record::Report => self.require_role(&[Role::Officer, Role::Cadre, Role::Integration]),
+            Record::Team | Record::Intervention | Record::Budget | Record::Agency | Record::Convergence => {
+                self.require_role(&[Role::Officer])
+            }
+        }
+    }
+
+    /// 403 unless the caller follows up cases (assigns teams, audits, closes): officers.
+    pub fn require_case_officer(&self) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer])
+    }
+
+    /// 403 unless the caller manages accounts (lists them, creates cadres and analysts in
+    /// scope): officers; `require_manageable` judges each account.
+    pub fn require_account_manager(&self) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer])
+    }
+
+    /// 403 unless the caller reads the audit trail: officers (their scope's records).
+    pub fn require_audit_reader(&self) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer])
+    }
+
+    /// 403 unless the caller reads the change feed: those who keep records offline or in
+    /// another system (officers, cadres, integrations); dashboards read aggregates.
+    pub fn require_feed_reader(&self) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer, Role::Cadre, Role::Integration])
+    }
+
+    /// 403 unless the caller's role verifies families at risk: cadres and officers
+    /// (`require_verifier` judges the village).
+    pub fn require_verifier_role(&self) -> Result<(), ApiError> {
+        self.require_role(&[Role::Cadre, Role::Officer])
+    }
+
     /// 403 unless the caller may verify a family at risk in `village`: its cadre or an officer.
     pub fn require_verifier(&self, village: &RegionCode) -> Result<(), ApiError> {
-        self.require_role(&[Role::Cadre, Role::Officer])?;
+        self.require_verifier_role()?;
         self.require_in_scope(village)
     }
 
@@ -267,6 +305,21 @@ mod tests {
         Record::Agency,
         Record::Convergence,
     ];
+
+    /// The role check a handler makes before it reads the body is the role part of the write
+    /// check: a role it lets through may write in its own district, and one it refuses may
+    /// write nowhere.
+    #[test]
+    fn the_writer_role_check_is_the_role_part_of_the_write_check() {
+        for role in Role::ALL.iter().copied().filter(|r| *r != Role::Admin) {
+            let own = caller(role, "14.01");
+            for record in RECORDS {
+                let by_role = own.require_writer_of(record).is_ok();
+                let in_own_district = own.require_write(record, &code("14.01")).is_ok();
+                assert_eq!(by_role, in_own_district, "{role:?} writing {record:?}");
+            }
+        }
+    }
 
     #[test]
     fn child_data_never_reaches_a_dashboard() {

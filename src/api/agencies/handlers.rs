@@ -3,8 +3,9 @@ use diesel_async::AsyncConnection;
 use validator::Validate;
 
 use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::{DbPool, ReadPool};
-use crate::domain::{AgencyId, RegionCode, RegionLevel, Role};
+use crate::domain::{AgencyId, RegionCode, RegionLevel};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag};
@@ -65,7 +66,7 @@ pub async fn create(
     Json(body): Json<NewAgency>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Agency)?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let district = errors
         .check("district_code", parse_district(&body.district_code).map_err(|_| "must be a district code like 14.01"));
@@ -104,7 +105,7 @@ pub async fn update(
     Json(body): Json<AgencyChanges>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Agency)?;
     body.validate()?;
     let id = *path;
     let mut conn = pool.get().await?;
@@ -137,7 +138,7 @@ pub async fn delete(
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Agency)?;
     let id = *path;
     let mut conn = pool.get().await?;
     conn.transaction::<_, ApiError, _>(async |conn| agency::remove(conn, &caller, id, if_match.expected()).await)

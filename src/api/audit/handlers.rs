@@ -6,7 +6,6 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db::ReadPool;
-use crate::domain::Role;
 use crate::domain::page::{Page, PageRequest};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
@@ -57,7 +56,7 @@ pub async fn list(
     Query(query): Query<AuditQuery>,
     pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<AuditEntry>>, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_audit_reader()?;
     let mut errors = FieldErrors::default();
     for (field, value) in [("entity", &query.entity), ("entity_id", &query.entity_id), ("action", &query.action)] {
         if value.as_ref().is_some_and(|v| v.chars().count() > 64) {

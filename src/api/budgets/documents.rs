@@ -73,7 +73,7 @@ pub async fn create(
     Json(body): Json<CreateBudget>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let region = errors.check("region_code", RegionCode::parse(&body.region_code));
     let region = errors.finish_with(region)?;
@@ -149,7 +149,7 @@ pub async fn update(
     Json(body): Json<UpdateBudget>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     body.validate()?;
     let id = *path;
     let mut conn = pool.get().await?;
@@ -196,7 +196,7 @@ pub async fn delete(
     Json(body): Json<RemovalReason>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     body.validate()?;
     let id = *path;
     let reason = body.reason.trim().to_owned();
@@ -231,7 +231,7 @@ pub async fn approve(
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     let id = *path;
     let mut conn = pool.get().await?;
     let written = conn
@@ -267,7 +267,7 @@ pub async fn revise(
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     let id = *path;
     let mut conn = pool.get().await?;
     let written = conn

@@ -4,9 +4,10 @@ use validator::Validate;
 
 use super::dto::{CreateLine, CreateSpending, LineView, SpendingOutcome, SpendingView, UpdateLine};
 use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::DbPool;
 use crate::domain::text;
-use crate::domain::{AgencyId, BudgetId, BudgetLineId, Role, SpendingId, latest_local_date};
+use crate::domain::{AgencyId, BudgetId, BudgetLineId, SpendingId, latest_local_date};
 use crate::error::ApiError;
 use crate::http::extract::Json;
 use crate::http::precondition::{IfMatch, created_or_stored, ok_with_etag, or_current};
@@ -62,7 +63,7 @@ pub async fn create(
     Json(body): Json<CreateLine>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     body.validate()?;
     let id = *path;
     let line_id = body.id.map_or_else(BudgetLineId::new, BudgetLineId);
@@ -110,7 +111,7 @@ pub async fn update(
     Json(body): Json<UpdateLine>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     body.validate()?;
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
@@ -169,7 +170,7 @@ pub async fn delete(
     if_match: IfMatch,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     let (id, line_id) = path.into_inner();
     let mut conn = pool.get().await?;
     let key = LineKey(id, line_id);
@@ -227,7 +228,7 @@ pub async fn spend(
     Json(body): Json<CreateSpending>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Budget)?;
     body.validate()?;
     if body.spent_on > latest_local_date() {
         return Err(ApiError::invalid("spent_on", "is in the future"));

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::{AsyncPgConnection, DbPool, ReadPool};
 
 use crate::domain::page::{Page, PageRequest};
-use crate::domain::{CaseId, RegionCode, Role, latest_local_date};
+use crate::domain::{CaseId, RegionCode, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, ok_with_etag, or_current};
@@ -118,7 +118,7 @@ pub async fn update(
     Json(body): Json<UpdateCase>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_case_officer()?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let today = latest_local_date();
     if let Some(audit) = &body.audit {

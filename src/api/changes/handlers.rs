@@ -4,7 +4,6 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
 use crate::db::DbPool;
-use crate::domain::Role;
 use crate::domain::page;
 use crate::error::ApiError;
 use crate::http::extract::Query;
@@ -58,7 +57,7 @@ pub async fn changes(
     Query(query): Query<ChangesQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<ChangePage>, ApiError> {
-    caller.require_role(&[Role::Officer, Role::Cadre, Role::Integration])?;
+    caller.require_feed_reader()?;
     let limit = page::limit(query.limit, DEFAULT_LIMIT)?;
     let since = match query.since.as_deref() {
         None => Position::default(),

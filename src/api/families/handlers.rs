@@ -4,6 +4,7 @@ use validator::Validate;
 
 use super::dto::{Family, FamilyImport, ImportSummary, ListFamiliesQuery, VerificationUpdate};
 use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
@@ -35,7 +36,7 @@ pub async fn import(
     Json(body): Json<FamilyImport>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<ImportSummary>, ApiError> {
-    caller.require_role(&[Role::Integration, Role::Officer])?;
+    caller.require_writer_of(Record::Family)?;
     let mut errors = FieldErrors::from_validation(body.validate());
     errors.check("year", year_bounds(body.year));
     errors.finish()?;
@@ -127,7 +128,7 @@ pub async fn verify(
     Json(body): Json<VerificationUpdate>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Cadre, Role::Officer])?;
+    caller.require_verifier_role()?;
     body.validate()?;
     let id = *path;
     let note = text::given(body.note.as_deref());

@@ -9,12 +9,11 @@ use super::dto::{
 };
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{
-    AgencyId, BudgetLineId, InterventionId, RegionCode, ReportId, Role, latest_local_date, year_bounds,
-};
+use crate::domain::{AgencyId, BudgetLineId, InterventionId, RegionCode, ReportId, latest_local_date, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_or_stored, created_with_etag, ok_with_etag, or_current};
@@ -83,7 +82,7 @@ pub async fn create(
     Json(body): Json<CreateIntervention>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Intervention)?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let region = errors.check("region_code", RegionCode::parse(&body.region_code));
     let period = match (body.year, body.period_start, body.period_end) {
@@ -171,7 +170,7 @@ pub async fn update(
     Json(body): Json<UpdateIntervention>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Intervention)?;
     body.validate()?;
     let id = *path;
     let changes = InterventionChanges {
@@ -219,7 +218,7 @@ pub async fn delete(
     Json(body): Json<RemovalReason>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Intervention)?;
     body.validate()?;
     let id = *path;
     let reason = body.reason.trim().to_owned();
@@ -281,7 +280,7 @@ pub async fn report(
     Json(body): Json<CreateReport>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer, Role::Cadre, Role::Integration])?;
+    caller.require_writer_of(Record::Report)?;
     body.validate()?;
     if body.month.first_day() > latest_local_date() {
         return Err(ApiError::invalid("month", "is in the future"));

@@ -5,6 +5,7 @@ use validator::Validate;
 
 use super::dto::{ListTeamsQuery, NewTeam, Team, TeamChanges};
 use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::{RegionCode, RegionLevel, Role, TeamId, TeamKind, latest_local_date};
@@ -94,7 +95,7 @@ pub async fn create(
     Json(body): Json<NewTeam>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Team)?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let region = errors.check("region_code", RegionCode::parse(&body.region_code));
     if body.kind == TeamKind::Tpk && region.as_ref().is_some_and(|r| r.level() != RegionLevel::Village) {
@@ -150,7 +151,7 @@ pub async fn update(
     Json(body): Json<TeamChanges>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_writer_of(Record::Team)?;
     let id = *path;
     let mut conn = pool.get().await?;
     let written = conn

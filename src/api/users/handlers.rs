@@ -40,7 +40,7 @@ pub async fn list(
     Query(query): Query<ListUsersQuery>,
     pool: web::Data<DbPool>,
 ) -> Result<web::Json<Page<UserView>>, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_account_manager()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter = UserFilter { role: query.role, active: query.active };
     let rows = user::list(&mut *pool.get().await?, &caller.scope, &filter, &page).await?;
@@ -67,7 +67,7 @@ pub async fn create(
     Json(body): Json<CreateUser>,
     pool: web::Data<DbPool>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_account_manager()?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let username = errors.check("username", normalize_username(&body.username));
     let scope = parse_scope(&mut errors, body.scope.as_deref(), body.role);
@@ -123,7 +123,7 @@ pub async fn create(
 pub async fn get(caller: Caller, path: web::Path<UserId>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
     let user = load(&mut *pool.get().await?, *path).await?;
     if user.id != caller.id {
-        caller.require_role(&[Role::Officer])?;
+        caller.require_account_manager()?;
         if !caller.scope.covers(&Scope::from_code(user.scope.clone())) {
             return Err(ApiError::forbidden("this account is outside your scope"));
         }
@@ -158,7 +158,7 @@ pub async fn update(
     pool: web::Data<DbPool>,
     accounts: web::Data<Arc<Accounts>>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_role(&[Role::Officer])?;
+    caller.require_account_manager()?;
     let mut errors = FieldErrors::from_validation(body.validate());
     let mut conn = pool.get().await?;
     let target = load(&mut conn, *path).await?;

@@ -8,9 +8,9 @@ mod worker;
 pub use worker::work;
 
 use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::DbPool;
 use crate::domain::NikKey;
-use crate::domain::Role;
 use crate::error::ApiError;
 use crate::records::budget::import::LinesWriter;
 use crate::records::child::import::{ChildrenWriter, MeasurementsWriter};
@@ -56,9 +56,9 @@ impl Kind {
         match self {
             Self::Children | Self::Measurements => caller.require_child_data(),
             // As `POST /interventions/{id}/reports` and `POST /families-at-risk/import`.
-            Self::InterventionReports => caller.require_role(&[Role::Officer, Role::Cadre, Role::Integration]),
-            Self::FamiliesAtRisk => caller.require_role(&[Role::Officer, Role::Integration]),
-            Self::BudgetLines => caller.require_role(&[Role::Officer]),
+            Self::InterventionReports => caller.require_writer_of(Record::Report),
+            Self::FamiliesAtRisk => caller.require_writer_of(Record::Family),
+            Self::BudgetLines => caller.require_writer_of(Record::Budget),
         }
     }
 
