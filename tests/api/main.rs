@@ -36,6 +36,7 @@ mod prevalence;
 mod regions;
 mod replica;
 mod summary;
+mod tables;
 mod teams;
 mod users;
 mod writes;

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::handlers::{StatsQuery, TAG, breakdown, parse_span, source_of};
+use super::query::{StatsQuery, TAG, parse_span, source_of};
 use crate::auth::Caller;
 use crate::db::ReadPool;
 use crate::domain::{CountSource, PeriodKind, RegionCode, RegionLevel};
@@ -13,6 +13,7 @@ use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::Query;
 use crate::http::tabular::{self, Tabular};
 use crate::records::stats::Breakdown;
+use crate::records::stats::breakdown;
 use crate::records::stats::cases::{self as case_counts, CaseCountRow};
 use crate::records::stats::rates::Disclosure;
 

@@ -1,16 +1,21 @@
 //! Aggregates for dashboards: computed by PostgreSQL (GROUP BY over region-code prefixes),
 //! never by looping over rows in Rust. No personal data. The SQL is in `crate::records::stats`.
 
+mod budgets;
 mod cases;
-mod handlers;
+mod families;
+mod interventions;
+mod prevalence;
+mod query;
+mod teams;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::interventions)
-        .service(handlers::budget_stats)
-        .service(handlers::prevalence)
+    cfg.service(interventions::interventions)
+        .service(budgets::budget_stats)
+        .service(prevalence::prevalence)
         .service(cases::case_stats)
-        .service(handlers::team_stats)
-        .service(handlers::family_stats);
+        .service(teams::team_stats)
+        .service(families::family_stats);
 }

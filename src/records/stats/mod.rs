@@ -103,3 +103,30 @@ pub fn code_bounds(root: Option<&RegionCode>) -> (String, String) {
         None => ("0".to_owned(), ":".to_owned()),
     }
 }
+
+/// The region a breakdown covers (narrowed to the caller's scope) and the tier of its rows.
+pub async fn breakdown(
+    conn: &mut diesel_async::AsyncPgConnection,
+    caller: &crate::auth::Caller,
+    region: Option<RegionCode>,
+    level: Option<RegionLevel>,
+) -> Result<(Option<RegionCode>, RegionLevel), crate::error::ApiError> {
+    let root = caller.aggregate_scope(region)?.code().cloned();
+    // Rows at the region's own tier are allowed (one row).
+    // The nation's rows are its provinces; a region's are the tier right below it.
+    let (highest, below) = match &root {
+        None => (RegionLevel::Province, RegionLevel::Province),
+        Some(code) => (code.level(), code.level().below().first().copied().unwrap_or(code.level())),
+    };
+    let level = match level {
+        Some(level) if level >= highest => level,
+        Some(_) => return Err(crate::error::ApiError::invalid("level", "must be the region's tier or one below it")),
+        None => below,
+    };
+    if let Some(code) = &root
+        && !crate::records::region::exists(conn, code).await?
+    {
+        return Err(crate::error::ApiError::not_found(format!("no region has code {code}")));
+    }
+    Ok((root, level))
+}

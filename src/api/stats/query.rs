@@ -1,0 +1,107 @@
+//! What every aggregate asks: a region and tier, and a year or a range of months.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use crate::auth::Caller;
+use crate::db::AsyncPgConnection;
+use crate::domain::{CountSource, Month, PeriodKind, RegionCode, RegionLevel, year_bounds};
+use crate::error::{ApiError, FieldErrors};
+use crate::records::stats::{Span, breakdown};
+
+pub(super) const TAG: &str = "stats";
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsQuery {
+    /// The region to break down (default: the caller's scope; all of Indonesia for national
+    /// accounts).
+    #[param(example = "14.01")]
+    pub region: Option<String>,
+    /// The tier of the rows (default: the tier right below the region).
+    pub level: Option<RegionLevel>,
+    /// A calendar year…
+    #[param(example = 2024, minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// …or a range of months, `from` and `to` (`2024-01`).
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    /// A time series: one row per region (and type) and period of this kind; the year or range
+    /// must start and end on its boundaries (at most 120 periods). Without it, a year or a
+    /// range that is exactly one calendar period is read from the kept counts, any other range
+    /// is counted from the records, and `source` says which.
+    pub period: Option<PeriodKind>,
+    /// `true`: only lokus (priority) villages designated for the period's year.
+    pub lokus: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct YearStatsQuery {
+    /// The region to break down (default: the caller's scope; all of Indonesia for national
+    /// accounts).
+    #[param(example = "14")]
+    pub region: Option<String>,
+    /// The tier of the rows (default: the tier right below the region).
+    pub level: Option<RegionLevel>,
+    /// The (fiscal) year.
+    #[param(example = 2024)]
+    pub year: i32,
+    /// `true`: only lokus villages of the year (for budgets: budgets of lokus villages and
+    /// lines that name one).
+    pub lokus: Option<bool>,
+}
+
+/// The region and tier of a breakdown for one year, checked; every invalid parameter listed.
+pub(super) async fn resolve_year(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    query: &YearStatsQuery,
+) -> Result<(Option<RegionCode>, RegionLevel), ApiError> {
+    let mut errors = FieldErrors::default();
+    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+    errors.check("year", year_bounds(query.year));
+    errors.finish()?;
+    breakdown(conn, caller, region, query.level).await
+}
+
+/// The periods asked for: a `year` or `from`..`to`, as periods of `kind` when one is given.
+pub(super) fn parse_span(
+    errors: &mut FieldErrors,
+    year: Option<i32>,
+    from: Option<Month>,
+    to: Option<Month>,
+    kind: Option<PeriodKind>,
+) -> Option<Span> {
+    let range = parse_period(errors, year, from, to);
+    range.and_then(|(from, to)| errors.check("period", Span::new(kind, from, to)))
+}
+
+pub(super) fn source_of(span: &Span) -> CountSource {
+    match span {
+        Span::Calendar { .. } => CountSource::Kept,
+        Span::Range { .. } => CountSource::Rows,
+    }
+}
+
+/// A calendar `year`, or a range of months `from`..`to`.
+fn parse_period(
+    errors: &mut FieldErrors,
+    year: Option<i32>,
+    from: Option<Month>,
+    to: Option<Month>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    match (year, from, to) {
+        (Some(year), None, None) => errors.check("year", year_bounds(year)),
+        (None, Some(from), Some(to)) if from <= to => Some((from.first_day(), to.last_day())),
+        (None, Some(_), Some(_)) => {
+            errors.add("to", "is before from");
+            None
+        }
+        _ => {
+            errors.add("year", "give either a year, or both from and to");
+            None
+        }
+    }
+}
