@@ -290,7 +290,9 @@ async fn a_changed_role_scope_or_activity_judges_the_next_request() {
     let outside = app.get(&child_path, Some(&token)).await;
     assert!(matches!(outside.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND), "{}", outside.status());
 
-    // A change made outside the API (the CLI, plain SQL) is announced by PostgreSQL.
+    // A change made outside the API (the CLI, plain SQL) is announced by PostgreSQL, and
+    // the notice reaches the instance asynchronously: poll for it. The bound only stops a
+    // hang (a lost notice would keep the token alive for ever); it claims no latency.
     app.execute(&format!("UPDATE users SET active = false WHERE id = '{}'", officer.id)).await;
     let started = std::time::Instant::now();
     loop {
@@ -298,7 +300,7 @@ async fn a_changed_role_scope_or_activity_judges_the_next_request() {
         if status == StatusCode::UNAUTHORIZED {
             break;
         }
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "still {status} after deactivation");
+        assert!(started.elapsed() < std::time::Duration::from_secs(60), "still {status} after deactivation");
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
