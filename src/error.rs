@@ -246,6 +246,12 @@ fn is_transient(message: &str) -> bool {
 }
 
 impl ApiError {
+    /// A failure of the service or its database rather than of the request: a bulk import
+    /// fails its chunk on one (and a job tries again later) where it rejects a bad record.
+    pub fn is_fault(&self) -> bool {
+        matches!(self, Self::Internal(_) | Self::ServiceUnavailable(_))
+    }
+
     fn unavailable() -> Self {
         Self::ServiceUnavailable("the database could not finish the request; retry later".into())
     }

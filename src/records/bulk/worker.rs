@@ -51,7 +51,7 @@ async fn process(pool: &DbPool, nik_key: &NikKey, job: JobRow) {
     };
     let settled = match ended {
         Ok(summary) => jobs::succeed(pool, id, &summary).await,
-        Err(error @ (ApiError::ServiceUnavailable(_) | ApiError::Internal(_))) if job.attempts < jobs::MAX_ATTEMPTS => {
+        Err(error) if error.is_fault() && job.attempts < jobs::MAX_ATTEMPTS => {
             tracing::warn!(job = %id, error = %error, "import job stopped; it will be taken up again");
             jobs::requeue(pool, id).await
         }

@@ -89,7 +89,7 @@ pub trait Writer: Send {
 pub fn verdict(written: Result<Outcome, ApiError>) -> Result<Verdict, ApiError> {
     match written {
         Ok(outcome) => Ok(Ok(outcome)),
-        Err(error @ (ApiError::Internal(_) | ApiError::ServiceUnavailable(_))) => Err(error),
+        Err(error) if error.is_fault() => Err(error),
         Err(error) => Ok(Err(error.rejection())),
     }
 }
@@ -357,7 +357,7 @@ impl<W: Writer> Engine<'_, W> {
                 .await;
             let summary = match written {
                 Ok(summary) => summary,
-                Err(error @ (ApiError::Internal(_) | ApiError::ServiceUnavailable(_))) => return Err(error),
+                Err(error) if error.is_fault() => return Err(error),
                 Err(_) => self.one_by_one(conn, chunk).await?,
             };
             total.add(summary);
@@ -386,7 +386,7 @@ impl<W: Writer> Engine<'_, W> {
                 .await;
             match written {
                 Ok(one) => summary.add(one),
-                Err(error @ (ApiError::Internal(_) | ApiError::ServiceUnavailable(_))) => return Err(error),
+                Err(error) if error.is_fault() => return Err(error),
                 Err(error) => summary.note(at.clone(), Err(error.rejection())),
             }
         }
