@@ -102,7 +102,7 @@ pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, Mon
 pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};
 pub use nik::{Nik, NikError, NikKey};
 pub use period::{CountSource, PeriodKind, series};
-pub use region_code::{RegionCode, RegionCodeError, RegionLevel};
+pub use region_code::{RegionCode, RegionCodeError, RegionLevel, VillageCodeError};
 pub use role::Role;
 pub use scope::Scope;
 pub use version::ExpectedVersion;

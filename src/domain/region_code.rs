@@ -42,6 +42,15 @@ text_enum! {
 #[error("must be a region code like 14, 14.01, 14.01.01 or 14.01.01.2009")]
 pub struct RegionCodeError;
 
+/// Why a code is no village's: malformed, or of another tier.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VillageCodeError {
+    #[error(transparent)]
+    Malformed(#[from] RegionCodeError),
+    #[error("must be a village (desa/kelurahan) code like 14.01.01.2009")]
+    NotAVillage,
+}
+
 const SEGMENT_WIDTHS: [usize; 4] = [2, 2, 2, 4];
 
 impl RegionLevel {
@@ -60,6 +69,12 @@ impl RegionLevel {
 impl RegionCode {
     /// A code of any tier, as the schema above states it.
     pub const PATTERN: &'static str = r"^[0-9]{2}(\.[0-9]{2}(\.[0-9]{2}(\.[0-9]{4})?)?)?$";
+
+    /// A village's code: where a child lives or a measurement is taken.
+    pub fn parse_village(input: &str) -> Result<Self, VillageCodeError> {
+        let code = Self::parse(input)?;
+        if code.level() == RegionLevel::Village { Ok(code) } else { Err(VillageCodeError::NotAVillage) }
+    }
 
     pub fn parse(input: &str) -> Result<Self, RegionCodeError> {
         let segments: Vec<&str> = input.split('.').collect();
@@ -149,6 +164,13 @@ impl FromSql<Text, Pg> for RegionCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_village_code_is_a_well_formed_code_of_the_village_tier() {
+        assert_eq!(RegionCode::parse_village("14.01.01.2009").unwrap().as_str(), "14.01.01.2009");
+        assert_eq!(RegionCode::parse_village("14.01"), Err(VillageCodeError::NotAVillage));
+        assert_eq!(RegionCode::parse_village("14.1"), Err(VillageCodeError::Malformed(RegionCodeError)));
+    }
 
     #[test]
     fn the_documented_pattern_is_the_schema_s() {

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{ChildId, Nik, NikKey, RegionCode, RegionLevel, latest_local_date};
+use crate::domain::{ChildId, Nik, NikKey, RegionCode, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
@@ -86,7 +86,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_child_data()?;
     let mut errors = FieldErrors::from_validation(body.validate());
-    let village = parse_village(&mut errors, &body.village_code);
+    let village = errors.check("village_code", RegionCode::parse_village(&body.village_code));
     let nik = body.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
     let name = body.name.trim().to_owned();
     if body.birth_date > latest_local_date() {
@@ -168,7 +168,7 @@ pub async fn update(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_child_data()?;
     let mut errors = FieldErrors::from_validation(body.validate());
-    let village = body.village_code.as_deref().map(|v| parse_village(&mut errors, v));
+    let village = body.village_code.as_deref().map(|v| errors.check("village_code", RegionCode::parse_village(v)));
     let nik = match &body.nik {
         Some(Some(raw)) => Some(errors.check("nik", Nik::parse(raw)).map(|n| n.keyed_hash(&nik_key))),
         Some(None) => Some(None),
@@ -244,14 +244,4 @@ pub async fn delete(
         .await;
     or_current(removed, async || Ok(child::find(&mut conn, &caller, id).await?.into_inner())).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn parse_village(errors: &mut FieldErrors, raw: &str) -> Option<RegionCode> {
-    let code = errors.check("village_code", RegionCode::parse(raw))?;
-    if code.level() == RegionLevel::Village {
-        Some(code)
-    } else {
-        errors.add("village_code", "must be a village (desa/kelurahan) code like 14.01.01.2009");
-        None
-    }
 }

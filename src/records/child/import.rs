@@ -17,9 +17,7 @@ use super::{ChildChanges, ChildRecord, NewChild};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::domain::text;
-use crate::domain::{
-    ChildId, MeasurementId, Nik, NikKey, Place, Position, RegionCode, RegionLevel, Sex, latest_local_date,
-};
+use crate::domain::{ChildId, MeasurementId, Nik, NikKey, Place, Position, RegionCode, Sex, latest_local_date};
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::records::import::{Columns, Outcome, Verdict, Writer, verdict};
 use crate::records::region;
@@ -211,10 +209,7 @@ struct CheckedRow {
 impl ChildRow {
     fn check(&self, nik_key: &NikKey) -> Result<CheckedRow, ApiError> {
         let mut errors = FieldErrors::from_validation(self.validate());
-        let village = errors.check("village_code", RegionCode::parse(&self.village_code));
-        if village.as_ref().is_some_and(|v| v.level() != RegionLevel::Village) {
-            errors.add("village_code", "must be a village (desa/kelurahan) code like 14.01.01.2009");
-        }
+        let village = errors.check("village_code", RegionCode::parse_village(&self.village_code));
         let nik = self.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
         if self.child_id.is_none() && self.nik.is_none() {
             errors.add("child_id", "give the child's id or NIK, so that a file sent again finds the same child");
