@@ -16,6 +16,8 @@ pub struct Journal {
 }
 
 impl Journal {
+    /// (SQL: kept prepared on the connection, once per chunk, and the lease measured by the
+    /// database's clock.)
     pub(in crate::records::import) async fn advance(
         &self,
         conn: &mut AsyncPgConnection,
@@ -51,6 +53,8 @@ pub(super) async fn keep_rejections(
     }
     let problems: Vec<serde_json::Value> =
         rejections.iter().map(|r| serde_json::to_value(&r.problem).unwrap_or_default()).collect();
+    // SQL: a chunk's rejections go in as five arrays through `unnest`, one statement with five
+    // parameters, where the DSL's multi-row insert binds five per rejection.
     diesel::sql_query(
         "INSERT INTO import_job_rejections (job_id, index, line, record_id, problem) \
          SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::text[], $5::jsonb[]) \

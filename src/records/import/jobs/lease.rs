@@ -1,18 +1,22 @@
 //! A job's life after it is queued: a worker claims it under a lease, renews the lease while it
 //! runs, and settles it as succeeded, failed, or queued again for another attempt.
 
+use chrono::{DateTime, Utc};
+use diesel::dsl::now;
 use diesel::prelude::*;
-use diesel::sql_types::{Integer, Jsonb, Uuid as SqlUuid};
+use diesel::sql_types::{Integer, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use super::LEASE;
 use super::view::{JOB_COLUMNS, JobRow};
 use crate::db::DbPool;
+use crate::db::schema::import_jobs;
 use crate::domain::ImportJobId;
 use crate::error::{ApiError, Problem};
 use crate::records::import::Summary;
 
-/// Takes the oldest job that is queued or whose worker stopped renewing its lease.
+/// Takes the oldest job that is queued or whose worker stopped renewing its lease. (SQL:
+/// diesel's DSL has no UPDATE whose key is a sub-select `FOR UPDATE SKIP LOCKED`.)
 pub async fn claim(conn: &mut AsyncPgConnection) -> QueryResult<Option<JobRow>> {
     diesel::sql_query(format!(
         "UPDATE import_jobs SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), \
@@ -28,7 +32,8 @@ pub async fn claim(conn: &mut AsyncPgConnection) -> QueryResult<Option<JobRow>> 
     .optional()
 }
 
-/// Holds the job's lease for another `LEASE`.
+/// Holds the job's lease for another `LEASE`. (SQL: the lease is measured by the database's
+/// clock, `now() + interval`, which every instance's claim compares with.)
 pub async fn renew(conn: &mut AsyncPgConnection, id: ImportJobId) -> QueryResult<usize> {
     diesel::sql_query("UPDATE import_jobs SET lease_until = now() + make_interval(secs => $2) WHERE id = $1")
         .bind::<SqlUuid, _>(id.0)
@@ -39,7 +44,8 @@ pub async fn renew(conn: &mut AsyncPgConnection, id: ImportJobId) -> QueryResult
 
 pub async fn succeed(pool: &DbPool, id: ImportJobId, summary: &Summary) -> Result<(), ApiError> {
     let mut conn = pool.get().await?;
-    // A journaled job counted as it went; a one-transaction job counts now.
+    // A journaled job counted as it went; a one-transaction job counts now. (SQL: a CASE on
+    // the row's own mode chooses which, in the one statement.)
     diesel::sql_query(
         "UPDATE import_jobs SET status = 'succeeded', finished_at = now(), lease_until = NULL, \
              records_done = records_total, \
@@ -62,19 +68,21 @@ pub async fn succeed(pool: &DbPool, id: ImportJobId, summary: &Summary) -> Resul
 
 pub async fn fail(pool: &DbPool, id: ImportJobId, problem: &Problem) -> Result<(), ApiError> {
     let mut conn = pool.get().await?;
-    diesel::sql_query(
-        "UPDATE import_jobs SET status = 'failed', finished_at = now(), lease_until = NULL, problem = $2 WHERE id = $1",
-    )
-    .bind::<SqlUuid, _>(id.0)
-    .bind::<Jsonb, _>(serde_json::to_value(problem).unwrap_or_default())
-    .execute(&mut conn)
-    .await?;
+    diesel::update(import_jobs::table.find(id))
+        .set((
+            import_jobs::status.eq("failed"),
+            import_jobs::finished_at.eq(now),
+            import_jobs::lease_until.eq(None::<DateTime<Utc>>),
+            import_jobs::problem.eq(serde_json::to_value(problem).ok()),
+        ))
+        .execute(&mut conn)
+        .await?;
     super::store::drop_parts(&mut conn, id).await
 }
 
 pub async fn requeue(pool: &DbPool, id: ImportJobId) -> Result<(), ApiError> {
-    diesel::sql_query("UPDATE import_jobs SET status = 'queued', lease_until = NULL WHERE id = $1")
-        .bind::<SqlUuid, _>(id.0)
+    diesel::update(import_jobs::table.find(id))
+        .set((import_jobs::status.eq("queued"), import_jobs::lease_until.eq(None::<DateTime<Utc>>)))
         .execute(&mut *pool.get().await?)
         .await?;
     Ok(())

@@ -2,12 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Integer, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::db::schema::{import_job_rejections, import_jobs};
 use crate::domain::{ImportJobId, Role};
 use crate::error::{ApiError, Problem};
 use crate::records::import::{Format, Mode, Options, Rejection, Summary};
@@ -48,7 +49,8 @@ crate::domain::text_enum! {
     }
 }
 
-#[derive(QueryableByName)]
+#[derive(QueryableByName, Queryable, Selectable)]
+#[diesel(table_name = import_jobs)]
 pub struct JobRow {
     #[diesel(sql_type = SqlUuid)]
     pub id: uuid::Uuid,
@@ -103,12 +105,13 @@ impl JobRow {
 
 /// The job, to the account that sent it (or an admin); 404 for anyone else.
 pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: ImportJobId) -> Result<JobView, ApiError> {
-    let row: Option<JobRow> =
-        diesel::sql_query(format!("SELECT {JOB_COLUMNS} FROM import_jobs WHERE id = $1 AND status <> 'receiving'"))
-            .bind::<SqlUuid, _>(id.0)
-            .get_result(&mut *conn)
-            .await
-            .optional()?;
+    let row: Option<JobRow> = import_jobs::table
+        .find(id)
+        .filter(import_jobs::status.ne("receiving"))
+        .select(JobRow::as_select())
+        .first(&mut *conn)
+        .await
+        .optional()?;
     let row = row.ok_or_else(|| ApiError::not_found(format!("no import job has id {id}")))?;
     if row.user_id != caller.id.0 && caller.role != Role::Admin {
         return Err(ApiError::forbidden("an import job is seen only by the account that sent it"));
@@ -144,31 +147,25 @@ pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: ImportJobId
 }
 
 async fn rejections(conn: &mut AsyncPgConnection, id: ImportJobId) -> QueryResult<Vec<Rejection>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Integer)]
-        index: i32,
-        #[diesel(sql_type = Nullable<BigInt>)]
-        line: Option<i64>,
-        #[diesel(sql_type = Nullable<Text>)]
-        record_id: Option<String>,
-        #[diesel(sql_type = Jsonb)]
-        problem: serde_json::Value,
-    }
-    let rows: Vec<Row> = diesel::sql_query(
-        "SELECT index, line, record_id, problem FROM import_job_rejections WHERE job_id = $1 ORDER BY index",
-    )
-    .bind::<SqlUuid, _>(id.0)
-    .load(conn)
-    .await?;
+    let rows: Vec<(i32, Option<i64>, Option<String>, serde_json::Value)> = import_job_rejections::table
+        .filter(import_job_rejections::job_id.eq(id))
+        .select((
+            import_job_rejections::index,
+            import_job_rejections::line,
+            import_job_rejections::record_id,
+            import_job_rejections::problem,
+        ))
+        .order(import_job_rejections::index)
+        .load(conn)
+        .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
+        .filter_map(|(index, line, id, problem)| {
             Some(Rejection {
-                index: r.index as u32,
-                line: r.line.map(|l| l as u64),
-                id: r.record_id,
-                problem: serde_json::from_value(r.problem).ok()?,
+                index: index as u32,
+                line: line.map(|l| l as u64),
+                id,
+                problem: serde_json::from_value(problem).ok()?,
             })
         })
         .collect())
