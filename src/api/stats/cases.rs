@@ -5,15 +5,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::query::{StatsQuery, TAG, parse_span, source_of};
+use super::query::{StatsQuery, TAG};
 use crate::auth::Caller;
 use crate::db::ReadPool;
 use crate::domain::{CountSource, PeriodKind, RegionCode, RegionLevel};
-use crate::error::{ApiError, FieldErrors};
+use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::tabular::{self, Tabular};
-use crate::records::stats::Breakdown;
-use crate::records::stats::breakdown;
 use crate::records::stats::cases::{self as case_counts, CaseCountRow};
 use crate::records::stats::rates::Disclosure;
 
@@ -62,19 +60,16 @@ pub async fn case_stats(
     Query(query): Query<StatsQuery>,
     pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = FieldErrors::default();
-    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let span = parse_span(&mut errors, query.year, query.from, query.to, query.period);
-    let span = errors.finish_with(span)?;
+    let parsed = query.parse()?;
     let mut conn = pool.get().await?;
-    let (root, level) = breakdown(&mut conn, &caller, region, query.level).await?;
-    let ask = Breakdown { root: root.as_ref(), level, span: &span, lokus: query.lokus.unwrap_or(false) };
+    let asked = query.resolve(&mut conn, &caller, parsed).await?;
+    let (ask, span) = (asked.breakdown(), &asked.span);
     let counted = case_counts::cases(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
     let stats = CaseStats {
-        region_code: root,
-        level,
+        region_code: asked.root.clone(),
+        level: asked.level,
         period: span.kind(),
-        source: source_of(&span),
+        source: asked.source(),
         period_start: span.first_day(),
         period_end: span.last_day(),
         rows: counted.rows,

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::AsyncPgConnection;
 use crate::domain::{CountSource, Month, PeriodKind, RegionCode, RegionLevel, year_bounds};
 use crate::error::{ApiError, FieldErrors};
-use crate::records::stats::{Span, breakdown};
+use crate::records::stats::{Breakdown, Span, breakdown};
 
 pub(super) const TAG: &str = "stats";
 
@@ -51,6 +51,48 @@ pub struct YearStatsQuery {
     /// `true`: only lokus villages of the year (for budgets: budgets of lokus villages and
     /// lines that name one).
     pub lokus: Option<bool>,
+}
+
+impl StatsQuery {
+    /// The region and periods asked for, checked; every invalid parameter listed.
+    pub(super) fn parse(&self) -> Result<(Option<RegionCode>, Span), ApiError> {
+        let mut errors = FieldErrors::default();
+        let region = self.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+        let span = parse_span(&mut errors, self.year, self.from, self.to, self.period);
+        let span = errors.finish_with(span)?;
+        Ok((region, span))
+    }
+
+    /// The breakdown asked for, narrowed to the caller (`parse`d first, so that a bad
+    /// parameter is answered before a connection is taken).
+    pub(super) async fn resolve(
+        &self,
+        conn: &mut AsyncPgConnection,
+        caller: &Caller,
+        (region, span): (Option<RegionCode>, Span),
+    ) -> Result<Asked, ApiError> {
+        let (root, level) = breakdown(conn, caller, region, self.level).await?;
+        Ok(Asked { root, level, span, lokus: self.lokus.unwrap_or(false) })
+    }
+}
+
+/// A period aggregate's question, checked and narrowed to the caller.
+pub(super) struct Asked {
+    pub root: Option<RegionCode>,
+    pub level: RegionLevel,
+    pub span: Span,
+    pub lokus: bool,
+}
+
+impl Asked {
+    pub fn breakdown(&self) -> Breakdown<'_> {
+        Breakdown { root: self.root.as_ref(), level: self.level, span: &self.span, lokus: self.lokus }
+    }
+
+    /// Where the counts come from: kept per calendar period, or counted from the rows.
+    pub fn source(&self) -> CountSource {
+        source_of(&self.span)
+    }
 }
 
 /// The region and tier of a breakdown for one year, checked; every invalid parameter listed.
