@@ -91,7 +91,10 @@ impl Asked {
 
     /// Where the counts come from: kept per calendar period, or counted from the rows.
     pub fn source(&self) -> CountSource {
-        source_of(&self.span)
+        match self.span {
+            Span::Calendar { .. } => CountSource::Kept,
+            Span::Range { .. } => CountSource::Rows,
+        }
     }
 }
 
@@ -109,7 +112,7 @@ pub(super) async fn resolve_year(
 }
 
 /// The periods asked for: a `year` or `from`..`to`, as periods of `kind` when one is given.
-pub(super) fn parse_span(
+fn parse_span(
     errors: &mut FieldErrors,
     year: Option<i32>,
     from: Option<Month>,
@@ -118,13 +121,6 @@ pub(super) fn parse_span(
 ) -> Option<Span> {
     let range = parse_period(errors, year, from, to);
     range.and_then(|(from, to)| errors.check("period", Span::new(kind, from, to)))
-}
-
-pub(super) fn source_of(span: &Span) -> CountSource {
-    match span {
-        Span::Calendar { .. } => CountSource::Kept,
-        Span::Range { .. } => CountSource::Rows,
-    }
 }
 
 /// A calendar `year`, or a range of months `from`..`to`.

@@ -9,10 +9,10 @@ use serde::{Deserialize, Deserializer};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::{FamilyRecord, ImportColumns, check, known_villages, upsert, villages_of};
+use super::{FamilyRecord, ImportColumns, check, check_on_record, known_villages, upsert, villages_of};
 use crate::auth::Caller;
 use crate::db::audit;
-use crate::domain::{FamilyId, RegionCode, RiskFactor, year_bounds};
+use crate::domain::{RiskFactor, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::import::{Columns, Outcome, Verdict, Writer};
 use crate::records::stats::code_bounds;
@@ -126,32 +126,19 @@ impl Writer for FamiliesWriter {
         for (index, row) in chunk {
             let mut errors = FieldErrors::default();
             errors.check("year", year_bounds(row.year));
-            errors.merge(check(caller, &row.record(), &villages));
+            let record = row.record();
+            errors.merge(check(caller, &record, &villages));
             let key = (row.year, row.family_key.clone());
             match *self.seen.entry(key.clone()).or_insert(*index) {
                 first if first != *index => errors.add("family_key", format!("repeats the family of record {first}")),
                 _ => {}
             }
-            if let Some(village) = on_record.get(&key)
-                && !RegionCode::parse(village).is_ok_and(|v| caller.scope.contains(&v))
-            {
-                errors.add("family_key", "is on record for this year in a village outside your scope");
-            }
+            check_on_record(caller, on_record.get(&key).map(String::as_str), &mut errors);
             if let Err(error) = errors.finish() {
                 verdicts.push(Some(Err(error.rejection())));
                 continue;
             }
-            let year = columns.entry(row.year).or_default();
-            year.ids.push(FamilyId::new().0);
-            year.keys.push(row.family_key.clone());
-            year.villages.push(row.village_code.clone());
-            let mut factors: Vec<&str> = row.risk_factors.iter().map(|f| f.as_str()).collect();
-            factors.sort_unstable();
-            factors.dedup();
-            year.risk_factors.push(factors.join(","));
-            year.pregnant.push(row.has_pregnant_woman);
-            year.under_two.push(row.has_under_two);
-            year.under_five.push(row.has_under_five);
+            columns.entry(row.year).or_default().push(&record);
             verdicts.push(None);
         }
 

@@ -163,6 +163,30 @@ pub struct ImportColumns {
     pub under_five: Vec<bool>,
 }
 
+impl ImportColumns {
+    /// Adds a valid record under a new id (its risk factors sorted, each once).
+    pub fn push(&mut self, record: &FamilyRecord) {
+        self.ids.push(FamilyId::new().0);
+        self.keys.push(record.family_key.clone());
+        self.villages.push(record.village_code.clone());
+        let mut factors: Vec<&str> = record.risk_factors.iter().map(|f| f.as_str()).collect();
+        factors.sort_unstable();
+        factors.dedup();
+        self.risk_factors.push(factors.join(","));
+        self.pregnant.push(record.has_pregnant_woman);
+        self.under_two.push(record.has_under_two);
+        self.under_five.push(record.has_under_five);
+    }
+}
+
+/// Records in `errors` a family the year's list already keeps in `village`, when that village
+/// is outside the caller's scope: a list may not move another region's family.
+pub fn check_on_record(caller: &Caller, village: Option<&str>, errors: &mut FieldErrors) {
+    if village.is_some_and(|v| !RegionCode::parse(v).is_ok_and(|v| caller.scope.contains(&v))) {
+        errors.add("family_key", "is on record for this year in a village outside your scope");
+    }
+}
+
 #[derive(QueryableByName)]
 pub struct Written {
     #[diesel(sql_type = Text)]

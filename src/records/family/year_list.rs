@@ -11,7 +11,6 @@ use super::{FamilyRecord, ImportColumns};
 use crate::auth::Caller;
 use crate::db::AsyncPgConnection;
 use crate::db::audit;
-use crate::domain::{FamilyId, RegionCode};
 use crate::error::{ApiError, FieldError};
 
 /// What an import did, and exactly which records failed and why.
@@ -53,26 +52,14 @@ pub async fn replace(
         if columns.keys.contains(&record.family_key) {
             errors.add("family_key", "appears twice in this import");
         }
-        if let Some((_, village)) = on_record.iter().find(|(k, _)| *k == record.family_key)
-            && !RegionCode::parse(village).is_ok_and(|v| caller.scope.contains(&v))
-        {
-            errors.add("family_key", "is on record for this year in a village outside your scope");
-        }
+        let on_record_in = on_record.iter().find(|(k, _)| *k == record.family_key).map(|(_, v)| v.as_str());
+        super::check_on_record(caller, on_record_in, &mut errors);
         let errors = errors.into_vec();
         if !errors.is_empty() {
             failed.push(FailedRecord { index, family_key: record.family_key.clone(), errors });
             continue;
         }
-        columns.ids.push(FamilyId::new().0);
-        columns.keys.push(record.family_key.clone());
-        columns.villages.push(record.village_code.clone());
-        let mut factors: Vec<&str> = record.risk_factors.iter().map(|f| f.as_str()).collect();
-        factors.sort_unstable();
-        factors.dedup();
-        columns.risk_factors.push(factors.join(","));
-        columns.pregnant.push(record.has_pregnant_woman);
-        columns.under_two.push(record.has_under_two);
-        columns.under_five.push(record.has_under_five);
+        columns.push(record);
     }
     let (low, high) = crate::records::stats::code_bounds(caller.scope.code());
     let written =

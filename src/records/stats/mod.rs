@@ -12,7 +12,12 @@ pub mod teams;
 
 use chrono::NaiveDate;
 
+use diesel_async::AsyncPgConnection;
+
+use crate::auth::Caller;
 use crate::domain::{PeriodKind, RegionCode, RegionLevel, series};
+use crate::error::ApiError;
+use crate::records::region;
 
 /// What a breakdown asks for: inside `root` (all of Indonesia when `None`), rows at `level`.
 #[derive(Debug, Clone)]
@@ -106,11 +111,11 @@ pub fn code_bounds(root: Option<&RegionCode>) -> (String, String) {
 
 /// The region a breakdown covers (narrowed to the caller's scope) and the tier of its rows.
 pub async fn breakdown(
-    conn: &mut diesel_async::AsyncPgConnection,
-    caller: &crate::auth::Caller,
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
     region: Option<RegionCode>,
     level: Option<RegionLevel>,
-) -> Result<(Option<RegionCode>, RegionLevel), crate::error::ApiError> {
+) -> Result<(Option<RegionCode>, RegionLevel), ApiError> {
     let root = caller.aggregate_scope(region)?.code().cloned();
     // Rows at the region's own tier are allowed (one row).
     // The nation's rows are its provinces; a region's are the tier right below it.
@@ -120,13 +125,13 @@ pub async fn breakdown(
     };
     let level = match level {
         Some(level) if level >= highest => level,
-        Some(_) => return Err(crate::error::ApiError::invalid("level", "must be the region's tier or one below it")),
+        Some(_) => return Err(ApiError::invalid("level", "must be the region's tier or one below it")),
         None => below,
     };
     if let Some(code) = &root
-        && !crate::records::region::exists(conn, code).await?
+        && !region::exists(conn, code).await?
     {
-        return Err(crate::error::ApiError::not_found(format!("no region has code {code}")));
+        return Err(ApiError::not_found(format!("no region has code {code}")));
     }
     Ok((root, level))
 }
