@@ -1,17 +1,27 @@
-//! The rules every write of a budget line follows, whoever calls: a single request or an import.
+//! A document's lines: how they are stored and read, and the rules every write of one follows,
+//! whoever calls: a single request or an import.
 
-use diesel_async::AsyncPgConnection;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
-use super::{LineFields, LineKey, LineRow, LineView, LockedLine};
+use super::{BudgetRow, absorption_pct, lock};
 use crate::auth::Caller;
+use crate::auth::policy::Record;
 use crate::db::audit;
-use crate::domain::{AgencyId, BudgetId, BudgetLineId, ExpectedVersion, RegionCode, RegionLevel};
+use crate::db::schema::{budget_lines, budget_spending, intervention_types as type_rows};
+use crate::domain::{
+    AgencyId, BudgetId, BudgetLineId, ExpectedVersion, InterventionCategory, RegionCode, RegionLevel, Rupiah,
+};
 use crate::error::{ApiError, FieldErrors};
+use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
 use crate::records::region as regions;
-use crate::records::write;
+use crate::records::write::{self, Versioned};
 
 impl LineFields {
     /// A retry of the stored line: field for field the same.
@@ -37,9 +47,9 @@ pub async fn add(
     fields: &LineFields,
 ) -> Result<(LineView, bool), ApiError> {
     let budget = super::lock(conn, caller, id).await?;
-    if let Some(existing) = super::find_line_any(conn, line_id).await? {
+    if let Some(existing) = find_line_any(conn, line_id).await? {
         return match existing.budget_id == id && fields.same_as(&existing) {
-            true => Ok((super::line(conn, &budget, line_id).await?, false)),
+            true => Ok((line(conn, &budget, line_id).await?, false)),
             false => Err(ApiError::DuplicateOf {
                 detail: format!("a different budget line already has id {line_id}"),
                 existing_id: line_id.0,
@@ -49,7 +59,7 @@ pub async fn add(
     super::require_open(&budget)?;
     check(conn, &budget.region_code, fields.type_code.as_deref(), fields.agency_id, fields.village_codes.as_deref())
         .await?;
-    super::insert_line(conn, &budget, line_id, fields).await?;
+    insert_line(conn, &budget, line_id, fields).await?;
     keep_totals(conn, id, "ceiling").await?;
     audit::record(
         conn,
@@ -59,7 +69,7 @@ pub async fn add(
         json!({ "ceiling": fields.ceiling }),
     )
     .await?;
-    Ok((super::line(conn, &budget, line_id).await?, true))
+    Ok((line(conn, &budget, line_id).await?, true))
 }
 
 /// Changes a line of a draft or revised document: its references are checked as on entry, its
@@ -83,9 +93,9 @@ pub async fn change(
         if let Some(ceiling) = fields.ceiling {
             check_total(budget.lines_total.value() - current.ceiling.value(), ceiling.value())?;
         }
-        super::update_line(conn, locked, fields).await?;
+        update_line(conn, locked, fields).await?;
         keep_totals(conn, key.0, "ceiling").await?;
-        super::reload_line(conn, locked).await
+        reload_line(conn, locked).await
     })
     .await
 }
@@ -99,10 +109,10 @@ pub async fn remove(
 ) -> Result<(), ApiError> {
     write::change::<LockedLine, _>(conn, caller, key, read, ("delete", json!({})), async |conn, line| {
         super::require_open(&line.budget)?;
-        if super::has_spending(conn, line).await? {
+        if has_spending(conn, line).await? {
             return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
         }
-        super::delete_line(conn, line).await?;
+        delete_line(conn, line).await?;
         keep_totals(conn, key.0, "ceiling").await
     })
     .await
@@ -162,4 +172,233 @@ pub async fn keep_totals(conn: &mut AsyncPgConnection, id: BudgetId, field: &str
 
 pub fn over_cap(field: &str, what: &str) -> ApiError {
     ApiError::invalid(field, format!("would bring {what} to more than Rp 1,000,000,000,000,000 in all"))
+}
+
+/// A line of a document, locked with the document: every write to a line changes the
+/// document's totals, so it locks the document first.
+#[derive(Debug)]
+pub struct LockedLine {
+    pub budget: BudgetRow,
+    pub line: LineView,
+}
+
+/// A line's key: the document it belongs to and its own id (`<budget>/<line>` in the audit).
+#[derive(Debug, Clone, Copy)]
+pub struct LineKey(pub BudgetId, pub BudgetLineId);
+
+impl std::fmt::Display for LineKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.0, self.1)
+    }
+}
+
+impl Scoped for LockedLine {
+    const RECORD: Record = Record::Budget;
+    fn region(&self) -> &RegionCode {
+        &self.budget.region_code
+    }
+}
+
+impl Versioned for LockedLine {
+    type Id = LineKey;
+    const ENTITY: &'static str = "budget.line";
+    fn version(&self) -> i32 {
+        self.line.version
+    }
+    async fn lock(
+        conn: &mut AsyncPgConnection,
+        caller: &Caller,
+        LineKey(budget, id): LineKey,
+    ) -> Result<Writable<Self>, ApiError> {
+        let budget = lock(conn, caller, budget).await?.into_inner();
+        let line = line_of(conn, budget.id, id).await?;
+        Writable::check(caller, line.map(|line| LockedLine { budget, line }), || unknown_line(id))
+    }
+}
+
+pub fn unknown_line(id: BudgetLineId) -> ApiError {
+    ApiError::not_found(format!("no line {id} in this budget"))
+}
+
+/// A document the caller may read or write: what gives access to its lines.
+pub trait BudgetAccess {
+    fn budget_id(&self) -> BudgetId;
+}
+
+impl BudgetAccess for Visible<BudgetRow> {
+    fn budget_id(&self) -> BudgetId {
+        self.id
+    }
+}
+
+impl BudgetAccess for Writable<BudgetRow> {
+    fn budget_id(&self) -> BudgetId {
+        self.id
+    }
+}
+
+/// The line with this id, in any document (a taken client id, as for `find_any`).
+pub async fn find_line_any(conn: &mut AsyncPgConnection, id: BudgetLineId) -> QueryResult<Option<LineRow>> {
+    budget_lines::table.find(id).select(LineRow::as_select()).first(conn).await.optional()
+}
+
+pub async fn lines(conn: &mut AsyncPgConnection, budget: &impl BudgetAccess) -> QueryResult<Vec<LineView>> {
+    let budget = budget.budget_id();
+    let rows: Vec<(LineRow, Option<InterventionCategory>)> = budget_lines::table
+        .left_join(type_rows::table)
+        .filter(budget_lines::budget_id.eq(budget))
+        .select((LineRow::as_select(), type_rows::category.nullable()))
+        .order((budget_lines::created_at, budget_lines::id))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(row, category)| LineView::new(row, category)).collect())
+}
+
+/// A line of a document the caller may read: 404 unless it is one of the document's.
+pub async fn line(
+    conn: &mut AsyncPgConnection,
+    budget: &impl BudgetAccess,
+    id: BudgetLineId,
+) -> Result<LineView, ApiError> {
+    line_of(conn, budget.budget_id(), id).await?.ok_or_else(|| unknown_line(id))
+}
+
+/// A locked line as the API shows it, after a write.
+pub async fn reload_line(conn: &mut AsyncPgConnection, line: &Writable<LockedLine>) -> Result<LineView, ApiError> {
+    line_of(conn, line.budget.id, line.line.id).await?.ok_or_else(|| unknown_line(line.line.id))
+}
+
+async fn line_of(conn: &mut AsyncPgConnection, budget: BudgetId, id: BudgetLineId) -> QueryResult<Option<LineView>> {
+    let row: Option<(LineRow, Option<InterventionCategory>)> = budget_lines::table
+        .left_join(type_rows::table)
+        .filter(budget_lines::budget_id.eq(budget))
+        .filter(budget_lines::id.eq(id))
+        .select((LineRow::as_select(), type_rows::category.nullable()))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(row, category)| LineView::new(row, category)))
+}
+
+#[derive(Insertable, AsChangeset, Default)]
+#[diesel(table_name = budget_lines)]
+pub struct LineFields {
+    pub activity: Option<String>,
+    pub type_code: Option<String>,
+    pub agency_id: Option<AgencyId>,
+    pub ceiling: Option<Rupiah>,
+    pub output_value: Option<i64>,
+    pub output_unit: Option<String>,
+    pub village_codes: Option<Vec<String>>,
+}
+
+pub async fn insert_line(
+    conn: &mut AsyncPgConnection,
+    budget: &Writable<BudgetRow>,
+    id: BudgetLineId,
+    fields: &LineFields,
+) -> QueryResult<()> {
+    diesel::insert_into(budget_lines::table)
+        .values((budget_lines::id.eq(id), budget_lines::budget_id.eq(budget.id), fields))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn update_line(
+    conn: &mut AsyncPgConnection,
+    line: &Writable<LockedLine>,
+    fields: &LineFields,
+) -> QueryResult<()> {
+    diesel::update(budget_lines::table.find(line.line.id))
+        .set((fields, budget_lines::version.eq(budget_lines::version + 1), budget_lines::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
+pub async fn has_spending(conn: &mut AsyncPgConnection, line: &Writable<LockedLine>) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(budget_spending::table.filter(budget_spending::line_id.eq(line.line.id))))
+        .get_result(conn)
+        .await
+}
+
+/// Deletes the row of a line with no spending (a draft's line leaves no trace worth keeping
+/// but its audit line).
+pub async fn delete_line(conn: &mut AsyncPgConnection, line: &Writable<LockedLine>) -> QueryResult<()> {
+    diesel::delete(budget_lines::table.find(line.line.id)).execute(conn).await.map(drop)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = budget_lines)]
+pub struct LineRow {
+    pub id: BudgetLineId,
+    pub budget_id: BudgetId,
+    pub activity: String,
+    pub type_code: Option<String>,
+    pub agency_id: Option<AgencyId>,
+    pub ceiling: Rupiah,
+    pub output_value: Option<i64>,
+    pub output_unit: Option<String>,
+    pub village_codes: Vec<String>,
+    pub realised: Rupiah,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A budget line with its spending.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0192b7a4-6666-7000-8000-000000000001", "budget_id": "0192b7a4-5555-7000-8000-000000000001",
+    "activity": "Pendampingan keluarga berisiko stunting", "type_code": "tpk_home_visit", "category": "specific",
+    "agency_id": null, "ceiling": 2772000000_i64, "output_value": 250, "output_unit": "villages/kelurahan",
+    "village_codes": [], "realised": 0, "absorption_pct": 0.0, "version": 1,
+    "created_at": "2024-01-02T00:00:00Z", "updated_at": "2024-01-02T00:00:00Z"
+}))]
+pub struct LineView {
+    pub id: BudgetLineId,
+    pub budget_id: BudgetId,
+    pub activity: String,
+    /// The intervention type it funds, which makes it specific or sensitive.
+    pub type_code: Option<String>,
+    pub category: Option<InterventionCategory>,
+    /// The responsible agency (OPD).
+    pub agency_id: Option<AgencyId>,
+    /// The ceiling (*pagu*).
+    pub ceiling: Rupiah,
+    /// The output target: `250` `villages`, `6` `times a year`.
+    pub output_value: Option<i64>,
+    pub output_unit: Option<String>,
+    /// The villages it covers, all inside the document's region.
+    #[schema(value_type = Vec<String>)]
+    pub village_codes: Vec<String>,
+    /// Realised spending (*realisasi*).
+    pub realised: Rupiah,
+    pub absorption_pct: Option<f64>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl LineView {
+    pub fn new(r: LineRow, category: Option<InterventionCategory>) -> Self {
+        Self {
+            absorption_pct: absorption_pct(r.realised.value(), r.ceiling.value()),
+            id: r.id,
+            budget_id: r.budget_id,
+            activity: r.activity,
+            type_code: r.type_code,
+            category,
+            agency_id: r.agency_id,
+            ceiling: r.ceiling,
+            output_value: r.output_value,
+            output_unit: r.output_unit,
+            village_codes: r.village_codes,
+            realised: r.realised,
+            version: r.version,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
 }

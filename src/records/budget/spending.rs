@@ -47,7 +47,10 @@ pub async fn spend(
             && existing.note.as_deref() == entry.note
             && existing.approved_overrun == entry.approved_overrun;
         return match same {
-            true => Ok((SpendingOutcome { spending: existing, line: super::reload_line(conn, &locked).await? }, false)),
+            true => Ok((
+                SpendingOutcome { spending: existing, line: super::lines::reload_line(conn, &locked).await? },
+                false,
+            )),
             false => Err(ApiError::DuplicateOf {
                 detail: format!("a different spending entry already has id {}", entry.id),
                 existing_id: entry.id.0,
@@ -86,7 +89,7 @@ pub async fn spend(
     let audited =
         json!({ "spending": spending.id, "amount": entry.amount, "approved_overrun": entry.approved_overrun });
     audit::record(conn, Some(caller.id), "budget.line.spend", key, audited).await?;
-    let line = super::reload_line(conn, &locked).await?;
+    let line = super::lines::reload_line(conn, &locked).await?;
     Ok((SpendingOutcome { spending, line }, true))
 }
 
