@@ -226,6 +226,7 @@ pub async fn create_database_if_missing(admin_url: &str, name: &str) -> anyhow::
         exists: bool,
     }
     let mut conn = AsyncPgConnection::establish(admin_url).await.context("cannot reach PostgreSQL")?;
+    // SQL: pg_database is a catalog table, outside schema.rs.
     let found: Found = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS exists")
         .bind::<Text, _>(name)
         .get_result(&mut conn)

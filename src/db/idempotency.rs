@@ -1,14 +1,19 @@
 //! The kept answers of POST requests sent with an `Idempotency-Key` (migration 000016).
 
 use chrono::Duration;
-use diesel::sql_types::{Bytea, Integer, Jsonb, Nullable, SmallInt, Text, Uuid as SqlUuid};
-use diesel::{OptionalExtension, QueryableByName};
+use diesel::dsl::{IntervalDsl, now};
+use diesel::prelude::*;
+
+use diesel::sql_types::Integer;
+use diesel::sql_types::Timestamptz;
+use diesel::upsert::excluded;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::DbPool;
 use crate::db::prepared::KeepPrepared;
+use crate::db::schema::idempotency_keys;
 use crate::domain::UserId;
 
 /// How long a kept answer is replayed: a day covers an app that retries after a night offline.
@@ -26,23 +31,14 @@ pub enum Claim {
 }
 
 /// The earlier request under the key, as it stands.
-#[derive(QueryableByName)]
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = idempotency_keys)]
 pub struct Earlier {
-    #[diesel(sql_type = Bytea)]
     pub fingerprint: Vec<u8>,
     /// `None` while it is still running.
-    #[diesel(sql_type = Nullable<SmallInt>)]
     pub status: Option<i16>,
-    #[diesel(sql_type = Nullable<Jsonb>)]
     pub headers: Option<Value>,
-    #[diesel(sql_type = Nullable<Bytea>)]
     pub body: Option<Vec<u8>>,
-}
-
-#[derive(QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = SqlUuid)]
-    attempt: Uuid,
 }
 
 /// Claims `key` for a request with `fingerprint`: a new key, an expired one, or one whose first
@@ -54,36 +50,42 @@ pub async fn claim(
     fingerprint: &[u8],
 ) -> diesel::QueryResult<Claim> {
     let attempt = Uuid::now_v7();
-    let won: Option<Claimed> = diesel::sql_query(
-        "INSERT INTO idempotency_keys AS k (user_id, key, fingerprint, attempt, locked_until, expires_at) \
-         VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5), now() + make_interval(secs => $6)) \
-         ON CONFLICT (user_id, key) DO UPDATE SET \
-             fingerprint = EXCLUDED.fingerprint, attempt = EXCLUDED.attempt, locked_until = EXCLUDED.locked_until, \
-             expires_at = EXCLUDED.expires_at, status = NULL, headers = NULL, body = NULL, created_at = now() \
-         WHERE k.expires_at < now() OR (k.status IS NULL AND k.locked_until < now()) \
-         RETURNING attempt",
-    )
-    .bind::<SqlUuid, _>(user.0)
-    .bind::<Text, _>(key)
-    .bind::<Bytea, _>(fingerprint)
-    .bind::<SqlUuid, _>(attempt)
-    .bind::<Integer, _>(HELD_FOR.num_seconds() as i32)
-    .bind::<Integer, _>(KEPT_FOR.num_seconds() as i32)
-    .prepared()
-    .get_result(conn)
-    .await
-    .optional()?;
-    if let Some(won) = won {
-        return Ok(Claim::Won { attempt: won.attempt });
+    // Both deadlines by the database's clock, which every instance compares with.
+    let clock = || now.into_sql::<Timestamptz>();
+    let upsert = diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::user_id.eq(user),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::fingerprint.eq(fingerprint),
+            idempotency_keys::attempt.eq(attempt),
+            idempotency_keys::locked_until.eq(clock() + HELD_FOR.num_seconds().seconds()),
+            idempotency_keys::expires_at.eq(clock() + KEPT_FOR.num_seconds().seconds()),
+        ))
+        .on_conflict((idempotency_keys::user_id, idempotency_keys::key))
+        .do_update()
+        .set((
+            idempotency_keys::fingerprint.eq(excluded(idempotency_keys::fingerprint)),
+            idempotency_keys::attempt.eq(excluded(idempotency_keys::attempt)),
+            idempotency_keys::locked_until.eq(excluded(idempotency_keys::locked_until)),
+            idempotency_keys::expires_at.eq(excluded(idempotency_keys::expires_at)),
+            idempotency_keys::status.eq(None::<i16>),
+            idempotency_keys::headers.eq(None::<Value>),
+            idempotency_keys::body.eq(None::<Vec<u8>>),
+            idempotency_keys::created_at.eq(clock()),
+        ));
+    // A key still held, or whose answer is still kept, stands: the earlier request wins.
+    let taken_over = idempotency_keys::expires_at
+        .lt(clock())
+        .or(idempotency_keys::status.is_null().and(idempotency_keys::locked_until.lt(clock())));
+    let won: Option<Uuid> = diesel::query_dsl::methods::FilterDsl::filter(upsert, taken_over)
+        .returning(idempotency_keys::attempt)
+        .get_result(conn)
+        .await
+        .optional()?;
+    if let Some(attempt) = won {
+        return Ok(Claim::Won { attempt });
     }
-    let earlier = diesel::sql_query(
-        "SELECT fingerprint, status, headers, body FROM idempotency_keys WHERE user_id = $1 AND key = $2",
-    )
-    .bind::<SqlUuid, _>(user.0)
-    .bind::<Text, _>(key)
-    .prepared()
-    .get_result(conn)
-    .await?;
+    let earlier = idempotency_keys::table.find((user, key)).select(Earlier::as_select()).get_result(conn).await?;
     Ok(Claim::Taken(earlier))
 }
 
@@ -97,29 +99,20 @@ pub async fn keep(
     headers: &Value,
     body: &[u8],
 ) -> diesel::QueryResult<()> {
-    diesel::sql_query(
-        "UPDATE idempotency_keys SET status = $4, headers = $5, body = $6 \
-         WHERE user_id = $1 AND key = $2 AND attempt = $3",
-    )
-    .bind::<SqlUuid, _>(user.0)
-    .bind::<Text, _>(key)
-    .bind::<SqlUuid, _>(attempt)
-    .bind::<SmallInt, _>(status as i16)
-    .bind::<Jsonb, _>(headers)
-    .bind::<Bytea, _>(body)
-    .prepared()
-    .execute(conn)
-    .await
-    .map(drop)
+    diesel::update(idempotency_keys::table.find((user, key)).filter(idempotency_keys::attempt.eq(attempt)))
+        .set((
+            idempotency_keys::status.eq(status as i16),
+            idempotency_keys::headers.eq(headers),
+            idempotency_keys::body.eq(body),
+        ))
+        .execute(conn)
+        .await
+        .map(drop)
 }
 
 /// Lets the key go: the attempt wrote nothing (it failed), so a retry must run again.
 pub async fn release(conn: &mut AsyncPgConnection, user: UserId, key: &str, attempt: Uuid) -> diesel::QueryResult<()> {
-    diesel::sql_query("DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND attempt = $3")
-        .bind::<SqlUuid, _>(user.0)
-        .bind::<Text, _>(key)
-        .bind::<SqlUuid, _>(attempt)
-        .prepared()
+    diesel::delete(idempotency_keys::table.find((user, key)).filter(idempotency_keys::attempt.eq(attempt)))
         .execute(conn)
         .await
         .map(drop)
@@ -145,6 +138,7 @@ pub async fn purge_expired_every(pool: DbPool, period: std::time::Duration) {
 
 /// Deletes expired answers, at most `batch` of them, and says how many went.
 pub async fn purge_expired(conn: &mut AsyncPgConnection, batch: i32) -> diesel::QueryResult<usize> {
+    // SQL: a batched delete needs LIMIT inside a row-value IN, which the DSL cannot write.
     diesel::sql_query(
         "DELETE FROM idempotency_keys WHERE (user_id, key) IN ( \
            SELECT user_id, key FROM idempotency_keys WHERE expires_at < now() LIMIT $1)",

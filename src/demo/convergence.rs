@@ -5,6 +5,8 @@
 //! The seeds name no villages and no team members: the lokus villages are the district's first
 //! villages by code and the TPK members are placeholders, both marked as demo data.
 
+use crate::db::schema::convergence_documents;
+use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -21,11 +23,7 @@ const TPK_MEMBERS: &str = r#"[
 ]"#;
 
 pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
-    let already: i64 = diesel::sql_query("SELECT count(*) AS n FROM convergence_documents WHERE id = $1")
-        .bind::<SqlUuid, _>(FIRST_DOCUMENT)
-        .get_result::<Count>(conn)
-        .await?
-        .n;
+    let already = convergence_documents::table.find(FIRST_DOCUMENT).count().get_result::<i64>(conn).await?;
     if already > 0 {
         return Ok(false);
     }
@@ -44,13 +42,8 @@ pub async fn load(conn: &mut AsyncPgConnection) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-#[derive(diesel::QueryableByName)]
-struct Count {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 async fn bengkalis_actions(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow::Result<()> {
+    // SQL: demo fixture, one statement per set of rows (no caller, no audit).
     diesel::sql_query(
         "INSERT INTO convergence_progress (district_code, year, action, status, done_on, notes, updated_by) \
          SELECT '14.03', 2021, a, 'done', make_date(2021, a + 1, 15), \
@@ -68,6 +61,7 @@ async fn bengkalis_actions(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow:
         (4, "Peraturan Bupati tentang Peran Desa dalam intervensi stunting", "regulation"),
     ];
     for (i, (action, title, kind)) in titles.into_iter().enumerate() {
+        // SQL: demo fixture, one statement per set of rows (no caller, no audit).
         diesel::sql_query(
             "INSERT INTO convergence_documents \
                (id, district_code, year, action, title, kind, document_date, url, created_by) \
@@ -86,6 +80,7 @@ async fn bengkalis_actions(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow:
 }
 
 async fn lokus(conn: &mut AsyncPgConnection, admin: Uuid, year: i32, count: i32) -> anyhow::Result<()> {
+    // SQL: demo fixture, one statement per set of rows (no caller, no audit).
     diesel::sql_query(
         "INSERT INTO lokus_decisions (district_code, year, decision, updated_by) \
          VALUES ('14.03', $1, $2, $3) ON CONFLICT DO NOTHING",
@@ -95,6 +90,7 @@ async fn lokus(conn: &mut AsyncPgConnection, admin: Uuid, year: i32, count: i32)
     .bind::<SqlUuid, _>(admin)
     .execute(conn)
     .await?;
+    // SQL: demo fixture, one statement per set of rows (no caller, no audit).
     diesel::sql_query(
         "INSERT INTO lokus_villages (village_code, year, district_code, reason) \
          SELECT code, $1, '14.03', 'demo: the first villages by code; the seed names no villages' \
@@ -110,6 +106,7 @@ async fn lokus(conn: &mut AsyncPgConnection, admin: Uuid, year: i32, count: i32)
 
 /// 479 TPK: one in every village of Kampar, and a second in the first villages by code.
 async fn kampar_teams(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow::Result<()> {
+    // SQL: demo fixture, 479 teams generated from the villages in one statement.
     diesel::sql_query(
         "WITH v AS ( \
            SELECT code, name, row_number() OVER (ORDER BY code) AS n, count(*) OVER () AS villages \
@@ -129,6 +126,7 @@ async fn kampar_teams(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow::Resu
 }
 
 async fn kaur_rembuk(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow::Result<()> {
+    // SQL: demo fixture, one statement per set of rows (no caller, no audit).
     diesel::sql_query(
         "INSERT INTO convergence_progress (district_code, year, action, status, done_on, notes, updated_by) \
          VALUES ('17.04', 2022, 3, 'done', '2022-04-07', \
@@ -148,6 +146,7 @@ async fn figures(conn: &mut AsyncPgConnection, admin: Uuid) -> anyhow::Result<()
         ("17.04", 2021, 11.0, "Stated by the regent at the Rembuk Stunting of 7 April 2022 (seed 003)"),
     ];
     for (region, year, pct, note) in rows {
+        // SQL: demo fixture, one statement per set of rows (no caller, no audit).
         diesel::sql_query(
             "INSERT INTO survey_figures (id, region_code, year, source, stunting_pct, note, updated_by) \
              VALUES (md5('demo-figure-' || $1 || '-' || $2)::uuid, $1, $2, 'other', $3, $4, $5) ON CONFLICT DO NOTHING",

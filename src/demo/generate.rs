@@ -46,6 +46,7 @@ pub async fn generate(conn: &mut AsyncPgConnection, plan: Plan, mut progress: im
         #[diesel(sql_type = diesel::sql_types::Bool)]
         villages: bool,
     }
+    // SQL: EXISTS of two tables in one round trip.
     let found: Found = diesel::sql_query(
         "SELECT EXISTS (SELECT 1 FROM children) AS children, \
                 EXISTS (SELECT 1 FROM regions WHERE level = 'village') AS villages",
@@ -88,6 +89,7 @@ async fn load_provinces(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
         let fields: Vec<&str> = line.split(',').collect();
         let [code, population, stunting] = fields[..] else { bail!("bad province line {line}") };
         let (population, stunting): (f64, f64) = (population.parse()?, stunting.parse()?);
+        // SQL: demo_provinces is a scratch table of the generator, outside schema.rs.
         diesel::sql_query("INSERT INTO demo_provinces VALUES ($1, $2, $3)")
             .bind::<Text, _>(code)
             .bind::<Double, _>(population)
@@ -165,6 +167,7 @@ async fn load_growth_tables(conn: &mut AsyncPgConnection) -> anyhow::Result<()> 
     let numbers = |pick: fn(&growth::Lms) -> f64| rows.iter().map(|row| pick(&row.3)).collect::<Vec<_>>();
     let indices = rows.iter().map(|row| i32::try_from(row.2)).collect::<Result<Vec<_>, _>>()?;
     use diesel::sql_types::Array;
+    // SQL: demo_lms is a scratch table of the generator, outside schema.rs.
     diesel::sql_query("INSERT INTO demo_lms SELECT * FROM unnest($1, $2, $3, $4, $5, $6)")
         .bind::<Array<Text>, _>(texts(|row| row.0))
         .bind::<Array<Text>, _>(texts(|row| row.1.as_str()))

@@ -92,6 +92,7 @@ pub async fn after(
     limit: i64,
 ) -> diesel::QueryResult<Page> {
     // xid8 has no cast to bigint; its text form does. Transaction ids stay below 2^63.
+    // SQL: snapshot functions (pg_current_snapshot, xid8) that diesel has no types for.
     let rows: Vec<Row> = diesel::sql_query(
         "WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin) \
          SELECT h.xmin::text::bigint AS horizon, c.txid, c.seq, c.entity, c.record_id, c.region_code, \

@@ -151,3 +151,37 @@ async fn schema_rs_declares_what_the_migrations_make() {
         assert_eq!(key, declared_key, "primary key of {table}: run `diesel print-schema`");
     }
 }
+
+/// Raw SQL is for what diesel's DSL cannot write, and says so: every `sql_query(` call has a
+/// `SQL:` reason in the three lines above it, so the next reader knows why it is not typed.
+#[test]
+fn every_raw_query_says_why_the_dsl_cannot() {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut sources = Vec::new();
+    files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut sources);
+    let mut silent = Vec::new();
+    let mut calls = 0;
+    for path in sources {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if line.contains("sql_query(") && !line.trim_start().starts_with("//") {
+                calls += 1;
+                if !lines[i.saturating_sub(3)..i].iter().any(|above| above.contains("SQL:")) {
+                    silent.push(format!("{}:{}", path.display(), i + 1));
+                }
+            }
+        }
+    }
+    assert!(calls > 0, "no sql_query call found: the scan is looking in the wrong place");
+    assert!(silent.is_empty(), "raw SQL without a `SQL:` reason above it: {silent:#?}");
+}

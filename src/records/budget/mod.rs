@@ -196,6 +196,7 @@ pub async fn update(
 /// transaction. `false`, and nothing changed, when a total would pass `Rupiah::MAX`: the
 /// change that led here must then be refused.
 pub async fn refresh_totals(conn: &mut AsyncPgConnection, budget: BudgetId) -> QueryResult<bool> {
+    // SQL: UPDATE … FROM a derived table of sums, guarded by the cap, in one statement.
     diesel::sql_query(
         "UPDATE budgets b SET lines_total = t.lines::bigint, realised_total = t.realised::bigint, \
            version = version + 1, updated_at = now() \

@@ -140,6 +140,7 @@ async fn insert_spending(
 /// and nothing changed, when the total would pass `Rupiah::MAX` (sums are numeric, so they
 /// cannot overflow on the way).
 async fn refresh_realised(conn: &mut AsyncPgConnection, line: BudgetLineId) -> QueryResult<bool> {
+    // SQL: UPDATE … FROM a derived sum, guarded by the cap, in one statement.
     diesel::sql_query(
         "UPDATE budget_lines l SET realised = t.realised::bigint \
          FROM (SELECT coalesce(sum(s.amount), 0) AS realised FROM budget_spending s WHERE s.line_id = $1) t \

@@ -1,12 +1,12 @@
 //! The worker that runs stored import jobs, one at a time, as the account that sent each.
 
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 
 use super::Kind;
 use crate::auth::Caller;
 use crate::db::DbPool;
+use crate::db::schema::users;
 use crate::domain::{ImportJobId, NikKey, RegionCode, Role, Scope, UserId};
 use crate::error::ApiError;
 use crate::records::import::jobs::{self, JobRow, Journal, Queue};
@@ -74,20 +74,15 @@ async fn run_job(pool: &DbPool, nik_key: &NikKey, job: &JobRow) -> Result<Summar
 
 /// The job's sender as they are now: a job does what its sender may still do.
 async fn sender(pool: &DbPool, id: UserId) -> Result<Caller, ApiError> {
-    #[derive(QueryableByName)]
+    #[derive(Queryable, Selectable)]
+    #[diesel(table_name = users)]
     struct Account {
-        #[diesel(sql_type = Text)]
         role: String,
-        #[diesel(sql_type = Nullable<Text>)]
         scope: Option<String>,
-        #[diesel(sql_type = Bool)]
         active: bool,
     }
-    let account: Option<Account> = diesel::sql_query("SELECT role, scope, active FROM users WHERE id = $1")
-        .bind::<SqlUuid, _>(id.0)
-        .get_result(&mut *pool.get().await?)
-        .await
-        .optional()?;
+    let account: Option<Account> =
+        users::table.find(id).select(Account::as_select()).get_result(&mut *pool.get().await?).await.optional()?;
     let account = account
         .filter(|a| a.active)
         .ok_or_else(|| ApiError::forbidden("the account that sent this import is no longer active"))?;

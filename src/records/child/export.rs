@@ -46,6 +46,7 @@ pub async fn page<T: Paged>(
 ) -> diesel::QueryResult<Vec<T>> {
     let (low, high) = code_bounds(selection.scope.code());
     let (village, record, within) = after.unwrap_or_default();
+    // SQL: keyset paging on a row comparison, (village, record) > ($3, $4), which the DSL cannot write.
     diesel::sql_query(T::SQL)
         .bind::<Text, _>(low)
         .bind::<Text, _>(high)

@@ -37,6 +37,7 @@ pub async fn district_counts(
     high: &str,
     year: i32,
 ) -> QueryResult<Vec<DistrictCounts>> {
+    // SQL: five CTEs and an array_agg per district; the DSL has neither.
     diesel::sql_query(
         "WITH d AS ( \
            SELECT code, name FROM regions \
@@ -92,6 +93,7 @@ pub async fn progress_totals(
     high: &str,
     year: i32,
 ) -> QueryResult<ProgressTotals> {
+    // SQL: a CTE with filtered aggregates (count … FILTER), which the DSL cannot write.
     diesel::sql_query(
         "WITH p AS ( \
            SELECT district_code, count(*) AS done FROM convergence_progress \

@@ -205,6 +205,7 @@ pub async fn upsert(
     low: &str,
     high: &str,
 ) -> QueryResult<Vec<Written>> {
+    // SQL: a chunk inserted from `unnest` arrays in one statement, with a conditional upsert.
     diesel::sql_query(
         "INSERT INTO families_at_risk AS f (id, year, family_key, village_code, risk_factors, \
                 has_pregnant_woman, has_under_two, has_under_five) \

@@ -156,6 +156,7 @@ pub async fn insert_report(
 
 /// Keeps `reached` equal to the sum of the current reports, in the reporting transaction.
 pub async fn refresh_reached(conn: &mut AsyncPgConnection, id: InterventionId) -> QueryResult<()> {
+    // SQL: a correlated sum in SET, which the DSL cannot write.
     diesel::sql_query(
         "UPDATE interventions SET \
            reached = (SELECT coalesce(sum(r.reached), 0)::bigint FROM intervention_reports r \

@@ -74,6 +74,7 @@ pub async fn import(conn: &mut AsyncPgConnection, rows: &[ImportRow]) -> anyhow:
 
     conn.transaction::<_, anyhow::Error, _>(async move |conn| {
         let before = count(conn).await?;
+        // SQL: an upsert from `unnest` arrays that changes only rows that differ (DO UPDATE … WHERE).
         let changed = diesel::sql_query(
             "INSERT INTO regions (code, parent_code, level, name) \
                  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) \

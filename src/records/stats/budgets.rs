@@ -162,6 +162,7 @@ pub async fn budgets(
 ) -> anyhow::Result<Vec<BudgetRow>> {
     let (low, high) = code_bounds(root);
     let source = if lokus { LOKUS_LINES } else { KEPT };
+    // SQL: CTEs over one of two sources chosen at run time, grouped by a computed area.
     let slices: Vec<Slice> = diesel::sql_query(format!(
         "WITH l AS ({source}) \
          SELECT l.area, g.name AS region_name, g.level AS region_level, l.funding_source, l.agency_id, \
@@ -191,6 +192,7 @@ pub async fn budgets(
         RegionLevel::District => "district",
         RegionLevel::Subdistrict | RegionLevel::Village => "village",
     };
+    // SQL: grouped by an area computed from each row's code (a GROUP BY expression).
     let stunted: Vec<Stunted> = diesel::sql_query(
         "SELECT left(k.region_code, $1) AS area, sum(k.net_open)::bigint AS children \
          FROM case_counts k \

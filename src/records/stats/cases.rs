@@ -232,6 +232,7 @@ async fn kept(
 ) -> anyhow::Result<Vec<AreaCaseCounts>> {
     let (low, high) = code_bounds(ask.root);
     let starts: Vec<NaiveDate> = periods.iter().map(|p| p.0).collect();
+    // SQL: a CTE grouped by a computed area over an array of periods, which the DSL cannot write.
     Ok(diesel::sql_query(
         "WITH kept AS NOT MATERIALIZED ( \
            SELECT CASE WHEN $7 THEN k.region_code ELSE left(k.region_code, $1) END AS unit, k.* \
@@ -307,6 +308,7 @@ pub async fn from_rows(
 ) -> anyhow::Result<Vec<AreaCaseCounts>> {
     let (low, high) = code_bounds(ask.root);
     let lokus_years = ask.lokus.then(|| (from.year(), to.year()));
+    // SQL: per-child events summed over a range and grouped by a computed area (CTE, GROUP BY expression).
     Ok(diesel::sql_query(
         "WITH per_area AS ( \
            SELECT left(c.village_code, $1) AS area, \

@@ -239,6 +239,7 @@ async fn kept(
         RegionLevel::District => ("district", "upper"),
         RegionLevel::Subdistrict | RegionLevel::Village => ("own", "own"),
     };
+    // SQL: CTEs whose tier is chosen at run time, grouped by a computed area.
     Ok(diesel::sql_query(format!(
         "WITH picked AS ( \
            SELECT k.* FROM coverage_counts k \
@@ -282,6 +283,7 @@ async fn from_rows(
 ) -> anyhow::Result<Vec<Sum>> {
     let (low, high) = code_bounds(ask.root);
     let lokus_years = ask.lokus.then(|| (from.year(), to.year()));
+    // SQL: activities prorated over a range and grouped by a computed area (CTEs, GROUP BY expression).
     Ok(diesel::sql_query(format!(
         "WITH acts AS ( \
            SELECT i.id, i.type_code, i.target, i.reached, \

@@ -69,6 +69,7 @@ pub async fn families(
     lokus: bool,
 ) -> anyhow::Result<Vec<FamilyCountRow>> {
     let (low, high) = code_bounds(root);
+    // SQL: grouped by a computed area and joined back to its region (a GROUP BY expression).
     Ok(diesel::sql_query(
         "SELECT f.area AS region_code, g.name AS region_name, g.level AS region_level, f.families, f.pending, \
                 f.verified, f.not_found, f.not_at_risk, \

@@ -223,6 +223,7 @@ async fn kept(
 ) -> anyhow::Result<Vec<AreaCounts>> {
     let (low, high) = code_bounds(ask.root);
     let tier = if ask.level <= RegionLevel::District && !ask.lokus { "district" } else { "village" };
+    // SQL: kept counts grouped by a computed area and period (a GROUP BY expression).
     Ok(diesel::sql_query(
         "WITH per_area AS ( \
            SELECT k.period_start, left(k.region_code, $1) AS area, \
@@ -262,6 +263,7 @@ pub async fn from_rows(
 ) -> anyhow::Result<Vec<AreaCounts>> {
     let (low, high) = code_bounds(ask.root);
     let lokus_years = ask.lokus.then(|| (from.year(), to.year()));
+    // SQL: DISTINCT ON each child's latest measurement, then grouped by a computed area.
     Ok(diesel::sql_query(
         "WITH latest AS ( \
            SELECT DISTINCT ON (m.child_id) c.village_code, m.haz, m.waz, m.whz, \

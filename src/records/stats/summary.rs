@@ -10,13 +10,12 @@ use super::prevalence::{self, PrevalenceRow};
 use super::rates::Disclosure;
 use super::teams::{self, TeamCountRow};
 use super::{Breakdown, Span, code_bounds};
-use crate::db::prepared::KeepPrepared;
+use crate::db::schema::lokus_villages;
 use crate::domain::{InterventionCategory, PeriodKind, RegionCode, RegionLevel};
 use crate::records::convergence;
 use crate::records::figure::{self, SurveyFigure, Target};
 use chrono::NaiveDate;
-use diesel::QueryableByName;
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -178,22 +177,12 @@ async fn convergence_tile(
     })
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 async fn lokus_villages(conn: &mut AsyncPgConnection, root: Option<&RegionCode>, year: i32) -> anyhow::Result<i64> {
     let (low, high) = code_bounds(root);
-    let count: Count = diesel::sql_query(
-        "SELECT count(*) AS n FROM lokus_villages WHERE year = $1 AND village_code >= $2 AND village_code < $3",
-    )
-    .bind::<Integer, _>(year)
-    .bind::<Text, _>(&low)
-    .bind::<Text, _>(&high)
-    .prepared()
-    .get_result(conn)
-    .await?;
-    Ok(count.n)
+    Ok(lokus_villages::table
+        .filter(lokus_villages::year.eq(year))
+        .filter(lokus_villages::village_code.ge(low).and(lokus_villages::village_code.lt(high)))
+        .count()
+        .get_result(conn)
+        .await?)
 }

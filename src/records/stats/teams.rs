@@ -44,6 +44,7 @@ pub async fn teams(
     lokus_year: Option<i32>,
 ) -> anyhow::Result<(Vec<TeamCountRow>, TeamCountRow)> {
     let (low, high) = code_bounds(root);
+    // SQL: grouped by an area computed from each row's code, a GROUP BY expression the DSL cannot write.
     let rows: Vec<TeamCountRow> = diesel::sql_query(
         "WITH lokus AS (SELECT village_code FROM lokus_villages WHERE year = $4), \
          t AS ( \

@@ -64,6 +64,7 @@ pub async fn failures_from_anywhere(
 
 /// Serialises login attempts for one username until the transaction ends.
 pub async fn lock_username(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<()> {
+    // SQL: pg_advisory_xact_lock returns void, which diesel cannot load.
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext($1))")
         .bind::<diesel::sql_types::Text, _>(format!("login:{username}"))
         .execute(conn)

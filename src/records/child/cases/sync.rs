@@ -177,6 +177,7 @@ async fn update_all(
         return Ok(());
     }
     let column = |f: fn(&Derived) -> String| updates.iter().map(|(_, d)| f(d)).collect::<Vec<_>>();
+    // SQL: UPDATE … FROM `unnest` arrays, one statement for a chunk's cases.
     diesel::sql_query(
         "UPDATE cases SET status = v.status, severity = v.severity, opened_on = v.opened_on, \
              opening_measurement_id = v.opening, latest_measurement_id = v.latest, \

@@ -24,6 +24,7 @@ impl Journal {
         chunk: &Summary,
         end: u32,
     ) -> diesel::QueryResult<()> {
+        // SQL: counters added in place and a lease measured by the database clock (now() + interval).
         diesel::sql_query(
             "UPDATE import_jobs SET records_done = $2, created = created + $3, updated = updated + $4, \
              unchanged = unchanged + $5, rejected = rejected + $6, lease_until = now() + make_interval(secs => $7) \
