@@ -8,6 +8,14 @@ pub const MAX_AGE_DAYS: u32 = 1826;
 const STANDING_FROM_DAY: u32 = 731;
 const POSITION_CORRECTION_CM: f64 = 0.7;
 
+/// The lengths and weights a measurement may carry; outside them a value is a typing error,
+/// not a child. The measurements table's CHECK constraints (migration 000002) and every
+/// request schema hold the same bounds (tests `openapi::measurement_bounds_are_the_growth_bounds`).
+pub const MIN_LENGTH_CM: f64 = 38.0;
+pub const MAX_LENGTH_CM: f64 = 130.0;
+pub const MIN_WEIGHT_KG: f64 = 0.9;
+pub const MAX_WEIGHT_KG: f64 = 58.0;
+
 /// One measurement, as the standards need it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Input {

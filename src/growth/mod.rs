@@ -19,7 +19,9 @@ mod indicators;
 mod tables;
 
 pub use classify::{BELOW_MODERATE, BELOW_SEVERE, GrowthCategory, Indicator};
-pub use indicators::{Input, MAX_AGE_DAYS, ZScores, compute, haz, waz, whz};
+pub use indicators::{
+    Input, MAX_AGE_DAYS, MAX_LENGTH_CM, MAX_WEIGHT_KG, MIN_LENGTH_CM, MIN_WEIGHT_KG, ZScores, compute, haz, waz, whz,
+};
 pub use tables::Lms;
 
 /// Every row of the four tables as (table, sex, index, LMS), for the synthetic data generator,

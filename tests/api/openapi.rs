@@ -259,3 +259,38 @@ fn every_enforced_rule_is_in_the_document() {
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
 }
+
+/// Every length and weight a request may carry is bounded in the document by the bounds the
+/// code checks (`growth::MIN_LENGTH_CM` …), and the table's CHECK constraint holds the same.
+#[test]
+fn measurement_bounds_are_the_growth_bounds() {
+    use stunting_api::growth::{MAX_LENGTH_CM, MAX_WEIGHT_KG, MIN_LENGTH_CM, MIN_WEIGHT_KG};
+    let doc: Value = serde_json::to_value(stunting_api::api::openapi::document()).unwrap();
+    let bounds = [("length_cm", MIN_LENGTH_CM, MAX_LENGTH_CM), ("weight_kg", MIN_WEIGHT_KG, MAX_WEIGHT_KG)];
+    let mut seen = 0;
+    let mut wrong = Vec::new();
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        for (field, min, max) in bounds {
+            let Some(property) = schema["properties"].get(field) else { continue };
+            // Answers report what was stored; only what a caller sends is bounded.
+            if property.get("minimum").is_none() && property.get("maximum").is_none() {
+                continue;
+            }
+            seen += 1;
+            if property["minimum"].as_f64() != Some(min) || property["maximum"].as_f64() != Some(max) {
+                wrong.push(format!("{name}.{field}: {property}"));
+            }
+        }
+    }
+    assert!(seen >= 6, "expected the three request shapes' lengths and weights, found {seen}");
+    assert!(wrong.is_empty(), "bounds that differ from growth's: {wrong:#?}");
+    let children =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/2026-11-22-000002_children/up.sql"))
+            .unwrap();
+    for check in [
+        format!("CHECK (length_cm BETWEEN {MIN_LENGTH_CM} AND {MAX_LENGTH_CM})"),
+        format!("CHECK (weight_kg BETWEEN {MIN_WEIGHT_KG} AND {MAX_WEIGHT_KG})"),
+    ] {
+        assert!(children.contains(&check), "the measurements table does not say {check}");
+    }
+}

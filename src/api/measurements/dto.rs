@@ -23,12 +23,12 @@ pub struct CreateMeasurement {
     /// Not in the future, not before birth, before the child is 60 months old.
     pub measured_on: NaiveDate,
     /// Length (lying) or height (standing), 38 to 130 cm.
-    #[validate(range(min = 38.0, max = 130.0))]
+    #[validate(range(min = crate::growth::MIN_LENGTH_CM, max = crate::growth::MAX_LENGTH_CM))]
     #[schema(minimum = 38.0, maximum = 130.0)]
     pub length_cm: f64,
     pub position: Position,
     /// 0.9 to 58 kg.
-    #[validate(range(min = 0.9, max = 58.0))]
+    #[validate(range(min = crate::growth::MIN_WEIGHT_KG, max = crate::growth::MAX_WEIGHT_KG))]
     #[schema(minimum = 0.9, maximum = 58.0)]
     pub weight_kg: Option<f64>,
     /// Bilateral pitting oedema: weight-based z-scores are then not computed.

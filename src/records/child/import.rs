@@ -33,11 +33,11 @@ pub struct MeasurementRecord {
     pub id: Option<Uuid>,
     pub child_id: Uuid,
     pub measured_on: NaiveDate,
-    #[validate(range(min = 38.0, max = 130.0))]
+    #[validate(range(min = crate::growth::MIN_LENGTH_CM, max = crate::growth::MAX_LENGTH_CM))]
     #[schema(minimum = 38.0, maximum = 130.0)]
     pub length_cm: f64,
     pub position: Position,
-    #[validate(range(min = 0.9, max = 58.0))]
+    #[validate(range(min = crate::growth::MIN_WEIGHT_KG, max = crate::growth::MAX_WEIGHT_KG))]
     #[schema(minimum = 0.9, maximum = 58.0)]
     pub weight_kg: Option<f64>,
     /// Default false.
@@ -185,11 +185,11 @@ pub struct ChildRow {
     pub measurement_id: Option<Uuid>,
     /// The weighing's date; the other weighing fields are read only with it.
     pub measured_on: Option<NaiveDate>,
-    #[validate(range(min = 38.0, max = 130.0))]
+    #[validate(range(min = crate::growth::MIN_LENGTH_CM, max = crate::growth::MAX_LENGTH_CM))]
     #[schema(minimum = 38.0, maximum = 130.0)]
     pub length_cm: Option<f64>,
     pub position: Option<Position>,
-    #[validate(range(min = 0.9, max = 58.0))]
+    #[validate(range(min = crate::growth::MIN_WEIGHT_KG, max = crate::growth::MAX_WEIGHT_KG))]
     #[schema(minimum = 0.9, maximum = 58.0)]
     pub weight_kg: Option<f64>,
     pub oedema: Option<bool>,
