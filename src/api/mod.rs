@@ -18,7 +18,9 @@ pub mod interventions;
 pub mod lokus;
 pub mod measurements;
 pub mod openapi;
+pub mod people;
 pub mod regions;
+pub mod screenings;
 pub mod services;
 pub mod stats;
 pub mod teams;
@@ -45,6 +47,8 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(regions::routes)
             .configure(children::routes)
             .configure(measurements::routes)
+            .configure(people::routes)
+            .configure(screenings::routes)
             .configure(cases::routes)
             .configure(services::routes)
             .configure(intervention_types::routes)

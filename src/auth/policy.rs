@@ -13,6 +13,9 @@ use crate::error::ApiError;
 pub enum Record {
     /// A child and everything recorded about them: measurements, cases, services.
     Child,
+    /// A person of the first 1,000 days (a woman, or a man screened as catin) and everything
+    /// recorded about her: screenings. Personal data, kept as a child's is.
+    Person,
     /// A family at risk of stunting (keluarga berisiko stunting).
     Family,
     /// A family assistance team (TPK) and its members.
@@ -52,7 +55,7 @@ impl Caller {
     /// record's region or contains it (a village cadre sees the district's activities).
     pub fn require_read(&self, record: Record, region: &RegionCode) -> Result<(), ApiError> {
         match record {
-            Record::Child => self.require_child_in_scope(region),
+            Record::Child | Record::Person => self.require_child_in_scope(region),
             Record::Family => self.require_in_scope(region),
             Record::Budget if self.role == Role::Cadre => self.require_in_scope(region),
             Record::Team
@@ -71,7 +74,7 @@ impl Caller {
     /// and officers load families; a district's own officers keep its convergence records.
     pub fn require_write(&self, record: Record, region: &RegionCode) -> Result<(), ApiError> {
         match record {
-            Record::Child => return self.require_child_in_scope(region),
+            Record::Child | Record::Person => return self.require_child_in_scope(region),
             Record::Convergence => return self.require_district_officer(&region.at_most(RegionLevel::District)),
             _ => self.require_writer_of(record)?,
         }
@@ -83,7 +86,7 @@ impl Caller {
     /// `require_write`, so that a handler refuses a role before it reads the body.
     pub fn require_writer_of(&self, record: Record) -> Result<(), ApiError> {
         match record {
-            Record::Child => self.require_child_data(),
+            Record::Child | Record::Person => self.require_child_data(),
             Record::Family => self.require_role(&[Role::Integration, Role::Officer]),
             Record::Report => self.require_role(&[Role::Officer, Role::Cadre, Role::Integration]),
             Record::Team | Record::Intervention | Record::Budget | Record::Agency | Record::Convergence => {

@@ -157,6 +157,47 @@ diesel::table! {
 }
 
 diesel::table! {
+    catin_screenings (id) {
+        id -> Uuid,
+        person_id -> Uuid,
+        village_code -> Text,
+        screened_on -> Date,
+        wedding_planned_on -> Nullable<Date>,
+        age_years -> Int2,
+        height_cm -> Nullable<Float8>,
+        weight_kg -> Nullable<Float8>,
+        bmi -> Nullable<Float8>,
+        muac_cm -> Nullable<Float8>,
+        hb_g_dl -> Nullable<Float8>,
+        smokes -> Bool,
+        smoke_exposed -> Bool,
+        thresholds_version -> Int4,
+        risk_factors -> Array<Text>,
+        at_risk -> Bool,
+        voided_at -> Nullable<Timestamptz>,
+        voided_by -> Nullable<Uuid>,
+        voided_reason -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    catin_thresholds (version) {
+        version -> Int4,
+        min_age_women -> Int2,
+        max_age_women -> Int2,
+        min_bmi -> Float8,
+        min_muac_cm -> Float8,
+        min_hb_women -> Float8,
+        min_hb_men -> Float8,
+        source -> Text,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::Xid8;
 
@@ -201,6 +242,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        mother_id -> Nullable<Uuid>,
     }
 }
 
@@ -487,6 +529,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    people (id) {
+        id -> Uuid,
+        village_code -> Text,
+        sex -> Text,
+        birth_date -> Date,
+        name -> Text,
+        nik_hash -> Nullable<Bytea>,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Uuid>,
+        deleted_reason -> Nullable<Text>,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     prevalence_counts (tier, period, period_start, region_code) {
         tier -> Text,
         period -> Text,
@@ -611,10 +671,15 @@ diesel::joinable!(budgets -> regions (region_code));
 diesel::joinable!(cases -> children (child_id));
 diesel::joinable!(cases -> regions (village_code));
 diesel::joinable!(cases -> teams (assigned_team_id));
+diesel::joinable!(catin_screenings -> catin_thresholds (thresholds_version));
+diesel::joinable!(catin_screenings -> people (person_id));
+diesel::joinable!(catin_screenings -> regions (village_code));
+diesel::joinable!(catin_thresholds -> users (created_by));
 diesel::joinable!(child_services -> children (child_id));
 diesel::joinable!(child_services -> intervention_types (type_code));
 diesel::joinable!(child_services -> interventions (intervention_id));
 diesel::joinable!(child_services -> users (recorded_by));
+diesel::joinable!(children -> people (mother_id));
 diesel::joinable!(children -> regions (village_code));
 diesel::joinable!(convergence_assessments -> regions (district_code));
 diesel::joinable!(convergence_assessments -> users (assessed_by));
@@ -640,6 +705,7 @@ diesel::joinable!(lokus_decisions -> regions (district_code));
 diesel::joinable!(lokus_decisions -> users (updated_by));
 diesel::joinable!(lokus_villages -> regions (village_code));
 diesel::joinable!(measurements -> children (child_id));
+diesel::joinable!(people -> regions (village_code));
 diesel::joinable!(prevalence_targets -> regions (region_code));
 diesel::joinable!(prevalence_targets -> users (updated_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -659,6 +725,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     budgets,
     case_counts,
     cases,
+    catin_screenings,
+    catin_thresholds,
     changes,
     child_services,
     children,
@@ -681,6 +749,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lokus_decisions,
     lokus_villages,
     measurements,
+    people,
     prevalence_counts,
     prevalence_targets,
     refresh_tokens,

@@ -53,5 +53,7 @@ id_type!(
     TeamId,
     FamilyId,
     FigureId,
-    ImportJobId
+    ImportJobId,
+    PersonId,
+    ScreeningId
 );

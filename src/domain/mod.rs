@@ -76,6 +76,7 @@ pub struct UnknownName {
 
 mod calendar;
 mod case;
+pub mod catin;
 mod convergence;
 mod growth;
 mod ids;
@@ -92,11 +93,12 @@ mod version;
 
 pub use calendar::{YEARS, latest_local_date, year_bounds};
 pub use case::{CaseSeverity, CaseStatus, CloseReason};
+pub use catin::{CatinRisk, CatinThresholds};
 pub use convergence::{ActionStatus, DocumentKind, RiskFactor, SurveySource, TeamKind, TpkRole, Verification};
 pub use growth::{Place, Position, Sex, ZScore};
 pub use ids::{
     AgencyId, BudgetId, BudgetLineId, CaseId, ChildId, DocumentId, FamilyId, FigureId, ImportJobId, InterventionId,
-    MeasurementId, ReportId, ServiceId, SpendingId, TeamId, UserId,
+    MeasurementId, PersonId, ReportId, ScreeningId, ServiceId, SpendingId, TeamId, UserId,
 };
 pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, MonthError, TargetGroup};
 pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};

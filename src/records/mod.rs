@@ -16,6 +16,7 @@ pub mod figure;
 pub mod import;
 pub mod intervention;
 pub mod lokus;
+pub mod person;
 pub mod region;
 pub mod stats;
 pub mod team;

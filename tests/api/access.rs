@@ -41,6 +41,7 @@ const PUBLIC: &[(&str, &str)] = &[
 /// Reference data every signed-in caller reads, whatever their scope.
 const REFERENCE_DATA: &[(&str, &str)] = &[
     ("get", "/api/v1/auth/me"),
+    ("get", "/api/v1/catin-thresholds"),
     ("get", "/api/v1/convergence/actions"),
     ("get", "/api/v1/intervention-types"),
     ("get", "/api/v1/regions"),
@@ -54,6 +55,7 @@ fn concrete(template: &str) -> String {
         ("{id}", "0192b7a4-0000-7000-8000-000000000001"),
         ("{line_id}", "0192b7a4-0000-7000-8000-000000000002"),
         ("{measurement_id}", "0192b7a4-0000-7000-8000-000000000003"),
+        ("{screening_id}", "0192b7a4-0000-7000-8000-000000000004"),
         ("{code}", "14.01"),
         ("{district}", "14.01"),
         ("{region}", "14.01"),
@@ -146,6 +148,8 @@ const BIRTH_DATE: &str = "2023-02-17";
 const NIK: &str = "1401015702230007";
 const PHONE: &str = "+6281299990007";
 const FAMILY_KEY: &str = "1401010001009997";
+const PERSON_NAME: &str = "Fixture Rahmah Personal";
+const PERSON_NIK: &str = "1401014903040009";
 const VILLAGE: &str = "14.01.01.2009";
 
 struct Planted {
@@ -160,6 +164,8 @@ struct Planted {
     document: String,
     account: String,
     import_job: String,
+    person: String,
+    screening: String,
 }
 
 /// A child with a NIK, a stunted measurement and the case it opens, a TPK with a phone number,
@@ -216,7 +222,16 @@ async fn plant_personal_data(app: &TestApp, officer: &str) -> Planted {
         .await
         .unwrap();
     let import_job = created(queued, "an import job").await["id"].as_str().unwrap().to_owned();
+    let person = json!({"village_code": VILLAGE, "sex": "female", "birth_date": "2001-04-04", "name": PERSON_NAME,
+                        "nik": PERSON_NIK});
+    let person = created(app.post_json("/api/v1/people", Some(officer), &person).await, "a person").await;
+    let person = person["id"].as_str().unwrap().to_owned();
+    let screening = json!({"screened_on": "2025-01-10", "hb_g_dl": 11.0});
+    let path = format!("/api/v1/people/{person}/screenings");
+    let screening = created(app.post_json(&path, Some(officer), &screening).await, "a screening").await;
     Planted {
+        person,
+        screening: screening["id"].as_str().unwrap().to_owned(),
         import_job,
         budget: budget_id,
         line: line["id"].as_str().unwrap().to_owned(),
@@ -243,9 +258,13 @@ fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
         t if t.starts_with("/api/v1/convergence/documents/") => planted.document.as_str(),
         t if t.starts_with("/api/v1/users/") => planted.account.as_str(),
         t if t.starts_with("/api/v1/imports/") => planted.import_job.as_str(),
+        t if t.starts_with("/api/v1/people/") => planted.person.as_str(),
         _ => "0192b7a4-0000-7000-8000-000000000001",
     };
-    let path = template.replace("{id}", id).replace("{measurement_id}", &planted.measurement);
+    let path = template
+        .replace("{id}", id)
+        .replace("{measurement_id}", &planted.measurement)
+        .replace("{screening_id}", &planted.screening);
     let path = concrete(&path.replace("{line_id}", &planted.line));
     let query: Vec<String> = operation["parameters"]
         .as_array()
@@ -282,8 +301,8 @@ async fn no_read_gives_a_dashboard_personal_data_and_none_gives_anyone_the_nik()
             let response = app.get(&path, Some(token)).await;
             let status = response.status();
             let body = response.text().await.unwrap();
-            assert!(!body.contains(NIK), "GET {path} gave {who} the NIK");
-            for value in [CHILD_NAME, MOTHER_NAME, BIRTH_DATE, PHONE, FAMILY_KEY] {
+            assert!(!body.contains(NIK) && !body.contains(PERSON_NIK), "GET {path} gave {who} a NIK");
+            for value in [CHILD_NAME, MOTHER_NAME, BIRTH_DATE, PHONE, FAMILY_KEY, PERSON_NAME] {
                 match is_dashboard {
                     true => assert!(!body.contains(value), "GET {path} gave {who} personal data ({value}): {status}"),
                     false if body.contains(value) => _ = seen_by_carers.insert(value),
@@ -296,7 +315,7 @@ async fn no_read_gives_a_dashboard_personal_data_and_none_gives_anyone_the_nik()
     // The walk means something only if the reads succeed where they may, and the planted data
     // does reach the people who care for the child.
     assert!(reads >= 100, "only {reads} successful reads");
-    assert_eq!(seen_by_carers.len(), 5, "carers saw only {seen_by_carers:?}");
+    assert_eq!(seen_by_carers.len(), 6, "carers saw only {seen_by_carers:?}");
 }
 
 /// The request body an operation's own document example gives (an empty object where the
@@ -380,6 +399,7 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
 /// its sender's.
 fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
     let child_level = template.starts_with("/api/v1/children")
+        || template.starts_with("/api/v1/people")
         || template.starts_with("/api/v1/cases")
         || template.starts_with("/api/v1/exports");
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
@@ -484,6 +504,12 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         // An integration syncs children but never removes one (issue 14, item 10).
         "delete_child" => carer_in(VILLAGE) && role != Role::Integration,
         "update_child" => carer_in(VILLAGE) && carer_in("14.01.01.2010"),
+        // A person of the first 1,000 days is kept as a child is; her screenings with her.
+        "create_person" | "create_screening" | "void_screening" => carer_in(VILLAGE),
+        "delete_person" => carer_in(VILLAGE) && role != Role::Integration,
+        "update_person" => carer_in(VILLAGE) && carer_in("14.01.01.2010"),
+        // The screening thresholds are a national setting: admins only.
+        "set_catin_thresholds" => admin,
         // Case follow-up is for officers.
         "update_case" => officer_in(VILLAGE),
         // Kampar keeps its own convergence records; Riau assesses them.

@@ -15,7 +15,7 @@ use crate::common::{TestApp, problem};
 /// Reads the feed from `since` until `enough` holds of everything read (or gives up after ten
 /// seconds): the feed reaches a committed write once every transaction that began before it,
 /// in any database of the cluster (other tests run beside this one), has ended.
-async fn drain_until(
+pub(crate) async fn drain_until(
     app: &TestApp,
     token: &str,
     since: Option<&str>,

@@ -32,6 +32,7 @@ mod lokus;
 mod measurements;
 mod migrations;
 mod openapi;
+mod people;
 mod prevalence;
 mod regions;
 mod replica;

@@ -28,6 +28,9 @@ pub struct CreateChild {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub mother_name: Option<String>,
+    /// The mother's record, when she is registered (`POST /api/v1/people`): a living woman
+    /// the caller may read.
+    pub mother_id: Option<Uuid>,
     /// 16 digits; write-only: stored only as a keyed hash, to find duplicates.
     #[schema(pattern = "^[0-9]{16}$")]
     pub nik: Option<String>,
@@ -49,6 +52,10 @@ pub struct UpdateChild {
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>)]
     pub mother_name: Option<Option<String>>,
+    /// Links the child to the mother's record, or `null` unlinks it.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub mother_id: Option<Option<Uuid>>,
     /// A new NIK, or `null` to forget it.
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{16}$")]

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{ChildId, Nik, NikKey, RegionCode, latest_local_date};
+use crate::domain::{ChildId, Nik, NikKey, PersonId, RegionCode, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
@@ -107,6 +107,7 @@ pub async fn create(
         birth_date: body.birth_date,
         name: &name,
         mother_name,
+        mother_id: body.mother_id.map(PersonId),
         nik_hash,
         created_by: caller.id,
     };
@@ -195,6 +196,7 @@ pub async fn update(
         birth_date: body.birth_date,
         name,
         mother_name: body.mother_name.map(|m| text::given(m.as_deref()).map(str::to_owned)),
+        mother_id: body.mother_id.map(|m| m.map(PersonId)),
         nik_hash: nik,
     };
     let written = conn

@@ -45,6 +45,7 @@ use responses::ProblemResponses;
         (name = "regions", description = "The Kemendagri region hierarchy"),
         (name = "children", description = "Children under five (personal data: never for dashboards)"),
         (name = "measurements", description = "Measurements scored against the WHO 2006 standards"),
+        (name = "people", description = "The first 1,000 days: women (and men screened as catin), their catin screenings and the thresholds that judge them (personal data: never for dashboards)"),
         (name = "cases", description = "Stunting cases and their follow-up"),
         (name = "interventions", description = "The intervention catalogue, agencies (OPD), activities and their monthly progress"),
         (name = "budgets", description = "Budget documents, lines, spending and reconciliation"),

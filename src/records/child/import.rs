@@ -294,6 +294,8 @@ impl ChildrenWriter {
             birth_date: row.birth_date,
             name,
             mother_name: text::given(row.mother_name.as_deref()),
+            // The file names no mother's record; a linked one stays linked.
+            mother_id: None,
             nik_hash: checked.nik_hash.clone(),
             created_by: caller.id,
         };
@@ -347,6 +349,7 @@ fn changes_from(current: &ChildRecord, new: &NewChild<'_>) -> ChildChanges {
         birth_date: (current.birth_date != new.birth_date).then_some(new.birth_date),
         name: (current.name != new.name).then(|| new.name.to_owned()),
         mother_name: (current.mother_name.as_deref() != new.mother_name).then(|| new.mother_name.map(str::to_owned)),
+        mother_id: None,
         nik_hash: (current.nik_hash != new.nik_hash).then(|| new.nik_hash.clone()),
     }
 }

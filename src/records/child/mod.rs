@@ -13,9 +13,10 @@ use crate::auth::policy::Record;
 use crate::db::audit;
 use crate::db::schema::{self, children, lokus_villages};
 use crate::domain::page::PageRequest;
-use crate::domain::{CaseId, CaseStatus, ChildId, ExpectedVersion, RegionCode, Scope, Sex};
+use crate::domain::{CaseId, CaseStatus, ChildId, ExpectedVersion, PersonId, RegionCode, Scope, Sex};
 use crate::error::{ApiError, Problem};
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::person;
 use crate::records::write;
 use std::collections::HashMap;
 
@@ -37,6 +38,7 @@ pub struct ChildRecord {
     pub birth_date: NaiveDate,
     pub name: String,
     pub mother_name: Option<String>,
+    pub mother_id: Option<PersonId>,
     pub nik_hash: Option<Vec<u8>>,
     pub version: i32,
 }
@@ -50,6 +52,7 @@ macro_rules! view_columns {
             children::birth_date,
             children::name,
             children::mother_name,
+            children::mother_id,
             children::nik_hash.is_not_null(),
             schema::cases::table
                 .filter(schema::cases::child_id.eq(children::id))
@@ -218,6 +221,9 @@ pub async fn register(
     if let Some(hash) = &new.nik_hash {
         refuse_nik_of_another(conn, caller, hash, None).await?;
     }
+    if let Some(mother) = new.mother_id {
+        person::check_mother(conn, caller, mother, "mother_id").await?;
+    }
     let child = insert(conn, caller, new).await?;
     audit::record(
         conn,
@@ -292,6 +298,7 @@ fn describe(changes: &ChildChanges) -> serde_json::Value {
         ("birth_date", changes.birth_date.is_some()),
         ("name", changes.name.is_some()),
         ("mother_name", changes.mother_name.is_some()),
+        ("mother_id", changes.mother_id.is_some()),
         ("nik", changes.nik_hash.is_some()),
     ] {
         if changed {
@@ -312,6 +319,9 @@ pub async fn correct(
 ) -> Result<(), ApiError> {
     if let Some(Some(hash)) = &changes.nik_hash {
         refuse_nik_of_another(conn, caller, hash, Some(current.id)).await?;
+    }
+    if let Some(Some(mother)) = changes.mother_id {
+        person::check_mother(conn, caller, mother, "mother_id").await?;
     }
     update(conn, caller, current, changes).await?;
     let sex = changes.sex.unwrap_or(current.sex);
@@ -391,6 +401,7 @@ pub struct ChildChanges {
     pub birth_date: Option<NaiveDate>,
     pub name: Option<String>,
     pub mother_name: Option<Option<String>>,
+    pub mother_id: Option<Option<PersonId>>,
     pub nik_hash: Option<Option<Vec<u8>>>,
 }
 
@@ -427,7 +438,8 @@ write::removable!(ChildRecord, children);
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
 #[schema(example = json!({
     "id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01", "village_code": "14.01.01.2009", "sex": "female",
-    "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati", "has_nik": true,
+    "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati",
+    "mother_id": "0192b7a4-7777-7000-8000-000000000001", "has_nik": true,
     "open_case_id": null, "version": 1,
     "created_at": "2024-08-15T02:30:00Z", "updated_at": "2024-08-15T02:30:00Z"
 }))]
@@ -439,6 +451,8 @@ pub struct ChildView {
     pub birth_date: NaiveDate,
     pub name: String,
     pub mother_name: Option<String>,
+    /// The mother's record (`/api/v1/people/{id}`), when she is registered.
+    pub mother_id: Option<PersonId>,
     pub has_nik: bool,
     /// The child's open stunting case, if any.
     pub open_case_id: Option<CaseId>,
@@ -456,6 +470,9 @@ impl NewChild<'_> {
             && existing.birth_date == self.birth_date
             && existing.name == self.name
             && existing.mother_name.as_deref() == self.mother_name
+            // A sender that names no mother says nothing about her (an import, a retry of a
+            // create from before she was linked).
+            && (self.mother_id.is_none() || existing.mother_id == self.mother_id)
             && existing.nik_hash == self.nik_hash
     }
 }
@@ -469,6 +486,7 @@ pub struct NewChild<'a> {
     pub birth_date: NaiveDate,
     pub name: &'a str,
     pub mother_name: Option<&'a str>,
+    pub mother_id: Option<PersonId>,
     pub nik_hash: Option<Vec<u8>>,
     pub created_by: crate::domain::UserId,
 }
