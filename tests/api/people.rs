@@ -311,3 +311,26 @@ async fn a_voided_screening_stays_on_record_and_every_write_reaches_the_change_f
         vec![("person".to_owned(), false), ("catin_screening".to_owned(), false), ("catin_screening".to_owned(), true)]
     );
 }
+
+/// A person who moves takes her screenings along: they are counted and synced where she lives.
+#[tokio::test]
+async fn a_move_takes_her_screenings_to_her_new_village() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let her = register(&app, &officer, woman("2000-01-01")).await;
+    let screening: Value =
+        screen(&app, &officer, &her, json!({"screened_on": "2025-03-01"})).await.json().await.unwrap();
+    let moved = json!({"village_code": "14.01.01.2010"});
+    let path = format!("/api/v1/people/{}", id(&her));
+    assert_eq!(app.patch_json(&path, Some(&officer), Some("\"1\""), &moved).await.status(), StatusCode::OK);
+    let sql = format!(
+        "SELECT count(*) FROM catin_screenings WHERE id = '{}' AND village_code = '14.01.01.2010'",
+        id(&screening)
+    );
+    assert_eq!(app.count(&sql).await, 1);
+    // The old village's cadre no longer reaches her; the new one's does.
+    let old = app.token_for(Role::Cadre, Some(VILLAGE)).await;
+    problem(app.get(&path, Some(&old)).await, StatusCode::FORBIDDEN).await;
+    let new = app.token_for(Role::Cadre, Some("14.01.01.2010")).await;
+    assert_eq!(app.get(&format!("{path}/screenings"), Some(&new)).await.status(), StatusCode::OK);
+}
