@@ -4,7 +4,7 @@ use std::borrow::Cow;
 
 use validator::ValidationError;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldErrors};
 
 /// The `validator` rule for text a record must have, so a blank name is reported with every
 /// other field error of the request: `#[validate(custom(function = "non_blank"))]`.
@@ -19,6 +19,17 @@ pub fn non_blank(text: &str) -> Result<(), ValidationError> {
 /// Optional text as it is stored: trimmed, and `None` when blank.
 pub fn given(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// A list's name search (`q`): trimmed, `None` when blank; longer than 100 characters is an
+/// error on `q` (a search that long finds nothing and costs a scan).
+pub fn search(errors: &mut FieldErrors, q: Option<&str>) -> Option<String> {
+    let q = given(q)?;
+    if q.chars().count() > 100 {
+        errors.add("q", "must be at most 100 characters long");
+        return None;
+    }
+    Some(q.to_owned())
 }
 
 /// 422 naming the first string (or key) in `value` that holds a NUL.

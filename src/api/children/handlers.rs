@@ -39,10 +39,7 @@ pub async fn list(
     caller.require_child_data()?;
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let name_contains = text::given(query.q.as_deref()).map(str::to_owned);
-    if name_contains.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        errors.add("q", "must be at most 100 characters long");
-    }
+    let name_contains = text::search(&mut errors, query.q.as_deref());
     if let (Some(from), Some(to)) = (query.born_from, query.born_to)
         && from > to
     {

@@ -38,10 +38,7 @@ pub async fn list(
     let mut errors = FieldErrors::default();
     let parent = query.parent.as_deref().and_then(|p| errors.check("parent", RegionCode::parse(p)));
     let within = query.within.as_deref().and_then(|w| errors.check("within", RegionCode::parse(w)));
-    let name_contains = text::given(query.q.as_deref()).map(str::to_owned);
-    if name_contains.as_ref().is_some_and(|q| q.chars().count() > 100) {
-        errors.add("q", "must be at most 100 characters long");
-    }
+    let name_contains = text::search(&mut errors, query.q.as_deref());
     errors.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter = RegionFilter {
