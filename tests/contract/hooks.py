@@ -18,7 +18,7 @@ def ndjson(ctx, value):
 # Generated bodies name regions and dates at random, so nearly every create is refused (422)
 # and the stateful phase would reach no record: half of them are pointed at Kampar, which the
 # demo data holds, so the links are followed to real records. The other half stay as drawn.
-CREATES = {"/api/v1/children", "/api/v1/interventions", "/api/v1/budgets", "/api/v1/teams", "/api/v1/agencies",
+CREATES = {"/api/v1/children", "/api/v1/people", "/api/v1/interventions", "/api/v1/budgets", "/api/v1/teams", "/api/v1/agencies",
            "/api/v1/users", "/api/v1/regions"}
 REAL = {"village_code": "14.01.01.2009", "region_code": "14.01", "district_code": "14.01", "scope": "14.01",
         "birth_date": "2024-06-01", "fiscal_year": 2025, "year": 2025}

@@ -16,7 +16,8 @@ from stunting_api_client import AuthenticatedClient, Client
 from stunting_api_client.api.auth import token
 from stunting_api_client.api.budgets import list_budgets
 from stunting_api_client.api.cases import list_cases, update_case
-from stunting_api_client.api.children import create_child
+from stunting_api_client.api.children import create_child, update_child
+from stunting_api_client.api.people import create_person, create_screening
 from stunting_api_client.api.convergence import overview
 from stunting_api_client.api.interventions import create_intervention, report
 from stunting_api_client.api.measurements import create_measurement, growth
@@ -27,10 +28,13 @@ from stunting_api_client.api.users import create_user
 from stunting_api_client.models import (
     CaseAudit,
     CaseStatus,
+    CatinRisk,
     CreateChild,
     CreateIntervention,
     CreateMeasurement,
+    CreatePerson,
     CreateReport,
+    CreateScreening,
     CreateUser,
     GrowthCategory,
     Place,
@@ -42,6 +46,7 @@ from stunting_api_client.models import (
     TokenRequestType0GrantType,
     Problem,
     UpdateCase,
+    UpdateChild,
 )
 
 KUMANTAN = "14.01.01.2009"
@@ -92,6 +97,18 @@ def main(base_url, admin_password):
     again = create_child.sync_detailed(client=officer, body=child)
     assert (first.status_code, again.status_code) == (201, 200), (first.status_code, again.status_code)
     assert again.parsed.id == first.parsed.id and again.parsed.has_nik
+
+    step("7a. her mother, screened as a bride-to-be at risk, and linked to her")
+    mother = ok(create_person.sync(client=officer, body=CreatePerson(
+        id=uuid.UUID("0192b7a4-7777-7000-8000-000000000001"), village_code=KUMANTAN, sex=Sex.FEMALE,
+        birth_date=date(2004, 3, 9), name="Nurhayati")))
+    screened = ok(create_screening.sync(mother.id, client=officer, body=CreateScreening(
+        screened_on=date(2023, 3, 1), height_cm=150.0, weight_kg=40.0, muac_cm=22.5, hb_g_dl=11.2)))
+    assert (screened.age_years, screened.bmi, screened.thresholds_version) == (18, 17.8, 1), screened
+    assert screened.risk_factors == [CatinRisk.TOO_YOUNG, CatinRisk.UNDERWEIGHT, CatinRisk.KEK,
+                                     CatinRisk.ANAEMIA] and screened.at_risk, screened
+    linked = ok(update_child.sync(child.id, client=officer, if_match='"1"', body=UpdateChild(mother_id=mother.id)))
+    assert linked.mother_id == mother.id, linked
 
     step("8. her measurement: stunted, by the WHO standards")
     measured = ok(create_measurement.sync(child.id, client=officer, body=CreateMeasurement(
