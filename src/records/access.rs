@@ -100,3 +100,17 @@ impl<T> Deref for Writable<T> {
         &self.0
     }
 }
+
+/// The 409 for a NIK that another living record (`other`, kept in `region`) already has: one
+/// person, one record, across the country. It names that record only when the caller's scope
+/// holds its region; outside it, the id would only confirm where a NIK is registered.
+pub fn nik_taken(caller: &Caller, noun: &str, other: uuid::Uuid, region: &RegionCode) -> ApiError {
+    if caller.scope.contains(region) {
+        ApiError::DuplicateOf { detail: format!("a {noun} with this NIK is already registered"), existing_id: other }
+    } else {
+        ApiError::conflict(format!(
+            "a {noun} with this NIK is already registered outside your scope; the region that keeps the record \
+             (or an admin) can move it to yours"
+        ))
+    }
+}

@@ -15,7 +15,7 @@ use crate::db::schema::{self, children, lokus_villages};
 use crate::domain::page::PageRequest;
 use crate::domain::{CaseId, CaseStatus, ChildId, ExpectedVersion, PersonId, RegionCode, Scope, Sex};
 use crate::error::{ApiError, Problem};
-use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::access::{self, Scoped, Visible, Writable};
 use crate::records::person;
 use crate::records::write;
 use std::collections::HashMap;
@@ -236,9 +236,7 @@ pub async fn register(
     Ok((reload(conn, &child).await?, true))
 }
 
-/// 409 when a living child other than `except` has this NIK: one child, one record, across
-/// the country. The answer names the other record only when the caller may read it; outside
-/// the caller's scope its id would only confirm where a NIK is registered.
+/// 409 when a living child other than `except` has this NIK (`access::nik_taken`).
 async fn refuse_nik_of_another(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -248,17 +246,8 @@ async fn refuse_nik_of_another(
     let Some(other) = find_by_nik(conn, nik_hash, except).await? else {
         return Ok(());
     };
-    let village: String = children::table.find(other).select(children::village_code).first(conn).await?;
-    let visible = RegionCode::parse(&village).is_ok_and(|village| caller.scope.contains(&village));
-    Err(match visible {
-        true => {
-            ApiError::DuplicateOf { detail: "a child with this NIK is already registered".into(), existing_id: other.0 }
-        }
-        false => ApiError::conflict(
-            "a child with this NIK is already registered outside your scope; the region that keeps the record \
-             (or an admin) can move it to yours",
-        ),
-    })
+    let village: RegionCode = children::table.find(other).select(children::village_code).first(conn).await?;
+    Err(access::nik_taken(caller, "child", other.0, &village))
 }
 
 /// Corrects child `id` as the caller: locked, its version checked, corrected (see `correct`) and

@@ -20,7 +20,7 @@ use crate::db::schema::{catin_screenings, people};
 use crate::domain::page::PageRequest;
 use crate::domain::{ExpectedVersion, PersonId, RegionCode, Scope, Sex, UserId};
 use crate::error::ApiError;
-use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::access::{self, Scoped, Visible, Writable};
 use crate::records::write;
 
 /// What a write needs to know about the person it touches.
@@ -225,9 +225,7 @@ pub async fn register(
     Ok((reload(conn, &person).await?, true))
 }
 
-/// 409 when a living person other than `except` has this NIK. The answer names the other
-/// record only when the caller may read it: outside the caller's scope its id would only
-/// confirm where a NIK is registered.
+/// 409 when a living person other than `except` has this NIK (`access::nik_taken`).
 async fn refuse_nik_of_another(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -245,16 +243,7 @@ async fn refuse_nik_of_another(
     let Some((other, village)) = query.first::<(PersonId, RegionCode)>(conn).await.optional()? else {
         return Ok(());
     };
-    Err(match caller.scope.contains(&village) {
-        true => ApiError::DuplicateOf {
-            detail: "a person with this NIK is already registered".into(),
-            existing_id: other.0,
-        },
-        false => ApiError::conflict(
-            "a person with this NIK is already registered outside your scope; the region that keeps the record \
-             (or an admin) can move it to yours",
-        ),
-    })
+    Err(access::nik_taken(caller, "person", other.0, &village))
 }
 
 /// Changes to a person; `None` leaves a field as it is.
