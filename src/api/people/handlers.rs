@@ -1,5 +1,4 @@
 use actix_web::{HttpResponse, delete, get, patch, post, web};
-use chrono::{Months, NaiveDate};
 use diesel_async::AsyncConnection;
 use validator::Validate;
 
@@ -9,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{Nik, NikKey, PersonId, RegionCode, latest_local_date};
+use crate::domain::{Nik, NikKey, PersonId, RegionCode};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
@@ -17,16 +16,6 @@ use crate::records::person::{self, NewPerson, PersonChanges, PersonFilter};
 use crate::records::region;
 
 const TAG: &str = "people";
-
-/// A birth date in the future, or more than 100 years ago, is a typing error.
-fn check_birth_date(errors: &mut FieldErrors, birth_date: NaiveDate) {
-    let today = latest_local_date();
-    if birth_date > today {
-        errors.add("birth_date", "is in the future");
-    } else if today.checked_sub_months(Months::new(1200)).is_some_and(|oldest| birth_date < oldest) {
-        errors.add("birth_date", "is more than 100 years ago");
-    }
-}
 
 /// `GET /api/v1/people`: people of the pathway in the caller's scope (or a region inside it).
 #[utoipa::path(
@@ -85,7 +74,7 @@ pub async fn create(
     let mut errors = FieldErrors::from_validation(body.validate());
     let village = errors.check("village_code", RegionCode::parse_village(&body.village_code));
     let nik = body.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
-    check_birth_date(&mut errors, body.birth_date);
+    person::check_birth_date(&mut errors, body.birth_date);
     let village = errors.finish_with(village)?;
     caller.require_in_scope(&village)?;
 
@@ -160,7 +149,7 @@ pub async fn update(
         None => None,
     };
     if let Some(birth_date) = body.birth_date {
-        check_birth_date(&mut errors, birth_date);
+        person::check_birth_date(&mut errors, birth_date);
     }
     errors.finish()?;
     if let Some(village) = &village {

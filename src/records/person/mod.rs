@@ -6,7 +6,7 @@
 pub mod screening;
 pub mod thresholds;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Months, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -18,8 +18,8 @@ use crate::auth::policy::Record;
 use crate::db::audit;
 use crate::db::schema::{catin_screenings, people};
 use crate::domain::page::PageRequest;
-use crate::domain::{ExpectedVersion, PersonId, RegionCode, Scope, Sex, UserId};
-use crate::error::ApiError;
+use crate::domain::{ExpectedVersion, PersonId, RegionCode, Scope, Sex, UserId, latest_local_date};
+use crate::error::{ApiError, FieldErrors};
 use crate::records::access::{self, Scoped, Visible, Writable};
 use crate::records::write;
 
@@ -148,6 +148,16 @@ pub async fn lock(
 write::versioned!(PersonRecord, PersonId, "person", lock);
 
 write::removable!(PersonRecord, people);
+
+/// A person's birth date: in the future, or more than 100 years ago, it is a typing error.
+pub fn check_birth_date(errors: &mut FieldErrors, birth_date: NaiveDate) {
+    let today = latest_local_date();
+    if birth_date > today {
+        errors.add("birth_date", "is in the future");
+    } else if today.checked_sub_months(Months::new(1200)).is_some_and(|oldest| birth_date < oldest) {
+        errors.add("birth_date", "is more than 100 years ago");
+    }
+}
 
 /// A mother a child may name: a living woman the caller may read. 422 on `field` otherwise, so
 /// a link never points at a removed record, a man, or a person the caller cannot see.

@@ -180,7 +180,7 @@ pub async fn record(
 ) -> Result<(ScreeningView, bool), ApiError> {
     let person = super::lock(conn, caller, person_id).await?;
     let id = body.id.map_or_else(ScreeningId::new, ScreeningId);
-    let judged = judge(&person, body, &thresholds::current(conn).await?)?;
+    let judged = judge(&person, id, caller.id, body, &thresholds::current(conn).await?)?;
     if let Some(existing) = find_any(conn, id).await? {
         return match existing.person_id == person_id && same_findings(&existing, &judged) {
             true => Ok((existing.into(), false)),
@@ -190,9 +190,8 @@ pub async fn record(
             }),
         };
     }
-    let row = ScreeningRow { id, recorded_by: Some(caller.id), ..judged };
     let stored: ScreeningRow = diesel::insert_into(catin_screenings::table)
-        .values((&row, catin_screenings::village_code.eq(&person.village_code)))
+        .values((&judged, catin_screenings::village_code.eq(&person.village_code)))
         .returning(ScreeningRow::as_returning())
         .get_result(conn)
         .await?;
@@ -214,10 +213,12 @@ fn same_findings(a: &ScreeningRow, b: &ScreeningRow) -> bool {
         && a.smoke_exposed == b.smoke_exposed
 }
 
-/// The row a screening becomes (its id still to set): 422 naming each field that does not fit
-/// the person; otherwise her age, BMI and the risk factors under `version`.
+/// The row screening `id` becomes: 422 naming each field that does not fit the person;
+/// otherwise her age, BMI and the risk factors under `version`.
 fn judge(
     person: &Writable<PersonRecord>,
+    id: ScreeningId,
+    by: UserId,
     body: &CreateScreening,
     version: &thresholds::ThresholdsVersion,
 ) -> Result<ScreeningRow, ApiError> {
@@ -248,7 +249,7 @@ fn judge(
     };
     let risks = catin::risks(&findings, &version.thresholds());
     Ok(ScreeningRow {
-        id: ScreeningId::new(),
+        id,
         person_id: person.id,
         screened_on: body.screened_on,
         wedding_planned_on: body.wedding_planned_on,
@@ -265,7 +266,8 @@ fn judge(
         risk_factors: risks.iter().map(|r| r.as_str().to_owned()).collect(),
         voided_at: None,
         voided_reason: None,
-        recorded_by: None,
+        recorded_by: Some(by),
+        // Not inserted: the database stamps it.
         created_at: Utc::now(),
     })
 }

@@ -110,11 +110,13 @@ pub async fn all(conn: &mut AsyncPgConnection) -> QueryResult<Vec<ThresholdsVers
 
 /// The version new screenings are judged by (migration 000023 always leaves one).
 pub async fn current(conn: &mut AsyncPgConnection) -> QueryResult<ThresholdsVersion> {
-    catin_thresholds::table
-        .select(ThresholdsVersion::as_select())
-        .order(catin_thresholds::version.desc())
-        .first(conn)
-        .await
+    latest(conn, false).await
+}
+
+/// The last version, locked for the rest of the transaction when `lock`.
+async fn latest(conn: &mut AsyncPgConnection, lock: bool) -> QueryResult<ThresholdsVersion> {
+    let query = catin_thresholds::table.select(ThresholdsVersion::as_select()).order(catin_thresholds::version.desc());
+    if lock { query.for_update().first(conn).await } else { query.first(conn).await }
 }
 
 /// Sets the next version (admins only), if the caller read the current one (`If-Match`): 412
@@ -128,14 +130,7 @@ pub async fn set(
 ) -> Result<ThresholdsVersion, ApiError> {
     caller.require_admin()?;
     let lock = async |conn: &mut AsyncPgConnection| -> Result<Option<ThresholdsVersion>, ApiError> {
-        Ok(Some(
-            catin_thresholds::table
-                .select(ThresholdsVersion::as_select())
-                .order(catin_thresholds::version.desc())
-                .for_update()
-                .first(conn)
-                .await?,
-        ))
+        Ok(Some(latest(conn, true).await?))
     };
     let changes = |before: Option<&ThresholdsVersion>| json!({ "from_version": before.map(|b| b.version), "source": new.source.trim() });
     write::keyed(
