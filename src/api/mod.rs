@@ -19,11 +19,13 @@ pub mod lokus;
 pub mod measurements;
 pub mod openapi;
 pub mod people;
+pub mod pregnancies;
 pub mod regions;
 pub mod screenings;
 pub mod services;
 pub mod stats;
 pub mod teams;
+pub mod tpk_visits;
 pub mod users;
 
 use utoipa_actix_web::scope;
@@ -49,6 +51,8 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(measurements::routes)
             .configure(people::routes)
             .configure(screenings::routes)
+            .configure(pregnancies::routes)
+            .configure(tpk_visits::routes)
             .configure(cases::routes)
             .configure(services::routes)
             .configure(intervention_types::routes)

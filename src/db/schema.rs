@@ -20,6 +20,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    anc_visits (id) {
+        id -> Uuid,
+        pregnancy_id -> Uuid,
+        village_code -> Text,
+        visited_on -> Date,
+        examiner -> Text,
+        weight_kg -> Nullable<Float8>,
+        muac_cm -> Nullable<Float8>,
+        hb_g_dl -> Nullable<Float8>,
+        kek -> Nullable<Bool>,
+        anaemia -> Nullable<Bool>,
+        iron_tablets -> Int2,
+        supplementary_food -> Bool,
+        voided_at -> Nullable<Timestamptz>,
+        voided_by -> Nullable<Uuid>,
+        voided_reason -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     app_secrets (name) {
         name -> Text,
         value -> Bytea,
@@ -37,6 +59,17 @@ diesel::table! {
         entity_id -> Text,
         changes -> Jsonb,
         region_code -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    births (child_id) {
+        child_id -> Uuid,
+        pregnancy_id -> Uuid,
+        birth_weight_g -> Int4,
+        birth_length_cm -> Float8,
+        low_birth_weight -> Bool,
+        short_at_birth -> Bool,
     }
 }
 
@@ -547,6 +580,52 @@ diesel::table! {
 }
 
 diesel::table! {
+    postpartum_visits (id) {
+        id -> Uuid,
+        pregnancy_id -> Uuid,
+        village_code -> Text,
+        visited_on -> Date,
+        kf -> Int2,
+        examiner -> Text,
+        contraception -> Nullable<Text>,
+        exclusive_breastfeeding -> Nullable<Bool>,
+        voided_at -> Nullable<Timestamptz>,
+        voided_by -> Nullable<Uuid>,
+        voided_reason -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    pregnancies (id) {
+        id -> Uuid,
+        person_id -> Uuid,
+        village_code -> Text,
+        lmp_on -> Date,
+        due_on -> Date,
+        outcome -> Nullable<Text>,
+        ended_on -> Nullable<Date>,
+        anc_contacts -> Int2,
+        anc_first_trimester -> Int2,
+        anc_second_trimester -> Int2,
+        anc_third_trimester -> Int2,
+        anc_by_doctor -> Int2,
+        iron_tablets -> Int4,
+        kek -> Bool,
+        anaemia -> Bool,
+        last_visit_on -> Nullable<Date>,
+        deleted_at -> Nullable<Timestamptz>,
+        deleted_by -> Nullable<Uuid>,
+        deleted_reason -> Nullable<Text>,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     prevalence_counts (tier, period, period_start, region_code) {
         tier -> Text,
         period -> Text,
@@ -636,6 +715,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    tpk_visits (id) {
+        id -> Uuid,
+        team_id -> Uuid,
+        person_id -> Nullable<Uuid>,
+        child_id -> Nullable<Uuid>,
+        village_code -> Text,
+        visited_on -> Date,
+        stage -> Text,
+        counselling -> Bool,
+        referral -> Bool,
+        social_assistance -> Bool,
+        exclusive_breastfeeding -> Nullable<Bool>,
+        findings -> Nullable<Text>,
+        next_visit_on -> Nullable<Date>,
+        voided_at -> Nullable<Timestamptz>,
+        voided_by -> Nullable<Uuid>,
+        voided_reason -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         username -> Text,
@@ -659,7 +761,11 @@ diesel::table! {
 }
 
 diesel::joinable!(agencies -> regions (district_code));
+diesel::joinable!(anc_visits -> pregnancies (pregnancy_id));
+diesel::joinable!(anc_visits -> regions (village_code));
 diesel::joinable!(audit_log -> users (actor_id));
+diesel::joinable!(births -> children (child_id));
+diesel::joinable!(births -> pregnancies (pregnancy_id));
 diesel::joinable!(budget_lines -> agencies (agency_id));
 diesel::joinable!(budget_lines -> budgets (budget_id));
 diesel::joinable!(budget_lines -> intervention_types (type_code));
@@ -706,6 +812,10 @@ diesel::joinable!(lokus_decisions -> users (updated_by));
 diesel::joinable!(lokus_villages -> regions (village_code));
 diesel::joinable!(measurements -> children (child_id));
 diesel::joinable!(people -> regions (village_code));
+diesel::joinable!(postpartum_visits -> pregnancies (pregnancy_id));
+diesel::joinable!(postpartum_visits -> regions (village_code));
+diesel::joinable!(pregnancies -> people (person_id));
+diesel::joinable!(pregnancies -> regions (village_code));
 diesel::joinable!(prevalence_targets -> regions (region_code));
 diesel::joinable!(prevalence_targets -> users (updated_by));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -713,12 +823,18 @@ diesel::joinable!(survey_figures -> regions (region_code));
 diesel::joinable!(survey_figures -> users (updated_by));
 diesel::joinable!(teams -> regions (region_code));
 diesel::joinable!(teams -> users (created_by));
+diesel::joinable!(tpk_visits -> children (child_id));
+diesel::joinable!(tpk_visits -> people (person_id));
+diesel::joinable!(tpk_visits -> regions (village_code));
+diesel::joinable!(tpk_visits -> teams (team_id));
 diesel::joinable!(users -> regions (scope));
 
 diesel::allow_tables_to_appear_in_same_query!(
     agencies,
+    anc_visits,
     app_secrets,
     audit_log,
+    births,
     budget_lines,
     budget_revisions,
     budget_spending,
@@ -750,12 +866,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     lokus_villages,
     measurements,
     people,
+    postpartum_visits,
+    pregnancies,
     prevalence_counts,
     prevalence_targets,
     refresh_tokens,
     regions,
     survey_figures,
     teams,
+    tpk_visits,
     users,
     village_counts,
 );

@@ -55,5 +55,9 @@ id_type!(
     FigureId,
     ImportJobId,
     PersonId,
-    ScreeningId
+    ScreeningId,
+    PregnancyId,
+    AncVisitId,
+    PostpartumVisitId,
+    TpkVisitId
 );

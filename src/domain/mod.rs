@@ -85,6 +85,7 @@ mod money;
 mod nik;
 pub mod page;
 mod period;
+pub mod pregnancy;
 mod region_code;
 mod role;
 mod scope;
@@ -97,13 +98,15 @@ pub use catin::{CatinRisk, CatinThresholds};
 pub use convergence::{ActionStatus, DocumentKind, RiskFactor, SurveySource, TeamKind, TpkRole, Verification};
 pub use growth::{Place, Position, Sex, ZScore};
 pub use ids::{
-    AgencyId, BudgetId, BudgetLineId, CaseId, ChildId, DocumentId, FamilyId, FigureId, ImportJobId, InterventionId,
-    MeasurementId, PersonId, ReportId, ScreeningId, ServiceId, SpendingId, TeamId, UserId,
+    AgencyId, AncVisitId, BudgetId, BudgetLineId, CaseId, ChildId, DocumentId, FamilyId, FigureId, ImportJobId,
+    InterventionId, MeasurementId, PersonId, PostpartumVisitId, PregnancyId, ReportId, ScreeningId, ServiceId,
+    SpendingId, TeamId, TpkVisitId, UserId,
 };
 pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, MonthError, TargetGroup};
 pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};
 pub use nik::{Nik, NikError, NikKey};
 pub use period::{CountSource, PeriodKind, series};
+pub use pregnancy::{Contraception, Examiner, PathwayStage, PregnancyOutcome};
 pub use region_code::{RegionCode, RegionCodeError, RegionLevel, VillageCodeError};
 pub use role::Role;
 pub use scope::Scope;

@@ -56,6 +56,7 @@ fn concrete(template: &str) -> String {
         ("{line_id}", "0192b7a4-0000-7000-8000-000000000002"),
         ("{measurement_id}", "0192b7a4-0000-7000-8000-000000000003"),
         ("{screening_id}", "0192b7a4-0000-7000-8000-000000000004"),
+        ("{visit_id}", "0192b7a4-0000-7000-8000-000000000005"),
         ("{code}", "14.01"),
         ("{district}", "14.01"),
         ("{region}", "14.01"),
@@ -166,6 +167,10 @@ struct Planted {
     import_job: String,
     person: String,
     screening: String,
+    pregnancy: String,
+    anc_visit: String,
+    postpartum_visit: String,
+    tpk_visit: String,
 }
 
 /// A child with a NIK, a stunted measurement and the case it opens, a TPK with a phone number,
@@ -229,7 +234,29 @@ async fn plant_personal_data(app: &TestApp, officer: &str) -> Planted {
     let screening = json!({"screened_on": "2025-01-10", "hb_g_dl": 11.0});
     let path = format!("/api/v1/people/{person}/screenings");
     let screening = created(app.post_json(&path, Some(officer), &screening).await, "a screening").await;
+    let path = format!("/api/v1/people/{person}/pregnancies");
+    let pregnancy = json!({"lmp_on": "2024-01-08"});
+    let pregnancy = created(app.post_json(&path, Some(officer), &pregnancy).await, "a pregnancy").await;
+    let pregnancy = pregnancy["id"].as_str().unwrap().to_owned();
+    let visit = json!({"visited_on": "2024-03-04", "examiner": "doctor", "muac_cm": 22.0, "iron_tablets": 30});
+    let path = format!("/api/v1/pregnancies/{pregnancy}/anc-visits");
+    let anc_visit = created(app.post_json(&path, Some(officer), &visit).await, "an antenatal visit").await;
+    let birth = json!({"outcome": "live_birth", "ended_on": "2024-10-10", "babies": [
+        {"name": "Fixture Baby", "sex": "male", "birth_weight_g": 2400, "birth_length_cm": 47.0}]});
+    let path = format!("/api/v1/pregnancies/{pregnancy}/outcome");
+    created(app.post_json(&path, Some(officer), &birth).await, "a birth").await;
+    let visit = json!({"visited_on": "2024-10-12", "examiner": "midwife", "contraception": "iud"});
+    let path = format!("/api/v1/pregnancies/{pregnancy}/postpartum-visits");
+    let postpartum_visit = created(app.post_json(&path, Some(officer), &visit).await, "a postpartum visit").await;
+    let visit = json!({"team_id": team["id"], "person_id": person, "visited_on": "2025-01-10", "counselling": true,
+                       "findings": "Hb 11.0; advised to delay pregnancy"});
+    let tpk_visit = created(app.post_json("/api/v1/tpk-visits", Some(officer), &visit).await, "a TPK visit").await;
+    let id_of = |record: &Value| record["id"].as_str().unwrap().to_owned();
     Planted {
+        pregnancy,
+        anc_visit: id_of(&anc_visit),
+        postpartum_visit: id_of(&postpartum_visit),
+        tpk_visit: id_of(&tpk_visit),
         person,
         screening: screening["id"].as_str().unwrap().to_owned(),
         import_job,
@@ -259,12 +286,16 @@ fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
         t if t.starts_with("/api/v1/users/") => planted.account.as_str(),
         t if t.starts_with("/api/v1/imports/") => planted.import_job.as_str(),
         t if t.starts_with("/api/v1/people/") => planted.person.as_str(),
+        t if t.starts_with("/api/v1/pregnancies/") => planted.pregnancy.as_str(),
+        t if t.starts_with("/api/v1/tpk-visits/") => planted.tpk_visit.as_str(),
         _ => "0192b7a4-0000-7000-8000-000000000001",
     };
     let path = template
         .replace("{id}", id)
         .replace("{measurement_id}", &planted.measurement)
-        .replace("{screening_id}", &planted.screening);
+        .replace("{screening_id}", &planted.screening)
+        .replace("anc-visits/{visit_id}", &format!("anc-visits/{}", planted.anc_visit))
+        .replace("postpartum-visits/{visit_id}", &format!("postpartum-visits/{}", planted.postpartum_visit));
     let path = concrete(&path.replace("{line_id}", &planted.line));
     let query: Vec<String> = operation["parameters"]
         .as_array()
@@ -400,6 +431,8 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
 fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
     let child_level = template.starts_with("/api/v1/children")
         || template.starts_with("/api/v1/people")
+        || template.starts_with("/api/v1/pregnancies")
+        || template.starts_with("/api/v1/tpk-visits")
         || template.starts_with("/api/v1/cases")
         || template.starts_with("/api/v1/exports");
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
@@ -508,6 +541,17 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         "create_person" | "create_screening" | "void_screening" => carer_in(VILLAGE),
         "delete_person" => carer_in(VILLAGE) && role != Role::Integration,
         "update_person" => carer_in(VILLAGE) && carer_in("14.01.01.2010"),
+        // Her pregnancies, their visits and outcome, and the TPK's visits to her, with her.
+        "create_pregnancy"
+        | "update_pregnancy"
+        | "create_anc_visit"
+        | "void_anc_visit"
+        | "record_pregnancy_outcome"
+        | "create_postpartum_visit"
+        | "void_postpartum_visit"
+        | "create_tpk_visit"
+        | "void_tpk_visit" => carer_in(VILLAGE),
+        "delete_pregnancy" => carer_in(VILLAGE) && role != Role::Integration,
         // The screening thresholds are a national setting: admins only.
         "set_catin_thresholds" => admin,
         // Case follow-up is for officers.

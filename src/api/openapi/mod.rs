@@ -46,6 +46,8 @@ use responses::ProblemResponses;
         (name = "children", description = "Children under five (personal data: never for dashboards)"),
         (name = "measurements", description = "Measurements scored against the WHO 2006 standards"),
         (name = "people", description = "The first 1,000 days: women (and men screened as catin), their catin screenings and the thresholds that judge them (personal data: never for dashboards)"),
+        (name = "pregnancies", description = "Pregnancies (the KIA book): HPHT, antenatal visits K1–K6, the outcome (a live birth registers the child) and postpartum visits KF1–KF4 (personal data: never for dashboards)"),
+        (name = "tpk-visits", description = "Family assistance teams' (TPK) visits to catin, pregnant women, postpartum mothers and children under two (personal data: never for dashboards)"),
         (name = "cases", description = "Stunting cases and their follow-up"),
         (name = "interventions", description = "The intervention catalogue, agencies (OPD), activities and their monthly progress"),
         (name = "budgets", description = "Budget documents, lines, spending and reconciliation"),

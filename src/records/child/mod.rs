@@ -394,7 +394,7 @@ pub struct ChildChanges {
     pub nik_hash: Option<Option<Vec<u8>>>,
 }
 
-/// Applies `changes` to a locked child and moves its cases along to a new village.
+/// Applies `changes` to a locked child and moves its cases and TPK visits along to a new village.
 /// A new village must be one the caller may write about too.
 pub async fn update(
     conn: &mut AsyncPgConnection,
@@ -413,6 +413,10 @@ pub async fn update(
     if let Some(village) = &changes.village_code {
         diesel::update(schema::cases::table.filter(schema::cases::child_id.eq(id)))
             .set(schema::cases::village_code.eq(village))
+            .execute(conn)
+            .await?;
+        diesel::update(schema::tpk_visits::table.filter(schema::tpk_visits::child_id.eq(id)))
+            .set(schema::tpk_visits::village_code.eq(village))
             .execute(conn)
             .await?;
     }

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::audit;
-use crate::db::schema::{catin_screenings, people};
+use crate::db::schema::{anc_visits, catin_screenings, people, postpartum_visits, pregnancies, tpk_visits};
 use crate::domain::page::PageRequest;
 use crate::domain::{ExpectedVersion, PersonId, RegionCode, Scope, Sex, UserId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
@@ -289,14 +289,38 @@ pub async fn change(
             .execute(conn)
             .await?;
         if let Some(village) = &changes.village_code {
-            diesel::update(catin_screenings::table.filter(catin_screenings::person_id.eq(id)))
-                .set(catin_screenings::village_code.eq(village))
-                .execute(conn)
-                .await?;
+            move_records(conn, id, village).await?;
         }
         reload(conn, current).await
     })
     .await
+}
+
+/// Moves every record about person `id` to her new village, where it is counted and synced:
+/// her screenings, pregnancies with their visits, and the TPK's visits to her.
+async fn move_records(conn: &mut AsyncPgConnection, id: PersonId, village: &RegionCode) -> QueryResult<()> {
+    diesel::update(catin_screenings::table.filter(catin_screenings::person_id.eq(id)))
+        .set(catin_screenings::village_code.eq(village))
+        .execute(conn)
+        .await?;
+    let hers = pregnancies::table.filter(pregnancies::person_id.eq(id)).select(pregnancies::id);
+    diesel::update(anc_visits::table.filter(anc_visits::pregnancy_id.eq_any(hers)))
+        .set(anc_visits::village_code.eq(village))
+        .execute(conn)
+        .await?;
+    diesel::update(postpartum_visits::table.filter(postpartum_visits::pregnancy_id.eq_any(hers)))
+        .set(postpartum_visits::village_code.eq(village))
+        .execute(conn)
+        .await?;
+    diesel::update(pregnancies::table.filter(pregnancies::person_id.eq(id)))
+        .set(pregnancies::village_code.eq(village))
+        .execute(conn)
+        .await?;
+    diesel::update(tpk_visits::table.filter(tpk_visits::person_id.eq(id)))
+        .set(tpk_visits::village_code.eq(village))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// What the audit trail keeps of a change: which fields changed; values only where they are

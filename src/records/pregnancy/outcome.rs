@@ -1,0 +1,154 @@
+//! How a pregnancy ended. The outcome closes it; each baby born alive becomes a child record
+//! linked to the mother, with its birth weight and length and their flags, in the same
+//! transaction.
+
+use chrono::{NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+
+use super::{PregnancyRecord, PregnancyView};
+use crate::auth::Caller;
+use crate::db::audit;
+use crate::db::schema::{births, pregnancies};
+use crate::domain::pregnancy::{self, MAX_GESTATION_DAYS, STILLBIRTH_FROM_DAYS};
+use crate::domain::{ChildId, PregnancyId, PregnancyOutcome, Sex, latest_local_date};
+use crate::error::{ApiError, FieldErrors};
+use crate::records::access::Writable;
+use crate::records::child::{self, NewChild};
+use crate::records::person;
+
+/// A baby born alive, as the outcome registers it.
+#[derive(Debug, Clone)]
+pub struct NewBaby {
+    pub id: ChildId,
+    pub name: String,
+    pub sex: Sex,
+    pub birth_weight_g: i32,
+    pub birth_length_cm: f64,
+    pub nik_hash: Option<Vec<u8>>,
+}
+
+/// An outcome to record.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub outcome: PregnancyOutcome,
+    pub ended_on: NaiveDate,
+    pub babies: Vec<NewBaby>,
+}
+
+/// Records how pregnancy `id` ended, in the caller's transaction. The same outcome sent again
+/// (same kind, date and babies) is the stored one (`false`: nothing written); another outcome
+/// of an ended pregnancy is a 409.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    id: PregnancyId,
+    outcome: &Outcome,
+) -> Result<(PregnancyView, bool), ApiError> {
+    let current = super::lock(conn, caller, id).await?;
+    if let (Some(kind), Some(ended)) = (current.outcome, current.ended_on) {
+        let born: Vec<ChildId> = births::table
+            .filter(births::pregnancy_id.eq(id))
+            .order(births::child_id)
+            .select(births::child_id)
+            .load(conn)
+            .await?;
+        let mut sent: Vec<ChildId> = outcome.babies.iter().map(|b| b.id).collect();
+        sent.sort();
+        return match kind == outcome.outcome && ended == outcome.ended_on && born == sent {
+            true => Ok((super::reload(conn, &current).await?, false)),
+            false => Err(ApiError::conflict(format!(
+                "the pregnancy already ended on {ended} ({}); remove it and enter it again to correct that",
+                kind.as_str()
+            ))),
+        };
+    }
+    check(&current, outcome)?;
+    let mother = person::lock(conn, caller, current.person_id).await?;
+    diesel::update(pregnancies::table.find(id))
+        .set((
+            pregnancies::outcome.eq(outcome.outcome),
+            pregnancies::ended_on.eq(outcome.ended_on),
+            pregnancies::version.eq(pregnancies::version + 1),
+            pregnancies::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    for baby in &outcome.babies {
+        let new = NewChild {
+            id: baby.id,
+            village_code: &current.village_code,
+            sex: baby.sex,
+            birth_date: outcome.ended_on,
+            name: &baby.name,
+            mother_name: Some(&mother.name),
+            mother_id: Some(current.person_id),
+            nik_hash: baby.nik_hash.clone(),
+            created_by: caller.id,
+        };
+        let (_, created) = child::register(conn, caller, &new).await?;
+        if !created {
+            return Err(ApiError::DuplicateOf {
+                detail: format!("child {} is already registered; a baby is registered by its birth only", baby.id),
+                existing_id: baby.id.0,
+            });
+        }
+        let (low_birth_weight, short_at_birth) = pregnancy::birth_flags(baby.birth_weight_g, baby.birth_length_cm);
+        diesel::insert_into(births::table)
+            .values((
+                births::child_id.eq(baby.id),
+                births::pregnancy_id.eq(id),
+                births::birth_weight_g.eq(baby.birth_weight_g),
+                births::birth_length_cm.eq(baby.birth_length_cm),
+                births::low_birth_weight.eq(low_birth_weight),
+                births::short_at_birth.eq(short_at_birth),
+            ))
+            .execute(conn)
+            .await?;
+    }
+    let entry =
+        json!({ "outcome": outcome.outcome, "babies": outcome.babies.iter().map(|b| b.id).collect::<Vec<_>>() });
+    audit::record(conn, Some(caller.id), "pregnancy.outcome", id, entry).await?;
+    Ok((super::reload(conn, &current).await?, true))
+}
+
+/// 422 naming each field that does not fit: a date before HPHT or the last visit, in the
+/// future or past 44 weeks; a miscarriage at 22 weeks or later, a stillbirth before; babies
+/// for an outcome that has none, or none for a live birth.
+fn check(current: &Writable<PregnancyRecord>, outcome: &Outcome) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    let days = pregnancy::gestational_days(current.lmp_on, outcome.ended_on);
+    if outcome.ended_on > latest_local_date() {
+        errors.add("ended_on", "is in the future");
+    } else if days < 0 {
+        errors.add("ended_on", format!("is before HPHT ({})", current.lmp_on));
+    } else if days > MAX_GESTATION_DAYS {
+        errors.add("ended_on", "is more than 44 weeks after HPHT");
+    } else if let Some(last) = current.last_visit_on.filter(|last| outcome.ended_on < *last) {
+        errors.add("ended_on", format!("is before the pregnancy's last visit ({last})"));
+    }
+    match outcome.outcome {
+        PregnancyOutcome::Miscarriage if days >= STILLBIRTH_FROM_DAYS => {
+            errors.add("outcome", "a loss at 22 weeks or later is a stillbirth");
+        }
+        PregnancyOutcome::Stillbirth if (0..STILLBIRTH_FROM_DAYS).contains(&days) => {
+            errors.add("outcome", "a loss before 22 weeks is a miscarriage");
+        }
+        _ => {}
+    }
+    match (outcome.outcome, outcome.babies.len()) {
+        (PregnancyOutcome::LiveBirth, 0) => errors.add("babies", "a live birth names at least one baby"),
+        (PregnancyOutcome::Stillbirth | PregnancyOutcome::Miscarriage, n) if n > 0 => {
+            errors.add("babies", "only a live birth (or a maternal death with a baby born alive) has babies");
+        }
+        _ => {}
+    }
+    let mut ids: Vec<ChildId> = outcome.babies.iter().map(|b| b.id).collect();
+    ids.sort();
+    ids.dedup();
+    if ids.len() != outcome.babies.len() {
+        errors.add("babies", "two babies have the same id");
+    }
+    errors.finish()
+}
