@@ -3,9 +3,9 @@
 -- person of the pathway. Each row carries the village of the person it is about, moved with
 -- her, so it is counted and synced where she lives.
 
--- One open pregnancy per woman; an outcome closes it. The counts of its living antenatal visits
--- are kept here in the writing transaction (recounted from the visits on every write), so the
--- statistics and a cadre's list read one row per pregnancy.
+-- One open pregnancy per woman; an outcome closes it. What its living visits and its outcome
+-- add up to is kept here in the writing transaction (recounted from the visits on every write),
+-- so the statistics and a cadre's list read one row per pregnancy.
 CREATE TABLE pregnancies (
     id                      uuid PRIMARY KEY,
     person_id               uuid NOT NULL REFERENCES people (id),
@@ -24,6 +24,20 @@ CREATE TABLE pregnancies (
     kek                     boolean NOT NULL DEFAULT false,
     anaemia                 boolean NOT NULL DEFAULT false,
     last_visit_on           date,
+    -- The standards as the service judges them (domain::pregnancy), kept with the counts.
+    anc_k4                  boolean NOT NULL DEFAULT false,
+    anc_k6                  boolean NOT NULL DEFAULT false,
+    iron_complete           boolean NOT NULL DEFAULT false,
+    -- Kept from the outcome: babies born alive, of them low birth weight and short.
+    babies                  smallint NOT NULL DEFAULT 0,
+    low_birth_weight_babies smallint NOT NULL DEFAULT 0,
+    short_babies            smallint NOT NULL DEFAULT 0,
+    -- Kept from the living postpartum visits: KF1-KF4 done (bit k-1 for KFk), the latest
+    -- contraception recorded, and whether every breastfeeding answer was exclusive (NULL: the
+    -- question was never answered).
+    kf_done                 smallint NOT NULL DEFAULT 0 CHECK (kf_done BETWEEN 0 AND 15),
+    contraception           text,
+    breastfeeding_exclusive boolean,
     deleted_at              timestamptz,
     deleted_by              uuid REFERENCES users (id),
     deleted_reason          text,

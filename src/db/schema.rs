@@ -562,6 +562,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    pathway_counts (tier, period, period_start, region_code, measure) {
+        tier -> Text,
+        period -> Text,
+        period_start -> Date,
+        region_code -> Text,
+        measure -> Text,
+        value -> Int8,
+    }
+}
+
+diesel::table! {
     people (id) {
         id -> Uuid,
         village_code -> Text,
@@ -615,6 +626,15 @@ diesel::table! {
         kek -> Bool,
         anaemia -> Bool,
         last_visit_on -> Nullable<Date>,
+        anc_k4 -> Bool,
+        anc_k6 -> Bool,
+        iron_complete -> Bool,
+        babies -> Int2,
+        low_birth_weight_babies -> Int2,
+        short_babies -> Int2,
+        kf_done -> Int2,
+        contraception -> Nullable<Text>,
+        breastfeeding_exclusive -> Nullable<Bool>,
         deleted_at -> Nullable<Timestamptz>,
         deleted_by -> Nullable<Uuid>,
         deleted_reason -> Nullable<Text>,
@@ -865,6 +885,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lokus_decisions,
     lokus_villages,
     measurements,
+    pathway_counts,
     people,
     postpartum_visits,
     pregnancies,

@@ -82,6 +82,7 @@ fn every_enum_lists_the_names_serde_sends() {
     use stunting_api::growth::GrowthCategory;
     use stunting_api::records::import::Mode;
     use stunting_api::records::import::jobs::JobStatus;
+    use stunting_api::records::stats::pathway::PathwayIndicator;
     use utoipa::ToSchema;
 
     let doc: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
@@ -123,6 +124,7 @@ fn every_enum_lists_the_names_serde_sends() {
         CatinRisk,
         Contraception,
         Examiner,
+        PathwayIndicator,
         PathwayStage,
         PregnancyOutcome,
         Role,

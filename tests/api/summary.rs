@@ -39,6 +39,11 @@ async fn a_region_summary_holds_every_tile_and_each_agrees_with_its_drill_down()
     let approved =
         app.request(Method::POST, &approve, Some(&officer)).header("If-Match", "\"2\"").send().await.unwrap();
     assert_eq!(approved.status(), StatusCode::OK, "{}", approved.text().await.unwrap());
+    let woman = json!({"village_code": VILLAGE, "sex": "female", "birth_date": "2000-01-01", "name": "Nurhayati"});
+    let woman: Value = app.post_json("/api/v1/people", Some(&officer), &woman).await.json().await.unwrap();
+    let screenings = format!("/api/v1/people/{}/screenings", woman["id"].as_str().unwrap());
+    let anaemic = json!({"screened_on": "2024-05-05", "hb_g_dl": 10.0});
+    assert_eq!(app.post_json(&screenings, Some(&officer), &anaemic).await.status(), StatusCode::CREATED);
 
     let response = app.get("/api/v1/regions/14.01/summary?year=2024", Some(&officer)).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -74,6 +79,10 @@ async fn a_region_summary_holds_every_tile_and_each_agrees_with_its_drill_down()
     let teams = stats_total(&app, &officer, "/api/v1/stats/teams").await;
     assert_eq!(summary["teams"], teams["total"]);
     assert_eq!(summary["lokus_villages"], 1);
+    let pathway = stats_total(&app, &officer, "/api/v1/stats/pathway?year=2024").await;
+    let tile = &summary["first_1000_days"]["indicators"];
+    assert_eq!(tile, &pathway["totals"]);
+    assert_eq!((&tile[0]["indicator"], &tile[0]["numerator"]), (&json!("catin_at_risk"), &json!(1)), "{tile}");
     assert_eq!(summary["convergence"]["districts"], 1, "Kampar is one district");
 
     let again = app

@@ -5,6 +5,7 @@ mod budgets;
 mod cases;
 mod families;
 mod interventions;
+mod pathway;
 mod prevalence;
 mod query;
 mod teams;
@@ -15,6 +16,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(interventions::interventions)
         .service(budgets::budget_stats)
         .service(prevalence::prevalence)
+        .service(pathway::pathway_stats)
         .service(cases::case_stats)
         .service(teams::team_stats)
         .service(families::family_stats);

@@ -300,6 +300,9 @@ pub(super) async fn recount(conn: &mut AsyncPgConnection, id: PregnancyId) -> Qu
             pregnancies::kek.eq(sum.kek),
             pregnancies::anaemia.eq(sum.anaemia),
             pregnancies::last_visit_on.eq(living.last().map(|r| r.visited_on)),
+            pregnancies::anc_k4.eq(sum.k4()),
+            pregnancies::anc_k6.eq(sum.k6()),
+            pregnancies::iron_complete.eq(sum.iron_complete()),
             pregnancies::updated_at.eq(Utc::now()),
         ))
         .execute(conn)

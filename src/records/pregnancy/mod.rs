@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::db::audit;
-use crate::db::schema::{anc_visits, births, postpartum_visits, pregnancies};
+use crate::db::schema::{anc_visits, births, pregnancies};
 use crate::domain::pregnancy::{self, AncSummary, MAX_GESTATION_DAYS};
 use crate::domain::{ChildId, ExpectedVersion, PersonId, PregnancyId, PregnancyOutcome, RegionCode, Sex};
 use crate::domain::{Contraception, latest_local_date};
@@ -166,13 +166,27 @@ struct PregnancyRow {
     kek: bool,
     anaemia: bool,
     last_visit_on: Option<NaiveDate>,
+    kf_done: i16,
+    contraception: Option<Contraception>,
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 impl PregnancyRow {
-    fn into_view(self, babies: Vec<BirthView>, postpartum: Option<PostpartumProgress>) -> PregnancyView {
+    /// After a delivery: the KF numbers done (bit k−1 of `kf_done` for KFk) and the method.
+    fn postpartum(&self) -> Option<PostpartumProgress> {
+        let delivered = matches!(self.outcome, Some(PregnancyOutcome::LiveBirth | PregnancyOutcome::Stillbirth));
+        let kf_done: Vec<i16> = (1..=4).filter(|kf| self.kf_done & (1 << (kf - 1)) != 0).collect();
+        delivered.then(|| PostpartumProgress {
+            kf_complete: pregnancy::kf_complete(&kf_done),
+            kf_done,
+            contraception: self.contraception,
+        })
+    }
+
+    fn into_view(self, babies: Vec<BirthView>) -> PregnancyView {
+        let postpartum = self.postpartum();
         let summary = AncSummary {
             contacts: self.anc_contacts,
             by_trimester: [self.anc_first_trimester, self.anc_second_trimester, self.anc_third_trimester],
@@ -256,29 +270,7 @@ async fn view_of(conn: &mut AsyncPgConnection, row: PregnancyRow) -> QueryResult
         .order(births::child_id)
         .load(conn)
         .await?;
-    let postpartum = match row.outcome {
-        Some(PregnancyOutcome::LiveBirth | PregnancyOutcome::Stillbirth) => Some(postpartum_of(conn, row.id).await?),
-        _ => None,
-    };
-    Ok(row.into_view(babies, postpartum))
-}
-
-async fn postpartum_of(conn: &mut AsyncPgConnection, id: PregnancyId) -> QueryResult<PostpartumProgress> {
-    let visits: Vec<(i16, Option<Contraception>)> = postpartum_visits::table
-        .filter(postpartum_visits::pregnancy_id.eq(id))
-        .filter(postpartum_visits::voided_at.is_null())
-        .order((postpartum_visits::visited_on, postpartum_visits::created_at))
-        .select((postpartum_visits::kf, postpartum_visits::contraception))
-        .load(conn)
-        .await?;
-    let mut kf_done: Vec<i16> = visits.iter().map(|(kf, _)| *kf).collect();
-    kf_done.sort_unstable();
-    kf_done.dedup();
-    Ok(PostpartumProgress {
-        kf_complete: pregnancy::kf_complete(&kf_done),
-        kf_done,
-        contraception: visits.iter().rev().find_map(|(_, method)| *method),
-    })
+    Ok(row.into_view(babies))
 }
 
 /// Her living pregnancies, oldest first.

@@ -66,16 +66,22 @@ pub async fn record(
     }
     check(&current, outcome)?;
     let mother = person::lock(conn, caller, current.person_id).await?;
+    let flags: Vec<(bool, bool)> =
+        outcome.babies.iter().map(|b| pregnancy::birth_flags(b.birth_weight_g, b.birth_length_cm)).collect();
+    let count = |flag: fn(&(bool, bool)) -> bool| flags.iter().filter(|f| flag(f)).count() as i16;
     diesel::update(pregnancies::table.find(id))
         .set((
             pregnancies::outcome.eq(outcome.outcome),
             pregnancies::ended_on.eq(outcome.ended_on),
+            pregnancies::babies.eq(flags.len() as i16),
+            pregnancies::low_birth_weight_babies.eq(count(|f| f.0)),
+            pregnancies::short_babies.eq(count(|f| f.1)),
             pregnancies::version.eq(pregnancies::version + 1),
             pregnancies::updated_at.eq(Utc::now()),
         ))
         .execute(conn)
         .await?;
-    for baby in &outcome.babies {
+    for (baby, (low_birth_weight, short_at_birth)) in outcome.babies.iter().zip(flags) {
         let new = NewChild {
             id: baby.id,
             village_code: &current.village_code,
@@ -94,7 +100,6 @@ pub async fn record(
                 existing_id: baby.id.0,
             });
         }
-        let (low_birth_weight, short_at_birth) = pregnancy::birth_flags(baby.birth_weight_g, baby.birth_length_cm);
         diesel::insert_into(births::table)
             .values((
                 births::child_id.eq(baby.id),

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::{PregnancyRecord, PregnancyView};
 use crate::auth::Caller;
 use crate::db::audit;
-use crate::db::schema::postpartum_visits;
+use crate::db::schema::{postpartum_visits, pregnancies};
 use crate::domain::pregnancy::{self, POSTPARTUM_DAYS};
 use crate::domain::{
     Contraception, Examiner, PostpartumVisitId, PregnancyId, PregnancyOutcome, UserId, latest_local_date,
@@ -130,6 +130,7 @@ pub async fn record(
         .returning(PostpartumVisitView::as_returning())
         .get_result(conn)
         .await?;
+    recount(conn, pregnancy_id).await?;
     let entry = json!({ "pregnancy_id": pregnancy_id, "kf": kf });
     audit::record(conn, Some(caller.id), "postpartum_visit.create", id, entry).await?;
     Ok((stored, true))
@@ -163,6 +164,30 @@ fn kf_of(pregnancy: &PregnancyRecord, body: &CreatePostpartumVisit) -> Result<i1
     Ok(kf.unwrap_or_default())
 }
 
+/// Recounts what pregnancy `id` keeps of its living postpartum visits: the KF numbers done,
+/// the latest contraception recorded, and whether every breastfeeding answer was exclusive.
+async fn recount(conn: &mut AsyncPgConnection, id: PregnancyId) -> QueryResult<()> {
+    let living: Vec<(i16, Option<Contraception>, Option<bool>)> = postpartum_visits::table
+        .filter(postpartum_visits::pregnancy_id.eq(id))
+        .filter(postpartum_visits::voided_at.is_null())
+        .order((postpartum_visits::visited_on, postpartum_visits::created_at))
+        .select((postpartum_visits::kf, postpartum_visits::contraception, postpartum_visits::exclusive_breastfeeding))
+        .load(conn)
+        .await?;
+    let kf_done = living.iter().fold(0i16, |mask, (kf, ..)| mask | (1 << (kf - 1)));
+    let answers: Vec<bool> = living.iter().filter_map(|(.., answer)| *answer).collect();
+    diesel::update(pregnancies::table.find(id))
+        .set((
+            pregnancies::kf_done.eq(kf_done),
+            pregnancies::contraception.eq(living.iter().rev().find_map(|(_, method, _)| *method)),
+            pregnancies::breastfeeding_exclusive.eq((!answers.is_empty()).then(|| answers.iter().all(|a| *a))),
+            pregnancies::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Voids postpartum visit `id` of pregnancy `pregnancy_id` for `reason`; 409 when it already is.
 pub async fn void(
     conn: &mut AsyncPgConnection,
@@ -188,6 +213,7 @@ pub async fn void(
         .returning(PostpartumVisitView::as_returning())
         .get_result(conn)
         .await?;
+    recount(conn, pregnancy_id).await?;
     let entry = json!({ "pregnancy_id": pregnancy_id, "reason": reason });
     audit::record(conn, Some(caller.id), "postpartum_visit.void", id, entry).await?;
     Ok(row)

@@ -5,6 +5,7 @@ pub mod budgets;
 pub mod cases;
 pub mod coverage;
 pub mod families;
+pub mod pathway;
 pub mod prevalence;
 pub mod rates;
 pub mod summary;

@@ -6,7 +6,7 @@
 //! rows whatever the number of children. A range that is not one calendar period is counted
 //! from the measurements themselves, and the answer says so.
 
-use super::rates::{Disclosure, Interval, pct, shown, wilson};
+use super::rates::{Disclosure, Interval, rate, shown};
 use super::{Breakdown, Span, code_bounds, code_length};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::{RegionCode, RegionLevel};
@@ -115,13 +115,6 @@ struct Place {
     region_name: Option<String>,
     region_level: Option<RegionLevel>,
     period: (NaiveDate, NaiveDate),
-}
-
-fn rate(part: Option<i64>, whole: Option<i64>) -> (Option<f64>, Option<Interval>) {
-    match (part, whole) {
-        (Some(part), Some(whole)) => (pct(part, whole), wilson(part, whole)),
-        _ => (None, None),
-    }
 }
 
 impl PrevalenceRow {

@@ -46,6 +46,14 @@ pub fn wilson(part: i64, whole: i64) -> Option<Interval> {
     })
 }
 
+/// The percentage and its interval of two counts as shown: none when either was withheld.
+pub fn rate(part: Option<i64>, whole: Option<i64>) -> (Option<f64>, Option<Interval>) {
+    match (part, whole) {
+        (Some(part), Some(whole)) => (pct(part, whole), wilson(part, whole)),
+        _ => (None, None),
+    }
+}
+
 /// Counts from 1 to 4 are withheld below district level from callers who may not see them;
 /// 0 and 5 or more are shown (see docs/API.md, "Small counts").
 #[derive(Debug, Clone, Copy)]

@@ -6,6 +6,7 @@ use super::budgets::{self, Money};
 use super::cases::{self, CaseCountRow};
 use super::coverage::{self, TypeTotal};
 use super::families;
+use super::pathway::{self, PathwayIndicator, PathwayRow};
 use super::prevalence::{self, PrevalenceRow};
 use super::rates::Disclosure;
 use super::teams::{self, TeamCountRow};
@@ -71,6 +72,13 @@ pub struct FamiliesTile {
     pub verification_pct: Option<f64>,
 }
 
+/// The first 1,000 days of the year: the region's total of each indicator (`/stats/pathway`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PathwayTile {
+    /// One row per indicator, in the order of `PathwayIndicator`.
+    pub indicators: Vec<PathwayRow>,
+}
+
 /// Every tile of a region's dashboard for one year. No personal data.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct RegionDashboard {
@@ -92,6 +100,7 @@ pub struct RegionDashboard {
     /// TPPS and TPK teams, and villages with an active TPK.
     pub teams: TeamCountRow,
     pub families_at_risk: FamiliesTile,
+    pub first_1000_days: PathwayTile,
 }
 
 /// The dashboard of `root` (all of Indonesia when `None`) for `year`.
@@ -121,6 +130,8 @@ pub async fn summary(
         target: figure::nearest_target(conn, &figure::nearest_first(root), year).await?,
     };
     let cases = cases::cases(conn, &ask(&year_span), disclosure).await?.totals.remove(0);
+    let indicators = pathway::pathway(conn, &ask(&year_span), PathwayIndicator::ALL, disclosure).await?.totals;
+    let first_1000_days = PathwayTile { indicators };
     let coverage = coverage::coverage(conn, &ask(&year_span), disclosure)
         .await?
         .into_iter()
@@ -157,6 +168,7 @@ pub async fn summary(
             pending,
             verification_pct: super::rates::pct(listed - pending, listed),
         },
+        first_1000_days,
     })
 }
 

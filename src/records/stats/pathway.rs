@@ -1,0 +1,294 @@
+//! The first 1,000 days' statistics: catin screened and at risk (by factor); antenatal care
+//! (K1, K4, K6), iron tablets, KEK and anaemia of the pregnancies that ended; babies born with
+//! low weight or short; postpartum visits, contraception and exclusive breastfeeding after a
+//! delivery. One row per region, period and indicator, each a numerator over a denominator
+//! with its Wilson interval, suppressed for analysts as prevalence is.
+//!
+//! Calendar periods are read from `pathway_counts`, kept by the database with every write
+//! (migration 000025); any other range is counted from the rows with the same definitions.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, NaiveDate};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::rates::{Disclosure, Interval, rate, shown};
+use super::{Breakdown, Span, code_bounds, code_length};
+use crate::db::prepared::KeepPrepared;
+use crate::domain::{RegionCode, RegionLevel};
+
+text_enum! {
+    /// A statistic of the first 1,000 days: its numerator is the measure of the same name.
+    pub enum PathwayIndicator {
+        /// Catin screenings with at least one risk factor, of `catin_screened`.
+        CatinAtRisk = "catin_at_risk",
+        /// Screenings of a woman younger than the thresholds allow, of `catin_screened`.
+        CatinTooYoung = "catin_too_young",
+        CatinTooOld = "catin_too_old",
+        CatinUnderweight = "catin_underweight",
+        CatinKek = "catin_kek",
+        CatinAnaemia = "catin_anaemia",
+        CatinSmoke = "catin_smoke",
+        /// Pregnancies that ended in the period with at least one antenatal visit, of
+        /// `pregnancies_ended`.
+        AncK1 = "anc_k1",
+        /// … that met K4 (1-1-2 by trimester).
+        AncK4 = "anc_k4",
+        /// … that met K6 (2-1-3 by trimester, two by a doctor).
+        AncK6 = "anc_k6",
+        /// … that received at least 90 iron tablets.
+        IronTablets90 = "iron_tablets_90",
+        /// … with KEK found at a visit.
+        PregnantKek = "pregnant_kek",
+        /// … with anaemia found at a visit.
+        PregnantAnaemia = "pregnant_anaemia",
+        /// Babies born alive in the period below 2,500 g, of `babies`.
+        LowBirthWeight = "low_birth_weight",
+        /// … below 48 cm.
+        ShortAtBirth = "short_at_birth",
+        /// Deliveries (live births and stillbirths) in the period whose mother had KF1 to KF4,
+        /// of `deliveries`.
+        KfComplete = "kf_complete",
+        /// … whose mother chose a contraception method at a postpartum visit.
+        PostpartumContraception = "postpartum_contraception",
+        /// Live births whose every breastfeeding answer at a postpartum visit was exclusive, of
+        /// `breastfeeding_asked`.
+        ExclusiveBreastfeeding = "exclusive_breastfeeding",
+    }
+}
+
+impl PathwayIndicator {
+    /// The measure counting what the indicator is a share of.
+    pub fn denominator(self) -> &'static str {
+        use PathwayIndicator::*;
+        match self {
+            CatinAtRisk | CatinTooYoung | CatinTooOld | CatinUnderweight | CatinKek | CatinAnaemia | CatinSmoke => {
+                "catin_screened"
+            }
+            AncK1 | AncK4 | AncK6 | IronTablets90 | PregnantKek | PregnantAnaemia => "pregnancies_ended",
+            LowBirthWeight | ShortAtBirth => "babies",
+            KfComplete | PostpartumContraception => "deliveries",
+            ExclusiveBreastfeeding => "breastfeeding_asked",
+        }
+    }
+}
+
+/// One indicator of one region for one period. For an analyst, counts from 1 to 4 below
+/// district level are `null` (and the rate they would reveal), with `suppressed: true`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "region_code": "14.01.01", "region_name": "Bangkinang", "region_level": "subdistrict",
+    "period_start": "2025-01-01", "period_end": "2025-12-31", "indicator": "anc_k6",
+    "numerator": 212, "denominator": 340, "pct": 62.35, "ci95": {"low": 57.1, "high": 67.33}, "suppressed": false
+}))]
+pub struct PathwayRow {
+    /// `null`: all of Indonesia.
+    pub region_code: Option<RegionCode>,
+    pub region_name: Option<String>,
+    pub region_level: Option<RegionLevel>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub indicator: PathwayIndicator,
+    pub numerator: Option<i64>,
+    /// What the indicator is a share of (see `PathwayIndicator`).
+    pub denominator: Option<i64>,
+    pub pct: Option<f64>,
+    /// 95% Wilson score interval of `pct`.
+    pub ci95: Option<Interval>,
+    /// Whether a count from 1 to 4 was withheld (analysts, below district level).
+    pub suppressed: bool,
+}
+
+/// Rows per region at `level`, period and indicator; one total per period and indicator for
+/// the region itself.
+#[derive(Debug)]
+pub struct Pathway {
+    pub rows: Vec<PathwayRow>,
+    pub totals: Vec<PathwayRow>,
+}
+
+#[derive(QueryableByName)]
+struct AreaMeasure {
+    #[diesel(sql_type = Date)]
+    period_start: NaiveDate,
+    #[diesel(sql_type = Text)]
+    area: String,
+    #[diesel(sql_type = Text)]
+    region_name: String,
+    #[diesel(sql_type = Text)]
+    region_level: String,
+    #[diesel(sql_type = Text)]
+    measure: String,
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
+/// The measures `indicators` need: their numerators and denominators.
+fn measures(indicators: &[PathwayIndicator]) -> Vec<String> {
+    let mut names: Vec<String> =
+        indicators.iter().flat_map(|i| [i.as_str().to_owned(), i.denominator().to_owned()]).collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// `indicators` per region at `level` and period inside `root`.
+pub async fn pathway(
+    conn: &mut AsyncPgConnection,
+    ask: &Breakdown<'_>,
+    indicators: &[PathwayIndicator],
+    disclosure: Disclosure,
+) -> anyhow::Result<Pathway> {
+    let wanted = measures(indicators);
+    let counted = match ask.span {
+        Span::Calendar { kind, starts } => kept(conn, ask, kind.as_str(), starts, &wanted).await?,
+        Span::Range { from, to } => from_rows(conn, ask, *from, *to, &wanted).await?,
+    };
+    let periods = ask.span.periods();
+    // Per period, per area (with its name and tier), the measures' values.
+    type Area = (String, String, String);
+    let mut areas: BTreeMap<(NaiveDate, Area), BTreeMap<String, i64>> = BTreeMap::new();
+    let mut totals: BTreeMap<NaiveDate, BTreeMap<String, i64>> = BTreeMap::new();
+    for c in counted {
+        let area = (c.area, c.region_name, c.region_level);
+        *areas.entry((c.period_start, area)).or_default().entry(c.measure.clone()).or_default() += c.value;
+        *totals.entry(c.period_start).or_default().entry(c.measure).or_default() += c.value;
+    }
+    let period_of = |start: NaiveDate| periods.iter().copied().find(|p| p.0 == start).unwrap_or((start, start));
+    let mut rows = Vec::new();
+    for ((start, (code, name, level)), values) in areas {
+        let place = Place {
+            region_code: Some(RegionCode::parse(&code)?),
+            region_name: Some(name),
+            region_level: Some(level.parse()?),
+            period: period_of(start),
+        };
+        rows.extend(indicators.iter().map(|&i| place.row(i, &values, disclosure)));
+    }
+    let totals = periods
+        .iter()
+        .flat_map(|&period| {
+            let values = totals.get(&period.0).cloned().unwrap_or_default();
+            let place = Place {
+                region_code: ask.root.cloned(),
+                region_name: None,
+                region_level: ask.root.map(RegionCode::level),
+                period,
+            };
+            indicators.iter().map(move |&i| place.row(i, &values, disclosure)).collect::<Vec<_>>()
+        })
+        .collect();
+    Ok(Pathway { rows, totals })
+}
+
+/// Where a region stands in one period.
+struct Place {
+    region_code: Option<RegionCode>,
+    region_name: Option<String>,
+    region_level: Option<RegionLevel>,
+    period: (NaiveDate, NaiveDate),
+}
+
+impl Place {
+    fn row(&self, indicator: PathwayIndicator, values: &BTreeMap<String, i64>, disclosure: Disclosure) -> PathwayRow {
+        let guarded = disclosure.guards(self.region_level);
+        let value = |measure: &str| shown(values.get(measure).copied().unwrap_or(0), guarded);
+        let (numerator, denominator) = (value(indicator.as_str()), value(indicator.denominator()));
+        let (pct, ci95) = rate(numerator, denominator);
+        PathwayRow {
+            region_code: self.region_code.clone(),
+            region_name: self.region_name.clone(),
+            region_level: self.region_level,
+            period_start: self.period.0,
+            period_end: self.period.1,
+            indicator,
+            numerator,
+            denominator,
+            pct,
+            ci95,
+            suppressed: numerator.is_none() || denominator.is_none(),
+        }
+    }
+}
+
+/// The kept rows of the periods, summed per area and measure: district rows for a breakdown by
+/// province or district, village rows below that (and for lokus villages).
+async fn kept(
+    conn: &mut AsyncPgConnection,
+    ask: &Breakdown<'_>,
+    kind: &str,
+    starts: &[NaiveDate],
+    measures: &[String],
+) -> anyhow::Result<Vec<AreaMeasure>> {
+    let (low, high) = code_bounds(ask.root);
+    let tier = if ask.level <= RegionLevel::District && !ask.lokus { "district" } else { "village" };
+    // SQL: kept counts grouped by a computed area, period and measure (a GROUP BY expression).
+    Ok(diesel::sql_query(
+        "WITH per_area AS ( \
+           SELECT k.period_start, left(k.region_code, $1) AS area, k.measure, sum(k.value)::bigint AS value \
+           FROM pathway_counts k \
+           WHERE k.tier = $2 AND k.period = $3 AND k.period_start = ANY ($4) \
+             AND k.region_code >= $5 AND k.region_code < $6 AND k.measure = ANY ($8) \
+             AND (NOT $7 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.region_code \
+                                    AND l.year = extract(year FROM k.period_start)::integer)) \
+           GROUP BY 1, 2, 3 HAVING sum(k.value) <> 0 \
+         ) \
+         SELECT p.*, g.name AS region_name, g.level AS region_level \
+         FROM per_area p JOIN regions g ON g.code = p.area ORDER BY p.period_start, p.area, p.measure",
+    )
+    .bind::<Integer, _>(code_length(ask.level))
+    .bind::<Text, _>(tier)
+    .bind::<Text, _>(kind)
+    .bind::<Array<Date>, _>(starts)
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .bind::<Bool, _>(ask.lokus)
+    .bind::<Array<Text>, _>(measures)
+    .prepared()
+    .load(conn)
+    .await?)
+}
+
+/// Counted from the screenings and pregnancies by the functions that keep the counts: a range
+/// that is not one calendar period has no kept rows.
+async fn from_rows(
+    conn: &mut AsyncPgConnection,
+    ask: &Breakdown<'_>,
+    from: NaiveDate,
+    to: NaiveDate,
+    measures: &[String],
+) -> anyhow::Result<Vec<AreaMeasure>> {
+    let (low, high) = code_bounds(ask.root);
+    let lokus_years = ask.lokus.then(|| (from.year(), to.year()));
+    // SQL: LATERAL calls of the row functions that keep pathway_counts, grouped by a computed area.
+    Ok(diesel::sql_query(
+        "WITH counted AS ( \
+           SELECT x.* FROM catin_screenings r, LATERAL pathway_of_screening(r) x \
+           WHERE r.screened_on BETWEEN $4 AND $5 AND r.village_code >= $2 AND r.village_code < $3 \
+           UNION ALL \
+           SELECT x.* FROM pregnancies r, LATERAL pathway_of_pregnancy(r) x \
+           WHERE r.ended_on BETWEEN $4 AND $5 AND r.village_code >= $2 AND r.village_code < $3 \
+         ), per_area AS ( \
+           SELECT left(c.village_code, $1) AS area, c.measure, sum(c.n)::bigint AS value FROM counted c \
+           WHERE c.measure = ANY ($8) AND ($6::integer IS NULL OR c.village_code IN ( \
+                   SELECT village_code FROM lokus_villages WHERE year BETWEEN $6 AND $7)) \
+           GROUP BY 1, 2 HAVING sum(c.n) <> 0 \
+         ) \
+         SELECT $4 AS period_start, p.*, g.name AS region_name, g.level AS region_level \
+         FROM per_area p JOIN regions g ON g.code = p.area ORDER BY p.area, p.measure",
+    )
+    .bind::<Integer, _>(code_length(ask.level))
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .bind::<Date, _>(from)
+    .bind::<Date, _>(to)
+    .bind::<Nullable<Integer>, _>(lokus_years.map(|y| y.0))
+    .bind::<Nullable<Integer>, _>(lokus_years.map(|y| y.1))
+    .bind::<Array<Text>, _>(measures)
+    .load(conn)
+    .await?)
+}
