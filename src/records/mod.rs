@@ -10,6 +10,7 @@ pub mod budget;
 pub mod bulk;
 pub mod changes;
 pub mod child;
+pub mod continuum;
 pub mod convergence;
 pub mod family;
 pub mod figure;

@@ -299,6 +299,22 @@ pub async fn void(
     Ok(row)
 }
 
+/// The living visits to person `id` or to child `child`, oldest first.
+pub async fn to(
+    conn: &mut AsyncPgConnection,
+    person: Option<PersonId>,
+    child: Option<ChildId>,
+) -> QueryResult<Vec<TpkVisitView>> {
+    let mut query =
+        tpk_visits::table.filter(tpk_visits::voided_at.is_null()).select(TpkVisitView::as_select()).into_boxed();
+    query = match (person, child) {
+        (Some(person), _) => query.filter(tpk_visits::person_id.eq(person)),
+        (_, Some(child)) => query.filter(tpk_visits::child_id.eq(child)),
+        (None, None) => return Ok(Vec::new()),
+    };
+    query.order((tpk_visits::visited_on, tpk_visits::id)).load(conn).await
+}
+
 #[derive(Debug, Default)]
 pub struct TpkVisitFilter {
     pub team_id: Option<TeamId>,

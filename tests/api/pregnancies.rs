@@ -314,3 +314,51 @@ async fn pregnancies_are_personal_data_and_move_with_the_woman() {
     let there = app.get(&path, Some(&elsewhere)).await;
     assert_eq!(there.status(), StatusCode::OK, "her new village's cadre cares for her now");
 }
+
+#[tokio::test]
+async fn the_continuum_joins_her_screening_pregnancy_visits_tpk_and_child_with_its_growth() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;
+    let mother = woman(&app, &cadre, "female").await;
+    let screening = json!({"screened_on": "2024-10-01", "muac_cm": 22.0});
+    created(app.post_json(&format!("/api/v1/people/{}/screenings", id(&mother)), Some(&cadre), &screening).await).await;
+    let team = app.tpk_in(&officer, VILLAGE).await;
+    let tpk =
+        json!({"team_id": team["id"], "person_id": mother["id"], "visited_on": "2024-10-02", "counselling": true});
+    created(app.post_json("/api/v1/tpk-visits", Some(&cadre), &tpk).await).await;
+    let opened = created(open(&app, &cadre, &mother, LMP).await).await;
+    for (on, examiner) in K6 {
+        let body = json!({"visited_on": on, "examiner": examiner, "muac_cm": 22.9, "iron_tablets": 10});
+        created(visit(&app, &cadre, &opened, body).await).await;
+    }
+    let baby = "0192b7a4-dddd-7000-8000-000000000002";
+    let birth = json!({"outcome": "live_birth", "ended_on": "2025-10-10", "babies": [
+        {"id": baby, "name": "Bayi", "sex": "male", "birth_weight_g": 3300, "birth_length_cm": 50.5}]});
+    created(end(&app, &cadre, &opened, birth).await).await;
+    let weighing = json!({"measured_on": "2025-11-10", "length_cm": 54.0, "weight_kg": 4.4, "position": "lying",
+                          "place": "posyandu"});
+    created(app.post_json(&format!("/api/v1/children/{baby}/measurements"), Some(&cadre), &weighing).await).await;
+
+    let path = format!("/api/v1/people/{}/continuum", id(&mother));
+    let continuum: Value = app.get(&path, Some(&cadre)).await.json().await.unwrap();
+    assert_eq!(continuum["person"]["id"], mother["id"]);
+    assert_eq!(continuum["screenings"][0]["risk_factors"], json!(["kek"]));
+    assert_eq!(continuum["tpk_visits"][0]["stage"], "catin");
+    let history = &continuum["pregnancies"][0];
+    assert_eq!(history["anc_visits"].as_array().unwrap().len(), 6);
+    assert_eq!((&history["pregnancy"]["anc"]["k6"], &history["pregnancy"]["anc"]["kek"]), (&json!(true), &json!(true)));
+    let child = &continuum["children"][0];
+    assert_eq!((&child["child"]["id"], &child["birth"]["birth_weight_g"]), (&json!(baby), &json!(3300)));
+    assert_eq!(child["measurements"], 1);
+    assert_eq!(child["latest_measurement"]["measured_on"], "2025-11-10");
+    assert!(child["latest_measurement"]["length_for_age"]["z"].is_number(), "{child}");
+
+    // From the child, the mother's pregnancy at a glance.
+    let born: Value = app.get(&format!("/api/v1/children/{baby}/birth"), Some(&cadre)).await.json().await.unwrap();
+    assert_eq!((&born["pregnancy"]["id"], &born["pregnancy"]["anc"]["iron_tablets"]), (&opened["id"], &json!(60)));
+    assert_eq!(born["birth"]["low_birth_weight"], false);
+    let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
+    problem(app.get(&path, Some(&analyst)).await, StatusCode::FORBIDDEN).await;
+    problem(app.get(&format!("/api/v1/children/{baby}/birth"), Some(&analyst)).await, StatusCode::FORBIDDEN).await;
+}

@@ -2,6 +2,7 @@
 //! those who care for the child (cadres in their village, officers and integrations in their
 //! scope, admins), never by dashboards. The NIK is write-only.
 
+mod birth;
 mod dto;
 mod handlers;
 
@@ -13,5 +14,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::create)
         .service(handlers::get)
         .service(handlers::update)
-        .service(handlers::delete);
+        .service(handlers::delete)
+        .service(birth::child_birth);
 }

@@ -260,6 +260,19 @@ pub async fn list(
     query.order((measurements::measured_on, measurements::id)).limit(page.fetch()).load(conn).await
 }
 
+/// How many living measurements the child has, and the latest of them (by date, then entry).
+pub async fn latest(conn: &mut AsyncPgConnection, child: ChildId) -> QueryResult<(i64, Option<MeasurementView>)> {
+    let living = measurements::table.filter(measurements::child_id.eq(child)).filter(measurements::voided_at.is_null());
+    let count = living.count().get_result(conn).await?;
+    let latest: Option<MeasurementRow> = living
+        .order((measurements::measured_on.desc(), measurements::created_at.desc(), measurements::id.desc()))
+        .select(MeasurementRow::as_select())
+        .first(conn)
+        .await
+        .optional()?;
+    Ok((count, latest.map(Into::into)))
+}
+
 /// Voids a wrong measurement of child `child_id` for `reason`: it stays on record, and the
 /// child's cases are recomputed without it. Voiding twice is a 409.
 pub async fn void(

@@ -72,6 +72,18 @@ pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: ChildId) ->
     Visible::check(caller, load(conn, id).await?, || unknown(id))
 }
 
+/// The living children that name woman `mother` as their mother, in id order, whatever the
+/// caller's access (the caller judges each).
+pub async fn of_mother(conn: &mut AsyncPgConnection, mother: PersonId) -> QueryResult<Vec<ChildView>> {
+    children::table
+        .filter(children::mother_id.eq(mother))
+        .filter(children::deleted_at.is_null())
+        .select(view_columns!())
+        .order(children::id)
+        .load(conn)
+        .await
+}
+
 /// A locked child as the API shows it, after a write.
 pub async fn reload(conn: &mut AsyncPgConnection, child: &Writable<ChildRecord>) -> Result<ChildView, ApiError> {
     load(conn, child.id).await?.ok_or_else(|| unknown(child.id))
