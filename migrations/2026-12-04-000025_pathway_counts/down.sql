@@ -4,6 +4,7 @@ DROP TRIGGER pathway_screenings_deleted ON catin_screenings;
 DROP TRIGGER pathway_pregnancies_inserted ON pregnancies;
 DROP TRIGGER pathway_pregnancies_updated ON pregnancies;
 DROP TRIGGER pathway_pregnancies_deleted ON pregnancies;
+DROP FUNCTION pathway_counts_rebuild();
 DROP FUNCTION pathway_changed();
 DROP FUNCTION pathway_of_pregnancy(pregnancies);
 DROP FUNCTION pathway_of_screening(catin_screenings);

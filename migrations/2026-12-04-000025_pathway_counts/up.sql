@@ -92,11 +92,16 @@ CREATE TRIGGER pathway_pregnancies_updated AFTER UPDATE ON pregnancies REFERENCI
 CREATE TRIGGER pathway_pregnancies_deleted AFTER DELETE ON pregnancies REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION pathway_changed('pathway_of_pregnancy');
 
--- The records already written (none on a new database).
-INSERT INTO pathway_counts (tier, period, period_start, region_code, measure, value)
-SELECT t.tier, p.period, p.period_start, t.code, d.measure, sum(d.n)
-FROM (SELECT x.* FROM catin_screenings r, LATERAL pathway_of_screening(r) x
-      UNION ALL SELECT x.* FROM pregnancies r, LATERAL pathway_of_pregnancy(r) x) d
-CROSS JOIN LATERAL calendar_periods(d.day) p
-CROSS JOIN LATERAL (VALUES ('village', d.village_code), ('district', left(d.village_code, 5))) t (tier, code)
-GROUP BY 1, 2, 3, 4, 5 HAVING sum(d.n) <> 0;
+-- Counts every row again from nothing: after a bulk load with the triggers off (the demo
+-- generator), and here for the records already written (none on a new database).
+CREATE FUNCTION pathway_counts_rebuild() RETURNS void LANGUAGE sql AS $$
+    DELETE FROM pathway_counts;
+    INSERT INTO pathway_counts (tier, period, period_start, region_code, measure, value)
+    SELECT t.tier, p.period, p.period_start, t.code, d.measure, sum(d.n)
+    FROM (SELECT x.* FROM catin_screenings r, LATERAL pathway_of_screening(r) x
+          UNION ALL SELECT x.* FROM pregnancies r, LATERAL pathway_of_pregnancy(r) x) d
+    CROSS JOIN LATERAL calendar_periods(d.day) p
+    CROSS JOIN LATERAL (VALUES ('village', d.village_code), ('district', left(d.village_code, 5))) t (tier, code)
+    GROUP BY 1, 2, 3, 4, 5 HAVING sum(d.n) <> 0;
+$$;
+SELECT pathway_counts_rebuild();

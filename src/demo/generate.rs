@@ -6,6 +6,7 @@
 //! scored back from the rounded values, so every stored z-score is what the service would
 //! compute. Cases follow the measurements; every village with children runs four interventions
 //! with monthly reports; every district, and every village with children, has an approved budget.
+//! The first 1,000 days of the children born in the last two years are in `pathway`.
 //!
 //! Everything is drawn from a hash of the seed and the record's number, so a seed gives the same
 //! data on any machine. The rows are written by set-based SQL in one transaction with the
@@ -72,6 +73,7 @@ pub async fn generate(conn: &mut AsyncPgConnection, plan: Plan, mut progress: im
         conn.batch_execute(&sql).await.with_context(|| format!("generating {label}"))?;
         progress(&format!("{label:<40} {:>7.1} s", at.elapsed().as_secs_f64()));
     }
+    super::pathway::run(conn, plan, &mut progress).await?;
     conn.batch_execute("COMMIT").await?;
     progress(&format!("{:<40} {:>7.1} s", "done", started.elapsed().as_secs_f64()));
     conn.batch_execute("ANALYZE").await?;
@@ -183,7 +185,7 @@ async fn load_growth_tables(conn: &mut AsyncPgConnection) -> anyhow::Result<()> 
 
 /// `u(i, salt)`: a uniform number in (0, 1) from the seed, a record's number and a salt per
 /// quantity; `n(i, salt)`: a standard normal one (Box–Muller).
-fn helpers(seed: i64) -> String {
+pub(super) fn helpers(seed: i64) -> String {
     format!(
         "CREATE FUNCTION pg_temp.u(i bigint, salt integer) RETURNS double precision \
            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS \

@@ -145,3 +145,129 @@ async fn a_seed_generates_the_same_plausible_country_every_time() {
     }
     assert!(checked >= 5, "only {checked} measurements checked");
 }
+
+/// The generated first 1,000 days follow the service's own rules: each pregnancy's kept counts
+/// and K4/K6 flags are what `domain::pregnancy` makes of its visits, every baby is a child linked
+/// to its mother, the kept statistics are those of the rows, and the shares are plausible.
+#[tokio::test]
+async fn the_generated_pathway_follows_the_service_s_rules() {
+    use diesel::sql_types::{BigInt, Bool, Date, Integer, SmallInt, Text};
+    use diesel_async::RunQueryDsl;
+    use stunting_api::domain::Examiner;
+    use stunting_api::domain::pregnancy::{self, AncContact, AncSummary};
+
+    #[derive(diesel::QueryableByName)]
+    struct Kept {
+        #[diesel(sql_type = Text)]
+        id: String,
+        #[diesel(sql_type = SmallInt)]
+        t1: i16,
+        #[diesel(sql_type = SmallInt)]
+        t2: i16,
+        #[diesel(sql_type = SmallInt)]
+        t3: i16,
+        #[diesel(sql_type = SmallInt)]
+        doctor: i16,
+        #[diesel(sql_type = Integer)]
+        iron: i32,
+        #[diesel(sql_type = Bool)]
+        k4: bool,
+        #[diesel(sql_type = Bool)]
+        k6: bool,
+        #[diesel(sql_type = Bool)]
+        iron_complete: bool,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Visit {
+        #[diesel(sql_type = Text)]
+        pregnancy_id: String,
+        #[diesel(sql_type = Date)]
+        lmp_on: chrono::NaiveDate,
+        #[diesel(sql_type = Date)]
+        visited_on: chrono::NaiveDate,
+        #[diesel(sql_type = Text)]
+        examiner: String,
+        #[diesel(sql_type = SmallInt)]
+        iron_tablets: i16,
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+
+    let (app, _) = generated(7).await;
+    let mut conn = app.pool.get().await.unwrap();
+    let kept: Vec<Kept> = diesel::sql_query(
+        "SELECT id::text, anc_first_trimester AS t1, anc_second_trimester AS t2, anc_third_trimester AS t3, \
+                anc_by_doctor AS doctor, iron_tablets AS iron, anc_k4 AS k4, anc_k6 AS k6, iron_complete FROM pregnancies",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    let visits: Vec<Visit> = diesel::sql_query(
+        "SELECT v.pregnancy_id::text, p.lmp_on, v.visited_on, v.examiner, v.iron_tablets \
+         FROM anc_visits v JOIN pregnancies p ON p.id = v.pregnancy_id",
+    )
+    .load(&mut conn)
+    .await
+    .unwrap();
+    assert!(kept.len() > 300, "about 0.2 pregnancies a year per child: {}", kept.len());
+    let mut contacts: std::collections::HashMap<&str, Vec<AncContact>> = Default::default();
+    for v in &visits {
+        contacts.entry(&v.pregnancy_id).or_default().push(AncContact {
+            gestational_days: pregnancy::gestational_days(v.lmp_on, v.visited_on),
+            examiner: if v.examiner == "doctor" { Examiner::Doctor } else { Examiner::Midwife },
+            iron_tablets: i32::from(v.iron_tablets),
+            kek: None,
+            anaemia: None,
+        });
+    }
+    let mut k6 = 0;
+    for p in &kept {
+        let sum = AncSummary::of(contacts.get(p.id.as_str()).map_or(&[][..], Vec::as_slice));
+        assert_eq!(
+            (sum.by_trimester, sum.by_doctor, sum.iron_tablets),
+            ([p.t1, p.t2, p.t3], p.doctor, p.iron),
+            "{}",
+            p.id
+        );
+        assert_eq!((sum.k4(), sum.k6(), sum.iron_complete()), (p.k4, p.k6, p.iron_complete), "{}", p.id);
+        k6 += usize::from(p.k6);
+    }
+    let share = k6 as f64 / kept.len() as f64;
+    assert!((0.1..0.7).contains(&share), "K6 in {share:.2} of pregnancies");
+
+    let count = async |sql: &str| {
+        diesel::sql_query(sql).get_result::<Count>(&mut *app.pool.get().await.unwrap()).await.unwrap().n
+    };
+    let orphans = count(
+        "SELECT count(*) AS n FROM births b JOIN children c ON c.id = b.child_id JOIN pregnancies p ON p.id = b.pregnancy_id \
+         WHERE c.mother_id IS DISTINCT FROM p.person_id OR c.birth_date <> p.ended_on",
+    )
+    .await;
+    assert_eq!(orphans, 0, "every baby is its mother's child, born the day the pregnancy ended");
+    let drift = count(
+        "WITH recount AS ( \
+           SELECT t.tier, p.period, p.period_start, t.code AS region_code, d.measure, sum(d.n)::bigint AS value \
+           FROM (SELECT x.* FROM catin_screenings r, LATERAL pathway_of_screening(r) x \
+                 UNION ALL SELECT x.* FROM pregnancies r, LATERAL pathway_of_pregnancy(r) x) d \
+           CROSS JOIN LATERAL calendar_periods(d.day) p \
+           CROSS JOIN LATERAL (VALUES ('village', d.village_code), ('district', left(d.village_code, 5))) t (tier, code) \
+           GROUP BY 1, 2, 3, 4, 5) \
+         SELECT count(*) AS n FROM ((SELECT * FROM pathway_counts EXCEPT ALL SELECT * FROM recount) \
+                                   UNION ALL (SELECT * FROM recount EXCEPT ALL SELECT * FROM pathway_counts)) d",
+    )
+    .await;
+    assert_eq!(drift, 0, "the kept pathway counts are built from the generated rows");
+    assert!(count("SELECT count(*) AS n FROM catin_screenings").await > 100, "four mothers in ten screened");
+
+    let admin = app.token_for(Role::Admin, None).await;
+    let year: Value = app.get("/api/v1/stats/pathway?year=2024", Some(&admin)).await.json().await.unwrap();
+    let share_of = |indicator: &str| {
+        let row = year["totals"].as_array().unwrap().iter().find(|r| r["indicator"] == indicator).unwrap();
+        row["pct"].as_f64().unwrap()
+    };
+    assert!((2.0..12.0).contains(&share_of("low_birth_weight")), "low birth weight {}%", share_of("low_birth_weight"));
+    assert!((80.0..=100.0).contains(&share_of("anc_k1")), "K1 {}%", share_of("anc_k1"));
+}

@@ -17,31 +17,46 @@ from stunting_api_client.api.auth import token
 from stunting_api_client.api.budgets import list_budgets
 from stunting_api_client.api.cases import list_cases, update_case
 from stunting_api_client.api.children import create_child, update_child
-from stunting_api_client.api.people import create_person, create_screening
+from stunting_api_client.api.people import create_person, create_screening, get_continuum
+from stunting_api_client.api.pregnancies import create_anc_visit, create_pregnancy, record_pregnancy_outcome
+from stunting_api_client.api.teams import create_team
+from stunting_api_client.api.tpk_visits import create_tpk_visit
 from stunting_api_client.api.convergence import overview
 from stunting_api_client.api.interventions import create_intervention, report
 from stunting_api_client.api.measurements import create_measurement, growth
 from stunting_api_client.api.regions import get_region, list_regions
 from stunting_api_client.api.stats import interventions as intervention_stats
-from stunting_api_client.api.stats import prevalence
+from stunting_api_client.api.stats import pathway_stats, prevalence
 from stunting_api_client.api.users import create_user
 from stunting_api_client.models import (
+    BabyBorn,
     CaseAudit,
     CaseStatus,
     CatinRisk,
+    CreateAncVisit,
     CreateChild,
     CreateIntervention,
     CreateMeasurement,
     CreatePerson,
     CreateReport,
     CreateScreening,
+    CreateTpkVisit,
     CreateUser,
+    Examiner,
     GrowthCategory,
+    NewTeam,
+    OpenPregnancy,
+    PathwayIndicator,
+    PathwayStage,
     Place,
     Position,
+    PregnancyOutcome,
+    RecordOutcome,
     RegionLevel,
     Role,
     Sex,
+    TeamKind,
+    TeamMember,
     TokenRequestType0,
     TokenRequestType0GrantType,
     Problem,
@@ -110,6 +125,47 @@ def main(base_url, admin_password):
     linked = ok(update_child.sync(child.id, client=officer, if_match='"1"', body=UpdateChild(mother_id=mother.id)))
     assert linked.mother_id == mother.id, linked
 
+    step("7b. a TPK visits the mother; her next pregnancy: K1-K6 with iron tablets, a live birth, the baby weighed")
+    members = [TeamMember(name="Rahmawati", role="midwife"), TeamMember(name="Yusnidar", role="pkk_cadre"),
+               TeamMember(name="Hendri", role="family_planning_cadre")]
+    team = ok(create_team.sync(client=officer, body=NewTeam(kind=TeamKind.TPK, region_code=KUMANTAN,
+                                                            name="TPK Kumantan Walk", members=members)))
+    visited = ok(create_tpk_visit.sync(client=officer, body=CreateTpkVisit(
+        team_id=team.id, person_id=mother.id, visited_on=date(2024, 12, 2), counselling=True, referral=True,
+        findings="LiLA 22.5 cm: referred to the puskesmas for PMT", next_visit_on=date(2025, 1, 2))))
+    assert visited.stage == PathwayStage.CATIN, visited
+    pregnancy = ok(create_pregnancy.sync(mother.id, client=officer, body=OpenPregnancy(lmp_on=date(2025, 1, 6))))
+    assert pregnancy.due_on == date(2025, 10, 13), pregnancy
+    k6 = [(date(2025, 3, 3), Examiner.DOCTOR), (date(2025, 3, 24), Examiner.MIDWIFE),
+          (date(2025, 5, 26), Examiner.MIDWIFE), (date(2025, 7, 21), Examiner.DOCTOR),
+          (date(2025, 8, 18), Examiner.MIDWIFE), (date(2025, 9, 15), Examiner.MIDWIFE)]
+    for contact, (on, examiner) in enumerate(k6, start=1):
+        visit = ok(create_anc_visit.sync(pregnancy.id, client=officer, body=CreateAncVisit(
+            visited_on=on, examiner=examiner, muac_cm=22.8, iron_tablets=15, supplementary_food=True)))
+        assert (visit.contact, visit.iron_tablets_total, visit.kek) == (contact, 15 * contact, True), visit
+    born = ok(record_pregnancy_outcome.sync(pregnancy.id, client=officer, body=RecordOutcome(
+        outcome=PregnancyOutcome.LIVE_BIRTH, ended_on=date(2025, 10, 10),
+        babies=[BabyBorn(name="Bayi Ny. Nurhayati", sex=Sex.MALE, birth_weight_g=2400, birth_length_cm=47.0)])))
+    assert born.anc.k6 and born.anc.iron_tablets_complete and born.anc.kek, born.anc
+    baby = born.babies[0]
+    assert baby.low_birth_weight and baby.short_at_birth, baby
+    weighed = ok(create_measurement.sync(baby.child_id, client=officer, body=CreateMeasurement(
+        measured_on=date(2025, 11, 10), length_cm=53.0, position=Position.LYING, weight_kg=3.9, place=Place.POSYANDU)))
+    assert weighed.age_days == 31, weighed
+    family = ok(get_continuum.sync(mother.id, client=officer))
+    assert sorted(str(c.child.id) for c in family.children) == sorted([str(child.id), str(baby.child_id)]), family
+    assert [len(p.anc_visits) for p in family.pregnancies] == [6] and family.tpk_visits[0].id == visited.id
+
+    step("7c. Kampar's first 1,000 days: the screening of 2023, the pregnancy and the birth of 2025")
+    screened = {r.indicator: (r.numerator, r.denominator)
+                for r in ok(pathway_stats.sync(client=officer, region="14.01", year=2023)).totals}
+    assert screened[PathwayIndicator.CATIN_AT_RISK] == (1, 1), screened
+    year = {r.indicator: (r.numerator, r.denominator)
+            for r in ok(pathway_stats.sync(client=officer, region="14.01", year=2025)).totals}
+    for indicator in [PathwayIndicator.ANC_K6, PathwayIndicator.IRON_TABLETS_90, PathwayIndicator.PREGNANT_KEK,
+                      PathwayIndicator.LOW_BIRTH_WEIGHT, PathwayIndicator.SHORT_AT_BIRTH]:
+        assert year[indicator] == (1, 1), (indicator, year)
+
     step("8. her measurement: stunted, by the WHO standards")
     measured = ok(create_measurement.sync(child.id, client=officer, body=CreateMeasurement(
         measured_on=date(2025, 8, 15), length_cm=70.0, position=Position.LYING, weight_kg=8.2, place=Place.POSYANDU)))
@@ -131,7 +187,8 @@ def main(base_url, admin_password):
 
     step("10a. measured prevalence in Kampar, 2025")
     stats = ok(prevalence.sync(client=officer, region="14.01", year=2025))
-    assert (stats.total.measured, stats.total.stunted, stats.total.stunting_pct) == (1, 1, 100.0), stats.total
+    # Siti, stunted, and her baby brother, weighed at a month old.
+    assert (stats.total.measured, stats.total.stunted, stats.total.stunting_pct) == (2, 1, 50.0), stats.total
     assert stats.level == RegionLevel.SUBDISTRICT
 
     step("11-13. growth monitoring in Kumantan, a month's report, and coverage")

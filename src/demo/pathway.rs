@@ -1,0 +1,220 @@
+//! The first 1,000 days of the synthetic country: every child born in the plan's last two
+//! years has a mother (registered, linked), the pregnancy that bore it with its antenatal
+//! visits (K1–K6 attended as SSGI/Riskesdas-like shares), the birth with its weight and length,
+//! and the postpartum visits after; four mothers in ten were screened as catin before. About
+//! 0.2 pregnancies a year per child under five, as nationally (4.8 million a year for some 22
+//! million under-fives). Everything is drawn from the seed as `generate` draws, and the kept
+//! flags of each pregnancy are the service's rules (`domain::pregnancy`) written in SQL; the
+//! kept counts are rebuilt once at the end. Not generated yet: TPK visits, pregnancies that are
+//! still open or ended without a live birth.
+
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+
+use super::generate::{Plan, helpers};
+use crate::domain::pregnancy::{
+    ANAEMIA_HB_G_DL, IRON_TABLETS_TARGET, KEK_MUAC_CM, LOW_BIRTH_WEIGHT_G, SHORT_AT_BIRTH_CM,
+};
+
+/// Adds the pathway to a generated country that has none yet, in one transaction.
+pub async fn generate_pathway(
+    conn: &mut AsyncPgConnection,
+    plan: Plan,
+    mut progress: impl FnMut(&str),
+) -> anyhow::Result<()> {
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        pregnancies: bool,
+    }
+    // SQL: EXISTS in one round trip.
+    let found: Found =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pregnancies) AS pregnancies").get_result(conn).await?;
+    if found.pregnancies {
+        bail!("the database already holds pregnancies");
+    }
+    let started = Instant::now();
+    conn.batch_execute("BEGIN; SET LOCAL enable_nestloop = off").await?;
+    conn.batch_execute(&helpers(plan.seed)).await?;
+    run(conn, plan, &mut progress).await?;
+    conn.batch_execute("COMMIT").await?;
+    progress(&format!("{:<40} {:>7.1} s", "pathway done", started.elapsed().as_secs_f64()));
+    conn.batch_execute("ANALYZE").await?;
+    Ok(())
+}
+
+/// The pathway's statements, inside the caller's transaction (with `helpers` defined).
+pub(super) async fn run(
+    conn: &mut AsyncPgConnection,
+    plan: Plan,
+    progress: &mut impl FnMut(&str),
+) -> anyhow::Result<()> {
+    for (label, sql) in steps(plan) {
+        let at = Instant::now();
+        conn.batch_execute(&sql).await.with_context(|| format!("generating {label}"))?;
+        progress(&format!("{label:<40} {:>7.1} s", at.elapsed().as_secs_f64()));
+    }
+    Ok(())
+}
+
+fn steps(plan: Plan) -> Vec<(&'static str, String)> {
+    let Plan { seed, year, .. } = plan;
+    let tables = ["people", "children", "pregnancies", "anc_visits", "births", "postpartum_visits", "catin_screenings"];
+    let switch = |on: &str| tables.map(|t| format!("ALTER TABLE {t} {on} TRIGGER USER;")).join(" ");
+    vec![
+        (
+            "mothers of the children born",
+            format!(
+                "{disable} \
+                 CREATE TEMP TABLE demo_births ON COMMIT DROP AS \
+                 SELECT k, child_id, village_code, birth_date, \
+                        birth_date - (259 + floor(pg_temp.u(k, 40) * 35))::integer AS lmp_on \
+                 FROM (SELECT hashtextextended(c.id::text, {seed}) >> 8 AS k, c.id AS child_id, c.village_code, c.birth_date \
+                       FROM children c \
+                       WHERE c.deleted_at IS NULL AND c.mother_id IS NULL \
+                         AND c.birth_date >= make_date({year} - 1, 1, 1)) b; \
+                 ANALYZE demo_births; \
+                 INSERT INTO people (id, village_code, sex, birth_date, name) \
+                 SELECT md5('{seed}:mother:' || k)::uuid, village_code, 'female', \
+                        birth_date - floor(365.25 * (18 + 19 * pg_temp.u(k, 41)))::integer, 'Ibu ' || k \
+                 FROM demo_births; \
+                 UPDATE children c SET mother_id = md5('{seed}:mother:' || b.k)::uuid, mother_name = 'Ibu ' || b.k \
+                 FROM demo_births b WHERE b.child_id = c.id",
+                disable = switch("DISABLE"),
+            ),
+        ),
+        (
+            "antenatal visits",
+            format!(
+                "CREATE TEMP TABLE demo_anc ON COMMIT DROP AS \
+                 WITH drawn AS ( \
+                   SELECT b.k, b.k * 16 + s.n AS i, s.n, b.village_code, b.lmp_on, b.birth_date, s.doctor, \
+                          b.lmp_on + s.week * 7 + floor(pg_temp.u(b.k * 16 + s.n, 43) * 7)::integer - 3 AS visited_on \
+                   FROM demo_births b \
+                   CROSS JOIN (VALUES (1, 8, 0.85, 0.6), (2, 12, 0.6, 0.3), (3, 20, 0.85, 0.2), (4, 28, 0.85, 0.6), \
+                                      (5, 32, 0.75, 0.2), (6, 36, 0.7, 0.2), (7, 38, 0.3, 0.2), (8, 39, 0.15, 0.2)) \
+                              s (n, week, p, doctor) \
+                   WHERE pg_temp.u(b.k * 16 + s.n, 42) < s.p \
+                 ) \
+                 SELECT k, md5('{seed}:anc:' || i)::uuid AS id, md5('{seed}:pregnancy:' || k)::uuid AS pregnancy_id, \
+                        village_code, lmp_on, visited_on, \
+                        CASE WHEN pg_temp.u(i, 44) < doctor THEN 'doctor' ELSE 'midwife' END AS examiner, \
+                        CASE WHEN n = 1 AND pg_temp.u(i, 45) < 0.9 \
+                             THEN greatest(15, round((25.5 + 2.6 * pg_temp.n(i, 46))::numeric, 1))::double precision END AS muac_cm, \
+                        CASE WHEN n IN (1, 5) AND pg_temp.u(i, 47) < 0.7 \
+                             THEN least(18, greatest(5, round((11.9 + 1.3 * pg_temp.n(i, 48))::numeric, 1)))::double precision END AS hb_g_dl, \
+                        CASE WHEN n > 1 AND pg_temp.u(i, 49) < 0.8 THEN 30 ELSE 0 END AS iron_tablets \
+                 FROM drawn WHERE visited_on >= lmp_on AND visited_on < birth_date; \
+                 ANALYZE demo_anc"
+            ),
+        ),
+        (
+            "pregnancies and births",
+            format!(
+                "CREATE TEMP TABLE demo_newborns ON COMMIT DROP AS \
+                 SELECT k, least(5500, greatest(800, round(3150 + 480 * pg_temp.n(k, 50))))::integer AS weight_g, \
+                        least(58, greatest(35, round((49.2 + 2.3 * pg_temp.n(k, 51))::numeric, 1)))::double precision AS length_cm \
+                 FROM demo_births; \
+                 INSERT INTO pregnancies (id, person_id, village_code, lmp_on, due_on, outcome, ended_on, anc_contacts, \
+                                          anc_first_trimester, anc_second_trimester, anc_third_trimester, anc_by_doctor, \
+                                          iron_tablets, kek, anaemia, last_visit_on, anc_k4, anc_k6, iron_complete, \
+                                          babies, low_birth_weight_babies, short_babies) \
+                 WITH visits AS ( \
+                   SELECT k, count(*) AS contacts, \
+                          count(*) FILTER (WHERE (visited_on - lmp_on) / 7 <= 12) AS t1, \
+                          count(*) FILTER (WHERE (visited_on - lmp_on) / 7 BETWEEN 13 AND 24) AS t2, \
+                          count(*) FILTER (WHERE (visited_on - lmp_on) / 7 > 24) AS t3, \
+                          count(*) FILTER (WHERE examiner = 'doctor') AS doctor, sum(iron_tablets) AS iron, \
+                          bool_or(muac_cm < {kek}) AS kek, bool_or(hb_g_dl < {anaemia}) AS anaemia, \
+                          max(visited_on) AS last_visit_on \
+                   FROM demo_anc GROUP BY k \
+                 ) \
+                 SELECT md5('{seed}:pregnancy:' || b.k)::uuid, md5('{seed}:mother:' || b.k)::uuid, b.village_code, \
+                        b.lmp_on, b.lmp_on + 280, 'live_birth', b.birth_date, coalesce(v.contacts, 0), \
+                        coalesce(v.t1, 0), coalesce(v.t2, 0), coalesce(v.t3, 0), coalesce(v.doctor, 0), \
+                        coalesce(v.iron, 0), coalesce(v.kek, false), coalesce(v.anaemia, false), v.last_visit_on, \
+                        coalesce(v.t1 >= 1 AND v.t2 >= 1 AND v.t3 >= 2, false), \
+                        coalesce(v.t1 >= 2 AND v.t2 >= 1 AND v.t3 >= 3 AND v.doctor >= 2, false), \
+                        coalesce(v.iron >= {iron}, false), 1, (n.weight_g < {lbw})::integer, (n.length_cm < {short})::integer \
+                 FROM demo_births b JOIN demo_newborns n ON n.k = b.k LEFT JOIN visits v ON v.k = b.k; \
+                 INSERT INTO anc_visits (id, pregnancy_id, village_code, visited_on, examiner, muac_cm, hb_g_dl, kek, \
+                                         anaemia, iron_tablets) \
+                 SELECT id, pregnancy_id, village_code, visited_on, examiner, muac_cm, hb_g_dl, muac_cm < {kek}, \
+                        hb_g_dl < {anaemia}, iron_tablets FROM demo_anc; \
+                 INSERT INTO births (child_id, pregnancy_id, birth_weight_g, birth_length_cm, low_birth_weight, short_at_birth) \
+                 SELECT b.child_id, md5('{seed}:pregnancy:' || b.k)::uuid, n.weight_g, n.length_cm, n.weight_g < {lbw}, \
+                        n.length_cm < {short} \
+                 FROM demo_births b JOIN demo_newborns n ON n.k = b.k",
+                kek = KEK_MUAC_CM,
+                anaemia = ANAEMIA_HB_G_DL,
+                iron = IRON_TABLETS_TARGET,
+                lbw = LOW_BIRTH_WEIGHT_G,
+                short = SHORT_AT_BIRTH_CM,
+            ),
+        ),
+        (
+            "postpartum visits",
+            format!(
+                "INSERT INTO postpartum_visits (id, pregnancy_id, village_code, visited_on, kf, examiner, contraception, \
+                                                exclusive_breastfeeding) \
+                 SELECT md5('{seed}:kf:' || b.k || ':' || s.kf)::uuid, md5('{seed}:pregnancy:' || b.k)::uuid, \
+                        b.village_code, b.birth_date + s.first + floor(pg_temp.u(b.k * 8 + s.kf, 53) * s.days)::integer, \
+                        s.kf, 'midwife', \
+                        CASE WHEN s.kf < 4 THEN NULL WHEN pg_temp.u(b.k, 54) < 0.45 \
+                             THEN (ARRAY['injectable', 'implant', 'iud', 'pill'])[1 + floor(pg_temp.u(b.k, 55) * 4)::integer] \
+                             WHEN pg_temp.u(b.k, 54) < 0.65 THEN 'none' END, \
+                        CASE WHEN pg_temp.u(b.k * 8 + s.kf, 56) < 0.8 THEN pg_temp.u(b.k, 57) < 0.65 END \
+                 FROM demo_births b \
+                 CROSS JOIN (VALUES (1, 0, 3, 0.9), (2, 3, 5, 0.8), (3, 8, 21, 0.65), (4, 29, 14, 0.55)) s (kf, first, days, p) \
+                 WHERE pg_temp.u(b.k * 8 + s.kf, 52) < s.p AND b.birth_date + s.first <= current_date; \
+                 UPDATE pregnancies p SET kf_done = v.kf_done, contraception = v.contraception, \
+                                          breastfeeding_exclusive = v.exclusive \
+                 FROM (SELECT pregnancy_id, sum(DISTINCT 1 << (kf - 1))::smallint AS kf_done, \
+                              (array_agg(contraception ORDER BY visited_on DESC) FILTER (WHERE contraception IS NOT NULL))[1] AS contraception, \
+                              bool_and(exclusive_breastfeeding) AS exclusive \
+                       FROM postpartum_visits GROUP BY pregnancy_id) v \
+                 WHERE v.pregnancy_id = p.id"
+            ),
+        ),
+        (
+            "catin screenings of four mothers in ten",
+            format!(
+                "INSERT INTO catin_screenings (id, person_id, village_code, screened_on, age_years, height_cm, weight_kg, \
+                                               bmi, muac_cm, hb_g_dl, smokes, smoke_exposed, thresholds_version, \
+                                               risk_factors, at_risk) \
+                 WITH drawn AS ( \
+                   SELECT b.k, b.village_code, b.lmp_on - 60 - floor(pg_temp.u(b.k, 61) * 360)::integer AS screened_on, \
+                          round((152 + 6 * pg_temp.n(b.k, 62))::numeric, 1)::double precision AS height_cm, \
+                          greatest(14, 21.5 + 3.5 * pg_temp.n(b.k, 63)) AS bmi_drawn, \
+                          greatest(15, round((25.5 + 2.8 * pg_temp.n(b.k, 64))::numeric, 1))::double precision AS muac_cm, \
+                          least(18, greatest(5, round((12.4 + 1.4 * pg_temp.n(b.k, 65))::numeric, 1)))::double precision AS hb_g_dl, \
+                          pg_temp.u(b.k, 66) < 0.03 AS smokes, pg_temp.u(b.k, 67) < 0.35 AS smoke_exposed, \
+                          p.birth_date \
+                   FROM demo_births b JOIN people p ON p.id = md5('{seed}:mother:' || b.k)::uuid \
+                   WHERE pg_temp.u(b.k, 60) < 0.4 \
+                 ), measured AS ( \
+                   SELECT d.*, greatest(25, round((d.bmi_drawn * (d.height_cm / 100) ^ 2)::numeric, 1))::double precision AS weight_kg, \
+                          extract(year FROM age(d.screened_on, d.birth_date))::smallint AS age_years \
+                   FROM drawn d \
+                 ), judged AS ( \
+                   SELECT m.*, round((m.weight_kg / (m.height_cm / 100) ^ 2)::numeric, 1)::double precision AS bmi, t.* \
+                   FROM measured m CROSS JOIN (SELECT * FROM catin_thresholds ORDER BY version DESC LIMIT 1) t \
+                 ) \
+                 SELECT md5('{seed}:screening:' || k)::uuid, md5('{seed}:mother:' || k)::uuid, village_code, screened_on, \
+                        age_years, height_cm, weight_kg, bmi, muac_cm, hb_g_dl, smokes, smoke_exposed, version, f, \
+                        cardinality(f) > 0 \
+                 FROM judged CROSS JOIN LATERAL (SELECT array_remove(ARRAY[ \
+                        CASE WHEN age_years < min_age_women THEN 'too_young' END, \
+                        CASE WHEN age_years > max_age_women THEN 'too_old' END, \
+                        CASE WHEN bmi < min_bmi THEN 'underweight' END, \
+                        CASE WHEN muac_cm < min_muac_cm THEN 'kek' END, \
+                        CASE WHEN hb_g_dl < min_hb_women THEN 'anaemia' END, \
+                        CASE WHEN smokes OR smoke_exposed THEN 'smoke' END], NULL) AS f) r \
+                 WHERE age_years BETWEEN 10 AND 80"
+            ),
+        ),
+        ("pathway kept counts", format!("{} SELECT pathway_counts_rebuild()", switch("ENABLE"))),
+    ]
+}
