@@ -17,13 +17,9 @@
 // Like a test, a benchmark reports a failed setup by panicking.
 #![allow(clippy::unwrap_used)]
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
 use chrono::NaiveDate;
 use diesel::sql_types::{Date, Integer, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use futures_util::future::join_all;
 use stunting_api::domain::{PeriodKind, RegionCode, RegionLevel, Role, series};
 use stunting_api::records::stats::{Span, code_bounds, code_length};
 
@@ -31,7 +27,7 @@ use stunting_api::records::stats::{Span, code_bounds, code_length};
 #[allow(dead_code)]
 mod support;
 
-use support::{Country, Service, count, setting};
+use support::{Country, Measured, Service, count, load, setting};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -47,50 +43,6 @@ struct Question {
     root: Option<RegionCode>,
     level: RegionLevel,
     span: Span,
-}
-
-/// Latencies of one run, in milliseconds, and its throughput.
-struct Measured {
-    p50: f64,
-    p95: f64,
-    p99: f64,
-    per_second: f64,
-}
-
-fn summarise(mut latencies: Vec<Duration>, wall: Duration) -> Measured {
-    latencies.sort();
-    let at = |q: f64| {
-        let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
-        latencies[i].as_secs_f64() * 1000.0
-    };
-    Measured { p50: at(0.50), p95: at(0.95), p99: at(0.99), per_second: latencies.len() as f64 / wall.as_secs_f64() }
-}
-
-/// Runs `requests` calls of `call` from `clients` concurrent clients; every call must succeed.
-async fn load<F, Fut>(clients: usize, requests: usize, call: F) -> Measured
-where
-    F: Fn(usize) -> Fut + Clone,
-    Fut: std::future::Future<Output = ()>,
-{
-    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let started = Instant::now();
-    let workers = (0..clients).map(|_| {
-        let (next, call) = (next.clone(), call.clone());
-        async move {
-            let mut latencies = Vec::new();
-            loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= requests {
-                    break latencies;
-                }
-                let at = Instant::now();
-                call(i).await;
-                latencies.push(at.elapsed());
-            }
-        }
-    });
-    let latencies = join_all(workers).await.into_iter().flatten().collect();
-    summarise(latencies, started.elapsed())
 }
 
 async fn run() {

@@ -1,13 +1,18 @@
 //! What the HTTP benchmarks share: the database of a synthetic country (generated once, kept
 //! in `target/bench-pg`), and the real service in front of it.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use clap::Parser;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use futures_util::future::join_all;
 use stunting_api::auth::JwtKeys;
 use stunting_api::cli::create_database_if_missing;
 use stunting_api::config::Settings;
 use stunting_api::db::{DbPool, build_pool, migrate};
 use stunting_api::demo::generate::{Plan, generate};
+use stunting_api::demo::pathway::generate_pathway;
 use stunting_api::domain::{Role, Scope, UserId};
 use stunting_api::embedded_pg::{Durability, EmbeddedPostgres};
 use stunting_api::records::region::import;
@@ -68,6 +73,10 @@ impl Country {
             println!("generating {children} children (seed {seed}); kept for the next run as database {name}");
             let plan = Plan { children, seed, year: 2025, years: 1 };
             generate(&mut conn, plan, |line| println!("  {line}")).await.unwrap();
+        } else if count(&mut conn, "SELECT count(*) AS n FROM pregnancies").await == 0 {
+            println!("adding the first 1,000 days to {name} (generated before they existed)");
+            let plan = Plan { children, seed, year: 2025, years: 1 };
+            generate_pathway(&mut conn, plan, |line| println!("  {line}")).await.unwrap();
         }
         Self { _cluster: cluster, admin: base, name, url }
     }
@@ -165,4 +174,48 @@ pub async fn count(conn: &mut AsyncPgConnection, sql: &str) -> i64 {
         n: i64,
     }
     diesel::sql_query(sql).get_result::<Count>(conn).await.unwrap().n
+}
+
+/// Latencies of one run, in milliseconds, and its throughput.
+pub struct Measured {
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub per_second: f64,
+}
+
+fn summarise(mut latencies: Vec<Duration>, wall: Duration) -> Measured {
+    latencies.sort();
+    let at = |q: f64| {
+        let i = ((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1;
+        latencies[i].as_secs_f64() * 1000.0
+    };
+    Measured { p50: at(0.50), p95: at(0.95), p99: at(0.99), per_second: latencies.len() as f64 / wall.as_secs_f64() }
+}
+
+/// Runs `requests` calls of `call` from `clients` concurrent clients; every call must succeed.
+pub async fn load<F, Fut>(clients: usize, requests: usize, call: F) -> Measured
+where
+    F: Fn(usize) -> Fut + Clone,
+    Fut: std::future::Future<Output = ()>,
+{
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let workers = (0..clients).map(|_| {
+        let (next, call) = (next.clone(), call.clone());
+        async move {
+            let mut latencies = Vec::new();
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= requests {
+                    break latencies;
+                }
+                let at = Instant::now();
+                call(i).await;
+                latencies.push(at.elapsed());
+            }
+        }
+    });
+    let latencies = join_all(workers).await.into_iter().flatten().collect();
+    summarise(latencies, started.elapsed())
 }

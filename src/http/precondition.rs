@@ -108,6 +108,16 @@ pub fn created_or_stored<T: serde::Serialize>(created: bool, body: &T) -> HttpRe
     HttpResponseBuilder::new(status).json(body)
 }
 
+/// `created_or_stored` for a record with its own address: a 201 names it in `Location`.
+pub fn created_or_stored_at<T: serde::Serialize>(created: bool, location: String, body: &T) -> HttpResponse {
+    match created {
+        true => HttpResponseBuilder::new(actix_web::http::StatusCode::CREATED)
+            .insert_header((header::LOCATION, location))
+            .json(body),
+        false => created_or_stored(false, body),
+    }
+}
+
 /// A 201 answer with the new resource's `Location` and ETag.
 pub fn created_with_etag<T: serde::Serialize>(location: String, version: i32, body: &T) -> HttpResponse {
     HttpResponseBuilder::new(actix_web::http::StatusCode::CREATED)

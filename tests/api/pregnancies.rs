@@ -6,19 +6,12 @@ use serde_json::{Value, json};
 use stunting_api::domain::Role;
 
 use crate::common::app::children::VILLAGE;
-use crate::common::{TestApp, problem};
+use crate::common::{TestApp, created, problem};
 
 const LMP: &str = "2025-01-06";
 
 fn id(record: &Value) -> &str {
     record["id"].as_str().unwrap()
-}
-
-async fn created(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
 }
 
 async fn woman(app: &TestApp, token: &str, sex: &str) -> Value {

@@ -7,19 +7,12 @@ use stunting_api::domain::Role;
 
 use crate::changes::drain_until;
 use crate::common::app::children::VILLAGE;
-use crate::common::{TestApp, problem};
+use crate::common::{TestApp, created, problem};
 
 const OTHER_KAMPAR_VILLAGE: &str = "14.01.02.2001";
 
 fn id(record: &Value) -> &str {
     record["id"].as_str().unwrap()
-}
-
-async fn created(response: reqwest::Response) -> Value {
-    let status = response.status();
-    let body: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    body
 }
 
 async fn record(app: &TestApp, token: &str, body: &Value) -> reqwest::Response {

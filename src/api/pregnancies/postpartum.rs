@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use diesel_async::AsyncConnection;
 use validator::Validate;
@@ -11,6 +10,7 @@ use crate::db::DbPool;
 use crate::domain::{PostpartumVisitId, PregnancyId};
 use crate::error::ApiError;
 use crate::http::extract::{Json, Query};
+use crate::http::precondition::created_or_stored_at;
 use crate::records::pregnancy::{self, postpartum, postpartum::CreatePostpartumVisit, postpartum::PostpartumVisitView};
 
 /// `GET /api/v1/pregnancies/{id}/postpartum-visits`: the postpartum visits (KF1–KF4) in date
@@ -68,12 +68,7 @@ pub async fn create(
     let mut conn = pool.get().await?;
     let (view, created) =
         conn.transaction::<_, ApiError, _>(async |conn| postpartum::record(conn, &caller, id, &body).await).await?;
-    match created {
-        true => Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/pregnancies/{id}/postpartum-visits/{}", view.id)))
-            .json(view)),
-        false => Ok(HttpResponse::Ok().json(view)),
-    }
+    Ok(created_or_stored_at(created, format!("/api/v1/pregnancies/{id}/postpartum-visits/{}", view.id), &view))
 }
 
 /// `DELETE /api/v1/pregnancies/{id}/postpartum-visits/{visit_id}`: voids a wrong visit, with a

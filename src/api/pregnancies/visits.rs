@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
@@ -12,6 +11,7 @@ use crate::db::DbPool;
 use crate::domain::{AncVisitId, PregnancyId};
 use crate::error::ApiError;
 use crate::http::extract::{Json, Query};
+use crate::http::precondition::created_or_stored_at;
 use crate::records::pregnancy::{self, anc, anc::AncVisitView, anc::CreateAncVisit};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -77,12 +77,7 @@ pub async fn create(
     let mut conn = pool.get().await?;
     let (view, created) =
         conn.transaction::<_, ApiError, _>(async |conn| anc::record(conn, &caller, id, &body).await).await?;
-    match created {
-        true => Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/pregnancies/{id}/anc-visits/{}", view.id)))
-            .json(view)),
-        false => Ok(HttpResponse::Ok().json(view)),
-    }
+    Ok(created_or_stored_at(created, format!("/api/v1/pregnancies/{id}/anc-visits/{}", view.id), &view))
 }
 
 /// `DELETE /api/v1/pregnancies/{id}/anc-visits/{visit_id}`: voids a wrong visit, with a reason;

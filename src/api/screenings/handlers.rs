@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use diesel_async::AsyncConnection;
 use serde::Deserialize;
@@ -11,6 +10,7 @@ use crate::db::DbPool;
 use crate::domain::{PersonId, ScreeningId};
 use crate::error::ApiError;
 use crate::http::extract::{Json, Query};
+use crate::http::precondition::created_or_stored_at;
 use crate::records::person;
 use crate::records::person::screening::{self, CreateScreening, ScreeningView};
 
@@ -78,12 +78,7 @@ pub async fn create(
     let (view, created) = conn
         .transaction::<_, ApiError, _>(async |conn| screening::record(conn, &caller, person_id, &body).await)
         .await?;
-    match created {
-        true => Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/people/{person_id}/screenings/{}", view.id)))
-            .json(view)),
-        false => Ok(HttpResponse::Ok().json(view)),
-    }
+    Ok(created_or_stored_at(created, format!("/api/v1/people/{person_id}/screenings/{}", view.id), &view))
 }
 
 /// `DELETE /api/v1/people/{id}/screenings/{screening_id}`: voids a wrong screening, with a

@@ -1,4 +1,3 @@
-use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
@@ -13,6 +12,7 @@ use crate::domain::page::{Page, PageRequest};
 use crate::domain::{ChildId, PersonId, RegionCode, TeamId, TpkVisitId};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
+use crate::http::precondition::created_or_stored_at;
 use crate::records::tpk_visit::{self, CreateTpkVisit, TpkVisitFilter, TpkVisitView};
 
 const TAG: &str = "tpk-visits";
@@ -106,12 +106,7 @@ pub async fn create(
     let mut conn = pool.get().await?;
     let (view, created) =
         conn.transaction::<_, ApiError, _>(async |conn| tpk_visit::record(conn, &caller, &body).await).await?;
-    match created {
-        true => Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/tpk-visits/{}", view.id)))
-            .json(view)),
-        false => Ok(HttpResponse::Ok().json(view)),
-    }
+    Ok(created_or_stored_at(created, format!("/api/v1/tpk-visits/{}", view.id), &view))
 }
 
 /// `GET /api/v1/tpk-visits/{id}`: one visit (a voided one too, with its reason).

@@ -287,6 +287,14 @@ pub async fn problem(response: Response, status: StatusCode) -> Value {
     body
 }
 
+/// Asserts a 201; returns the created record.
+pub async fn created(response: Response) -> Value {
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON body");
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    body
+}
+
 /// Child-level helpers: registering children and measuring them.
 pub mod children {
     use chrono::NaiveDate;

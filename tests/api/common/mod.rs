@@ -2,4 +2,4 @@ pub mod app;
 pub mod contract;
 pub mod db;
 
-pub use app::{TestApp, TestUser, problem};
+pub use app::{TestApp, TestUser, created, problem};
