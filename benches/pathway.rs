@@ -1,7 +1,7 @@
 //! The first 1,000 days as their callers meet them: through HTTP, 16 clients at once, over the
 //! synthetic country of `benches/dashboards.rs` (`demo generate`, which gives every child born
 //! in 2024 and early 2025 its mother, pregnancy, visits and birth). It times `/stats/pathway`
-//! for the year and as a 12-month series at every tier, the region summary with its new tile,
+//! for the year (every indicator) and as a 12-month series of one at every tier, the region summary with its new tile,
 //! and recording an antenatal visit (its pregnancy's kept counts included), by one writer and
 //! by 16.
 //!
@@ -86,9 +86,10 @@ async fn run() {
     let mut questions = Vec::new();
     for (label, region, code) in &tiers {
         questions.push((format!("pathway, {label}, 2024"), format!("/api/v1/stats/pathway?year=2024{region}")));
+        // A chart of one statistic over the year's months.
         questions.push((
-            format!("pathway, {label}, 12 months"),
-            format!("/api/v1/stats/pathway?from=2024-01&to=2024-12&period=month{region}"),
+            format!("pathway, {label}, 12 months of K6"),
+            format!("/api/v1/stats/pathway?from=2024-01&to=2024-12&period=month&indicators=anc_k6{region}"),
         ));
         questions.push((format!("summary, {code}, 2024"), format!("/api/v1/regions/{code}/summary?year=2024")));
     }

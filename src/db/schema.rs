@@ -562,7 +562,7 @@ diesel::table! {
 }
 
 diesel::table! {
-    pathway_counts (tier, period, period_start, region_code, measure) {
+    pathway_counts (tier, period, period_start, measure, region_code) {
         tier -> Text,
         period -> Text,
         period_start -> Date,

@@ -23,15 +23,8 @@ use crate::growth;
 
 const PROVINCES_CSV: &str = include_str!("../../data/demo_provinces.csv");
 
-/// What to generate.
-#[derive(Debug, Clone, Copy)]
-pub struct Plan {
-    pub children: i64,
-    pub seed: i64,
-    /// The last year weighed; `years` years end with it.
-    pub year: i32,
-    pub years: i32,
-}
+pub use super::plan::Plan;
+use super::plan::helpers;
 
 /// Fills an empty database (regions loaded, no children) with the plan's data; `progress`
 /// hears one line per step.
@@ -181,19 +174,6 @@ async fn load_growth_tables(conn: &mut AsyncPgConnection) -> anyhow::Result<()> 
         .await?;
     conn.batch_execute("ANALYZE demo_lms").await?;
     Ok(())
-}
-
-/// `u(i, salt)`: a uniform number in (0, 1) from the seed, a record's number and a salt per
-/// quantity; `n(i, salt)`: a standard normal one (Box–Muller).
-pub(super) fn helpers(seed: i64) -> String {
-    format!(
-        "CREATE FUNCTION pg_temp.u(i bigint, salt integer) RETURNS double precision \
-           LANGUAGE sql IMMUTABLE PARALLEL SAFE AS \
-           $$ SELECT ((hashint8extended(i, {seed}::bigint * 64 + salt) & 2147483647)::double precision + 0.5) / 2147483648.0 $$; \
-         CREATE FUNCTION pg_temp.n(i bigint, salt integer) RETURNS double precision \
-           LANGUAGE sql IMMUTABLE PARALLEL SAFE AS \
-           $$ SELECT sqrt(-2 * ln(pg_temp.u(i, salt))) * cos(2 * pi() * pg_temp.u(i, salt + 32)) $$;"
-    )
 }
 
 /// The generating statements, in order.

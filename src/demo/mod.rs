@@ -5,6 +5,7 @@ pub mod budget;
 mod convergence;
 pub mod generate;
 pub mod pathway;
+mod plan;
 
 pub use budget::{KAMPAR_2024_LINES, KAMPAR_2024_REPORTED_TOTAL, SeedLine};
 use diesel_async::AsyncPgConnection;

@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
-use super::generate::{Plan, helpers};
+use super::plan::{Plan, helpers};
 use crate::domain::pregnancy::{
     ANAEMIA_HB_G_DL, IRON_TABLETS_TARGET, KEK_MUAC_CM, LOW_BIRTH_WEIGHT_G, SHORT_AT_BIRTH_CM,
 };

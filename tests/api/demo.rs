@@ -248,13 +248,7 @@ async fn the_generated_pathway_follows_the_service_s_rules() {
     .await;
     assert_eq!(orphans, 0, "every baby is its mother's child, born the day the pregnancy ended");
     let drift = count(
-        "WITH recount AS ( \
-           SELECT t.tier, p.period, p.period_start, t.code AS region_code, d.measure, sum(d.n)::bigint AS value \
-           FROM (SELECT x.* FROM catin_screenings r, LATERAL pathway_of_screening(r) x \
-                 UNION ALL SELECT x.* FROM pregnancies r, LATERAL pathway_of_pregnancy(r) x) d \
-           CROSS JOIN LATERAL calendar_periods(d.day) p \
-           CROSS JOIN LATERAL (VALUES ('village', d.village_code), ('district', left(d.village_code, 5))) t (tier, code) \
-           GROUP BY 1, 2, 3, 4, 5) \
+        "WITH recount AS (SELECT * FROM pathway_counts_from_rows()) \
          SELECT count(*) AS n FROM ((SELECT * FROM pathway_counts EXCEPT ALL SELECT * FROM recount) \
                                    UNION ALL (SELECT * FROM recount EXCEPT ALL SELECT * FROM pathway_counts)) d",
     )

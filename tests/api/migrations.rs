@@ -109,7 +109,8 @@ async fn migrated(url: &str) -> Tables {
     let columns: Vec<Column> = diesel::sql_query(
         "SELECT c.relname::text AS table_name, a.attname::text AS column_name, \
                 format_type(a.atttypid, NULL) AS pg_type, a.attnotnull AS not_null, \
-                coalesce(a.attnum = ANY (k.indkey::int2[]), false) AS in_key \
+                EXISTS (SELECT 1 FROM unnest(k.indkey::int2[]) WITH ORDINALITY u (att, i) \
+                        WHERE u.att = a.attnum AND u.i <= k.indnkeyatts) AS in_key \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped \
          LEFT JOIN pg_index k ON k.indrelid = c.oid AND k.indisprimary \

@@ -157,17 +157,12 @@ struct Count {
     n: i64,
 }
 
-/// Kept rows that differ from a recount of every row by the same row functions, both ways.
+/// Kept rows that differ from a recount of every row by the same row functions
+/// (`pathway_counts_from_rows`), both ways.
 async fn drift(app: &TestApp) -> i64 {
     let mut conn = app.pool.get().await.unwrap();
     diesel::sql_query(
-        "WITH recount AS ( \
-           SELECT t.tier, p.period, p.period_start, t.code AS region_code, d.measure, sum(d.n)::bigint AS value \
-           FROM (SELECT x.* FROM catin_screenings r, LATERAL pathway_of_screening(r) x \
-                 UNION ALL SELECT x.* FROM pregnancies r, LATERAL pathway_of_pregnancy(r) x) d \
-           CROSS JOIN LATERAL calendar_periods(d.day) p \
-           CROSS JOIN LATERAL (VALUES ('village', d.village_code), ('district', left(d.village_code, 5))) t (tier, code) \
-           GROUP BY 1, 2, 3, 4, 5 HAVING sum(d.n) <> 0) \
+        "WITH recount AS (SELECT * FROM pathway_counts_from_rows()) \
          SELECT count(*) AS n FROM ( \
            (SELECT * FROM pathway_counts WHERE value <> 0 EXCEPT ALL SELECT * FROM recount) \
            UNION ALL (SELECT * FROM recount EXCEPT ALL SELECT * FROM pathway_counts WHERE value <> 0)) d",

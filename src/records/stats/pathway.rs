@@ -215,8 +215,8 @@ impl Place {
     }
 }
 
-/// The kept rows of the periods, summed per area and measure: district rows for a breakdown by
-/// province or district, village rows below that (and for lokus villages).
+/// The kept rows of the periods, summed per area and measure: the rows of the breakdown's own
+/// tier down to districts, village rows below that (and for lokus villages).
 async fn kept(
     conn: &mut AsyncPgConnection,
     ask: &Breakdown<'_>,
@@ -225,8 +225,14 @@ async fn kept(
     measures: &[String],
 ) -> anyhow::Result<Vec<AreaMeasure>> {
     let (low, high) = code_bounds(ask.root);
-    let tier = if ask.level <= RegionLevel::District && !ask.lokus { "district" } else { "village" };
-    // SQL: kept counts grouped by a computed area, period and measure (a GROUP BY expression).
+    let tier = match ask.level {
+        _ if ask.lokus => "village",
+        RegionLevel::Province => "province",
+        RegionLevel::District => "district",
+        _ => "village",
+    };
+    // SQL: kept counts grouped by a computed area, period and measure (a GROUP BY expression);
+    // the few areas are named after grouping, so regions is probed by key, not scanned.
     Ok(diesel::sql_query(
         "WITH per_area AS ( \
            SELECT k.period_start, left(k.region_code, $1) AS area, k.measure, sum(k.value)::bigint AS value \
@@ -236,9 +242,11 @@ async fn kept(
              AND (NOT $7 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.region_code \
                                     AND l.year = extract(year FROM k.period_start)::integer)) \
            GROUP BY 1, 2, 3 HAVING sum(k.value) <> 0 \
+         ), named AS ( \
+           SELECT a.area, g.name, g.level FROM (SELECT DISTINCT area FROM per_area) a JOIN regions g ON g.code = a.area \
          ) \
-         SELECT p.*, g.name AS region_name, g.level AS region_level \
-         FROM per_area p JOIN regions g ON g.code = p.area ORDER BY p.period_start, p.area, p.measure",
+         SELECT p.*, n.name AS region_name, n.level AS region_level \
+         FROM per_area p JOIN named n USING (area) ORDER BY p.period_start, p.area, p.measure",
     )
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(tier)
