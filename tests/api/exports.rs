@@ -96,3 +96,66 @@ async fn children_export_as_csv_with_their_personal_fields_only_to_those_who_rec
         app.request(Method::GET, "/api/v1/exports/children?region=14.01", Some(&elsewhere)).send().await.unwrap();
     problem(refused, StatusCode::FORBIDDEN).await;
 }
+
+/// The first 1,000 days leave as they came in: screenings with their verdict, pregnancies with
+/// what their visits and outcome add up to, TPK visits with their stage; a void is carried.
+#[tokio::test]
+async fn the_first_1000_days_export_by_kind_and_period_with_voids() {
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let team = app.tpk_in(&officer, VILLAGE).await;
+    let her = json!({"village_code": VILLAGE, "sex": "female", "birth_date": "2000-02-02", "name": "Nurhayati"});
+    let her: Value = app.post_json("/api/v1/people", Some(&officer), &her).await.json().await.unwrap();
+    let id = her["id"].as_str().unwrap();
+    let screening = json!({"screened_on": "2024-10-01", "muac_cm": 22.0, "smokes": true});
+    let path = format!("/api/v1/people/{id}/screenings");
+    let screened: Value = app.post_json(&path, Some(&officer), &screening).await.json().await.unwrap();
+    let voided = app
+        .delete_json(
+            &format!("{path}/{}", screened["id"].as_str().unwrap()),
+            Some(&officer),
+            None,
+            &json!({"reason": "wrong scale"}),
+        )
+        .await;
+    assert_eq!(voided.status(), StatusCode::OK);
+    let pregnancy: Value = app
+        .post_json(&format!("/api/v1/people/{id}/pregnancies"), Some(&officer), &json!({"lmp_on": "2025-01-06"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let pregnancy_id = pregnancy["id"].as_str().unwrap();
+    let visit = json!({"visited_on": "2025-03-03", "examiner": "doctor", "muac_cm": 22.5, "iron_tablets": 30});
+    let path = format!("/api/v1/pregnancies/{pregnancy_id}/anc-visits");
+    assert_eq!(app.post_json(&path, Some(&officer), &visit).await.status(), StatusCode::CREATED);
+    let tpk = json!({"team_id": team["id"], "person_id": id, "visited_on": "2025-03-10", "referral": true});
+    assert_eq!(app.post_json("/api/v1/tpk-visits", Some(&officer), &tpk).await.status(), StatusCode::CREATED);
+
+    let (status, csv) = export(&app, &officer, "/api/v1/exports/screenings", "text/csv").await;
+    assert_eq!(status, 200);
+    let mut rows = csv.lines();
+    assert!(rows.next().unwrap().starts_with("id,person_id,village_code,screened_on,"), "{csv}");
+    let row = rows.next().unwrap();
+    assert!(row.contains(",kek;smoke,true,") && !row.ends_with(",,"), "the verdict and the void: {row}");
+    let (_, ndjson) = export(&app, &officer, "/api/v1/exports/pregnancies", "application/x-ndjson").await;
+    let exported: Value = serde_json::from_str(ndjson.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (&exported["id"], &exported["anc_contacts"], &exported["kek"]),
+        (&pregnancy["id"], &json!(1), &json!(true))
+    );
+    let (_, later) =
+        export(&app, &officer, "/api/v1/exports/pregnancies?from=2025-02-01", "application/x-ndjson").await;
+    assert_eq!(later, "", "HPHT before the period");
+    let (_, visits) = export(&app, &officer, "/api/v1/exports/tpk-visits", "application/x-ndjson").await;
+    let exported: Value = serde_json::from_str(visits.lines().next().unwrap()).unwrap();
+    assert_eq!((&exported["stage"], &exported["referral"]), (&json!("pregnant"), &json!(true)));
+
+    let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
+    for kind in ["screenings", "pregnancies", "tpk-visits"] {
+        let refused =
+            app.request(Method::GET, &format!("/api/v1/exports/{kind}"), Some(&analyst)).send().await.unwrap();
+        problem(refused, StatusCode::FORBIDDEN).await;
+    }
+}

@@ -9,7 +9,9 @@ use crate::domain::RegionCode;
 use crate::error::{ApiError, FieldErrors};
 use crate::http::export;
 use crate::http::extract::Query;
-use crate::records::child::export::{self as records, CaseExport, ChildExport, MeasurementExport, Paged, Selection};
+use crate::records::child::export::{CaseExport, ChildExport, MeasurementExport};
+use crate::records::export::{self as records, Paged, Selection};
+use crate::records::pregnancy::export::{PregnancyExport, ScreeningExport, TpkVisitExport};
 
 const TAG: &str = "exports";
 
@@ -19,7 +21,8 @@ pub struct ExportQuery {
     /// Only this region (any tier) inside the caller's scope; default the whole scope.
     #[param(example = "14.01")]
     pub region: Option<String>,
-    /// From this day on (children: registered; measurements: measured; cases: open on or after).
+    /// From this day on (children: registered; measurements: measured; cases: open on or after;
+    /// screenings: taken; pregnancies: HPHT; TPK visits: made).
     pub from: Option<NaiveDate>,
     /// Up to and including this day.
     pub to: Option<NaiveDate>,
@@ -133,4 +136,79 @@ pub async fn export_cases(
     pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
     stream::<CaseExport>(&req, &caller, &query, pool, "cases")
+}
+
+/// `GET /api/v1/exports/screenings`: every catin screening of the scope's living people taken in the period (voided ones with `voided_at`), as NDJSON or CSV.
+#[utoipa::path(
+    operation_id = "export_screenings",
+    tag = TAG,
+    params(ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The screenings, a line each (`Accept: text/csv` for CSV with a header row), \
+            ordered by village and id; streamed",
+            content((ScreeningExport = "application/x-ndjson"), (String = "text/csv")),
+            headers(("Content-Disposition" = String))),
+        (status = 403, description = "An analyst (no personal data), or a region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
+    )
+)]
+#[get("/exports/screenings")]
+pub async fn export_screenings(
+    caller: Caller,
+    req: HttpRequest,
+    Query(query): Query<ExportQuery>,
+    pool: web::Data<ReadPool>,
+) -> Result<HttpResponse, ApiError> {
+    stream::<ScreeningExport>(&req, &caller, &query, pool, "screenings")
+}
+
+/// `GET /api/v1/exports/pregnancies`: every living pregnancy of the scope with HPHT in the period, with what its visits and outcome add up to, as NDJSON or CSV.
+#[utoipa::path(
+    operation_id = "export_pregnancies",
+    tag = TAG,
+    params(ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The pregnancies, a line each (`Accept: text/csv` for CSV with a header row), \
+            ordered by village and id; streamed",
+            content((PregnancyExport = "application/x-ndjson"), (String = "text/csv")),
+            headers(("Content-Disposition" = String))),
+        (status = 403, description = "An analyst (no personal data), or a region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
+    )
+)]
+#[get("/exports/pregnancies")]
+pub async fn export_pregnancies(
+    caller: Caller,
+    req: HttpRequest,
+    Query(query): Query<ExportQuery>,
+    pool: web::Data<ReadPool>,
+) -> Result<HttpResponse, ApiError> {
+    stream::<PregnancyExport>(&req, &caller, &query, pool, "pregnancies")
+}
+
+/// `GET /api/v1/exports/tpk-visits`: every TPK visit of the scope made in the period (voided ones with `voided_at`), as NDJSON or CSV.
+#[utoipa::path(
+    operation_id = "export_tpk_visits",
+    tag = TAG,
+    params(ExportQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The visits, a line each (`Accept: text/csv` for CSV with a header row), \
+            ordered by village and id; streamed",
+            content((TpkVisitExport = "application/x-ndjson"), (String = "text/csv")),
+            headers(("Content-Disposition" = String))),
+        (status = 403, description = "An analyst (no personal data), or a region outside the caller's scope"),
+        (status = 422, description = "An invalid parameter"),
+    )
+)]
+#[get("/exports/tpk-visits")]
+pub async fn export_tpk_visits(
+    caller: Caller,
+    req: HttpRequest,
+    Query(query): Query<ExportQuery>,
+    pool: web::Data<ReadPool>,
+) -> Result<HttpResponse, ApiError> {
+    stream::<TpkVisitExport>(&req, &caller, &query, pool, "tpk-visits")
 }

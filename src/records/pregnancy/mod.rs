@@ -4,6 +4,7 @@
 //! data, kept and scoped as the woman's record is.
 
 pub mod anc;
+pub mod export;
 pub mod outcome;
 pub mod postpartum;
 
