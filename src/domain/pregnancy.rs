@@ -65,14 +65,20 @@ pub struct PregnancySpan {
     pub ended_on: Option<NaiveDate>,
 }
 
+impl PregnancySpan {
+    /// Whether `on` is in the 42 days after this pregnancy's delivery (a live birth or a
+    /// stillbirth), the day of the delivery included.
+    pub fn delivered_within_postpartum(&self, on: NaiveDate) -> bool {
+        matches!(self.outcome, Some(PregnancyOutcome::LiveBirth | PregnancyOutcome::Stillbirth))
+            && self.ended_on.is_some_and(|ended| (0..=POSTPARTUM_DAYS).contains(&(on - ended).num_days()))
+    }
+}
+
 /// A woman's stage on `on`: pregnant from HPHT until the day before the outcome, postpartum
 /// from a delivery's day through the 42 days after it, otherwise catin.
 pub fn stage_on(on: NaiveDate, pregnancies: &[PregnancySpan]) -> PathwayStage {
     let pregnant = pregnancies.iter().any(|p| p.lmp_on <= on && p.ended_on.is_none_or(|ended| on < ended));
-    let postpartum = pregnancies.iter().any(|p| {
-        matches!(p.outcome, Some(PregnancyOutcome::LiveBirth | PregnancyOutcome::Stillbirth))
-            && p.ended_on.is_some_and(|ended| (0..=POSTPARTUM_DAYS).contains(&(on - ended).num_days()))
-    });
+    let postpartum = pregnancies.iter().any(|p| p.delivered_within_postpartum(on));
     match (pregnant, postpartum) {
         (true, _) => PathwayStage::Pregnant,
         (false, true) => PathwayStage::Postpartum,

@@ -241,10 +241,7 @@ async fn person_subject(
         spans.into_iter().map(|(lmp_on, outcome, ended_on)| PregnancySpan { lmp_on, outcome, ended_on }).collect();
     let stage = pregnancy::stage_on(on, &spans);
     let breastfeeding = stage == PathwayStage::Postpartum
-        && spans.iter().any(|p| {
-            p.outcome == Some(PregnancyOutcome::LiveBirth)
-                && p.ended_on.is_some_and(|ended| (0..=pregnancy::POSTPARTUM_DAYS).contains(&(on - ended).num_days()))
-        });
+        && spans.iter().any(|p| p.outcome == Some(PregnancyOutcome::LiveBirth) && p.delivered_within_postpartum(on));
     Ok(Subject { village: person.village_code.clone(), stage, breastfeeding })
 }
 

@@ -159,7 +159,7 @@ struct Count {
 
 /// Kept rows that differ from a recount of every row by the same row functions
 /// (`pathway_counts_from_rows`), both ways.
-async fn drift(app: &TestApp) -> i64 {
+pub(crate) async fn drift(app: &TestApp) -> i64 {
     let mut conn = app.pool.get().await.unwrap();
     diesel::sql_query(
         "WITH recount AS (SELECT * FROM pathway_counts_from_rows()) \
