@@ -565,6 +565,7 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         // Bulk imports: whoever records children; each record is then checked against the
         // caller's scope as a single request is.
         "import_children" | "import_measurements" => role != Role::Analyst,
+        "import_catin_screenings" | "import_pregnancies" | "import_tpk_visits" => role != Role::Analyst,
         "import_intervention_reports" => admin || matches!(role, Role::Officer | Role::Cadre | Role::Integration),
         "import_families_at_risk" => admin || matches!(role, Role::Integration | Role::Officer),
         "import_budget_lines" => admin || role == Role::Officer,

@@ -32,6 +32,7 @@ mod lokus;
 mod measurements;
 mod migrations;
 mod openapi;
+mod pathway_imports;
 mod pathway_stats;
 mod people;
 mod pregnancies;

@@ -82,6 +82,7 @@ fn every_enum_lists_the_names_serde_sends() {
     use stunting_api::growth::GrowthCategory;
     use stunting_api::records::import::Mode;
     use stunting_api::records::import::jobs::JobStatus;
+    use stunting_api::records::pregnancy::import::PregnancyEvent;
     use stunting_api::records::stats::pathway::PathwayIndicator;
     use utoipa::ToSchema;
 
@@ -126,6 +127,7 @@ fn every_enum_lists_the_names_serde_sends() {
         Examiner,
         PathwayIndicator,
         PathwayStage,
+        PregnancyEvent,
         PregnancyOutcome,
         Role,
         Sex,

@@ -21,7 +21,7 @@ use crate::records::import::jobs::{self, JobView, PART_BYTES, Queue};
 use crate::records::import::{Format, Input, Mode, Options, Summary};
 use crate::records::intervention::import::ReportRecord;
 
-const TAG: &str = "imports";
+pub(super) const TAG: &str = "imports";
 
 /// What every import route takes: the authenticated caller (401 without a valid token), the
 /// query, the body as it arrives and the service's shared parts.
@@ -230,7 +230,7 @@ pub async fn import_budget_lines(received: Received) -> Result<HttpResponse, Api
 /// Reads the file as it arrives: a small one is imported at once; from `MAX_BODY_BYTES` on
 /// (or when asked) it is stored as a job's parts and answered 202. Either way the file's
 /// structure is checked before any record is written.
-async fn import(kind: Kind, mut r: Received) -> Result<HttpResponse, ApiError> {
+pub(super) async fn import(kind: Kind, mut r: Received) -> Result<HttpResponse, ApiError> {
     kind.require(&r.caller)?;
     let options = Options {
         format: format_of(&r.req)?,

@@ -3,6 +3,7 @@
 
 mod dto;
 mod handlers;
+mod pathway;
 
 pub use dto::ImportLimits;
 
@@ -14,5 +15,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::import_intervention_reports)
         .service(handlers::import_families_at_risk)
         .service(handlers::import_budget_lines)
+        .service(pathway::import_catin_screenings)
+        .service(pathway::import_pregnancies)
+        .service(pathway::import_tpk_visits)
         .service(handlers::get_job);
 }

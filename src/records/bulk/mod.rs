@@ -18,6 +18,9 @@ use crate::records::family::import::FamiliesWriter;
 use crate::records::import::jobs::Journal;
 use crate::records::import::{self, Format, Input, Options, Summary};
 use crate::records::intervention::import::ReportsWriter;
+use crate::records::person::import::ScreeningsWriter;
+use crate::records::pregnancy::import::PregnanciesWriter;
+use crate::records::tpk_visit::import::TpkVisitsWriter;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -31,11 +34,25 @@ pub enum Kind {
     FamiliesAtRisk,
     /// Lines of budget documents.
     BudgetLines,
+    /// Catin screenings with the person screened (as Elsimil lists them).
+    CatinScreenings,
+    /// Pregnancies with their visits and outcome, a row per event (as a KIA register lists them).
+    Pregnancies,
+    /// TPK assistance visits.
+    TpkVisits,
 }
 
 impl Kind {
-    pub const ALL: &[Kind] =
-        &[Kind::Children, Kind::Measurements, Kind::InterventionReports, Kind::FamiliesAtRisk, Kind::BudgetLines];
+    pub const ALL: &[Kind] = &[
+        Kind::Children,
+        Kind::Measurements,
+        Kind::InterventionReports,
+        Kind::FamiliesAtRisk,
+        Kind::BudgetLines,
+        Kind::CatinScreenings,
+        Kind::Pregnancies,
+        Kind::TpkVisits,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -44,6 +61,9 @@ impl Kind {
             Self::InterventionReports => "intervention-reports",
             Self::FamiliesAtRisk => "families-at-risk",
             Self::BudgetLines => "budget-lines",
+            Self::CatinScreenings => "catin-screenings",
+            Self::Pregnancies => "pregnancies",
+            Self::TpkVisits => "tpk-visits",
         }
     }
 
@@ -55,6 +75,7 @@ impl Kind {
     pub fn require(self, caller: &Caller) -> Result<(), ApiError> {
         match self {
             Self::Children | Self::Measurements => caller.require_child_data(),
+            Self::CatinScreenings | Self::Pregnancies | Self::TpkVisits => caller.require_writer_of(Record::Person),
             // As `POST /interventions/{id}/reports` and `POST /families-at-risk/import`.
             Self::InterventionReports => caller.require_writer_of(Record::Report),
             Self::FamiliesAtRisk => caller.require_writer_of(Record::Family),
@@ -70,6 +91,9 @@ impl Kind {
             Self::InterventionReports => import::check::<ReportsWriter>(pool, format, input).await,
             Self::FamiliesAtRisk => import::check::<FamiliesWriter>(pool, format, input).await,
             Self::BudgetLines => import::check::<LinesWriter>(pool, format, input).await,
+            Self::CatinScreenings => import::check::<ScreeningsWriter>(pool, format, input).await,
+            Self::Pregnancies => import::check::<PregnanciesWriter>(pool, format, input).await,
+            Self::TpkVisits => import::check::<TpkVisitsWriter>(pool, format, input).await,
         }
     }
 
@@ -90,6 +114,13 @@ impl Kind {
             Self::InterventionReports => import::run(pool, caller, ReportsWriter, options, input, journal).await,
             Self::FamiliesAtRisk => import::run(pool, caller, FamiliesWriter::default(), options, input, journal).await,
             Self::BudgetLines => import::run(pool, caller, LinesWriter, options, input, journal).await,
+            Self::CatinScreenings => {
+                import::run(pool, caller, ScreeningsWriter::new(nik_key), options, input, journal).await
+            }
+            Self::Pregnancies => {
+                import::run(pool, caller, PregnanciesWriter::new(nik_key), options, input, journal).await
+            }
+            Self::TpkVisits => import::run(pool, caller, TpkVisitsWriter, options, input, journal).await,
         }
     }
 }

@@ -94,6 +94,18 @@ pub fn verdict(written: Result<Outcome, ApiError>) -> Result<Verdict, ApiError> 
     }
 }
 
+/// A record sent without its id and found by its natural key (its day, say), where the stored
+/// one differs: the 409 names the record on file instead of an id the caller never sent.
+pub fn on_file(error: ApiError, what: &str) -> ApiError {
+    match error {
+        ApiError::DuplicateOf { existing_id, .. } => ApiError::DuplicateOf {
+            detail: format!("differs from the {what} on file ({existing_id}); void that one and send it again"),
+            existing_id,
+        },
+        other => other,
+    }
+}
+
 /// What an import did.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({"received": 3, "created": 1, "updated": 0, "unchanged": 1, "rejected": 1,

@@ -3,6 +3,7 @@
 //! personal data, for the people who care for her. Her catin screenings are in `screening`;
 //! a child names her as its mother.
 
+pub mod import;
 pub mod screening;
 pub mod thresholds;
 
@@ -257,7 +258,7 @@ async fn refuse_nik_of_another(
 }
 
 /// Changes to a person; `None` leaves a field as it is.
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, PartialEq, AsChangeset)]
 #[diesel(table_name = people)]
 pub struct PersonChanges {
     pub village_code: Option<RegionCode>,

@@ -169,6 +169,19 @@ async fn find_any(conn: &mut AsyncPgConnection, id: ScreeningId) -> QueryResult<
     catin_screenings::table.find(id).select(ScreeningRow::as_select()).first(conn).await.optional()
 }
 
+/// The living screening of person `person_id` on `day`, if there is one (an import's natural key).
+pub async fn living_on(conn: &mut AsyncPgConnection, person_id: PersonId, day: NaiveDate) -> QueryResult<Option<Uuid>> {
+    catin_screenings::table
+        .filter(catin_screenings::person_id.eq(person_id))
+        .filter(catin_screenings::screened_on.eq(day))
+        .filter(catin_screenings::voided_at.is_null())
+        .select(catin_screenings::id)
+        .first::<ScreeningId>(conn)
+        .await
+        .optional()
+        .map(|found| found.map(|id| id.0))
+}
+
 /// Records a screening of person `person_id`, in the caller's transaction: judged under the
 /// current thresholds; the same screening sent again under its id is the stored one (`false`:
 /// nothing written), a different one under a used id a 409.

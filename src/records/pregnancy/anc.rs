@@ -192,6 +192,24 @@ pub async fn list(
     Ok(all.into_iter().filter(|v| include_voided || v.voided_at.is_none()).collect())
 }
 
+/// The living visit of pregnancy `pregnancy_id` on `day`, if there is one (an import's natural
+/// key).
+pub async fn living_on(
+    conn: &mut AsyncPgConnection,
+    pregnancy_id: PregnancyId,
+    day: NaiveDate,
+) -> QueryResult<Option<Uuid>> {
+    anc_visits::table
+        .filter(anc_visits::pregnancy_id.eq(pregnancy_id))
+        .filter(anc_visits::visited_on.eq(day))
+        .filter(anc_visits::voided_at.is_null())
+        .select(anc_visits::id)
+        .first::<AncVisitId>(conn)
+        .await
+        .optional()
+        .map(|found| found.map(|id| id.0))
+}
+
 /// Records a visit to open pregnancy `pregnancy_id`, in the caller's transaction: the same
 /// visit sent again under its id is the stored one (`false`: nothing written); a different one
 /// under a used id is a 409, and so is a visit to a pregnancy that has ended.

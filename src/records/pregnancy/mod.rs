@@ -5,6 +5,7 @@
 
 pub mod anc;
 pub mod export;
+pub mod import;
 pub mod outcome;
 pub mod postpartum;
 

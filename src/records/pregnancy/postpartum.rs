@@ -94,6 +94,24 @@ async fn find_any(conn: &mut AsyncPgConnection, id: PostpartumVisitId) -> QueryR
     postpartum_visits::table.find(id).select(PostpartumVisitView::as_select()).first(conn).await.optional()
 }
 
+/// The living visit of pregnancy `pregnancy_id` on `day`, if there is one (an import's natural
+/// key).
+pub async fn living_on(
+    conn: &mut AsyncPgConnection,
+    pregnancy_id: PregnancyId,
+    day: NaiveDate,
+) -> QueryResult<Option<Uuid>> {
+    postpartum_visits::table
+        .filter(postpartum_visits::pregnancy_id.eq(pregnancy_id))
+        .filter(postpartum_visits::visited_on.eq(day))
+        .filter(postpartum_visits::voided_at.is_null())
+        .select(postpartum_visits::id)
+        .first::<PostpartumVisitId>(conn)
+        .await
+        .optional()
+        .map(|found| found.map(|id| id.0))
+}
+
 /// Records a postpartum visit of pregnancy `pregnancy_id`, in the caller's transaction: the
 /// same visit sent again under its id is the stored one (`false`); a different one under a
 /// used id is a 409, and so is a visit to a pregnancy without a delivery.

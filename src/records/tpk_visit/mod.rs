@@ -3,6 +3,8 @@
 //! the team comes back. The team must be an active TPK of the person's village; the stage she
 //! was at is derived from her records on the day. Never edited; a wrong visit is voided.
 
+pub mod import;
+
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -27,7 +29,7 @@ use crate::records::access::{Scoped, Visible};
 use crate::records::{child, person, team};
 
 /// A visit to record: `person_id` or `child_id`, not both.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "id": "0192b7a4-cccc-7000-8000-000000000001", "team_id": "0192b7a4-5555-7000-8000-000000000001",
@@ -218,6 +220,23 @@ pub async fn record(
     let entry = json!({ "team_id": body.team_id, "stage": subject.stage });
     audit::record(conn, Some(caller.id), "tpk_visit.create", id, entry).await?;
     Ok((stored, true))
+}
+
+/// The living visit of `team` to the person or child on `day`, if there is one (an import's
+/// natural key).
+pub async fn living_on(conn: &mut AsyncPgConnection, body: &CreateTpkVisit) -> QueryResult<Option<Uuid>> {
+    let mut query = tpk_visits::table
+        .filter(tpk_visits::team_id.eq(body.team_id))
+        .filter(tpk_visits::visited_on.eq(body.visited_on))
+        .filter(tpk_visits::voided_at.is_null())
+        .select(tpk_visits::id)
+        .into_boxed();
+    query = match (body.person_id, body.child_id) {
+        (Some(person), _) => query.filter(tpk_visits::person_id.eq(person)),
+        (_, Some(child)) => query.filter(tpk_visits::child_id.eq(child)),
+        (None, None) => return Ok(None),
+    };
+    query.first::<TpkVisitId>(conn).await.optional().map(|found| found.map(|id| id.0))
 }
 
 /// A woman (or catin) the caller may write about, and her stage on `on` from her pregnancies.

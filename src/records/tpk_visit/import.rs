@@ -1,0 +1,70 @@
+//! TPK visits arriving in bulk (`POST /imports/tpk-visits`): `POST /tpk-visits`'s body per
+//! record, each written by its rules in its own savepoint. Without an `id`, a visit is known by
+//! its team, the person or child visited and the day: the same visit again is unchanged; a
+//! different one on a day on file is a 409 (void it first).
+
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+
+use super::CreateTpkVisit;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::records::import::{Columns, Outcome, Verdict, Writer, on_file, verdict};
+
+#[derive(Default)]
+pub struct TpkVisitsWriter;
+
+impl TpkVisitsWriter {
+    async fn one(conn: &mut AsyncPgConnection, caller: &Caller, record: &CreateTpkVisit) -> Result<Outcome, ApiError> {
+        let on_day = match record.id {
+            Some(_) => None,
+            None => super::living_on(conn, record).await?,
+        };
+        let recorded = match on_day {
+            None => super::record(conn, caller, record).await,
+            Some(id) => {
+                let keyed = CreateTpkVisit { id: Some(id), ..record.clone() };
+                super::record(conn, caller, &keyed).await.map_err(|e| on_file(e, "visit of that day"))
+            }
+        };
+        Ok(if recorded?.1 { Outcome::Created } else { Outcome::Unchanged })
+    }
+}
+
+impl Writer for TpkVisitsWriter {
+    type Record = CreateTpkVisit;
+    const COLUMNS: &'static Columns = &Columns {
+        known: &[
+            "id",
+            "team_id",
+            "person_id",
+            "child_id",
+            "visited_on",
+            "counselling",
+            "referral",
+            "social_assistance",
+            "exclusive_breastfeeding",
+            "findings",
+            "next_visit_on",
+        ],
+        required: &["team_id", "visited_on"],
+    };
+
+    fn id_of(record: &CreateTpkVisit) -> Option<String> {
+        record.id.map(|id| id.to_string())
+    }
+
+    async fn write(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        caller: &Caller,
+        chunk: &[(u32, CreateTpkVisit)],
+    ) -> Result<Vec<Verdict>, ApiError> {
+        let mut verdicts = Vec::with_capacity(chunk.len());
+        for (_, record) in chunk {
+            let written =
+                conn.transaction::<Outcome, ApiError, _>(async |conn| Self::one(conn, caller, record).await).await;
+            verdicts.push(verdict(written)?);
+        }
+        Ok(verdicts)
+    }
+}
