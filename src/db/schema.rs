@@ -573,6 +573,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    pathway_months (person_id, month) {
+        person_id -> Uuid,
+        month -> Date,
+        village_code -> Text,
+        assisted -> Bool,
+    }
+}
+
+diesel::table! {
     people (id) {
         id -> Uuid,
         village_code -> Text,
@@ -886,6 +895,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     lokus_villages,
     measurements,
     pathway_counts,
+    pathway_months,
     people,
     postpartum_visits,
     pregnancies,

@@ -52,6 +52,13 @@ async fn the_district_sees_each_step_of_one_family() {
     assert_eq!(year_2024["catin_at_risk"], (json!(1), json!(1)));
     assert_eq!(year_2024["catin_too_young"], (json!(1), json!(1)));
     assert_eq!(year_2024["catin_anaemia"], (json!(0), json!(1)));
+    // Her screening's month (no wedding planned) places her in the pathway; the TPK finds her
+    // again in November: two person-months, one assisted.
+    let team = app.tpk_in(&officer, VILLAGE).await;
+    let tpk_visit = |on: &str| json!({"team_id": team["id"], "person_id": her["id"], "visited_on": on});
+    created(app.post_json("/api/v1/tpk-visits", Some(&cadre), &tpk_visit("2024-11-05")).await).await;
+    let year_2024 = totals(&stats(&app, &officer, "region=14.01&year=2024").await);
+    assert_eq!(year_2024["tpk_assisted"], (json!(1), json!(2)));
 
     let pregnancy =
         created(app.post_json(&format!("{base}/pregnancies"), Some(&cadre), &json!({"lmp_on": "2025-01-06"})).await)
@@ -68,6 +75,10 @@ async fn the_district_sees_each_step_of_one_family() {
     for (on, examiner) in k6 {
         let body = json!({"visited_on": on, "examiner": examiner, "iron_tablets": 15, "hb_g_dl": 10.5});
         created(app.post_json(&visits, Some(&cadre), &body).await).await;
+    }
+    // Two visits in March: one person assisted that month.
+    for on in ["2025-03-10", "2025-03-20"] {
+        created(app.post_json("/api/v1/tpk-visits", Some(&cadre), &tpk_visit(on)).await).await;
     }
     // Nothing has ended yet: no pregnancy counts.
     assert_eq!(totals(&stats(&app, &officer, "region=14.01&year=2025").await)["anc_k6"], (json!(0), json!(0)));
@@ -99,6 +110,8 @@ async fn the_district_sees_each_step_of_one_family() {
     assert_eq!(year_2025["kf_complete"], (json!(1), json!(1)));
     assert_eq!(year_2025["postpartum_contraception"], (json!(1), json!(1)));
     assert_eq!(year_2025["exclusive_breastfeeding"], (json!(1), json!(1)));
+    // Pregnant from January, postpartum to 21 November: eleven months, March assisted.
+    assert_eq!(year_2025["tpk_assisted"], (json!(1), json!(11)));
     let row = year["rows"].as_array().unwrap().iter().find(|r| r["indicator"] == "anc_k6").unwrap();
     assert_eq!((&row["region_code"], &row["pct"]), (&json!("14.01.01"), &json!(100.0)));
     assert!(row["ci95"]["low"].as_f64().unwrap() < 100.0);
@@ -111,7 +124,11 @@ async fn the_district_sees_each_step_of_one_family() {
     assert_eq!(october[0]["period_start"], "2025-10-01");
     let range = stats(&app, &officer, "region=14.01&from=2025-02&to=2025-11").await;
     assert_eq!(range["source"], "rows");
-    assert_eq!(totals(&range), year_2025);
+    let (mut in_range, mut in_year) = (totals(&range), year_2025.clone());
+    // Person-months are the months starting in the range: February to November.
+    assert_eq!(in_range.remove("tpk_assisted"), Some((json!(1), json!(10))));
+    in_year.remove("tpk_assisted");
+    assert_eq!(in_range, in_year);
 
     // Analysts see the village's counts of 1 withheld, the district's shown.
     let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
@@ -158,14 +175,18 @@ struct Count {
 }
 
 /// Kept rows that differ from a recount of every row by the same row functions
-/// (`pathway_counts_from_rows`), both ways.
+/// (`pathway_counts_from_rows`), both ways; and kept person-months that differ from the months
+/// the rows give.
 pub(crate) async fn drift(app: &TestApp) -> i64 {
     let mut conn = app.pool.get().await.unwrap();
     diesel::sql_query(
         "WITH recount AS (SELECT * FROM pathway_counts_from_rows()) \
-         SELECT count(*) AS n FROM ( \
+         SELECT (SELECT count(*) FROM ( \
            (SELECT * FROM pathway_counts WHERE value <> 0 EXCEPT ALL SELECT * FROM recount) \
-           UNION ALL (SELECT * FROM recount EXCEPT ALL SELECT * FROM pathway_counts WHERE value <> 0)) d",
+           UNION ALL (SELECT * FROM recount EXCEPT ALL SELECT * FROM pathway_counts WHERE value <> 0)) d) \
+         + (SELECT count(*) FROM ( \
+           (SELECT * FROM pathway_months EXCEPT ALL SELECT * FROM pathway_months_from_rows) \
+           UNION ALL (SELECT * FROM pathway_months_from_rows EXCEPT ALL SELECT * FROM pathway_months)) m) AS n",
     )
     .get_result::<Count>(&mut conn)
     .await
@@ -264,9 +285,14 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
     let mut ended: Vec<(String, i64)> = Vec::new();
     let mut screenings: Vec<String> = Vec::new();
     let mut visits: Vec<String> = Vec::new();
+    let mut tpk_visits: Vec<String> = Vec::new();
+    let mut teams: BTreeMap<String, Value> = BTreeMap::new();
+    for village in VILLAGES {
+        teams.insert(village.to_owned(), app.tpk_in(&admin, village).await["id"].clone());
+    }
     let day = |n: i64| (chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(n as u64)).to_string();
     let mut writes = 0;
-    for step in 0..160 {
+    for step in 0..200 {
         let roll = if women.is_empty() { 0 } else { rng.random_range(0..100) };
         let response = match roll {
             0..=11 => {
@@ -356,11 +382,30 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
                 let path = format!("/api/v1/pregnancies/{pregnancy}/postpartum-visits");
                 Some(app.post_json(&path, Some(&admin), &body).await)
             }
-            88..=94 => {
+            88..=92 => {
                 let path = format!("/api/v1/people/{}", pick(&mut rng, &women));
                 let etag = app.get(&path, Some(&admin)).await.headers()["etag"].to_str().unwrap().to_owned();
                 let village = VILLAGES[rng.random_range(0..VILLAGES.len())];
                 Some(app.patch_json(&path, Some(&admin), Some(&etag), &json!({"village_code": village})).await)
+            }
+            93..=96 => {
+                // By the TPK of her village as she lives now.
+                let her = pick(&mut rng, &women);
+                let person: Value = app.get(&format!("/api/v1/people/{her}"), Some(&admin)).await.json().await.unwrap();
+                let team = &teams[&person["village_code"].as_str().unwrap().to_owned()];
+                let body = json!({"team_id": team, "person_id": her, "visited_on": day(rng.random_range(0..700))});
+                let response = app.post_json("/api/v1/tpk-visits", Some(&admin), &body).await;
+                if response.status() == StatusCode::CREATED {
+                    let stored: Value = response.json().await.unwrap();
+                    tpk_visits.push(format!("/api/v1/tpk-visits/{}", id(&stored)));
+                    None
+                } else {
+                    Some(response)
+                }
+            }
+            97 if !tpk_visits.is_empty() => {
+                let path = tpk_visits.swap_remove(rng.random_range(0..tpk_visits.len()));
+                Some(app.delete_json(&path, Some(&admin), None, &json!({"reason": "wrong woman"})).await)
             }
             _ if !ended.is_empty() => {
                 let (pregnancy, _) = ended.swap_remove(rng.random_range(0..ended.len()));
@@ -381,6 +426,7 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
     }
     assert!(writes > 40, "the sequence wrote too little to prove anything: {writes}");
     assert!(app.count("SELECT count(*) FROM pregnancies WHERE ended_on IS NOT NULL").await > 5);
+    assert!(app.count("SELECT count(*) FROM tpk_visits WHERE voided_at IS NULL").await > 3);
     assert_eq!(drift(&app).await, 0);
     assert_api_matches_recount(&app, &admin).await;
 }

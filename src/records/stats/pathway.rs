@@ -1,8 +1,9 @@
 //! The first 1,000 days' statistics: catin screened and at risk (by factor); antenatal care
 //! (K1, K4, K6), iron tablets, KEK and anaemia of the pregnancies that ended; babies born with
 //! low weight or short; postpartum visits, contraception and exclusive breastfeeding after a
-//! delivery. One row per region, period and indicator, each a numerator over a denominator
-//! with its Wilson interval, suppressed for analysts as prevalence is.
+//! delivery; the people a TPK assisted each month. One row per region, period and indicator,
+//! each a numerator over a denominator with its Wilson interval, suppressed for analysts as
+//! prevalence is.
 //!
 //! Calendar periods are read from `pathway_counts`, kept by the database with every write
 //! (migration 000025); any other range is counted from the rows with the same definitions.
@@ -58,6 +59,11 @@ text_enum! {
         /// Live births whose every breastfeeding answer at a postpartum visit was exclusive, of
         /// `breastfeeding_asked`.
         ExclusiveBreastfeeding = "exclusive_breastfeeding",
+        /// People of the pathway visited by a TPK at least once in the month, of
+        /// `pathway_people`: those whose records place them in the pathway that month (from a
+        /// catin screening to the wedding, from HPHT to 42 days after a delivery, or visited).
+        /// Over a longer period, person-months: the months' figures added up.
+        TpkAssisted = "tpk_assisted",
     }
 }
 
@@ -73,6 +79,7 @@ impl PathwayIndicator {
             LowBirthWeight | ShortAtBirth => "babies",
             KfComplete | PostpartumContraception => "deliveries",
             ExclusiveBreastfeeding => "breastfeeding_asked",
+            TpkAssisted => "pathway_people",
         }
     }
 }
@@ -261,8 +268,9 @@ async fn kept(
     .await?)
 }
 
-/// Counted from the screenings and pregnancies by the functions that keep the counts: a range
-/// that is not one calendar period has no kept rows.
+/// Counted from the screenings, pregnancies and person-months (the months starting in the
+/// range) by the functions that keep the counts: a range that is not one calendar period has
+/// no kept rows.
 async fn from_rows(
     conn: &mut AsyncPgConnection,
     ask: &Breakdown<'_>,
@@ -280,6 +288,9 @@ async fn from_rows(
            UNION ALL \
            SELECT x.* FROM pregnancies r, LATERAL pathway_of_pregnancy(r) x \
            WHERE r.ended_on BETWEEN $4 AND $5 AND r.village_code >= $2 AND r.village_code < $3 \
+           UNION ALL \
+           SELECT x.* FROM pathway_months r, LATERAL pathway_of_month(r) x \
+           WHERE r.month BETWEEN $4 AND $5 AND r.village_code >= $2 AND r.village_code < $3 \
          ), per_area AS ( \
            SELECT left(c.village_code, $1) AS area, c.measure, sum(c.n)::bigint AS value FROM counted c \
            WHERE c.measure = ANY ($8) AND ($6::integer IS NULL OR c.village_code IN ( \
