@@ -16,7 +16,7 @@ use super::budget::first_admin;
 /// Marks that this part was loaded: the first of Bengkalis's documents.
 const FIRST_DOCUMENT: Uuid = Uuid::from_u128(0x0192_0000_0000_7000_8000_0000_0000_0200);
 
-const TPK_MEMBERS: &str = r#"[
+pub(super) const TPK_MEMBERS: &str = r#"[
   {"name": "Bidan desa (demo)", "position": "Bidan", "agency": "Puskesmas", "role": "midwife", "phone": null},
   {"name": "Kader PKK (demo)", "position": null, "agency": "TP PKK Desa", "role": "pkk_cadre", "phone": null},
   {"name": "Kader KB (demo)", "position": null, "agency": "PPKBD/Sub-PPKBD", "role": "family_planning_cadre", "phone": null}

@@ -5,8 +5,9 @@
 //! 0.2 pregnancies a year per child under five, as nationally (4.8 million a year for some 22
 //! million under-fives). Everything is drawn from the seed as `generate` draws, and the kept
 //! flags of each pregnancy are the service's rules (`domain::pregnancy`) written in SQL; the
-//! kept counts are rebuilt once at the end. Not generated yet: TPK visits, pregnancies that are
-//! still open or ended without a live birth.
+//! kept counts are rebuilt once at the end. The village's TPK visits six mothers in ten about
+//! monthly in pregnancy, once after the birth, and the baby every two months. Not generated
+//! yet: pregnancies that are still open or ended without a live birth.
 
 use std::time::Instant;
 
@@ -61,7 +62,16 @@ pub(super) async fn run(
 
 fn steps(plan: Plan) -> Vec<(&'static str, String)> {
     let Plan { seed, year, .. } = plan;
-    let tables = ["people", "children", "pregnancies", "anc_visits", "births", "postpartum_visits", "catin_screenings"];
+    let tables = [
+        "people",
+        "children",
+        "pregnancies",
+        "anc_visits",
+        "births",
+        "postpartum_visits",
+        "catin_screenings",
+        "tpk_visits",
+    ];
     let switch = |on: &str| tables.map(|t| format!("ALTER TABLE {t} {on} TRIGGER USER;")).join(" ");
     vec![
         (
@@ -213,6 +223,46 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                         CASE WHEN hb_g_dl < min_hb_women THEN 'anaemia' END, \
                         CASE WHEN smokes OR smoke_exposed THEN 'smoke' END], NULL) AS f) r \
                  WHERE age_years BETWEEN 10 AND 80"
+            ),
+        ),
+        (
+            "a TPK in every village with mothers",
+            // As BKKBN formed them nationwide; Kampar's own 479 are the seed's facts.
+            format!(
+                "INSERT INTO teams (id, kind, region_code, name, members) \
+                 SELECT md5('{seed}:tpk:' || v.village_code)::uuid, 'tpk', v.village_code, 'TPK ' || r.name, \
+                        $json${members}$json$::jsonb \
+                 FROM (SELECT DISTINCT village_code FROM demo_births) v JOIN regions r ON r.code = v.village_code \
+                 WHERE NOT EXISTS (SELECT 1 FROM teams t WHERE t.kind = 'tpk' AND t.active \
+                                   AND t.region_code = v.village_code)",
+                members = super::convergence::TPK_MEMBERS,
+            ),
+        ),
+        (
+            "TPK visits",
+            // Visits 0-9: monthly from the seventh week while pregnant; 10: a week after the
+            // birth; 11-14: the baby every two months (breastfeeding asked before six months).
+            format!(
+                "INSERT INTO tpk_visits (id, team_id, person_id, child_id, village_code, visited_on, stage, counselling, \
+                                         referral, social_assistance, exclusive_breastfeeding, next_visit_on) \
+                 SELECT md5('{seed}:tpk:' || b.k || ':' || v.n)::uuid, t.id, \
+                        CASE WHEN v.n <= 10 THEN md5('{seed}:mother:' || b.k)::uuid END, \
+                        CASE WHEN v.n > 10 THEN b.child_id END, b.village_code, v.day, \
+                        CASE WHEN v.n < 10 THEN 'pregnant' WHEN v.n = 10 THEN 'postpartum' ELSE 'child_under_two' END, \
+                        pg_temp.u(b.k * 16 + v.n, 71) < 0.9, pg_temp.u(b.k * 16 + v.n, 72) < 0.1, \
+                        pg_temp.u(b.k * 16 + v.n, 73) < 0.05, \
+                        CASE WHEN v.n = 10 OR (v.n > 10 AND v.day < b.birth_date + interval '6 months') \
+                             THEN pg_temp.u(b.k, 74) < 0.6 END, \
+                        v.day + 30 \
+                 FROM demo_births b \
+                 JOIN LATERAL (SELECT id FROM teams t WHERE t.kind = 'tpk' AND t.active AND t.region_code = b.village_code \
+                               ORDER BY t.id LIMIT 1) t ON true \
+                 CROSS JOIN LATERAL (SELECT n, CASE WHEN n < 10 THEN b.lmp_on + 45 + 30 * n \
+                                                    WHEN n = 10 THEN b.birth_date + 7 \
+                                                    ELSE b.birth_date + 60 * (n - 10) END AS day \
+                                     FROM generate_series(0, 14) n) v \
+                 WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 16 + v.n, 75) < 0.8 \
+                   AND (v.n >= 10 OR v.day < b.birth_date) AND v.day <= current_date"
             ),
         ),
         ("pathway kept counts", format!("{} SELECT pathway_counts_rebuild()", switch("ENABLE"))),

@@ -250,6 +250,24 @@ async fn the_generated_pathway_follows_the_service_s_rules() {
     let drift = crate::pathway_stats::drift(&app).await;
     assert_eq!(drift, 0, "the kept pathway counts are built from the generated rows");
     assert!(count("SELECT count(*) AS n FROM catin_screenings").await > 100, "four mothers in ten screened");
+    assert!(count("SELECT count(*) AS n FROM tpk_visits").await > 300, "the TPK visit six mothers in ten");
+    // Each visit as `POST /tpk-visits` would take it: by an active TPK of the village, at the
+    // stage her records give on the day, breastfeeding asked only where it means something.
+    let astray = count(
+        "SELECT count(*) AS n FROM tpk_visits v JOIN teams t ON t.id = v.team_id \
+         LEFT JOIN pregnancies p ON p.person_id = v.person_id \
+         LEFT JOIN children c ON c.id = v.child_id \
+         WHERE t.kind <> 'tpk' OR NOT t.active OR t.region_code <> v.village_code \
+            OR v.village_code <> coalesce(p.village_code, c.village_code) \
+            OR NOT CASE v.stage \
+                WHEN 'pregnant' THEN v.visited_on >= p.lmp_on AND v.visited_on < p.ended_on \
+                WHEN 'postpartum' THEN v.visited_on BETWEEN p.ended_on AND p.ended_on + 42 \
+                ELSE v.visited_on < c.birth_date + interval '2 years' END \
+            OR (v.exclusive_breastfeeding IS NOT NULL \
+                AND NOT (v.stage = 'postpartum' OR v.visited_on < c.birth_date + interval '6 months'))",
+    )
+    .await;
+    assert_eq!(astray, 0, "every generated TPK visit keeps the visit rules");
 
     let admin = app.token_for(Role::Admin, None).await;
     let year: Value = app.get("/api/v1/stats/pathway?year=2024", Some(&admin)).await.json().await.unwrap();
@@ -258,5 +276,7 @@ async fn the_generated_pathway_follows_the_service_s_rules() {
         row["pct"].as_f64().unwrap()
     };
     assert!((2.0..12.0).contains(&share_of("low_birth_weight")), "low birth weight {}%", share_of("low_birth_weight"));
+    let assisted = share_of("tpk_assisted");
+    assert!((15.0..80.0).contains(&assisted), "TPK-assisted person-months {assisted}%");
     assert!((80.0..=100.0).contains(&share_of("anc_k1")), "K1 {}%", share_of("anc_k1"));
 }
