@@ -2,7 +2,7 @@
 //! `POST /budgets/{id}/lines`, in its own savepoint.
 
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Deserializer};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use crate::auth::Caller;
 use crate::db::schema::budget_lines;
 use crate::domain::{AgencyId, BudgetId, BudgetLineId, Rupiah};
 use crate::error::ApiError;
-use crate::records::import::{Columns, Outcome, Verdict, Writer, verdict};
+use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint};
 
 /// A line of a budget document: `POST /budgets/{id}/lines`'s body with the document's id.
 /// Without an `id` a line is known by its document and activity.
@@ -61,8 +61,15 @@ fn list_or_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String
 #[derive(Default)]
 pub struct LinesWriter;
 
-impl LinesWriter {
-    async fn one(conn: &mut AsyncPgConnection, caller: &Caller, record: &LineRecord) -> Result<Outcome, ApiError> {
+impl OneAtATime for LinesWriter {
+    type Record = LineRecord;
+
+    async fn one(
+        &self,
+        conn: &mut AsyncPgConnection,
+        caller: &Caller,
+        record: &LineRecord,
+    ) -> Result<Outcome, ApiError> {
         record.validate()?;
         let budget = BudgetId(record.budget_id);
         let activity = record.activity.trim().to_owned();
@@ -131,12 +138,6 @@ impl Writer for LinesWriter {
         caller: &Caller,
         chunk: &[(u32, LineRecord)],
     ) -> Result<Vec<Verdict>, ApiError> {
-        let mut verdicts = Vec::with_capacity(chunk.len());
-        for (_, record) in chunk {
-            let written =
-                conn.transaction::<Outcome, ApiError, _>(async |conn| Self::one(conn, caller, record).await).await;
-            verdicts.push(verdict(written)?);
-        }
-        Ok(verdicts)
+        each_in_savepoint(self, conn, caller, chunk).await
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
@@ -19,7 +19,7 @@ use crate::db::audit;
 use crate::domain::text;
 use crate::domain::{ChildId, MeasurementId, Nik, NikKey, Place, Position, RegionCode, Sex, latest_local_date};
 use crate::error::{ApiError, FieldErrors, Problem};
-use crate::records::import::{Columns, Outcome, Verdict, Writer, verdict};
+use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint};
 use crate::records::region;
 
 /// A measurement of a registered child: `POST /children/{id}/measurements`'s body with the
@@ -276,8 +276,12 @@ impl ChildrenWriter {
     pub fn new(nik_key: &NikKey) -> Self {
         Self { nik_key: nik_key.clone() }
     }
+}
 
-    async fn row(&self, conn: &mut AsyncPgConnection, caller: &Caller, row: &ChildRow) -> Result<Outcome, ApiError> {
+impl OneAtATime for ChildrenWriter {
+    type Record = ChildRow;
+
+    async fn one(&self, conn: &mut AsyncPgConnection, caller: &Caller, row: &ChildRow) -> Result<Outcome, ApiError> {
         let checked = row.check(&self.nik_key)?;
         caller.require_in_scope(&checked.village)?;
         region::require_known(conn, &checked.village, "village_code").await?;
@@ -387,13 +391,6 @@ impl Writer for ChildrenWriter {
         caller: &Caller,
         chunk: &[(u32, ChildRow)],
     ) -> Result<Vec<Verdict>, ApiError> {
-        let mut verdicts = Vec::with_capacity(chunk.len());
-        for (_, row) in chunk {
-            let this = &*self;
-            let written =
-                conn.transaction::<Outcome, ApiError, _>(async |conn| this.row(conn, caller, row).await).await;
-            verdicts.push(verdict(written)?);
-        }
-        Ok(verdicts)
+        each_in_savepoint(self, conn, caller, chunk).await
     }
 }

@@ -84,9 +84,39 @@ pub trait Writer: Send {
     ) -> impl Future<Output = Result<Vec<Verdict>, ApiError>> + Send + 'a;
 }
 
+/// A kind whose record each touches several rows by the single requests' rules, and is
+/// written a record at a time, each in its own savepoint (`each_in_savepoint`), so a record is
+/// written whole or not at all.
+pub trait OneAtATime: Sync {
+    type Record: Sync;
+
+    fn one<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        caller: &'a Caller,
+        record: &'a Self::Record,
+    ) -> impl Future<Output = Result<Outcome, ApiError>> + Send + 'a;
+}
+
+/// `Writer::write` for a `OneAtATime` kind: the chunk's records in order, each in its savepoint.
+pub async fn each_in_savepoint<W: OneAtATime>(
+    writer: &W,
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    chunk: &[(u32, W::Record)],
+) -> Result<Vec<Verdict>, ApiError> {
+    let mut verdicts = Vec::with_capacity(chunk.len());
+    for (_, record) in chunk {
+        let written =
+            conn.transaction::<Outcome, ApiError, _>(async |conn| writer.one(conn, caller, record).await).await;
+        verdicts.push(verdict(written)?);
+    }
+    Ok(verdicts)
+}
+
 /// A record written in its own savepoint (`conn.transaction` inside the chunk's): its outcome,
 /// or its rejection; a failure of the database itself fails the chunk.
-pub fn verdict(written: Result<Outcome, ApiError>) -> Result<Verdict, ApiError> {
+fn verdict(written: Result<Outcome, ApiError>) -> Result<Verdict, ApiError> {
     match written {
         Ok(outcome) => Ok(Ok(outcome)),
         Err(error) if error.is_fault() => Err(error),

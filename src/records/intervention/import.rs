@@ -1,7 +1,7 @@
 //! Monthly reports arriving in bulk (`POST /imports/intervention-reports`), each written by the
 //! rules of `POST /interventions/{id}/reports`, in its own savepoint.
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,7 +12,7 @@ use crate::auth::Caller;
 use crate::domain::text;
 use crate::domain::{InterventionId, Month, ReportId};
 use crate::error::ApiError;
-use crate::records::import::{Columns, Outcome, Verdict, Writer, verdict};
+use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint};
 
 /// A month's figure for an activity. Without an `id` a report is known by its activity and
 /// month: the same figure again is unchanged; a different one needs `correction`.
@@ -37,8 +37,15 @@ pub struct ReportRecord {
 #[derive(Default)]
 pub struct ReportsWriter;
 
-impl ReportsWriter {
-    async fn one(conn: &mut AsyncPgConnection, caller: &Caller, record: &ReportRecord) -> Result<Outcome, ApiError> {
+impl OneAtATime for ReportsWriter {
+    type Record = ReportRecord;
+
+    async fn one(
+        &self,
+        conn: &mut AsyncPgConnection,
+        caller: &Caller,
+        record: &ReportRecord,
+    ) -> Result<Outcome, ApiError> {
         record.validate()?;
         let activity = InterventionId(record.intervention_id);
         let incoming = IncomingReport {
@@ -83,12 +90,6 @@ impl Writer for ReportsWriter {
         caller: &Caller,
         chunk: &[(u32, ReportRecord)],
     ) -> Result<Vec<Verdict>, ApiError> {
-        let mut verdicts = Vec::with_capacity(chunk.len());
-        for (_, record) in chunk {
-            let written =
-                conn.transaction::<Outcome, ApiError, _>(async |conn| Self::one(conn, caller, record).await).await;
-            verdicts.push(verdict(written)?);
-        }
-        Ok(verdicts)
+        each_in_savepoint(self, conn, caller, chunk).await
     }
 }

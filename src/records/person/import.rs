@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -15,7 +15,7 @@ use crate::auth::Caller;
 use crate::db::schema::people;
 use crate::domain::{ExpectedVersion, Nik, NikKey, PersonId, RegionCode, Sex};
 use crate::error::{ApiError, FieldErrors};
-use crate::records::import::{Columns, Outcome, Verdict, Writer, on_file, verdict};
+use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint, on_file};
 use crate::records::region;
 
 /// Who a row is about: a person known by her id, or else by her NIK, so that a file sent again
@@ -189,8 +189,12 @@ impl ScreeningsWriter {
     pub fn new(nik_key: &NikKey) -> Self {
         Self { nik_key: nik_key.clone() }
     }
+}
 
-    async fn row(
+impl OneAtATime for ScreeningsWriter {
+    type Record = ScreeningRow;
+
+    async fn one(
         &self,
         conn: &mut AsyncPgConnection,
         caller: &Caller,
@@ -244,13 +248,6 @@ impl Writer for ScreeningsWriter {
         caller: &Caller,
         chunk: &[(u32, ScreeningRow)],
     ) -> Result<Vec<Verdict>, ApiError> {
-        let mut verdicts = Vec::with_capacity(chunk.len());
-        for (_, row) in chunk {
-            let this = &*self;
-            let written =
-                conn.transaction::<Outcome, ApiError, _>(async |conn| this.row(conn, caller, row).await).await;
-            verdicts.push(verdict(written)?);
-        }
-        Ok(verdicts)
+        each_in_savepoint(self, conn, caller, chunk).await
     }
 }

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::db::schema::{births, pregnancies};
 use crate::domain::{ChildId, Contraception, Examiner, Nik, NikKey, PersonId, PregnancyId, PregnancyOutcome, Sex};
 use crate::error::{ApiError, FieldErrors};
-use crate::records::import::{Columns, Outcome, Verdict, Writer, on_file, verdict};
+use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint, on_file};
 use crate::records::person::import::{Identity, combined};
 
 crate::domain::text_enum! {
@@ -228,8 +228,12 @@ impl PregnanciesWriter {
     pub fn new(nik_key: &NikKey) -> Self {
         Self { nik_key: nik_key.clone() }
     }
+}
 
-    async fn row(
+impl OneAtATime for PregnanciesWriter {
+    type Record = PregnancyRow;
+
+    async fn one(
         &self,
         conn: &mut AsyncPgConnection,
         caller: &Caller,
@@ -237,60 +241,59 @@ impl PregnanciesWriter {
     ) -> Result<Outcome, ApiError> {
         let event = row.event(&self.nik_key)?;
         let (woman, woman_outcome) = row.identity().resolve(conn, caller, &self.nik_key).await?;
-        self.rest(conn, caller, row, woman, woman_outcome, event).await.map_err(in_row_terms)
+        pregnancy_and_event(conn, caller, row, woman, woman_outcome, event).await.map_err(in_row_terms)
     }
+}
 
-    /// The pregnancy and the row's event.
-    async fn rest(
-        &self,
-        conn: &mut AsyncPgConnection,
-        caller: &Caller,
-        row: &PregnancyRow,
-        woman: PersonId,
-        woman_outcome: Outcome,
-        event: Event,
-    ) -> Result<Outcome, ApiError> {
-        let known = match row.pregnancy_id {
-            Some(id) => Some(id),
-            None => of_lmp(conn, woman, row.lmp_on).await?.map(|p| p.0),
-        };
-        let (pregnancy, opened) =
-            super::open(conn, caller, woman, &OpenPregnancy { id: known, lmp_on: row.lmp_on }).await?;
-        let pregnancy = pregnancy.id;
-        let so_far = combined(woman_outcome, if opened { Outcome::Created } else { Outcome::Unchanged });
-        let written = match event {
-            Event::None => false,
-            Event::AncVisit(mut visit) => {
-                let on_day = match visit.id {
-                    Some(_) => None,
-                    None => anc::living_on(conn, pregnancy, visit.visited_on).await?,
-                };
-                visit.id = visit.id.or(on_day);
-                let recorded = anc::record(conn, caller, pregnancy, &visit).await;
-                recorded.map_err(|e| if on_day.is_some() { on_file(e, "visit of that day") } else { e })?.1
-            }
-            Event::PostpartumVisit(mut visit) => {
-                let on_day = match visit.id {
-                    Some(_) => None,
-                    None => postpartum::living_on(conn, pregnancy, visit.visited_on).await?,
-                };
-                visit.id = visit.id.or(on_day);
-                let recorded = postpartum::record(conn, caller, pregnancy, &visit).await;
-                recorded.map_err(|e| if on_day.is_some() { on_file(e, "visit of that day") } else { e })?.1
-            }
-            Event::Outcome { kind, ended_on, mut baby } => {
-                if let Some(baby) = baby.as_mut().filter(|_| row.event_id.is_none()) {
-                    // Sent again without the baby's id: the one baby of the recorded birth.
-                    if let [born] = born_of(conn, pregnancy).await?[..] {
-                        baby.id = born;
-                    }
+/// The row's pregnancy (opened when new) and its event.
+async fn pregnancy_and_event(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    row: &PregnancyRow,
+    woman: PersonId,
+    woman_outcome: Outcome,
+    event: Event,
+) -> Result<Outcome, ApiError> {
+    let known = match row.pregnancy_id {
+        Some(id) => Some(id),
+        None => of_lmp(conn, woman, row.lmp_on).await?.map(|p| p.0),
+    };
+    let (pregnancy, opened) =
+        super::open(conn, caller, woman, &OpenPregnancy { id: known, lmp_on: row.lmp_on }).await?;
+    let pregnancy = pregnancy.id;
+    let so_far = combined(woman_outcome, if opened { Outcome::Created } else { Outcome::Unchanged });
+    let written = match event {
+        Event::None => false,
+        Event::AncVisit(mut visit) => {
+            let on_day = match visit.id {
+                Some(_) => None,
+                None => anc::living_on(conn, pregnancy, visit.visited_on).await?,
+            };
+            visit.id = visit.id.or(on_day);
+            let recorded = anc::record(conn, caller, pregnancy, &visit).await;
+            recorded.map_err(|e| if on_day.is_some() { on_file(e, "visit of that day") } else { e })?.1
+        }
+        Event::PostpartumVisit(mut visit) => {
+            let on_day = match visit.id {
+                Some(_) => None,
+                None => postpartum::living_on(conn, pregnancy, visit.visited_on).await?,
+            };
+            visit.id = visit.id.or(on_day);
+            let recorded = postpartum::record(conn, caller, pregnancy, &visit).await;
+            recorded.map_err(|e| if on_day.is_some() { on_file(e, "visit of that day") } else { e })?.1
+        }
+        Event::Outcome { kind, ended_on, mut baby } => {
+            if let Some(baby) = baby.as_mut().filter(|_| row.event_id.is_none()) {
+                // Sent again without the baby's id: the one baby of the recorded birth.
+                if let [born] = born_of(conn, pregnancy).await?[..] {
+                    baby.id = born;
                 }
-                let ended = outcome::Outcome { outcome: kind, ended_on, babies: baby.into_iter().collect() };
-                outcome::record(conn, caller, pregnancy, &ended).await?.1
             }
-        };
-        Ok(if written { Outcome::Created } else { so_far })
-    }
+            let ended = outcome::Outcome { outcome: kind, ended_on, babies: baby.into_iter().collect() };
+            outcome::record(conn, caller, pregnancy, &ended).await?.1
+        }
+    };
+    Ok(if written { Outcome::Created } else { so_far })
 }
 
 /// A single request's 422 in the row's words: its visit date and the day it ended are both
@@ -367,13 +370,6 @@ impl Writer for PregnanciesWriter {
         caller: &Caller,
         chunk: &[(u32, PregnancyRow)],
     ) -> Result<Vec<Verdict>, ApiError> {
-        let mut verdicts = Vec::with_capacity(chunk.len());
-        for (_, row) in chunk {
-            let this = &*self;
-            let written =
-                conn.transaction::<Outcome, ApiError, _>(async |conn| this.row(conn, caller, row).await).await;
-            verdicts.push(verdict(written)?);
-        }
-        Ok(verdicts)
+        each_in_savepoint(self, conn, caller, chunk).await
     }
 }

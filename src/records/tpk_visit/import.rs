@@ -3,18 +3,25 @@
 //! its team, the person or child visited and the day: the same visit again is unchanged; a
 //! different one on a day on file is a 409 (void it first).
 
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 
 use super::CreateTpkVisit;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::records::import::{Columns, Outcome, Verdict, Writer, on_file, verdict};
+use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint, on_file};
 
 #[derive(Default)]
 pub struct TpkVisitsWriter;
 
-impl TpkVisitsWriter {
-    async fn one(conn: &mut AsyncPgConnection, caller: &Caller, record: &CreateTpkVisit) -> Result<Outcome, ApiError> {
+impl OneAtATime for TpkVisitsWriter {
+    type Record = CreateTpkVisit;
+
+    async fn one(
+        &self,
+        conn: &mut AsyncPgConnection,
+        caller: &Caller,
+        record: &CreateTpkVisit,
+    ) -> Result<Outcome, ApiError> {
         let on_day = match record.id {
             Some(_) => None,
             None => super::living_on(conn, record).await?,
@@ -59,12 +66,6 @@ impl Writer for TpkVisitsWriter {
         caller: &Caller,
         chunk: &[(u32, CreateTpkVisit)],
     ) -> Result<Vec<Verdict>, ApiError> {
-        let mut verdicts = Vec::with_capacity(chunk.len());
-        for (_, record) in chunk {
-            let written =
-                conn.transaction::<Outcome, ApiError, _>(async |conn| Self::one(conn, caller, record).await).await;
-            verdicts.push(verdict(written)?);
-        }
-        Ok(verdicts)
+        each_in_savepoint(self, conn, caller, chunk).await
     }
 }
