@@ -102,6 +102,11 @@ pub const IRON_TABLETS_TARGET: i32 = 90;
 pub const LOW_BIRTH_WEIGHT_G: i32 = 2500;
 /// Below this birth length a baby is short at birth (Kemenkes).
 pub const SHORT_AT_BIRTH_CM: f64 = 48.0;
+/// What a birth weight and length can be; outside, a typing error.
+pub const MIN_BIRTH_WEIGHT_G: i32 = 300;
+pub const MAX_BIRTH_WEIGHT_G: i32 = 7000;
+pub const MIN_BIRTH_LENGTH_CM: f64 = 20.0;
+pub const MAX_BIRTH_LENGTH_CM: f64 = 65.0;
 /// The postpartum period (*nifas*).
 pub const POSTPARTUM_DAYS: i64 = 42;
 

@@ -307,3 +307,29 @@ fn measurement_bounds_are_the_growth_bounds() {
         assert!(children.contains(&check), "the measurements table does not say {check}");
     }
 }
+
+/// A baby's birth weight and length are bounded alike wherever a caller sends them (a baby of
+/// `POST /pregnancies/{id}/outcome`, a row of a KIA register), by `domain::pregnancy`'s bounds.
+#[test]
+fn birth_bounds_are_the_domain_bounds() {
+    use stunting_api::domain::pregnancy::{
+        MAX_BIRTH_LENGTH_CM, MAX_BIRTH_WEIGHT_G, MIN_BIRTH_LENGTH_CM, MIN_BIRTH_WEIGHT_G,
+    };
+    let doc: Value = serde_json::to_value(stunting_api::api::openapi::document()).unwrap();
+    let bounds = [
+        ("birth_weight_g", f64::from(MIN_BIRTH_WEIGHT_G), f64::from(MAX_BIRTH_WEIGHT_G)),
+        ("birth_length_cm", MIN_BIRTH_LENGTH_CM, MAX_BIRTH_LENGTH_CM),
+    ];
+    let mut seen = 0;
+    for (name, schema) in doc["components"]["schemas"].as_object().unwrap() {
+        for (field, min, max) in bounds {
+            let Some(property) = schema["properties"].get(field) else { continue };
+            if property.get("minimum").is_none() && property.get("maximum").is_none() {
+                continue;
+            }
+            seen += 1;
+            assert_eq!((property["minimum"].as_f64(), property["maximum"].as_f64()), (Some(min), Some(max)), "{name}");
+        }
+    }
+    assert_eq!(seen, 4, "a baby born and a pregnancy row, each with a weight and a length");
+}

@@ -31,11 +31,11 @@ pub struct BabyBorn {
     pub name: String,
     pub sex: Sex,
     /// Below 2,500 g is low birth weight.
-    #[validate(range(min = 300, max = 7000))]
+    #[validate(range(min = crate::domain::pregnancy::MIN_BIRTH_WEIGHT_G, max = crate::domain::pregnancy::MAX_BIRTH_WEIGHT_G))]
     #[schema(minimum = 300, maximum = 7000)]
     pub birth_weight_g: i32,
     /// Below 48 cm is short at birth.
-    #[validate(range(min = 20.0, max = 65.0))]
+    #[validate(range(min = crate::domain::pregnancy::MIN_BIRTH_LENGTH_CM, max = crate::domain::pregnancy::MAX_BIRTH_LENGTH_CM))]
     #[schema(minimum = 20.0, maximum = 65.0)]
     pub birth_length_cm: f64,
     /// 16 digits; write-only, kept as a keyed hash.

@@ -17,6 +17,7 @@ use super::postpartum::{self, CreatePostpartumVisit};
 use super::{OpenPregnancy, PregnancyRecord};
 use crate::auth::Caller;
 use crate::db::schema::{births, pregnancies};
+use crate::domain::pregnancy::{MAX_BIRTH_LENGTH_CM, MAX_BIRTH_WEIGHT_G, MIN_BIRTH_LENGTH_CM, MIN_BIRTH_WEIGHT_G};
 use crate::domain::{ChildId, Contraception, Examiner, Nik, NikKey, PersonId, PregnancyId, PregnancyOutcome, Sex};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint, on_file};
@@ -195,11 +196,17 @@ impl PregnancyRow {
         let sex = self.baby_sex.or_else(|| missing(errors, "baby_sex"));
         let weight = self.birth_weight_g.or_else(|| missing(errors, "birth_weight_g"));
         let length = self.birth_length_cm.or_else(|| missing(errors, "birth_length_cm"));
-        if let Some(w) = weight.filter(|w| !(300..=7000).contains(w)) {
-            errors.add("birth_weight_g", format!("must be between 300 and 7000 (was {w})"));
+        if let Some(w) = weight.filter(|w| !(MIN_BIRTH_WEIGHT_G..=MAX_BIRTH_WEIGHT_G).contains(w)) {
+            errors.add(
+                "birth_weight_g",
+                format!("must be between {MIN_BIRTH_WEIGHT_G} and {MAX_BIRTH_WEIGHT_G} (was {w})"),
+            );
         }
-        if let Some(l) = length.filter(|l| !(20.0..=65.0).contains(l)) {
-            errors.add("birth_length_cm", format!("must be between 20 and 65 (was {l})"));
+        if let Some(l) = length.filter(|l| !(MIN_BIRTH_LENGTH_CM..=MAX_BIRTH_LENGTH_CM).contains(l)) {
+            errors.add(
+                "birth_length_cm",
+                format!("must be between {MIN_BIRTH_LENGTH_CM} and {MAX_BIRTH_LENGTH_CM} (was {l})"),
+            );
         }
         let nik_hash = self.baby_nik.as_deref().and_then(|n| errors.check("baby_nik", Nik::parse(n)));
         Some(NewBaby {
