@@ -110,6 +110,11 @@ impl ApiError {
     pub fn conflict(detail: impl Into<String>) -> Self {
         Self::Conflict(detail.into())
     }
+    /// 409 for a record sent under an id a different record already has (a retry would carry
+    /// the same record); `existing_id` names it.
+    pub fn id_taken(what: &str, id: uuid::Uuid) -> Self {
+        Self::DuplicateOf { detail: format!("a different {what} already has id {id}"), existing_id: id }
+    }
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
     }

@@ -18,10 +18,7 @@ pub async fn create(conn: &mut AsyncPgConnection, caller: &Caller, new: &NewBudg
     if let Some(existing) = super::find_any(conn, new.id).await? {
         return match same_budget(&existing, new) {
             true => Ok(false),
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different budget already has id {}", new.id),
-                existing_id: new.id.0,
-            }),
+            false => Err(ApiError::id_taken("budget", new.id.0)),
         };
     }
     super::insert(conn, caller, new).await?;

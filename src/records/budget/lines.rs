@@ -50,10 +50,7 @@ pub async fn add(
     if let Some(existing) = find_line_any(conn, line_id).await? {
         return match existing.budget_id == id && fields.same_as(&existing) {
             true => Ok((line(conn, &budget, line_id).await?, false)),
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different budget line already has id {line_id}"),
-                existing_id: line_id.0,
-            }),
+            false => Err(ApiError::id_taken("budget line", line_id.0)),
         };
     }
     super::require_open(&budget)?;

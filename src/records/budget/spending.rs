@@ -51,10 +51,7 @@ pub async fn spend(
                 SpendingOutcome { spending: existing, line: super::lines::reload_line(conn, &locked).await? },
                 false,
             )),
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different spending entry already has id {}", entry.id),
-                existing_id: entry.id.0,
-            }),
+            false => Err(ApiError::id_taken("spending entry", entry.id.0)),
         };
     }
     if locked.budget.status == BudgetStatus::Draft {

@@ -227,7 +227,7 @@ pub async fn register(
         return if new.same_as(&existing) {
             Ok((find(conn, caller, id).await?.into_inner(), false))
         } else {
-            Err(ApiError::DuplicateOf { detail: format!("a different child already has id {id}"), existing_id: id.0 })
+            Err(ApiError::id_taken("child", id.0))
         };
     }
     if let Some(hash) = &new.nik_hash {

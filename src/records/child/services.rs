@@ -135,11 +135,7 @@ pub async fn record(
             && existing.type_code == new.type_code
             && existing.given_on == new.given_on
             && existing.intervention_id == new.intervention_id;
-        return if same {
-            Ok((existing, false))
-        } else {
-            Err(ApiError::DuplicateOf { detail: format!("a different service already has id {id}"), existing_id: id.0 })
-        };
+        return if same { Ok((existing, false)) } else { Err(ApiError::id_taken("service", id.0)) };
     }
     check_references(conn, &child, new.type_code, new.given_on, new.intervention_id).await?;
     insert(conn, &child, new).await?;

@@ -103,10 +103,7 @@ pub async fn report(
             true => {
                 Ok((ReportOutcome { report: existing.into(), intervention: reload(conn, &activity).await? }, false))
             }
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different report already has id {}", incoming.id),
-                existing_id: incoming.id.0,
-            }),
+            false => Err(ApiError::id_taken("report", incoming.id.0)),
         };
     }
     if month.first_day() > activity.period_end || month.last_day() < activity.period_start {

@@ -219,10 +219,7 @@ pub async fn register(
     if let Some(existing) = existing {
         return match new.same_as(&existing) {
             true => Ok((find(conn, caller, id).await?.into_inner(), false)),
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different person already has id {id}"),
-                existing_id: id.0,
-            }),
+            false => Err(ApiError::id_taken("person", id.0)),
         };
     }
     if let Some(hash) = &new.nik_hash {

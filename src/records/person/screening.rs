@@ -197,10 +197,7 @@ pub async fn record(
     if let Some(existing) = find_any(conn, id).await? {
         return match existing.person_id == person_id && same_findings(&existing, &judged) {
             true => Ok((existing.into(), false)),
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different screening already has id {id}"),
-                existing_id: id.0,
-            }),
+            false => Err(ApiError::id_taken("screening", id.0)),
         };
     }
     let stored: ScreeningRow = diesel::insert_into(catin_screenings::table)

@@ -226,10 +226,7 @@ pub async fn record(
     if let Some(existing) = existing {
         return match existing.same_as(&visit) {
             true => Ok((view_of(conn, &pregnancy, id).await?, false)),
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different visit already has id {id}"),
-                existing_id: id.0,
-            }),
+            false => Err(ApiError::id_taken("visit", id.0)),
         };
     }
     if let Some(ended) = pregnancy.ended_on {

@@ -336,10 +336,7 @@ pub async fn open(
     if let Some(existing) = existing {
         return match existing.person_id == person_id && existing.lmp_on == body.lmp_on {
             true => Ok((find(conn, caller, id).await?.into_inner(), false)),
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different pregnancy already has id {id}"),
-                existing_id: id.0,
-            }),
+            false => Err(ApiError::id_taken("pregnancy", id.0)),
         };
     }
     let mut errors = FieldErrors::default();

@@ -126,10 +126,7 @@ pub async fn record(
     if let Some(existing) = find_any(conn, id).await? {
         return match existing.same_as(body, pregnancy_id) {
             true => Ok((existing, false)),
-            false => Err(ApiError::DuplicateOf {
-                detail: format!("a different visit already has id {id}"),
-                existing_id: id.0,
-            }),
+            false => Err(ApiError::id_taken("visit", id.0)),
         };
     }
     let kf = kf_of(&pregnancy, body)?;
