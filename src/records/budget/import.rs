@@ -96,7 +96,7 @@ impl OneAtATime for LinesWriter {
             },
         };
         let (_, created) = lines::add(conn, caller, budget, line_id, &fields).await?;
-        Ok(if created { Outcome::Created } else { Outcome::Unchanged })
+        Ok(Outcome::of_write(created))
     }
 }
 

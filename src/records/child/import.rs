@@ -322,10 +322,7 @@ impl OneAtATime for ChildrenWriter {
         };
         let Some(weighing) = checked.weighing else { return Ok(child_outcome) };
         let recorded = weigh(conn, caller, new.id, &weighing, row.measurement_id.is_some()).await?;
-        Ok(match (child_outcome, recorded) {
-            (Outcome::Created, _) | (_, Recorded::Created) => Outcome::Created,
-            (other, Recorded::Unchanged) => other,
-        })
+        Ok(child_outcome.and(Outcome::of_write(matches!(recorded, Recorded::Created))))
     }
 }
 

@@ -63,6 +63,22 @@ pub enum Outcome {
     Unchanged,
 }
 
+impl Outcome {
+    /// A single request's `created` flag: written, or found stored (a retry).
+    pub fn of_write(created: bool) -> Self {
+        if created { Self::Created } else { Self::Unchanged }
+    }
+
+    /// A record that wrote several rows: created if any was, else updated if any was.
+    pub fn and(self, other: Self) -> Self {
+        match (self, other) {
+            (Self::Created, _) | (_, Self::Created) => Self::Created,
+            (Self::Updated, _) | (_, Self::Updated) => Self::Updated,
+            _ => Self::Unchanged,
+        }
+    }
+}
+
 /// A record's verdict: its outcome, or the problem a single request would have answered.
 pub type Verdict = Result<Outcome, Box<Problem>>;
 

@@ -63,10 +63,7 @@ impl Identity<'_> {
             let (person, _) = super::register(conn, caller, &new).await?;
             return Ok((person.id, Outcome::Created));
         };
-        let mut changes = changes_from(&current, &new);
-        if self.sex.is_none() {
-            changes.sex = None;
-        }
+        let changes = changes_from(&current, &new, self.sex);
         if changes == PersonChanges::default() {
             super::lock(conn, caller, current.id).await?;
             return Ok((current.id, Outcome::Unchanged));
@@ -91,25 +88,15 @@ async fn living(
     query.first(conn).await.optional()
 }
 
-/// The fields of `new` that differ from the stored person.
-fn changes_from(current: &PersonRecord, new: &NewPerson<'_>) -> PersonChanges {
+/// The fields of `new` that differ from the stored person (her sex only when the row gives one).
+fn changes_from(current: &PersonRecord, new: &NewPerson<'_>, sex: Option<Sex>) -> PersonChanges {
     PersonChanges {
         village_code: (current.village_code != *new.village_code).then(|| new.village_code.clone()),
-        sex: (current.sex != new.sex).then_some(new.sex),
+        sex: sex.filter(|sex| *sex != current.sex),
         birth_date: (current.birth_date != new.birth_date).then_some(new.birth_date),
         name: (current.name != new.name).then(|| new.name.to_owned()),
         // A row without a NIK leaves the one on file.
         nik_hash: (new.nik_hash.is_some() && current.nik_hash != new.nik_hash).then(|| new.nik_hash.clone()),
-    }
-}
-
-/// The more of two outcomes: a row that created anything created; one that changed anything
-/// updated.
-pub fn combined(a: Outcome, b: Outcome) -> Outcome {
-    match (a, b) {
-        (Outcome::Created, _) | (_, Outcome::Created) => Outcome::Created,
-        (Outcome::Updated, _) | (_, Outcome::Updated) => Outcome::Updated,
-        _ => Outcome::Unchanged,
     }
 }
 
@@ -210,8 +197,7 @@ impl OneAtATime for ScreeningsWriter {
         let (_, created) = screening::record(conn, caller, person, &body)
             .await
             .map_err(|e| if on_day.is_some() { on_file(e, "screening of that day") } else { e })?;
-        let screening_outcome = if created { Outcome::Created } else { Outcome::Unchanged };
-        Ok(combined(person_outcome, screening_outcome))
+        Ok(person_outcome.and(Outcome::of_write(created)))
     }
 }
 

@@ -21,7 +21,7 @@ use crate::domain::pregnancy::{MAX_BIRTH_LENGTH_CM, MAX_BIRTH_WEIGHT_G, MIN_BIRT
 use crate::domain::{ChildId, Contraception, Examiner, Nik, NikKey, PersonId, PregnancyId, PregnancyOutcome, Sex};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint, on_file};
-use crate::records::person::import::{Identity, combined};
+use crate::records::person::import::Identity;
 
 crate::domain::text_enum! {
     /// What a pregnancy row records besides the pregnancy itself.
@@ -268,7 +268,7 @@ async fn pregnancy_and_event(
     let (pregnancy, opened) =
         super::open(conn, caller, woman, &OpenPregnancy { id: known, lmp_on: row.lmp_on }).await?;
     let pregnancy = pregnancy.id;
-    let so_far = combined(woman_outcome, if opened { Outcome::Created } else { Outcome::Unchanged });
+    let so_far = woman_outcome.and(Outcome::of_write(opened));
     let written = match event {
         Event::None => false,
         Event::AncVisit(mut visit) => {

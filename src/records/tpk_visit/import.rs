@@ -33,7 +33,7 @@ impl OneAtATime for TpkVisitsWriter {
                 super::record(conn, caller, &keyed).await.map_err(|e| on_file(e, "visit of that day"))
             }
         };
-        Ok(if recorded?.1 { Outcome::Created } else { Outcome::Unchanged })
+        Ok(Outcome::of_write(recorded?.1))
     }
 }
 
