@@ -118,7 +118,7 @@ impl PregnancyRow {
     fn event(&self, nik_key: &NikKey) -> Result<Event, ApiError> {
         use PregnancyEvent::*;
         let mut errors = FieldErrors::from_validation(self.validate());
-        let given: [(&str, bool, &[PregnancyEvent]); 15] = [
+        let given: [(&str, bool, &[PregnancyEvent]); 16] = [
             ("event_id", self.event_id.is_some(), &[AncVisit, Outcome, PostpartumVisit]),
             ("event_on", self.event_on.is_some(), &[AncVisit, Outcome, PostpartumVisit]),
             ("examiner", self.examiner.is_some(), &[AncVisit, PostpartumVisit]),
@@ -134,9 +134,9 @@ impl PregnancyRow {
             ("birth_weight_g", self.birth_weight_g.is_some(), &[Outcome]),
             ("birth_length_cm", self.birth_length_cm.is_some(), &[Outcome]),
             ("contraception", self.contraception.is_some(), &[PostpartumVisit]),
+            ("exclusive_breastfeeding", self.exclusive_breastfeeding.is_some(), &[PostpartumVisit]),
         ];
-        let exclusive = ("exclusive_breastfeeding", self.exclusive_breastfeeding.is_some(), &[PostpartumVisit][..]);
-        for (field, is_given, events) in given.into_iter().chain([exclusive]) {
+        for (field, is_given, events) in given {
             if is_given && !self.event.is_some_and(|e| events.contains(&e)) {
                 let of = events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" or ");
                 errors.add(field, format!("belongs to a row whose `event` is {of}"));
