@@ -729,6 +729,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    team_counts (region_code) {
+        region_code -> Text,
+        tpps -> Int8,
+        own_tpps -> Int8,
+        tpk_active -> Int8,
+        tpk_inactive -> Int8,
+        villages_with_tpk -> Int8,
+    }
+}
+
+diesel::table! {
     teams (id) {
         id -> Uuid,
         kind -> Text,
@@ -904,6 +915,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     regions,
     survey_figures,
+    team_counts,
     teams,
     tpk_visits,
     users,

@@ -37,12 +37,12 @@ pub async fn generate_pathway(
         bail!("the database already holds pregnancies");
     }
     let started = Instant::now();
-    conn.batch_execute("BEGIN; SET LOCAL enable_nestloop = off").await?;
+    conn.batch_execute(super::generate::BEGIN).await?;
     conn.batch_execute(&helpers(plan.seed)).await?;
     run(conn, plan, &mut progress).await?;
     conn.batch_execute("COMMIT").await?;
     progress(&format!("{:<40} {:>7.1} s", "pathway done", started.elapsed().as_secs_f64()));
-    conn.batch_execute("ANALYZE").await?;
+    conn.batch_execute(super::generate::SETTLE).await?;
     Ok(())
 }
 

@@ -30,7 +30,7 @@ struct Count {
 
 /// Rows of the kept table `kept` that differ from its recount, both ways; kept rows where
 /// `something` is false (every count zero) stand for nothing kept.
-async fn drift(app: &TestApp, kept: &str, recount: &str, something: &str) -> i64 {
+pub(crate) async fn drift(app: &TestApp, kept: &str, recount: &str, something: &str) -> i64 {
     let mut conn = app.pool.get().await.unwrap();
     diesel::sql_query(format!(
         "SELECT count(*) AS n FROM ( \

@@ -123,3 +123,59 @@ async fn teams_are_counted_per_tier_and_cases_are_assigned_to_an_active_tpk_of_t
     let assigned: Value = assigned.json().await.unwrap();
     assert_eq!(assigned["assigned_team_id"], team["id"]);
 }
+
+/// The kept team counts against a recount from the teams after random creations and
+/// (de)activations at every tier, the TPK of one village created by eight writers at once
+/// included, and the breakdowns read from them against the teams themselves.
+#[tokio::test]
+async fn kept_team_counts_agree_with_the_teams_after_random_and_concurrent_writes() {
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14")).await;
+    let places = [VILLAGE, "14.01.01.2010", OTHER_KAMPAR_VILLAGE, "14.03.01.1001", "14.01.01", "14.01", "14"];
+    let mut rng = StdRng::seed_from_u64(25);
+    let mut teams: Vec<(String, i64)> = Vec::new(); // (path, version)
+    for _ in 0..40 {
+        if teams.is_empty() || rng.random_bool(0.6) {
+            let place = places[rng.random_range(0..places.len())];
+            let kind = if place.len() == 13 && rng.random_bool(0.7) { "tpk" } else { "tpps" };
+            let members = if kind == "tpk" { tpk_members() } else { json!([]) };
+            let body = json!({"kind": kind, "region_code": place, "name": "Tim", "members": members,
+                              "active": rng.random_bool(0.8)});
+            let created = app.post_json("/api/v1/teams", Some(&officer), &body).await;
+            assert_eq!(created.status(), StatusCode::CREATED);
+            let created: Value = created.json().await.unwrap();
+            teams.push((format!("/api/v1/teams/{}", created["id"].as_str().unwrap()), 1));
+        } else {
+            let which = rng.random_range(0..teams.len());
+            let (path, version) = &mut teams[which];
+            let body = json!({"active": rng.random_bool(0.5)});
+            let changed = app.patch_json(path, Some(&officer), Some(&format!("\"{version}\"")), &body).await;
+            assert_eq!(changed.status(), StatusCode::OK);
+            *version += 1;
+        }
+    }
+    // A new village's first TPKs, at once: it has a TPK, counted once at every tier.
+    let village = "14.01.01.1011";
+    let writes = (0..8).map(|_| tpk(&app, &officer, village));
+    futures_util::future::join_all(writes).await;
+
+    let something = "(tpps, own_tpps, tpk_active, tpk_inactive, villages_with_tpk) <> (0, 0, 0, 0, 0)";
+    assert_eq!(crate::kept_counts::drift(&app, "team_counts", "team_counts_from_rows()", something).await, 0);
+    let stats: Value = app.get("/api/v1/stats/teams?region=14.01.01", Some(&officer)).await.json().await.unwrap();
+    let row = stats["rows"].as_array().unwrap().iter().find(|r| r["region_code"] == village).unwrap();
+    assert_eq!((row["tpk_active"].as_i64(), row["villages_with_tpk"].as_i64()), (Some(8), Some(1)));
+    // Every tier's breakdown adds up to what the teams list holds.
+    let listed: Value = app.get("/api/v1/teams?kind=tpk&active=true&limit=500", Some(&officer)).await.json().await.unwrap();
+    let active_tpk = listed["items"].as_array().unwrap().len() as i64;
+    for region in ["", "?region=14", "?region=14.01", "?region=14.01.01"] {
+        let stats: Value = app.get(&format!("/api/v1/stats/teams{region}"), Some(&officer)).await.json().await.unwrap();
+        let in_scope = |t: &&Value| region.is_empty() || t["region_code"].as_str().unwrap().starts_with(&region[8..]);
+        let expected = listed["items"].as_array().unwrap().iter().filter(in_scope).count() as i64;
+        assert_eq!(stats["total"]["tpk_active"].as_i64(), Some(expected), "{region}");
+        let summed: i64 = stats["rows"].as_array().unwrap().iter().map(|r| r["tpk_active"].as_i64().unwrap()).sum();
+        assert_eq!(summed, expected, "{region}");
+    }
+    assert!(active_tpk >= 8);
+}

@@ -44,46 +44,10 @@ pub async fn teams(
     lokus_year: Option<i32>,
 ) -> anyhow::Result<(Vec<TeamCountRow>, TeamCountRow)> {
     let (low, high) = code_bounds(root);
-    // SQL: grouped by an area computed from each row's code, a GROUP BY expression the DSL cannot write.
-    let rows: Vec<TeamCountRow> = diesel::sql_query(
-        "WITH lokus AS (SELECT village_code FROM lokus_villages WHERE year = $4), \
-         t AS ( \
-           SELECT CASE WHEN length(region_code) >= $1 THEN left(region_code, $1) ELSE region_code END AS area, \
-                  kind, active, region_code \
-           FROM teams WHERE region_code >= $2 AND region_code < $3 \
-             AND ($4::integer IS NULL OR region_code IN (SELECT village_code FROM lokus)) \
-         ), per_team AS ( \
-           SELECT area, count(*) FILTER (WHERE kind = 'tpps' AND active) AS tpps, \
-                  count(*) FILTER (WHERE kind = 'tpk' AND active) AS tpk_active, \
-                  count(*) FILTER (WHERE kind = 'tpk' AND NOT active) AS tpk_inactive, \
-                  count(DISTINCT region_code) FILTER (WHERE kind = 'tpk' AND active) AS villages_with_tpk \
-           FROM t GROUP BY area \
-         ), v AS ( \
-           SELECT left(code, $1) AS area, count(*) AS villages FROM regions \
-           WHERE ($1 = 13 OR $4::integer IS NOT NULL) \
-             AND level = 'village' AND retired_at IS NULL AND code >= $2 AND code < $3 \
-             AND ($4::integer IS NULL OR code IN (SELECT village_code FROM lokus)) \
-           GROUP BY 1 \
-           UNION ALL \
-           SELECT region_code, villages FROM village_counts \
-           WHERE $1 < 13 AND $4::integer IS NULL \
-             AND length(region_code) = $1 AND region_code >= $2 AND region_code < $3 \
-         ) \
-         SELECT coalesce(p.area, v.area) AS region_code, g.name AS region_name, g.level AS region_level, \
-                coalesce(p.tpps, 0) AS tpps, coalesce(p.tpk_active, 0) AS tpk_active, \
-                coalesce(p.tpk_inactive, 0) AS tpk_inactive, coalesce(v.villages, 0) AS villages, \
-                coalesce(p.villages_with_tpk, 0) AS villages_with_tpk \
-         FROM per_team p FULL JOIN v ON v.area = p.area \
-         JOIN regions g ON g.code = coalesce(p.area, v.area) \
-         ORDER BY 1",
-    )
-    .bind::<Integer, _>(code_length(level))
-    .bind::<Text, _>(&low)
-    .bind::<Text, _>(&high)
-    .bind::<Nullable<Integer>, _>(lokus_year)
-    .prepared()
-    .load(conn)
-    .await?;
+    let rows: Vec<TeamCountRow> = match lokus_year {
+        None => kept(conn, code_length(level), &low, &high).await?,
+        Some(year) => of_lokus(conn, code_length(level), &low, &high, year).await?,
+    };
     let region_name = match root {
         Some(code) => crate::records::region::find(conn, code).await?.map(|r| r.name),
         None => Some("Indonesia".to_owned()),
@@ -102,4 +66,82 @@ pub async fn teams(
         total.villages_with_tpk += row.villages_with_tpk;
     }
     Ok((rows, total))
+}
+
+/// From the kept counts (migration 000027): each region's row at the tier, its villages, and
+/// the regions between the root and the tier that have TPPS of their own.
+async fn kept(conn: &mut AsyncPgConnection, length: i32, low: &str, high: &str) -> anyhow::Result<Vec<TeamCountRow>> {
+    // SQL: a FULL JOIN of kept team and village counts by region, the DSL cannot write it.
+    Ok(diesel::sql_query(
+        "WITH k AS ( \
+           SELECT region_code AS area, tpps, tpk_active, tpk_inactive, villages_with_tpk FROM team_counts \
+           WHERE length(region_code) = $1 AND region_code >= $2 AND region_code < $3 \
+           UNION ALL \
+           SELECT region_code, own_tpps, 0, 0, 0 FROM team_counts \
+           WHERE length(region_code) < $1 AND own_tpps > 0 AND region_code >= $2 AND region_code < $3 \
+         ), v AS ( \
+           SELECT code AS area, 1::bigint AS villages FROM regions \
+           WHERE $1 = 13 AND level = 'village' AND retired_at IS NULL AND code >= $2 AND code < $3 \
+           UNION ALL \
+           SELECT region_code, villages FROM village_counts \
+           WHERE $1 < 13 AND length(region_code) = $1 AND region_code >= $2 AND region_code < $3 \
+         ) \
+         SELECT coalesce(k.area, v.area) AS region_code, g.name AS region_name, g.level AS region_level, \
+                coalesce(k.tpps, 0) AS tpps, coalesce(k.tpk_active, 0) AS tpk_active, \
+                coalesce(k.tpk_inactive, 0) AS tpk_inactive, coalesce(v.villages, 0) AS villages, \
+                coalesce(k.villages_with_tpk, 0) AS villages_with_tpk \
+         FROM k FULL JOIN v ON v.area = k.area \
+         JOIN regions g ON g.code = coalesce(k.area, v.area) \
+         WHERE (k.tpps, k.tpk_active, k.tpk_inactive) IS DISTINCT FROM (0, 0, 0) OR v.villages IS NOT NULL \
+         ORDER BY 1",
+    )
+    .bind::<Integer, _>(length)
+    .bind::<Text, _>(low)
+    .bind::<Text, _>(high)
+    .prepared()
+    .load(conn)
+    .await?)
+}
+
+/// Counted from the teams of the year's lokus villages (a few per district).
+async fn of_lokus(
+    conn: &mut AsyncPgConnection,
+    length: i32,
+    low: &str,
+    high: &str,
+    year: i32,
+) -> anyhow::Result<Vec<TeamCountRow>> {
+    // SQL: grouped by an area computed from each row's code, a GROUP BY expression the DSL cannot write.
+    Ok(diesel::sql_query(
+        "WITH lokus AS (SELECT village_code FROM lokus_villages WHERE year = $4), \
+         t AS ( \
+           SELECT left(region_code, $1) AS area, kind, active, region_code \
+           FROM teams WHERE region_code >= $2 AND region_code < $3 AND region_code IN (SELECT village_code FROM lokus) \
+         ), per_team AS ( \
+           SELECT area, count(*) FILTER (WHERE kind = 'tpps' AND active) AS tpps, \
+                  count(*) FILTER (WHERE kind = 'tpk' AND active) AS tpk_active, \
+                  count(*) FILTER (WHERE kind = 'tpk' AND NOT active) AS tpk_inactive, \
+                  count(DISTINCT region_code) FILTER (WHERE kind = 'tpk' AND active) AS villages_with_tpk \
+           FROM t GROUP BY area \
+         ), v AS ( \
+           SELECT left(code, $1) AS area, count(*) AS villages FROM regions \
+           WHERE level = 'village' AND retired_at IS NULL AND code >= $2 AND code < $3 \
+             AND code IN (SELECT village_code FROM lokus) \
+           GROUP BY 1 \
+         ) \
+         SELECT coalesce(p.area, v.area) AS region_code, g.name AS region_name, g.level AS region_level, \
+                coalesce(p.tpps, 0) AS tpps, coalesce(p.tpk_active, 0) AS tpk_active, \
+                coalesce(p.tpk_inactive, 0) AS tpk_inactive, coalesce(v.villages, 0) AS villages, \
+                coalesce(p.villages_with_tpk, 0) AS villages_with_tpk \
+         FROM per_team p FULL JOIN v ON v.area = p.area \
+         JOIN regions g ON g.code = coalesce(p.area, v.area) \
+         ORDER BY 1",
+    )
+    .bind::<Integer, _>(length)
+    .bind::<Text, _>(low)
+    .bind::<Text, _>(high)
+    .bind::<Integer, _>(year)
+    .prepared()
+    .load(conn)
+    .await?)
 }
