@@ -13,6 +13,10 @@ CREATE TABLE team_counts (
     villages_with_tpk  bigint NOT NULL
 );
 
+-- A breakdown reads one tier of a subtree: the national one 38 rows of 80,000.
+CREATE INDEX team_counts_tier_idx ON team_counts (length(region_code), region_code);
+CREATE INDEX village_counts_tier_idx ON village_counts (length(region_code), region_code);
+
 -- What team_counts must hold, counted from the teams (rows of all zeros are nothing kept).
 CREATE FUNCTION team_counts_from_rows() RETURNS SETOF team_counts LANGUAGE sql STABLE AS $$
     SELECT left(t.region_code, n),
@@ -106,3 +110,18 @@ CREATE OR REPLACE FUNCTION pathway_counts_rebuild() RETURNS void LANGUAGE sql AS
     CROSS JOIN LATERAL pathway_tiers(d.village_code) t
     GROUP BY 1, 2, 3, 4, 5 HAVING sum(d.n) <> 0;
 $$;
+
+-- A subdistrict tier in the first 1,000 days' kept counts: a district broken down by
+-- subdistrict read and grouped every village row of the district (7,500 for one of Jawa
+-- Tengah's, 244 ms p95 under 16 clients); now each tier reads its own rows.
+ALTER TABLE pathway_counts DROP CONSTRAINT pathway_counts_tier_check,
+    ADD CONSTRAINT pathway_counts_tier_check CHECK (tier IN ('village', 'subdistrict', 'district', 'province'));
+CREATE OR REPLACE FUNCTION pathway_tiers(village text) RETURNS TABLE (tier text, code text)
+LANGUAGE sql IMMUTABLE AS $$
+    VALUES ('village', village), ('subdistrict', left(village, 8)), ('district', left(village, 5)),
+           ('province', left(village, 2))
+$$;
+INSERT INTO pathway_counts (tier, period, period_start, region_code, measure, value)
+SELECT 'subdistrict', period, period_start, left(region_code, 8), measure, sum(value)::bigint
+FROM pathway_counts WHERE tier = 'village'
+GROUP BY 1, 2, 3, 4, 5 HAVING sum(value) <> 0;

@@ -272,7 +272,8 @@ async fn the_generated_pathway_follows_the_service_s_rules() {
     let admin = app.token_for(Role::Admin, None).await;
     let year: Value = app.get("/api/v1/stats/pathway?year=2024", Some(&admin)).await.json().await.unwrap();
     let share_of = |indicator: &str| {
-        let row = year["totals"].as_array().unwrap().iter().find(|r| r["indicator"] == indicator).unwrap();
+        let indicators = year["totals"][0]["indicators"].as_array().unwrap();
+        let row = indicators.iter().find(|r| r["indicator"] == indicator).unwrap();
         row["pct"].as_f64().unwrap()
     };
     assert!((2.0..12.0).contains(&share_of("low_birth_weight")), "low birth weight {}%", share_of("low_birth_weight"));

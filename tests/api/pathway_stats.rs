@@ -21,11 +21,25 @@ fn id(record: &Value) -> String {
     record["id"].as_str().unwrap().to_owned()
 }
 
+/// The rows of an answer one line per indicator, as the CSV has them: each indicator beside
+/// its row's region and period.
+fn lines(rows: &Value) -> Vec<Value> {
+    let mut lines = Vec::new();
+    for row in rows.as_array().unwrap() {
+        let mut place = row.as_object().unwrap().clone();
+        let indicators = place.remove("indicators").unwrap();
+        for rate in indicators.as_array().unwrap() {
+            let mut line = place.clone();
+            line.extend(rate.as_object().unwrap().clone());
+            lines.push(Value::Object(line));
+        }
+    }
+    lines
+}
+
 /// The totals of one answer, indicator → (numerator, denominator).
 fn totals(answer: &Value) -> BTreeMap<String, (Value, Value)> {
-    answer["totals"]
-        .as_array()
-        .unwrap()
+    lines(&answer["totals"])
         .iter()
         .map(|r| (r["indicator"].as_str().unwrap().to_owned(), (r["numerator"].clone(), r["denominator"].clone())))
         .collect()
@@ -112,14 +126,15 @@ async fn the_district_sees_each_step_of_one_family() {
     assert_eq!(year_2025["exclusive_breastfeeding"], (json!(1), json!(1)));
     // Pregnant from January, postpartum to 21 November: eleven months, March assisted.
     assert_eq!(year_2025["tpk_assisted"], (json!(1), json!(11)));
-    let row = year["rows"].as_array().unwrap().iter().find(|r| r["indicator"] == "anc_k6").unwrap();
+    let year_lines = lines(&year["rows"]);
+    let row = year_lines.iter().find(|r| r["indicator"] == "anc_k6").unwrap();
     assert_eq!((&row["region_code"], &row["pct"]), (&json!("14.01.01"), &json!(100.0)));
     assert!(row["ci95"]["low"].as_f64().unwrap() < 100.0);
 
     // The month series puts the outcome in October; a range that is not one calendar period
     // is counted from the rows and agrees.
     let months = stats(&app, &officer, "region=14.01&from=2025-01&to=2025-12&period=month&indicators=anc_k6").await;
-    let october: Vec<&Value> = months["totals"].as_array().unwrap().iter().filter(|r| r["numerator"] == 1).collect();
+    let october: Vec<Value> = lines(&months["totals"]).into_iter().filter(|r| r["numerator"] == 1).collect();
     assert_eq!(october.len(), 1);
     assert_eq!(october[0]["period_start"], "2025-10-01");
     let range = stats(&app, &officer, "region=14.01&from=2025-02&to=2025-11").await;
@@ -133,11 +148,11 @@ async fn the_district_sees_each_step_of_one_family() {
     // Analysts see the village's counts of 1 withheld, the district's shown.
     let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
     let village = stats(&app, &analyst, "region=14.01.01&level=village&year=2025&indicators=anc_k6").await;
-    let row = &village["rows"][0];
+    let row = &lines(&village["rows"])[0];
     assert_eq!((&row["numerator"], &row["pct"], &row["suppressed"]), (&Value::Null, &Value::Null, &json!(true)));
     let national = app.token_for(Role::Analyst, None).await;
     let district = stats(&app, &national, "region=14&level=district&year=2025&indicators=anc_k6").await;
-    assert_eq!(district["rows"][0]["numerator"], 1);
+    assert_eq!(district["rows"][0]["indicators"][0]["numerator"], 1);
 
     // A void moves the statistic at once; CSV and ETag as every aggregate.
     let listed: Value = app.get(&postpartum, Some(&cadre)).await.json().await.unwrap();
@@ -155,6 +170,9 @@ async fn the_district_sees_each_step_of_one_family() {
     let text = csv.text().await.unwrap();
     assert!(text.starts_with("region_code,region_name,region_level,period_start,period_end,indicator,numerator"));
     assert!(text.contains(",kf_complete,0,1,0.0,"), "{text}");
+    let json = stats(&app, &officer, "region=14.01&year=2025").await;
+    let expected = lines(&json["rows"]).len() + lines(&json["totals"]).len();
+    assert_eq!(text.lines().count(), 1 + expected, "a line per region, period and indicator: {text}");
     let again = app
         .request(reqwest::Method::GET, "/api/v1/stats/pathway?region=14.01&year=2025", Some(&officer))
         .header("Accept", "text/csv")
@@ -249,9 +267,7 @@ async fn assert_api_matches_recount(app: &TestApp, token: &str) {
                  &indicators=catin_at_risk,low_birth_weight,kf_complete"
             );
             let answer = stats(app, token, &query).await;
-            let served: BTreeMap<(String, String, String), (i64, i64)> = answer["rows"]
-                .as_array()
-                .unwrap()
+            let served: BTreeMap<(String, String, String), (i64, i64)> = lines(&answer["rows"])
                 .iter()
                 .filter(|r| r["denominator"].as_i64().unwrap() > 0)
                 .map(|r| {

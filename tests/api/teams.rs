@@ -167,7 +167,8 @@ async fn kept_team_counts_agree_with_the_teams_after_random_and_concurrent_write
     let row = stats["rows"].as_array().unwrap().iter().find(|r| r["region_code"] == village).unwrap();
     assert_eq!((row["tpk_active"].as_i64(), row["villages_with_tpk"].as_i64()), (Some(8), Some(1)));
     // Every tier's breakdown adds up to what the teams list holds.
-    let listed: Value = app.get("/api/v1/teams?kind=tpk&active=true&limit=500", Some(&officer)).await.json().await.unwrap();
+    let listed: Value =
+        app.get("/api/v1/teams?kind=tpk&active=true&limit=500", Some(&officer)).await.json().await.unwrap();
     let active_tpk = listed["items"].as_array().unwrap().len() as i64;
     for region in ["", "?region=14", "?region=14.01", "?region=14.01.01"] {
         let stats: Value = app.get(&format!("/api/v1/stats/teams{region}"), Some(&officer)).await.json().await.unwrap();

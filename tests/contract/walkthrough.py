@@ -158,10 +158,10 @@ def main(base_url, admin_password):
 
     step("7c. Kampar's first 1,000 days: the screening of 2023, the pregnancy and the birth of 2025")
     screened = {r.indicator: (r.numerator, r.denominator)
-                for r in ok(pathway_stats.sync(client=officer, region="14.01", year=2023)).totals}
+                for r in ok(pathway_stats.sync(client=officer, region="14.01", year=2023)).totals[0].indicators}
     assert screened[PathwayIndicator.CATIN_AT_RISK] == (1, 1), screened
     year = {r.indicator: (r.numerator, r.denominator)
-            for r in ok(pathway_stats.sync(client=officer, region="14.01", year=2025)).totals}
+            for r in ok(pathway_stats.sync(client=officer, region="14.01", year=2025)).totals[0].indicators}
     for indicator in [PathwayIndicator.ANC_K6, PathwayIndicator.IRON_TABLETS_90, PathwayIndicator.PREGNANT_KEK,
                       PathwayIndicator.LOW_BIRTH_WEIGHT, PathwayIndicator.SHORT_AT_BIRTH]:
         assert year[indicator] == (1, 1), (indicator, year)

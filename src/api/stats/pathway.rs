@@ -53,10 +53,11 @@ pub struct PathwayStats {
     pub source: CountSource,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
-    /// One row per region, period and indicator (periods in order, regions by code within each,
-    /// indicators in the order asked); regions with nothing recorded in a period are left out.
+    /// One row per region and period (periods in order, regions by code within each), each
+    /// with the indicators in the order asked; regions with nothing recorded in a period are
+    /// left out.
     pub rows: Vec<PathwayRow>,
-    /// The whole region, one row per period and indicator.
+    /// The whole region, one row per period.
     pub totals: Vec<PathwayRow>,
 }
 
@@ -72,8 +73,9 @@ pub struct PathwayStats {
     params(StatsQuery, IndicatorQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "Counts and rates per region, period and indicator, and the totals; as CSV, the rows \
-            and then the totals under the columns of `PathwayStats::COLUMNS` (`ci95` as `ci95_low`, `ci95_high`)",
+        (status = 200, description = "Counts and rates per region and period, and the totals; as CSV, one line per \
+            region, period and indicator, the rows and then the totals, under the columns of `PathwayStats::COLUMNS` \
+            (`ci95` as `ci95_low`, `ci95_high`)",
             content((PathwayStats = "application/json"), (String = "text/csv", example = json!(PATHWAY_CSV_EXAMPLE))),
             headers(("ETag" = String, description = "Changes whenever the answer does"),
                     ("Cache-Control" = String, description = "`private, no-cache`: revalidate with If-None-Match"))),
@@ -130,8 +132,19 @@ impl Tabular for PathwayStats {
         "suppressed",
     ];
 
-    /// The regions' rows, then the whole region's.
+    /// The regions' rows, then the whole region's: one line per indicator, named beside it.
     fn rows(&self) -> Vec<serde_json::Value> {
-        self.rows.iter().chain(&self.totals).filter_map(|row| serde_json::to_value(row).ok()).collect()
+        let mut lines = Vec::new();
+        for row in self.rows.iter().chain(&self.totals) {
+            let Ok(serde_json::Value::Object(mut place)) = serde_json::to_value(row) else { continue };
+            place.remove("indicators");
+            for indicator in &row.indicators {
+                let Ok(serde_json::Value::Object(rate)) = serde_json::to_value(indicator) else { continue };
+                let mut line = place.clone();
+                line.extend(rate);
+                lines.push(serde_json::Value::Object(line));
+            }
+        }
+        lines
     }
 }

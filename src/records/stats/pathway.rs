@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text};
+use diesel::sql_types::{Array, BigInt, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -84,21 +84,14 @@ impl PathwayIndicator {
     }
 }
 
-/// One indicator of one region for one period. For an analyst, counts from 1 to 4 below
-/// district level are `null` (and the rate they would reveal), with `suppressed: true`.
+/// One indicator of a region in a period. For an analyst, counts from 1 to 4 below district
+/// level are `null` (and the rate they would reveal), with `suppressed: true`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
-    "region_code": "14.01.01", "region_name": "Bangkinang", "region_level": "subdistrict",
-    "period_start": "2025-01-01", "period_end": "2025-12-31", "indicator": "anc_k6",
-    "numerator": 212, "denominator": 340, "pct": 62.35, "ci95": {"low": 57.1, "high": 67.33}, "suppressed": false
+    "indicator": "anc_k6", "numerator": 212, "denominator": 340, "pct": 62.35, "ci95": {"low": 57.1, "high": 67.33},
+    "suppressed": false
 }))]
-pub struct PathwayRow {
-    /// `null`: all of Indonesia.
-    pub region_code: Option<RegionCode>,
-    pub region_name: Option<String>,
-    pub region_level: Option<RegionLevel>,
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
+pub struct IndicatorRate {
     pub indicator: PathwayIndicator,
     pub numerator: Option<i64>,
     /// What the indicator is a share of (see `PathwayIndicator`).
@@ -110,31 +103,56 @@ pub struct PathwayRow {
     pub suppressed: bool,
 }
 
-/// Rows per region at `level`, period and indicator; one total per period and indicator for
-/// the region itself.
+/// One region in one period: the region named once, and each indicator asked for.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "region_code": "14.01.01", "region_name": "Bangkinang", "region_level": "subdistrict",
+    "period_start": "2025-01-01", "period_end": "2025-12-31",
+    "indicators": [{"indicator": "anc_k6", "numerator": 212, "denominator": 340, "pct": 62.35,
+                    "ci95": {"low": 57.1, "high": 67.33}, "suppressed": false}]
+}))]
+pub struct PathwayRow {
+    /// `null`: all of Indonesia.
+    pub region_code: Option<RegionCode>,
+    pub region_name: Option<String>,
+    pub region_level: Option<RegionLevel>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// One per indicator, in the order asked for.
+    pub indicators: Vec<IndicatorRate>,
+}
+
+/// Rows per region at `level` and period; one total per period for the region itself.
 #[derive(Debug)]
 pub struct Pathway {
     pub rows: Vec<PathwayRow>,
     pub totals: Vec<PathwayRow>,
 }
 
+/// A kept or recounted value of one measure in one village or region and period.
 #[derive(QueryableByName)]
-struct AreaMeasure {
+struct Counted {
     #[diesel(sql_type = Date)]
     period_start: NaiveDate,
     #[diesel(sql_type = Text)]
     area: String,
-    #[diesel(sql_type = Text)]
-    region_name: String,
-    #[diesel(sql_type = Text)]
-    region_level: String,
     #[diesel(sql_type = Text)]
     measure: String,
     #[diesel(sql_type = BigInt)]
     value: i64,
 }
 
-/// The measures `indicators` need: their numerators and denominators.
+#[derive(QueryableByName)]
+struct Named {
+    #[diesel(sql_type = Text)]
+    code: String,
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Text)]
+    level: String,
+}
+
+/// The measures `indicators` need: their numerators and denominators, sorted.
 fn measures(indicators: &[PathwayIndicator]) -> Vec<String> {
     let mut names: Vec<String> =
         indicators.iter().flat_map(|i| [i.as_str().to_owned(), i.denominator().to_owned()]).collect();
@@ -151,121 +169,133 @@ pub async fn pathway(
     disclosure: Disclosure,
 ) -> anyhow::Result<Pathway> {
     let wanted = measures(indicators);
+    let length = code_length(ask.level) as usize;
     let counted = match ask.span {
         Span::Calendar { kind, starts } => kept(conn, ask, kind.as_str(), starts, &wanted).await?,
         Span::Range { from, to } => from_rows(conn, ask, *from, *to, &wanted).await?,
     };
-    let periods = ask.span.periods();
-    // Per period, per area (with its name and tier), the measures' values.
-    type Area = (String, String, String);
-    let mut areas: BTreeMap<(NaiveDate, Area), BTreeMap<String, i64>> = BTreeMap::new();
-    let mut totals: BTreeMap<NaiveDate, BTreeMap<String, i64>> = BTreeMap::new();
+    // Per period and area, then for the whole region per period: each wanted measure's sum.
+    let slot = |measure: &str| wanted.binary_search_by(|m| m.as_str().cmp(measure)).ok();
+    let mut areas: BTreeMap<(NaiveDate, String), Vec<i64>> = BTreeMap::new();
+    let mut totals: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
     for c in counted {
-        let area = (c.area, c.region_name, c.region_level);
-        *areas.entry((c.period_start, area)).or_default().entry(c.measure.clone()).or_default() += c.value;
-        *totals.entry(c.period_start).or_default().entry(c.measure).or_default() += c.value;
+        let Some(i) = slot(&c.measure) else { continue };
+        let mut area = c.area;
+        area.truncate(length);
+        areas.entry((c.period_start, area)).or_insert_with(|| vec![0; wanted.len()])[i] += c.value;
+        totals.entry(c.period_start).or_insert_with(|| vec![0; wanted.len()])[i] += c.value;
     }
+    let names = names(conn, areas.keys().map(|(_, area)| area.as_str())).await?;
+    let periods = ask.span.periods();
     let period_of = |start: NaiveDate| periods.iter().copied().find(|p| p.0 == start).unwrap_or((start, start));
-    let mut rows = Vec::new();
-    for ((start, (code, name, level)), values) in areas {
-        let place = Place {
+    let rate_of = |values: &[i64], level: Option<RegionLevel>| -> Vec<IndicatorRate> {
+        let guarded = disclosure.guards(level);
+        let value = |measure: &str| shown(slot(measure).map_or(0, |i| values[i]), guarded);
+        indicators
+            .iter()
+            .map(|&indicator| {
+                let (numerator, denominator) = (value(indicator.as_str()), value(indicator.denominator()));
+                let (pct, ci95) = rate(numerator, denominator);
+                let suppressed = numerator.is_none() || denominator.is_none();
+                IndicatorRate { indicator, numerator, denominator, pct, ci95, suppressed }
+            })
+            .collect()
+    };
+    let mut rows = Vec::with_capacity(areas.len());
+    for ((start, code), values) in areas {
+        // Counts of an area with nothing recorded cancel out to zeros: left out, as unrecorded.
+        if values.iter().all(|&v| v == 0) {
+            continue;
+        }
+        let (name, level) = names.get(&code).cloned().ok_or_else(|| anyhow::anyhow!("no region {code}"))?;
+        let (period_start, period_end) = period_of(start);
+        rows.push(PathwayRow {
             region_code: Some(RegionCode::parse(&code)?),
             region_name: Some(name),
-            region_level: Some(level.parse()?),
-            period: period_of(start),
-        };
-        rows.extend(indicators.iter().map(|&i| place.row(i, &values, disclosure)));
+            region_level: Some(level),
+            period_start,
+            period_end,
+            indicators: rate_of(&values, Some(level)),
+        });
     }
+    let root_level = ask.root.map(RegionCode::level);
+    let none = vec![0; wanted.len()];
     let totals = periods
         .iter()
-        .flat_map(|&period| {
-            let values = totals.get(&period.0).cloned().unwrap_or_default();
-            let place = Place {
-                region_code: ask.root.cloned(),
-                region_name: None,
-                region_level: ask.root.map(RegionCode::level),
-                period,
-            };
-            indicators.iter().map(move |&i| place.row(i, &values, disclosure)).collect::<Vec<_>>()
+        .map(|&(period_start, period_end)| PathwayRow {
+            region_code: ask.root.cloned(),
+            region_name: None,
+            region_level: root_level,
+            period_start,
+            period_end,
+            indicators: rate_of(totals.get(&period_start).unwrap_or(&none), root_level),
         })
         .collect();
     Ok(Pathway { rows, totals })
 }
 
-/// Where a region stands in one period.
-struct Place {
-    region_code: Option<RegionCode>,
-    region_name: Option<String>,
-    region_level: Option<RegionLevel>,
-    period: (NaiveDate, NaiveDate),
-}
-
-impl Place {
-    fn row(&self, indicator: PathwayIndicator, values: &BTreeMap<String, i64>, disclosure: Disclosure) -> PathwayRow {
-        let guarded = disclosure.guards(self.region_level);
-        let value = |measure: &str| shown(values.get(measure).copied().unwrap_or(0), guarded);
-        let (numerator, denominator) = (value(indicator.as_str()), value(indicator.denominator()));
-        let (pct, ci95) = rate(numerator, denominator);
-        PathwayRow {
-            region_code: self.region_code.clone(),
-            region_name: self.region_name.clone(),
-            region_level: self.region_level,
-            period_start: self.period.0,
-            period_end: self.period.1,
-            indicator,
-            numerator,
-            denominator,
-            pct,
-            ci95,
-            suppressed: numerator.is_none() || denominator.is_none(),
-        }
+/// The name and tier of each of `codes` (a breakdown's few areas, probed by key).
+async fn names<'a>(
+    conn: &mut AsyncPgConnection,
+    codes: impl Iterator<Item = &'a str>,
+) -> anyhow::Result<BTreeMap<String, (String, RegionLevel)>> {
+    let mut codes: Vec<&str> = codes.collect();
+    codes.dedup();
+    if codes.is_empty() {
+        return Ok(BTreeMap::new());
     }
+    // SQL: one probe of the regions' key per area, in one round trip.
+    let named: Vec<Named> = diesel::sql_query("SELECT code, name, level FROM regions WHERE code = ANY ($1)")
+        .bind::<Array<Text>, _>(codes)
+        .prepared()
+        .load(conn)
+        .await?;
+    named.into_iter().map(|n| Ok((n.code, (n.name, n.level.parse()?)))).collect()
 }
 
-/// The kept rows of the periods, summed per area and measure: the rows of the breakdown's own
-/// tier down to districts, village rows below that (and for lokus villages).
+/// The kept rows of the periods as they are: the breakdown's own tier (village rows for lokus
+/// villages, summed into areas by the caller).
 async fn kept(
     conn: &mut AsyncPgConnection,
     ask: &Breakdown<'_>,
     kind: &str,
     starts: &[NaiveDate],
     measures: &[String],
-) -> anyhow::Result<Vec<AreaMeasure>> {
+) -> anyhow::Result<Vec<Counted>> {
     let (low, high) = code_bounds(ask.root);
     let tier = match ask.level {
         _ if ask.lokus => "village",
         RegionLevel::Province => "province",
         RegionLevel::District => "district",
-        _ => "village",
+        RegionLevel::Subdistrict => "subdistrict",
+        RegionLevel::Village => "village",
     };
-    // SQL: kept counts grouped by a computed area, period and measure (a GROUP BY expression);
-    // the few areas are named after grouping, so regions is probed by key, not scanned.
-    Ok(diesel::sql_query(
-        "WITH per_area AS ( \
-           SELECT k.period_start, left(k.region_code, $1) AS area, k.measure, sum(k.value)::bigint AS value \
-           FROM pathway_counts k \
-           WHERE k.tier = $2 AND k.period = $3 AND k.period_start = ANY ($4) \
-             AND k.region_code >= $5 AND k.region_code < $6 AND k.measure = ANY ($8) \
-             AND (NOT $7 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.region_code \
-                                    AND l.year = extract(year FROM k.period_start)::integer)) \
-           GROUP BY 1, 2, 3 HAVING sum(k.value) <> 0 \
-         ), named AS ( \
-           SELECT a.area, g.name, g.level FROM (SELECT DISTINCT area FROM per_area) a JOIN regions g ON g.code = a.area \
-         ) \
-         SELECT p.*, n.name AS region_name, n.level AS region_level \
-         FROM per_area p JOIN named n USING (area) ORDER BY p.period_start, p.area, p.measure",
-    )
-    .bind::<Integer, _>(code_length(ask.level))
-    .bind::<Text, _>(tier)
-    .bind::<Text, _>(kind)
-    .bind::<Array<Date>, _>(starts)
-    .bind::<Text, _>(&low)
-    .bind::<Text, _>(&high)
-    .bind::<Bool, _>(ask.lokus)
-    .bind::<Array<Text>, _>(measures)
-    .prepared()
-    .load(conn)
-    .await?)
+    // The key orders measure before region: naming the measures keeps a subtree's range a
+    // range of the index for each. A statement with the lokus filter or without, not a
+    // parameter that switches it off: a generic plan of `NOT $6 OR …` read whole subtrees.
+    let mut sql = String::from(
+        "SELECT k.period_start, k.region_code AS area, k.measure, k.value FROM pathway_counts k \
+         WHERE k.tier = $1 AND k.period = $2 AND k.period_start = ANY ($3) AND k.measure = ANY ($6) \
+           AND k.region_code >= $4 AND k.region_code < $5",
+    );
+    if ask.lokus {
+        sql.push_str(
+            " AND EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.region_code \
+               AND l.year = extract(year FROM k.period_start)::integer)",
+        );
+    }
+    // SQL: an index-only range scan of the kept counts, as plain rows: grouping them here
+    // costs PostgreSQL more than the service.
+    Ok(diesel::sql_query(sql)
+        .bind::<Text, _>(tier)
+        .bind::<Text, _>(kind)
+        .bind::<Array<Date>, _>(starts)
+        .bind::<Text, _>(&low)
+        .bind::<Text, _>(&high)
+        .bind::<Array<Text>, _>(measures)
+        .prepared()
+        .load(conn)
+        .await?)
 }
 
 /// Counted from the screenings, pregnancies and person-months (the months starting in the
@@ -277,7 +307,7 @@ async fn from_rows(
     from: NaiveDate,
     to: NaiveDate,
     measures: &[String],
-) -> anyhow::Result<Vec<AreaMeasure>> {
+) -> anyhow::Result<Vec<Counted>> {
     let (low, high) = code_bounds(ask.root);
     let lokus_years = ask.lokus.then(|| (from.year(), to.year()));
     // SQL: LATERAL calls of the row functions that keep pathway_counts, grouped by a computed area.
@@ -297,8 +327,7 @@ async fn from_rows(
                    SELECT village_code FROM lokus_villages WHERE year BETWEEN $6 AND $7)) \
            GROUP BY 1, 2 HAVING sum(c.n) <> 0 \
          ) \
-         SELECT $4 AS period_start, p.*, g.name AS region_name, g.level AS region_level \
-         FROM per_area p JOIN regions g ON g.code = p.area ORDER BY p.area, p.measure",
+         SELECT $4 AS period_start, p.* FROM per_area p",
     )
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(&low)

@@ -6,7 +6,7 @@ use super::budgets::{self, Money};
 use super::cases::{self, CaseCountRow};
 use super::coverage::{self, TypeTotal};
 use super::families;
-use super::pathway::{self, PathwayIndicator, PathwayRow};
+use super::pathway::{self, IndicatorRate, PathwayIndicator};
 use super::prevalence::{self, PrevalenceRow};
 use super::rates::Disclosure;
 use super::teams::{self, TeamCountRow};
@@ -75,8 +75,8 @@ pub struct FamiliesTile {
 /// The first 1,000 days of the year: the region's total of each indicator (`/stats/pathway`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PathwayTile {
-    /// One row per indicator, in the order of `PathwayIndicator`.
-    pub indicators: Vec<PathwayRow>,
+    /// Each indicator, in the order of `PathwayIndicator`.
+    pub indicators: Vec<IndicatorRate>,
 }
 
 /// Every tile of a region's dashboard for one year. No personal data.
@@ -130,8 +130,9 @@ pub async fn summary(
         target: figure::nearest_target(conn, &figure::nearest_first(root), year).await?,
     };
     let cases = cases::cases(conn, &ask(&year_span), disclosure).await?.totals.remove(0);
-    let indicators = pathway::pathway(conn, &ask(&year_span), PathwayIndicator::ALL, disclosure).await?.totals;
-    let first_1000_days = PathwayTile { indicators };
+    let mut year_total = pathway::pathway(conn, &ask(&year_span), PathwayIndicator::ALL, disclosure).await?.totals;
+    let first_1000_days =
+        PathwayTile { indicators: year_total.pop().map(|total| total.indicators).unwrap_or_default() };
     let coverage = coverage::coverage(conn, &ask(&year_span), disclosure)
         .await?
         .into_iter()

@@ -71,21 +71,27 @@ pub async fn teams(
 /// From the kept counts (migration 000027): each region's row at the tier, its villages, and
 /// the regions between the root and the tier that have TPPS of their own.
 async fn kept(conn: &mut AsyncPgConnection, length: i32, low: &str, high: &str) -> anyhow::Result<Vec<TeamCountRow>> {
+    // Villages are counted from the regions at village level, kept above it: one statement
+    // each, as a generic plan of `$1 = 13 AND …` scanned every region for a national answer.
+    let villages = match length {
+        13 => {
+            "SELECT code AS area, 1::bigint AS villages FROM regions \
+               WHERE level = 'village' AND retired_at IS NULL AND code >= $2 AND code < $3"
+        }
+        _ => {
+            "SELECT region_code AS area, villages FROM village_counts \
+              WHERE length(region_code) = $1 AND region_code >= $2 AND region_code < $3"
+        }
+    };
     // SQL: a FULL JOIN of kept team and village counts by region, the DSL cannot write it.
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(format!(
         "WITH k AS ( \
            SELECT region_code AS area, tpps, tpk_active, tpk_inactive, villages_with_tpk FROM team_counts \
            WHERE length(region_code) = $1 AND region_code >= $2 AND region_code < $3 \
            UNION ALL \
            SELECT region_code, own_tpps, 0, 0, 0 FROM team_counts \
            WHERE length(region_code) < $1 AND own_tpps > 0 AND region_code >= $2 AND region_code < $3 \
-         ), v AS ( \
-           SELECT code AS area, 1::bigint AS villages FROM regions \
-           WHERE $1 = 13 AND level = 'village' AND retired_at IS NULL AND code >= $2 AND code < $3 \
-           UNION ALL \
-           SELECT region_code, villages FROM village_counts \
-           WHERE $1 < 13 AND length(region_code) = $1 AND region_code >= $2 AND region_code < $3 \
-         ) \
+         ), v AS ({villages}) \
          SELECT coalesce(k.area, v.area) AS region_code, g.name AS region_name, g.level AS region_level, \
                 coalesce(k.tpps, 0) AS tpps, coalesce(k.tpk_active, 0) AS tpk_active, \
                 coalesce(k.tpk_inactive, 0) AS tpk_inactive, coalesce(v.villages, 0) AS villages, \
@@ -93,8 +99,8 @@ async fn kept(conn: &mut AsyncPgConnection, length: i32, low: &str, high: &str) 
          FROM k FULL JOIN v ON v.area = k.area \
          JOIN regions g ON g.code = coalesce(k.area, v.area) \
          WHERE (k.tpps, k.tpk_active, k.tpk_inactive) IS DISTINCT FROM (0, 0, 0) OR v.villages IS NOT NULL \
-         ORDER BY 1",
-    )
+         ORDER BY 1"
+    ))
     .bind::<Integer, _>(length)
     .bind::<Text, _>(low)
     .bind::<Text, _>(high)
