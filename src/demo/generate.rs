@@ -24,17 +24,7 @@ use crate::growth;
 const PROVINCES_CSV: &str = include_str!("../../data/demo_provinces.csv");
 
 pub use super::plan::Plan;
-use super::plan::helpers;
-
-/// How a generation begins. The temporary tables' estimates are rough: a nested loop over the
-/// WHO tables for every measurement would take hours where a hash join takes seconds. The
-/// rebuilds of the kept counts sort and hash millions of rows: with the default 4 MB they
-/// spill gigabytes to disk (the first 1,000 days' took 13 minutes).
-pub(super) const BEGIN: &str = "BEGIN; SET LOCAL enable_nestloop = off; SET LOCAL work_mem = '256MB'";
-
-/// After the commit: statistics for the planner, and the visibility map that lets the kept
-/// counts be read by index-only scans (without it the first dashboards read the heap).
-pub(super) const SETTLE: &str = "VACUUM (ANALYZE)";
+use super::plan::{BEGIN, SETTLE, helpers};
 
 /// Fills an empty database (regions loaded, no children) with the plan's data; `progress`
 /// hears one line per step.

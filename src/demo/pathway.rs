@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use diesel_async::{AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 
-use super::plan::{Plan, helpers};
+use super::plan::{BEGIN, Plan, SETTLE, helpers};
 use crate::domain::pregnancy::{
     ANAEMIA_HB_G_DL, IRON_TABLETS_TARGET, KEK_MUAC_CM, LOW_BIRTH_WEIGHT_G, SHORT_AT_BIRTH_CM,
 };
@@ -37,12 +37,12 @@ pub async fn generate_pathway(
         bail!("the database already holds pregnancies");
     }
     let started = Instant::now();
-    conn.batch_execute(super::generate::BEGIN).await?;
+    conn.batch_execute(BEGIN).await?;
     conn.batch_execute(&helpers(plan.seed)).await?;
     run(conn, plan, &mut progress).await?;
     conn.batch_execute("COMMIT").await?;
     progress(&format!("{:<40} {:>7.1} s", "pathway done", started.elapsed().as_secs_f64()));
-    conn.batch_execute(super::generate::SETTLE).await?;
+    conn.batch_execute(SETTLE).await?;
     Ok(())
 }
 
