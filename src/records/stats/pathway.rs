@@ -207,10 +207,11 @@ pub async fn pathway(
         if values.iter().all(|&v| v == 0) {
             continue;
         }
-        let (name, level) = names.get(&code).cloned().ok_or_else(|| anyhow::anyhow!("no region {code}"))?;
+        let (region_code, name, level) =
+            names.get(&code).cloned().ok_or_else(|| anyhow::anyhow!("no region {code}"))?;
         let (period_start, period_end) = period_of(start);
         rows.push(PathwayRow {
-            region_code: Some(RegionCode::parse(&code)?),
+            region_code: Some(region_code),
             region_name: Some(name),
             region_level: Some(level),
             period_start,
@@ -234,12 +235,15 @@ pub async fn pathway(
     Ok(Pathway { rows, totals })
 }
 
-/// The name and tier of each of `codes` (a breakdown's few areas, probed by key).
+/// The code, name and tier of each of `codes` (a breakdown's few areas, probed by key, each
+/// parsed once however many periods it has).
 async fn names<'a>(
     conn: &mut AsyncPgConnection,
     codes: impl Iterator<Item = &'a str>,
-) -> anyhow::Result<BTreeMap<String, (String, RegionLevel)>> {
+) -> anyhow::Result<BTreeMap<String, (RegionCode, String, RegionLevel)>> {
     let mut codes: Vec<&str> = codes.collect();
+    // Areas repeat once per period: one probe each.
+    codes.sort_unstable();
     codes.dedup();
     if codes.is_empty() {
         return Ok(BTreeMap::new());
@@ -250,7 +254,7 @@ async fn names<'a>(
         .prepared()
         .load(conn)
         .await?;
-    named.into_iter().map(|n| Ok((n.code, (n.name, n.level.parse()?)))).collect()
+    named.into_iter().map(|n| Ok((n.code.clone(), (RegionCode::parse(&n.code)?, n.name, n.level.parse()?)))).collect()
 }
 
 /// The kept rows of the periods as they are: the breakdown's own tier (village rows for lokus
