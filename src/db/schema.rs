@@ -578,6 +578,7 @@ diesel::table! {
         month -> Date,
         village_code -> Text,
         assisted -> Bool,
+        child -> Bool,
     }
 }
 

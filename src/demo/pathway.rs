@@ -6,8 +6,9 @@
 //! million under-fives). Everything is drawn from the seed as `generate` draws, and the kept
 //! flags of each pregnancy are the service's rules (`domain::pregnancy`) written in SQL; the
 //! kept counts are rebuilt once at the end. The village's TPK visits six mothers in ten about
-//! monthly in pregnancy, once after the birth, and the baby every two months. Not generated
-//! yet: pregnancies that are still open or ended without a live birth.
+//! monthly in pregnancy, once after the birth, and the baby every two months to its second
+//! birthday (older babies too). Some mothers lost an earlier pregnancy (a miscarriage or a
+//! stillbirth), and one in ten is pregnant again at the plan's end.
 
 use std::time::Instant;
 
@@ -165,6 +166,30 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             ),
         ),
         (
+            "losses and pregnancies still open",
+            // Before the pregnancy that bore the child, about one mother in eight lost one
+            // (a miscarriage at 7-21 weeks) and one in eighty a stillbirth (28-40 weeks); after
+            // it, one in ten is pregnant again at the plan's end (HPHT 13-19 months after the
+            // birth). None of them has an antenatal visit yet.
+            format!(
+                "INSERT INTO pregnancies (id, person_id, village_code, lmp_on, due_on, outcome, ended_on) \
+                 SELECT md5('{seed}:loss:' || k)::uuid, md5('{seed}:mother:' || k)::uuid, village_code, lmp, lmp + 280, \
+                        outcome, lmp + days \
+                 FROM (SELECT k, village_code, \
+                              CASE WHEN pg_temp.u(k, 80) < 0.12 THEN 'miscarriage' ELSE 'stillbirth' END AS outcome, \
+                              CASE WHEN pg_temp.u(k, 80) < 0.12 THEN lmp_on - 240 - floor(pg_temp.u(k, 81) * 90)::integer \
+                                   ELSE lmp_on - 420 - floor(pg_temp.u(k, 81) * 60)::integer END AS lmp, \
+                              CASE WHEN pg_temp.u(k, 80) < 0.12 THEN 49 + floor(pg_temp.u(k, 82) * 98)::integer \
+                                   ELSE 196 + floor(pg_temp.u(k, 82) * 84)::integer END AS days \
+                       FROM demo_births WHERE pg_temp.u(k, 80) < 0.132) l; \
+                 INSERT INTO pregnancies (id, person_id, village_code, lmp_on, due_on) \
+                 SELECT md5('{seed}:open:' || k)::uuid, md5('{seed}:mother:' || k)::uuid, village_code, lmp, lmp + 280 \
+                 FROM (SELECT k, village_code, birth_date + 400 + floor(pg_temp.u(k, 83) * 180)::integer AS lmp \
+                       FROM demo_births WHERE pg_temp.u(k, 84) < 0.1) o \
+                 WHERE lmp <= least(make_date({year}, 12, 31), current_date)"
+            ),
+        ),
+        (
             "postpartum visits",
             format!(
                 "INSERT INTO postpartum_visits (id, pregnancy_id, village_code, visited_on, kf, examiner, contraception, \
@@ -226,13 +251,15 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "a TPK in every village with mothers",
+            "a TPK in every village with babies",
             // As BKKBN formed them nationwide; Kampar's own 479 are the seed's facts.
             format!(
                 "INSERT INTO teams (id, kind, region_code, name, members) \
                  SELECT md5('{seed}:tpk:' || v.village_code)::uuid, 'tpk', v.village_code, 'TPK ' || r.name, \
                         $json${members}$json$::jsonb \
-                 FROM (SELECT DISTINCT village_code FROM demo_births) v JOIN regions r ON r.code = v.village_code \
+                 FROM (SELECT DISTINCT village_code FROM children \
+                       WHERE deleted_at IS NULL AND birth_date >= make_date({year} - 3, 1, 1)) v \
+                 JOIN regions r ON r.code = v.village_code \
                  WHERE NOT EXISTS (SELECT 1 FROM teams t WHERE t.kind = 'tpk' AND t.active \
                                    AND t.region_code = v.village_code)",
                 members = super::convergence::TPK_MEMBERS,
@@ -241,7 +268,8 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
         (
             "TPK visits",
             // Visits 0-9: monthly from the seventh week while pregnant; 10: a week after the
-            // birth; 11-14: the baby every two months (breastfeeding asked before six months).
+            // birth; 11-22: the baby every two months to its second birthday (breastfeeding
+            // asked before six months).
             format!(
                 "INSERT INTO tpk_visits (id, team_id, person_id, child_id, village_code, visited_on, stage, counselling, \
                                          referral, social_assistance, exclusive_breastfeeding, next_visit_on) \
@@ -249,8 +277,8 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                         CASE WHEN v.n <= 10 THEN md5('{seed}:mother:' || b.k)::uuid END, \
                         CASE WHEN v.n > 10 THEN b.child_id END, b.village_code, v.day, \
                         CASE WHEN v.n < 10 THEN 'pregnant' WHEN v.n = 10 THEN 'postpartum' ELSE 'child_under_two' END, \
-                        pg_temp.u(b.k * 16 + v.n, 71) < 0.9, pg_temp.u(b.k * 16 + v.n, 72) < 0.1, \
-                        pg_temp.u(b.k * 16 + v.n, 73) < 0.05, \
+                        pg_temp.u(b.k * 32 + v.n, 71) < 0.9, pg_temp.u(b.k * 32 + v.n, 72) < 0.1, \
+                        pg_temp.u(b.k * 32 + v.n, 73) < 0.05, \
                         CASE WHEN v.n = 10 OR (v.n > 10 AND v.day < b.birth_date + interval '6 months') \
                              THEN pg_temp.u(b.k, 74) < 0.6 END, \
                         v.day + 30 \
@@ -260,9 +288,31 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  CROSS JOIN LATERAL (SELECT n, CASE WHEN n < 10 THEN b.lmp_on + 45 + 30 * n \
                                                     WHEN n = 10 THEN b.birth_date + 7 \
                                                     ELSE b.birth_date + 60 * (n - 10) END AS day \
-                                     FROM generate_series(0, 14) n) v \
-                 WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 16 + v.n, 75) < 0.8 \
+                                     FROM generate_series(0, 22) n) v \
+                 WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 32 + v.n, 75) < 0.8 \
                    AND (v.n >= 10 OR v.day < b.birth_date) AND v.day <= current_date"
+            ),
+        ),
+        (
+            "TPK visits to older babies",
+            // The babies born before the mothers' years were under two in them too: six in
+            // ten visited every two months as well.
+            format!(
+                "INSERT INTO tpk_visits (id, team_id, child_id, village_code, visited_on, stage, counselling, \
+                                         referral, social_assistance, exclusive_breastfeeding, next_visit_on) \
+                 SELECT md5('{seed}:tpk:' || b.k || ':' || b.n)::uuid, t.id, b.id, b.village_code, b.day, \
+                        'child_under_two', pg_temp.u(b.k * 32 + b.n, 71) < 0.9, pg_temp.u(b.k * 32 + b.n, 72) < 0.1, \
+                        pg_temp.u(b.k * 32 + b.n, 73) < 0.05, \
+                        CASE WHEN b.day < b.birth_date + interval '6 months' THEN pg_temp.u(b.k, 74) < 0.6 END, \
+                        b.day + 30 \
+                 FROM (SELECT hashtextextended(c.id::text, {seed}) >> 8 AS k, c.id, c.village_code, c.birth_date, \
+                              n, c.birth_date + 60 * (n - 10) AS day \
+                       FROM children c CROSS JOIN generate_series(11, 22) n \
+                       WHERE c.deleted_at IS NULL AND c.birth_date >= make_date({year} - 3, 1, 1) \
+                         AND c.birth_date < make_date({year} - 1, 1, 1)) b \
+                 JOIN LATERAL (SELECT id FROM teams t WHERE t.kind = 'tpk' AND t.active AND t.region_code = b.village_code \
+                               ORDER BY t.id LIMIT 1) t ON true \
+                 WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 32 + b.n, 75) < 0.8 AND b.day <= current_date"
             ),
         ),
         ("pathway kept counts", format!("{} SELECT pathway_counts_rebuild()", switch("ENABLE"))),

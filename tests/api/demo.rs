@@ -213,6 +213,18 @@ async fn the_generated_pathway_follows_the_service_s_rules() {
     .await
     .unwrap();
     assert!(kept.len() > 300, "about 0.2 pregnancies a year per child: {}", kept.len());
+    let outcomes = async |outcome: &str| {
+        let sql = format!("SELECT count(*) AS n FROM pregnancies WHERE outcome IS NOT DISTINCT FROM {outcome}");
+        diesel::sql_query(sql).get_result::<Count>(&mut *app.pool.get().await.unwrap()).await.unwrap().n
+    };
+    let (live, miscarriages, open) =
+        (outcomes("'live_birth'").await, outcomes("'miscarriage'").await, outcomes("NULL").await);
+    assert!(
+        (0.06..0.2).contains(&(miscarriages as f64 / live as f64)),
+        "{miscarriages} miscarriages, {live} live births"
+    );
+    assert!((0.03..0.2).contains(&(open as f64 / live as f64)), "{open} pregnancies open, {live} live births");
+    assert!(outcomes("'stillbirth'").await > 0);
     let mut contacts: std::collections::HashMap<&str, Vec<AncContact>> = Default::default();
     for v in &visits {
         contacts.entry(&v.pregnancy_id).or_default().push(AncContact {
@@ -252,10 +264,12 @@ async fn the_generated_pathway_follows_the_service_s_rules() {
     assert!(count("SELECT count(*) AS n FROM catin_screenings").await > 100, "four mothers in ten screened");
     assert!(count("SELECT count(*) AS n FROM tpk_visits").await > 300, "the TPK visit six mothers in ten");
     // Each visit as `POST /tpk-visits` would take it: by an active TPK of the village, at the
-    // stage her records give on the day, breastfeeding asked only where it means something.
+    // stage her records give on the day (her latest pregnancy by then), breastfeeding asked only
+    // where it means something.
     let astray = count(
         "SELECT count(*) AS n FROM tpk_visits v JOIN teams t ON t.id = v.team_id \
-         LEFT JOIN pregnancies p ON p.person_id = v.person_id \
+         LEFT JOIN LATERAL (SELECT * FROM pregnancies p WHERE p.person_id = v.person_id AND p.lmp_on <= v.visited_on \
+                            ORDER BY p.lmp_on DESC LIMIT 1) p ON true \
          LEFT JOIN children c ON c.id = v.child_id \
          WHERE t.kind <> 'tpk' OR NOT t.active OR t.region_code <> v.village_code \
             OR v.village_code <> coalesce(p.village_code, c.village_code) \

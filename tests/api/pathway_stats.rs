@@ -100,7 +100,12 @@ async fn the_district_sees_each_step_of_one_family() {
     let birth = json!({"outcome": "live_birth", "ended_on": "2025-10-10", "babies": [
         {"name": "Bayi", "sex": "female", "birth_weight_g": 2450, "birth_length_cm": 48.0}]});
     let outcome = format!("/api/v1/pregnancies/{}/outcome", id(&pregnancy));
-    created(app.post_json(&outcome, Some(&cadre), &birth).await).await;
+    let ended = created(app.post_json(&outcome, Some(&cadre), &birth).await).await;
+    // The baby is one of the pathway's people from October; the TPK visits her in November,
+    // the month her mother's postpartum ends.
+    let baby = ended["babies"][0]["child_id"].clone();
+    let baby_visit = json!({"team_id": team["id"], "child_id": baby, "visited_on": "2025-11-20"});
+    created(app.post_json("/api/v1/tpk-visits", Some(&cadre), &baby_visit).await).await;
     let postpartum = format!("/api/v1/pregnancies/{}/postpartum-visits", id(&pregnancy));
     for on in ["2025-10-11", "2025-10-14", "2025-10-25", "2025-11-15"] {
         let body = json!({"visited_on": on, "examiner": "midwife", "exclusive_breastfeeding": true,
@@ -124,8 +129,9 @@ async fn the_district_sees_each_step_of_one_family() {
     assert_eq!(year_2025["kf_complete"], (json!(1), json!(1)));
     assert_eq!(year_2025["postpartum_contraception"], (json!(1), json!(1)));
     assert_eq!(year_2025["exclusive_breastfeeding"], (json!(1), json!(1)));
-    // Pregnant from January, postpartum to 21 November: eleven months, March assisted.
-    assert_eq!(year_2025["tpk_assisted"], (json!(1), json!(11)));
+    // Pregnant from January, postpartum to 21 November: eleven months, March assisted; her
+    // baby under two from October: three months, November assisted.
+    assert_eq!(year_2025["tpk_assisted"], (json!(2), json!(14)));
     let year_lines = lines(&year["rows"]);
     let row = year_lines.iter().find(|r| r["indicator"] == "anc_k6").unwrap();
     assert_eq!((&row["region_code"], &row["pct"]), (&json!("14.01.01"), &json!(100.0)));
@@ -137,11 +143,19 @@ async fn the_district_sees_each_step_of_one_family() {
     let october: Vec<Value> = lines(&months["totals"]).into_iter().filter(|r| r["numerator"] == 1).collect();
     assert_eq!(october.len(), 1);
     assert_eq!(october[0]["period_start"], "2025-10-01");
+    // Month by month, the baby stays one of the people after her mother's postpartum ends.
+    let months =
+        stats(&app, &officer, "region=14.01&from=2025-10&to=2026-03&period=month&indicators=tpk_assisted").await;
+    let shares: Vec<(Value, Value)> =
+        lines(&months["totals"]).iter().map(|r| (r["numerator"].clone(), r["denominator"].clone())).collect();
+    let expected = [(0, 2), (1, 2), (0, 1), (0, 1), (0, 1), (0, 1)].map(|(n, d)| (json!(n), json!(d)));
+    assert_eq!(shares, expected);
     let range = stats(&app, &officer, "region=14.01&from=2025-02&to=2025-11").await;
     assert_eq!(range["source"], "rows");
     let (mut in_range, mut in_year) = (totals(&range), year_2025.clone());
-    // Person-months are the months starting in the range: February to November.
-    assert_eq!(in_range.remove("tpk_assisted"), Some((json!(1), json!(10))));
+    // Person-months are the months starting in the range: hers February to November, the
+    // baby's October and November.
+    assert_eq!(in_range.remove("tpk_assisted"), Some((json!(2), json!(12))));
     in_year.remove("tpk_assisted");
     assert_eq!(in_range, in_year);
 
@@ -302,6 +316,7 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
     let mut screenings: Vec<String> = Vec::new();
     let mut visits: Vec<String> = Vec::new();
     let mut tpk_visits: Vec<String> = Vec::new();
+    let mut born: Vec<String> = Vec::new();
     let mut teams: BTreeMap<String, Value> = BTreeMap::new();
     for village in VILLAGES {
         teams.insert(village.to_owned(), app.tpk_in(&admin, village).await["id"].clone());
@@ -309,7 +324,7 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
     let day = |n: i64| (chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + chrono::Days::new(n as u64)).to_string();
     let mut writes = 0;
     for step in 0..200 {
-        let roll = if women.is_empty() { 0 } else { rng.random_range(0..100) };
+        let roll = if women.is_empty() { 0 } else { rng.random_range(0..112) };
         let response = match roll {
             0..=11 => {
                 let village = VILLAGES[rng.random_range(0..VILLAGES.len())];
@@ -386,10 +401,19 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
                 let body = json!({"outcome": outcome, "ended_on": day(on.max(last)), "babies": babies});
                 let path = format!("/api/v1/pregnancies/{pregnancy}/outcome");
                 let response = app.post_json(&path, Some(&admin), &body).await;
-                if response.status() == StatusCode::CREATED && outcome != "miscarriage" {
-                    ended.push((pregnancy, on.max(last)));
+                if response.status() != StatusCode::CREATED {
+                    Some(response)
+                } else {
+                    let stored: Value = response.json().await.unwrap();
+                    born.extend(
+                        stored["babies"].as_array().unwrap().iter().map(|b| b["child_id"].as_str().unwrap().to_owned()),
+                    );
+                    if outcome != "miscarriage" {
+                        ended.push((pregnancy, on.max(last)));
+                    }
+                    writes += 1;
+                    None
                 }
-                Some(response)
             }
             78..=87 if !ended.is_empty() => {
                 let (pregnancy, delivered) = ended[rng.random_range(0..ended.len())].clone();
@@ -423,6 +447,42 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
                 let path = tpk_visits.swap_remove(rng.random_range(0..tpk_visits.len()));
                 Some(app.delete_json(&path, Some(&admin), None, &json!({"reason": "wrong woman"})).await)
             }
+            100..=105 if !born.is_empty() => {
+                // A baby visited by the TPK of her village, on any day: before her birth and
+                // from her second birthday the service refuses.
+                let baby = pick(&mut rng, &born);
+                let child: Value =
+                    app.get(&format!("/api/v1/children/{baby}"), Some(&admin)).await.json().await.unwrap();
+                let team = &teams[&child["village_code"].as_str().unwrap().to_owned()];
+                let body = json!({"team_id": team, "child_id": baby, "visited_on": day(rng.random_range(200..1000))});
+                let response = app.post_json("/api/v1/tpk-visits", Some(&admin), &body).await;
+                if response.status() == StatusCode::CREATED {
+                    let stored: Value = response.json().await.unwrap();
+                    tpk_visits.push(format!("/api/v1/tpk-visits/{}", id(&stored)));
+                    None
+                } else {
+                    Some(response)
+                }
+            }
+            106..=108 if !born.is_empty() => {
+                // A baby moves, or her birth date is corrected by up to three months.
+                let path = format!("/api/v1/children/{}", pick(&mut rng, &born));
+                let current = app.get(&path, Some(&admin)).await;
+                let etag = current.headers()["etag"].to_str().unwrap().to_owned();
+                let child: Value = current.json().await.unwrap();
+                let change = if rng.random_bool(0.5) {
+                    json!({"village_code": VILLAGES[rng.random_range(0..VILLAGES.len())]})
+                } else {
+                    let born: chrono::NaiveDate = child["birth_date"].as_str().unwrap().parse().unwrap();
+                    json!({"birth_date": (born - chrono::Days::new(rng.random_range(0..90))).to_string()})
+                };
+                Some(app.patch_json(&path, Some(&admin), Some(&etag), &change).await)
+            }
+            109 if !born.is_empty() => {
+                let path = format!("/api/v1/children/{}", born.swap_remove(rng.random_range(0..born.len())));
+                let etag = app.get(&path, Some(&admin)).await.headers()["etag"].to_str().unwrap().to_owned();
+                Some(app.delete_json(&path, Some(&admin), Some(&etag), &json!({"reason": "entered twice"})).await)
+            }
             _ if !ended.is_empty() => {
                 let (pregnancy, _) = ended.swap_remove(rng.random_range(0..ended.len()));
                 let path = format!("/api/v1/pregnancies/{pregnancy}");
@@ -443,6 +503,43 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
     assert!(writes > 40, "the sequence wrote too little to prove anything: {writes}");
     assert!(app.count("SELECT count(*) FROM pregnancies WHERE ended_on IS NOT NULL").await > 5);
     assert!(app.count("SELECT count(*) FROM tpk_visits WHERE voided_at IS NULL").await > 3);
+    assert!(app.count("SELECT count(*) FROM tpk_visits WHERE voided_at IS NULL AND child_id IS NOT NULL").await > 0);
     assert_eq!(drift(&app).await, 0);
     assert_api_matches_recount(&app, &admin).await;
+    assert_births_and_rows_agree(&app, &admin).await;
+}
+
+/// The share assisted from the kept counts and births (two calendar years) equals the same
+/// counted from the rows and children (the two years as one range), at every tier.
+async fn assert_births_and_rows_agree(app: &TestApp, token: &str) {
+    for (root, level) in [("", "province"), ("14", "district"), ("14.01", "subdistrict"), ("14.01.01", "village")] {
+        let region = if root.is_empty() { String::new() } else { format!("&region={root}") };
+        let years = stats(
+            app,
+            token,
+            &format!("from=2024-01&to=2025-12&period=year&level={level}{region}&indicators=tpk_assisted"),
+        )
+        .await;
+        let range =
+            stats(app, token, &format!("from=2024-01&to=2025-12&level={level}{region}&indicators=tpk_assisted")).await;
+        assert_eq!(range["source"], "rows");
+        let mut kept: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        for line in lines(&years["rows"]) {
+            let sum = kept.entry(line["region_code"].as_str().unwrap().to_owned()).or_default();
+            sum.0 += line["numerator"].as_i64().unwrap();
+            sum.1 += line["denominator"].as_i64().unwrap();
+        }
+        let counted: BTreeMap<String, (i64, i64)> = lines(&range["rows"])
+            .iter()
+            .map(|l| {
+                (
+                    l["region_code"].as_str().unwrap().to_owned(),
+                    (l["numerator"].as_i64().unwrap(), l["denominator"].as_i64().unwrap()),
+                )
+            })
+            .collect();
+        kept.retain(|_, v| *v != (0, 0));
+        assert_eq!(kept, counted, "{level} {root}");
+        assert!(counted.values().any(|v| v.1 > 0), "{level} {root}: nothing counted");
+    }
 }

@@ -61,8 +61,9 @@ text_enum! {
         ExclusiveBreastfeeding = "exclusive_breastfeeding",
         /// People of the pathway visited by a TPK at least once in the month, of
         /// `pathway_people`: those whose records place them in the pathway that month (from a
-        /// catin screening to the wedding, from HPHT to 42 days after a delivery, or visited).
-        /// Over a longer period, person-months: the months' figures added up.
+        /// catin screening to the wedding, from HPHT to 42 days after a delivery, or visited),
+        /// and children in the 24 months from the month of their birth. Over a longer period,
+        /// person-months: the months' figures added up.
         TpkAssisted = "tpk_assisted",
     }
 }
@@ -185,8 +186,25 @@ pub async fn pathway(
         areas.entry((c.period_start, area)).or_insert_with(|| vec![0; wanted.len()])[i] += c.value;
         totals.entry(c.period_start).or_insert_with(|| vec![0; wanted.len()])[i] += c.value;
     }
-    let names = names(conn, areas.keys().map(|(_, area)| area.as_str())).await?;
     let periods = ask.span.periods();
+    // Children under two are people of the pathway: the kept births of the 23 months before
+    // each month and the month itself (a range's rows count them directly).
+    if let (Span::Calendar { .. }, Some(people)) = (ask.span, slot(PEOPLE)) {
+        for born in births(conn, ask).await? {
+            let mut area = born.area;
+            area.truncate(length);
+            for &(start, end) in &periods {
+                let months = months_under_two(born.month, start, end);
+                if months == 0 || born.lokus_years.as_ref().is_some_and(|years| !years.contains(&start.year())) {
+                    continue;
+                }
+                let add = born.value * months;
+                areas.entry((start, area.clone())).or_insert_with(|| vec![0; wanted.len()])[people] += add;
+                totals.entry(start).or_insert_with(|| vec![0; wanted.len()])[people] += add;
+            }
+        }
+    }
+    let names = names(conn, areas.keys().map(|(_, area)| area.as_str())).await?;
     let period_of = |start: NaiveDate| periods.iter().copied().find(|p| p.0 == start).unwrap_or((start, start));
     let rate_of = |values: &[i64], level: Option<RegionLevel>| -> Vec<IndicatorRate> {
         let guarded = disclosure.guards(level);
@@ -257,6 +275,72 @@ async fn names<'a>(
     named.into_iter().map(|n| Ok((n.code.clone(), (RegionCode::parse(&n.code)?, n.name, n.level.parse()?)))).collect()
 }
 
+/// The measure of the people of the pathway: women and men by their months (kept), children
+/// under two by their births.
+const PEOPLE: &str = "pathway_people";
+
+/// A child is under two in the 24 calendar months from the month of its birth.
+const MONTHS_UNDER_TWO: i32 = 24;
+
+fn month_index(day: NaiveDate) -> i32 {
+    day.year() * 12 + day.month0() as i32
+}
+
+/// How many months of `[start, end]` a child born in `born` (a month's first day) is under two.
+fn months_under_two(born: NaiveDate, start: NaiveDate, end: NaiveDate) -> i64 {
+    let first = month_index(born).max(month_index(start));
+    let last = (month_index(born) + MONTHS_UNDER_TWO - 1).min(month_index(end));
+    i64::from((last - first + 1).max(0))
+}
+
+/// The tier of kept rows a breakdown reads: its own, or villages for lokus villages.
+fn kept_tier(ask: &Breakdown<'_>) -> &'static str {
+    match ask.level {
+        _ if ask.lokus => "village",
+        RegionLevel::Province => "province",
+        RegionLevel::District => "district",
+        RegionLevel::Subdistrict => "subdistrict",
+        RegionLevel::Village => "village",
+    }
+}
+
+/// Children born in one month in one area, kept as `children_born`.
+#[derive(QueryableByName)]
+struct Born {
+    #[diesel(sql_type = Date)]
+    month: NaiveDate,
+    #[diesel(sql_type = Text)]
+    area: String,
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+    /// For a lokus breakdown, the years the village is a lokus.
+    #[diesel(sql_type = Nullable<Array<Integer>>)]
+    lokus_years: Option<Vec<i32>>,
+}
+
+/// The kept births of every month in which a child under two in the periods was born.
+async fn births(conn: &mut AsyncPgConnection, ask: &Breakdown<'_>) -> anyhow::Result<Vec<Born>> {
+    let (low, high) = code_bounds(ask.root);
+    let first = ask.span.first_day().with_day(1).and_then(|d| d.checked_sub_months(chrono::Months::new(23)));
+    let lokus = if ask.lokus {
+        "ARRAY(SELECT l.year FROM lokus_villages l WHERE l.village_code = k.region_code)"
+    } else {
+        "NULL::integer[]"
+    };
+    // SQL: an index-only range scan of one measure's kept monthly rows, as plain rows.
+    Ok(diesel::sql_query(format!(
+        "SELECT k.period_start AS month, k.region_code AS area, k.value, {lokus} AS lokus_years          FROM pathway_counts k          WHERE k.tier = $1 AND k.period = 'month' AND k.period_start BETWEEN $2 AND $3            AND k.measure = 'children_born' AND k.region_code >= $4 AND k.region_code < $5"
+    ))
+    .bind::<Text, _>(kept_tier(ask))
+    .bind::<Date, _>(first.unwrap_or(NaiveDate::MIN))
+    .bind::<Date, _>(ask.span.last_day())
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .prepared()
+    .load(conn)
+    .await?)
+}
+
 /// The kept rows of the periods as they are: the breakdown's own tier (village rows for lokus
 /// villages, summed into areas by the caller).
 async fn kept(
@@ -267,13 +351,7 @@ async fn kept(
     measures: &[String],
 ) -> anyhow::Result<Vec<Counted>> {
     let (low, high) = code_bounds(ask.root);
-    let tier = match ask.level {
-        _ if ask.lokus => "village",
-        RegionLevel::Province => "province",
-        RegionLevel::District => "district",
-        RegionLevel::Subdistrict => "subdistrict",
-        RegionLevel::Village => "village",
-    };
+    let tier = kept_tier(ask);
     // The key orders measure before region: naming the measures keeps a subtree's range a
     // range of the index for each. A statement with the lokus filter or without, not a
     // parameter that switches it off: a generic plan of `NOT $6 OR …` read whole subtrees.
@@ -302,8 +380,8 @@ async fn kept(
         .await?)
 }
 
-/// Counted from the screenings, pregnancies and person-months (the months starting in the
-/// range) by the functions that keep the counts: a range that is not one calendar period has
+/// Counted from the screenings, pregnancies, person-months and children under two (the months
+/// starting in the range) by the functions that keep the counts: a range that is not one calendar period has
 /// no kept rows.
 async fn from_rows(
     conn: &mut AsyncPgConnection,
@@ -325,6 +403,11 @@ async fn from_rows(
            UNION ALL \
            SELECT x.* FROM pathway_months r, LATERAL pathway_of_month(r) x \
            WHERE r.month BETWEEN $4 AND $5 AND r.village_code >= $2 AND r.village_code < $3 \
+           UNION ALL \
+           SELECT m, c.village_code, 'pathway_people', 1 \
+           FROM children c, months_spanned(c.birth_date, (date_trunc('month', c.birth_date) + interval '23 months')::date) m \
+           WHERE 'pathway_people' = ANY ($8) AND c.deleted_at IS NULL AND c.birth_date > $4 - interval '24 months' \
+             AND c.birth_date <= $5 AND m BETWEEN $4 AND $5 AND c.village_code >= $2 AND c.village_code < $3 \
          ), per_area AS ( \
            SELECT left(c.village_code, $1) AS area, c.measure, sum(c.n)::bigint AS value FROM counted c \
            WHERE c.measure = ANY ($8) AND ($6::integer IS NULL OR c.village_code IN ( \
@@ -343,4 +426,24 @@ async fn from_rows(
     .bind::<Array<Text>, _>(measures)
     .load(conn)
     .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_child_is_under_two_in_the_24_months_from_its_birth_month() {
+        let born = day("2024-03-01");
+        assert_eq!(months_under_two(born, day("2024-01-01"), day("2024-12-31")), 10, "March to December");
+        assert_eq!(months_under_two(born, day("2025-01-01"), day("2025-12-31")), 12);
+        assert_eq!(months_under_two(born, day("2026-01-01"), day("2026-12-31")), 2, "January and February");
+        assert_eq!(months_under_two(born, day("2026-02-01"), day("2026-02-28")), 1, "its 24th month");
+        assert_eq!(months_under_two(born, day("2026-03-01"), day("2026-03-31")), 0, "two years old");
+        assert_eq!(months_under_two(born, day("2024-02-01"), day("2024-02-29")), 0, "not born yet");
+    }
 }
