@@ -195,6 +195,39 @@ async fn a_pregnancy_register_opens_follows_and_closes_each_pregnancy() {
 }
 
 #[tokio::test]
+async fn twins_arrive_a_row_each_and_a_resend_finds_each_by_name() {
+    let app = TestApp::spawn().await;
+    let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;
+    let woman = format!("1401016607980001,{VILLAGE},1998-07-26,Dewi Lestari,2025-01-13");
+    let twins = format!(
+        "{REGISTER}{woman},outcome,,2025-09-30,,,,,live_birth,Bayi Dewi 1,female,2300,46,,\n\
+         {woman},outcome,,2025-09-30,,,,,live_birth,Bayi Dewi 2,male,2600,49,,\n"
+    );
+    let first = import(&app, &cadre, "pregnancies", "text/csv", twins.clone()).await;
+    assert_eq!(counts(&first), [2, 2, 0, 0, 0], "{first}");
+    let dewi = person_named(&app, &cadre, "Lestari").await;
+    let pregnancies = get(&app, &cadre, &format!("/api/v1/people/{}/pregnancies", dewi["id"].as_str().unwrap())).await;
+    let pregnancy = &pregnancies[0];
+    let babies = pregnancy["babies"].as_array().unwrap();
+    assert_eq!(babies.len(), 2, "{pregnancy}");
+    let low: Vec<&Value> = babies.iter().map(|b| &b["low_birth_weight"]).collect();
+    assert_eq!(low.iter().filter(|l| ***l == json!(true)).count(), 1, "2,300 g and 2,600 g: {pregnancy}");
+    assert_eq!(app.count("SELECT count(*) FROM children").await, 2);
+    assert_eq!(app.count("SELECT babies::bigint AS count FROM pregnancies").await, 2);
+    assert_eq!(app.count("SELECT low_birth_weight_babies::bigint AS count FROM pregnancies").await, 1);
+
+    // The same file again: each baby found by its name and sex, nobody is a triplet.
+    let again = import(&app, &cadre, "pregnancies", "text/csv", twins).await;
+    assert_eq!(counts(&again), [2, 0, 0, 2, 0], "{again}");
+    assert_eq!(app.count("SELECT count(*) FROM children").await, 2);
+    // A third baby on another day is another outcome: refused.
+    let late = format!("{REGISTER}{woman},outcome,,2025-10-01,,,,,live_birth,Bayi Dewi 3,male,2600,49,,\n");
+    let refused = import(&app, &cadre, "pregnancies", "text/csv", late).await;
+    assert_eq!(rejection(&refused, 0).0, 409, "{refused}");
+    assert_eq!(app.count("SELECT count(*) FROM children").await, 2);
+}
+
+#[tokio::test]
 async fn tpk_visits_are_known_by_team_person_and_day() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer, Some("14.01")).await;

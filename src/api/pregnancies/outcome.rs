@@ -113,8 +113,11 @@ pub async fn record(
     let id = *path;
     let ended = Outcome { outcome: body.outcome, ended_on: body.ended_on, babies };
     let mut conn = pool.get().await?;
-    let (view, created) =
-        conn.transaction::<_, ApiError, _>(async |conn| outcome::record(conn, &caller, id, &ended).await).await?;
+    let (view, created) = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            outcome::record(conn, &caller, id, &ended, outcome::Babies::AllAtOnce).await
+        })
+        .await?;
     match created {
         true => Ok(created_with_etag(format!("/api/v1/pregnancies/{id}"), view.version, &view)),
         false => Ok(ok_with_etag(view.version, &view)),

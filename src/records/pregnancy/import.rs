@@ -16,7 +16,7 @@ use super::outcome::{self, NewBaby};
 use super::postpartum::{self, CreatePostpartumVisit};
 use super::{OpenPregnancy, PregnancyRecord};
 use crate::auth::Caller;
-use crate::db::schema::{births, pregnancies};
+use crate::db::schema::{births, children, pregnancies};
 use crate::domain::pregnancy::{MAX_BIRTH_LENGTH_CM, MAX_BIRTH_WEIGHT_G, MIN_BIRTH_LENGTH_CM, MIN_BIRTH_WEIGHT_G};
 use crate::domain::{ChildId, Contraception, Examiner, Nik, NikKey, PersonId, PregnancyId, PregnancyOutcome, Sex};
 use crate::error::{ApiError, FieldErrors};
@@ -34,10 +34,11 @@ crate::domain::text_enum! {
 
 /// A row of a pregnancy register. The woman is known by `person_id`, or else by `nik`; the
 /// pregnancy by `pregnancy_id`, or else by the woman and `lmp_on`; a visit by `event_id`, or
-/// else by its pregnancy and day; a baby born alive by `event_id` (its child id), or else as
-/// the one baby of the recorded birth. The same row again is unchanged; a different visit on a
-/// day on file is a 409 (void it first). A row names one baby: twins are recorded with
-/// `POST /pregnancies/{id}/outcome`.
+/// else by its pregnancy and day; a baby born alive by `event_id` (its child id), or else by
+/// its NIK, or else by its name and sex among the babies of the recorded birth. The same row
+/// again is unchanged; a different visit on a day on file is a 409 (void it first). A row
+/// names one baby: twins are two outcome rows of the same outcome and day, one baby each (the
+/// second adds its baby to the birth).
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"person_id": "0192b7a4-7777-7000-8000-000000000001", "nik": "1401014903040002",
@@ -291,13 +292,13 @@ async fn pregnancy_and_event(
         }
         Event::Outcome { kind, ended_on, mut baby } => {
             if let Some(baby) = baby.as_mut().filter(|_| row.event_id.is_none()) {
-                // Sent again without the baby's id: the one baby of the recorded birth.
-                if let [born] = born_of(conn, pregnancy).await?[..] {
+                // Without the baby's id: a baby of the recorded birth, if the row names one.
+                if let Some(born) = baby_on_file(conn, pregnancy, baby).await? {
                     baby.id = born;
                 }
             }
             let ended = outcome::Outcome { outcome: kind, ended_on, babies: baby.into_iter().collect() };
-            outcome::record(conn, caller, pregnancy, &ended).await?.1
+            outcome::record(conn, caller, pregnancy, &ended, outcome::Babies::OneAtATime).await?.1
         }
     };
     Ok(if written { Outcome::Created } else { so_far })
@@ -331,8 +332,23 @@ async fn of_lmp(conn: &mut AsyncPgConnection, woman: PersonId, lmp_on: NaiveDate
         .map(|found| found.map(|p| p.id))
 }
 
-async fn born_of(conn: &mut AsyncPgConnection, pregnancy: PregnancyId) -> QueryResult<Vec<ChildId>> {
-    births::table.filter(births::pregnancy_id.eq(pregnancy)).select(births::child_id).load(conn).await
+/// The baby born of the pregnancy a row without `event_id` names: by its NIK, or else by its
+/// name and sex (a register lists twins a row each, each with its own name).
+async fn baby_on_file(
+    conn: &mut AsyncPgConnection,
+    pregnancy: PregnancyId,
+    baby: &NewBaby,
+) -> QueryResult<Option<ChildId>> {
+    let query = births::table
+        .inner_join(children::table)
+        .filter(births::pregnancy_id.eq(pregnancy))
+        .select(births::child_id)
+        .into_boxed();
+    let query = match &baby.nik_hash {
+        Some(hash) => query.filter(children::nik_hash.eq(hash)),
+        None => query.filter(children::name.eq(&baby.name)).filter(children::sex.eq(baby.sex)),
+    };
+    query.first(conn).await.optional()
 }
 
 impl Writer for PregnanciesWriter {

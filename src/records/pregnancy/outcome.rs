@@ -37,6 +37,17 @@ pub struct Outcome {
     pub babies: Vec<NewBaby>,
 }
 
+/// How the babies of an outcome arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Babies {
+    /// All in one request: the same outcome again names the same babies.
+    AllAtOnce,
+    /// One per register row (`POST /imports/pregnancies`): once the birth is recorded, a row
+    /// of the same outcome with a baby not yet born of it is another baby of that birth (twins
+    /// arrive a row each), and a row with a baby already born of it is that baby again.
+    OneAtATime,
+}
+
 /// Records how pregnancy `id` ended, in the caller's transaction. The same outcome sent again
 /// (same kind, date and babies) is the stored one (`false`: nothing written); another outcome
 /// of an ended pregnancy is a 409.
@@ -45,20 +56,39 @@ pub async fn record(
     caller: &Caller,
     id: PregnancyId,
     outcome: &Outcome,
+    arriving: Babies,
 ) -> Result<(PregnancyView, bool), ApiError> {
     let current = super::lock(conn, caller, id).await?;
     if let (Some(kind), Some(ended)) = (current.outcome, current.ended_on) {
-        let born: Vec<ChildId> = births::table
-            .filter(births::pregnancy_id.eq(id))
-            .order(births::child_id)
-            .select(births::child_id)
-            .load(conn)
-            .await?;
+        let born = born_of(conn, id).await?;
         let mut sent: Vec<ChildId> = outcome.babies.iter().map(|b| b.id).collect();
         sent.sort();
-        return match kind == outcome.outcome && ended == outcome.ended_on && born == sent {
-            true => Ok((super::reload(conn, &current).await?, false)),
-            false => Err(ApiError::conflict(format!(
+        let alike = kind == outcome.outcome && ended == outcome.ended_on;
+        let again = match arriving {
+            Babies::AllAtOnce => born == sent,
+            Babies::OneAtATime => sent.iter().all(|baby| born.contains(baby)),
+        };
+        return match (alike, again, &outcome.babies[..]) {
+            (true, true, _) => Ok((super::reload(conn, &current).await?, false)),
+            (true, false, [baby]) if arriving == Babies::OneAtATime && !born.is_empty() => {
+                let mother = person::lock(conn, caller, current.person_id).await?;
+                let (babies, low, short) = tally(std::slice::from_ref(baby));
+                diesel::update(pregnancies::table.find(id))
+                    .set((
+                        pregnancies::babies.eq(pregnancies::babies + babies),
+                        pregnancies::low_birth_weight_babies.eq(pregnancies::low_birth_weight_babies + low),
+                        pregnancies::short_babies.eq(pregnancies::short_babies + short),
+                        pregnancies::version.eq(pregnancies::version + 1),
+                        pregnancies::updated_at.eq(Utc::now()),
+                    ))
+                    .execute(conn)
+                    .await?;
+                register(conn, caller, &current, &mother.name, ended, std::slice::from_ref(baby)).await?;
+                let entry = json!({ "outcome": kind, "babies": [baby.id], "added": true });
+                audit::record(conn, Some(caller.id), "pregnancy.outcome", id, entry).await?;
+                Ok((super::reload(conn, &current).await?, true))
+            }
+            _ => Err(ApiError::conflict(format!(
                 "the pregnancy already ended on {ended} ({}); remove it and enter it again to correct that",
                 kind.as_str()
             ))),
@@ -66,29 +96,57 @@ pub async fn record(
     }
     check(&current, outcome)?;
     let mother = person::lock(conn, caller, current.person_id).await?;
-    let flags: Vec<(bool, bool)> =
-        outcome.babies.iter().map(|b| pregnancy::birth_flags(b.birth_weight_g, b.birth_length_cm)).collect();
-    let count = |flag: fn(&(bool, bool)) -> bool| flags.iter().filter(|f| flag(f)).count() as i16;
+    let (babies, low, short) = tally(&outcome.babies);
     diesel::update(pregnancies::table.find(id))
         .set((
             pregnancies::outcome.eq(outcome.outcome),
             pregnancies::ended_on.eq(outcome.ended_on),
-            pregnancies::babies.eq(flags.len() as i16),
-            pregnancies::low_birth_weight_babies.eq(count(|f| f.0)),
-            pregnancies::short_babies.eq(count(|f| f.1)),
+            pregnancies::babies.eq(babies),
+            pregnancies::low_birth_weight_babies.eq(low),
+            pregnancies::short_babies.eq(short),
             pregnancies::version.eq(pregnancies::version + 1),
             pregnancies::updated_at.eq(Utc::now()),
         ))
         .execute(conn)
         .await?;
-    for (baby, (low_birth_weight, short_at_birth)) in outcome.babies.iter().zip(flags) {
+    register(conn, caller, &current, &mother.name, outcome.ended_on, &outcome.babies).await?;
+    let entry =
+        json!({ "outcome": outcome.outcome, "babies": outcome.babies.iter().map(|b| b.id).collect::<Vec<_>>() });
+    audit::record(conn, Some(caller.id), "pregnancy.outcome", id, entry).await?;
+    Ok((super::reload(conn, &current).await?, true))
+}
+
+async fn born_of(conn: &mut AsyncPgConnection, id: PregnancyId) -> QueryResult<Vec<ChildId>> {
+    births::table.filter(births::pregnancy_id.eq(id)).order(births::child_id).select(births::child_id).load(conn).await
+}
+
+/// How many of `babies` there are, of low birth weight, and short at birth.
+fn tally(babies: &[NewBaby]) -> (i16, i16, i16) {
+    babies.iter().fold((0, 0, 0), |(n, low, short), b| {
+        let (is_low, is_short) = pregnancy::birth_flags(b.birth_weight_g, b.birth_length_cm);
+        (n + 1, low + i16::from(is_low), short + i16::from(is_short))
+    })
+}
+
+/// Registers `babies` as children of the mother, born of the pregnancy on `born_on` (the
+/// pregnancy's counts of them are the caller's).
+async fn register(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    current: &Writable<PregnancyRecord>,
+    mother_name: &str,
+    born_on: NaiveDate,
+    babies: &[NewBaby],
+) -> Result<(), ApiError> {
+    let flags = babies.iter().map(|b| pregnancy::birth_flags(b.birth_weight_g, b.birth_length_cm));
+    for (baby, (low_birth_weight, short_at_birth)) in babies.iter().zip(flags) {
         let new = NewChild {
             id: baby.id,
             village_code: &current.village_code,
             sex: baby.sex,
-            birth_date: outcome.ended_on,
+            birth_date: born_on,
             name: &baby.name,
-            mother_name: Some(&mother.name),
+            mother_name: Some(mother_name),
             mother_id: Some(current.person_id),
             nik_hash: baby.nik_hash.clone(),
             created_by: caller.id,
@@ -103,7 +161,7 @@ pub async fn record(
         diesel::insert_into(births::table)
             .values((
                 births::child_id.eq(baby.id),
-                births::pregnancy_id.eq(id),
+                births::pregnancy_id.eq(current.id),
                 births::birth_weight_g.eq(baby.birth_weight_g),
                 births::birth_length_cm.eq(baby.birth_length_cm),
                 births::low_birth_weight.eq(low_birth_weight),
@@ -112,10 +170,7 @@ pub async fn record(
             .execute(conn)
             .await?;
     }
-    let entry =
-        json!({ "outcome": outcome.outcome, "babies": outcome.babies.iter().map(|b| b.id).collect::<Vec<_>>() });
-    audit::record(conn, Some(caller.id), "pregnancy.outcome", id, entry).await?;
-    Ok((super::reload(conn, &current).await?, true))
+    Ok(())
 }
 
 /// 422 naming each field that does not fit: a date before HPHT or the last visit, in the
