@@ -92,7 +92,7 @@ pub struct AncVisitView {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = anc_visits)]
-struct AncVisitRow {
+pub(super) struct AncVisitRow {
     id: AncVisitId,
     pregnancy_id: PregnancyId,
     visited_on: NaiveDate,
@@ -239,9 +239,9 @@ pub async fn record(
         .values((&visit, anc_visits::village_code.eq(&pregnancy.village_code)))
         .execute(conn)
         .await?;
-    recount(conn, pregnancy_id).await?;
+    let rows = recount(conn, pregnancy_id, pregnancy.lmp_on).await?;
     audit::record(conn, Some(caller.id), "anc_visit.create", id, json!({ "pregnancy_id": pregnancy_id })).await?;
-    Ok((view_of(conn, &pregnancy, id).await?, true))
+    Ok((view_among(rows, pregnancy.lmp_on, id)?, true))
 }
 
 /// 422 naming each field that does not fit the pregnancy: a visit before HPHT, after the last
@@ -291,17 +291,27 @@ async fn view_of(
     pregnancy: &PregnancyRecord,
     id: AncVisitId,
 ) -> Result<AncVisitView, ApiError> {
-    views(rows_of(conn, pregnancy.id).await?, pregnancy.lmp_on)
+    view_among(rows_of(conn, pregnancy.id).await?, pregnancy.lmp_on, id)
+}
+
+/// Visit `id` as seen among all the pregnancy's visits (its contact number, its running iron).
+fn view_among(rows: Vec<AncVisitRow>, lmp_on: NaiveDate, id: AncVisitId) -> Result<AncVisitView, ApiError> {
+    views(rows, lmp_on)
         .into_iter()
         .find(|v| v.id == id)
         .ok_or_else(|| ApiError::not_found(format!("no visit {id} for this pregnancy")))
 }
 
-/// Recounts what pregnancy `id` keeps of its living visits (after a visit, a void or a new
-/// HPHT). Not a version change: the woman's record is as the caller read it.
-pub(super) async fn recount(conn: &mut AsyncPgConnection, id: PregnancyId) -> QueryResult<()> {
-    let lmp_on: NaiveDate = pregnancies::table.find(id).select(pregnancies::lmp_on).first(conn).await?;
-    let living: Vec<AncVisitRow> = rows_of(conn, id).await?.into_iter().filter(|r| r.voided_at.is_none()).collect();
+/// Recounts what pregnancy `id` (HPHT `lmp_on`, as it is now) keeps of its living visits
+/// (after a visit, a void or a new HPHT), and returns all its visits, voided ones too. Not a
+/// version change: the woman's record is as the caller read it.
+pub(super) async fn recount(
+    conn: &mut AsyncPgConnection,
+    id: PregnancyId,
+    lmp_on: NaiveDate,
+) -> QueryResult<Vec<AncVisitRow>> {
+    let rows = rows_of(conn, id).await?;
+    let living: Vec<&AncVisitRow> = rows.iter().filter(|r| r.voided_at.is_none()).collect();
     let contacts: Vec<AncContact> = living.iter().map(|r| r.contact(lmp_on)).collect();
     let sum = AncSummary::of(&contacts);
     diesel::update(pregnancies::table.find(id))
@@ -322,7 +332,7 @@ pub(super) async fn recount(conn: &mut AsyncPgConnection, id: PregnancyId) -> Qu
         ))
         .execute(conn)
         .await?;
-    Ok(())
+    Ok(rows)
 }
 
 /// Voids visit `id` of pregnancy `pregnancy_id` for `reason`: it stays, out of every count;
@@ -354,8 +364,8 @@ pub async fn void(
         ))
         .execute(conn)
         .await?;
-    recount(conn, pregnancy_id).await?;
+    let rows = recount(conn, pregnancy_id, pregnancy.lmp_on).await?;
     let entry = json!({ "pregnancy_id": pregnancy_id, "reason": reason });
     audit::record(conn, Some(caller.id), "anc_visit.void", id, entry).await?;
-    view_of(conn, &pregnancy, id).await
+    view_among(rows, pregnancy.lmp_on, id)
 }

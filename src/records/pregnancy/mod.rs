@@ -445,7 +445,7 @@ pub async fn correct_lmp(
             ))
             .execute(conn)
             .await?;
-        anc::recount(conn, id).await?;
+        anc::recount(conn, id, lmp_on).await?;
         reload(conn, current).await
     })
     .await
