@@ -300,6 +300,17 @@ async fn assert_api_matches_recount(app: &TestApp, token: &str) {
     }
 }
 
+/// Records a TPK visit, kept in `visits` when the service takes it; a refusal is returned.
+async fn tpk_visit(app: &TestApp, token: &str, body: &Value, visits: &mut Vec<String>) -> Option<reqwest::Response> {
+    let response = app.post_json("/api/v1/tpk-visits", Some(token), body).await;
+    if response.status() != StatusCode::CREATED {
+        return Some(response);
+    }
+    let stored: Value = response.json().await.unwrap();
+    visits.push(format!("/api/v1/tpk-visits/{}", id(&stored)));
+    None
+}
+
 fn pick(rng: &mut StdRng, list: &[String]) -> String {
     list[rng.random_range(0..list.len())].clone()
 }
@@ -434,14 +445,7 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
                 let person: Value = app.get(&format!("/api/v1/people/{her}"), Some(&admin)).await.json().await.unwrap();
                 let team = &teams[&person["village_code"].as_str().unwrap().to_owned()];
                 let body = json!({"team_id": team, "person_id": her, "visited_on": day(rng.random_range(0..700))});
-                let response = app.post_json("/api/v1/tpk-visits", Some(&admin), &body).await;
-                if response.status() == StatusCode::CREATED {
-                    let stored: Value = response.json().await.unwrap();
-                    tpk_visits.push(format!("/api/v1/tpk-visits/{}", id(&stored)));
-                    None
-                } else {
-                    Some(response)
-                }
+                tpk_visit(&app, &admin, &body, &mut tpk_visits).await
             }
             97 if !tpk_visits.is_empty() => {
                 let path = tpk_visits.swap_remove(rng.random_range(0..tpk_visits.len()));
@@ -455,14 +459,7 @@ async fn kept_pathway_counts_equal_recounts_after_random_writes_voids_moves_and_
                     app.get(&format!("/api/v1/children/{baby}"), Some(&admin)).await.json().await.unwrap();
                 let team = &teams[&child["village_code"].as_str().unwrap().to_owned()];
                 let body = json!({"team_id": team, "child_id": baby, "visited_on": day(rng.random_range(200..1000))});
-                let response = app.post_json("/api/v1/tpk-visits", Some(&admin), &body).await;
-                if response.status() == StatusCode::CREATED {
-                    let stored: Value = response.json().await.unwrap();
-                    tpk_visits.push(format!("/api/v1/tpk-visits/{}", id(&stored)));
-                    None
-                } else {
-                    Some(response)
-                }
+                tpk_visit(&app, &admin, &body, &mut tpk_visits).await
             }
             106..=108 if !born.is_empty() => {
                 // A baby moves, or her birth date is corrected by up to three months.
