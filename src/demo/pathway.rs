@@ -72,6 +72,9 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
         "postpartum_visits",
         "catin_screenings",
         "tpk_visits",
+        // Kept team counts take an advisory lock per village written: tens of thousands of
+        // TPKs in one transaction would fill the lock table. They are rebuilt at the end.
+        "teams",
     ];
     let switch = |on: &str| tables.map(|t| format!("ALTER TABLE {t} {on} TRIGGER USER;")).join(" ");
     vec![
@@ -315,6 +318,9 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 32 + b.n, 75) < 0.8 AND b.day <= current_date"
             ),
         ),
-        ("pathway kept counts", format!("{} SELECT pathway_counts_rebuild()", switch("ENABLE"))),
+        (
+            "pathway and team kept counts",
+            format!("{} SELECT pathway_counts_rebuild(); SELECT team_counts_rebuild()", switch("ENABLE")),
+        ),
     ]
 }

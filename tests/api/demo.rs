@@ -261,6 +261,9 @@ async fn the_generated_pathway_follows_the_service_s_rules() {
     assert_eq!(orphans, 0, "every baby is its mother's child, born the day the pregnancy ended");
     let drift = crate::pathway_stats::drift(&app).await;
     assert_eq!(drift, 0, "the kept pathway counts are built from the generated rows");
+    let something = "(tpps, own_tpps, tpk_active, tpk_inactive, villages_with_tpk) <> (0, 0, 0, 0, 0)";
+    let teams = crate::kept_counts::drift(&app, "team_counts", "team_counts_from_rows()", something).await;
+    assert_eq!(teams, 0, "the kept team counts are rebuilt after the generated TPKs");
     assert!(count("SELECT count(*) AS n FROM catin_screenings").await > 100, "four mothers in ten screened");
     assert!(count("SELECT count(*) AS n FROM tpk_visits").await > 300, "the TPK visit six mothers in ten");
     // Each visit as `POST /tpk-visits` would take it: by an active TPK of the village, at the
