@@ -1,0 +1,1 @@
+DROP INDEX pathway_births_idx;
