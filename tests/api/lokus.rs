@@ -88,6 +88,17 @@ async fn lokus_true_keeps_stats_and_lists_to_the_lokus_villages() {
     let other_year: Value =
         app.get("/api/v1/stats/prevalence?year=2024&lokus=true", Some(&analyst)).await.json().await.unwrap();
     assert_eq!(other_year["total"]["measured"], 0);
+    // The children under two, people of the pathway from June 2024: twelve months each in 2025,
+    // the lokus village's alone with lokus=true, none for a year the village was no lokus.
+    let people = async |query: &str| {
+        let path = format!("/api/v1/stats/pathway?indicators=tpk_assisted&{query}");
+        let answer: Value = app.get(&path, Some(&officer)).await.json().await.unwrap();
+        answer["totals"][0]["indicators"][0]["denominator"].as_i64().unwrap()
+    };
+    assert_eq!(people("year=2025").await, 36);
+    assert_eq!(people("year=2025&lokus=true").await, 12);
+    assert_eq!(people("year=2024").await, 21);
+    assert_eq!(people("year=2024&lokus=true").await, 0);
 
     let children: Value = app.get("/api/v1/children?lokus=true", Some(&officer)).await.json().await.unwrap();
     let ids: Vec<&Value> = children["items"].as_array().unwrap().iter().map(|c| &c["id"]).collect();

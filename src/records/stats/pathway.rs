@@ -322,17 +322,21 @@ struct Born {
 async fn births(conn: &mut AsyncPgConnection, ask: &Breakdown<'_>) -> anyhow::Result<Vec<Born>> {
     let (low, high) = code_bounds(ask.root);
     let first = ask.span.first_day().with_day(1).and_then(|d| d.checked_sub_months(chrono::Months::new(23)));
-    let lokus = if ask.lokus {
-        "ARRAY(SELECT l.year FROM lokus_villages l WHERE l.village_code = k.region_code)"
-    } else {
-        "NULL::integer[]"
+    // A lokus breakdown reads village rows: only the lokus villages' (the years are checked
+    // against each period by the caller), not every village of the region.
+    let (lokus, only_lokus) = match ask.lokus {
+        true => (
+            "ARRAY(SELECT l.year FROM lokus_villages l WHERE l.village_code = k.region_code)",
+            " AND EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.region_code)",
+        ),
+        false => ("NULL::integer[]", ""),
     };
     // SQL: one index-only range scan of the births' own index (migration 000030), as plain rows.
     Ok(diesel::sql_query(format!(
         "SELECT k.period_start AS month, k.region_code AS area, k.value, {lokus} AS lokus_years \
          FROM pathway_counts k \
          WHERE k.measure = 'children_born' AND k.tier = $1 AND k.period = 'month' \
-           AND k.region_code >= $2 AND k.region_code < $3 AND k.period_start BETWEEN $4 AND $5"
+           AND k.region_code >= $2 AND k.region_code < $3 AND k.period_start BETWEEN $4 AND $5{only_lokus}"
     ))
     .bind::<Text, _>(kept_tier(ask))
     .bind::<Text, _>(&low)
