@@ -71,22 +71,8 @@ pub async fn record(
         return match (alike, again, &outcome.babies[..]) {
             (true, true, _) => Ok((super::reload(conn, &current).await?, false)),
             (true, false, [baby]) if arriving == Babies::OneAtATime && !born.is_empty() => {
-                let mother = person::lock(conn, caller, current.person_id).await?;
-                let (babies, low, short) = tally(std::slice::from_ref(baby));
-                diesel::update(pregnancies::table.find(id))
-                    .set((
-                        pregnancies::babies.eq(pregnancies::babies + babies),
-                        pregnancies::low_birth_weight_babies.eq(pregnancies::low_birth_weight_babies + low),
-                        pregnancies::short_babies.eq(pregnancies::short_babies + short),
-                        pregnancies::version.eq(pregnancies::version + 1),
-                        pregnancies::updated_at.eq(Utc::now()),
-                    ))
-                    .execute(conn)
-                    .await?;
-                register(conn, caller, &current, &mother.name, ended, std::slice::from_ref(baby)).await?;
-                let entry = json!({ "outcome": kind, "babies": [baby.id], "added": true });
-                audit::record(conn, Some(caller.id), "pregnancy.outcome", id, entry).await?;
-                Ok((super::reload(conn, &current).await?, true))
+                let added = Outcome { outcome: kind, ended_on: ended, babies: vec![baby.clone()] };
+                Ok((write(conn, caller, &current, &added, true).await?, true))
             }
             _ => Err(ApiError::conflict(format!(
                 "the pregnancy already ended on {ended} ({}); remove it and enter it again to correct that",
@@ -95,25 +81,41 @@ pub async fn record(
         };
     }
     check(&current, outcome)?;
+    Ok((write(conn, caller, &current, outcome, false).await?, true))
+}
+
+/// Writes `outcome` on the pregnancy and registers its babies, audited: a first outcome
+/// (`added` false, the pregnancy's counts of babies still zero), or one more baby of the birth
+/// already recorded (`added` true). The counts are added to, so both are one statement.
+async fn write(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    current: &Writable<PregnancyRecord>,
+    outcome: &Outcome,
+    added: bool,
+) -> Result<PregnancyView, ApiError> {
     let mother = person::lock(conn, caller, current.person_id).await?;
     let (babies, low, short) = tally(&outcome.babies);
-    diesel::update(pregnancies::table.find(id))
+    diesel::update(pregnancies::table.find(current.id))
         .set((
             pregnancies::outcome.eq(outcome.outcome),
             pregnancies::ended_on.eq(outcome.ended_on),
-            pregnancies::babies.eq(babies),
-            pregnancies::low_birth_weight_babies.eq(low),
-            pregnancies::short_babies.eq(short),
+            pregnancies::babies.eq(pregnancies::babies + babies),
+            pregnancies::low_birth_weight_babies.eq(pregnancies::low_birth_weight_babies + low),
+            pregnancies::short_babies.eq(pregnancies::short_babies + short),
             pregnancies::version.eq(pregnancies::version + 1),
             pregnancies::updated_at.eq(Utc::now()),
         ))
         .execute(conn)
         .await?;
-    register(conn, caller, &current, &mother.name, outcome.ended_on, &outcome.babies).await?;
-    let entry =
-        json!({ "outcome": outcome.outcome, "babies": outcome.babies.iter().map(|b| b.id).collect::<Vec<_>>() });
-    audit::record(conn, Some(caller.id), "pregnancy.outcome", id, entry).await?;
-    Ok((super::reload(conn, &current).await?, true))
+    register(conn, caller, current, &mother.name, outcome.ended_on, &outcome.babies).await?;
+    let ids: Vec<ChildId> = outcome.babies.iter().map(|b| b.id).collect();
+    let entry = match added {
+        true => json!({ "outcome": outcome.outcome, "babies": ids, "added": true }),
+        false => json!({ "outcome": outcome.outcome, "babies": ids }),
+    };
+    audit::record(conn, Some(caller.id), "pregnancy.outcome", current.id, entry).await?;
+    super::reload(conn, current).await
 }
 
 async fn born_of(conn: &mut AsyncPgConnection, id: PregnancyId) -> QueryResult<Vec<ChildId>> {
