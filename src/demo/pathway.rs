@@ -7,7 +7,7 @@
 //! flags of each pregnancy are the service's rules (`domain::pregnancy`) written in SQL; the
 //! kept counts are rebuilt once at the end. The village's TPK visits six mothers in ten about
 //! monthly in pregnancy, once after the birth, and the baby every two months to its second
-//! birthday (older babies too). Some mothers lost an earlier pregnancy (a miscarriage or a
+//! birthday (six babies in ten of the last three years). Some mothers lost an earlier pregnancy (a miscarriage or a
 //! stillbirth), and one in ten is pregnant again at the plan's end.
 
 use std::time::Instant;
@@ -269,37 +269,31 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "TPK visits",
+            "TPK visits to mothers",
             // Visits 0-9: monthly from the seventh week while pregnant; 10: a week after the
-            // birth; 11-22: the baby every two months to its second birthday (breastfeeding
-            // asked before six months).
+            // birth (breastfeeding asked).
             format!(
-                "INSERT INTO tpk_visits (id, team_id, person_id, child_id, village_code, visited_on, stage, counselling, \
+                "INSERT INTO tpk_visits (id, team_id, person_id, village_code, visited_on, stage, counselling, \
                                          referral, social_assistance, exclusive_breastfeeding, next_visit_on) \
-                 SELECT md5('{seed}:tpk:' || b.k || ':' || v.n)::uuid, t.id, \
-                        CASE WHEN v.n <= 10 THEN md5('{seed}:mother:' || b.k)::uuid END, \
-                        CASE WHEN v.n > 10 THEN b.child_id END, b.village_code, v.day, \
-                        CASE WHEN v.n < 10 THEN 'pregnant' WHEN v.n = 10 THEN 'postpartum' ELSE 'child_under_two' END, \
+                 SELECT md5('{seed}:tpk:' || b.k || ':' || v.n)::uuid, t.id, md5('{seed}:mother:' || b.k)::uuid, \
+                        b.village_code, v.day, CASE WHEN v.n < 10 THEN 'pregnant' ELSE 'postpartum' END, \
                         pg_temp.u(b.k * 32 + v.n, 71) < 0.9, pg_temp.u(b.k * 32 + v.n, 72) < 0.1, \
                         pg_temp.u(b.k * 32 + v.n, 73) < 0.05, \
-                        CASE WHEN v.n = 10 OR (v.n > 10 AND v.day < b.birth_date + interval '6 months') \
-                             THEN pg_temp.u(b.k, 74) < 0.6 END, \
-                        v.day + 30 \
+                        CASE WHEN v.n = 10 THEN pg_temp.u(b.k, 74) < 0.6 END, v.day + 30 \
                  FROM demo_births b \
                  JOIN LATERAL (SELECT id FROM teams t WHERE t.kind = 'tpk' AND t.active AND t.region_code = b.village_code \
                                ORDER BY t.id LIMIT 1) t ON true \
-                 CROSS JOIN LATERAL (SELECT n, CASE WHEN n < 10 THEN b.lmp_on + 45 + 30 * n \
-                                                    WHEN n = 10 THEN b.birth_date + 7 \
-                                                    ELSE b.birth_date + 60 * (n - 10) END AS day \
-                                     FROM generate_series(0, 22) n) v \
+                 CROSS JOIN LATERAL (SELECT n, CASE WHEN n < 10 THEN b.lmp_on + 45 + 30 * n ELSE b.birth_date + 7 END AS day \
+                                     FROM generate_series(0, 10) n) v \
                  WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 32 + v.n, 75) < 0.8 \
-                   AND (v.n >= 10 OR v.day < b.birth_date) AND v.day <= current_date"
+                   AND (v.n = 10 OR v.day < b.birth_date) AND v.day <= current_date"
             ),
         ),
         (
-            "TPK visits to older babies",
-            // The babies born before the mothers' years were under two in them too: six in
-            // ten visited every two months as well.
+            "TPK visits to babies",
+            // Visits 11-22: every child born in the plan's last three years, when its family
+            // is one of the six in ten visited (the same draw as its mother's visits), every
+            // two months to its second birthday (breastfeeding asked before six months).
             format!(
                 "INSERT INTO tpk_visits (id, team_id, child_id, village_code, visited_on, stage, counselling, \
                                          referral, social_assistance, exclusive_breastfeeding, next_visit_on) \
@@ -311,8 +305,7 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  FROM (SELECT hashtextextended(c.id::text, {seed}) >> 8 AS k, c.id, c.village_code, c.birth_date, \
                               n, c.birth_date + 60 * (n - 10) AS day \
                        FROM children c CROSS JOIN generate_series(11, 22) n \
-                       WHERE c.deleted_at IS NULL AND c.birth_date >= make_date({year} - 3, 1, 1) \
-                         AND c.birth_date < make_date({year} - 1, 1, 1)) b \
+                       WHERE c.deleted_at IS NULL AND c.birth_date >= make_date({year} - 3, 1, 1)) b \
                  JOIN LATERAL (SELECT id FROM teams t WHERE t.kind = 'tpk' AND t.active AND t.region_code = b.village_code \
                                ORDER BY t.id LIMIT 1) t ON true \
                  WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 32 + b.n, 75) < 0.8 AND b.day <= current_date"
