@@ -103,8 +103,23 @@ pub struct RegionDashboard {
     pub first_1000_days: PathwayTile,
 }
 
-/// The dashboard of `root` (all of Indonesia when `None`) for `year`.
+/// The dashboard of `root` (all of Indonesia when `None`) for `year`, every tile read from one
+/// snapshot.
 pub async fn summary(
+    conn: &mut AsyncPgConnection,
+    root: Option<&RegionCode>,
+    region_name: String,
+    year: i32,
+    disclosure: Disclosure,
+) -> anyhow::Result<RegionDashboard> {
+    conn.build_transaction()
+        .read_only()
+        .repeatable_read()
+        .run(async |conn| tiles(conn, root, region_name, year, disclosure).await)
+        .await
+}
+
+async fn tiles(
     conn: &mut AsyncPgConnection,
     root: Option<&RegionCode>,
     region_name: String,
@@ -121,6 +136,13 @@ pub async fn summary(
     let year_span = Span::Calendar { kind: PeriodKind::Year, starts: january(year).into_iter().collect() };
     let ask = |span| Breakdown { root, level, span, lokus: false };
 
+    // Every reader's statement is prepared on the connection. Planned for its values on every
+    // call (PostgreSQL's choice for most of them), they spent a third of the database's time
+    // of a national summary in the planner. Their generic plans read the same index ranges at
+    // every tier (docs/benchmarks.md): each probes region names by key, never a join that a
+    // plan blind to the subtree's size would answer by hashing every region.
+    // SQL: a setting for this transaction only, which the DSL has no builder for.
+    diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(conn).await?;
     let trend = prevalence::prevalence(conn, &ask(&trend_span), disclosure).await?.totals;
     let measured = trend.last().cloned().ok_or_else(|| anyhow::anyhow!("a trend of no year"))?;
     let prevalence = PrevalenceTile {

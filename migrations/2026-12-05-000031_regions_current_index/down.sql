@@ -1,0 +1,1 @@
+DROP INDEX regions_current_idx;
