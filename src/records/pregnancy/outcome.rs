@@ -95,7 +95,9 @@ async fn write(
     added: bool,
 ) -> Result<PregnancyView, ApiError> {
     let mother = person::lock(conn, caller, current.person_id).await?;
-    let (babies, low, short) = tally(&outcome.babies);
+    let flags: Vec<(bool, bool)> =
+        outcome.babies.iter().map(|b| pregnancy::birth_flags(b.birth_weight_g, b.birth_length_cm)).collect();
+    let (babies, low, short) = tally(&flags);
     diesel::update(pregnancies::table.find(current.id))
         .set((
             pregnancies::outcome.eq(outcome.outcome),
@@ -108,7 +110,7 @@ async fn write(
         ))
         .execute(conn)
         .await?;
-    register(conn, caller, current, &mother.name, outcome.ended_on, &outcome.babies).await?;
+    register(conn, caller, current, &mother.name, outcome.ended_on, &outcome.babies, &flags).await?;
     let ids: Vec<ChildId> = outcome.babies.iter().map(|b| b.id).collect();
     let entry = match added {
         true => json!({ "outcome": outcome.outcome, "babies": ids, "added": true }),
@@ -122,16 +124,16 @@ async fn born_of(conn: &mut AsyncPgConnection, id: PregnancyId) -> QueryResult<V
     births::table.filter(births::pregnancy_id.eq(id)).order(births::child_id).select(births::child_id).load(conn).await
 }
 
-/// How many of `babies` there are, of low birth weight, and short at birth.
-fn tally(babies: &[NewBaby]) -> (i16, i16, i16) {
-    babies.iter().fold((0, 0, 0), |(n, low, short), b| {
-        let (is_low, is_short) = pregnancy::birth_flags(b.birth_weight_g, b.birth_length_cm);
+/// How many babies there are, of low birth weight, and short at birth, from each baby's
+/// `(low birth weight, short at birth)`.
+fn tally(flags: &[(bool, bool)]) -> (i16, i16, i16) {
+    flags.iter().fold((0, 0, 0), |(n, low, short), &(is_low, is_short)| {
         (n + 1, low + i16::from(is_low), short + i16::from(is_short))
     })
 }
 
-/// Registers `babies` as children of the mother, born of the pregnancy on `born_on` (the
-/// pregnancy's counts of them are the caller's).
+/// Registers `babies` as children of the mother, born of the pregnancy on `born_on`, each
+/// birth with its `flags` (the pregnancy's counts of them are the caller's).
 async fn register(
     conn: &mut AsyncPgConnection,
     caller: &Caller,
@@ -139,9 +141,9 @@ async fn register(
     mother_name: &str,
     born_on: NaiveDate,
     babies: &[NewBaby],
+    flags: &[(bool, bool)],
 ) -> Result<(), ApiError> {
-    let flags = babies.iter().map(|b| pregnancy::birth_flags(b.birth_weight_g, b.birth_length_cm));
-    for (baby, (low_birth_weight, short_at_birth)) in babies.iter().zip(flags) {
+    for (baby, &(low_birth_weight, short_at_birth)) in babies.iter().zip(flags) {
         let new = NewChild {
             id: baby.id,
             village_code: &current.village_code,
