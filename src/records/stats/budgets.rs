@@ -6,7 +6,7 @@
 //! the writing transaction, and the stunted children from `case_counts`. Lokus villages are
 //! picked line by line (a line names the villages it serves), so `lokus=true` sums the lines.
 
-use super::{code_bounds, code_length};
+use super::{code_bounds, code_length, region_named};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::{FundingSource, InterventionCategory, RegionCode, RegionLevel};
 use diesel::QueryableByName;
@@ -162,8 +162,7 @@ pub async fn budgets(
 ) -> anyhow::Result<Vec<BudgetRow>> {
     let (low, high) = code_bounds(root);
     let source = if lokus { LOKUS_LINES } else { KEPT };
-    // Each area's name is probed by key once grouped: joined, a generic plan hashed all
-    // 91,599 regions for a subdistrict's one row (185 ms under load).
+    // Each area is named by key once grouped (`region_named`).
     // SQL: CTEs over one of two sources chosen at run time, grouped by a computed area.
     let slices: Vec<Slice> = diesel::sql_query(format!(
         "WITH l AS ({source}), sums AS ( \
@@ -174,9 +173,8 @@ pub async fn budgets(
            GROUP BY GROUPING SETS ( \
              (l.area), (l.area, l.funding_source), (l.area, l.agency_id, l.agency_short_name), (l.area, l.category)) \
          ) \
-         SELECT s.*, (SELECT g.name FROM regions g WHERE g.code = s.area) AS region_name, \
-                (SELECT g.level FROM regions g WHERE g.code = s.area) AS region_level \
-         FROM sums s ORDER BY s.area"
+         SELECT s.*, {named} FROM sums s ORDER BY s.area",
+        named = region_named("s.area"),
     ))
     .bind::<Integer, _>(code_length(level))
     .bind::<Text, _>(&low)
