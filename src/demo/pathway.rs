@@ -20,6 +20,10 @@ use crate::domain::pregnancy::{
     ANAEMIA_HB_G_DL, IRON_TABLETS_TARGET, KEK_MUAC_CM, LOW_BIRTH_WEIGHT_G, SHORT_AT_BIRTH_CM,
 };
 
+/// The village's TPK that visits family `b` (a row with `b.village_code`): its first active one.
+const VILLAGE_TPK: &str = "JOIN LATERAL (SELECT id FROM teams t WHERE t.kind = 'tpk' AND t.active \
+                           AND t.region_code = b.village_code ORDER BY t.id LIMIT 1) t ON true";
+
 /// Adds the pathway to a generated country that has none yet, in one transaction.
 pub async fn generate_pathway(
     conn: &mut AsyncPgConnection,
@@ -281,12 +285,12 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                         pg_temp.u(b.k * 32 + v.n, 73) < 0.05, \
                         CASE WHEN v.n = 10 THEN pg_temp.u(b.k, 74) < 0.6 END, v.day + 30 \
                  FROM demo_births b \
-                 JOIN LATERAL (SELECT id FROM teams t WHERE t.kind = 'tpk' AND t.active AND t.region_code = b.village_code \
-                               ORDER BY t.id LIMIT 1) t ON true \
+                 {village_tpk} \
                  CROSS JOIN LATERAL (SELECT n, CASE WHEN n < 10 THEN b.lmp_on + 45 + 30 * n ELSE b.birth_date + 7 END AS day \
                                      FROM generate_series(0, 10) n) v \
                  WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 32 + v.n, 75) < 0.8 \
-                   AND (v.n = 10 OR v.day < b.birth_date) AND v.day <= current_date"
+                   AND (v.n = 10 OR v.day < b.birth_date) AND v.day <= current_date",
+                village_tpk = VILLAGE_TPK,
             ),
         ),
         (
@@ -306,9 +310,9 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                               n, c.birth_date + 60 * (n - 10) AS day \
                        FROM children c CROSS JOIN generate_series(11, 22) n \
                        WHERE c.deleted_at IS NULL AND c.birth_date >= make_date({year} - 3, 1, 1)) b \
-                 JOIN LATERAL (SELECT id FROM teams t WHERE t.kind = 'tpk' AND t.active AND t.region_code = b.village_code \
-                               ORDER BY t.id LIMIT 1) t ON true \
-                 WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 32 + b.n, 75) < 0.8 AND b.day <= current_date"
+                 {village_tpk} \
+                 WHERE pg_temp.u(b.k, 70) < 0.6 AND pg_temp.u(b.k * 32 + b.n, 75) < 0.8 AND b.day <= current_date",
+                village_tpk = VILLAGE_TPK,
             ),
         ),
         (
