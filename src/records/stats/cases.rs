@@ -8,7 +8,7 @@
 //! one calendar period is counted from the cases themselves, and the answer says so.
 
 use super::rates::{Disclosure, shown};
-use super::{Breakdown, Span, code_bounds, code_length};
+use super::{Breakdown, Span, code_bounds, code_length, region_named};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::{RegionCode, RegionLevel};
 use chrono::{Datelike, NaiveDate};
@@ -233,7 +233,7 @@ async fn kept(
     let (low, high) = code_bounds(ask.root);
     let starts: Vec<NaiveDate> = periods.iter().map(|p| p.0).collect();
     // SQL: a CTE grouped by a computed area over an array of periods, which the DSL cannot write.
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(format!(
         "WITH kept AS NOT MATERIALIZED ( \
            SELECT CASE WHEN $7 THEN k.region_code ELSE left(k.region_code, $1) END AS unit, k.* \
            FROM case_counts k \
@@ -280,12 +280,12 @@ async fn kept(
                                    AND l.year = extract(year FROM s.period_start)::integer) \
            GROUP BY 1, 2 \
          ) \
-         SELECT p.*, g.name AS region_name, g.level AS region_level \
-         FROM per_area p JOIN regions g ON g.code = p.area \
+         SELECT p.*, {named} FROM per_area p \
          WHERE p.open <> 0 OR p.opened <> 0 OR p.resolved <> 0 OR p.audited <> 0 \
             OR p.closed_moved_away + p.closed_died + p.closed_reached_60_months + p.closed_other <> 0 \
          ORDER BY 1, 2",
-    )
+        named = region_named("p.area"),
+    ))
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(tier(ask))
     .bind::<Text, _>(kind)

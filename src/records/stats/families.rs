@@ -2,7 +2,7 @@
 //! have got with verifying the province's list. Read from `family_counts` (one row per
 //! village and year, kept by a trigger), never from the millions of families themselves.
 
-use super::{code_bounds, code_length};
+use super::{code_bounds, code_length, region_named};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::{RegionCode, RegionLevel};
 use diesel::QueryableByName;
@@ -69,9 +69,9 @@ pub async fn families(
     lokus: bool,
 ) -> anyhow::Result<Vec<FamilyCountRow>> {
     let (low, high) = code_bounds(root);
-    // SQL: grouped by a computed area and joined back to its region (a GROUP BY expression).
-    Ok(diesel::sql_query(
-        "SELECT f.area AS region_code, g.name AS region_name, g.level AS region_level, f.families, f.pending, \
+    // SQL: grouped by a computed area, named by key (`region_named`), a GROUP BY expression.
+    Ok(diesel::sql_query(format!(
+        "SELECT f.area AS region_code, {named}, f.families, f.pending, \
                 f.verified, f.not_found, f.not_at_risk, \
                 round(100.0 * (f.families - f.pending) / f.families, 2)::double precision AS verification_pct, \
                 f.with_pregnant_woman, f.with_under_two, f.with_under_five, f.no_safe_water, f.no_proper_latrine, \
@@ -90,8 +90,9 @@ pub async fn families(
            WHERE year = $4 AND families > 0 AND village_code >= $2 AND village_code < $3 \
              AND (NOT $5 OR village_code IN (SELECT village_code FROM lokus_villages WHERE year = $4)) \
            GROUP BY 1 \
-         ) f JOIN regions g ON g.code = f.area ORDER BY 1",
-    )
+         ) f ORDER BY 1",
+        named = region_named("f.area"),
+    ))
     .bind::<Integer, _>(code_length(level))
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)

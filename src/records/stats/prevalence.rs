@@ -7,7 +7,7 @@
 //! from the measurements themselves, and the answer says so.
 
 use super::rates::{Disclosure, Interval, rate, shown};
-use super::{Breakdown, Span, code_bounds, code_length};
+use super::{Breakdown, Span, code_bounds, code_length, region_named};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::{RegionCode, RegionLevel};
 use chrono::{Datelike, NaiveDate};
@@ -217,7 +217,7 @@ async fn kept(
     let (low, high) = code_bounds(ask.root);
     let tier = if ask.level <= RegionLevel::District && !ask.lokus { "district" } else { "village" };
     // SQL: kept counts grouped by a computed area and period (a GROUP BY expression).
-    Ok(diesel::sql_query(
+    Ok(diesel::sql_query(format!(
         "WITH per_area AS ( \
            SELECT k.period_start, left(k.region_code, $1) AS area, \
                   sum(k.measured)::bigint AS measured, sum(k.stunted)::bigint AS stunted, \
@@ -231,9 +231,9 @@ async fn kept(
                                     AND l.year = extract(year FROM k.period_start)::integer)) \
            GROUP BY 1, 2 HAVING sum(k.measured) > 0 \
          ) \
-         SELECT p.*, g.name AS region_name, g.level AS region_level \
-         FROM per_area p JOIN regions g ON g.code = p.area ORDER BY p.period_start, p.area",
-    )
+         SELECT p.*, {named} FROM per_area p ORDER BY p.period_start, p.area",
+        named = region_named("p.area"),
+    ))
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(tier)
     .bind::<Text, _>(kind)
