@@ -19,6 +19,7 @@ pub mod lokus;
 pub mod measurements;
 pub mod openapi;
 pub mod people;
+pub mod posyandu;
 pub mod pregnancies;
 pub mod regions;
 pub mod screenings;
@@ -62,6 +63,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(convergence::routes)
             .configure(lokus::routes)
             .configure(teams::routes)
+            .configure(posyandu::routes)
             .configure(families::routes)
             .configure(figures::routes)
             .configure(imports::routes)

@@ -20,6 +20,8 @@ pub enum Record {
     Family,
     /// A family assistance team (TPK) and its members.
     Team,
+    /// A village health post (posyandu), where under-fives are weighed every month.
+    Posyandu,
     /// An intervention activity.
     Intervention,
     /// A monthly report on an intervention activity.
@@ -59,6 +61,7 @@ impl Caller {
             Record::Family => self.require_in_scope(region),
             Record::Budget if self.role == Role::Cadre => self.require_in_scope(region),
             Record::Team
+            | Record::Posyandu
             | Record::Intervention
             | Record::Report
             | Record::Budget
@@ -70,8 +73,9 @@ impl Caller {
     /// 403 unless the caller may create, change or remove a record of this kind in `region`.
     /// Admins everywhere; otherwise only inside the caller's own scope, and by role: those
     /// who care for a child write about them; officers keep a region's activities, budgets,
-    /// agencies and teams; officers, cadres and integrations report on activities; integrations
-    /// and officers load families; a district's own officers keep its convergence records.
+    /// agencies and teams; officers and a village's cadres keep its posyandu; officers, cadres
+    /// and integrations report on activities; integrations and officers load families; a
+    /// district's own officers keep its convergence records.
     pub fn require_write(&self, record: Record, region: &RegionCode) -> Result<(), ApiError> {
         match record {
             Record::Child | Record::Person => return self.require_child_in_scope(region),
@@ -89,6 +93,7 @@ impl Caller {
             Record::Child | Record::Person => self.require_child_data(),
             Record::Family => self.require_role(&[Role::Integration, Role::Officer]),
             Record::Report => self.require_role(&[Role::Officer, Role::Cadre, Role::Integration]),
+            Record::Posyandu => self.require_role(&[Role::Officer, Role::Cadre]),
             Record::Team | Record::Intervention | Record::Budget | Record::Agency | Record::Convergence => {
                 self.require_role(&[Role::Officer])
             }
@@ -298,10 +303,11 @@ mod tests {
     }
 
     const VILLAGE: &str = "14.01.01.2009";
-    const RECORDS: [Record; 8] = [
+    const RECORDS: [Record; 9] = [
         Record::Child,
         Record::Family,
         Record::Team,
+        Record::Posyandu,
         Record::Intervention,
         Record::Report,
         Record::Budget,
@@ -380,6 +386,9 @@ mod tests {
             assert!(integration.require_write(record, &code(VILLAGE)).is_err(), "{record:?}");
         }
         assert!(cadre.require_write(Record::Report, &code(VILLAGE)).is_ok());
+        assert!(cadre.require_write(Record::Posyandu, &code(VILLAGE)).is_ok());
+        assert!(cadre.require_write(Record::Posyandu, &code("14.01.01.2010")).is_err(), "another village's");
+        assert!(integration.require_write(Record::Posyandu, &code(VILLAGE)).is_err());
         assert!(integration.require_write(Record::Family, &code(VILLAGE)).is_ok());
         assert!(cadre.require_write(Record::Family, &code(VILLAGE)).is_err());
         assert!(cadre.require_verifier(&code(VILLAGE)).is_ok());

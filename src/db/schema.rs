@@ -276,6 +276,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         mother_id -> Nullable<Uuid>,
+        posyandu_id -> Nullable<Uuid>,
+        kia_book -> Nullable<Bool>,
     }
 }
 
@@ -558,6 +560,7 @@ diesel::table! {
         voided_reason -> Nullable<Text>,
         recorded_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
+        posyandu_id -> Nullable<Uuid>,
     }
 }
 
@@ -593,6 +596,19 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         deleted_by -> Nullable<Uuid>,
         deleted_reason -> Nullable<Text>,
+        version -> Int4,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    posyandu (id) {
+        id -> Uuid,
+        village_code -> Text,
+        name -> Text,
+        active -> Bool,
         version -> Int4,
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
@@ -852,6 +868,9 @@ diesel::joinable!(lokus_decisions -> regions (district_code));
 diesel::joinable!(lokus_decisions -> users (updated_by));
 diesel::joinable!(lokus_villages -> regions (village_code));
 diesel::joinable!(measurements -> children (child_id));
+diesel::joinable!(measurements -> posyandu (posyandu_id));
+diesel::joinable!(posyandu -> regions (village_code));
+diesel::joinable!(posyandu -> users (created_by));
 diesel::joinable!(people -> regions (village_code));
 diesel::joinable!(postpartum_visits -> pregnancies (pregnancy_id));
 diesel::joinable!(postpartum_visits -> regions (village_code));
@@ -909,6 +928,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pathway_counts,
     pathway_months,
     people,
+    posyandu,
     postpartum_visits,
     pregnancies,
     prevalence_counts,

@@ -59,5 +59,6 @@ id_type!(
     PregnancyId,
     AncVisitId,
     PostpartumVisitId,
-    TpkVisitId
+    TpkVisitId,
+    PosyanduId
 );

@@ -99,8 +99,8 @@ pub use convergence::{ActionStatus, DocumentKind, RiskFactor, SurveySource, Team
 pub use growth::{Place, Position, Sex, ZScore};
 pub use ids::{
     AgencyId, AncVisitId, BudgetId, BudgetLineId, CaseId, ChildId, DocumentId, FamilyId, FigureId, ImportJobId,
-    InterventionId, MeasurementId, PersonId, PostpartumVisitId, PregnancyId, ReportId, ScreeningId, ServiceId,
-    SpendingId, TeamId, TpkVisitId, UserId,
+    InterventionId, MeasurementId, PersonId, PostpartumVisitId, PosyanduId, PregnancyId, ReportId, ScreeningId,
+    ServiceId, SpendingId, TeamId, TpkVisitId, UserId,
 };
 pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, MonthError, TargetGroup};
 pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};

@@ -19,6 +19,7 @@ pub mod import;
 pub mod intervention;
 pub mod lokus;
 pub mod person;
+pub mod posyandu;
 pub mod pregnancy;
 pub mod region;
 pub mod stats;

@@ -158,6 +158,7 @@ struct Planted {
     measurement: String,
     case: String,
     team: String,
+    posyandu: String,
     family: String,
     budget: String,
     line: String,
@@ -194,6 +195,8 @@ async fn plant_personal_data(app: &TestApp, officer: &str) -> Planted {
         {"name": "Kader PKK Fixture", "role": "pkk_cadre"},
         {"name": "Kader KB Fixture", "role": "family_planning_cadre"}]});
     let team = created(app.post_json("/api/v1/teams", Some(officer), &team).await, "a team").await;
+    let posyandu = json!({"village_code": VILLAGE, "name": "Posyandu Fixture"});
+    let posyandu = created(app.post_json("/api/v1/posyandu", Some(officer), &posyandu).await, "a posyandu").await;
     let families = json!({"year": 2025, "families": [{"family_key": FAMILY_KEY, "village_code": VILLAGE,
         "risk_factors": ["no_safe_water"], "has_pregnant_woman": false, "has_under_two": true, "has_under_five": true}]});
     created(app.post_json("/api/v1/families-at-risk/import", Some(officer), &families).await, "a family").await;
@@ -269,6 +272,7 @@ async fn plant_personal_data(app: &TestApp, officer: &str) -> Planted {
         measurement: measurement["id"].as_str().unwrap().to_owned(),
         case,
         team: team["id"].as_str().unwrap().to_owned(),
+        posyandu: posyandu["id"].as_str().unwrap().to_owned(),
         family: page["items"][0]["id"].as_str().expect("the imported family").to_owned(),
     }
 }
@@ -279,6 +283,7 @@ fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
         t if t.starts_with("/api/v1/children/{id}") => planted.child.as_str(),
         t if t.starts_with("/api/v1/cases/") => planted.case.as_str(),
         t if t.starts_with("/api/v1/teams/") => planted.team.as_str(),
+        t if t.starts_with("/api/v1/posyandu/") => planted.posyandu.as_str(),
         t if t.starts_with("/api/v1/families-at-risk/") => planted.family.as_str(),
         t if t.starts_with("/api/v1/budgets/") => planted.budget.as_str(),
         t if t.starts_with("/api/v1/interventions/") => planted.intervention.as_str(),
@@ -577,6 +582,10 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         "save_figure" | "remove_figure" | "save_target" => officer_in("14.01"),
         // Teams of the planted village.
         "create_team" | "update_team" => officer_in(VILLAGE),
+        // The planted village's posyandu: its officers and its cadres.
+        "create_posyandu" | "update_posyandu" => {
+            admin || (matches!(role, Role::Officer | Role::Cadre) && within(VILLAGE))
+        }
         // Accounts: a cadre of the village may be created by the officers above it; the planted
         // account is an officer's, which only an admin manages.
         "create_user" => officer_in(VILLAGE),

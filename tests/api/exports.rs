@@ -70,7 +70,7 @@ async fn children_export_as_csv_with_their_personal_fields_only_to_those_who_rec
     let mut rows = csv.lines();
     assert_eq!(
         rows.next().unwrap(),
-        "id,village_code,sex,birth_date,name,mother_name,has_nik,version,created_at,updated_at"
+        "id,village_code,sex,birth_date,name,mother_name,has_nik,posyandu_id,kia_book,version,created_at,updated_at"
     );
     assert_eq!(rows.filter(|r| r.contains("Siti Aminah")).count(), 2);
 

@@ -14,7 +14,8 @@ pub use crate::records::child::{ChildView, NewChild};
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
     "id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01", "village_code": "14.01.01.2009", "sex": "female",
-    "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati", "nik": "1401015405230001"
+    "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati", "nik": "1401015405230001",
+    "kia_book": true
 }))]
 pub struct CreateChild {
     pub id: Option<Uuid>,
@@ -34,6 +35,10 @@ pub struct CreateChild {
     /// 16 digits; write-only: stored only as a keyed hash, to find duplicates.
     #[schema(pattern = "^[0-9]{16}$")]
     pub nik: Option<String>,
+    /// The posyandu she is registered to: an active one of her own village.
+    pub posyandu_id: Option<Uuid>,
+    /// Whether she has a KMS or KIA book (leave out when not known).
+    pub kia_book: Option<bool>,
 }
 
 /// Fields to change; absent fields stay as they are. Changing sex or birth date rescores
@@ -60,6 +65,15 @@ pub struct UpdateChild {
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{16}$")]
     pub nik: Option<Option<String>>,
+    /// Registers her to an active posyandu of her (new) village, or `null` to none. A move to
+    /// another village that names no posyandu leaves the old one.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub posyandu_id: Option<Option<Uuid>>,
+    /// Whether she has a KMS or KIA book, or `null`: not known.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
+    #[schema(value_type = Option<bool>)]
+    pub kia_book: Option<Option<bool>>,
 }
 
 /// Why a record is removed. It stays in the database, out of lists and aggregates.

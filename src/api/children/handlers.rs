@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{ChildId, Nik, NikKey, PersonId, RegionCode, latest_local_date};
+use crate::domain::{ChildId, Nik, NikKey, PersonId, PosyanduId, RegionCode, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
@@ -106,6 +106,8 @@ pub async fn create(
         mother_name,
         mother_id: body.mother_id.map(PersonId),
         nik_hash,
+        posyandu_id: body.posyandu_id.map(PosyanduId),
+        kia_book: body.kia_book,
         created_by: caller.id,
     };
     let (child, created) =
@@ -195,6 +197,8 @@ pub async fn update(
         mother_name: body.mother_name.map(|m| text::given(m.as_deref()).map(str::to_owned)),
         mother_id: body.mother_id.map(|m| m.map(PersonId)),
         nik_hash: nik,
+        posyandu_id: body.posyandu_id.map(|p| p.map(PosyanduId)),
+        kia_book: body.kia_book,
     };
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {

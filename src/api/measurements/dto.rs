@@ -39,6 +39,9 @@ pub struct CreateMeasurement {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub measured_by: Option<String>,
+    /// The posyandu where it was taken: any the caller may read (a child may be weighed at a
+    /// neighbouring village's).
+    pub posyandu_id: Option<Uuid>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

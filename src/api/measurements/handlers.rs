@@ -1,3 +1,4 @@
+use crate::domain::PosyanduId;
 use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::NaiveDate;
@@ -90,6 +91,7 @@ pub async fn create(
         },
         place: body.place,
         measured_by: text::given(body.measured_by.as_deref()).map(str::to_owned),
+        posyandu_id: body.posyandu_id.map(PosyanduId),
     };
     let mut conn = pool.get().await?;
     let (row, created) = conn

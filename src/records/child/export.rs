@@ -27,6 +27,10 @@ pub struct ChildExport {
     pub mother_name: Option<String>,
     #[diesel(sql_type = Bool)]
     pub has_nik: bool,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub posyandu_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub kia_book: Option<bool>,
     #[diesel(sql_type = Integer)]
     pub version: i32,
     #[diesel(sql_type = Timestamptz)]
@@ -38,7 +42,7 @@ pub struct ChildExport {
 /// Living children of the scope, registered in the period.
 impl Paged for ChildExport {
     const SQL: &'static str = "SELECT id, village_code, sex, birth_date, name, mother_name, nik_hash IS NOT NULL AS has_nik, \
-                version, created_at, updated_at \
+                posyandu_id, kia_book, version, created_at, updated_at \
          FROM children \
          WHERE deleted_at IS NULL AND village_code >= $1 AND village_code < $2 AND (village_code, id) > ($3, $4) \
            AND ($6::date IS NULL OR created_at >= $6::date) AND ($7::date IS NULL OR created_at < $7::date + 1) \
@@ -52,6 +56,8 @@ impl Paged for ChildExport {
         "name",
         "mother_name",
         "has_nik",
+        "posyandu_id",
+        "kia_book",
         "version",
         "created_at",
         "updated_at",
@@ -88,6 +94,8 @@ pub struct MeasurementExport {
     pub place: String,
     #[diesel(sql_type = Nullable<Text>)]
     pub measured_by: Option<String>,
+    #[diesel(sql_type = Nullable<SqlUuid>)]
+    pub posyandu_id: Option<Uuid>,
     /// Length/height-for-age z-score.
     #[diesel(sql_type = Nullable<Double>)]
     pub haz: Option<f64>,
@@ -107,7 +115,7 @@ pub struct MeasurementExport {
 /// Measurements of the scope's living children, taken in the period.
 impl Paged for MeasurementExport {
     const SQL: &'static str = "SELECT m.id, m.child_id, c.village_code, m.measured_on, m.age_days, m.length_cm, m.position, \
-                m.weight_kg, m.oedema, m.place, m.measured_by, m.haz, m.waz, m.whz, \
+                m.weight_kg, m.oedema, m.place, m.measured_by, m.posyandu_id, m.haz, m.waz, m.whz, \
                 m.haz_implausible OR m.waz_implausible OR m.whz_implausible AS implausible, m.voided_at, m.created_at \
          FROM children c JOIN measurements m ON m.child_id = c.id \
          WHERE c.deleted_at IS NULL AND c.village_code >= $1 AND c.village_code < $2 \
@@ -127,6 +135,7 @@ impl Paged for MeasurementExport {
         "oedema",
         "place",
         "measured_by",
+        "posyandu_id",
         "haz",
         "waz",
         "whz",

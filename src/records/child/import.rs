@@ -17,7 +17,9 @@ use super::{ChildChanges, ChildRecord, NewChild};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::domain::text;
-use crate::domain::{ChildId, MeasurementId, Nik, NikKey, Place, Position, RegionCode, Sex, latest_local_date};
+use crate::domain::{
+    ChildId, MeasurementId, Nik, NikKey, Place, Position, PosyanduId, RegionCode, Sex, latest_local_date,
+};
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint};
 use crate::records::region;
@@ -46,6 +48,8 @@ pub struct MeasurementRecord {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub measured_by: Option<String>,
+    /// The posyandu where it was taken.
+    pub posyandu_id: Option<Uuid>,
 }
 
 impl MeasurementRecord {
@@ -66,6 +70,7 @@ impl MeasurementRecord {
             },
             place: self.place,
             measured_by: text::given(self.measured_by.as_deref()).map(str::to_owned),
+            posyandu_id: self.posyandu_id.map(PosyanduId),
         })
     }
 }
@@ -107,6 +112,7 @@ impl Writer for MeasurementsWriter {
             "oedema",
             "place",
             "measured_by",
+            "posyandu_id",
         ],
         required: &["child_id", "measured_on", "length_cm", "position", "place"],
     };
@@ -182,6 +188,10 @@ pub struct ChildRow {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub mother_name: Option<String>,
+    /// The posyandu of her village she is registered to.
+    pub posyandu_id: Option<Uuid>,
+    /// Whether she has a KMS or KIA book.
+    pub kia_book: Option<bool>,
     pub measurement_id: Option<Uuid>,
     /// The weighing's date; the other weighing fields are read only with it.
     pub measured_on: Option<NaiveDate>,
@@ -237,6 +247,8 @@ impl ChildRow {
                         },
                         place,
                         measured_by: text::given(self.measured_by.as_deref()).map(str::to_owned),
+                        // The child's posyandu: an e-PPGBM row is her weighing there.
+                        posyandu_id: self.posyandu_id.map(PosyanduId),
                     }),
                     _ => None,
                 }
@@ -301,6 +313,8 @@ impl OneAtATime for ChildrenWriter {
             // The file names no mother's record; a linked one stays linked.
             mother_id: None,
             nik_hash: checked.nik_hash.clone(),
+            posyandu_id: row.posyandu_id.map(PosyanduId),
+            kia_book: row.kia_book,
             created_by: caller.id,
         };
         let child_outcome = match known {
@@ -352,6 +366,9 @@ fn changes_from(current: &ChildRecord, new: &NewChild<'_>) -> ChildChanges {
         mother_name: (current.mother_name.as_deref() != new.mother_name).then(|| new.mother_name.map(str::to_owned)),
         mother_id: None,
         nik_hash: (current.nik_hash != new.nik_hash).then(|| new.nik_hash.clone()),
+        // A file that names no posyandu or book says nothing about them.
+        posyandu_id: new.posyandu_id.filter(|p| current.posyandu_id != Some(*p)).map(Some),
+        kia_book: new.kia_book.filter(|k| current.kia_book != Some(*k)).map(Some),
     }
 }
 
@@ -366,6 +383,8 @@ impl Writer for ChildrenWriter {
             "birth_date",
             "name",
             "mother_name",
+            "posyandu_id",
+            "kia_book",
             "measurement_id",
             "measured_on",
             "length_cm",

@@ -5,10 +5,11 @@ use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::schema::measurements;
 use crate::domain::page::PageRequest;
-use crate::domain::{ChildId, MeasurementId, Place, Position, Sex, UserId, ZScore};
-use crate::error::{ApiError, Problem};
+use crate::domain::{ChildId, MeasurementId, Place, Position, PosyanduId, Sex, UserId, ZScore};
+use crate::error::{ApiError, FieldErrors, Problem};
 use crate::growth::{GrowthCategory, Indicator};
 use crate::records::access::{Visible, Writable};
+use crate::records::posyandu;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -24,6 +25,8 @@ pub struct Incoming {
     pub measured: Measured,
     pub place: Place,
     pub measured_by: Option<String>,
+    /// Where it was taken.
+    pub posyandu_id: Option<PosyanduId>,
 }
 
 impl Incoming {
@@ -37,6 +40,8 @@ impl Incoming {
             && row.weight_kg == m.weight_kg
             && row.oedema == m.oedema
             && row.place == self.place
+            // A sender that names no posyandu says nothing about it (a file from before).
+            && (self.posyandu_id.is_none() || row.posyandu_id == self.posyandu_id)
     }
 
     /// The row to store for `child`: 422 when the child's age at the date is outside the standards.
@@ -54,6 +59,7 @@ impl Incoming {
             oedema: m.oedema,
             place: self.place,
             measured_by: self.measured_by.as_deref(),
+            posyandu_id: self.posyandu_id,
             haz: scored.haz,
             waz: scored.waz,
             whz: scored.whz,
@@ -78,6 +84,11 @@ pub async fn record(
     let child = super::lock(conn, caller, child_id).await?;
     if let Some(existing) = find_any(conn, &child, incoming.id).await? {
         return if incoming.same_as(child_id, &existing) { Ok((existing, false)) } else { Err(taken(incoming.id)) };
+    }
+    if let Some(id) = incoming.posyandu_id {
+        let mut errors = FieldErrors::default();
+        posyandu::check_for_measurement(conn, caller, id, "posyandu_id", &mut errors).await?;
+        errors.finish()?;
     }
     let row = insert(conn, &child, &incoming.scored(&child, caller.id)?).await?;
     sync_cases(conn, &child, &child.village_code).await?;
@@ -143,6 +154,7 @@ pub async fn record_many(
     {
         on_date.entry((row.child_id, row.measured_on)).or_default().push(row);
     }
+    let places = posyandu::readable(conn, caller, items.iter().filter_map(|(_, m)| m.posyandu_id)).await?;
 
     let mut verdicts = Vec::with_capacity(items.len());
     let mut rows = Vec::new();
@@ -170,6 +182,11 @@ pub async fn record_many(
                 ),
                 existing_id: row.id.0,
             }
+            .rejection()),
+            None if incoming.posyandu_id.is_some_and(|p| !places.contains(&p)) => Err(ApiError::invalid(
+                "posyandu_id",
+                format!("no posyandu has id {}", incoming.posyandu_id.unwrap_or_default()),
+            )
             .rejection()),
             None => match incoming.scored(child, caller.id) {
                 Ok(row) => {
@@ -426,6 +443,7 @@ pub struct MeasurementRow {
     pub voided_reason: Option<String>,
     pub recorded_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
+    pub posyandu_id: Option<PosyanduId>,
 }
 
 /// A stored measurement with everything the standards say about it.
@@ -434,6 +452,7 @@ pub struct MeasurementRow {
     "id": "3f1d6a52-8e4b-4c1e-a7f3-9b2d4e6c8a10", "child_id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01",
     "measured_on": "2025-08-15", "age_days": 440, "age_months": 14.5, "length_cm": 70.0, "position": "lying",
     "weight_kg": 8.2, "oedema": false, "place": "posyandu", "measured_by": "Bidan Desa Kumantan",
+    "posyandu_id": "0192b7a4-0000-7000-8000-0000000000a1",
     "length_for_age": {"z": -2.55, "implausible": false, "category": "stunted", "label_id": "pendek"},
     "weight_for_age": {"z": -1.2, "implausible": false, "category": "normal", "label_id": "berat badan normal"},
     "weight_for_length": {"z": 0.05, "implausible": false, "category": "normal", "label_id": "gizi baik"},
@@ -454,6 +473,8 @@ pub struct MeasurementView {
     pub oedema: bool,
     pub place: Place,
     pub measured_by: Option<String>,
+    /// The posyandu where it was taken, when the recorder named one.
+    pub posyandu_id: Option<PosyanduId>,
     /// Length/height-for-age (stunting).
     pub length_for_age: Option<IndicatorResult>,
     /// Weight-for-age (underweight).
@@ -486,6 +507,7 @@ impl From<MeasurementRow> for MeasurementView {
             oedema: r.oedema,
             place: r.place,
             measured_by: r.measured_by,
+            posyandu_id: r.posyandu_id,
             length_for_age: IndicatorResult::new(Indicator::LengthForAge, r.haz, r.haz_implausible),
             weight_for_age: IndicatorResult::new(Indicator::WeightForAge, r.waz, r.waz_implausible),
             weight_for_length: IndicatorResult::new(Indicator::WeightForLength, r.whz, r.whz_implausible),
@@ -525,6 +547,7 @@ pub struct NewMeasurement<'a> {
     pub oedema: bool,
     pub place: Place,
     pub measured_by: Option<&'a str>,
+    pub posyandu_id: Option<PosyanduId>,
     pub haz: Option<ZScore>,
     pub waz: Option<ZScore>,
     pub whz: Option<ZScore>,

@@ -13,10 +13,11 @@ use crate::auth::policy::Record;
 use crate::db::audit;
 use crate::db::schema::{self, children, lokus_villages};
 use crate::domain::page::PageRequest;
-use crate::domain::{CaseId, CaseStatus, ChildId, ExpectedVersion, PersonId, RegionCode, Scope, Sex};
-use crate::error::{ApiError, Problem};
+use crate::domain::{CaseId, CaseStatus, ChildId, ExpectedVersion, PersonId, PosyanduId, RegionCode, Scope, Sex};
+use crate::error::{ApiError, FieldErrors, Problem};
 use crate::records::access::{self, Scoped, Visible, Writable};
 use crate::records::person;
+use crate::records::posyandu;
 use crate::records::write;
 use std::collections::HashMap;
 
@@ -40,6 +41,8 @@ pub struct ChildRecord {
     pub mother_name: Option<String>,
     pub mother_id: Option<PersonId>,
     pub nik_hash: Option<Vec<u8>>,
+    pub posyandu_id: Option<PosyanduId>,
+    pub kia_book: Option<bool>,
     pub version: i32,
 }
 
@@ -54,6 +57,8 @@ macro_rules! view_columns {
             children::mother_name,
             children::mother_id,
             children::nik_hash.is_not_null(),
+            children::posyandu_id,
+            children::kia_book,
             schema::cases::table
                 .filter(schema::cases::child_id.eq(children::id))
                 .filter(schema::cases::status.eq(CaseStatus::Open))
@@ -236,6 +241,11 @@ pub async fn register(
     if let Some(mother) = new.mother_id {
         person::check_mother(conn, caller, mother, "mother_id").await?;
     }
+    if let Some(id) = new.posyandu_id {
+        let mut errors = FieldErrors::default();
+        posyandu::check_for_child(conn, id, new.village_code, "posyandu_id", &mut errors).await?;
+        errors.finish()?;
+    }
     let child = insert(conn, caller, new).await?;
     audit::record(
         conn,
@@ -301,6 +311,8 @@ fn describe(changes: &ChildChanges) -> serde_json::Value {
         ("mother_name", changes.mother_name.is_some()),
         ("mother_id", changes.mother_id.is_some()),
         ("nik", changes.nik_hash.is_some()),
+        ("posyandu_id", changes.posyandu_id.is_some()),
+        ("kia_book", changes.kia_book.is_some()),
     ] {
         if changed {
             fields.push(name);
@@ -324,6 +336,19 @@ pub async fn correct(
     if let Some(Some(mother)) = changes.mother_id {
         person::check_mother(conn, caller, mother, "mother_id").await?;
     }
+    let village = changes.village_code.as_ref().unwrap_or(&current.village_code);
+    let mut changes = changes.clone();
+    match changes.posyandu_id {
+        Some(Some(id)) => {
+            let mut errors = FieldErrors::default();
+            posyandu::check_for_child(conn, id, village, "posyandu_id", &mut errors).await?;
+            errors.finish()?;
+        }
+        // A child who moves to another village leaves her posyandu, unless the move names one.
+        None if *village != current.village_code && current.posyandu_id.is_some() => changes.posyandu_id = Some(None),
+        _ => {}
+    }
+    let changes = &changes;
     update(conn, caller, current, changes).await?;
     let sex = changes.sex.unwrap_or(current.sex);
     let birth_date = changes.birth_date.unwrap_or(current.birth_date);
@@ -394,7 +419,7 @@ pub async fn list(
 }
 
 /// Changes to a child; `None` leaves a field as it is.
-#[derive(Debug, Default, AsChangeset)]
+#[derive(Debug, Default, Clone, AsChangeset)]
 #[diesel(table_name = children)]
 pub struct ChildChanges {
     pub village_code: Option<RegionCode>,
@@ -404,6 +429,8 @@ pub struct ChildChanges {
     pub mother_name: Option<Option<String>>,
     pub mother_id: Option<Option<PersonId>>,
     pub nik_hash: Option<Option<Vec<u8>>>,
+    pub posyandu_id: Option<Option<PosyanduId>>,
+    pub kia_book: Option<Option<bool>>,
 }
 
 /// Applies `changes` to a locked child and moves its cases and TPK visits along to a new village.
@@ -445,7 +472,7 @@ write::removable!(ChildRecord, children);
     "id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01", "village_code": "14.01.01.2009", "sex": "female",
     "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati",
     "mother_id": "0192b7a4-7777-7000-8000-000000000001", "has_nik": true,
-    "open_case_id": null, "version": 1,
+    "posyandu_id": "0192b7a4-0000-7000-8000-0000000000a1", "kia_book": true, "open_case_id": null, "version": 1,
     "created_at": "2024-08-15T02:30:00Z", "updated_at": "2024-08-15T02:30:00Z"
 }))]
 pub struct ChildView {
@@ -459,6 +486,10 @@ pub struct ChildView {
     /// The mother's record (`/api/v1/people/{id}`), when she is registered.
     pub mother_id: Option<PersonId>,
     pub has_nik: bool,
+    /// The posyandu of her village she is registered to: she counts in its SKDN.
+    pub posyandu_id: Option<PosyanduId>,
+    /// Whether she has a KMS or KIA book (`null`: not known): K of SKDN.
+    pub kia_book: Option<bool>,
     /// The child's open stunting case, if any.
     pub open_case_id: Option<CaseId>,
     /// Send it back as `If-Match` to change or delete the child.
@@ -479,6 +510,9 @@ impl NewChild<'_> {
             // create from before she was linked).
             && (self.mother_id.is_none() || existing.mother_id == self.mother_id)
             && existing.nik_hash == self.nik_hash
+            // Nor does one that names no posyandu or book.
+            && (self.posyandu_id.is_none() || existing.posyandu_id == self.posyandu_id)
+            && (self.kia_book.is_none() || existing.kia_book == self.kia_book)
     }
 }
 
@@ -493,5 +527,7 @@ pub struct NewChild<'a> {
     pub mother_name: Option<&'a str>,
     pub mother_id: Option<PersonId>,
     pub nik_hash: Option<Vec<u8>>,
+    pub posyandu_id: Option<PosyanduId>,
+    pub kia_book: Option<bool>,
     pub created_by: crate::domain::UserId,
 }

@@ -153,6 +153,8 @@ async fn register(
             mother_name: Some(mother_name),
             mother_id: Some(current.person_id),
             nik_hash: baby.nik_hash.clone(),
+            posyandu_id: None,
+            kia_book: None,
             created_by: caller.id,
         };
         let (_, created) = child::register(conn, caller, &new).await?;
