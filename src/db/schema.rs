@@ -517,6 +517,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    kbm_min_gain (age_months) {
+        age_months -> Int4,
+        min_gain_g -> Int4,
+    }
+}
+
+diesel::table! {
     lokus_decisions (district_code, year) {
         district_code -> Text,
         year -> Int4,
@@ -728,6 +735,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    skdn_counts (tier, measure, month, area) {
+        tier -> Text,
+        month -> Date,
+        area -> Text,
+        measure -> Text,
+        value -> Int8,
+    }
+}
+
+diesel::table! {
     survey_figures (id) {
         id -> Uuid,
         region_code -> Nullable<Text>,
@@ -814,6 +831,18 @@ diesel::table! {
     village_counts (region_code) {
         region_code -> Text,
         villages -> Int8,
+    }
+}
+
+diesel::table! {
+    weighing_months (child_id, month) {
+        child_id -> Uuid,
+        month -> Date,
+        village_code -> Text,
+        posyandu_id -> Nullable<Uuid>,
+        status -> Text,
+        two_t -> Bool,
+        bgm -> Bool,
     }
 }
 
@@ -921,6 +950,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     intervention_reports,
     intervention_types,
     interventions,
+    kbm_min_gain,
     login_failures,
     lokus_decisions,
     lokus_villages,
@@ -935,10 +965,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     prevalence_targets,
     refresh_tokens,
     regions,
+    skdn_counts,
     survey_figures,
     team_counts,
     teams,
     tpk_visits,
     users,
     village_counts,
+    weighing_months,
 );

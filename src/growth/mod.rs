@@ -16,6 +16,7 @@
 
 mod classify;
 mod indicators;
+pub mod kbm;
 mod tables;
 
 pub use classify::{BELOW_MODERATE, BELOW_SEVERE, GrowthCategory, Indicator};

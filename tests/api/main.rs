@@ -39,6 +39,7 @@ mod pregnancies;
 mod prevalence;
 mod regions;
 mod replica;
+mod skdn;
 mod summary;
 mod tables;
 mod teams;

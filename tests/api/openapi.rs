@@ -84,6 +84,7 @@ fn every_enum_lists_the_names_serde_sends() {
     use stunting_api::records::import::jobs::JobStatus;
     use stunting_api::records::pregnancy::import::PregnancyEvent;
     use stunting_api::records::stats::pathway::PathwayIndicator;
+    use stunting_api::records::stats::skdn::SkdnLevel;
     use utoipa::ToSchema;
 
     let doc: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
@@ -131,6 +132,7 @@ fn every_enum_lists_the_names_serde_sends() {
         PregnancyOutcome,
         Role,
         Sex,
+        SkdnLevel,
         SurveySource,
         TargetGroup,
         TeamKind,

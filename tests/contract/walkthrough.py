@@ -18,6 +18,7 @@ from stunting_api_client.api.budgets import list_budgets
 from stunting_api_client.api.cases import list_cases, update_case
 from stunting_api_client.api.children import create_child, update_child
 from stunting_api_client.api.people import create_person, create_screening, get_continuum
+from stunting_api_client.api.posyandu import create_posyandu
 from stunting_api_client.api.pregnancies import create_anc_visit, create_pregnancy, record_pregnancy_outcome
 from stunting_api_client.api.teams import create_team
 from stunting_api_client.api.tpk_visits import create_tpk_visit
@@ -26,7 +27,7 @@ from stunting_api_client.api.interventions import create_intervention, report
 from stunting_api_client.api.measurements import create_measurement, growth
 from stunting_api_client.api.regions import get_region, list_regions
 from stunting_api_client.api.stats import interventions as intervention_stats
-from stunting_api_client.api.stats import pathway_stats, prevalence
+from stunting_api_client.api.stats import pathway_stats, prevalence, skdn_stats
 from stunting_api_client.api.users import create_user
 from stunting_api_client.models import (
     BabyBorn,
@@ -44,15 +45,18 @@ from stunting_api_client.models import (
     CreateUser,
     Examiner,
     GrowthCategory,
+    NewPosyandu,
     NewTeam,
     OpenPregnancy,
     PathwayIndicator,
     PathwayStage,
+    PeriodKind,
     Place,
     Position,
     PregnancyOutcome,
     RecordOutcome,
     RegionLevel,
+    SkdnLevel,
     Role,
     Sex,
     TeamKind,
@@ -190,6 +194,21 @@ def main(base_url, admin_password):
     # Siti, stunted, and her baby brother, weighed at a month old.
     assert (stats.total.measured, stats.total.stunted, stats.total.stunting_pct) == (2, 1, 50.0), stats.total
     assert stats.level == RegionLevel.SUBDISTRICT
+
+    step("10d. Kumantan's posyandu: Siti registered to it and weighed there in July; its SKDN")
+    melati = ok(create_posyandu.sync(client=officer, body=NewPosyandu(
+        id=uuid.UUID("0192b7a4-0000-7000-8000-0000000000a1"), village_code=KUMANTAN, name="Posyandu Melati")))
+    registered = ok(update_child.sync(child.id, client=officer, if_match='"2"',
+                                      body=UpdateChild(posyandu_id=melati.id, kia_book=True)))
+    assert registered.posyandu_id == melati.id and registered.kia_book, registered
+    ok(create_measurement.sync(child.id, client=officer, body=CreateMeasurement(
+        measured_on=date(2025, 7, 15), length_cm=69.5, position=Position.LYING, weight_kg=7.6, place=Place.POSYANDU,
+        posyandu_id=melati.id)))
+    skdn = ok(skdn_stats.sync(client=officer, region=KUMANTAN, level=SkdnLevel.POSYANDU,
+                              from_="2025-07", to="2025-08", period=PeriodKind.MONTH))
+    # July: her first weighing (B); August: 600 g more, above the 200 g a 14-month-old needs (N).
+    assert [(r.s, r.k, r.d, r.b, r.n) for r in skdn.rows] == [(1, 1, 1, 1, 0), (1, 1, 1, 0, 1)], skdn.rows
+    assert skdn.rows[1].growth_pct == 100.0 and skdn.rows[1].name == "Posyandu Melati", skdn.rows[1]
 
     step("11-13. growth monitoring in Kumantan, a month's report, and coverage")
     planned = ok(create_intervention.sync(client=officer, body=CreateIntervention(

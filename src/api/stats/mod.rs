@@ -8,6 +8,7 @@ mod interventions;
 mod pathway;
 mod prevalence;
 mod query;
+mod skdn;
 mod teams;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -17,6 +18,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(budgets::budget_stats)
         .service(prevalence::prevalence)
         .service(pathway::pathway_stats)
+        .service(skdn::skdn_stats)
         .service(cases::case_stats)
         .service(teams::team_stats)
         .service(families::family_stats);

@@ -112,7 +112,7 @@ pub(super) async fn resolve_year(
 }
 
 /// The periods asked for: a `year` or `from`..`to`, as periods of `kind` when one is given.
-fn parse_span(
+pub(super) fn parse_span(
     errors: &mut FieldErrors,
     year: Option<i32>,
     from: Option<Month>,

@@ -8,6 +8,7 @@ pub mod families;
 pub mod pathway;
 pub mod prevalence;
 pub mod rates;
+pub mod skdn;
 pub mod summary;
 pub mod teams;
 

@@ -255,7 +255,7 @@ pub async fn pathway(
 
 /// The code, name and tier of each of `codes` (a breakdown's few areas, probed by key, each
 /// parsed once however many periods it has).
-async fn names<'a>(
+pub(super) async fn names<'a>(
     conn: &mut AsyncPgConnection,
     codes: impl Iterator<Item = &'a str>,
 ) -> anyhow::Result<BTreeMap<String, (RegionCode, String, RegionLevel)>> {

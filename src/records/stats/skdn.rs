@@ -1,0 +1,368 @@
+//! SKDN, the posyandu's monthly weighing, per posyandu, village and every tier above: S
+//! under-fives, K with a KMS/KIA book, D weighed, and of D: N grown by the KMS minimum, T not
+//! grown, O not weighed last month, B weighed for the first time; 2T (T twice running) and BGM
+//! (weight-for-age below −3), with participation D/S, growth N/D and book coverage K/S.
+//!
+//! Every figure is kept per month by the database in the writing transaction (migration
+//! 000033, which defines each one); a longer period adds up its months (child-months: a
+//! quarter's D/S is its months' mean participation). S is kept as births per month: the
+//! under-fives of a month are the children born in the 60 months up to it.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Months, NaiveDate};
+use diesel::QueryableByName;
+use diesel::sql_types::{Array, BigInt, Date, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::code_bounds;
+use super::pathway::names;
+use super::rates::{Disclosure, Interval, rate, shown};
+use crate::db::prepared::KeepPrepared;
+use crate::domain::{PosyanduId, RegionCode, RegionLevel};
+
+text_enum! {
+    /// The tier of SKDN rows: a region tier, or the posyandu of the villages.
+    pub enum SkdnLevel {
+        Province = "province",
+        District = "district",
+        Subdistrict = "subdistrict",
+        Village = "village",
+        Posyandu = "posyandu",
+    }
+}
+
+impl SkdnLevel {
+    /// The region tier the level stands at or below (a posyandu is part of a village).
+    pub fn region_level(self) -> RegionLevel {
+        match self {
+            Self::Province => RegionLevel::Province,
+            Self::District => RegionLevel::District,
+            Self::Subdistrict => RegionLevel::Subdistrict,
+            Self::Village | Self::Posyandu => RegionLevel::Village,
+        }
+    }
+
+    pub fn of_region(level: RegionLevel) -> Self {
+        match level {
+            RegionLevel::Province => Self::Province,
+            RegionLevel::District => Self::District,
+            RegionLevel::Subdistrict => Self::Subdistrict,
+            RegionLevel::Village => Self::Village,
+        }
+    }
+}
+
+/// A child is an under-five in the 60 calendar months from the month of her birth.
+const UNDER_FIVE_MONTHS: u32 = 60;
+
+/// The kept measures of the weighed months, in the order of `Tally`'s slots.
+const WEIGHED: [&str; 7] = ["weighed", "rose", "not_rose", "missed_last", "new", "two_t", "bgm"];
+const BORN: [&str; 2] = ["born", "born_kia"];
+
+/// The nine counts of one area in one period, as slots: S, K, then `WEIGHED`'s order.
+type Tally = [i64; 9];
+
+/// One area in one period. For an analyst, counts from 1 to 4 below district level are `null`
+/// (with the rates they would reveal), and `suppressed` is `true`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "region_code": "14.01.01.2009", "posyandu_id": "0192b7a4-0000-7000-8000-0000000000a1",
+    "name": "Posyandu Melati", "level": "posyandu", "period_start": "2025-02-01", "period_end": "2025-02-28",
+    "s": 64, "k": 60, "d": 52, "n": 41, "t": 6, "o": 3, "b": 2, "two_t": 1, "bgm": 0,
+    "participation_pct": 81.25, "participation_ci95": {"low": 69.99, "high": 88.98},
+    "growth_pct": 78.85, "growth_ci95": {"low": 65.97, "high": 87.76},
+    "kia_pct": 93.75, "kia_ci95": {"low": 85.0, "high": 97.54}, "suppressed": false
+}))]
+pub struct SkdnRow {
+    /// The region; for a posyandu, its village. `null`: all of Indonesia.
+    pub region_code: Option<RegionCode>,
+    /// The posyandu, for a posyandu's row.
+    pub posyandu_id: Option<PosyanduId>,
+    /// The region's or the posyandu's name (`null` for the totals).
+    pub name: Option<String>,
+    pub level: Option<SkdnLevel>,
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    /// S: under-fives registered here (child-months over a longer period).
+    pub s: Option<i64>,
+    /// K: of S, those with a KMS or KIA book.
+    pub k: Option<i64>,
+    /// D: of S, those weighed in the month.
+    pub d: Option<i64>,
+    /// N: of D, weight risen since last month by at least the KMS minimum for the age.
+    pub n: Option<i64>,
+    /// T: of D, weighed last month too but not risen enough.
+    pub t: Option<i64>,
+    /// O: of D, weighed before but not last month.
+    pub o: Option<i64>,
+    /// B: of D, weighed for the first time.
+    pub b: Option<i64>,
+    /// 2T: of T, T last month too (refer to the puskesmas).
+    pub two_t: Option<i64>,
+    /// BGM: of D, weight-for-age below −3 (refer to the puskesmas).
+    pub bgm: Option<i64>,
+    /// D/S in percent.
+    pub participation_pct: Option<f64>,
+    pub participation_ci95: Option<Interval>,
+    /// N/D in percent.
+    pub growth_pct: Option<f64>,
+    pub growth_ci95: Option<Interval>,
+    /// K/S in percent.
+    pub kia_pct: Option<f64>,
+    pub kia_ci95: Option<Interval>,
+    pub suppressed: bool,
+}
+
+/// What an SKDN breakdown asks for: inside `root` (all of Indonesia when `None`), rows at
+/// `level`, for each of `periods` (first and last day, whole months).
+pub struct SkdnAsk<'a> {
+    pub root: Option<&'a RegionCode>,
+    pub level: SkdnLevel,
+    pub periods: &'a [(NaiveDate, NaiveDate)],
+}
+
+/// Rows per area and period, and the root region's own row per period.
+pub struct Skdn {
+    pub rows: Vec<SkdnRow>,
+    pub totals: Vec<SkdnRow>,
+}
+
+#[derive(QueryableByName)]
+struct Kept {
+    #[diesel(sql_type = Text)]
+    tier: String,
+    #[diesel(sql_type = Date)]
+    month: NaiveDate,
+    #[diesel(sql_type = Text)]
+    area: String,
+    #[diesel(sql_type = Text)]
+    measure: String,
+    #[diesel(sql_type = BigInt)]
+    value: i64,
+}
+
+#[derive(QueryableByName)]
+struct PosyanduName {
+    #[diesel(sql_type = SqlUuid)]
+    id: Uuid,
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+/// The first day of every month from the month of `from` to that of `to`.
+fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    let mut month = from.with_day0(0).unwrap_or(from);
+    let mut months = Vec::new();
+    while month <= to {
+        months.push(month);
+        month = month + Months::new(1);
+    }
+    months
+}
+
+/// SKDN of `ask`, from the kept counts.
+pub async fn skdn(conn: &mut AsyncPgConnection, ask: &SkdnAsk<'_>, disclosure: Disclosure) -> anyhow::Result<Skdn> {
+    let (Some(&(first, _)), Some(&(_, last))) = (ask.periods.first(), ask.periods.last()) else {
+        return Ok(Skdn { rows: Vec::new(), totals: Vec::new() });
+    };
+    let months = months_between(first, last);
+    let born_from = months[0] - Months::new(UNDER_FIVE_MONTHS - 1);
+    let birth_months = months_between(born_from, last);
+    let row_tier = ask.level.as_str();
+    let total_tier = ask.root.map_or("province", |r| SkdnLevel::of_region(r.level()).as_str());
+    let (low, high) = code_bounds(ask.root);
+    // SQL: index range scans of the kept counts for each (measure, month) pair, as plain rows:
+    // the months of the periods for the weighings, the 60 months before them for the births.
+    let kept: Vec<Kept> = diesel::sql_query(
+        "SELECT k.tier, k.month, k.area, k.measure, k.value FROM skdn_counts k \
+         WHERE k.tier = ANY ($1) AND k.measure = ANY ($2) AND k.month = ANY ($3) AND k.area >= $4 AND k.area < $5 \
+         UNION ALL \
+         SELECT k.tier, k.month, k.area, k.measure, k.value FROM skdn_counts k \
+         WHERE k.tier = ANY ($1) AND k.measure = ANY ($6) AND k.month = ANY ($7) AND k.area >= $4 AND k.area < $5",
+    )
+    .bind::<Array<Text>, _>(vec![row_tier, total_tier])
+    .bind::<Array<Text>, _>(WEIGHED.to_vec())
+    .bind::<Array<Date>, _>(&months)
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .bind::<Array<Text>, _>(BORN.to_vec())
+    .bind::<Array<Date>, _>(&birth_months)
+    .prepared()
+    .load(conn)
+    .await?;
+
+    let period_of = |month: NaiveDate| ask.periods.iter().position(|&(start, end)| start <= month && month <= end);
+    let mut areas: BTreeMap<(usize, String), Tally> = BTreeMap::new();
+    let mut totals: BTreeMap<usize, Tally> = BTreeMap::new();
+    for k in kept {
+        let into_rows = k.tier == row_tier;
+        let into_total = k.tier == total_tier;
+        // Births count in every month of the 60 from theirs; weighings in their own month.
+        let counted: Vec<(usize, usize)> = match BORN.iter().position(|m| *m == k.measure) {
+            Some(slot) => months
+                .iter()
+                .filter(|&&m| k.month <= m && m < k.month + Months::new(UNDER_FIVE_MONTHS))
+                .filter_map(|&m| period_of(m).map(|p| (p, slot)))
+                .collect(),
+            None => match (WEIGHED.iter().position(|m| *m == k.measure), period_of(k.month)) {
+                (Some(slot), Some(p)) => vec![(p, slot + BORN.len())],
+                _ => Vec::new(),
+            },
+        };
+        for (period, slot) in counted {
+            if into_rows {
+                areas.entry((period, k.area.clone())).or_insert([0; 9])[slot] += k.value;
+            }
+            if into_total {
+                totals.entry(period).or_insert([0; 9])[slot] += k.value;
+            }
+        }
+    }
+
+    let named = area_names(conn, ask.level, areas.keys().map(|(_, area)| area.as_str())).await?;
+    let guarded_rows = disclosure.guards(Some(ask.level.region_level()));
+    let mut rows = Vec::with_capacity(areas.len());
+    for ((period, area), tally) in areas {
+        // An area whose children all moved away or aged out in the period: left out.
+        if tally.iter().all(|&v| v == 0) {
+            continue;
+        }
+        let (region_code, posyandu_id, name) = named.get(&area).cloned().unwrap_or((None, None, None));
+        let (start, end) = ask.periods[period];
+        rows.push(row(tally, guarded_rows, (region_code, posyandu_id, name, Some(ask.level)), (start, end)));
+    }
+    let root_level = ask.root.map(RegionCode::level);
+    let guarded_total = disclosure.guards(root_level);
+    let totals = ask
+        .periods
+        .iter()
+        .enumerate()
+        .map(|(period, &dates)| {
+            let tally = totals.get(&period).copied().unwrap_or([0; 9]);
+            row(tally, guarded_total, (ask.root.cloned(), None, None, root_level.map(SkdnLevel::of_region)), dates)
+        })
+        .collect();
+    Ok(Skdn { rows, totals })
+}
+
+type Place = (Option<RegionCode>, Option<PosyanduId>, Option<String>);
+
+/// Each area's region code, posyandu and name, probed by key.
+async fn area_names<'a>(
+    conn: &mut AsyncPgConnection,
+    level: SkdnLevel,
+    areas: impl Iterator<Item = &'a str>,
+) -> anyhow::Result<BTreeMap<String, Place>> {
+    let mut areas: Vec<&str> = areas.collect();
+    areas.sort_unstable();
+    areas.dedup();
+    if level != SkdnLevel::Posyandu {
+        let named = names(conn, areas.into_iter()).await?;
+        return Ok(named.into_iter().map(|(area, (code, name, _))| (area, (Some(code), None, Some(name)))).collect());
+    }
+    // A posyandu's area is its village's code, a dot and its id.
+    let split: Vec<(&str, Uuid)> = areas
+        .iter()
+        .filter_map(|a| a.split_at_checked(13).and_then(|(v, id)| Some((v, id.strip_prefix('.')?.parse().ok()?))))
+        .collect();
+    let ids: Vec<Uuid> = split.iter().map(|(_, id)| *id).collect();
+    // SQL: one probe of the posyandu key per area, in one round trip.
+    let found: Vec<PosyanduName> = diesel::sql_query("SELECT id, name FROM posyandu WHERE id = ANY ($1)")
+        .bind::<Array<SqlUuid>, _>(&ids)
+        .prepared()
+        .load(conn)
+        .await?;
+    let by_id: BTreeMap<Uuid, String> = found.into_iter().map(|p| (p.id, p.name)).collect();
+    Ok(split
+        .into_iter()
+        .map(|(village, id)| {
+            let place = (RegionCode::parse(village).ok(), Some(PosyanduId(id)), by_id.get(&id).cloned());
+            (format!("{village}.{id}"), place)
+        })
+        .collect())
+}
+
+/// The row of one tally, with its rates, as the caller may see it.
+fn row(
+    tally: Tally,
+    guarded: bool,
+    (region_code, posyandu_id, name, level): (
+        Option<RegionCode>,
+        Option<PosyanduId>,
+        Option<String>,
+        Option<SkdnLevel>,
+    ),
+    (period_start, period_end): (NaiveDate, NaiveDate),
+) -> SkdnRow {
+    let [s, k, d, n, t, o, b, two_t, bgm] = tally.map(|v| shown(v, guarded));
+    let (participation_pct, participation_ci95) = rate(d, s);
+    let (growth_pct, growth_ci95) = rate(n, d);
+    let (kia_pct, kia_ci95) = rate(k, s);
+    let suppressed = [s, k, d, n, t, o, b, two_t, bgm].iter().any(Option::is_none);
+    SkdnRow {
+        region_code,
+        posyandu_id,
+        name,
+        level,
+        period_start,
+        period_end,
+        s,
+        k,
+        d,
+        n,
+        t,
+        o,
+        b,
+        two_t,
+        bgm,
+        participation_pct,
+        participation_ci95,
+        growth_pct,
+        growth_ci95,
+        kia_pct,
+        kia_ci95,
+        suppressed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_months_of_a_range_are_each_month_it_touches() {
+        assert_eq!(months_between(day("2024-11-15"), day("2025-02-01")).len(), 4);
+        assert_eq!(months_between(day("2025-02-01"), day("2025-02-28")), vec![day("2025-02-01")]);
+    }
+
+    #[test]
+    fn a_small_count_hides_itself_and_the_rates_it_would_reveal() {
+        let shown_row = row(
+            [64, 60, 52, 41, 6, 3, 2, 1, 0],
+            false,
+            (None, None, None, None),
+            (day("2025-02-01"), day("2025-02-28")),
+        );
+        assert_eq!((shown_row.participation_pct, shown_row.growth_pct), (Some(81.25), Some(78.85)));
+        assert!(!shown_row.suppressed);
+        let guarded = row(
+            [64, 60, 52, 41, 6, 3, 2, 1, 0],
+            true,
+            (None, None, None, None),
+            (day("2025-02-01"), day("2025-02-28")),
+        );
+        assert_eq!((guarded.two_t, guarded.b, guarded.bgm, guarded.s), (None, None, Some(0), Some(64)));
+        assert!(guarded.suppressed);
+        let few =
+            row([3, 3, 3, 3, 0, 0, 0, 0, 0], true, (None, None, None, None), (day("2025-02-01"), day("2025-02-28")));
+        assert_eq!((few.participation_pct, few.growth_pct, few.kia_pct), (None, None, None));
+    }
+}
