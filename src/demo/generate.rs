@@ -1,10 +1,13 @@
 //! `stunting-api demo generate`: a synthetic country for benchmarks and demos, over the real
 //! region list. Children are spread over every village in proportion to its province's
-//! population (and a log-normal village size); each is weighed in February and August (85% turn
-//! up), with length-for-age drawn so that about one child in five is stunted, as SSGI reports per
-//! province; lengths and weights are derived from the drawn z-scores through the WHO tables and
-//! scored back from the rounded values, so every stored z-score is what the service would
-//! compute. Cases follow the measurements; every village with children runs four interventions
+//! population (and a log-normal village size), registered to one of its village's posyandu (one
+//! per 50 children, at most six; one child in ten to none) with a KIA book for most. Each is
+//! measured in February and August (85% turn up) and, in the last year, weighed at her posyandu
+//! in the other months too (65% turn up), with length-for-age drawn so that about one child in
+//! five is stunted, as SSGI reports per province; one posyandu in five rounds its lengths to the
+//! half centimetre (the heaping data checks look for). Lengths and weights are derived from the
+//! drawn z-scores through the WHO tables and scored back from the rounded values, so every stored
+//! z-score is what the service would compute. Cases follow the measurements; every village with children runs four interventions
 //! with monthly reports; every district, and every village with children, has an approved budget.
 //! The first 1,000 days of the children born in the last two years are in `pathway`.
 //!
@@ -208,6 +211,22 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                           + floor(pg_temp.u(k, 4) * (make_date({year}, 2, 1) - make_date({first_year}, 8, 1) + 1800))::integer \
                           AS birth_date \
                  FROM demo_villages v CROSS JOIN LATERAL generate_series(v.first + 1, v.first + v.n) k; \
+                 CREATE TEMP TABLE demo_posyandu ON COMMIT DROP AS \
+                 SELECT md5('{seed}:posyandu:' || v.code || ':' || g)::uuid AS id, v.code AS village_code, g, \
+                        pg_temp.u(hashtext(v.code)::bigint * 8 + g, 13) < 0.2 AS heaps \
+                 FROM demo_villages v \
+                 CROSS JOIN LATERAL generate_series(1, greatest(1, least(6, ceil(v.n / 50.0)))::integer) g \
+                 WHERE v.n > 0; \
+                 ALTER TABLE demo_children ADD COLUMN posyandu_id uuid, ADD COLUMN heaps boolean NOT NULL DEFAULT false; \
+                 UPDATE demo_children c SET posyandu_id = p.id, heaps = p.heaps \
+                 FROM demo_villages v, demo_posyandu p \
+                 WHERE v.code = c.village_code AND p.village_code = c.village_code AND pg_temp.u(c.k, 14) >= 0.1 \
+                   AND p.g = 1 + floor(pg_temp.u(c.k, 15) * greatest(1, least(6, ceil(v.n / 50.0))))::integer; \
+                 ALTER TABLE posyandu DISABLE TRIGGER USER; \
+                 INSERT INTO posyandu (id, village_code, name) \
+                 SELECT id, village_code, \
+                        'Posyandu ' || (ARRAY['Melati', 'Mawar', 'Anggrek', 'Kenanga', 'Dahlia', 'Cempaka'])[g] \
+                 FROM demo_posyandu; \
                  ALTER TABLE children DISABLE TRIGGER USER; \
                  ALTER TABLE measurements DISABLE TRIGGER USER; \
                  ALTER TABLE cases DISABLE TRIGGER USER; \
@@ -216,31 +235,37 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  ALTER TABLE budget_spending DISABLE TRIGGER USER; \
                  ALTER TABLE interventions DISABLE TRIGGER USER; \
                  ALTER TABLE intervention_reports DISABLE TRIGGER USER; \
-                 INSERT INTO children (id, village_code, sex, birth_date, name) \
-                 SELECT id, village_code, sex, birth_date, 'Anak ' || k FROM demo_children; \
+                 INSERT INTO children (id, village_code, sex, birth_date, name, posyandu_id, kia_book) \
+                 SELECT id, village_code, sex, birth_date, 'Anak ' || k, posyandu_id, pg_temp.u(k, 16) < 0.85 \
+                 FROM demo_children; \
                  ANALYZE demo_children"
             ),
         ),
         (
-            "measurements (February and August rounds)",
+            "measurements (February and August, and monthly weighings)",
             format!(
                 "INSERT INTO measurements (id, child_id, measured_on, age_days, length_cm, position, weight_kg, \
-                                           place, haz, waz, whz, haz_implausible, waz_implausible, whz_implausible) \
+                                           place, posyandu_id, haz, waz, whz, haz_implausible, waz_implausible, \
+                                           whz_implausible) \
                  WITH rounds AS ( \
-                   SELECT c.k, c.id, c.sex, c.birth_date, c.mean_haz, r.n, \
+                   SELECT c.k, c.id, c.sex, c.birth_date, c.mean_haz, c.posyandu_id, c.heaps, r.n, \
                           make_date(r.y, r.month, 1 + floor(pg_temp.u(c.k * 64 + r.n, 5) * 27)::integer) AS measured_on \
                    FROM demo_children c \
-                   CROSS JOIN (SELECT (y - {first_year}) * 2 + m.i AS n, y, m.month \
-                               FROM generate_series({first_year}, {year}) y, (VALUES (0, 2), (1, 8)) m (i, month)) r \
-                   WHERE pg_temp.u(c.k * 64 + r.n, 6) >= 0.15 \
+                   CROSS JOIN (SELECT (y - {first_year}) * 2 + m.i AS n, y, m.month, 0.85 AS turnout \
+                               FROM generate_series({first_year}, {year}) y, (VALUES (0, 2), (1, 8)) m (i, month) \
+                               UNION ALL \
+                               SELECT 20 + month, {year}, month, 0.65 FROM generate_series(1, 12) month \
+                               WHERE month NOT IN (2, 8)) r \
+                   WHERE pg_temp.u(c.k * 64 + r.n, 6) < r.turnout \
                  ), drawn AS ( \
                    SELECT r.*, r.measured_on - r.birth_date AS age_days, \
                           r.mean_haz + 1.05 * pg_temp.n(r.k, 7) + 0.25 * pg_temp.n(r.k * 64 + r.n, 8) AS z_length, \
-                          0.75 * pg_temp.n(r.k * 64 + r.n, 9) - 0.3 AS weight_noise \
+                          0.7 * pg_temp.n(r.k, 9) + 0.1 * pg_temp.n(r.k * 64 + r.n, 17) - 0.3 AS weight_noise \
                    FROM rounds r OFFSET 0 \
                  ), sized AS ( \
                    SELECT d.*, la.m AS lm, la.s AS ls, wa.l AS wl, wa.m AS wm, wa.s AS ws, \
-                          round((la.m * (1 + la.s * d.z_length))::numeric, 1)::double precision AS length_cm, \
+                          CASE WHEN d.heaps THEN round((la.m * (1 + la.s * d.z_length) * 2)::numeric) / 2 \
+                               ELSE round((la.m * (1 + la.s * d.z_length))::numeric, 1) END::double precision AS length_cm, \
                           round((wa.m * power(1 + wa.l * wa.s * (0.6 * d.z_length + d.weight_noise), 1 / wa.l))::numeric, 1)::double precision AS weight_kg \
                    FROM drawn d \
                    JOIN demo_lms la ON la.indicator = 'lfa' AND la.sex = d.sex AND la.idx = d.age_days \
@@ -259,7 +284,7 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                    OFFSET 0 \
                  ) \
                  SELECT md5('{seed}:measurement:' || k || ':' || n)::uuid, id, measured_on, age_days, length_cm, \
-                        CASE WHEN age_days < 731 THEN 'lying' ELSE 'standing' END, weight_kg, 'posyandu', \
+                        CASE WHEN age_days < 731 THEN 'lying' ELSE 'standing' END, weight_kg, 'posyandu', posyandu_id, \
                         haz, waz, whz, haz NOT BETWEEN -6 AND 6, waz NOT BETWEEN -6 AND 5, coalesce(whz NOT BETWEEN -5 AND 5, false) \
                  FROM scored"
             ),
@@ -338,7 +363,8 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
         ),
         (
             "kept counts",
-            "ALTER TABLE children ENABLE TRIGGER USER; \
+            "ALTER TABLE posyandu ENABLE TRIGGER USER; \
+             ALTER TABLE children ENABLE TRIGGER USER; \
              ALTER TABLE measurements ENABLE TRIGGER USER; \
              ALTER TABLE cases ENABLE TRIGGER USER; \
              ALTER TABLE budgets ENABLE TRIGGER USER; \
@@ -349,7 +375,8 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
              SELECT prevalence_rebuild(); \
              SELECT case_counts_rebuild(); \
              SELECT budget_counts_rebuild(); \
-             SELECT coverage_rebuild()"
+             SELECT coverage_rebuild(); \
+             SELECT skdn_counts_rebuild()"
                 .to_owned(),
         ),
     ]

@@ -97,7 +97,9 @@ async fn generated(seed: i64) -> (TestApp, Fingerprint) {
                 + (SELECT count(*) FROM (SELECT * FROM case_counts_from_rows() \
                                          EXCEPT ALL SELECT * FROM case_counts) d) \
                 + (SELECT count(*) FROM (SELECT * FROM budget_counts_from_rows() \
-                                         EXCEPT ALL SELECT * FROM budget_counts) d) AS drift",
+                                         EXCEPT ALL SELECT * FROM budget_counts) d) \
+                + (SELECT count(*) FROM (SELECT * FROM skdn_counts_from_rows() \
+                                         EXCEPT ALL SELECT * FROM skdn_counts) d) AS drift",
     )
     .get_result(&mut conn)
     .await
@@ -127,6 +129,15 @@ async fn a_seed_generates_the_same_plausible_country_every_time() {
     let stunting = national["total"]["stunting_pct"].as_f64().unwrap();
     assert!((15.0..=30.0).contains(&stunting), "about one child in five is stunted, not {stunting}%");
     assert_eq!(national["rows"].as_array().unwrap().len(), 38, "children in every province");
+    // Children are weighed monthly at their posyandu: participation, growth and books plausible.
+    let march: Value =
+        app.get("/api/v1/stats/skdn?from=2025-03&to=2025-03", Some(&officer)).await.json().await.unwrap();
+    let skdn = &march["totals"][0];
+    let pct = |field: &str| skdn[field].as_f64().unwrap();
+    assert!((45.0..=75.0).contains(&pct("participation_pct")), "D/S {skdn}");
+    assert!((20.0..=95.0).contains(&pct("growth_pct")), "N/D {skdn}");
+    assert!((75.0..=95.0).contains(&pct("kia_pct")), "K/S {skdn}");
+    assert!(skdn["t"].as_i64().unwrap() > 0 && skdn["bgm"].as_i64().unwrap() > 0, "{skdn}");
     let page: Value = app.get("/api/v1/children?region=32&limit=5", Some(&officer)).await.json().await.unwrap();
     let mut checked = 0;
     for child in page["items"].as_array().unwrap() {
