@@ -543,3 +543,73 @@ async fn the_database_judges_growth_by_the_same_kbm_table_as_data_kbm_csv() {
     let stored: Vec<(u32, u32)> = rows.iter().map(|r| (r.age_months as u32, r.min_gain_g as u32)).collect();
     assert_eq!(stored, kbm::table());
 }
+
+#[tokio::test]
+async fn imports_register_children_to_posyandu_and_weigh_them_there() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let melati = posyandu_in(&app, &officer, VILLAGE, "Posyandu Melati").await;
+    let mawar = posyandu_in(&app, &officer, "14.01.01.2010", "Posyandu Mawar").await;
+    let (siti, dewi) = (Uuid::now_v7(), Uuid::now_v7());
+    let (melati_id, mawar_id) = (melati["id"].as_str().unwrap(), mawar["id"].as_str().unwrap());
+    let csv = format!(
+        "child_id,village_code,sex,birth_date,name,posyandu_id,kia_book,measured_on,length_cm,position,weight_kg,place\n\
+         {siti},{VILLAGE},female,2024-06-01,Siti,{melati_id},true,2025-02-10,70.0,lying,7.9,posyandu\n\
+         {siti},{VILLAGE},female,2024-06-01,Siti,{melati_id},true,2025-03-10,71.0,lying,8.3,posyandu\n\
+         {dewi},{VILLAGE},female,2024-06-01,Dewi,{mawar_id},,2025-02-11,70.0,lying,7.9,posyandu\n"
+    );
+    let response = app
+        .request(Method::POST, "/api/v1/imports/children", Some(&officer))
+        .text("text/csv", csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let summary: Value = response.json().await.unwrap();
+    assert_eq!((summary["created"].clone(), summary["rejected"].clone()), (json!(2), json!(1)), "{summary}");
+    // Dewi's posyandu is the next village's: refused, naming the field.
+    assert_eq!(summary["rejections"][0]["line"], 4, "{summary}");
+    assert_eq!(summary["rejections"][0]["problem"]["errors"][0]["field"], "posyandu_id", "{summary}");
+    let child: Value = app.get(&format!("/api/v1/children/{siti}"), Some(&officer)).await.json().await.unwrap();
+    assert_eq!((child["posyandu_id"].clone(), child["kia_book"].clone()), (melati["id"].clone(), json!(true)));
+    let weighed: Value =
+        app.get(&format!("/api/v1/children/{siti}/measurements"), Some(&officer)).await.json().await.unwrap();
+    assert!(weighed["items"].as_array().unwrap().iter().all(|m| m["posyandu_id"] == melati["id"]), "{weighed}");
+
+    // A measurement import names where each weighing was taken, checked as a single request is.
+    let weighings = json!([
+        {"child_id": siti, "measured_on": "2025-04-10", "length_cm": 71.5, "position": "lying", "weight_kg": 8.4,
+         "place": "posyandu", "posyandu_id": mawar["id"]},
+        {"child_id": siti, "measured_on": "2025-05-10", "length_cm": 72.0, "position": "lying", "weight_kg": 8.6,
+         "place": "posyandu", "posyandu_id": Uuid::now_v7()}
+    ]);
+    let response = app.post_json("/api/v1/imports/measurements", Some(&officer), &weighings).await;
+    let summary: Value = response.json().await.unwrap();
+    assert_eq!((summary["created"].clone(), summary["rejected"].clone()), (json!(1), json!(1)), "{summary}");
+    assert_eq!(summary["rejections"][0]["problem"]["errors"][0]["field"], "posyandu_id", "{summary}");
+
+    // Her SKDN follows her registration: February new, March 400 g (a nine-month-old needs
+    // 300 g): grown; April 100 g: not grown.
+    let skdn: Value = app
+        .get(
+            &format!("/api/v1/stats/skdn?region={VILLAGE}&level=posyandu&from=2025-02&to=2025-04&period=month"),
+            Some(&officer),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rows: Vec<(i64, i64, i64)> = skdn["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["b"].as_i64().unwrap(), r["n"].as_i64().unwrap(), r["t"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(rows, [(1, 0, 0), (0, 1, 0), (0, 0, 1)], "{skdn}");
+    // Polled with its ETag, an unchanged answer is 304.
+    let path = format!("/api/v1/stats/skdn?region={VILLAGE}&year=2025");
+    let first = app.get(&path, Some(&officer)).await;
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app.request(Method::GET, &path, Some(&officer)).header("If-None-Match", etag).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
