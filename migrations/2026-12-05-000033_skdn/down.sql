@@ -17,5 +17,6 @@ DROP FUNCTION weighing_months_refresh(uuid[]);
 DROP VIEW weighing_months_from_rows;
 DROP TABLE weighing_months;
 DROP FUNCTION skdn_changed();
+DROP FUNCTION skdn_pivot_sql(text);
 DROP FUNCTION kbm_grams(date, date);
 DROP TABLE kbm_min_gain;

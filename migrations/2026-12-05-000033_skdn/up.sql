@@ -126,16 +126,46 @@ CREATE TRIGGER skdn_children_months_updated AFTER UPDATE ON children REFERENCING
 CREATE TRIGGER skdn_children_months_deleted AFTER DELETE ON children REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION weighing_months_changed();
 
--- The kept counts: per tier, month, area and measure. A posyandu's area is its village's code,
--- a dot and its id, so it sorts inside its village's range of codes.
+-- The kept counts: per tier, month and area, every measure in one row (a reader wants them
+-- all, and one row for nine measures is a ninth of the index to read). A posyandu's area is its
+-- village's code, a dot and its id, so it sorts inside its village's range of codes. `born` and
+-- `born_kia` count the children born in the month; the rest, that month's weighings.
 CREATE TABLE skdn_counts (
-    tier     text NOT NULL CHECK (tier IN ('posyandu', 'village', 'subdistrict', 'district', 'province')),
-    month    date NOT NULL,
-    area     text COLLATE "C" NOT NULL,
-    measure  text NOT NULL,
-    value    bigint NOT NULL,
-    PRIMARY KEY (tier, measure, month, area) INCLUDE (value)
+    tier         text NOT NULL CHECK (tier IN ('posyandu', 'village', 'subdistrict', 'district', 'province')),
+    month        date NOT NULL,
+    area         text COLLATE "C" NOT NULL,
+    born         bigint NOT NULL,
+    born_kia     bigint NOT NULL,
+    weighed      bigint NOT NULL,
+    rose         bigint NOT NULL,
+    not_rose     bigint NOT NULL,
+    missed_last  bigint NOT NULL,
+    new          bigint NOT NULL,
+    two_t        bigint NOT NULL,
+    bgm          bigint NOT NULL,
+    PRIMARY KEY (tier, month, area)
+        INCLUDE (born, born_kia, weighed, rose, not_rose, missed_last, new, two_t, bgm)
 );
+
+-- Contributions (month, village, posyandu, measure, n) summed into skdn_counts rows: the
+-- pivot both the trigger and the recount use.
+CREATE FUNCTION skdn_pivot_sql(contributions text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+    SELECT format(
+        'SELECT g.tier, g.month, g.area, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''born''), 0)::bigint, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''born_kia''), 0)::bigint, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''weighed''), 0)::bigint, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''rose''), 0)::bigint, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''not_rose''), 0)::bigint, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''missed_last''), 0)::bigint, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''new''), 0)::bigint, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''two_t''), 0)::bigint, '
+        'coalesce(sum(g.n) FILTER (WHERE g.measure = ''bgm''), 0)::bigint '
+        'FROM (SELECT t.tier, d.month, t.area, d.measure, sum(d.n) AS n '
+        '      FROM (%s) d CROSS JOIN LATERAL skdn_tiers(d.village_code, d.posyandu_id) t '
+        '      GROUP BY 1, 2, 3, 4 HAVING sum(d.n) <> 0) g '
+        'GROUP BY 1, 2, 3', contributions)
+$$;
 
 -- The rows a child's count is kept in: her posyandu's (if any), her village's and the tiers above.
 CREATE FUNCTION skdn_tiers(village text, posyandu uuid) RETURNS TABLE (tier text, area text)
@@ -181,12 +211,13 @@ BEGIN
                                  'FROM came r, LATERAL %I(r) x', TG_ARGV[0]);
     END IF;
     EXECUTE format(
-        'INSERT INTO skdn_counts AS c (tier, measure, month, area, value) '
-        'SELECT t.tier, d.measure, d.month, t.area, sum(d.n) '
-        'FROM (%s) d CROSS JOIN LATERAL skdn_tiers(d.village_code, d.posyandu_id) t '
-        'GROUP BY 1, 2, 3, 4 HAVING sum(d.n) <> 0 ORDER BY 1, 2, 3, 4 '
-        'ON CONFLICT (tier, measure, month, area) DO UPDATE SET value = c.value + EXCLUDED.value',
-        array_to_string(parts, ' UNION ALL '));
+        'INSERT INTO skdn_counts AS c %s ORDER BY 1, 2, 3 '
+        'ON CONFLICT (tier, month, area) DO UPDATE SET born = c.born + EXCLUDED.born, '
+        'born_kia = c.born_kia + EXCLUDED.born_kia, weighed = c.weighed + EXCLUDED.weighed, '
+        'rose = c.rose + EXCLUDED.rose, not_rose = c.not_rose + EXCLUDED.not_rose, '
+        'missed_last = c.missed_last + EXCLUDED.missed_last, new = c.new + EXCLUDED.new, '
+        'two_t = c.two_t + EXCLUDED.two_t, bgm = c.bgm + EXCLUDED.bgm',
+        skdn_pivot_sql(array_to_string(parts, ' UNION ALL ')));
     RETURN NULL;
 END;
 $$;
@@ -206,15 +237,15 @@ CREATE TRIGGER skdn_weighing_months_deleted AFTER DELETE ON weighing_months REFE
 
 -- Every count as the rows give it (weighed months recomputed from the measurements, so a
 -- drifted weighing_months shows too).
-CREATE FUNCTION skdn_counts_from_rows() RETURNS SETOF skdn_counts LANGUAGE sql STABLE AS $$
-    SELECT t.tier, d.month, t.area, d.measure, sum(d.n)::bigint
-    FROM (SELECT x.* FROM children r, LATERAL skdn_of_child(r) x
-          UNION ALL
-          SELECT x.* FROM weighing_months_from_rows r,
-              LATERAL skdn_of_weighing(ROW(r.child_id, r.month, r.village_code, r.posyandu_id, r.status, r.two_t,
-                                           r.bgm)::weighing_months) x) d
-    CROSS JOIN LATERAL skdn_tiers(d.village_code, d.posyandu_id) t
-    GROUP BY 1, 2, 3, 4 HAVING sum(d.n) <> 0
+CREATE FUNCTION skdn_counts_from_rows() RETURNS SETOF skdn_counts LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY EXECUTE skdn_pivot_sql(
+        'SELECT x.* FROM children r, LATERAL skdn_of_child(r) x '
+        'UNION ALL '
+        'SELECT x.* FROM weighing_months_from_rows r, '
+        'LATERAL skdn_of_weighing(ROW(r.child_id, r.month, r.village_code, r.posyandu_id, r.status, r.two_t, '
+        'r.bgm)::weighing_months) x');
+END;
 $$;
 
 -- Counts every row again from nothing: after a bulk load with the triggers off (the demo

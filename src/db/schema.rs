@@ -735,12 +735,19 @@ diesel::table! {
 }
 
 diesel::table! {
-    skdn_counts (tier, measure, month, area) {
+    skdn_counts (tier, month, area) {
         tier -> Text,
         month -> Date,
         area -> Text,
-        measure -> Text,
-        value -> Int8,
+        born -> Int8,
+        born_kia -> Int8,
+        weighed -> Int8,
+        rose -> Int8,
+        not_rose -> Int8,
+        missed_last -> Int8,
+        new -> Int8,
+        two_t -> Int8,
+        bgm -> Int8,
     }
 }
 

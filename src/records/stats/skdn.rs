@@ -59,7 +59,7 @@ impl SkdnLevel {
 /// A child is an under-five in the 60 calendar months from the month of her birth.
 const UNDER_FIVE_MONTHS: u32 = 60;
 
-/// The kept measures of the weighed months, in the order of `Tally`'s slots.
+/// The kept measures of the weighed months and of the births, in the order of `Tally`'s slots.
 const WEIGHED: [&str; 7] = ["weighed", "rose", "not_rose", "missed_last", "new", "two_t", "bgm"];
 const BORN: [&str; 2] = ["born", "born_kia"];
 
@@ -132,17 +132,32 @@ pub struct Skdn {
 }
 
 #[derive(QueryableByName)]
+/// One area's kept row of one month.
 struct Kept {
     #[diesel(sql_type = Text)]
     tier: String,
-    #[diesel(sql_type = Date)]
-    month: NaiveDate,
     #[diesel(sql_type = Text)]
     area: String,
-    #[diesel(sql_type = Text)]
-    measure: String,
+    #[diesel(sql_type = Date)]
+    month: NaiveDate,
     #[diesel(sql_type = BigInt)]
-    value: i64,
+    born: i64,
+    #[diesel(sql_type = BigInt)]
+    born_kia: i64,
+    #[diesel(sql_type = BigInt)]
+    weighed: i64,
+    #[diesel(sql_type = BigInt)]
+    rose: i64,
+    #[diesel(sql_type = BigInt)]
+    not_rose: i64,
+    #[diesel(sql_type = BigInt)]
+    missed_last: i64,
+    #[diesel(sql_type = BigInt)]
+    new: i64,
+    #[diesel(sql_type = BigInt)]
+    two_t: i64,
+    #[diesel(sql_type = BigInt)]
+    bgm: i64,
 }
 
 #[derive(QueryableByName)]
@@ -164,6 +179,69 @@ fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
     months
 }
 
+/// Months since year 0: months apart are indices apart.
+fn month_index(day: NaiveDate) -> i32 {
+    day.year() * 12 + day.month0() as i32
+}
+
+/// One area's kept rows by month: births from 59 months before the first month asked, the
+/// weighings of the months asked.
+struct ByMonth {
+    /// Index 0: 59 months before the first month asked.
+    born: Vec<[i64; BORN.len()]>,
+    /// Index 0: the first month asked.
+    weighed: Vec<[i64; WEIGHED.len()]>,
+}
+
+impl ByMonth {
+    fn new(months: usize) -> Self {
+        let before = UNDER_FIVE_MONTHS as usize - 1;
+        Self { born: vec![[0; BORN.len()]; months + before], weighed: vec![[0; WEIGHED.len()]; months] }
+    }
+
+    /// Adds a kept row; `first` is the first month asked (`month_index`). The weighings of a
+    /// month before it are not asked for.
+    fn add(&mut self, k: &Kept, first: i32) {
+        let offset = month_index(k.month) - first;
+        if let Some(born) =
+            usize::try_from(offset + UNDER_FIVE_MONTHS as i32 - 1).ok().and_then(|i| self.born.get_mut(i))
+        {
+            born[0] += k.born;
+            born[1] += k.born_kia;
+        }
+        if let Some(weighed) = usize::try_from(offset).ok().and_then(|i| self.weighed.get_mut(i)) {
+            let counts = [k.weighed, k.rose, k.not_rose, k.missed_last, k.new, k.two_t, k.bgm];
+            for (slot, n) in counts.into_iter().enumerate() {
+                weighed[slot] += n;
+            }
+        }
+    }
+
+    /// The tally of each period: S and K of each month (the births of the 60 months up to it)
+    /// and its weighings, added up over the period's months (`period_of` each month's period).
+    fn tallies(&self, period_of: &[usize], periods: usize) -> Vec<Tally> {
+        let window = UNDER_FIVE_MONTHS as usize;
+        // Running sums of the births: a month's under-fives in two subtractions.
+        let mut running = vec![[0_i64; BORN.len()]; self.born.len() + 1];
+        for (i, born) in self.born.iter().enumerate() {
+            for slot in 0..BORN.len() {
+                running[i + 1][slot] = running[i][slot] + born[slot];
+            }
+        }
+        let mut tallies = vec![[0; 9]; periods];
+        for (month, &period) in period_of.iter().enumerate() {
+            let tally = &mut tallies[period];
+            for slot in 0..BORN.len() {
+                tally[slot] += running[month + window][slot] - running[month][slot];
+            }
+            for (slot, n) in self.weighed[month].iter().enumerate() {
+                tally[BORN.len() + slot] += n;
+            }
+        }
+        tallies
+    }
+}
+
 /// SKDN of `ask`, from the kept counts.
 pub async fn skdn(conn: &mut AsyncPgConnection, ask: &SkdnAsk<'_>, disclosure: Disclosure) -> anyhow::Result<Skdn> {
     let (Some(&(first, _)), Some(&(_, last))) = (ask.periods.first(), ask.periods.last()) else {
@@ -175,80 +253,72 @@ pub async fn skdn(conn: &mut AsyncPgConnection, ask: &SkdnAsk<'_>, disclosure: D
     let row_tier = ask.level.as_str();
     let total_tier = ask.root.map_or("province", |r| SkdnLevel::of_region(r.level()).as_str());
     let (low, high) = code_bounds(ask.root);
-    // SQL: index range scans of the kept counts for each (measure, month) pair, as plain rows:
-    // the months of the periods for the weighings, the 60 months before them for the births.
+    // SQL: index range scans of the kept rows of each month, as plain rows: the months of
+    // the periods and the 59 before them (their births are under-fives of the periods).
     let kept: Vec<Kept> = diesel::sql_query(
-        "SELECT k.tier, k.month, k.area, k.measure, k.value FROM skdn_counts k \
-         WHERE k.tier = ANY ($1) AND k.measure = ANY ($2) AND k.month = ANY ($3) AND k.area >= $4 AND k.area < $5 \
-         UNION ALL \
-         SELECT k.tier, k.month, k.area, k.measure, k.value FROM skdn_counts k \
-         WHERE k.tier = ANY ($1) AND k.measure = ANY ($6) AND k.month = ANY ($7) AND k.area >= $4 AND k.area < $5",
+        "SELECT k.tier, k.area, k.month, k.born, k.born_kia, k.weighed, k.rose, k.not_rose, k.missed_last, k.new, \
+                k.two_t, k.bgm \
+         FROM skdn_counts k WHERE k.tier = ANY ($1) AND k.month = ANY ($2) AND k.area >= $3 AND k.area < $4",
     )
     .bind::<Array<Text>, _>(vec![row_tier, total_tier])
-    .bind::<Array<Text>, _>(WEIGHED.to_vec())
-    .bind::<Array<Date>, _>(&months)
+    .bind::<Array<Date>, _>(&birth_months)
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
-    .bind::<Array<Text>, _>(BORN.to_vec())
-    .bind::<Array<Date>, _>(&birth_months)
     .prepared()
     .load(conn)
     .await?;
 
-    let period_of = |month: NaiveDate| ask.periods.iter().position(|&(start, end)| start <= month && month <= end);
-    let mut areas: BTreeMap<(usize, String), Tally> = BTreeMap::new();
-    let mut totals: BTreeMap<usize, Tally> = BTreeMap::new();
-    for k in kept {
-        let into_rows = k.tier == row_tier;
-        let into_total = k.tier == total_tier;
-        // Births count in every month of the 60 from theirs; weighings in their own month.
-        let counted: Vec<(usize, usize)> = match BORN.iter().position(|m| *m == k.measure) {
-            Some(slot) => months
-                .iter()
-                .filter(|&&m| k.month <= m && m < k.month + Months::new(UNDER_FIVE_MONTHS))
-                .filter_map(|&m| period_of(m).map(|p| (p, slot)))
-                .collect(),
-            None => match (WEIGHED.iter().position(|m| *m == k.measure), period_of(k.month)) {
-                (Some(slot), Some(p)) => vec![(p, slot + BORN.len())],
-                _ => Vec::new(),
-            },
-        };
-        for (period, slot) in counted {
-            if into_rows {
-                areas.entry((period, k.area.clone())).or_insert([0; 9])[slot] += k.value;
-            }
-            if into_total {
-                totals.entry(period).or_insert([0; 9])[slot] += k.value;
+    // Each area's rows by month, and the root's; each row read once.
+    let first = month_index(months[0]);
+    let mut areas: BTreeMap<String, ByMonth> = BTreeMap::new();
+    let mut total = ByMonth::new(months.len());
+    for k in &kept {
+        if k.tier == row_tier {
+            match areas.get_mut(k.area.as_str()) {
+                Some(area) => area.add(k, first),
+                None => areas.entry(k.area.clone()).or_insert_with(|| ByMonth::new(months.len())).add(k, first),
             }
         }
+        if k.tier == total_tier {
+            total.add(k, first);
+        }
     }
+    // The period of each month asked.
+    let period_of: Vec<usize> = months
+        .iter()
+        .map(|&m| ask.periods.iter().position(|&(start, end)| start <= m && m <= end).unwrap_or(0))
+        .collect();
+    let per_area: Vec<(String, Vec<Tally>)> =
+        areas.into_iter().map(|(area, by)| (area, by.tallies(&period_of, ask.periods.len()))).collect();
 
-    let named = area_names(conn, ask.level, areas.keys().map(|(_, area)| area.as_str())).await?;
+    let named = area_names(conn, ask.level, per_area.iter().map(|(area, _)| area.as_str())).await?;
     let guarded_rows = disclosure.guards(Some(ask.level.region_level()));
-    let mut rows = Vec::with_capacity(areas.len());
-    for ((period, area), tally) in areas {
-        // An area whose children all moved away or aged out in the period: left out.
-        if tally.iter().all(|&v| v == 0) {
-            continue;
+    let mut rows = Vec::with_capacity(per_area.len() * ask.periods.len());
+    for (period, &dates) in ask.periods.iter().enumerate() {
+        for (area, tallies) in &per_area {
+            // An area whose children all moved away or aged out by the period: left out.
+            if tallies[period].iter().all(|&v| v == 0) {
+                continue;
+            }
+            let place = named.get(area).cloned().unwrap_or((None, None, None));
+            rows.push(row(tallies[period], guarded_rows, place, Some(ask.level), dates));
         }
-        let (region_code, posyandu_id, name) = named.get(&area).cloned().unwrap_or((None, None, None));
-        let (start, end) = ask.periods[period];
-        rows.push(row(tally, guarded_rows, (region_code, posyandu_id, name, Some(ask.level)), (start, end)));
     }
+    let totals = total.tallies(&period_of, ask.periods.len());
     let root_level = ask.root.map(RegionCode::level);
     let guarded_total = disclosure.guards(root_level);
     let totals = ask
         .periods
         .iter()
-        .enumerate()
-        .map(|(period, &dates)| {
-            let tally = totals.get(&period).copied().unwrap_or([0; 9]);
-            row(tally, guarded_total, (ask.root.cloned(), None, None, root_level.map(SkdnLevel::of_region)), dates)
+        .zip(totals)
+        .map(|(&dates, tally)| {
+            row(tally, guarded_total, (ask.root.cloned(), None, None), root_level.map(SkdnLevel::of_region), dates)
         })
         .collect();
     Ok(Skdn { rows, totals })
 }
 
+/// An area's region (a posyandu's village), posyandu and name.
 type Place = (Option<RegionCode>, Option<PosyanduId>, Option<String>);
 
 /// Each area's region code, posyandu and name, probed by key.
@@ -290,12 +360,8 @@ async fn area_names<'a>(
 fn row(
     tally: Tally,
     guarded: bool,
-    (region_code, posyandu_id, name, level): (
-        Option<RegionCode>,
-        Option<PosyanduId>,
-        Option<String>,
-        Option<SkdnLevel>,
-    ),
+    (region_code, posyandu_id, name): Place,
+    level: Option<SkdnLevel>,
     (period_start, period_end): (NaiveDate, NaiveDate),
 ) -> SkdnRow {
     let [s, k, d, n, t, o, b, two_t, bgm] = tally.map(|v| shown(v, guarded));
@@ -348,7 +414,8 @@ mod tests {
         let shown_row = row(
             [64, 60, 52, 41, 6, 3, 2, 1, 0],
             false,
-            (None, None, None, None),
+            (None, None, None),
+            None,
             (day("2025-02-01"), day("2025-02-28")),
         );
         assert_eq!((shown_row.participation_pct, shown_row.growth_pct), (Some(81.25), Some(78.85)));
@@ -356,13 +423,14 @@ mod tests {
         let guarded = row(
             [64, 60, 52, 41, 6, 3, 2, 1, 0],
             true,
-            (None, None, None, None),
+            (None, None, None),
+            None,
             (day("2025-02-01"), day("2025-02-28")),
         );
         assert_eq!((guarded.two_t, guarded.b, guarded.bgm, guarded.s), (None, None, Some(0), Some(64)));
         assert!(guarded.suppressed);
         let few =
-            row([3, 3, 3, 3, 0, 0, 0, 0, 0], true, (None, None, None, None), (day("2025-02-01"), day("2025-02-28")));
+            row([3, 3, 3, 3, 0, 0, 0, 0, 0], true, (None, None, None), None, (day("2025-02-01"), day("2025-02-28")));
         assert_eq!((few.participation_pct, few.growth_pct, few.kia_pct), (None, None, None));
     }
 }
