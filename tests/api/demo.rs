@@ -137,7 +137,7 @@ async fn a_seed_generates_the_same_plausible_country_every_time() {
     assert!((45.0..=75.0).contains(&pct("participation_pct")), "D/S {skdn}");
     assert!((20.0..=95.0).contains(&pct("growth_pct")), "N/D {skdn}");
     assert!((75.0..=95.0).contains(&pct("kia_pct")), "K/S {skdn}");
-    assert!(skdn["t"].as_i64().unwrap() > 0 && skdn["bgm"].as_i64().unwrap() > 0, "{skdn}");
+    assert!(skdn["not_rose"].as_i64().unwrap() > 0 && skdn["bgm"].as_i64().unwrap() > 0, "{skdn}");
     let page: Value = app.get("/api/v1/children?region=32&limit=5", Some(&officer)).await.json().await.unwrap();
     let mut checked = 0;
     for child in page["items"].as_array().unwrap() {

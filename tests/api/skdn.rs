@@ -293,7 +293,18 @@ async fn answered(app: &TestApp, token: &str, query: &str) -> Recount {
             None => row["region_code"].as_str().unwrap().to_owned(),
         };
         let month: NaiveDate = row["period_start"].as_str().unwrap().parse().unwrap();
-        let counts = ["s", "k", "d", "n", "t", "o", "b", "two_t", "bgm"].map(|f| row[f].as_i64().unwrap());
+        let counts = [
+            "under_fives",
+            "kia_book",
+            "weighed",
+            "rose",
+            "not_rose",
+            "missed_last_month",
+            "first_weighing",
+            "two_t",
+            "bgm",
+        ]
+        .map(|f| row[f].as_i64().unwrap());
         let (d, n, t, o, b) = (counts[2], counts[3], counts[4], counts[5], counts[6]);
         assert_eq!(d, n + t + o + b, "D = N + T + O + B in {row}");
         assert!(d <= counts[0], "D never exceeds S: {row}");
@@ -483,8 +494,10 @@ async fn a_year_adds_up_its_months_and_analysts_see_no_small_counts() {
         .await
         .unwrap();
     let rows = monthly["rows"].as_array().unwrap();
-    let statuses: Vec<(i64, i64, i64)> =
-        rows.iter().map(|r| (r["b"].as_i64().unwrap(), r["n"].as_i64().unwrap(), r["t"].as_i64().unwrap())).collect();
+    let statuses: Vec<(i64, i64, i64)> = rows
+        .iter()
+        .map(|r| (r["first_weighing"].as_i64().unwrap(), r["rose"].as_i64().unwrap(), r["not_rose"].as_i64().unwrap()))
+        .collect();
     // February: new. March's latest weighing (5.2 kg, two months old: 900 g needed) rose 800 g: T.
     // April (three months: 800 g) rose 300 g from March's latest: T again, so 2T.
     assert_eq!(statuses, [(1, 0, 0), (0, 0, 1), (0, 0, 1)]);
@@ -498,7 +511,11 @@ async fn a_year_adds_up_its_months_and_analysts_see_no_small_counts() {
         .unwrap();
     // S counts each of the 12 months she was under five (born in January), D the three weighed.
     assert_eq!(
-        (year["rows"][0]["s"].clone(), year["rows"][0]["d"].clone(), year["rows"][0]["k"].clone()),
+        (
+            year["rows"][0]["under_fives"].clone(),
+            year["rows"][0]["weighed"].clone(),
+            year["rows"][0]["kia_book"].clone()
+        ),
         (json!(12), json!(3), json!(12))
     );
     assert_eq!(year["totals"][0]["participation_pct"], 25.0);
@@ -512,7 +529,12 @@ async fn a_year_adds_up_its_months_and_analysts_see_no_small_counts() {
         .unwrap();
     let row = &seen["rows"][0];
     assert_eq!(
-        (row["d"].clone(), row["s"].clone(), row["participation_pct"].clone(), row["suppressed"].clone()),
+        (
+            row["weighed"].clone(),
+            row["under_fives"].clone(),
+            row["participation_pct"].clone(),
+            row["suppressed"].clone()
+        ),
         (Value::Null, Value::Null, Value::Null, json!(true))
     );
     // Posyandu rows are for a district or smaller; CSV has the documented columns.
@@ -529,7 +551,7 @@ async fn a_year_adds_up_its_months_and_analysts_see_no_small_counts() {
         .await
         .unwrap();
     assert!(
-        csv.starts_with("region_code,posyandu_id,name,level,period_start,period_end,s,k,d,n,t,o,b,two_t,bgm,"),
+        csv.starts_with("region_code,posyandu_id,name,level,period_start,period_end,under_fives,kia_book,weighed,rose,not_rose,missed_last_month,first_weighing,two_t,bgm,"),
         "{csv}"
     );
     assert_eq!(csv.lines().count(), 3, "a header, the posyandu and the village's total: {csv}");
@@ -613,7 +635,7 @@ async fn imports_register_children_to_posyandu_and_weigh_them_there() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["b"].as_i64().unwrap(), r["n"].as_i64().unwrap(), r["t"].as_i64().unwrap()))
+        .map(|r| (r["first_weighing"].as_i64().unwrap(), r["rose"].as_i64().unwrap(), r["not_rose"].as_i64().unwrap()))
         .collect();
     assert_eq!(rows, [(1, 0, 0), (0, 1, 0), (0, 0, 1)], "{skdn}");
     // Polled with its ETag, an unchanged answer is 304.

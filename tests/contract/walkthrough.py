@@ -207,7 +207,7 @@ def main(base_url, admin_password):
     skdn = ok(skdn_stats.sync(client=officer, region=KUMANTAN, level=SkdnLevel.POSYANDU,
                               from_="2025-07", to="2025-08", period=PeriodKind.MONTH))
     # July: her first weighing (B); August: 600 g more, above the 200 g a 14-month-old needs (N).
-    assert [(r.s, r.k, r.d, r.b, r.n) for r in skdn.rows] == [(1, 1, 1, 1, 0), (1, 1, 1, 0, 1)], skdn.rows
+    assert [(r.under_fives, r.kia_book, r.weighed, r.first_weighing, r.rose) for r in skdn.rows] == [(1, 1, 1, 1, 0), (1, 1, 1, 0, 1)], skdn.rows
     assert skdn.rows[1].growth_pct == 100.0 and skdn.rows[1].name == "Posyandu Melati", skdn.rows[1]
 
     step("11-13. growth monitoring in Kumantan, a month's report, and coverage")

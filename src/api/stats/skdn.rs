@@ -116,7 +116,7 @@ pub async fn skdn_stats(
     tabular::answer(&req, &stats)
 }
 
-const SKDN_CSV_EXAMPLE: &str = "region_code,posyandu_id,name,level,period_start,period_end,s,k,d,n,...\n\
+const SKDN_CSV_EXAMPLE: &str = "region_code,posyandu_id,name,level,period_start,period_end,under_fives,kia_book,weighed,rose,...\n\
     14.01.01.2009,0192b7a4-0000-7000-8000-0000000000a1,Posyandu Melati,posyandu,2025-02-01,2025-02-28,64,60,52,41,...\n";
 
 impl Tabular for SkdnStats {
@@ -127,13 +127,13 @@ impl Tabular for SkdnStats {
         "level",
         "period_start",
         "period_end",
-        "s",
-        "k",
-        "d",
-        "n",
-        "t",
-        "o",
-        "b",
+        "under_fives",
+        "kia_book",
+        "weighed",
+        "rose",
+        "not_rose",
+        "missed_last_month",
+        "first_weighing",
         "two_t",
         "bgm",
         "participation_pct",

@@ -72,7 +72,8 @@ type Tally = [i64; 9];
 #[schema(example = json!({
     "region_code": "14.01.01.2009", "posyandu_id": "0192b7a4-0000-7000-8000-0000000000a1",
     "name": "Posyandu Melati", "level": "posyandu", "period_start": "2025-02-01", "period_end": "2025-02-28",
-    "s": 64, "k": 60, "d": 52, "n": 41, "t": 6, "o": 3, "b": 2, "two_t": 1, "bgm": 0,
+    "under_fives": 64, "kia_book": 60, "weighed": 52, "rose": 41, "not_rose": 6, "missed_last_month": 3,
+    "first_weighing": 2, "two_t": 1, "bgm": 0,
     "participation_pct": 81.25, "participation_ci95": {"low": 69.99, "high": 88.98},
     "growth_pct": 78.85, "growth_ci95": {"low": 65.97, "high": 87.76},
     "kia_pct": 93.75, "kia_ci95": {"low": 85.0, "high": 97.54}, "suppressed": false
@@ -88,19 +89,19 @@ pub struct SkdnRow {
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     /// S: under-fives registered here (child-months over a longer period).
-    pub s: Option<i64>,
+    pub under_fives: Option<i64>,
     /// K: of S, those with a KMS or KIA book.
-    pub k: Option<i64>,
+    pub kia_book: Option<i64>,
     /// D: of S, those weighed in the month.
-    pub d: Option<i64>,
+    pub weighed: Option<i64>,
     /// N: of D, weight risen since last month by at least the KMS minimum for the age.
-    pub n: Option<i64>,
+    pub rose: Option<i64>,
     /// T: of D, weighed last month too but not risen enough.
-    pub t: Option<i64>,
+    pub not_rose: Option<i64>,
     /// O: of D, weighed before but not last month.
-    pub o: Option<i64>,
+    pub missed_last_month: Option<i64>,
     /// B: of D, weighed for the first time.
-    pub b: Option<i64>,
+    pub first_weighing: Option<i64>,
     /// 2T: of T, T last month too (refer to the puskesmas).
     pub two_t: Option<i64>,
     /// BGM: of D, weight-for-age below −3 (refer to the puskesmas).
@@ -364,11 +365,12 @@ fn row(
     level: Option<SkdnLevel>,
     (period_start, period_end): (NaiveDate, NaiveDate),
 ) -> SkdnRow {
-    let [s, k, d, n, t, o, b, two_t, bgm] = tally.map(|v| shown(v, guarded));
-    let (participation_pct, participation_ci95) = rate(d, s);
-    let (growth_pct, growth_ci95) = rate(n, d);
-    let (kia_pct, kia_ci95) = rate(k, s);
-    let suppressed = [s, k, d, n, t, o, b, two_t, bgm].iter().any(Option::is_none);
+    let [under_fives, kia_book, weighed, rose, not_rose, missed_last_month, first_weighing, two_t, bgm] =
+        tally.map(|v| shown(v, guarded));
+    let (participation_pct, participation_ci95) = rate(weighed, under_fives);
+    let (growth_pct, growth_ci95) = rate(rose, weighed);
+    let (kia_pct, kia_ci95) = rate(kia_book, under_fives);
+    let suppressed = tally.iter().any(|&v| shown(v, guarded).is_none());
     SkdnRow {
         region_code,
         posyandu_id,
@@ -376,13 +378,13 @@ fn row(
         level,
         period_start,
         period_end,
-        s,
-        k,
-        d,
-        n,
-        t,
-        o,
-        b,
+        under_fives,
+        kia_book,
+        weighed,
+        rose,
+        not_rose,
+        missed_last_month,
+        first_weighing,
         two_t,
         bgm,
         participation_pct,
@@ -427,7 +429,10 @@ mod tests {
             None,
             (day("2025-02-01"), day("2025-02-28")),
         );
-        assert_eq!((guarded.two_t, guarded.b, guarded.bgm, guarded.s), (None, None, Some(0), Some(64)));
+        assert_eq!(
+            (guarded.two_t, guarded.first_weighing, guarded.bgm, guarded.under_fives),
+            (None, None, Some(0), Some(64))
+        );
         assert!(guarded.suppressed);
         let few =
             row([3, 3, 3, 3, 0, 0, 0, 0, 0], true, (None, None, None), None, (day("2025-02-01"), day("2025-02-28")));
