@@ -105,10 +105,9 @@ pub async fn check_for_measurement(
     field: &str,
     errors: &mut FieldErrors,
 ) -> QueryResult<()> {
-    match load(conn, id).await? {
-        Some(p) if caller.require_read(Record::Posyandu, &p.village_code).is_ok() => {}
-        // Outside the caller's reach is "unknown" too: the answer confirms nothing.
-        _ => errors.add(field, format!("no posyandu has id {id}")),
+    // Outside the caller's reach is "unknown" too: the answer confirms nothing.
+    if !readable(conn, caller, std::iter::once(id)).await?.contains(&id) {
+        errors.add(field, format!("no posyandu has id {id}"));
     }
     Ok(())
 }

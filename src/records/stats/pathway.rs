@@ -282,7 +282,7 @@ const PEOPLE: &str = "pathway_people";
 /// A child is under two in the 24 calendar months from the month of its birth.
 const MONTHS_UNDER_TWO: i32 = 24;
 
-fn month_index(day: NaiveDate) -> i32 {
+pub(super) fn month_index(day: NaiveDate) -> i32 {
     day.year() * 12 + day.month0() as i32
 }
 

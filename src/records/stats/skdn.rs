@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Months, NaiveDate};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Date, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -19,10 +19,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::code_bounds;
-use super::pathway::names;
+use super::pathway::{month_index, names};
 use super::rates::{Disclosure, Interval, rate, shown};
 use crate::db::prepared::KeepPrepared;
-use crate::domain::{PosyanduId, RegionCode, RegionLevel};
+use crate::domain::{PeriodKind, PosyanduId, RegionCode, RegionLevel, series};
 
 text_enum! {
     /// The tier of SKDN rows: a region tier, or the posyandu of the villages.
@@ -59,11 +59,13 @@ impl SkdnLevel {
 /// A child is an under-five in the 60 calendar months from the month of her birth.
 const UNDER_FIVE_MONTHS: u32 = 60;
 
-/// The kept measures of the weighed months and of the births, in the order of `Tally`'s slots.
-const WEIGHED: [&str; 7] = ["weighed", "rose", "not_rose", "missed_last", "new", "two_t", "bgm"];
-const BORN: [&str; 2] = ["born", "born_kia"];
+/// Slots of a month's births: born, with a KIA book.
+const BORN: usize = 2;
+/// Slots of a month's weighings: weighed, rose, not rose, missed last month, first weighing,
+/// 2T, BGM.
+const WEIGHED: usize = 7;
 
-/// The nine counts of one area in one period, as slots: S, K, then `WEIGHED`'s order.
+/// The nine counts of one area in one period, as slots: S, K, then the weighings' order.
 type Tally = [i64; 9];
 
 /// One area in one period. For an analyst, counts from 1 to 4 below district level are `null`
@@ -169,35 +171,19 @@ struct PosyanduName {
     name: String,
 }
 
-/// The first day of every month from the month of `from` to that of `to`.
-fn months_between(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
-    let mut month = from.with_day0(0).unwrap_or(from);
-    let mut months = Vec::new();
-    while month <= to {
-        months.push(month);
-        month = month + Months::new(1);
-    }
-    months
-}
-
-/// Months since year 0: months apart are indices apart.
-fn month_index(day: NaiveDate) -> i32 {
-    day.year() * 12 + day.month0() as i32
-}
-
 /// One area's kept rows by month: births from 59 months before the first month asked, the
 /// weighings of the months asked.
 struct ByMonth {
     /// Index 0: 59 months before the first month asked.
-    born: Vec<[i64; BORN.len()]>,
+    born: Vec<[i64; BORN]>,
     /// Index 0: the first month asked.
-    weighed: Vec<[i64; WEIGHED.len()]>,
+    weighed: Vec<[i64; WEIGHED]>,
 }
 
 impl ByMonth {
     fn new(months: usize) -> Self {
         let before = UNDER_FIVE_MONTHS as usize - 1;
-        Self { born: vec![[0; BORN.len()]; months + before], weighed: vec![[0; WEIGHED.len()]; months] }
+        Self { born: vec![[0; BORN]; months + before], weighed: vec![[0; WEIGHED]; months] }
     }
 
     /// Adds a kept row; `first` is the first month asked (`month_index`). The weighings of a
@@ -223,20 +209,20 @@ impl ByMonth {
     fn tallies(&self, period_of: &[usize], periods: usize) -> Vec<Tally> {
         let window = UNDER_FIVE_MONTHS as usize;
         // Running sums of the births: a month's under-fives in two subtractions.
-        let mut running = vec![[0_i64; BORN.len()]; self.born.len() + 1];
+        let mut running = vec![[0_i64; BORN]; self.born.len() + 1];
         for (i, born) in self.born.iter().enumerate() {
-            for slot in 0..BORN.len() {
+            for slot in 0..BORN {
                 running[i + 1][slot] = running[i][slot] + born[slot];
             }
         }
         let mut tallies = vec![[0; 9]; periods];
         for (month, &period) in period_of.iter().enumerate() {
             let tally = &mut tallies[period];
-            for slot in 0..BORN.len() {
+            for slot in 0..BORN {
                 tally[slot] += running[month + window][slot] - running[month][slot];
             }
             for (slot, n) in self.weighed[month].iter().enumerate() {
-                tally[BORN.len() + slot] += n;
+                tally[BORN + slot] += n;
             }
         }
         tallies
@@ -245,12 +231,16 @@ impl ByMonth {
 
 /// SKDN of `ask`, from the kept counts.
 pub async fn skdn(conn: &mut AsyncPgConnection, ask: &SkdnAsk<'_>, disclosure: Disclosure) -> anyhow::Result<Skdn> {
-    let (Some(&(first, _)), Some(&(_, last))) = (ask.periods.first(), ask.periods.last()) else {
+    // Periods are whole months: each month of them, and of the 59 before them.
+    let months = match (ask.periods.first(), ask.periods.last()) {
+        (Some(&(first, _)), Some(&(_, last))) => series(PeriodKind::Month, first, last).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let (Some(&first_month), Some(&last_month)) = (<[NaiveDate]>::first(&months), <[NaiveDate]>::last(&months)) else {
         return Ok(Skdn { rows: Vec::new(), totals: Vec::new() });
     };
-    let months = months_between(first, last);
-    let born_from = months[0] - Months::new(UNDER_FIVE_MONTHS - 1);
-    let birth_months = months_between(born_from, last);
+    let born_from = first_month - Months::new(UNDER_FIVE_MONTHS - 1);
+    let birth_months = series(PeriodKind::Month, born_from, PeriodKind::Month.end_of(last_month)).unwrap_or_default();
     let row_tier = ask.level.as_str();
     let total_tier = ask.root.map_or("province", |r| SkdnLevel::of_region(r.level()).as_str());
     let (low, high) = code_bounds(ask.root);
@@ -270,7 +260,7 @@ pub async fn skdn(conn: &mut AsyncPgConnection, ask: &SkdnAsk<'_>, disclosure: D
     .await?;
 
     // Each area's rows by month, and the root's; each row read once.
-    let first = month_index(months[0]);
+    let first = month_index(first_month);
     let mut areas: BTreeMap<String, ByMonth> = BTreeMap::new();
     let mut total = ByMonth::new(months.len());
     for k in &kept {
@@ -403,12 +393,6 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap()
-    }
-
-    #[test]
-    fn the_months_of_a_range_are_each_month_it_touches() {
-        assert_eq!(months_between(day("2024-11-15"), day("2025-02-01")).len(), 4);
-        assert_eq!(months_between(day("2025-02-01"), day("2025-02-28")), vec![day("2025-02-01")]);
     }
 
     #[test]
