@@ -1,9 +1,11 @@
 //! The posyandu's monthly weighing as its callers meet it: through HTTP, 16 clients at once,
 //! over the synthetic country of `benches/dashboards.rs` (`demo generate` registers children to
 //! posyandu and weighs them monthly in 2025). It times `/stats/skdn` for the year and as a
-//! 12-month series at every tier down to one village's posyandu, and recording a weighing at a
-//! posyandu (its child's weighed months and SKDN kept in the same transaction), by one writer
-//! and by 16.
+//! 12-month series at every tier down to one village's posyandu; the worklist of the country's
+//! largest village, of 320 villages in turn, of its largest posyandu and of its TPK on
+//! 15 December 2025 (with the whole village list's size, plain and gzipped); and recording a
+//! weighing at a posyandu (its child's weighed months and SKDN kept in the same transaction), by
+//! one writer and by 16.
 //!
 //!     BENCH_DATABASE_URL=postgres://… BENCH_CHILDREN=1000000 cargo bench --bench posyandu
 //!
@@ -45,6 +47,104 @@ async fn largest(conn: &mut AsyncPgConnection, under: &str, length: i32) -> Stri
     .await
     .unwrap();
     found.code
+}
+
+/// Codes or ids, as text.
+#[derive(diesel::QueryableByName)]
+struct Named {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+async fn names(conn: &mut AsyncPgConnection, sql: &str) -> Vec<String> {
+    diesel::sql_query(sql).load::<Named>(conn).await.unwrap().into_iter().map(|n| n.name).collect()
+}
+
+/// The worklists of the country's largest village (and of 320 villages in turn, so no one
+/// village's pages stay hot), of its largest posyandu and of its TPK, as a cadre's app asks:
+/// the whole list in one page, on a day of the demo's weighing year.
+async fn worklists(
+    conn: &mut AsyncPgConnection,
+    http: &reqwest::Client,
+    address: &str,
+    token: &str,
+    clients: usize,
+    requests: usize,
+    only: &str,
+) {
+    let villages = names(
+        conn,
+        "SELECT village_code AS name FROM children WHERE deleted_at IS NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 320",
+    )
+    .await;
+    let village = villages[0].clone();
+    let posyandu = names(
+        conn,
+        &format!(
+            "SELECT posyandu_id::text AS name FROM children WHERE village_code = '{village}' AND posyandu_id IS NOT NULL \
+             GROUP BY 1 ORDER BY count(*) DESC LIMIT 1"
+        ),
+    )
+    .await;
+    let team = names(
+        conn,
+        &format!("SELECT id::text AS name FROM teams WHERE kind = 'tpk' AND region_code = '{village}' LIMIT 1"),
+    )
+    .await;
+    let on = "&on=2025-12-15&limit=500";
+    let whole =
+        http.get(format!("{address}/api/v1/worklist?village={village}{on}")).bearer_auth(token).send().await.unwrap();
+    let whole: serde_json::Value = whole.json().await.unwrap();
+    let plain = serde_json::to_vec(&whole).unwrap().len();
+    let zipped = http
+        .get(format!("{address}/api/v1/worklist?village={village}{on}"))
+        .bearer_auth(token)
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .len();
+    let items = whole["items"].as_array().unwrap();
+    let mut reasons = std::collections::BTreeMap::new();
+    for item in items {
+        *reasons.entry(item["reason"].as_str().unwrap().to_owned()).or_insert(0) += 1;
+    }
+    println!(
+        "\nworklist of village {village} on 2025-12-15: {} items, {plain} bytes of JSON ({zipped} gzipped); {reasons:?}\n",
+        items.len()
+    );
+    let mut questions = vec![
+        (format!("worklist, village {village}"), vec![format!("/api/v1/worklist?village={village}{on}")]),
+        (
+            "worklist, 320 largest villages in turn".to_owned(),
+            villages.iter().map(|v| format!("/api/v1/worklist?village={v}{on}")).collect(),
+        ),
+    ];
+    if let Some(posyandu) = <[String]>::first(&posyandu) {
+        questions.push((
+            "worklist, its largest posyandu".to_owned(),
+            vec![format!("/api/v1/worklist?posyandu={posyandu}{on}")],
+        ));
+    }
+    if let Some(team) = <[String]>::first(&team) {
+        questions.push(("worklist, its TPK".to_owned(), vec![format!("/api/v1/worklist?team={team}{on}")]));
+    }
+    for (label, paths) in questions.iter().filter(|(label, _)| label.contains(only)) {
+        let ask = |i: usize| {
+            let (http, url, token) = (http.clone(), format!("{address}{}", paths[i % paths.len()]), token.to_owned());
+            async move {
+                let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(response.status(), 200, "{url}");
+                response.bytes().await.unwrap();
+            }
+        };
+        load(clients, clients * 2, ask).await;
+        let served = load(clients, requests, ask).await;
+        println!("| {label} | {:.1} | {:.1} | {:.1} | {:.0} |", served.p50, served.p95, served.p99, served.per_second);
+    }
 }
 
 /// A child registered to a posyandu, with her latest length and weight.
@@ -114,6 +214,8 @@ async fn run() {
         let served = load(clients, requests, ask).await;
         println!("| {label} | {:.1} | {:.1} | {:.1} | {:.0} |", served.p50, served.p95, served.p99, served.per_second);
     }
+
+    worklists(&mut conn, &http, &address, &officer, clients, requests, &only).await;
 
     // Recording a weighing at the child's posyandu: the checks, the measurement, its z-scores,
     // the child's cases, her weighed months and SKDN at every tier, the prevalence counts and

@@ -28,6 +28,7 @@ pub mod stats;
 pub mod teams;
 pub mod tpk_visits;
 pub mod users;
+pub mod worklist;
 
 use utoipa_actix_web::scope;
 
@@ -64,6 +65,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(lokus::routes)
             .configure(teams::routes)
             .configure(posyandu::routes)
+            .configure(worklist::routes)
             .configure(families::routes)
             .configure(figures::routes)
             .configure(imports::routes)

@@ -122,6 +122,13 @@ impl Caller {
         self.require_role(&[Role::Officer, Role::Cadre, Role::Integration])
     }
 
+    /// 403 unless the caller reads worklists: those who visit, weigh and refer (cadres, whose
+    /// TPK accounts are cadres too) and the officers who supervise them. Integrations move
+    /// records, dashboards read aggregates.
+    pub fn require_worklist_reader(&self) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer, Role::Cadre])
+    }
+
     /// 403 unless the caller's role verifies families at risk: cadres and officers
     /// (`require_verifier` judges the village).
     pub fn require_verifier_role(&self) -> Result<(), ApiError> {

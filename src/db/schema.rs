@@ -607,6 +607,7 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        wedding_planned_on -> Nullable<Date>,
     }
 }
 

@@ -3,7 +3,8 @@
 //! visits (K1–K6 attended as SSGI/Riskesdas-like shares), the birth with its weight and length,
 //! and the postpartum visits after; four mothers in ten were screened as catin before. About
 //! 0.2 pregnancies a year per child under five, as nationally (4.8 million a year for some 22
-//! million under-fives). Everything is drawn from the seed as `generate` draws, and the kept
+//! million under-fives); three brides-to-be per hundred children have a wedding planned in
+//! the months around the plan's end, half of them already screened. Everything is drawn from the seed as `generate` draws, and the kept
 //! flags of each pregnancy are the service's rules (`domain::pregnancy`) written in SQL; the
 //! kept counts are rebuilt once at the end. The village's TPK visits six mothers in ten about
 //! monthly in pregnancy, once after the birth, and the baby every two months to its second
@@ -221,21 +222,47 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "catin screenings of four mothers in ten",
+            "brides-to-be, weddings in the next months",
+            // About 2 million weddings a year for some 22 million under-fives: 3 in 100 per
+            // child fall in the five months around the plan's end.
             format!(
-                "INSERT INTO catin_screenings (id, person_id, village_code, screened_on, age_years, height_cm, weight_kg, \
-                                               bmi, muac_cm, hb_g_dl, smokes, smoke_exposed, thresholds_version, \
-                                               risk_factors, at_risk) \
-                 WITH drawn AS ( \
-                   SELECT b.k, b.village_code, b.lmp_on - 60 - floor(pg_temp.u(b.k, 61) * 360)::integer AS screened_on, \
+                "CREATE TEMP TABLE demo_brides ON COMMIT DROP AS \
+                 SELECT k, village_code, make_date({year}, 12, 31) - 30 + floor(pg_temp.u(k, 81) * 150)::integer AS wedding_on \
+                 FROM (SELECT hashtextextended('bride:' || c.id::text, {seed}) >> 8 AS k, c.village_code \
+                       FROM children c WHERE c.deleted_at IS NULL) b \
+                 WHERE pg_temp.u(k, 80) < 0.03; \
+                 INSERT INTO people (id, village_code, sex, birth_date, name, wedding_planned_on) \
+                 SELECT md5('{seed}:bride:' || k)::uuid, village_code, 'female', \
+                        wedding_on - floor(365.25 * (17 + 10 * pg_temp.u(k, 82)))::integer, 'Catin ' || k, wedding_on \
+                 FROM demo_brides"
+            ),
+        ),
+        (
+            "catin screenings: four mothers in ten, half the brides",
+            format!(
+                "INSERT INTO catin_screenings (id, person_id, village_code, screened_on, wedding_planned_on, age_years, \
+                                               height_cm, weight_kg, bmi, muac_cm, hb_g_dl, smokes, smoke_exposed, \
+                                               thresholds_version, risk_factors, at_risk) \
+                 WITH screened AS ( \
+                   SELECT b.k, md5('{seed}:screening:' || b.k)::uuid AS id, md5('{seed}:mother:' || b.k)::uuid AS person_id, \
+                          b.village_code, b.lmp_on - 60 - floor(pg_temp.u(b.k, 61) * 360)::integer AS screened_on, \
+                          NULL::date AS wedding_planned_on \
+                   FROM demo_births b WHERE pg_temp.u(b.k, 60) < 0.4 \
+                   UNION ALL \
+                   SELECT w.k, md5('{seed}:bride-screening:' || w.k)::uuid, md5('{seed}:bride:' || w.k)::uuid, \
+                          w.village_code, w.wedding_on - 90 - floor(pg_temp.u(w.k, 83) * 30)::integer, w.wedding_on \
+                   FROM demo_brides w \
+                   WHERE pg_temp.u(w.k, 84) < 0.5 AND w.wedding_on - 120 <= make_date({year}, 12, 31) \
+                 ), drawn AS ( \
+                   SELECT b.k, b.id, b.person_id, b.village_code, \
+                          least(b.screened_on, make_date({year}, 12, 31)) AS screened_on, b.wedding_planned_on, \
                           round((152 + 6 * pg_temp.n(b.k, 62))::numeric, 1)::double precision AS height_cm, \
                           greatest(14, 21.5 + 3.5 * pg_temp.n(b.k, 63)) AS bmi_drawn, \
                           greatest(15, round((25.5 + 2.8 * pg_temp.n(b.k, 64))::numeric, 1))::double precision AS muac_cm, \
                           least(18, greatest(5, round((12.4 + 1.4 * pg_temp.n(b.k, 65))::numeric, 1)))::double precision AS hb_g_dl, \
                           pg_temp.u(b.k, 66) < 0.03 AS smokes, pg_temp.u(b.k, 67) < 0.35 AS smoke_exposed, \
                           p.birth_date \
-                   FROM demo_births b JOIN people p ON p.id = md5('{seed}:mother:' || b.k)::uuid \
-                   WHERE pg_temp.u(b.k, 60) < 0.4 \
+                   FROM screened b JOIN people p ON p.id = b.person_id \
                  ), measured AS ( \
                    SELECT d.*, greatest(25, round((d.bmi_drawn * (d.height_cm / 100) ^ 2)::numeric, 1))::double precision AS weight_kg, \
                           extract(year FROM age(d.screened_on, d.birth_date))::smallint AS age_years \
@@ -244,7 +271,7 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                    SELECT m.*, round((m.weight_kg / (m.height_cm / 100) ^ 2)::numeric, 1)::double precision AS bmi, t.* \
                    FROM measured m CROSS JOIN (SELECT * FROM catin_thresholds ORDER BY version DESC LIMIT 1) t \
                  ) \
-                 SELECT md5('{seed}:screening:' || k)::uuid, md5('{seed}:mother:' || k)::uuid, village_code, screened_on, \
+                 SELECT id, person_id, village_code, screened_on, wedding_planned_on, \
                         age_years, height_cm, weight_kg, bmi, muac_cm, hb_g_dl, smokes, smoke_exposed, version, f, \
                         cardinality(f) > 0 \
                  FROM judged CROSS JOIN LATERAL (SELECT array_remove(ARRAY[ \

@@ -91,6 +91,7 @@ mod role;
 mod scope;
 pub mod text;
 mod version;
+pub mod worklist;
 
 pub use calendar::{YEARS, latest_local_date, year_bounds};
 pub use case::{CaseSeverity, CaseStatus, CloseReason};

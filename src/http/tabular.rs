@@ -36,8 +36,25 @@ pub fn answer_json<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResp
     tagged(req, serde_json::to_vec(body).map_err(anyhow::Error::from)?, "application/json")
 }
 
+/// A JSON answer whose ETag is that of `tagged_part` alone: for an answer with a part that
+/// moves without the rest mattering (a feed position), so a poll still gets its 304.
+pub fn answer_json_tagged_by<T: Serialize, P: Serialize>(
+    req: &HttpRequest,
+    body: &T,
+    tagged_part: &P,
+) -> Result<HttpResponse, ApiError> {
+    let part = serde_json::to_vec(tagged_part).map_err(anyhow::Error::from)?;
+    let bytes = serde_json::to_vec(body).map_err(anyhow::Error::from)?;
+    respond(req, bytes, &part, "application/json")
+}
+
 fn tagged(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> Result<HttpResponse, ApiError> {
-    let tag = format!("\"{}\"", hex(&Sha256::digest(&bytes)[..16]));
+    let tag_of = bytes.clone();
+    respond(req, bytes, &tag_of, content_type)
+}
+
+fn respond(req: &HttpRequest, bytes: Vec<u8>, tag_of: &[u8], content_type: &str) -> Result<HttpResponse, ApiError> {
+    let tag = format!("\"{}\"", hex(&Sha256::digest(tag_of)[..16]));
     let held = already_held(req, &tag);
     let mut response = if held { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response.insert_header((header::ETAG, tag.as_str())).insert_header((header::CACHE_CONTROL, CACHE_CONTROL));

@@ -83,6 +83,23 @@ pub struct Page {
     pub more: bool,
 }
 
+/// Where a reader of the current snapshot resumes the feed: every change below it is in the
+/// snapshot, so a client that read a view in this transaction and follows the feed from here
+/// misses nothing (it may see again a change it already holds).
+pub async fn horizon(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Position> {
+    #[derive(QueryableByName)]
+    struct Horizon {
+        #[diesel(sql_type = BigInt)]
+        horizon: i64,
+    }
+    // SQL: snapshot functions (pg_current_snapshot, xid8) that diesel has no types for.
+    let row: Horizon = diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon")
+        .prepared()
+        .get_result(conn)
+        .await?;
+    Ok(Position { txid: row.horizon, seq: 0 })
+}
+
 /// Up to `limit` changes inside [low, high) after `since`, oldest first.
 pub async fn after(
     conn: &mut AsyncPgConnection,

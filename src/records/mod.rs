@@ -26,4 +26,5 @@ pub mod stats;
 pub mod team;
 pub mod tpk_visit;
 pub mod user;
+pub mod worklist;
 pub mod write;

@@ -310,6 +310,7 @@ fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
         .filter_map(|p| {
             let value = match p["name"].as_str()? {
                 "region" | "district" | "within" | "parent" => "14.01",
+                "village" => VILLAGE,
                 "year" => "2025",
                 _ => return None,
             };
@@ -452,6 +453,8 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
         {
             covers_kampar
         }
+        // A worklist is for those who visit, weigh and refer, and the officers above them.
+        _ if template == "/api/v1/worklist" => matches!(role, Role::Officer | Role::Cadre),
         // The change feed is for apps and integrations that sync records, not for dashboards.
         _ if template == "/api/v1/changes" => role != Role::Analyst,
         // An import job is its sender's (Kampar's officer planted it) and the admins'.

@@ -45,4 +45,5 @@ mod tables;
 mod teams;
 mod tpk_visits;
 mod users;
+mod worklist;
 mod writes;

@@ -78,6 +78,7 @@ fn wire_names<T: serde::Serialize>(all: &[T]) -> Vec<String> {
 
 #[test]
 fn every_enum_lists_the_names_serde_sends() {
+    use stunting_api::domain::worklist::{Reason, Subject, Urgency};
     use stunting_api::domain::*;
     use stunting_api::growth::GrowthCategory;
     use stunting_api::records::import::Mode;
@@ -130,12 +131,15 @@ fn every_enum_lists_the_names_serde_sends() {
         PathwayStage,
         PregnancyEvent,
         PregnancyOutcome,
+        Reason,
         Role,
         Sex,
         SkdnLevel,
+        Subject,
         SurveySource,
         TargetGroup,
         TeamKind,
+        Urgency,
         Verification,
     );
     // A named enum this test does not know would go unchecked: list it above.

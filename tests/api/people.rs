@@ -334,3 +334,35 @@ async fn a_move_takes_her_screenings_to_her_new_village() {
     let new = app.token_for(Role::Cadre, Some("14.01.01.2010")).await;
     assert_eq!(app.get(&format!("{path}/screenings"), Some(&new)).await.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_catin_carries_her_planned_wedding_which_must_follow_her_birth() {
+    let app = TestApp::spawn().await;
+    let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;
+    let mut body = woman("2004-03-09");
+    body["wedding_planned_on"] = json!("2026-06-14");
+    let her = register(&app, &cadre, body.clone()).await;
+    assert_eq!(her["wedding_planned_on"], "2026-06-14");
+    let path = format!("/api/v1/people/{}", id(&her));
+    let moved = app.patch_json(&path, Some(&cadre), Some("\"1\""), &json!({"wedding_planned_on": "2026-07-01"})).await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    let off: Value = app
+        .patch_json(&path, Some(&cadre), Some("\"2\""), &json!({"wedding_planned_on": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((off["wedding_planned_on"].clone(), off["version"].clone()), (json!(null), json!(3)));
+    let audit = app.audit_trail(id(&her)).await;
+    assert!(audit.iter().all(|(_, entry)| !entry.to_string().contains("2026-0")), "no date in the trail: {audit:?}");
+
+    body["wedding_planned_on"] = json!("2004-03-09");
+    let refused =
+        problem(app.post_json("/api/v1/people", Some(&cadre), &body).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(refused["errors"][0]["field"], "wedding_planned_on");
+    let early = json!({"wedding_planned_on": "2003-01-01"});
+    let refused =
+        problem(app.patch_json(&path, Some(&cadre), Some("\"3\""), &early).await, StatusCode::UNPROCESSABLE_ENTITY)
+            .await;
+    assert_eq!(refused["errors"][0]["field"], "wedding_planned_on");
+}

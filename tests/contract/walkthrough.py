@@ -29,6 +29,7 @@ from stunting_api_client.api.regions import get_region, list_regions
 from stunting_api_client.api.stats import interventions as intervention_stats
 from stunting_api_client.api.stats import pathway_stats, prevalence, skdn_stats
 from stunting_api_client.api.users import create_user
+from stunting_api_client.api.worklist import get_worklist
 from stunting_api_client.models import (
     BabyBorn,
     CaseAudit,
@@ -54,6 +55,7 @@ from stunting_api_client.models import (
     Place,
     Position,
     PregnancyOutcome,
+    Reason,
     RecordOutcome,
     RegionLevel,
     SkdnLevel,
@@ -209,6 +211,12 @@ def main(base_url, admin_password):
     # July: her first weighing (B); August: 600 g more, above the 200 g a 14-month-old needs (N).
     assert [(r.under_fives, r.kia_book, r.weighed, r.first_weighing, r.rose) for r in skdn.rows] == [(1, 1, 1, 1, 0), (1, 1, 1, 0, 1)], skdn.rows
     assert skdn.rows[1].growth_pct == 100.0 and skdn.rows[1].name == "Posyandu Melati", skdn.rows[1]
+
+    step("10e. the posyandu's worklist on 10 September: Siti's length is due again, and this month's weighing")
+    todo = ok(get_worklist.sync(client=officer, posyandu=melati.id, on=date(2025, 9, 10)))
+    assert [(i.reason, i.subject_id, str(i.due_on)) for i in todo.items] == [
+        (Reason.REMEASURE, child.id, "2025-09-14"), (Reason.NOT_WEIGHED, child.id, "2025-09-30")], todo.items
+    assert todo.items[0].href == f"/api/v1/children/{child.id}/measurements" and todo.changes_since, todo
 
     step("11-13. growth monitoring in Kumantan, a month's report, and coverage")
     planned = ok(create_intervention.sync(client=officer, body=CreateIntervention(

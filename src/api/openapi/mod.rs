@@ -54,6 +54,7 @@ use responses::ProblemResponses;
         (name = "convergence", description = "The 8 convergence actions, their documents and the province's assessment"),
         (name = "teams", description = "TPPS coordination teams and TPK family assistance teams"),
         (name = "posyandu", description = "Village health posts, where under-fives are weighed every month"),
+        (name = "worklist", description = "What a cadre, a posyandu or a TPK does next: due and overdue visits, weighings, referrals, screenings and verifications (personal data: never for dashboards)"),
         (name = "families", description = "Families at risk of stunting (BKKBN data) and their verification by villages"),
         (name = "figures", description = "Official prevalence figures (SSGI, SKI, …) and targets beside measured prevalence"),
         (name = "stats", description = "Aggregates for dashboards: no personal data"),

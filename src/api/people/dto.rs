@@ -29,6 +29,9 @@ pub struct CreatePerson {
     /// 16 digits; write-only: stored only as a keyed hash, to find duplicates.
     #[schema(pattern = "^[0-9]{16}$")]
     pub nik: Option<String>,
+    /// A bride- or groom-to-be's planned wedding, after the birth date: the worklist asks for
+    /// the catin screening about three months before it.
+    pub wedding_planned_on: Option<NaiveDate>,
 }
 
 /// Fields to change; absent fields stay as they are. A new village moves her screenings too.
@@ -46,6 +49,10 @@ pub struct UpdatePerson {
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<String>, pattern = "^[0-9]{16}$")]
     pub nik: Option<Option<String>>,
+    /// A new planned wedding, or `null` when it is off.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub wedding_planned_on: Option<Option<NaiveDate>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -75,6 +75,7 @@ pub async fn create(
     let village = errors.check("village_code", RegionCode::parse_village(&body.village_code));
     let nik = body.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
     person::check_birth_date(&mut errors, body.birth_date);
+    person::check_wedding(&mut errors, body.birth_date, body.wedding_planned_on);
     let village = errors.finish_with(village)?;
     caller.require_in_scope(&village)?;
 
@@ -87,6 +88,7 @@ pub async fn create(
         birth_date: body.birth_date,
         name: body.name.trim(),
         nik_hash: nik.map(|n| n.keyed_hash(&nik_key)),
+        wedding_planned_on: body.wedding_planned_on,
         created_by: caller.id,
     };
     let (person, created) =
@@ -128,7 +130,7 @@ pub async fn get(caller: Caller, path: web::Path<PersonId>, pool: web::Data<DbPo
         (status = 403, description = "An analyst, or a person or village outside the caller's scope"),
         (status = 404, description = "No such person"),
         (status = 409, description = "The NIK belongs to another person"),
-        (status = 422, description = "Invalid fields"),
+        (status = 422, description = "Invalid fields: a birth date in the future, a wedding not after the birth date"),
     )
 )]
 #[patch("/people/{id}")]
@@ -166,6 +168,7 @@ pub async fn update(
         birth_date: body.birth_date,
         name: body.name.as_deref().map(str::trim).map(str::to_owned),
         nik_hash,
+        wedding_planned_on: body.wedding_planned_on,
     };
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {

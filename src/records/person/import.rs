@@ -57,6 +57,7 @@ impl Identity<'_> {
             birth_date: self.birth_date,
             name: self.name.trim(),
             nik_hash: nik.map(|n| n.keyed_hash(nik_key)),
+            wedding_planned_on: None,
             created_by: caller.id,
         };
         let Some(current) = living(conn, self.person_id, new.nik_hash.as_ref()).await? else {
@@ -97,6 +98,8 @@ fn changes_from(current: &PersonRecord, new: &NewPerson<'_>, sex: Option<Sex>) -
         name: (current.name != new.name).then(|| new.name.to_owned()),
         // A row without a NIK leaves the one on file.
         nik_hash: (new.nik_hash.is_some() && current.nik_hash != new.nik_hash).then(|| new.nik_hash.clone()),
+        // Set through `/people` only: a screening's own date says which wedding it prepares for.
+        wedding_planned_on: None,
     }
 }
 

@@ -34,6 +34,7 @@ pub struct PersonRecord {
     pub birth_date: NaiveDate,
     pub name: String,
     pub nik_hash: Option<Vec<u8>>,
+    pub wedding_planned_on: Option<NaiveDate>,
     pub version: i32,
 }
 
@@ -41,7 +42,7 @@ pub struct PersonRecord {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
 #[schema(example = json!({
     "id": "0192b7a4-7777-7000-8000-000000000001", "village_code": "14.01.01.2009", "sex": "female",
-    "birth_date": "2004-03-09", "name": "Nurhayati", "has_nik": true, "version": 1,
+    "birth_date": "2004-03-09", "name": "Nurhayati", "has_nik": true, "wedding_planned_on": "2025-06-14", "version": 1,
     "created_at": "2025-01-10T02:00:00Z", "updated_at": "2025-01-10T02:00:00Z"
 }))]
 pub struct PersonView {
@@ -52,6 +53,9 @@ pub struct PersonView {
     pub birth_date: NaiveDate,
     pub name: String,
     pub has_nik: bool,
+    /// A bride- or groom-to-be's planned wedding: the worklist asks for the catin screening
+    /// before it.
+    pub wedding_planned_on: Option<NaiveDate>,
     /// Send it back as `If-Match` to change or remove the person.
     pub version: i32,
     pub created_at: DateTime<Utc>,
@@ -67,6 +71,7 @@ macro_rules! view_columns {
             people::birth_date,
             people::name,
             people::nik_hash.is_not_null(),
+            people::wedding_planned_on,
             people::version,
             people::created_at,
             people::updated_at,
@@ -160,6 +165,13 @@ pub fn check_birth_date(errors: &mut FieldErrors, birth_date: NaiveDate) {
     }
 }
 
+/// A planned wedding before the person was born is a typing error.
+pub fn check_wedding(errors: &mut FieldErrors, birth_date: NaiveDate, wedding: Option<NaiveDate>) {
+    if wedding.is_some_and(|wedding| wedding <= birth_date) {
+        errors.add("wedding_planned_on", "is not after the birth date");
+    }
+}
+
 /// A mother a child may name: a living woman the caller may read. 422 on `field` otherwise, so
 /// a link never points at a removed record, a man, or a person the caller cannot see.
 pub async fn check_mother(
@@ -191,6 +203,7 @@ pub struct NewPerson<'a> {
     pub birth_date: NaiveDate,
     pub name: &'a str,
     pub nik_hash: Option<Vec<u8>>,
+    pub wedding_planned_on: Option<NaiveDate>,
     pub created_by: UserId,
 }
 
@@ -202,6 +215,7 @@ impl NewPerson<'_> {
             && existing.birth_date == self.birth_date
             && existing.name == self.name
             && existing.nik_hash == self.nik_hash
+            && existing.wedding_planned_on == self.wedding_planned_on
     }
 }
 
@@ -263,6 +277,7 @@ pub struct PersonChanges {
     pub birth_date: Option<NaiveDate>,
     pub name: Option<String>,
     pub nik_hash: Option<Option<Vec<u8>>>,
+    pub wedding_planned_on: Option<Option<NaiveDate>>,
 }
 
 /// Corrects or moves person `id` (If-Match): a new village must be one the caller may write
@@ -282,6 +297,13 @@ pub async fn change(
         if let Some(Some(hash)) = &changes.nik_hash {
             refuse_nik_of_another(conn, caller, hash, Some(id)).await?;
         }
+        let mut errors = FieldErrors::default();
+        check_wedding(
+            &mut errors,
+            changes.birth_date.unwrap_or(current.birth_date),
+            changes.wedding_planned_on.flatten(),
+        );
+        errors.finish()?;
         diesel::update(people::table.find(id))
             .set((changes, people::version.eq(people::version + 1), people::updated_at.eq(Utc::now())))
             .execute(conn)
@@ -329,6 +351,7 @@ fn describe(changes: &PersonChanges) -> serde_json::Value {
         ("birth_date", changes.birth_date.is_some()),
         ("name", changes.name.is_some()),
         ("nik", changes.nik_hash.is_some()),
+        ("wedding_planned_on", changes.wedding_planned_on.is_some()),
     ]
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))
