@@ -273,9 +273,14 @@ pub fn catin_screening(
     Some(Due::dated(Reason::CatinScreening, before(wedding, SCREEN_BEFORE_WEDDING_DAYS), on))
 }
 
+/// The latest next-visit day the TPK rule lists on `on`.
+pub fn visits_listed_until(on: NaiveDate) -> NaiveDate {
+    after(on, NOTICE_DAYS)
+}
+
 /// The next visit a TPK set at its latest visit, listed `NOTICE_DAYS` ahead.
 pub fn tpk_visit(on: NaiveDate, next_visit_on: NaiveDate) -> Option<Due> {
-    (before(next_visit_on, NOTICE_DAYS) <= on).then(|| Due::dated(Reason::TpkVisit, next_visit_on, on))
+    (next_visit_on <= visits_listed_until(on)).then(|| Due::dated(Reason::TpkVisit, next_visit_on, on))
 }
 
 #[cfg(test)]

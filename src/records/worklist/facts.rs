@@ -11,9 +11,11 @@ use uuid::Uuid;
 use crate::db::prepared::KeepPrepared;
 use crate::domain::PregnancyOutcome;
 use crate::domain::pregnancy::POSTPARTUM_DAYS;
-use crate::domain::worklist::{TPK_VISITS_LOOKBACK_DAYS, referral_months_from, under_five_born_from, weddings_until};
+use crate::domain::worklist::{
+    TPK_VISITS_LOOKBACK_DAYS, referral_months_from, under_five_born_from, visits_listed_until, weddings_until,
+};
 
-/// An under-five of the village (or posyandu) with her weighings of this month and last.
+/// An under-five of the village (or posyandu).
 #[derive(Debug, QueryableByName)]
 pub struct ChildFacts {
     #[diesel(sql_type = SqlUuid)]
@@ -22,19 +24,6 @@ pub struct ChildFacts {
     pub name: String,
     #[diesel(sql_type = Date)]
     pub birth_date: NaiveDate,
-    #[diesel(sql_type = Bool)]
-    pub weighed_this_month: bool,
-    /// The day of the latest weighing of this month or last, when it found 2T or BGM.
-    #[diesel(sql_type = Nullable<Date>)]
-    pub flagged_on: Option<NaiveDate>,
-    #[diesel(sql_type = Bool)]
-    pub two_t: bool,
-    #[diesel(sql_type = Bool)]
-    pub bgm: bool,
-    /// The latest referral recorded for a flagged child: a `puskesmas_referral` service or a
-    /// TPK visit that referred her.
-    #[diesel(sql_type = Nullable<Date>)]
-    pub referred_on: Option<NaiveDate>,
 }
 
 /// The under-fives of `village` (of one posyandu when `posyandu` is given) on `on`.
@@ -44,32 +33,70 @@ pub async fn children(
     posyandu: Option<Uuid>,
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<ChildFacts>> {
-    // SQL: a lateral pick of the latest weighing month and correlated subqueries run only for
-    // flagged children; the DSL has no LATERAL.
+    // SQL: one optional filter in one prepared text; the village index serves both.
     diesel::sql_query(
-        "SELECT c.id, c.name, c.birth_date, coalesce(w.month = date_trunc('month', $4::date)::date, false) AS weighed_this_month, \
-                CASE WHEN w.two_t OR w.bgm THEN ( \
-                    SELECT max(m.measured_on) FROM measurements m \
-                    WHERE m.child_id = c.id AND m.voided_at IS NULL AND m.weight_kg IS NOT NULL \
-                      AND m.measured_on >= w.month AND m.measured_on < (w.month + interval '1 month')::date) END AS flagged_on, \
-                coalesce(w.two_t, false) AS two_t, coalesce(w.bgm, false) AS bgm, \
-                CASE WHEN w.two_t OR w.bgm THEN greatest( \
-                    (SELECT max(s.given_on) FROM child_services s \
-                     WHERE s.child_id = c.id AND s.type_code = 'puskesmas_referral'), \
-                    (SELECT max(t.visited_on) FROM tpk_visits t \
-                     WHERE t.child_id = c.id AND t.referral AND t.voided_at IS NULL)) END AS referred_on \
-         FROM children c \
-         LEFT JOIN LATERAL ( \
-             SELECT w.month, w.two_t, w.bgm FROM weighing_months w \
-             WHERE w.child_id = c.id AND w.month >= $3 AND w.month <= $4 ORDER BY w.month DESC LIMIT 1) w ON true \
-         WHERE c.village_code = $1 AND c.deleted_at IS NULL AND c.birth_date >= $5 AND c.birth_date <= $4 \
+        "SELECT c.id, c.name, c.birth_date FROM children c \
+         WHERE c.village_code = $1 AND c.deleted_at IS NULL AND c.birth_date >= $3 AND c.birth_date <= $4 \
            AND ($2::uuid IS NULL OR c.posyandu_id = $2)",
     )
     .bind::<Text, _>(village)
     .bind::<Nullable<SqlUuid>, _>(posyandu)
+    .bind::<Date, _>(under_five_born_from(on))
+    .bind::<Date, _>(on)
+    .prepared()
+    .load(conn)
+    .await
+}
+
+/// A child's latest weighed month of this month and last, as SKDN judged it.
+#[derive(Debug, QueryableByName)]
+pub struct WeighedFacts {
+    #[diesel(sql_type = SqlUuid)]
+    pub child_id: Uuid,
+    #[diesel(sql_type = Date)]
+    pub month: NaiveDate,
+    #[diesel(sql_type = Bool)]
+    pub two_t: bool,
+    #[diesel(sql_type = Bool)]
+    pub bgm: bool,
+    /// The day of that weighing, when it found 2T or BGM.
+    #[diesel(sql_type = Nullable<Date>)]
+    pub flagged_on: Option<NaiveDate>,
+    /// The latest referral recorded for a flagged child: a `puskesmas_referral` service or a
+    /// TPK visit that referred her.
+    #[diesel(sql_type = Nullable<Date>)]
+    pub referred_on: Option<NaiveDate>,
+}
+
+/// The weighed months of this month and last of the village's children, the latest of each.
+/// Read apart from the children and matched by id: one range of the village index (which
+/// carries the flags) instead of a probe per child, and no join for a generic plan to misjudge
+/// (one estimated a single child and rescanned the months for each of 620).
+pub async fn weighed(
+    conn: &mut AsyncPgConnection,
+    village: &str,
+    on: NaiveDate,
+) -> diesel::QueryResult<Vec<WeighedFacts>> {
+    // SQL: DISTINCT ON for each child's latest month, and correlated subqueries run only for
+    // flagged months.
+    diesel::sql_query(
+        "SELECT DISTINCT ON (w.child_id) w.child_id, w.month, w.two_t, w.bgm, \
+                CASE WHEN w.two_t OR w.bgm THEN ( \
+                    SELECT max(m.measured_on) FROM measurements m \
+                    WHERE m.child_id = w.child_id AND m.voided_at IS NULL AND m.weight_kg IS NOT NULL \
+                      AND m.measured_on >= w.month AND m.measured_on < (w.month + interval '1 month')::date) END AS flagged_on, \
+                CASE WHEN w.two_t OR w.bgm THEN greatest( \
+                    (SELECT max(s.given_on) FROM child_services s \
+                     WHERE s.child_id = w.child_id AND s.type_code = 'puskesmas_referral'), \
+                    (SELECT max(t.visited_on) FROM tpk_visits t \
+                     WHERE t.child_id = w.child_id AND t.referral AND t.voided_at IS NULL)) END AS referred_on \
+         FROM weighing_months w \
+         WHERE w.village_code = $1 AND w.month >= $2 AND w.month <= $3 \
+         ORDER BY w.child_id, w.month DESC",
+    )
+    .bind::<Text, _>(village)
     .bind::<Date, _>(referral_months_from(on))
     .bind::<Date, _>(on)
-    .bind::<Date, _>(under_five_born_from(on))
     .prepared()
     .load(conn)
     .await
@@ -238,7 +265,8 @@ pub async fn coming_weddings(
     .await
 }
 
-/// The latest TPK visit of the last year to each living person or child of the village.
+/// The latest TPK visit of the last year to each living person or child of the village, when
+/// the next visit it set is near enough to list.
 #[derive(Debug, QueryableByName)]
 pub struct VisitFacts {
     #[diesel(sql_type = SqlUuid)]
@@ -250,10 +278,10 @@ pub struct VisitFacts {
     pub person_id: Option<Uuid>,
     #[diesel(sql_type = Nullable<SqlUuid>)]
     pub child_id: Option<Uuid>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub name: Option<String>,
-    #[diesel(sql_type = Nullable<Date>)]
-    pub next_visit_on: Option<NaiveDate>,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Date)]
+    pub next_visit_on: NaiveDate,
 }
 
 pub async fn latest_visits(
@@ -262,22 +290,24 @@ pub async fn latest_visits(
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<VisitFacts>> {
     let from = on.checked_sub_days(Days::new(TPK_VISITS_LOOKBACK_DAYS)).unwrap_or(NaiveDate::MIN);
-    // SQL: DISTINCT ON picks each subject's latest visit; the name comes from whichever record
-    // the visit names, and a removed one drops out.
+    // SQL: DISTINCT ON picks each subject's latest visit; only the visits the rule can list are
+    // named, from whichever record they name (a removed one drops out).
     diesel::sql_query(
-        "SELECT id, team_id, person_id, child_id, name, next_visit_on FROM ( \
+        "SELECT v.id, v.team_id, v.person_id, v.child_id, coalesce(pe.name, c.name) AS name, v.next_visit_on \
+         FROM ( \
              SELECT DISTINCT ON (coalesce(t.person_id, t.child_id)) t.id, t.team_id, t.person_id, t.child_id, \
-                    coalesce(pe.name, c.name) AS name, t.next_visit_on \
+                    t.next_visit_on \
              FROM tpk_visits t \
-             LEFT JOIN people pe ON pe.id = t.person_id AND pe.deleted_at IS NULL \
-             LEFT JOIN children c ON c.id = t.child_id AND c.deleted_at IS NULL \
              WHERE t.village_code = $1 AND t.voided_at IS NULL AND t.visited_on >= $2 AND t.visited_on <= $3 \
-             ORDER BY coalesce(t.person_id, t.child_id), t.visited_on DESC, t.created_at DESC) latest \
-         WHERE name IS NOT NULL AND next_visit_on IS NOT NULL",
+             ORDER BY coalesce(t.person_id, t.child_id), t.visited_on DESC, t.created_at DESC) v \
+         LEFT JOIN people pe ON pe.id = v.person_id AND pe.deleted_at IS NULL \
+         LEFT JOIN children c ON c.id = v.child_id AND c.deleted_at IS NULL \
+         WHERE v.next_visit_on <= $4 AND (pe.id IS NOT NULL OR c.id IS NOT NULL)",
     )
     .bind::<Text, _>(village)
     .bind::<Date, _>(from)
     .bind::<Date, _>(on)
+    .bind::<Date, _>(visits_listed_until(on))
     .prepared()
     .load(conn)
     .await

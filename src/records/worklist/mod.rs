@@ -6,7 +6,9 @@
 
 mod facts;
 
-use chrono::NaiveDate;
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -161,16 +163,17 @@ async fn due_items(
 
     let child_rules = [Reason::NotWeighed, Reason::ReferBgm, Reason::ReferTwoT];
     if team.is_none() && wants(&child_rules) {
+        let this_month = on.with_day(1).unwrap_or(on);
+        let weighed: HashMap<Uuid, facts::WeighedFacts> =
+            facts::weighed(conn, village, on).await?.into_iter().map(|w| (w.child_id, w)).collect();
         for child in facts::children(conn, village, posyandu, on).await? {
-            list.add(
-                rules::not_weighed(on, child.birth_date, child.weighed_this_month),
-                Subject::Child,
-                child.id,
-                &child.name,
-                None,
-            );
-            let latest = child.flagged_on.map(|weighed_on| Weighing { weighed_on, two_t: child.two_t, bgm: child.bgm });
-            list.add(rules::referral(on, latest, child.referred_on), Subject::Child, child.id, &child.name, None);
+            let latest = weighed.get(&child.id);
+            let weighed_this_month = latest.is_some_and(|w| w.month == this_month);
+            add_child(&mut list, rules::not_weighed(on, child.birth_date, weighed_this_month), &child);
+            let flagged =
+                latest.and_then(|w| Some((Weighing { weighed_on: w.flagged_on?, two_t: w.two_t, bgm: w.bgm }, w)));
+            let due = flagged.and_then(|(weighing, w)| rules::referral(on, Some(weighing), w.referred_on));
+            add_child(&mut list, due, &child);
         }
     }
     if wants(&[Reason::Remeasure, Reason::CaseFollowUp]) {
@@ -225,11 +228,14 @@ async fn due_items(
                 (None, Some(child)) => (Subject::Child, child),
                 (None, None) => continue,
             };
-            let due = visit.next_visit_on.and_then(|next| rules::tpk_visit(on, next));
-            list.add(due, subject, subject_id, visit.name.as_deref().unwrap_or_default(), Some(visit.id));
+            list.add(rules::tpk_visit(on, visit.next_visit_on), subject, subject_id, &visit.name, Some(visit.id));
         }
     }
     Ok(list.items)
+}
+
+fn add_child(list: &mut List, due: Option<Due>, child: &facts::ChildFacts) {
+    list.add(due, Subject::Child, child.id, &child.name, None);
 }
 
 /// The items found so far, of the reason asked for.
