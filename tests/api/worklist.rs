@@ -346,6 +346,8 @@ async fn only_carers_in_scope_read_a_worklist() {
         ("village=14.01.01.9999".to_owned(), "village"),
         (format!("village={VILLAGE}&reason=gossip"), "reason"),
         (format!("village={VILLAGE}&on=2025-02-30"), "on"),
+        (format!("village={VILLAGE}&on=-2000-01-01"), "on"),
+        (format!("village={VILLAGE}&on=2101-01-01"), "on"),
     ] {
         let refused = problem(
             app.get(&format!("/api/v1/worklist?{target}"), Some(&v.officer)).await,

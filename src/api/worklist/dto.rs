@@ -18,7 +18,8 @@ pub struct WorklistQuery {
     /// risk, the visits it set and the cases assigned to it. Exactly one of the three.
     pub team: Option<Uuid>,
     /// The day the list is for (default: today, as Indonesia's easternmost zone counts it).
-    /// Windows are judged on this day against the records as they are now.
+    /// Windows are judged on this day against the records as they are now. Between 2000 and
+    /// 2100.
     #[param(example = "2025-03-10")]
     pub on: Option<NaiveDate>,
     /// Only items of this reason.

@@ -1,10 +1,11 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
+use chrono::Datelike;
 
 use super::dto::{Worklist, WorklistQuery};
 use crate::auth::Caller;
 use crate::db::ReadPool;
 use crate::domain::page::PageRequest;
-use crate::domain::{PosyanduId, RegionCode, TeamId, latest_local_date};
+use crate::domain::{PosyanduId, RegionCode, TeamId, YEARS, latest_local_date};
 use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::tabular;
@@ -30,7 +31,7 @@ const TAG: &str = "worklist";
         (status = 403, description = "An analyst or an integration, or a village outside the caller's scope"),
         (status = 404, description = "No posyandu or team has this id"),
         (status = 422, description = "Not exactly one of village, posyandu and team; a code that is not a known \
-            village; a team that is not a TPK; a malformed day, reason or limit"),
+            village; a team that is not a TPK; a malformed day or one outside 2000–2100; a malformed reason or limit"),
     )
 )]
 #[get("/worklist")]
@@ -50,6 +51,9 @@ pub async fn get_worklist(
     };
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let on = query.on.unwrap_or_else(latest_local_date);
+    if !YEARS.contains(&on.year()) {
+        return Err(ApiError::invalid("on", "must be a day between 2000 and 2100"));
+    }
     let mut conn = pool.get().await?;
     let audience = worklist::resolve(&mut conn, &caller, target).await?;
     let listed = worklist::read(&mut conn, &audience, on, query.reason, &page).await?;
