@@ -68,13 +68,15 @@ pub struct WeighedFacts {
     pub referred_on: Option<NaiveDate>,
 }
 
-/// The weighed months of this month and last of the village's children, the latest of each.
+/// The weighed months of this month and last of the village's children (of one posyandu's when
+/// given), the latest of each.
 /// Read apart from the children and matched by id: one range of the village index (which
 /// carries the flags) instead of a probe per child, and no join for a generic plan to misjudge
 /// (one estimated a single child and rescanned the months for each of 620).
 pub async fn weighed(
     conn: &mut AsyncPgConnection,
     village: &str,
+    posyandu: Option<Uuid>,
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<WeighedFacts>> {
     // SQL: DISTINCT ON for each child's latest month, and correlated subqueries run only for
@@ -91,12 +93,13 @@ pub async fn weighed(
                     (SELECT max(t.visited_on) FROM tpk_visits t \
                      WHERE t.child_id = w.child_id AND t.referral AND t.voided_at IS NULL)) END AS referred_on \
          FROM weighing_months w \
-         WHERE w.village_code = $1 AND w.month >= $2 AND w.month <= $3 \
+         WHERE w.village_code = $1 AND w.month >= $2 AND w.month <= $3 AND ($4::uuid IS NULL OR w.posyandu_id = $4) \
          ORDER BY w.child_id, w.month DESC",
     )
     .bind::<Text, _>(village)
     .bind::<Date, _>(referral_months_from(on))
     .bind::<Date, _>(on)
+    .bind::<Nullable<SqlUuid>, _>(posyandu)
     .prepared()
     .load(conn)
     .await

@@ -165,7 +165,7 @@ async fn due_items(
     if team.is_none() && wants(&child_rules) {
         let this_month = on.with_day(1).unwrap_or(on);
         let weighed: HashMap<Uuid, facts::WeighedFacts> =
-            facts::weighed(conn, village, on).await?.into_iter().map(|w| (w.child_id, w)).collect();
+            facts::weighed(conn, village, posyandu, on).await?.into_iter().map(|w| (w.child_id, w)).collect();
         for child in facts::children(conn, village, posyandu, on).await? {
             let latest = weighed.get(&child.id);
             let weighed_this_month = latest.is_some_and(|w| w.month == this_month);
