@@ -43,18 +43,21 @@ pub fn answer_json_tagged_by<T: Serialize, P: Serialize>(
     body: &T,
     tagged_part: &P,
 ) -> Result<HttpResponse, ApiError> {
-    let part = serde_json::to_vec(tagged_part).map_err(anyhow::Error::from)?;
-    let bytes = serde_json::to_vec(body).map_err(anyhow::Error::from)?;
-    respond(req, bytes, &part, "application/json")
+    let tag = etag_of(&serde_json::to_vec(tagged_part).map_err(anyhow::Error::from)?);
+    respond(req, serde_json::to_vec(body).map_err(anyhow::Error::from)?, tag, "application/json")
 }
 
 fn tagged(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> Result<HttpResponse, ApiError> {
-    let tag_of = bytes.clone();
-    respond(req, bytes, &tag_of, content_type)
+    let tag = etag_of(&bytes);
+    respond(req, bytes, tag, content_type)
 }
 
-fn respond(req: &HttpRequest, bytes: Vec<u8>, tag_of: &[u8], content_type: &str) -> Result<HttpResponse, ApiError> {
-    let tag = format!("\"{}\"", hex(&Sha256::digest(tag_of)[..16]));
+/// A strong ETag of `bytes`.
+fn etag_of(bytes: &[u8]) -> String {
+    format!("\"{}\"", hex(&Sha256::digest(bytes)[..16]))
+}
+
+fn respond(req: &HttpRequest, bytes: Vec<u8>, tag: String, content_type: &str) -> Result<HttpResponse, ApiError> {
     let held = already_held(req, &tag);
     let mut response = if held { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response.insert_header((header::ETAG, tag.as_str())).insert_header((header::CACHE_CONTROL, CACHE_CONTROL));
