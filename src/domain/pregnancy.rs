@@ -120,12 +120,20 @@ pub fn gestational_days(lmp: NaiveDate, on: NaiveDate) -> i64 {
     (on - lmp).num_days()
 }
 
-/// The trimester of a day of pregnancy, as Permenkes 21/2021 counts them for K6: the first up to
-/// 12 completed weeks, the second up to 24, the third after.
+/// The last gestational day of each trimester, as Permenkes 21/2021 counts them for K6: the
+/// first up to 12 completed weeks, the second up to 24, the third to the due date (and past it,
+/// until the outcome).
+pub const TRIMESTER_LAST_DAYS: [i64; 3] = [12 * 7 + 6, 24 * 7 + 6, GESTATION_DAYS as i64];
+
+/// The contacts K6 asks for in each trimester (Permenkes 21/2021).
+pub const K6_CONTACTS: [i16; 3] = [2, 1, 3];
+
+/// The trimester of a day of pregnancy (`TRIMESTER_LAST_DAYS`).
 pub fn trimester(gestational_days: i64) -> u8 {
-    match gestational_days / 7 {
-        ..=12 => 1,
-        13..=24 => 2,
+    let [first, second, _] = TRIMESTER_LAST_DAYS;
+    match gestational_days {
+        day if day <= first => 1,
+        day if day <= second => 2,
         _ => 3,
     }
 }
@@ -191,8 +199,7 @@ impl AncSummary {
     /// K6 (Permenkes 21/2021): at least two contacts in the first trimester, one in the second,
     /// three in the third, and at least two of them with a doctor.
     pub fn k6(&self) -> bool {
-        let [first, second, third] = self.by_trimester;
-        first >= 2 && second >= 1 && third >= 3 && self.by_doctor >= 2
+        self.by_trimester.iter().zip(K6_CONTACTS).all(|(&made, needed)| made >= needed) && self.by_doctor >= 2
     }
 
     /// At least `IRON_TABLETS_TARGET` iron tablets.
@@ -201,17 +208,18 @@ impl AncSummary {
     }
 }
 
-/// The postpartum visit (KF1–KF4) a visit `days` after delivery is: KF1 6–48 hours (the day
-/// of birth to the second day, as a date cannot tell hours), KF2 days 3–7, KF3 8–28, KF4 29–42;
-/// `None` outside the postpartum period.
+/// The last day after delivery of each postpartum window: KF1 6–48 hours (the day of birth to
+/// the second day, as a date cannot tell hours), KF2 days 3–7, KF3 8–28, KF4 29–42.
+pub const KF_LAST_DAYS: [i64; 4] = [2, 7, 28, POSTPARTUM_DAYS];
+
+/// The postpartum visit (KF1–KF4) a visit `days` after delivery is (`KF_LAST_DAYS`); `None`
+/// outside the postpartum period.
 pub fn kf_number(days_after_birth: i64) -> Option<i16> {
-    match days_after_birth {
-        0..=2 => Some(1),
-        3..=7 => Some(2),
-        8..=28 => Some(3),
-        29..=POSTPARTUM_DAYS => Some(4),
-        _ => None,
+    if days_after_birth < 0 {
+        return None;
     }
+    let window = KF_LAST_DAYS.iter().position(|&last| days_after_birth <= last)?;
+    i16::try_from(window + 1).ok()
 }
 
 /// KF complete: each of KF1 to KF4 done at least once.

@@ -9,7 +9,7 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 
-use super::pregnancy::{self, GESTATION_DAYS, PregnancyOutcome, kf_number};
+use super::pregnancy::{K6_CONTACTS, KF_LAST_DAYS, PregnancyOutcome, TRIMESTER_LAST_DAYS, kf_number};
 
 text_enum! {
     /// Why someone is on the worklist, and what to do (the item's `href`). Declared in the
@@ -113,11 +113,6 @@ pub const SCREENING_NOTICE_DAYS: u64 = 30;
 pub const SCREENING_VALID_DAYS: u64 = 180;
 /// An antenatal contact is listed a month before its trimester ends (programme choice).
 pub const ANC_NOTICE_DAYS: u64 = 30;
-/// The contacts each trimester asks for under K6 (Permenkes 21/2021), and the gestational day
-/// it ends on: 12 and 24 completed weeks, then the due date.
-pub const K6_BY_TRIMESTER: [(i16, i64); 3] = [(2, 12 * 7 + 6), (1, 24 * 7 + 6), (3, GESTATION_DAYS as i64)];
-/// The last day after delivery of each window KF1–KF4 (`pregnancy::kf_number`).
-pub const KF_WINDOW_ENDS: [i64; 4] = [2, 7, 28, pregnancy::POSTPARTUM_DAYS];
 /// TPK visits older than this no longer put their next visit on the list.
 pub const TPK_VISITS_LOOKBACK_DAYS: u64 = 365;
 
@@ -215,7 +210,7 @@ pub fn antenatal_visit(on: NaiveDate, pregnancy: Antenatal) -> Option<Due> {
         return None;
     }
     let end_of = |end_day: i64| pregnancy.lmp_on.checked_add_days(Days::new(end_day.unsigned_abs()));
-    for (trimester, &(needed, end_day)) in K6_BY_TRIMESTER.iter().enumerate() {
+    for (trimester, (needed, end_day)) in K6_CONTACTS.into_iter().zip(TRIMESTER_LAST_DAYS).enumerate() {
         let end = end_of(end_day)?;
         let short = pregnancy.by_trimester[trimester] < needed;
         if day > end_day && short && pregnancy.last_visit_on.is_none_or(|last| last <= end) {
@@ -248,7 +243,7 @@ pub fn postpartum_visit(
     if kf_done & (1 << (kf - 1)) != 0 {
         return None;
     }
-    let end = KF_WINDOW_ENDS[usize::try_from(kf - 1).ok()?];
+    let end = KF_LAST_DAYS[usize::try_from(kf - 1).ok()?];
     Some(Due::dated(Reason::PostpartumVisit, delivered_on.checked_add_days(Days::new(end.unsigned_abs()))?, on))
 }
 
@@ -401,7 +396,7 @@ mod tests {
     fn the_open_kf_window_is_due_by_its_last_day() {
         let born = date("2025-03-01");
         let live = PregnancyOutcome::LiveBirth;
-        for (kf, (&end, start)) in KF_WINDOW_ENDS.iter().zip([0, 3, 8, 29]).enumerate() {
+        for (kf, (&end, start)) in KF_LAST_DAYS.iter().zip([0, 3, 8, 29]).enumerate() {
             let kf = kf as i16 + 1;
             assert_eq!(kf_number(start), Some(kf));
             assert_eq!(kf_number(end), Some(kf), "KF{kf} ends on day {end}");
