@@ -7,6 +7,10 @@ pub fn latest_local_date() -> NaiveDate {
     (Utc::now() + Duration::hours(9)).date_naive()
 }
 
+/// A child is an under-five in the 60 calendar months from the month of her birth (SKDN's S,
+/// and whom the posyandu weighs).
+pub const UNDER_FIVE_MONTHS: u32 = 60;
+
 /// The years a period may name: the programme's horizon, with room.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 

@@ -9,6 +9,7 @@
 
 use chrono::{Datelike, Days, Months, NaiveDate};
 
+use super::UNDER_FIVE_MONTHS;
 use super::pregnancy::{K6_CONTACTS, KF_LAST_DAYS, PregnancyOutcome, TRIMESTER_LAST_DAYS, kf_number};
 
 text_enum! {
@@ -131,7 +132,7 @@ fn before(date: NaiveDate, days: u64) -> NaiveDate {
 /// The earliest birth date of a child under five in `on`'s month, as SKDN counts S: born in
 /// that month or the 59 before it.
 pub fn under_five_born_from(on: NaiveDate) -> NaiveDate {
-    month_of(on).checked_sub_months(Months::new(59)).unwrap_or(NaiveDate::MIN)
+    month_of(on).checked_sub_months(Months::new(UNDER_FIVE_MONTHS - 1)).unwrap_or(NaiveDate::MIN)
 }
 
 /// The month before `on`'s: a referral found at last month's weighing is still to make.

@@ -22,7 +22,7 @@ use super::code_bounds;
 use super::pathway::{month_index, names};
 use super::rates::{Disclosure, Interval, rate, shown};
 use crate::db::prepared::KeepPrepared;
-use crate::domain::{PeriodKind, PosyanduId, RegionCode, RegionLevel, series};
+use crate::domain::{PeriodKind, PosyanduId, RegionCode, RegionLevel, UNDER_FIVE_MONTHS, series};
 
 text_enum! {
     /// The tier of SKDN rows: a region tier, or the posyandu of the villages.
@@ -55,9 +55,6 @@ impl SkdnLevel {
         }
     }
 }
-
-/// A child is an under-five in the 60 calendar months from the month of her birth.
-const UNDER_FIVE_MONTHS: u32 = 60;
 
 /// Slots of a month's births: born, with a KIA book.
 const BORN: usize = 2;
