@@ -140,8 +140,10 @@ pub fn referral_months_from(on: NaiveDate) -> NaiveDate {
     month_of(on).checked_sub_months(Months::new(1)).unwrap_or(NaiveDate::MIN)
 }
 
-/// An under-five not weighed in `on`'s month is due by its last day.
-pub fn not_weighed(on: NaiveDate, birth_date: NaiveDate, weighed_this_month: bool) -> Option<Due> {
+/// An under-five not weighed in `on`'s month (`last_weighed`: the month or day of her latest
+/// weighing) is due by its last day.
+pub fn not_weighed(on: NaiveDate, birth_date: NaiveDate, last_weighed: Option<NaiveDate>) -> Option<Due> {
+    let weighed_this_month = last_weighed.is_some_and(|weighed| month_of(weighed) == month_of(on));
     if weighed_this_month || birth_date > on || birth_date < under_five_born_from(on) {
         return None;
     }
@@ -294,16 +296,17 @@ mod tests {
     #[test]
     fn under_fives_not_weighed_this_month_are_due_by_its_last_day() {
         let on = date("2025-03-10");
-        let due = not_weighed(on, date("2024-01-15"), false).unwrap();
+        let due = not_weighed(on, date("2024-01-15"), None).unwrap();
         assert_eq!((due.reason, due.urgency, due.due_on), (Reason::NotWeighed, Urgency::Due, date("2025-03-31")));
-        assert_eq!(not_weighed(on, date("2024-01-15"), true), None);
+        assert_eq!(not_weighed(on, date("2024-01-15"), Some(date("2025-03-01"))), None);
+        assert!(not_weighed(on, date("2024-01-15"), Some(date("2025-02-28"))).is_some(), "last month's weighing");
         // Born in the month 59 months back: still under five; a month earlier: not.
-        assert!(not_weighed(on, date("2020-04-30"), false).is_some());
-        assert_eq!(not_weighed(on, date("2020-03-31"), false), None);
+        assert!(not_weighed(on, date("2020-04-30"), None).is_some());
+        assert_eq!(not_weighed(on, date("2020-03-31"), None), None);
         // Born this month: due; born after `on`: not yet.
-        assert!(not_weighed(on, on, false).is_some());
-        assert_eq!(not_weighed(on, days(on, 1), false), None);
-        assert_eq!(not_weighed(date("2024-02-29"), date("2024-01-01"), false).unwrap().due_on, date("2024-02-29"));
+        assert!(not_weighed(on, on, None).is_some());
+        assert_eq!(not_weighed(on, days(on, 1), None), None);
+        assert_eq!(not_weighed(date("2024-02-29"), date("2024-01-01"), None).unwrap().due_on, date("2024-02-29"));
     }
 
     #[test]

@@ -8,7 +8,7 @@ mod facts;
 
 use std::collections::HashMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use diesel::QueryResult;
 use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
@@ -54,14 +54,10 @@ enum Whose {
 pub async fn resolve(conn: &mut AsyncPgConnection, caller: &Caller, target: Target) -> Result<Audience, ApiError> {
     caller.require_worklist_reader()?;
     let (village, whose) = match target {
-        Target::Village(village) => {
-            if village.level() != RegionLevel::Village {
-                return Err(ApiError::invalid("village", "must be a village"));
-            }
-            caller.require_child_in_scope(&village)?;
-            region::require_known(conn, &village, "village").await?;
-            (village, Whose::Village)
+        Target::Village(village) if village.level() != RegionLevel::Village => {
+            return Err(ApiError::invalid("village", "must be a village"));
         }
+        Target::Village(village) => (village, Whose::Village),
         Target::Posyandu(id) => {
             let found = posyandu::find(conn, caller, id).await?.into_inner();
             (found.village_code, Whose::Posyandu(id.0))
@@ -76,6 +72,10 @@ pub async fn resolve(conn: &mut AsyncPgConnection, caller: &Caller, target: Targ
         }
     };
     caller.require_child_in_scope(&village)?;
+    if matches!(whose, Whose::Village) {
+        // Only once the caller may see the village: existence is not told to outsiders.
+        region::require_known(conn, &village, "village").await?;
+    }
     Ok(Audience { village, whose })
 }
 
@@ -163,16 +163,15 @@ async fn due_items(
 
     let child_rules = [Reason::NotWeighed, Reason::ReferBgm, Reason::ReferTwoT];
     if team.is_none() && wants(&child_rules) {
-        let this_month = on.with_day(1).unwrap_or(on);
         let weighed: HashMap<Uuid, facts::WeighedFacts> =
             facts::weighed(conn, village, posyandu, on).await?.into_iter().map(|w| (w.child_id, w)).collect();
         for child in facts::children(conn, village, posyandu, on).await? {
             let latest = weighed.get(&child.id);
-            let weighed_this_month = latest.is_some_and(|w| w.month == this_month);
-            add_child(&mut list, rules::not_weighed(on, child.birth_date, weighed_this_month), &child);
-            let flagged =
-                latest.and_then(|w| Some((Weighing { weighed_on: w.flagged_on?, two_t: w.two_t, bgm: w.bgm }, w)));
-            let due = flagged.and_then(|(weighing, w)| rules::referral(on, Some(weighing), w.referred_on));
+            add_child(&mut list, rules::not_weighed(on, child.birth_date, latest.map(|w| w.month)), &child);
+            let due = latest.and_then(|w| {
+                let flagged = w.flagged_on.map(|weighed_on| Weighing { weighed_on, two_t: w.two_t, bgm: w.bgm });
+                rules::referral(on, flagged, w.referred_on)
+            });
             add_child(&mut list, due, &child);
         }
     }
