@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `openapi`, `regions import`,
-//! `users create`. Settings come from the environment (or the matching flags).
+//! `users create`, `demo`, `quality judge`. Settings come from the environment (or the matching flags).
 
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -57,6 +57,22 @@ enum Command {
     Demo {
         #[command(subcommand)]
         command: DemoCommand,
+    },
+    /// The data checks on measurements.
+    Quality {
+        #[command(subcommand)]
+        command: QualityCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum QualityCommand {
+    /// Run the data checks again on every child's measurements, a batch of children per
+    /// transaction, beside the running service: after the upgrade that brought them (older
+    /// measurements have no flags yet), or after a threshold changed.
+    Judge {
+        #[arg(long, default_value_t = 1_000)]
+        batch: i64,
     },
 }
 
@@ -169,6 +185,18 @@ impl Cli {
                 let plan = crate::demo::generate::Plan { children, seed, year, years };
                 println!("generating {children} children (seed {seed}, {years} year(s) to {year})");
                 crate::demo::generate::generate(&mut conn, plan, |line| println!("  {line}")).await
+            }
+            Command::Quality { command: QualityCommand::Judge { batch } } => {
+                let database = Database::open(&settings).await?;
+                let mut conn = AsyncPgConnection::establish(&database.url).await?;
+                let judged = crate::records::child::quality::judge_everyone(&mut conn, batch.max(1), false, |n| {
+                    if n % 100_000 < batch.max(1) as u64 {
+                        println!("  {n} children judged");
+                    }
+                })
+                .await?;
+                println!("{judged} children's measurements judged");
+                Ok(())
             }
             Command::Demo { command: DemoCommand::Load } => {
                 let database = Database::open(&settings).await?;

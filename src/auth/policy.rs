@@ -105,6 +105,12 @@ impl Caller {
         self.require_role(&[Role::Officer])
     }
 
+    /// 403 unless the caller may mark a flagged measurement checked, putting it back into
+    /// prevalence: officers, who answer for the published figures.
+    pub fn require_quality_checker(&self) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer])
+    }
+
     /// 403 unless the caller manages accounts (lists them, creates cadres and analysts in
     /// scope): officers; `require_manageable` judges each account.
     pub fn require_account_manager(&self) -> Result<(), ApiError> {

@@ -568,6 +568,12 @@ diesel::table! {
         recorded_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         posyandu_id -> Nullable<Uuid>,
+        reported_age_months -> Nullable<Int4>,
+        quality_flags -> Array<Text>,
+        checked_at -> Nullable<Timestamptz>,
+        checked_by -> Nullable<Uuid>,
+        checked_note -> Nullable<Text>,
+        held -> Bool,
     }
 }
 
@@ -705,6 +711,24 @@ diesel::table! {
         version -> Int4,
         updated_by -> Nullable<Uuid>,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quality_counts (tier, month, area) {
+        tier -> Text,
+        month -> Date,
+        area -> Text,
+        measured -> Int8,
+        flagged -> Int8,
+        implausible -> Int8,
+        implausible_haz -> Int8,
+        length_decrease -> Int8,
+        weight_jump -> Int8,
+        age_mismatch -> Int8,
+        checked -> Int8,
+        held -> Int8,
+        heaped -> Int8,
     }
 }
 
@@ -971,6 +995,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     pregnancies,
     prevalence_counts,
     prevalence_targets,
+    quality_counts,
     refresh_tokens,
     regions,
     skdn_counts,

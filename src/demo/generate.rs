@@ -63,6 +63,12 @@ pub async fn generate(conn: &mut AsyncPgConnection, plan: Plan, mut progress: im
     load_growth_tables(conn).await?;
     conn.batch_execute(&helpers(plan.seed)).await?;
     for (label, sql) in steps(plan) {
+        if label == KEPT_COUNTS {
+            // The service's own data checks, before the counts are made from their flags.
+            let at = Instant::now();
+            crate::records::child::quality::judge_everyone(conn, 5_000, true, |_| ()).await?;
+            progress(&format!("{:<40} {:>7.1} s", "data checks", at.elapsed().as_secs_f64()));
+        }
         let at = Instant::now();
         conn.batch_execute(&sql).await.with_context(|| format!("generating {label}"))?;
         progress(&format!("{label:<40} {:>7.1} s", at.elapsed().as_secs_f64()));
@@ -73,6 +79,9 @@ pub async fn generate(conn: &mut AsyncPgConnection, plan: Plan, mut progress: im
     conn.batch_execute(SETTLE).await?;
     Ok(())
 }
+
+/// The last step: triggers back on, every kept count made from the rows.
+const KEPT_COUNTS: &str = "kept counts";
 
 /// The provinces' weights, with the mean length-for-age that gives each its prevalence.
 async fn load_provinces(conn: &mut AsyncPgConnection) -> anyhow::Result<()> {
@@ -362,7 +371,7 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "kept counts",
+            KEPT_COUNTS,
             "ALTER TABLE posyandu ENABLE TRIGGER USER; \
              ALTER TABLE children ENABLE TRIGGER USER; \
              ALTER TABLE measurements ENABLE TRIGGER USER; \
@@ -376,7 +385,8 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
              SELECT case_counts_rebuild(); \
              SELECT budget_counts_rebuild(); \
              SELECT coverage_rebuild(); \
-             SELECT skdn_counts_rebuild()"
+             SELECT skdn_counts_rebuild(); \
+             SELECT quality_counts_rebuild()"
                 .to_owned(),
         ),
     ]

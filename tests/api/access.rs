@@ -562,8 +562,8 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         "delete_pregnancy" => carer_in(VILLAGE) && role != Role::Integration,
         // The screening thresholds are a national setting: admins only.
         "set_catin_thresholds" => admin,
-        // Case follow-up is for officers.
-        "update_case" => officer_in(VILLAGE),
+        // Case follow-up is for officers, and so is keeping a flagged measurement.
+        "update_case" | "check_measurement" => officer_in(VILLAGE),
         // Kampar keeps its own convergence records; Riau assesses them.
         "set_action" | "add_document" | "remove_document" | "replace" => district_officer,
         "assess" => admin || (role == Role::Officer && matches!(scope, None | Some("14"))),

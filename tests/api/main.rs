@@ -37,6 +37,7 @@ mod pathway_stats;
 mod people;
 mod pregnancies;
 mod prevalence;
+mod quality;
 mod regions;
 mod replica;
 mod skdn;

@@ -85,7 +85,7 @@ fn every_enum_lists_the_names_serde_sends() {
     use stunting_api::records::import::jobs::JobStatus;
     use stunting_api::records::pregnancy::import::PregnancyEvent;
     use stunting_api::records::stats::pathway::PathwayIndicator;
-    use stunting_api::records::stats::skdn::SkdnLevel;
+    use stunting_api::records::stats::skdn::AreaLevel;
     use utoipa::ToSchema;
 
     let doc: Value = serde_json::from_str(include_str!("../../openapi/openapi.json")).unwrap();
@@ -107,6 +107,7 @@ fn every_enum_lists_the_names_serde_sends() {
     let checked = check!(
         ActionStatus,
         AgencySector,
+        AreaLevel,
         BudgetStatus,
         CaseSeverity,
         CaseStatus,
@@ -131,10 +132,10 @@ fn every_enum_lists_the_names_serde_sends() {
         PathwayStage,
         PregnancyEvent,
         PregnancyOutcome,
+        QualityFlag,
         Reason,
         Role,
         Sex,
-        SkdnLevel,
         Subject,
         SurveySource,
         TargetGroup,

@@ -439,6 +439,12 @@ async fn kept_skdn_equals_an_independent_recount_after_random_weighings_voids_mo
                 0,
                 "by step {step}"
             );
+            // The same weighings, voids, moves and removals keep the data-quality counts.
+            assert_eq!(
+                drift(&app, "quality_counts", "quality_counts_from_rows()", crate::quality::QUALITY_SOMETHING).await,
+                0,
+                "by step {step}"
+            );
         }
     }
     assert!(weighed > 150, "the sequence weighed too little to prove anything: {weighed}");

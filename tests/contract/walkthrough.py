@@ -58,7 +58,7 @@ from stunting_api_client.models import (
     Reason,
     RecordOutcome,
     RegionLevel,
-    SkdnLevel,
+    AreaLevel,
     Role,
     Sex,
     TeamKind,
@@ -206,7 +206,7 @@ def main(base_url, admin_password):
     ok(create_measurement.sync(child.id, client=officer, body=CreateMeasurement(
         measured_on=date(2025, 7, 15), length_cm=69.5, position=Position.LYING, weight_kg=7.6, place=Place.POSYANDU,
         posyandu_id=melati.id)))
-    skdn = ok(skdn_stats.sync(client=officer, region=KUMANTAN, level=SkdnLevel.POSYANDU,
+    skdn = ok(skdn_stats.sync(client=officer, region=KUMANTAN, level=AreaLevel.POSYANDU,
                               from_="2025-07", to="2025-08", period=PeriodKind.MONTH))
     # July: her first weighing (B); August: 600 g more, above the 200 g a 14-month-old needs (N).
     assert [(r.under_fives, r.kia_book, r.weighed, r.first_weighing, r.rose) for r in skdn.rows] == [(1, 1, 1, 1, 0), (1, 1, 1, 0, 1)], skdn.rows

@@ -42,6 +42,22 @@ pub struct CreateMeasurement {
     /// The posyandu where it was taken: any the caller may read (a child may be weighed at a
     /// neighbouring village's).
     pub posyandu_id: Option<Uuid>,
+    /// The age the measurer wrote down, in completed months, as e-PPGBM and the KMS record it:
+    /// checked against the birth date, flagged `age_mismatch` when more than a month off.
+    #[validate(range(min = 0, max = 71))]
+    #[schema(minimum = 0, maximum = 71)]
+    pub reported_age_months: Option<i32>,
+}
+
+/// What an officer found when checking a flagged measurement.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"note": "Measured again on 2025-08-20: 70.1 cm, the earlier 71.8 cm was a typing error"}))]
+pub struct CheckMeasurement {
+    /// Why the measurement stands as recorded.
+    #[validate(length(min = 1, max = 1000), custom(function = "crate::domain::text::non_blank"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub note: String,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use diesel_async::AsyncConnection;
 use validator::Validate;
 
-use super::dto::{CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView};
+use super::dto::{CheckMeasurement, CreateMeasurement, GrowthChart, ListMeasurementsQuery, MeasurementView};
 use crate::api::children::RemovalReason;
 use crate::auth::Caller;
 use crate::db::DbPool;
@@ -92,6 +92,7 @@ pub async fn create(
         place: body.place,
         measured_by: text::given(body.measured_by.as_deref()).map(str::to_owned),
         posyandu_id: body.posyandu_id.map(PosyanduId),
+        reported_age_months: body.reported_age_months,
     };
     let mut conn = pool.get().await?;
     let (row, created) = conn
@@ -162,6 +163,41 @@ pub async fn void(
     let mut conn = pool.get().await?;
     let row = conn
         .transaction::<_, ApiError, _>(async |conn| measurements::void(conn, &caller, child_id, id, &reason).await)
+        .await?;
+    Ok(web::Json(row.into()))
+}
+
+/// `POST /api/v1/children/{id}/measurements/{measurement_id}/check`: an officer checked a
+/// measurement the data checks flagged and keeps it as recorded, with a note. It counts again
+/// in prevalence and the child's cases; its flags stay, with who checked it and when.
+#[utoipa::path(
+    operation_id = "check_measurement",
+    tag = TAG,
+    params(("id" = Uuid, Path, description = "Child id"), ("measurement_id" = Uuid, Path, description = "Measurement id")),
+    request_body = CheckMeasurement,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Checked", body = MeasurementView),
+        (status = 403, description = "Not an officer, or a child outside the caller's scope"),
+        (status = 404, description = "No such child or measurement"),
+        (status = 409, description = "No data-check flag to check, voided, or checked already"),
+        (status = 422, description = "No note given"),
+    )
+)]
+#[post("/children/{id}/measurements/{measurement_id}/check")]
+pub async fn check(
+    caller: Caller,
+    path: web::Path<(ChildId, MeasurementId)>,
+    Json(body): Json<CheckMeasurement>,
+    pool: web::Data<DbPool>,
+) -> Result<web::Json<MeasurementView>, ApiError> {
+    caller.require_quality_checker()?;
+    body.validate()?;
+    let (child_id, id) = path.into_inner();
+    let note = body.note.trim().to_owned();
+    let mut conn = pool.get().await?;
+    let row = conn
+        .transaction::<_, ApiError, _>(async |conn| measurements::check(conn, &caller, child_id, id, &note).await)
         .await?;
     Ok(web::Json(row.into()))
 }

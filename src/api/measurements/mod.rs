@@ -13,5 +13,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::create)
         .service(handlers::growth)
         .service(handlers::get)
-        .service(handlers::void);
+        .service(handlers::void)
+        .service(handlers::check);
 }

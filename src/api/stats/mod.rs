@@ -7,6 +7,7 @@ mod families;
 mod interventions;
 mod pathway;
 mod prevalence;
+mod quality;
 mod query;
 mod skdn;
 mod teams;
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(prevalence::prevalence)
         .service(pathway::pathway_stats)
         .service(skdn::skdn_stats)
+        .service(quality::quality_stats)
         .service(cases::case_stats)
         .service(teams::team_stats)
         .service(families::family_stats);

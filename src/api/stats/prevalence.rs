@@ -115,6 +115,8 @@ impl Tabular for PrevalenceStats {
         "wasting_pct",
         "wasting_ci95_low",
         "wasting_ci95_high",
+        "left_out_implausible",
+        "left_out_held",
         "suppressed",
     ];
 

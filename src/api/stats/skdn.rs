@@ -14,7 +14,7 @@ use crate::http::extract::Query;
 use crate::http::tabular::{self, Tabular};
 use crate::records::stats::breakdown;
 use crate::records::stats::rates::Disclosure;
-use crate::records::stats::skdn::{self, SkdnAsk, SkdnLevel, SkdnRow};
+use crate::records::stats::skdn::{self, AreaLevel, SkdnAsk, SkdnRow};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -25,7 +25,7 @@ pub struct SkdnQuery {
     pub region: Option<String>,
     /// The tier of the rows (default: the tier right below the region); `posyandu` for a
     /// district or a smaller region.
-    pub level: Option<SkdnLevel>,
+    pub level: Option<AreaLevel>,
     /// A calendar year…
     #[param(example = 2025, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
@@ -43,7 +43,7 @@ pub struct SkdnQuery {
 pub struct SkdnStats {
     /// `null`: all of Indonesia.
     pub region_code: Option<RegionCode>,
-    pub level: SkdnLevel,
+    pub level: AreaLevel,
     /// The kind of the periods; `null`: the whole range is one period.
     pub period: Option<PeriodKind>,
     pub period_start: NaiveDate,
@@ -93,13 +93,13 @@ pub async fn skdn_stats(
     let span = parse_span(&mut errors, query.year, query.from, query.to, query.period);
     let span = errors.finish_with(span)?;
     let mut conn = pool.get().await?;
-    let (root, region_level) = breakdown(&mut conn, &caller, region, query.level.map(SkdnLevel::region_level)).await?;
+    let (root, region_level) = breakdown(&mut conn, &caller, region, query.level.map(AreaLevel::region_level)).await?;
     let level = match query.level {
-        Some(SkdnLevel::Posyandu) if root.as_ref().is_none_or(|r| r.level() < RegionLevel::District) => {
+        Some(AreaLevel::Posyandu) if root.as_ref().is_none_or(|r| r.level() < RegionLevel::District) => {
             return Err(ApiError::invalid("level", "posyandu rows are for a district or a smaller region"));
         }
         Some(level) => level,
-        None => SkdnLevel::of_region(region_level),
+        None => AreaLevel::of_region(region_level),
     };
     let periods = span.periods();
     let ask = SkdnAsk { root: root.as_ref(), level, periods: &periods };

@@ -50,6 +50,11 @@ pub struct MeasurementRecord {
     pub measured_by: Option<String>,
     /// The posyandu where it was taken.
     pub posyandu_id: Option<Uuid>,
+    /// The age the measurer wrote down, in completed months (e-PPGBM's "usia saat ukur"):
+    /// checked against the birth date, flagged `age_mismatch` when more than a month off.
+    #[validate(range(min = 0, max = 71))]
+    #[schema(minimum = 0, maximum = 71)]
+    pub reported_age_months: Option<i32>,
 }
 
 impl MeasurementRecord {
@@ -71,6 +76,7 @@ impl MeasurementRecord {
             place: self.place,
             measured_by: text::given(self.measured_by.as_deref()).map(str::to_owned),
             posyandu_id: self.posyandu_id.map(PosyanduId),
+            reported_age_months: self.reported_age_months,
         })
     }
 }
@@ -207,6 +213,11 @@ pub struct ChildRow {
     #[validate(length(min = 1, max = 200))]
     #[schema(min_length = 1, max_length = 200)]
     pub measured_by: Option<String>,
+    /// The age the measurer wrote down, in completed months (e-PPGBM's "usia saat ukur"):
+    /// checked against the birth date, flagged `age_mismatch` when more than a month off.
+    #[validate(range(min = 0, max = 71))]
+    #[schema(minimum = 0, maximum = 71)]
+    pub reported_age_months: Option<i32>,
 }
 
 /// A row, checked: the child as it should be stored, and its weighing.
@@ -249,6 +260,7 @@ impl ChildRow {
                         measured_by: text::given(self.measured_by.as_deref()).map(str::to_owned),
                         // The child's posyandu: an e-PPGBM row is her weighing there.
                         posyandu_id: self.posyandu_id.map(PosyanduId),
+                        reported_age_months: self.reported_age_months,
                     }),
                     _ => None,
                 }
@@ -260,6 +272,7 @@ impl ChildRow {
                     ("position", self.position.is_some()),
                     ("weight_kg", self.weight_kg.is_some()),
                     ("place", self.place.is_some()),
+                    ("reported_age_months", self.reported_age_months.is_some()),
                 ] {
                     if given {
                         errors.add(field, "is a weighing field; give `measured_on` with it");

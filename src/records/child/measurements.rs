@@ -1,11 +1,12 @@
 use super::cases::{sync_cases, sync_many};
+use super::quality;
 use super::scoring::{self, AgeError, Measured};
 use super::{ChildAccess, ChildRecord, ChildView};
 use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::schema::measurements;
 use crate::domain::page::PageRequest;
-use crate::domain::{ChildId, MeasurementId, Place, Position, PosyanduId, Sex, UserId, ZScore};
+use crate::domain::{ChildId, MeasurementId, Place, Position, PosyanduId, QualityFlag, Sex, UserId, ZScore};
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::growth::{GrowthCategory, Indicator};
 use crate::records::access::{Visible, Writable};
@@ -27,6 +28,8 @@ pub struct Incoming {
     pub measured_by: Option<String>,
     /// Where it was taken.
     pub posyandu_id: Option<PosyanduId>,
+    /// The age the measurer wrote down, in completed months.
+    pub reported_age_months: Option<i32>,
 }
 
 impl Incoming {
@@ -42,6 +45,7 @@ impl Incoming {
             && row.place == self.place
             // A sender that names no posyandu says nothing about it (a file from before).
             && (self.posyandu_id.is_none() || row.posyandu_id == self.posyandu_id)
+            && (self.reported_age_months.is_none() || row.reported_age_months == self.reported_age_months)
     }
 
     /// The row to store for `child`: 422 when the child's age at the date is outside the standards.
@@ -60,6 +64,7 @@ impl Incoming {
             place: self.place,
             measured_by: self.measured_by.as_deref(),
             posyandu_id: self.posyandu_id,
+            reported_age_months: self.reported_age_months,
             haz: scored.haz,
             waz: scored.waz,
             whz: scored.whz,
@@ -90,7 +95,10 @@ pub async fn record(
         posyandu::check_for_measurement(conn, caller, id, "posyandu_id", &mut errors).await?;
         errors.finish()?;
     }
-    let row = insert(conn, &child, &incoming.scored(&child, caller.id)?).await?;
+    let mut row = insert(conn, &child, &incoming.scored(&child, caller.id)?).await?;
+    if !quality::judge(conn, &[child_id]).await?.is_empty() {
+        row = find(conn, &child, row.id).await?;
+    }
     sync_cases(conn, &child, &child.village_code).await?;
     audit::record(conn, Some(caller.id), "measurement.create", incoming.id, created_note(child_id, &incoming.measured))
         .await?;
@@ -204,6 +212,7 @@ pub async fn record_many(
     }
     touched.sort_unstable();
     touched.dedup();
+    quality::judge(conn, &touched).await?;
     let touched: Vec<_> =
         touched.iter().filter_map(|id| children[id].as_ref().ok()).map(|c| (c, &c.village_code)).collect();
     sync_many(conn, &touched).await?;
@@ -304,7 +313,10 @@ pub async fn void(
     if current.voided_at.is_some() {
         return Err(ApiError::conflict(format!("measurement {id} is already voided")));
     }
-    let row = mark_void(conn, &child, id, caller.id, reason).await?;
+    let mut row = mark_void(conn, &child, id, caller.id, reason).await?;
+    if !quality::judge(conn, &[child_id]).await?.is_empty() {
+        row = find(conn, &child, id).await?;
+    }
     sync_cases(conn, &child, &child.village_code).await?;
     let entry = serde_json::json!({ "child_id": child_id, "reason": reason });
     audit::record(conn, Some(caller.id), "measurement.void", id, entry).await?;
@@ -323,6 +335,52 @@ async fn mark_void(
             measurements::voided_at.eq(Utc::now()),
             measurements::voided_by.eq(by),
             measurements::voided_reason.eq(reason),
+        ))
+        .returning(MeasurementRow::as_returning())
+        .get_result(conn)
+        .await
+}
+
+/// Marks a flagged measurement of child `child_id` checked by the caller, with `note`: it is
+/// kept as it is and counts again in prevalence and cases. 409 when it has no data-check flag,
+/// is voided, or was checked already.
+pub async fn check(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    child_id: ChildId,
+    id: MeasurementId,
+    note: &str,
+) -> Result<MeasurementRow, ApiError> {
+    let child = super::lock(conn, caller, child_id).await?;
+    let current = find(conn, &child, id).await?;
+    if current.voided_at.is_some() {
+        return Err(ApiError::conflict(format!("measurement {id} is voided")));
+    }
+    if current.quality_flags.is_empty() {
+        return Err(ApiError::conflict(format!("measurement {id} has no data-check flag to check")));
+    }
+    if current.checked_at.is_some() {
+        return Err(ApiError::conflict(format!("measurement {id} is already checked")));
+    }
+    let row = mark_checked(conn, &child, id, caller, note).await?;
+    sync_cases(conn, &child, &child.village_code).await?;
+    let entry = serde_json::json!({ "child_id": child_id, "flags": row.quality_flags });
+    audit::record(conn, Some(caller.id), "measurement.check", id, entry).await?;
+    Ok(row)
+}
+
+async fn mark_checked(
+    conn: &mut AsyncPgConnection,
+    child: &Writable<ChildRecord>,
+    id: MeasurementId,
+    caller: &Caller,
+    note: &str,
+) -> QueryResult<MeasurementRow> {
+    diesel::update(measurements::table.find(id).filter(measurements::child_id.eq(child.id)))
+        .set((
+            measurements::checked_at.eq(Utc::now()),
+            measurements::checked_by.eq(caller.id),
+            measurements::checked_note.eq(note),
         ))
         .returning(MeasurementRow::as_returning())
         .get_result(conn)
@@ -396,6 +454,8 @@ pub async fn rescore(
             .execute(conn)
             .await?;
     }
+    // Ages moved, and with them what the checks see.
+    quality::judge(conn, &[child.id]).await?;
     Ok(Ok(()))
 }
 
@@ -444,6 +504,11 @@ pub struct MeasurementRow {
     pub recorded_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub posyandu_id: Option<PosyanduId>,
+    pub reported_age_months: Option<i32>,
+    pub quality_flags: Vec<String>,
+    pub checked_at: Option<DateTime<Utc>>,
+    pub checked_by: Option<UserId>,
+    pub checked_note: Option<String>,
 }
 
 /// A stored measurement with everything the standards say about it.
@@ -457,7 +522,10 @@ pub struct MeasurementRow {
     "weight_for_age": {"z": -1.2, "implausible": false, "category": "normal", "label_id": "berat badan normal"},
     "weight_for_length": {"z": 0.05, "implausible": false, "category": "normal", "label_id": "gizi baik"},
     "voided_at": null, "voided_reason": null, "recorded_by": "019a9c8e-7d2f-7b3c-9a41-3f0e2b6d8c11",
-    "created_at": "2025-08-15T02:30:00Z"
+    "reported_age_months": 14, "quality_flags": ["length_decrease"],
+    "checked_at": "2025-08-20T03:00:00Z", "checked_by": "019a9c8e-7d2f-7b3c-9a41-3f0e2b6d8c12",
+    "checked_note": "Measured again on 2025-08-20: 70.1 cm, the earlier 71.8 cm was a typing error",
+    "counted": true, "created_at": "2025-08-15T02:30:00Z"
 }))]
 pub struct MeasurementView {
     pub id: MeasurementId,
@@ -485,6 +553,18 @@ pub struct MeasurementView {
     pub voided_reason: Option<String>,
     /// The account that recorded it.
     pub recorded_by: Option<UserId>,
+    /// The age the measurer wrote down, in completed months (checked against the birth date).
+    pub reported_age_months: Option<i32>,
+    /// What the data checks found (docs/API.md, "Data quality"); WHO's implausible z-scores are
+    /// in each indicator's `implausible`.
+    pub quality_flags: Vec<QualityFlag>,
+    /// When an officer checked the flagged measurement and kept it; `null`: not checked.
+    pub checked_at: Option<DateTime<Utc>>,
+    pub checked_by: Option<UserId>,
+    pub checked_note: Option<String>,
+    /// Whether it counts in prevalence and cases: living, and not held back by an unchecked
+    /// data-check flag (an implausible length-for-age still leaves it out of them).
+    pub counted: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -512,8 +592,14 @@ impl From<MeasurementRow> for MeasurementView {
             weight_for_age: IndicatorResult::new(Indicator::WeightForAge, r.waz, r.waz_implausible),
             weight_for_length: IndicatorResult::new(Indicator::WeightForLength, r.whz, r.whz_implausible),
             voided_at: r.voided_at,
+            counted: r.voided_at.is_none() && (r.quality_flags.is_empty() || r.checked_at.is_some()),
             voided_reason: r.voided_reason,
             recorded_by: r.recorded_by,
+            reported_age_months: r.reported_age_months,
+            quality_flags: r.quality_flags.iter().filter_map(|f| f.parse().ok()).collect(),
+            checked_at: r.checked_at,
+            checked_by: r.checked_by,
+            checked_note: r.checked_note,
             created_at: r.created_at,
         }
     }
@@ -548,6 +634,7 @@ pub struct NewMeasurement<'a> {
     pub place: Place,
     pub measured_by: Option<&'a str>,
     pub posyandu_id: Option<PosyanduId>,
+    pub reported_age_months: Option<i32>,
     pub haz: Option<ZScore>,
     pub waz: Option<ZScore>,
     pub whz: Option<ZScore>,

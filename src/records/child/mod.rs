@@ -5,6 +5,7 @@ pub mod cases;
 pub mod export;
 pub mod import;
 pub mod measurements;
+pub mod quality;
 pub mod scoring;
 pub mod services;
 

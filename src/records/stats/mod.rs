@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod families;
 pub mod pathway;
 pub mod prevalence;
+pub mod quality;
 pub mod rates;
 pub mod skdn;
 pub mod summary;

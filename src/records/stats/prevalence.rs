@@ -15,6 +15,7 @@ use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 /// One region's figures for one period. For an analyst, counts from 1 to 4 below district
@@ -28,7 +29,7 @@ use utoipa::ToSchema;
     "severe_stunting_pct": 1.94, "severe_stunting_ci95": {"low": 1.65, "high": 2.29},
     "weighed": 7150, "underweight": 500, "underweight_pct": 6.99, "underweight_ci95": {"low": 6.43, "high": 7.6},
     "wasting_measured": 7100, "wasted": 300, "wasting_pct": 4.23, "wasting_ci95": {"low": 3.78, "high": 4.72},
-    "suppressed": false
+    "left_out_implausible": 12, "left_out_held": 31, "suppressed": false
 }))]
 pub struct PrevalenceRow {
     /// `null`: all of Indonesia.
@@ -60,8 +61,29 @@ pub struct PrevalenceRow {
     pub wasted: Option<i64>,
     pub wasting_pct: Option<f64>,
     pub wasting_ci95: Option<Interval>,
+    /// Measurements of the period left out of stunting because their length-for-age is outside
+    /// WHO's plausible range (|HAZ| > 6).
+    pub left_out_implausible: Option<i64>,
+    /// Measurements of the period left out because a data check flagged them and no officer
+    /// has checked them yet (`GET /stats/data-quality` says which checks). One measurement may
+    /// be left out for both reasons; the child may still count at another measurement.
+    pub left_out_held: Option<i64>,
     /// Whether a count from 1 to 4 was withheld (analysts, below district level).
     pub suppressed: bool,
+}
+
+/// Measurements of one region and period left out, and why.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    pub implausible: i64,
+    pub held: i64,
+}
+
+impl std::ops::AddAssign for LeftOut {
+    fn add_assign(&mut self, other: Self) {
+        self.implausible += other.implausible;
+        self.held += other.held;
+    }
 }
 
 /// The counts of one region and period, as kept or counted.
@@ -118,7 +140,7 @@ struct Place {
 }
 
 impl PrevalenceRow {
-    fn new(place: Place, counts: Counts, disclosure: Disclosure) -> Self {
+    fn new(place: Place, counts: Counts, left_out: LeftOut, disclosure: Disclosure) -> Self {
         let guarded = disclosure.guards(place.region_level);
         let show = |count| shown(count, guarded);
         let (measured, stunted, severely_stunted) =
@@ -129,9 +151,20 @@ impl PrevalenceRow {
         let (severe_stunting_pct, severe_stunting_ci95) = rate(severely_stunted, measured);
         let (underweight_pct, underweight_ci95) = rate(underweight, weighed);
         let (wasting_pct, wasting_ci95) = rate(wasted, wasting_measured);
-        let suppressed = [measured, stunted, severely_stunted, weighed, underweight, wasting_measured, wasted]
-            .iter()
-            .any(Option::is_none);
+        let (left_out_implausible, left_out_held) = (show(left_out.implausible), show(left_out.held));
+        let suppressed = [
+            measured,
+            stunted,
+            severely_stunted,
+            weighed,
+            underweight,
+            wasting_measured,
+            wasted,
+            left_out_implausible,
+            left_out_held,
+        ]
+        .iter()
+        .any(Option::is_none);
         Self {
             region_code: place.region_code,
             region_name: place.region_name,
@@ -153,6 +186,8 @@ impl PrevalenceRow {
             wasted,
             wasting_pct,
             wasting_ci95,
+            left_out_implausible,
+            left_out_held,
             suppressed,
         }
     }
@@ -176,33 +211,94 @@ pub async fn prevalence(
         Span::Range { from, to } => from_rows(conn, ask, *from, *to).await?,
     };
     let periods = ask.span.periods();
-    let mut totals: Vec<Counts> = vec![Counts::default(); periods.len()];
+    let mut left_out = left_out(conn, ask, &periods).await?;
+    let mut totals: Vec<(Counts, LeftOut)> = vec![Default::default(); periods.len()];
     let mut rows = Vec::with_capacity(counted.len());
     for c in counted {
         let index = periods.iter().position(|p| p.0 == c.period_start).unwrap_or_default();
-        totals[index] += c.counts;
+        let left = left_out.remove(&(index, c.area.clone())).unwrap_or_default();
+        totals[index].0 += c.counts;
+        totals[index].1 += left;
         let place = Place {
             region_code: Some(RegionCode::parse(&c.area)?),
             region_name: Some(c.region_name),
             region_level: Some(c.region_level.parse()?),
             period: periods[index],
         };
-        rows.push(PrevalenceRow::new(place, c.counts, disclosure));
+        rows.push(PrevalenceRow::new(place, c.counts, left, disclosure));
+    }
+    // Areas whose every measurement was left out still add to the totals.
+    for ((index, _), left) in left_out {
+        totals[index].1 += left;
     }
     let totals = periods
         .iter()
         .zip(totals)
-        .map(|(&period, counts)| {
+        .map(|(&period, (counts, left))| {
             let place = Place {
                 region_code: ask.root.cloned(),
                 region_name: None,
                 region_level: ask.root.map(RegionCode::level),
                 period,
             };
-            PrevalenceRow::new(place, counts, disclosure)
+            PrevalenceRow::new(place, counts, left, disclosure)
         })
         .collect();
     Ok(Prevalence { rows, totals })
+}
+
+#[derive(QueryableByName)]
+struct KeptLeftOut {
+    #[diesel(sql_type = Date)]
+    month: NaiveDate,
+    #[diesel(sql_type = Text)]
+    area: String,
+    #[diesel(sql_type = BigInt)]
+    implausible: i64,
+    #[diesel(sql_type = BigInt)]
+    held: i64,
+}
+
+/// The measurements left out per period (its index) and area, from the data-quality counts
+/// kept per month (migration 000035): at the breakdown's own tier, or from its villages for
+/// lokus villages.
+async fn left_out(
+    conn: &mut AsyncPgConnection,
+    ask: &Breakdown<'_>,
+    periods: &[(NaiveDate, NaiveDate)],
+) -> anyhow::Result<BTreeMap<(usize, String), LeftOut>> {
+    let (Some(&(first, _)), Some(&(_, last))) = (periods.first(), periods.last()) else {
+        return Ok(BTreeMap::new());
+    };
+    let (low, high) = code_bounds(ask.root);
+    let tier = if ask.lokus { RegionLevel::Village } else { ask.level };
+    // SQL: one index range scan of the kept months; lokus villages probed by key.
+    let kept: Vec<KeptLeftOut> = diesel::sql_query(
+        "SELECT k.month, k.area, k.implausible_haz AS implausible, k.held FROM quality_counts k \
+         WHERE k.tier = $1 AND k.month >= $2 AND k.month <= $3 AND k.area >= $4 AND k.area < $5 \
+           AND (k.implausible_haz, k.held) <> (0, 0) \
+           AND (NOT $6 OR EXISTS (SELECT 1 FROM lokus_villages l WHERE l.village_code = k.area \
+                                  AND l.year = extract(year FROM k.month)::integer))",
+    )
+    .bind::<Text, _>(tier.as_str())
+    .bind::<Date, _>(first)
+    .bind::<Date, _>(last)
+    .bind::<Text, _>(&low)
+    .bind::<Text, _>(&high)
+    .bind::<Bool, _>(ask.lokus)
+    .prepared()
+    .load(conn)
+    .await?;
+    let width = usize::try_from(code_length(ask.level)).unwrap_or(13);
+    let mut left_out: BTreeMap<(usize, String), LeftOut> = BTreeMap::new();
+    for k in kept {
+        let Some(index) = periods.iter().position(|&(start, end)| start <= k.month && k.month <= end) else {
+            continue;
+        };
+        let area = k.area.get(..width).unwrap_or(&k.area).to_owned();
+        *left_out.entry((index, area)).or_default() += LeftOut { implausible: k.implausible, held: k.held };
+    }
+    Ok(left_out)
 }
 
 /// The kept rows of the periods, summed per area: district rows for a breakdown by province
@@ -263,7 +359,7 @@ pub async fn from_rows(
                   m.waz_implausible, m.whz_implausible \
            FROM measurements m JOIN children c ON c.id = m.child_id \
            WHERE m.voided_at IS NULL AND c.deleted_at IS NULL \
-             AND m.haz IS NOT NULL AND NOT m.haz_implausible \
+             AND m.haz IS NOT NULL AND NOT m.haz_implausible AND NOT m.held \
              AND m.measured_on >= $4 AND m.measured_on <= $5 \
              AND c.village_code >= $2 AND c.village_code < $3 \
              AND ($6::integer IS NULL OR c.village_code IN ( \

@@ -25,8 +25,9 @@ use crate::db::prepared::KeepPrepared;
 use crate::domain::{PeriodKind, PosyanduId, RegionCode, RegionLevel, UNDER_FIVE_MONTHS, series};
 
 text_enum! {
-    /// The tier of SKDN rows: a region tier, or the posyandu of the villages.
-    pub enum SkdnLevel {
+    /// The tier of rows that reach down to the posyandu (SKDN, data quality): a region tier, or
+    /// the posyandu of the villages.
+    pub enum AreaLevel {
         Province = "province",
         District = "district",
         Subdistrict = "subdistrict",
@@ -35,7 +36,7 @@ text_enum! {
     }
 }
 
-impl SkdnLevel {
+impl AreaLevel {
     /// The region tier the level stands at or below (a posyandu is part of a village).
     pub fn region_level(self) -> RegionLevel {
         match self {
@@ -84,7 +85,7 @@ pub struct SkdnRow {
     pub posyandu_id: Option<PosyanduId>,
     /// The region's or the posyandu's name (`null` for the totals).
     pub name: Option<String>,
-    pub level: Option<SkdnLevel>,
+    pub level: Option<AreaLevel>,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     /// S: under-fives registered here (child-months over a longer period).
@@ -121,7 +122,7 @@ pub struct SkdnRow {
 /// `level`, for each of `periods` (first and last day, whole months).
 pub struct SkdnAsk<'a> {
     pub root: Option<&'a RegionCode>,
-    pub level: SkdnLevel,
+    pub level: AreaLevel,
     pub periods: &'a [(NaiveDate, NaiveDate)],
 }
 
@@ -239,7 +240,7 @@ pub async fn skdn(conn: &mut AsyncPgConnection, ask: &SkdnAsk<'_>, disclosure: D
     let born_from = first_month - Months::new(UNDER_FIVE_MONTHS - 1);
     let birth_months = series(PeriodKind::Month, born_from, PeriodKind::Month.end_of(last_month)).unwrap_or_default();
     let row_tier = ask.level.as_str();
-    let total_tier = ask.root.map_or("province", |r| SkdnLevel::of_region(r.level()).as_str());
+    let total_tier = ask.root.map_or("province", |r| AreaLevel::of_region(r.level()).as_str());
     let (low, high) = code_bounds(ask.root);
     // SQL: index range scans of the kept rows of each month, as plain rows: the months of
     // the periods and the 59 before them (their births are under-fives of the periods).
@@ -300,25 +301,25 @@ pub async fn skdn(conn: &mut AsyncPgConnection, ask: &SkdnAsk<'_>, disclosure: D
         .iter()
         .zip(totals)
         .map(|(&dates, tally)| {
-            row(tally, guarded_total, (ask.root.cloned(), None, None), root_level.map(SkdnLevel::of_region), dates)
+            row(tally, guarded_total, (ask.root.cloned(), None, None), root_level.map(AreaLevel::of_region), dates)
         })
         .collect();
     Ok(Skdn { rows, totals })
 }
 
 /// An area's region (a posyandu's village), posyandu and name.
-type Place = (Option<RegionCode>, Option<PosyanduId>, Option<String>);
+pub(super) type Place = (Option<RegionCode>, Option<PosyanduId>, Option<String>);
 
 /// Each area's region code, posyandu and name, probed by key.
-async fn area_names<'a>(
+pub(super) async fn area_names<'a>(
     conn: &mut AsyncPgConnection,
-    level: SkdnLevel,
+    level: AreaLevel,
     areas: impl Iterator<Item = &'a str>,
 ) -> anyhow::Result<BTreeMap<String, Place>> {
     let mut areas: Vec<&str> = areas.collect();
     areas.sort_unstable();
     areas.dedup();
-    if level != SkdnLevel::Posyandu {
+    if level != AreaLevel::Posyandu {
         let named = names(conn, areas.into_iter()).await?;
         return Ok(named.into_iter().map(|(area, (code, name, _))| (area, (Some(code), None, Some(name)))).collect());
     }
@@ -349,7 +350,7 @@ fn row(
     tally: Tally,
     guarded: bool,
     (region_code, posyandu_id, name): Place,
-    level: Option<SkdnLevel>,
+    level: Option<AreaLevel>,
     (period_start, period_end): (NaiveDate, NaiveDate),
 ) -> SkdnRow {
     let [under_fives, kia_book, weighed, rose, not_rose, missed_last_month, first_weighing, two_t, bgm] =

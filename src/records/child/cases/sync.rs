@@ -90,6 +90,7 @@ pub async fn sync_many(
         .filter(measurements::child_id.eq_any(&ids))
         .filter(measurements::voided_at.is_null())
         .filter(measurements::haz_implausible.eq(false))
+        .filter(measurements::held.eq(false))
         .filter(measurements::haz.is_not_null())
         .order((measurements::child_id, measurements::measured_on, measurements::created_at, measurements::id))
         .select((
