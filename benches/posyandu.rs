@@ -1,7 +1,7 @@
 //! The posyandu's monthly weighing as its callers meet it: through HTTP, 16 clients at once,
 //! over the synthetic country of `benches/dashboards.rs` (`demo generate` registers children to
-//! posyandu and weighs them monthly in 2025). It times `/stats/skdn` for the year and as a
-//! 12-month series at every tier down to one village's posyandu; the worklist of the country's
+//! posyandu and weighs them monthly in 2025). It times `/stats/skdn` and `/stats/data-quality`
+//! for the year and as a 12-month series at every tier down to one village's posyandu; the worklist of the country's
 //! largest village, of 320 villages in turn, of its largest posyandu and of its TPK on
 //! 15 December 2025 (with the whole village list's size, plain and gzipped); and recording a
 //! weighing at a posyandu (its child's weighed months and SKDN kept in the same transaction), by
@@ -198,6 +198,14 @@ async fn run() {
         questions
             .push((format!("skdn, {label}, 12 months"), format!("/api/v1/stats/skdn?year=2025&period=month{region}")));
     }
+    for (label, region) in &tiers {
+        questions
+            .push((format!("data quality, {label}, 2025"), format!("/api/v1/stats/data-quality?year=2025{region}")));
+        questions.push((
+            format!("data quality, {label}, 12 months"),
+            format!("/api/v1/stats/data-quality?year=2025&period=month{region}"),
+        ));
+    }
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     println!("| question | p50 ms | p95 ms | p99 ms | req/s |");
     println!("|---|---:|---:|---:|---:|");
@@ -218,8 +226,8 @@ async fn run() {
     worklists(&mut conn, &http, &address, &officer, clients, requests, &only).await;
 
     // Recording a weighing at the child's posyandu: the checks, the measurement, its z-scores,
-    // the child's cases, her weighed months and SKDN at every tier, the prevalence counts and
-    // the audit line, in one durable transaction. A new day each run keeps the weighings new.
+    // the data checks on her series, the child's cases, her weighed months, SKDN and data-quality
+    // counts at every tier, the prevalence counts and the audit line, in one durable transaction. A new day each run keeps the weighings new.
     let weighed: Vec<Registered> = diesel::sql_query(
         "SELECT c.id::text, c.posyandu_id::text, m.length_cm, m.weight_kg \
          FROM children c CROSS JOIN LATERAL (SELECT length_cm, weight_kg FROM measurements \

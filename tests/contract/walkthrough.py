@@ -24,17 +24,19 @@ from stunting_api_client.api.teams import create_team
 from stunting_api_client.api.tpk_visits import create_tpk_visit
 from stunting_api_client.api.convergence import overview
 from stunting_api_client.api.interventions import create_intervention, report
-from stunting_api_client.api.measurements import create_measurement, growth
+from stunting_api_client.api.measurements import check_measurement, create_measurement, growth
 from stunting_api_client.api.regions import get_region, list_regions
 from stunting_api_client.api.stats import interventions as intervention_stats
-from stunting_api_client.api.stats import pathway_stats, prevalence, skdn_stats
+from stunting_api_client.api.stats import pathway_stats, prevalence, quality_stats, skdn_stats
 from stunting_api_client.api.users import create_user
 from stunting_api_client.api.worklist import get_worklist
 from stunting_api_client.models import (
+    AreaLevel,
     BabyBorn,
     CaseAudit,
     CaseStatus,
     CatinRisk,
+    CheckMeasurement,
     CreateAncVisit,
     CreateChild,
     CreateIntervention,
@@ -55,10 +57,10 @@ from stunting_api_client.models import (
     Place,
     Position,
     PregnancyOutcome,
+    QualityFlag,
     Reason,
     RecordOutcome,
     RegionLevel,
-    AreaLevel,
     Role,
     Sex,
     TeamKind,
@@ -217,6 +219,18 @@ def main(base_url, admin_password):
     assert [(i.reason, i.subject_id, str(i.due_on)) for i in todo.items] == [
         (Reason.REMEASURE, child.id, "2025-09-14"), (Reason.NOT_WEIGHED, child.id, "2025-09-30")], todo.items
     assert todo.items[0].href == f"/api/v1/children/{child.id}/measurements" and todo.changes_since, todo
+
+    step("10f. September's length, 2 cm below August's: flagged and held out until the officer keeps it")
+    september = ok(create_measurement.sync(child.id, client=officer, body=CreateMeasurement(
+        measured_on=date(2025, 9, 12), length_cm=68.0, position=Position.LYING, weight_kg=8.4, place=Place.POSYANDU,
+        posyandu_id=melati.id, reported_age_months=15)))
+    assert september.quality_flags == [QualityFlag.LENGTH_DECREASE] and not september.counted, september
+    quality = ok(quality_stats.sync(client=officer, region=KUMANTAN, level=AreaLevel.POSYANDU,
+                                    from_="2025-09", to="2025-09"))
+    assert [(r.measured, r.length_decrease, r.held) for r in quality.rows] == [(1, 1, 1)], quality.rows
+    kept = ok(check_measurement.sync(child.id, september.id, client=officer, body=CheckMeasurement(
+        note="Re-measured on 12 September: 68.0 cm; August's 70.0 cm was misread")))
+    assert kept.counted and kept.checked_at is not None and kept.quality_flags == september.quality_flags, kept
 
     step("11-13. growth monitoring in Kumantan, a month's report, and coverage")
     planned = ok(create_intervention.sync(client=officer, body=CreateIntervention(
