@@ -8,6 +8,7 @@ use crate::auth::Caller;
 use crate::db::AsyncPgConnection;
 use crate::domain::{CountSource, Month, PeriodKind, RegionCode, RegionLevel, year_bounds};
 use crate::error::{ApiError, FieldErrors};
+use crate::records::stats::skdn::AreaLevel;
 use crate::records::stats::{Breakdown, Span, breakdown};
 
 pub(super) const TAG: &str = "stats";
@@ -109,6 +110,56 @@ pub(super) async fn resolve_year(
     errors.check("year", year_bounds(query.year));
     errors.finish()?;
     breakdown(conn, caller, region, query.level).await
+}
+
+/// What the statistics that reach down to the posyandu ask (SKDN, data quality).
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AreaQuery {
+    /// The region to break down (default: the caller's scope; all of Indonesia for national
+    /// accounts).
+    #[param(example = "14.01.01.2009")]
+    pub region: Option<String>,
+    /// The tier of the rows (default: the tier right below the region); `posyandu` for a
+    /// district or a smaller region.
+    pub level: Option<AreaLevel>,
+    /// A calendar year…
+    #[param(example = 2025, minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// …or a range of months, `from` and `to` (`2025-01`).
+    pub from: Option<Month>,
+    pub to: Option<Month>,
+    /// A time series: one row per area and period of this kind (`month` for each month);
+    /// without it, the whole year or range is one period. A period longer than a month adds up
+    /// its months.
+    pub period: Option<PeriodKind>,
+}
+
+/// An `AreaQuery` checked: the region (`None`: all of Indonesia), the tier of the rows and the
+/// periods.
+pub(super) struct AreaAsked {
+    pub root: Option<RegionCode>,
+    pub level: AreaLevel,
+    pub span: Span,
+}
+
+impl AreaQuery {
+    /// Checks the query against the caller's scope; every invalid parameter listed.
+    pub(super) async fn resolve(&self, conn: &mut AsyncPgConnection, caller: &Caller) -> Result<AreaAsked, ApiError> {
+        let mut errors = FieldErrors::default();
+        let region = self.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
+        let span = parse_span(&mut errors, self.year, self.from, self.to, self.period);
+        let span = errors.finish_with(span)?;
+        let (root, region_level) = breakdown(conn, caller, region, self.level.map(AreaLevel::region_level)).await?;
+        let level = match self.level {
+            Some(AreaLevel::Posyandu) if root.as_ref().is_none_or(|r| r.level() < RegionLevel::District) => {
+                return Err(ApiError::invalid("level", "posyandu rows are for a district or a smaller region"));
+            }
+            Some(level) => level,
+            None => AreaLevel::of_region(region_level),
+        };
+        Ok(AreaAsked { root, level, span })
+    }
 }
 
 /// The periods asked for: a `year` or `from`..`to`, as periods of `kind` when one is given.

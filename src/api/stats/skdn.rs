@@ -3,40 +3,17 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 
-use super::query::{TAG, parse_span};
+use super::query::{AreaAsked, AreaQuery, TAG};
 use crate::auth::Caller;
 use crate::db::ReadPool;
-use crate::domain::{Month, PeriodKind, RegionCode, RegionLevel};
-use crate::error::{ApiError, FieldErrors};
+use crate::domain::{PeriodKind, RegionCode};
+use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::tabular::{self, Tabular};
-use crate::records::stats::breakdown;
 use crate::records::stats::rates::Disclosure;
 use crate::records::stats::skdn::{self, AreaLevel, SkdnAsk, SkdnRow};
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SkdnQuery {
-    /// The region to break down (default: the caller's scope; all of Indonesia for national
-    /// accounts).
-    #[param(example = "14.01.01.2009")]
-    pub region: Option<String>,
-    /// The tier of the rows (default: the tier right below the region); `posyandu` for a
-    /// district or a smaller region.
-    pub level: Option<AreaLevel>,
-    /// A calendar year…
-    #[param(example = 2025, minimum = 2000, maximum = 2100)]
-    pub year: Option<i32>,
-    /// …or a range of months, `from` and `to` (`2025-01`).
-    pub from: Option<Month>,
-    pub to: Option<Month>,
-    /// A time series: one row per area and period of this kind (`month` for the monthly
-    /// SKDN); without it, the whole year or range is one period. A period longer than a month
-    /// adds up its months.
-    pub period: Option<PeriodKind>,
-}
 
 /// SKDN per area and period, and for the whole region asked for.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -66,7 +43,7 @@ pub struct SkdnStats {
 /// below district level as `null`.
 #[utoipa::path(
     tag = TAG,
-    params(SkdnQuery),
+    params(AreaQuery),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "SKDN per area and period, and the totals; as CSV, the rows and then the totals \
@@ -85,22 +62,11 @@ pub struct SkdnStats {
 pub async fn skdn_stats(
     req: HttpRequest,
     caller: Caller,
-    Query(query): Query<SkdnQuery>,
+    Query(query): Query<AreaQuery>,
     pool: web::Data<ReadPool>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = FieldErrors::default();
-    let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    let span = parse_span(&mut errors, query.year, query.from, query.to, query.period);
-    let span = errors.finish_with(span)?;
     let mut conn = pool.get().await?;
-    let (root, region_level) = breakdown(&mut conn, &caller, region, query.level.map(AreaLevel::region_level)).await?;
-    let level = match query.level {
-        Some(AreaLevel::Posyandu) if root.as_ref().is_none_or(|r| r.level() < RegionLevel::District) => {
-            return Err(ApiError::invalid("level", "posyandu rows are for a district or a smaller region"));
-        }
-        Some(level) => level,
-        None => AreaLevel::of_region(region_level),
-    };
+    let AreaAsked { root, level, span } = query.resolve(&mut conn, &caller).await?;
     let periods = span.periods();
     let ask = SkdnAsk { root: root.as_ref(), level, periods: &periods };
     let counted = skdn::skdn(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
