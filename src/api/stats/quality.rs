@@ -12,9 +12,9 @@ use crate::domain::{PeriodKind, RegionCode};
 use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::tabular::{self, Tabular};
-use crate::records::stats::quality::{self, QualityAsk, QualityRow};
+use crate::records::stats::quality::{self, QualityRow};
 use crate::records::stats::rates::Disclosure;
-use crate::records::stats::skdn::AreaLevel;
+use crate::records::stats::skdn::{AreaAsk, AreaLevel};
 
 /// Data quality per area and period, and for the whole region asked for.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -70,7 +70,7 @@ pub async fn quality_stats(
     let mut conn = pool.get().await?;
     let AreaAsked { root, level, span } = query.resolve(&mut conn, &caller).await?;
     let periods = span.periods();
-    let ask = QualityAsk { root: root.as_ref(), level, periods: &periods };
+    let ask = AreaAsk { root: root.as_ref(), level, periods: &periods };
     let counted = quality::quality(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
     let stats = QualityStats {
         region_code: root,

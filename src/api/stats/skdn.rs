@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::tabular::{self, Tabular};
 use crate::records::stats::rates::Disclosure;
-use crate::records::stats::skdn::{self, AreaLevel, SkdnAsk, SkdnRow};
+use crate::records::stats::skdn::{self, AreaAsk, AreaLevel, SkdnRow};
 
 /// SKDN per area and period, and for the whole region asked for.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -68,7 +68,7 @@ pub async fn skdn_stats(
     let mut conn = pool.get().await?;
     let AreaAsked { root, level, span } = query.resolve(&mut conn, &caller).await?;
     let periods = span.periods();
-    let ask = SkdnAsk { root: root.as_ref(), level, periods: &periods };
+    let ask = AreaAsk { root: root.as_ref(), level, periods: &periods };
     let counted = skdn::skdn(&mut conn, &ask, Disclosure::new(caller.sees_small_counts())).await?;
     let stats = SkdnStats {
         region_code: root,

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use super::code_bounds;
 use super::pathway::month_index;
 use super::rates::{Disclosure, Interval, rate, shown};
-use super::skdn::{AreaLevel, Place, area_names};
+use super::skdn::{AreaAsk, AreaLevel, Place, area_names};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::quality::{heaping_index, heaping_suspected};
 use crate::domain::{PeriodKind, PosyanduId, RegionCode, series};
@@ -75,14 +75,6 @@ pub struct QualityRow {
     pub suppressed: bool,
 }
 
-/// What a data-quality breakdown asks for: inside `root` (all of Indonesia when `None`), rows
-/// at `level`, for each of `periods` (first and last day, whole months).
-pub struct QualityAsk<'a> {
-    pub root: Option<&'a RegionCode>,
-    pub level: AreaLevel,
-    pub periods: &'a [(NaiveDate, NaiveDate)],
-}
-
 /// Rows per area and period, and the root region's own row per period.
 pub struct Quality {
     pub rows: Vec<QualityRow>,
@@ -105,7 +97,7 @@ struct Kept {
 /// Data quality of `ask`, from the kept counts.
 pub async fn quality(
     conn: &mut AsyncPgConnection,
-    ask: &QualityAsk<'_>,
+    ask: &AreaAsk<'_>,
     disclosure: Disclosure,
 ) -> anyhow::Result<Quality> {
     let months = match (ask.periods.first(), ask.periods.last()) {

@@ -118,9 +118,10 @@ pub struct SkdnRow {
     pub suppressed: bool,
 }
 
-/// What an SKDN breakdown asks for: inside `root` (all of Indonesia when `None`), rows at
-/// `level`, for each of `periods` (first and last day, whole months).
-pub struct SkdnAsk<'a> {
+/// What a breakdown down to the posyandu asks for (SKDN, data quality): inside `root` (all of
+/// Indonesia when `None`), rows at `level`, for each of `periods` (first and last day, whole
+/// months).
+pub struct AreaAsk<'a> {
     pub root: Option<&'a RegionCode>,
     pub level: AreaLevel,
     pub periods: &'a [(NaiveDate, NaiveDate)],
@@ -228,7 +229,7 @@ impl ByMonth {
 }
 
 /// SKDN of `ask`, from the kept counts.
-pub async fn skdn(conn: &mut AsyncPgConnection, ask: &SkdnAsk<'_>, disclosure: Disclosure) -> anyhow::Result<Skdn> {
+pub async fn skdn(conn: &mut AsyncPgConnection, ask: &AreaAsk<'_>, disclosure: Disclosure) -> anyhow::Result<Skdn> {
     // Periods are whole months: each month of them, and of the 59 before them.
     let months = match (ask.periods.first(), ask.periods.last()) {
         (Some(&(first, _)), Some(&(_, last))) => series(PeriodKind::Month, first, last).unwrap_or_default(),
