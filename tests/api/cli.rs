@@ -131,3 +131,28 @@ async fn serve_refuses_to_start_in_production_without_strong_secrets() {
         assert!(!stderr.contains("too-short"), "the secret itself is never printed: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn quality_judge_flags_the_measurements_recorded_before_the_checks() {
+    let app = TestApp::spawn().await;
+    let cadre = app.token_for(stunting_api::domain::Role::Cadre, Some(crate::common::app::children::VILLAGE)).await;
+    let body = json!({"village_code": crate::common::app::children::VILLAGE, "sex": "female",
+                      "birth_date": "2024-01-01", "name": "Siti"});
+    let child: serde_json::Value = app.register_child(&cadre, body).await.json().await.unwrap();
+    for (on, length) in [("2025-01-10", 76.0), ("2025-02-10", 68.0)] {
+        let weighing = json!({"measured_on": on, "length_cm": length, "position": "lying", "place": "posyandu"});
+        assert_eq!(app.measure(&cadre, &child, weighing).await.status(), StatusCode::CREATED);
+    }
+    // As an upgraded database holds them: recorded before the checks, with no flags.
+    app.execute("UPDATE measurements SET quality_flags = '{}'").await;
+    let flagged = "SELECT count(*) AS count FROM measurements WHERE quality_flags <> '{}'";
+    assert_eq!(app.count(flagged).await, 0);
+    let url = app.database_url.clone();
+    let out = tokio::task::spawn_blocking(move || run(&url, &["quality", "judge"], None)).await.unwrap();
+    assert_eq!(out.lines().last(), Some("1 children's measurements judged"), "{out}");
+    assert_eq!(app.count(flagged).await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) AS count FROM measurements WHERE held AND measured_on = '2025-02-10'").await,
+        1
+    );
+}
