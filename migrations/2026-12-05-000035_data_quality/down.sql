@@ -11,6 +11,7 @@ DROP FUNCTION quality_contributions_sql(text, text, integer);
 DROP FUNCTION quality_tiers(text, text);
 DROP FUNCTION quality_pivot_sql(text);
 DROP FUNCTION quality_of(measurements);
+DROP FUNCTION length_heaped(double precision);
 DROP TABLE quality_counts;
 
 CREATE OR REPLACE FUNCTION prevalence_of(batch measurements[], villages jsonb)

@@ -100,6 +100,11 @@ CREATE TABLE quality_counts (
         INCLUDE (measured, flagged, implausible, implausible_haz, length_decrease, weight_jump, age_mismatch, checked, held, heaped)
 );
 
+-- Whether a length ends in .0 or .5, read to the tenth of a centimetre: what heaping counts.
+CREATE FUNCTION length_heaped(length_cm double precision) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+    SELECT round(length_cm * 10)::bigint % 5 = 0
+$$;
+
 -- What one measurement counts, in its month.
 CREATE FUNCTION quality_of(r measurements) RETURNS TABLE (month date, measure text)
 LANGUAGE sql IMMUTABLE AS $$
@@ -114,7 +119,7 @@ LANGUAGE sql IMMUTABLE AS $$
                 || CASE WHEN cardinality(r.quality_flags) > 0 AND r.checked_at IS NOT NULL
                         THEN ARRAY['checked'] ELSE '{}'::text[] END
                 || CASE WHEN r.held THEN ARRAY['held'] ELSE '{}'::text[] END
-                || CASE WHEN round(r.length_cm * 10)::bigint % 5 = 0 THEN ARRAY['heaped'] ELSE '{}'::text[] END) m
+                || CASE WHEN length_heaped(r.length_cm) THEN ARRAY['heaped'] ELSE '{}'::text[] END) m
     WHERE r.voided_at IS NULL
 $$;
 

@@ -163,6 +163,19 @@ async fn flags_follow_the_series_when_a_measurement_arrives_late_or_is_voided() 
 }
 
 #[tokio::test]
+async fn heaping_counts_the_lengths_that_end_in_0_or_5_read_to_the_tenth() {
+    let app = TestApp::spawn().await;
+    let heaped = |lengths: &str| {
+        format!("SELECT count(*) AS count FROM unnest(ARRAY[{lengths}]::float8[]) l WHERE length_heaped(l)")
+    };
+    assert_eq!(app.count(&heaped("70.0, 70.5, 69.99999")).await, 3);
+    assert_eq!(app.count(&heaped("70.1, 70.4, 70.6")).await, 0);
+    // Tenths read evenly over .0 to .9: two in ten, as chance gives.
+    let even = "SELECT count(*) AS count FROM generate_series(0, 999) i WHERE length_heaped(60.0 + i / 10.0)";
+    assert_eq!(app.count(even).await, 200);
+}
+
+#[tokio::test]
 async fn data_quality_counts_each_tier_and_reads_heaping_from_constructed_lengths() {
     let app = TestApp::spawn().await;
     let officer = app.token_for(Role::Officer, Some("14.01")).await;
@@ -276,13 +289,7 @@ async fn data_quality_counts_each_tier_and_reads_heaping_from_constructed_length
     assert_eq!(moved.status(), StatusCode::OK);
     no_drift(&app).await;
     let etag = app.get(&path, Some(&officer)).await.headers()["etag"].to_str().unwrap().to_owned();
-    let removed = app
-        .request(Method::DELETE, &path, Some(&officer))
-        .header("If-Match", etag)
-        .json(&json!({"reason": "registered twice"}))
-        .send()
-        .await
-        .unwrap();
+    let removed = app.delete_json(&path, Some(&officer), Some(&etag), &json!({"reason": "registered twice"})).await;
     assert_eq!(removed.status(), StatusCode::NO_CONTENT);
     no_drift(&app).await;
     let after = get("region=14.01.01&level=village&year=2025".to_owned()).await;
