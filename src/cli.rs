@@ -189,8 +189,9 @@ impl Cli {
             Command::Quality { command: QualityCommand::Judge { batch } } => {
                 let database = Database::open(&settings).await?;
                 let mut conn = AsyncPgConnection::establish(&database.url).await?;
-                let judged = crate::records::child::quality::judge_everyone(&mut conn, batch.max(1), false, |n| {
-                    if n % 100_000 < batch.max(1) as u64 {
+                let batch = batch.max(1);
+                let judged = crate::records::child::quality::judge_everyone(&mut conn, batch, false, |n| {
+                    if n % 100_000 < batch as u64 {
                         println!("  {n} children judged");
                     }
                 })

@@ -509,6 +509,8 @@ pub struct MeasurementRow {
     pub checked_at: Option<DateTime<Utc>>,
     pub checked_by: Option<UserId>,
     pub checked_note: Option<String>,
+    /// Flagged by a data check and not checked (a column the database derives).
+    pub held: bool,
 }
 
 /// A stored measurement with everything the standards say about it.
@@ -592,7 +594,7 @@ impl From<MeasurementRow> for MeasurementView {
             weight_for_age: IndicatorResult::new(Indicator::WeightForAge, r.waz, r.waz_implausible),
             weight_for_length: IndicatorResult::new(Indicator::WeightForLength, r.whz, r.whz_implausible),
             voided_at: r.voided_at,
-            counted: r.voided_at.is_none() && (r.quality_flags.is_empty() || r.checked_at.is_some()),
+            counted: r.voided_at.is_none() && !r.held,
             voided_reason: r.voided_reason,
             recorded_by: r.recorded_by,
             reported_age_months: r.reported_age_months,

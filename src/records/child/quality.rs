@@ -148,7 +148,8 @@ async fn judge_locked(conn: &mut AsyncPgConnection, ids: &[ChildId]) -> QueryRes
     // The operator who runs the command holds the database: no caller's scope applies.
     let writable: Vec<Writable<ChildRecord>> = locked
         .into_iter()
-        .filter(|c| changed.contains(&c.id))
+        // Both in child id order.
+        .filter(|c| changed.binary_search(&c.id).is_ok())
         .filter_map(|c| Writable::check_by(Some(c), || ApiError::not_found("child"), |_| Ok(())).ok())
         .collect();
     let touched: Vec<_> = writable.iter().map(|c| (c, &c.village_code)).collect();

@@ -182,10 +182,8 @@ fn row(
     let [measured, flagged, implausible, length_decrease, weight_jump, age_mismatch, checked, held, heaped] =
         tally.map(|v| shown(v, guarded));
     let (flagged_pct, flagged_ci95) = rate(flagged, measured);
-    let (heaping, suspected) = match (heaped, measured) {
-        (Some(heaped), Some(measured)) => (heaping_index(heaped, measured), Some(heaping_suspected(heaped, measured))),
-        _ => (None, None),
-    };
+    // Both `None` without lengths, or when a count they come from is withheld.
+    let heaping = heaped.zip(measured).and_then(|(h, m)| Some((heaping_index(h, m)?, heaping_suspected(h, m))));
     QualityRow {
         region_code,
         posyandu_id,
@@ -204,8 +202,8 @@ fn row(
         heaped,
         flagged_pct,
         flagged_ci95,
-        heaping_index: heaping,
-        heaping_suspected: suspected.filter(|_| measured.is_some_and(|m| m > 0)),
+        heaping_index: heaping.map(|(index, _)| index),
+        heaping_suspected: heaping.map(|(_, suspected)| suspected),
         suppressed: tally.iter().any(|&v| shown(v, guarded).is_none()),
     }
 }
