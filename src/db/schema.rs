@@ -760,6 +760,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    skdn_born_years (tier, year, area) {
+        tier -> Text,
+        year -> Date,
+        area -> Text,
+        born -> Int8,
+        born_kia -> Int8,
+    }
+}
+
+diesel::table! {
     skdn_counts (tier, month, area) {
         tier -> Text,
         month -> Date,
@@ -998,6 +1008,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     quality_counts,
     refresh_tokens,
     regions,
+    skdn_born_years,
     skdn_counts,
     survey_figures,
     team_counts,

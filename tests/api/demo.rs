@@ -99,7 +99,9 @@ async fn generated(seed: i64) -> (TestApp, Fingerprint) {
                 + (SELECT count(*) FROM (SELECT * FROM budget_counts_from_rows() \
                                          EXCEPT ALL SELECT * FROM budget_counts) d) \
                 + (SELECT count(*) FROM (SELECT * FROM skdn_counts_from_rows() \
-                                         EXCEPT ALL SELECT * FROM skdn_counts) d) AS drift",
+                                         EXCEPT ALL SELECT * FROM skdn_counts) d) \
+                + (SELECT count(*) FROM (SELECT * FROM skdn_born_years_from_rows() \
+                                         EXCEPT ALL SELECT * FROM skdn_born_years) d) AS drift",
     )
     .get_result(&mut conn)
     .await

@@ -439,6 +439,12 @@ async fn kept_skdn_equals_an_independent_recount_after_random_weighings_voids_mo
                 0,
                 "by step {step}"
             );
+            // The births kept per year too (what SKDN reads for whole years of the window).
+            assert_eq!(
+                drift(&app, "skdn_born_years", "skdn_born_years_from_rows()", "(born, born_kia) <> (0, 0)").await,
+                0,
+                "by step {step}"
+            );
             // The same weighings, voids, moves and removals keep the data-quality counts.
             assert_eq!(
                 drift(&app, "quality_counts", "quality_counts_from_rows()", crate::quality::QUALITY_SOMETHING).await,
@@ -461,6 +467,9 @@ async fn kept_skdn_equals_an_independent_recount_after_random_weighings_voids_mo
         format!("region=14&level=village&{window}"),
         format!("region=14.01&level=posyandu&{window}"),
         format!("region=14.03&level=posyandu&{window}"),
+        // One December: its whole window (2020 to 2024) is read as whole years, the month
+        // asked among them.
+        "region=14&level=village&from=2024-12&to=2024-12&period=month".to_owned(),
     ] {
         got.extend(answered(&app, &admin, &query).await);
     }

@@ -6,13 +6,15 @@
 //! Every figure is kept per month by the database in the writing transaction (migration
 //! 000033, which defines each one); a longer period adds up its months (child-months: a
 //! quarter's D/S is its months' mean participation). S is kept as births per month: the
-//! under-fives of a month are the children born in the 60 months up to it.
+//! under-fives of a month are the children born in the 60 months up to it. Births are kept per
+//! year too (migration 000037): the whole years inside every month's window are read as one
+//! row each.
 
 use std::collections::BTreeMap;
 
-use chrono::{Months, NaiveDate};
+use chrono::{Datelike, Months, NaiveDate};
 use diesel::QueryableByName;
-use diesel::sql_types::{Array, BigInt, Date, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, BigInt, Bool, Date, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -134,8 +136,11 @@ pub struct Skdn {
 }
 
 #[derive(QueryableByName)]
-/// One area's kept row of one month.
+/// One area's kept row of one month, or its births of a whole year (`whole_year`, the month its
+/// first; the weighings then 0).
 struct Kept {
+    #[diesel(sql_type = Bool)]
+    whole_year: bool,
     #[diesel(sql_type = Text)]
     tier: String,
     #[diesel(sql_type = Text)]
@@ -170,11 +175,13 @@ struct PosyanduName {
     name: String,
 }
 
-/// One area's kept rows by month: births from 59 months before the first month asked, the
-/// weighings of the months asked.
+/// One area's kept rows by month: births from 59 months before the first month asked (but
+/// those of the whole years, which every month counts alike), the weighings of the months asked.
 struct ByMonth {
     /// Index 0: 59 months before the first month asked.
     born: Vec<[i64; BORN]>,
+    /// The births of the whole years.
+    born_in_whole_years: [i64; BORN],
     /// Index 0: the first month asked.
     weighed: Vec<[i64; WEIGHED]>,
 }
@@ -182,15 +189,27 @@ struct ByMonth {
 impl ByMonth {
     fn new(months: usize) -> Self {
         let before = UNDER_FIVE_MONTHS as usize - 1;
-        Self { born: vec![[0; BORN]; months + before], weighed: vec![[0; WEIGHED]; months] }
+        Self {
+            born: vec![[0; BORN]; months + before],
+            born_in_whole_years: [0; BORN],
+            weighed: vec![[0; WEIGHED]; months],
+        }
     }
 
     /// Adds a kept row; `first` is the first month asked (`month_index`). The weighings of a
-    /// month before it are not asked for.
-    fn add(&mut self, k: &Kept, first: i32) {
+    /// month before it are not asked for; the births of a month of the whole years are in
+    /// their year's row.
+    fn add(&mut self, k: &Kept, first: i32, whole: &WholeYears) {
+        if k.whole_year {
+            self.born_in_whole_years[0] += k.born;
+            self.born_in_whole_years[1] += k.born_kia;
+            return;
+        }
         let offset = month_index(k.month) - first;
-        if let Some(born) =
-            usize::try_from(offset + UNDER_FIVE_MONTHS as i32 - 1).ok().and_then(|i| self.born.get_mut(i))
+        if let Some(born) = usize::try_from(offset + UNDER_FIVE_MONTHS as i32 - 1)
+            .ok()
+            .filter(|_| !whole.holds(k.month))
+            .and_then(|i| self.born.get_mut(i))
         {
             born[0] += k.born;
             born[1] += k.born_kia;
@@ -218,13 +237,35 @@ impl ByMonth {
         for (month, &period) in period_of.iter().enumerate() {
             let tally = &mut tallies[period];
             for slot in 0..BORN {
-                tally[slot] += running[month + window][slot] - running[month][slot];
+                tally[slot] += running[month + window][slot] - running[month][slot] + self.born_in_whole_years[slot];
             }
             for (slot, n) in self.weighed[month].iter().enumerate() {
                 tally[BORN + slot] += n;
             }
         }
         tallies
+    }
+}
+
+/// The calendar years inside a span of months (each a year's first day): births every month
+/// asked counts alike, read from the years' kept rows.
+struct WholeYears(Vec<NaiveDate>);
+
+impl WholeYears {
+    /// The years from the first January at or after `from` to the last December at or
+    /// before `to` (both first days of months).
+    fn inside(from: NaiveDate, to: NaiveDate) -> Self {
+        let first = if from.month() == 1 { from.year() } else { from.year() + 1 };
+        let last = if to.month() == 12 { to.year() } else { to.year() - 1 };
+        Self((first..=last).filter_map(|y| NaiveDate::from_ymd_opt(y, 1, 1)).collect())
+    }
+
+    fn holds(&self, month: NaiveDate) -> bool {
+        self.0.iter().any(|y| y.year() == month.year())
+    }
+
+    fn years(&self) -> &[NaiveDate] {
+        &self.0
     }
 }
 
@@ -239,21 +280,31 @@ pub async fn skdn(conn: &mut AsyncPgConnection, ask: &AreaAsk<'_>, disclosure: D
         return Ok(Skdn { rows: Vec::new(), totals: Vec::new() });
     };
     let born_from = first_month - Months::new(UNDER_FIVE_MONTHS - 1);
-    let birth_months = series(PeriodKind::Month, born_from, PeriodKind::Month.end_of(last_month)).unwrap_or_default();
+    let whole = WholeYears::inside(last_month - Months::new(UNDER_FIVE_MONTHS - 1), first_month);
+    let birth_months: Vec<NaiveDate> = series(PeriodKind::Month, born_from, PeriodKind::Month.end_of(last_month))
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|&m| !whole.holds(m) || m >= first_month)
+        .collect();
     let row_tier = ask.level.as_str();
     let total_tier = ask.root.map_or("province", |r| AreaLevel::of_region(r.level()).as_str());
     let (low, high) = code_bounds(ask.root);
     // SQL: index range scans of the kept rows of each month, as plain rows: the months of
-    // the periods and the 59 before them (their births are under-fives of the periods).
+    // the periods and the 59 before them (their births are under-fives of the periods), those
+    // of the whole years as one row a year.
     let kept: Vec<Kept> = diesel::sql_query(
-        "SELECT k.tier, k.area, k.month, k.born, k.born_kia, k.weighed, k.rose, k.not_rose, k.missed_last, k.new, \
-                k.two_t, k.bgm \
-         FROM skdn_counts k WHERE k.tier = ANY ($1) AND k.month = ANY ($2) AND k.area >= $3 AND k.area < $4",
+        "SELECT false AS whole_year, k.tier, k.area, k.month, k.born, k.born_kia, k.weighed, k.rose, k.not_rose, \
+                k.missed_last, k.new, k.two_t, k.bgm \
+         FROM skdn_counts k WHERE k.tier = ANY ($1) AND k.month = ANY ($2) AND k.area >= $3 AND k.area < $4 \
+         UNION ALL \
+         SELECT true, y.tier, y.area, y.year, y.born, y.born_kia, 0, 0, 0, 0, 0, 0, 0 \
+         FROM skdn_born_years y WHERE y.tier = ANY ($1) AND y.year = ANY ($5) AND y.area >= $3 AND y.area < $4",
     )
     .bind::<Array<Text>, _>(vec![row_tier, total_tier])
     .bind::<Array<Date>, _>(&birth_months)
     .bind::<Text, _>(&low)
     .bind::<Text, _>(&high)
+    .bind::<Array<Date>, _>(whole.years())
     .prepared()
     .load(conn)
     .await?;
@@ -265,12 +316,12 @@ pub async fn skdn(conn: &mut AsyncPgConnection, ask: &AreaAsk<'_>, disclosure: D
     for k in &kept {
         if k.tier == row_tier {
             match areas.get_mut(k.area.as_str()) {
-                Some(area) => area.add(k, first),
-                None => areas.entry(k.area.clone()).or_insert_with(|| ByMonth::new(months.len())).add(k, first),
+                Some(area) => area.add(k, first, &whole),
+                None => areas.entry(k.area.clone()).or_insert_with(|| ByMonth::new(months.len())).add(k, first, &whole),
             }
         }
         if k.tier == total_tier {
-            total.add(k, first);
+            total.add(k, first, &whole);
         }
     }
     // The period of each month asked.
@@ -392,6 +443,23 @@ mod tests {
 
     fn day(text: &str) -> NaiveDate {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn whole_years_are_those_inside_every_months_window() {
+        let years =
+            |from, to| -> Vec<i32> { WholeYears::inside(day(from), day(to)).0.iter().map(|d| d.year()).collect() };
+        // 12 months of 2025: windows from 2020-02..2025-01 to 2021-01..2025-12.
+        assert_eq!(years("2021-01-01", "2025-01-01"), [2021, 2022, 2023, 2024]);
+        // One June: the 60 months 2020-07..2025-06.
+        assert_eq!(years("2020-07-01", "2025-06-01"), [2021, 2022, 2023, 2024]);
+        // One December: its window is five whole years, its own among them.
+        assert_eq!(years("2020-01-01", "2024-12-01"), [2020, 2021, 2022, 2023, 2024]);
+        // A series longer than the window shares no whole year.
+        assert!(years("2024-01-01", "2023-06-01").is_empty());
+        let whole = WholeYears::inside(day("2021-01-01"), day("2025-01-01"));
+        assert!(whole.holds(day("2021-01-01")) && whole.holds(day("2024-12-01")));
+        assert!(!whole.holds(day("2020-12-01")) && !whole.holds(day("2025-01-01")));
     }
 
     #[test]
