@@ -1,5 +1,5 @@
 -- SKDN's S of a month is the births of the 60 months up to it (migration 000033), so a year's
--- SKDN read 71 kept months an area (2,700 rows for Indonesia by province), most of the
+-- SKDN read 71 kept months an area (2,470 rows for Indonesia by province), most of the
 -- answer's time. The calendar years that lie inside the window of every month asked count the
 -- same for all of them: births are kept per year too, and a reader takes those years from here
 -- (27 rows an area for a year's 12 months).
