@@ -422,13 +422,8 @@ async fn kept_skdn_equals_an_independent_recount_after_random_weighings_voids_mo
                 let (id, ..) = children.swap_remove(rng.random_range(0..children.len()));
                 let path = format!("/api/v1/children/{id}");
                 let etag = app.get(&path, Some(&admin)).await.headers()["etag"].to_str().unwrap().to_owned();
-                let removed = app
-                    .request(Method::DELETE, &path, Some(&admin))
-                    .header("If-Match", etag)
-                    .json(&json!({"reason": "registered twice"}))
-                    .send()
-                    .await
-                    .unwrap();
+                let removed =
+                    app.delete_json(&path, Some(&admin), Some(&etag), &json!({"reason": "registered twice"})).await;
                 assert_eq!(removed.status(), StatusCode::NO_CONTENT);
                 measurements.retain(|m| m["child_id"] != id.as_str());
             }
