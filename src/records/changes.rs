@@ -86,7 +86,8 @@ pub struct Page {
 /// Where a reader of the current snapshot resumes the feed: every change below it is in the
 /// snapshot, so a client that read a view in this transaction and follows the feed from here
 /// misses nothing (it may see again a change it already holds).
-pub async fn horizon(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Position> {
+/// Takes the connection shared, so it can go out in a pipeline with the view's reads.
+pub async fn horizon(mut conn: &AsyncPgConnection) -> diesel::QueryResult<Position> {
     #[derive(QueryableByName)]
     struct Horizon {
         #[diesel(sql_type = BigInt)]
@@ -95,7 +96,7 @@ pub async fn horizon(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Positi
     // SQL: snapshot functions (pg_current_snapshot, xid8) that diesel has no types for.
     let row: Horizon = diesel::sql_query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon")
         .prepared()
-        .get_result(conn)
+        .get_result(&mut conn)
         .await?;
     Ok(Position { txid: row.horizon, seq: 0 })
 }

@@ -1,6 +1,7 @@
 //! What the worklist's rules need to know about one village, read in one snapshot: a query per
 //! kind of record, each through its village index and bounded by the rules' own windows, so a
 //! village's facts cost the same in a country of a million children as in a test database.
+//! Each takes the connection shared, so the worklist sends them all in one pipeline.
 
 use chrono::{Days, NaiveDate};
 use diesel::QueryableByName;
@@ -28,7 +29,7 @@ pub struct ChildFacts {
 
 /// The under-fives of `village` (of one posyandu when `posyandu` is given) on `on`.
 pub async fn children(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     village: &str,
     posyandu: Option<Uuid>,
     on: NaiveDate,
@@ -44,7 +45,7 @@ pub async fn children(
     .bind::<Date, _>(under_five_born_from(on))
     .bind::<Date, _>(on)
     .prepared()
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
@@ -74,7 +75,7 @@ pub struct WeighedFacts {
 /// carries the flags) instead of a probe per child, and no join for a generic plan to misjudge
 /// (one estimated a single child and rescanned the months for each of 620).
 pub async fn weighed(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     village: &str,
     posyandu: Option<Uuid>,
     on: NaiveDate,
@@ -101,7 +102,7 @@ pub async fn weighed(
     .bind::<Date, _>(on)
     .bind::<Nullable<SqlUuid>, _>(posyandu)
     .prepared()
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
@@ -124,7 +125,7 @@ pub struct CaseFacts {
 
 /// Open cases of `village`: of one posyandu's children, or assigned to one team.
 pub async fn open_cases(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     village: &str,
     posyandu: Option<Uuid>,
     team: Option<Uuid>,
@@ -144,7 +145,7 @@ pub async fn open_cases(
     .bind::<Nullable<SqlUuid>, _>(posyandu)
     .bind::<Nullable<SqlUuid>, _>(team)
     .prepared()
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
@@ -161,7 +162,7 @@ pub struct FamilyFacts {
 }
 
 pub async fn pending_families(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     village: &str,
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<FamilyFacts>> {
@@ -179,7 +180,7 @@ pub async fn pending_families(
     .bind::<Text, _>(village)
     .bind::<diesel::sql_types::Integer, _>(on.year())
     .prepared()
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
@@ -207,7 +208,7 @@ pub struct PregnancyFacts {
 }
 
 pub async fn pregnancies(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     village: &str,
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<PregnancyFacts>> {
@@ -225,7 +226,7 @@ pub async fn pregnancies(
     .bind::<Date, _>(delivered_from)
     .bind::<Date, _>(on)
     .prepared()
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
@@ -245,7 +246,7 @@ pub struct CatinFacts {
 }
 
 pub async fn coming_weddings(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     village: &str,
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<CatinFacts>> {
@@ -264,7 +265,7 @@ pub async fn coming_weddings(
     .bind::<Date, _>(on)
     .bind::<Date, _>(weddings_until(on))
     .prepared()
-    .load(conn)
+    .load(&mut conn)
     .await
 }
 
@@ -288,7 +289,7 @@ pub struct VisitFacts {
 }
 
 pub async fn latest_visits(
-    conn: &mut AsyncPgConnection,
+    mut conn: &AsyncPgConnection,
     village: &str,
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<VisitFacts>> {
@@ -312,6 +313,6 @@ pub async fn latest_visits(
     .bind::<Date, _>(on)
     .bind::<Date, _>(visits_listed_until(on))
     .prepared()
-    .load(conn)
+    .load(&mut conn)
     .await
 }

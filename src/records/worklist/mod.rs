@@ -132,10 +132,7 @@ pub async fn read(
         .build_transaction()
         .read_only()
         .repeatable_read()
-        .run::<_, diesel::result::Error, _>(async |conn| {
-            let at = changes::horizon(conn).await?;
-            Ok((due_items(conn, audience, on, reason).await?, at))
-        })
+        .run::<_, diesel::result::Error, _>(async |conn| due_items(conn, audience, on, reason).await)
         .await?;
     items.sort_by_key(WorkItem::key);
     if let Some(after) = &page.after {
@@ -145,13 +142,15 @@ pub async fn read(
     Ok(Listed { page: page.page(items, WorkItem::key), changes_since })
 }
 
-/// Every item of the list, unordered.
+/// Every item of the list, unordered, and the feed position of the snapshot they were read in.
+/// The facts' queries go out in one pipeline: PostgreSQL runs them one after another, but
+/// the service sends them all at once instead of waiting out a round trip for each.
 async fn due_items(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     audience: &Audience,
     on: NaiveDate,
     reason: Option<Reason>,
-) -> QueryResult<Vec<WorkItem>> {
+) -> QueryResult<(Vec<WorkItem>, Position)> {
     let wants = |reasons: &[Reason]| reason.is_none_or(|r| reasons.contains(&r));
     let village = audience.village.as_str();
     let (posyandu, team) = match audience.whose {
@@ -159,78 +158,80 @@ async fn due_items(
         Whose::Posyandu(id) => (Some(id), None),
         Whose::Team(id) => (None, Some(id)),
     };
+    // A posyandu's list is its children's; a TPK's, everyone's but the weighing's.
+    let children_wanted = team.is_none() && wants(&[Reason::NotWeighed, Reason::ReferBgm, Reason::ReferTwoT]);
+    let households = posyandu.is_none();
+    let (at, weighed, children, cases, families, pregnancies, weddings, visits) = futures_util::try_join!(
+        changes::horizon(conn),
+        asked(children_wanted, facts::weighed(conn, village, posyandu, on)),
+        asked(children_wanted, facts::children(conn, village, posyandu, on)),
+        asked(wants(&[Reason::Remeasure, Reason::CaseFollowUp]), facts::open_cases(conn, village, posyandu, team)),
+        asked(households && wants(&[Reason::FamilyVerification]), facts::pending_families(conn, village, on)),
+        asked(
+            households && wants(&[Reason::AntenatalVisit, Reason::PostpartumVisit]),
+            facts::pregnancies(conn, village, on)
+        ),
+        asked(households && wants(&[Reason::CatinScreening]), facts::coming_weddings(conn, village, on)),
+        asked(households && wants(&[Reason::TpkVisit]), facts::latest_visits(conn, village, on)),
+    )?;
     let mut list = List { on, reason, items: Vec::new() };
 
-    let child_rules = [Reason::NotWeighed, Reason::ReferBgm, Reason::ReferTwoT];
-    if team.is_none() && wants(&child_rules) {
-        let weighed: HashMap<Uuid, facts::WeighedFacts> =
-            facts::weighed(conn, village, posyandu, on).await?.into_iter().map(|w| (w.child_id, w)).collect();
-        for child in facts::children(conn, village, posyandu, on).await? {
-            let latest = weighed.get(&child.id);
-            add_child(&mut list, rules::not_weighed(on, child.birth_date, latest.map(|w| w.month)), &child);
-            let due = latest.and_then(|w| {
-                let flagged = w.flagged_on.map(|weighed_on| Weighing { weighed_on, two_t: w.two_t, bgm: w.bgm });
-                rules::referral(on, flagged, w.referred_on)
-            });
-            add_child(&mut list, due, &child);
-        }
+    let weighed: HashMap<Uuid, facts::WeighedFacts> = weighed.into_iter().map(|w| (w.child_id, w)).collect();
+    for child in children {
+        let latest = weighed.get(&child.id);
+        add_child(&mut list, rules::not_weighed(on, child.birth_date, latest.map(|w| w.month)), &child);
+        let due = latest.and_then(|w| {
+            let flagged = w.flagged_on.map(|weighed_on| Weighing { weighed_on, two_t: w.two_t, bgm: w.bgm });
+            rules::referral(on, flagged, w.referred_on)
+        });
+        add_child(&mut list, due, &child);
     }
-    if wants(&[Reason::Remeasure, Reason::CaseFollowUp]) {
-        for case in facts::open_cases(conn, village, posyandu, team).await? {
-            list.add(
-                rules::remeasure(on, case.latest_measured_on),
-                Subject::Child,
-                case.child_id,
-                &case.name,
-                Some(case.id),
-            );
-            let follow_up = rules::case_follow_up(on, case.followed_up_on);
-            list.add(follow_up, Subject::Child, case.child_id, &case.name, Some(case.id));
-        }
+    for case in cases {
+        list.add(
+            rules::remeasure(on, case.latest_measured_on),
+            Subject::Child,
+            case.child_id,
+            &case.name,
+            Some(case.id),
+        );
+        let follow_up = rules::case_follow_up(on, case.followed_up_on);
+        list.add(follow_up, Subject::Child, case.child_id, &case.name, Some(case.id));
     }
-    if posyandu.is_some() {
-        return Ok(list.items);
+    for family in families {
+        let due = rules::family_verification(on, family.listed_on);
+        list.add(Some(due), Subject::Family, family.id, &family.family_key, None);
     }
-    if wants(&[Reason::FamilyVerification]) {
-        for family in facts::pending_families(conn, village, on).await? {
-            let due = rules::family_verification(on, family.listed_on);
-            list.add(Some(due), Subject::Family, family.id, &family.family_key, None);
-        }
-    }
-    if wants(&[Reason::AntenatalVisit, Reason::PostpartumVisit]) {
-        for pregnancy in facts::pregnancies(conn, village, on).await? {
-            let due = match (pregnancy.outcome, pregnancy.ended_on) {
-                (Some(outcome), Some(ended_on)) => rules::postpartum_visit(on, outcome, ended_on, pregnancy.kf_done),
-                _ => {
-                    let by_trimester = <[i16; 3]>::try_from(pregnancy.by_trimester.as_slice()).unwrap_or_default();
-                    let facts =
-                        Antenatal { lmp_on: pregnancy.lmp_on, by_trimester, last_visit_on: pregnancy.last_visit_on };
-                    rules::antenatal_visit(on, facts)
-                }
-            };
-            list.add(due, Subject::Person, pregnancy.person_id, &pregnancy.name, Some(pregnancy.id));
-        }
-    }
-    if wants(&[Reason::CatinScreening]) {
-        for catin in facts::coming_weddings(conn, village, on).await? {
-            let due = rules::catin_screening(on, catin.wedding_planned_on, catin.screened_on, catin.pregnant);
-            list.add(due, Subject::Person, catin.id, &catin.name, None);
-        }
-    }
-    if wants(&[Reason::TpkVisit]) {
-        for visit in facts::latest_visits(conn, village, on).await? {
-            if team.is_some_and(|team| team != visit.team_id) {
-                continue;
+    for pregnancy in pregnancies {
+        let due = match (pregnancy.outcome, pregnancy.ended_on) {
+            (Some(outcome), Some(ended_on)) => rules::postpartum_visit(on, outcome, ended_on, pregnancy.kf_done),
+            _ => {
+                let by_trimester = <[i16; 3]>::try_from(pregnancy.by_trimester.as_slice()).unwrap_or_default();
+                let facts =
+                    Antenatal { lmp_on: pregnancy.lmp_on, by_trimester, last_visit_on: pregnancy.last_visit_on };
+                rules::antenatal_visit(on, facts)
             }
-            let (subject, subject_id) = match (visit.person_id, visit.child_id) {
-                (Some(person), _) => (Subject::Person, person),
-                (None, Some(child)) => (Subject::Child, child),
-                (None, None) => continue,
-            };
-            list.add(rules::tpk_visit(on, visit.next_visit_on), subject, subject_id, &visit.name, Some(visit.id));
-        }
+        };
+        list.add(due, Subject::Person, pregnancy.person_id, &pregnancy.name, Some(pregnancy.id));
     }
-    Ok(list.items)
+    for catin in weddings {
+        let due = rules::catin_screening(on, catin.wedding_planned_on, catin.screened_on, catin.pregnant);
+        list.add(due, Subject::Person, catin.id, &catin.name, None);
+    }
+    for visit in visits.into_iter().filter(|visit| team.is_none_or(|team| team == visit.team_id)) {
+        let (subject, subject_id) = match (visit.person_id, visit.child_id) {
+            (Some(person), _) => (Subject::Person, person),
+            (None, Some(child)) => (Subject::Child, child),
+            (None, None) => continue,
+        };
+        list.add(rules::tpk_visit(on, visit.next_visit_on), subject, subject_id, &visit.name, Some(visit.id));
+    }
+    Ok((list.items, at))
+}
+
+/// The facts `read` would give, when the list asked for needs them; none otherwise (and no
+/// query is sent).
+async fn asked<T>(wanted: bool, read: impl Future<Output = QueryResult<Vec<T>>>) -> QueryResult<Vec<T>> {
+    if wanted { read.await } else { Ok(Vec::new()) }
 }
 
 fn add_child(list: &mut List, due: Option<Due>, child: &facts::ChildFacts) {
