@@ -36,15 +36,32 @@ pub fn answer_json<T: Serialize>(req: &HttpRequest, body: &T) -> Result<HttpResp
     tagged(req, serde_json::to_vec(body).map_err(anyhow::Error::from)?, "application/json")
 }
 
-/// A JSON answer whose ETag is that of `tagged_part` alone: for an answer with a part that
-/// moves without the rest mattering (a feed position), so a poll still gets its 304.
-pub fn answer_json_tagged_by<T: Serialize, P: Serialize>(
+/// A JSON answer whose ETag leaves out the value of one top-level string field: a part that
+/// moves without the rest mattering (a feed position), so a poll still gets its 304. The body
+/// is written once and hashed around that value.
+pub fn answer_json_tagged_without<T: Serialize>(
     req: &HttpRequest,
     body: &T,
-    tagged_part: &P,
+    untagged_field: &str,
 ) -> Result<HttpResponse, ApiError> {
-    let tag = etag_of(&serde_json::to_vec(tagged_part).map_err(anyhow::Error::from)?);
-    respond(req, serde_json::to_vec(body).map_err(anyhow::Error::from)?, tag, "application/json")
+    let bytes = serde_json::to_vec(body).map_err(anyhow::Error::from)?;
+    let (before, after) = around_string_field(&bytes, untagged_field);
+    let tag = etag_of_parts(&[before, after]);
+    respond(req, bytes, tag, "application/json")
+}
+
+/// The JSON object `bytes` split around the value of its string field `field`; the whole of
+/// it (and nothing after) when there is no such field. Inside a JSON string every quote is
+/// escaped, so `"field":"` can only be a key; the field must not recur in a nested object,
+/// and its value must hold no escaped quote (a token).
+fn around_string_field<'a>(bytes: &'a [u8], field: &str) -> (&'a [u8], &'a [u8]) {
+    let key = format!("\"{field}\":\"");
+    let value_start = bytes.windows(key.len()).position(|w| w == key.as_bytes()).map(|at| at + key.len());
+    let value_end = value_start.and_then(|start| Some(start + bytes[start..].iter().position(|&b| b == b'"')?));
+    match (value_start, value_end) {
+        (Some(start), Some(end)) => (&bytes[..start], &bytes[end..]),
+        _ => (bytes, &[]),
+    }
 }
 
 fn tagged(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> Result<HttpResponse, ApiError> {
@@ -54,7 +71,13 @@ fn tagged(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> Result<HttpR
 
 /// A strong ETag of `bytes`.
 fn etag_of(bytes: &[u8]) -> String {
-    format!("\"{}\"", hex(&Sha256::digest(bytes)[..16]))
+    etag_of_parts(&[bytes])
+}
+
+/// A strong ETag of `parts`, one after another.
+fn etag_of_parts(parts: &[&[u8]]) -> String {
+    let digest = parts.iter().fold(Sha256::new(), |hash, part| hash.chain_update(part)).finalize();
+    format!("\"{}\"", hex(&digest[..16]))
 }
 
 fn respond(req: &HttpRequest, bytes: Vec<u8>, tag: String, content_type: &str) -> Result<HttpResponse, ApiError> {
@@ -174,5 +197,22 @@ mod tests {
         assert!(already_held(&req("W/\"b\""), "\"b\""));
         assert!(already_held(&req("*"), "\"b\""));
         assert!(!already_held(&req("\"a\""), "\"b\""));
+    }
+
+    #[test]
+    fn the_untagged_field_is_cut_out_by_key_not_by_text() {
+        // A name holding the key's text is escaped inside its string, so it is not the key.
+        let body = br#"{"as_of":"2025-12-15","name":"\"changes_since\":\"x","changes_since":"42","items":[]}"#;
+        let (before, after) = around_string_field(body, "changes_since");
+        assert_eq!(before, br#"{"as_of":"2025-12-15","name":"\"changes_since\":\"x","changes_since":""#);
+        assert_eq!(after, br#"","items":[]}"#);
+        let moved = br#"{"as_of":"2025-12-15","name":"\"changes_since\":\"x","changes_since":"43","items":[]}"#;
+        let tag = |b: &[u8]| {
+            let (before, after) = around_string_field(b, "changes_since");
+            etag_of_parts(&[before, after])
+        };
+        assert_eq!(tag(body), tag(moved));
+        assert_ne!(tag(body), tag(br#"{"as_of":"2025-12-16","changes_since":"42","items":[]}"#));
+        assert_eq!(around_string_field(b"{}", "changes_since"), (&b"{}"[..], &b""[..]));
     }
 }

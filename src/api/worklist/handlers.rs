@@ -64,5 +64,5 @@ pub async fn get_worklist(
         next_cursor: listed.page.next_cursor,
     };
     // The feed position moves with every write anywhere: the tag covers the list alone.
-    tabular::answer_json_tagged_by(&req, &body, &(&body.as_of, &body.items, &body.next_cursor))
+    tabular::answer_json_tagged_without(&req, &body, "changes_since")
 }

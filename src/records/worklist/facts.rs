@@ -80,10 +80,10 @@ pub async fn weighed(
     posyandu: Option<Uuid>,
     on: NaiveDate,
 ) -> diesel::QueryResult<Vec<WeighedFacts>> {
-    // SQL: DISTINCT ON for each child's latest month, and correlated subqueries run only for
-    // flagged months.
+    // SQL: DISTINCT ON for each child's latest month, then correlated subqueries for the
+    // flagged ones among them alone.
     diesel::sql_query(
-        "SELECT DISTINCT ON (w.child_id) w.child_id, w.month, w.two_t, w.bgm, \
+        "SELECT w.child_id, w.month, w.two_t, w.bgm, \
                 CASE WHEN w.two_t OR w.bgm THEN ( \
                     SELECT max(m.measured_on) FROM measurements m \
                     WHERE m.child_id = w.child_id AND m.voided_at IS NULL AND m.weight_kg IS NOT NULL \
@@ -93,9 +93,10 @@ pub async fn weighed(
                      WHERE s.child_id = w.child_id AND s.type_code = 'puskesmas_referral'), \
                     (SELECT max(t.visited_on) FROM tpk_visits t \
                      WHERE t.child_id = w.child_id AND t.referral AND t.voided_at IS NULL)) END AS referred_on \
-         FROM weighing_months w \
-         WHERE w.village_code = $1 AND w.month >= $2 AND w.month <= $3 AND ($4::uuid IS NULL OR w.posyandu_id = $4) \
-         ORDER BY w.child_id, w.month DESC",
+         FROM ( \
+             SELECT DISTINCT ON (k.child_id) k.child_id, k.month, k.two_t, k.bgm FROM weighing_months k \
+             WHERE k.village_code = $1 AND k.month >= $2 AND k.month <= $3 AND ($4::uuid IS NULL OR k.posyandu_id = $4) \
+             ORDER BY k.child_id, k.month DESC) w",
     )
     .bind::<Text, _>(village)
     .bind::<Date, _>(referral_months_from(on))

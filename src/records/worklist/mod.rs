@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -161,6 +161,13 @@ async fn due_items(
     // A posyandu's list is its children's; a TPK's, everyone's but the weighing's.
     let children_wanted = team.is_none() && wants(&[Reason::NotWeighed, Reason::ReferBgm, Reason::ReferTwoT]);
     let households = posyandu.is_none();
+    // The facts' statements are prepared on the connection, and PostgreSQL planned them for
+    // their values at every call: under 16 clients, a millisecond of planning for each of
+    // the larger ones, as much as running them. Their generic plans read the same village
+    // index ranges (docs/benchmarks.md).
+    // SQL: a setting for this transaction only, which the DSL has no builder for.
+    let mut setting = conn;
+    diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(&mut setting).await?;
     let (at, weighed, children, cases, families, pregnancies, weddings, visits) = futures_util::try_join!(
         changes::horizon(conn),
         asked(children_wanted, facts::weighed(conn, village, posyandu, on)),
