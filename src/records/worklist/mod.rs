@@ -161,10 +161,10 @@ async fn due_items(
     // A posyandu's list is its children's; a TPK's, everyone's but the weighing's.
     let children_wanted = team.is_none() && wants(&[Reason::NotWeighed, Reason::ReferBgm, Reason::ReferTwoT]);
     let households = posyandu.is_none();
-    // The facts' statements are prepared on the connection, and PostgreSQL planned them for
-    // their values at every call: under 16 clients, a millisecond of planning for each of
-    // the larger ones, as much as running them. Their generic plans read the same village
-    // index ranges (docs/benchmarks.md).
+    // The facts' statements are prepared on the connection, and PostgreSQL plans a prepared
+    // statement for its values at its first five runs on each connection before it settles on
+    // the generic plan: about a millisecond each for the three larger facts. The generic plans
+    // read the same village index ranges (docs/benchmarks.md), so they are used from the first.
     // SQL: a setting for this transaction only, which the DSL has no builder for.
     let mut setting = conn;
     diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(&mut setting).await?;
