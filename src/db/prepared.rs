@@ -8,6 +8,7 @@
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::result::QueryResult;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 /// `.prepared()`: the query, cached by its text and bind types on each connection that runs it.
 pub trait KeepPrepared: QueryFragment<Pg> + Sized {
@@ -39,4 +40,14 @@ impl<Q> QueryId for Prepared<Q> {
 
 impl<Q: Query> Query for Prepared<Q> {
     type SqlType = Q::SqlType;
+}
+
+/// Runs the rest of the current transaction's prepared statements with their generic plans.
+/// PostgreSQL plans a prepared statement for its values at its first five runs on a
+/// connection, and some readers' (those of the national summary, for one) keep a custom plan
+/// at every call; a reader whose generic plans read the same index ranges at every size of
+/// question is planned once per connection instead (docs/benchmarks.md).
+pub async fn use_generic_plans(mut conn: &AsyncPgConnection) -> QueryResult<()> {
+    // SQL: a setting for this transaction only, which the DSL has no builder for.
+    diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(&mut conn).await.map(drop)
 }

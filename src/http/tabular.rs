@@ -45,9 +45,14 @@ pub fn answer_json_tagged_without<T: Serialize>(
     untagged_field: &str,
 ) -> Result<HttpResponse, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(anyhow::Error::from)?;
-    let (before, after) = around_string_field(&bytes, untagged_field);
-    let tag = etag_of_parts(&[before, after]);
+    let tag = etag_without(&bytes, untagged_field);
     respond(req, bytes, tag, "application/json")
+}
+
+/// A strong ETag of the JSON object `bytes` with the value of its string field `field` left out.
+fn etag_without(bytes: &[u8], field: &str) -> String {
+    let (before, after) = around_string_field(bytes, field);
+    etag_of_parts(&[before, after])
 }
 
 /// The JSON object `bytes` split around the value of its string field `field`; the whole of
@@ -207,10 +212,7 @@ mod tests {
         assert_eq!(before, br#"{"as_of":"2025-12-15","name":"\"changes_since\":\"x","changes_since":""#);
         assert_eq!(after, br#"","items":[]}"#);
         let moved = br#"{"as_of":"2025-12-15","name":"\"changes_since\":\"x","changes_since":"43","items":[]}"#;
-        let tag = |b: &[u8]| {
-            let (before, after) = around_string_field(b, "changes_since");
-            etag_of_parts(&[before, after])
-        };
+        let tag = |b: &[u8]| etag_without(b, "changes_since");
         assert_eq!(tag(body), tag(moved));
         assert_ne!(tag(body), tag(br#"{"as_of":"2025-12-16","changes_since":"42","items":[]}"#));
         assert_eq!(around_string_field(b"{}", "changes_since"), (&b"{}"[..], &b""[..]));

@@ -11,6 +11,7 @@ use super::prevalence::{self, PrevalenceRow};
 use super::rates::Disclosure;
 use super::teams::{self, TeamCountRow};
 use super::{Breakdown, Span, code_bounds};
+use crate::db::prepared::use_generic_plans;
 use crate::db::schema::lokus_villages;
 use crate::domain::{InterventionCategory, PeriodKind, RegionCode, RegionLevel};
 use crate::records::convergence;
@@ -141,8 +142,7 @@ async fn tiles(
     // of a national summary in the planner. Their generic plans read the same index ranges at
     // every tier (docs/benchmarks.md): each probes region names by key, never a join that a
     // plan blind to the subtree's size would answer by hashing every region.
-    // SQL: a setting for this transaction only, which the DSL has no builder for.
-    diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(conn).await?;
+    use_generic_plans(conn).await?;
     let trend = prevalence::prevalence(conn, &ask(&trend_span), disclosure).await?.totals;
     let measured = trend.last().cloned().ok_or_else(|| anyhow::anyhow!("a trend of no year"))?;
     let prevalence = PrevalenceTile {

@@ -10,12 +10,13 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::QueryResult;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::db::prepared::use_generic_plans;
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::worklist::{self as rules, Antenatal, Due, Reason, Subject, Urgency, Weighing};
 use crate::domain::{PosyanduId, RegionCode, RegionLevel, TeamId, TeamKind};
@@ -161,13 +162,9 @@ async fn due_items(
     // A posyandu's list is its children's; a TPK's, everyone's but the weighing's.
     let children_wanted = team.is_none() && wants(&[Reason::NotWeighed, Reason::ReferBgm, Reason::ReferTwoT]);
     let households = posyandu.is_none();
-    // The facts' statements are prepared on the connection, and PostgreSQL plans a prepared
-    // statement for its values at its first five runs on each connection before it settles on
-    // the generic plan: about a millisecond each for the three larger facts. The generic plans
-    // read the same village index ranges (docs/benchmarks.md), so they are used from the first.
-    // SQL: a setting for this transaction only, which the DSL has no builder for.
-    let mut setting = conn;
-    diesel::sql_query("SET LOCAL plan_cache_mode = force_generic_plan").execute(&mut setting).await?;
+    // Custom plans at the first five runs on a connection cost about a millisecond each for
+    // the three larger facts; their generic plans read the same village index ranges.
+    use_generic_plans(conn).await?;
     let (at, weighed, children, cases, families, pregnancies, weddings, visits) = futures_util::try_join!(
         changes::horizon(conn),
         asked(children_wanted, facts::weighed(conn, village, posyandu, on)),
