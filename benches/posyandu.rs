@@ -207,9 +207,11 @@ async fn run() {
         ));
     }
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    println!("| question | p50 ms | p95 ms | p99 ms | req/s |");
-    println!("|---|---:|---:|---:|---:|");
+    println!("| question | p50 ms | p95 ms | p99 ms | req/s | KB |");
+    println!("|---|---:|---:|---:|---:|---:|");
     for (label, path) in questions.iter().filter(|(label, _)| label.contains(&only)) {
+        let url = format!("{address}{path}");
+        let size = http.get(&url).bearer_auth(&analyst).send().await.unwrap().bytes().await.unwrap().len();
         let ask = |_| {
             let (http, url, token) = (http.clone(), format!("{address}{path}"), analyst.clone());
             async move {
@@ -220,7 +222,14 @@ async fn run() {
         };
         load(clients, clients * 2, ask).await; // warm-up: connections, caches
         let served = load(clients, requests, ask).await;
-        println!("| {label} | {:.1} | {:.1} | {:.1} | {:.0} |", served.p50, served.p95, served.p99, served.per_second);
+        println!(
+            "| {label} | {:.1} | {:.1} | {:.1} | {:.0} | {:.0} |",
+            served.p50,
+            served.p95,
+            served.p99,
+            served.per_second,
+            size as f64 / 1000.0
+        );
     }
 
     worklists(&mut conn, &http, &address, &officer, clients, requests, &only).await;
@@ -255,6 +264,8 @@ async fn run() {
                 assert_eq!(status, 201, "{url}: {}", response.text().await.unwrap());
             }
         };
+        // Warm-up as for the reads (other children, so the timed weighings are still new).
+        load(writers, writers * 2, |i| record(requests + i)).await;
         let written = load(writers, requests, record).await;
         println!(
             "| record a weighing at a posyandu (POST), {writers} writer(s) | {:.1} | {:.1} | {:.1} | {:.0} |",

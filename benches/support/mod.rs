@@ -145,7 +145,7 @@ impl Service {
             "0",
         ])
         .settings;
-        let pool = build_pool(database_url, 16, 30_000).unwrap();
+        let pool = build_pool(database_url, settings.database_pool_size, 30_000).unwrap();
         let app = Application::build(&settings, pool.clone()).await.unwrap();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());

@@ -47,6 +47,11 @@ pub fn build_pool(database_url: &str, max_size: usize, statement_timeout_ms: u64
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
+        // The connection handed back last is handed out first: under a light load the same few
+        // connections serve every request, with their prepared statements and the trigger
+        // functions' plans warm, instead of each of the pool's connections paying its first
+        // run in turn.
+        .queue_mode(deadpool::managed::QueueMode::Lifo)
         .runtime(deadpool::Runtime::Tokio1)
         .wait_timeout(Some(Duration::from_secs(5)))
         .create_timeout(Some(Duration::from_secs(5)))
