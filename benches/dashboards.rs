@@ -10,7 +10,7 @@
 //! comparison, 1 times each raw statement alone, for scales where 16 would take hours),
 //! BENCH_ONLY (ask only the questions whose label contains it; `none` times only the writes), and
 //! BENCH_DATABASE_URL, a server where the benchmark may create a database. Without it, a
-//! private cluster lives in `target/bench-pg` (fsync off, 4 GB of shared buffers). The
+//! private cluster lives in `target/bench-pg` (durable, 4 GB of shared buffers). The
 //! generated database (`dashboards_<children>_<seed>`) is kept, so a second run measures at
 //! once. Results and the machine are in docs/benchmarks.md.
 

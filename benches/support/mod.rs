@@ -30,7 +30,7 @@ pub fn setting(name: &str, default: i64) -> i64 {
 }
 
 /// The country's database: `BENCH_DATABASE_URL`'s server, or a private cluster in
-/// `target/bench-pg` (fsync off, 4 GB of shared buffers). Generated on first use as
+/// `target/bench-pg` (durable, 4 GB of shared buffers). Generated on first use as
 /// `dashboards_<children>_<seed>` and kept, so a second run measures at once.
 pub struct Country {
     _cluster: Option<EmbeddedPostgres>,
