@@ -213,7 +213,7 @@ async fn run() {
         let url = format!("{address}{path}");
         let size = http.get(&url).bearer_auth(&analyst).send().await.unwrap().bytes().await.unwrap().len();
         let ask = |_| {
-            let (http, url, token) = (http.clone(), format!("{address}{path}"), analyst.clone());
+            let (http, url, token) = (http.clone(), url.clone(), analyst.clone());
             async move {
                 let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
                 assert_eq!(response.status(), 200, "{url}");
