@@ -23,6 +23,7 @@ mod faults;
 mod figures;
 mod health;
 mod idempotency;
+mod import_paths;
 mod imports;
 mod interventions;
 mod kept_counts;

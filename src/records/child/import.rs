@@ -1,6 +1,8 @@
 //! Children and measurements arriving in bulk (`POST /imports/children`, `/imports/measurements`):
 //! each record is checked and written by the rules of the single requests.
 
+mod batch;
+
 use std::collections::HashMap;
 
 use chrono::NaiveDate;
@@ -21,7 +23,7 @@ use crate::domain::{
     ChildId, MeasurementId, Nik, NikKey, Place, Position, PosyanduId, RegionCode, Sex, latest_local_date,
 };
 use crate::error::{ApiError, FieldErrors, Problem};
-use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer, each_in_savepoint};
+use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer};
 use crate::records::region;
 
 /// A measurement of a registered child: `POST /children/{id}/measurements`'s body with the
@@ -286,13 +288,33 @@ impl ChildRow {
     }
 }
 
+impl ChildRow {
+    /// The child as the row gives it, under `id`.
+    fn as_new_child<'a>(&'a self, checked: &'a CheckedRow, id: ChildId, caller: &Caller) -> NewChild<'a> {
+        NewChild {
+            id,
+            village_code: &checked.village,
+            sex: self.sex,
+            birth_date: self.birth_date,
+            name: self.name.trim(),
+            mother_name: text::given(self.mother_name.as_deref()),
+            // The file names no mother's record; a linked one stays linked.
+            mother_id: None,
+            nik_hash: checked.nik_hash.clone(),
+            posyandu_id: self.posyandu_id.map(PosyanduId),
+            kia_book: self.kia_book,
+            created_by: caller.id,
+        }
+    }
+}
+
 fn missing<T>(errors: &mut FieldErrors, field: &str) -> Option<T> {
     errors.add(field, "is required with `measured_on`");
     None
 }
 
-/// Writes `children` rows one at a time, each in its own savepoint, so a row is written whole
-/// or not at all.
+/// Writes `children` rows: set-based where it can (`batch`), else one at a time, each in its own
+/// savepoint, so a row is written whole or not at all.
 pub struct ChildrenWriter {
     nik_key: NikKey,
 }
@@ -310,26 +332,12 @@ impl OneAtATime for ChildrenWriter {
         let checked = row.check(&self.nik_key)?;
         caller.require_in_scope(&checked.village)?;
         region::require_known(conn, &checked.village, "village_code").await?;
-        let name = row.name.trim();
         let known = match (row.child_id, &checked.nik_hash) {
             (Some(id), _) => super::find_any(conn, ChildId(id)).await?.map(|c| c.id),
             (None, Some(hash)) => super::find_by_nik(conn, hash, None).await?,
             (None, None) => None,
         };
-        let new = NewChild {
-            id: known.or(row.child_id.map(ChildId)).unwrap_or_default(),
-            village_code: &checked.village,
-            sex: row.sex,
-            birth_date: row.birth_date,
-            name,
-            mother_name: text::given(row.mother_name.as_deref()),
-            // The file names no mother's record; a linked one stays linked.
-            mother_id: None,
-            nik_hash: checked.nik_hash.clone(),
-            posyandu_id: row.posyandu_id.map(PosyanduId),
-            kia_book: row.kia_book,
-            created_by: caller.id,
-        };
+        let new = row.as_new_child(&checked, known.or(row.child_id.map(ChildId)).unwrap_or_default(), caller);
         let child_outcome = match known {
             None => {
                 super::register(conn, caller, &new).await?;
@@ -347,8 +355,8 @@ impl OneAtATime for ChildrenWriter {
                 }
             }
         };
-        let Some(weighing) = checked.weighing else { return Ok(child_outcome) };
-        let recorded = weigh(conn, caller, new.id, &weighing, row.measurement_id.is_some()).await?;
+        let Some(weighing) = &checked.weighing else { return Ok(child_outcome) };
+        let recorded = weigh(conn, caller, new.id, weighing, row.measurement_id.is_some()).await?;
         Ok(child_outcome.and(Outcome::of_write(matches!(recorded, Recorded::Created))))
     }
 }
@@ -420,6 +428,6 @@ impl Writer for ChildrenWriter {
         caller: &Caller,
         chunk: &[(u32, ChildRow)],
     ) -> Result<Vec<Verdict>, ApiError> {
-        each_in_savepoint(self, conn, caller, chunk).await
+        batch::write(self, conn, caller, chunk).await
     }
 }

@@ -216,11 +216,12 @@ pub async fn record_many(
     let touched: Vec<_> =
         touched.iter().filter_map(|id| children[id].as_ref().ok()).map(|c| (c, &c.village_code)).collect();
     sync_many(conn, &touched).await?;
-    let notes = items
-        .iter()
-        .zip(&verdicts)
-        .filter(|(_, v)| matches!(v, Ok(Recorded::Created)))
-        .map(|((child, m), _)| (m.id.to_string(), created_note(*child, &m.measured)));
+    let notes = items.iter().zip(&verdicts).filter(|(_, v)| matches!(v, Ok(Recorded::Created))).filter_map(
+        |((child, m), _)| {
+            let village = &children[child].as_ref().ok()?.village_code;
+            Some((m.id.to_string(), village, created_note(*child, &m.measured)))
+        },
+    );
     audit::record_many(conn, Some(caller.id), "measurement.create", notes.collect()).await?;
     Ok(verdicts)
 }

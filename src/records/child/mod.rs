@@ -187,6 +187,51 @@ pub(crate) async fn find_any(conn: &mut AsyncPgConnection, id: ChildId) -> Query
     children::table.find(id).select(ChildRecord::as_select()).first(conn).await.optional()
 }
 
+/// Of `ids`, those that name a child, deleted or not (`find_any` for a batch), each with
+/// whether it is living.
+pub(crate) async fn known_ids(conn: &mut AsyncPgConnection, ids: &[ChildId]) -> QueryResult<HashMap<ChildId, bool>> {
+    let found: Vec<(ChildId, bool)> = children::table
+        .filter(children::id.eq_any(ids))
+        .select((children::id, children::deleted_at.is_null()))
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// The living children with these NIK hashes (`find_by_nik` for a batch).
+pub(crate) async fn living_by_nik(
+    conn: &mut AsyncPgConnection,
+    nik_hashes: &[Vec<u8>],
+) -> QueryResult<HashMap<Vec<u8>, ChildId>> {
+    let found: Vec<(Option<Vec<u8>>, ChildId)> = children::table
+        .filter(children::nik_hash.eq_any(nik_hashes))
+        .filter(children::deleted_at.is_null())
+        .select((children::nik_hash, children::id))
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().filter_map(|(hash, id)| Some((hash?, id))).collect())
+}
+
+/// Registers many new children at once (an import's chunk), each already checked by the rules
+/// of `register` (unknown id and NIK, the caller may write in the village, a posyandu open to
+/// it): one insert and one audit statement, so the kept counts and the feed move once.
+pub(crate) async fn register_many(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    new: &[NewChild<'_>],
+) -> QueryResult<()> {
+    if new.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(children::table).values(new).execute(conn).await?;
+    let lines = new.iter().map(|c| (c.id.to_string(), c.village_code, created_note(c))).collect();
+    audit::record_many(conn, Some(caller.id), "child.create", lines).await
+}
+
+fn created_note(new: &NewChild<'_>) -> serde_json::Value {
+    serde_json::json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() })
+}
+
 /// The living record with this NIK hash, other than `except`.
 pub async fn find_by_nik(
     conn: &mut AsyncPgConnection,
@@ -248,14 +293,7 @@ pub async fn register(
         errors.finish()?;
     }
     let child = insert(conn, caller, new).await?;
-    audit::record(
-        conn,
-        Some(caller.id),
-        "child.create",
-        id,
-        serde_json::json!({ "village_code": new.village_code, "nik": new.nik_hash.is_some() }),
-    )
-    .await?;
+    audit::record(conn, Some(caller.id), "child.create", id, created_note(new)).await?;
     Ok((reload(conn, &child).await?, true))
 }
 

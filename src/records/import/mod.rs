@@ -123,11 +123,19 @@ pub async fn each_in_savepoint<W: OneAtATime>(
 ) -> Result<Vec<Verdict>, ApiError> {
     let mut verdicts = Vec::with_capacity(chunk.len());
     for (_, record) in chunk {
-        let written =
-            conn.transaction::<Outcome, ApiError, _>(async |conn| writer.one(conn, caller, record).await).await;
-        verdicts.push(verdict(written)?);
+        verdicts.push(in_savepoint(writer, conn, caller, record).await?);
     }
     Ok(verdicts)
+}
+
+/// One record of a `OneAtATime` kind, in its savepoint.
+pub async fn in_savepoint<W: OneAtATime>(
+    writer: &W,
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    record: &W::Record,
+) -> Result<Verdict, ApiError> {
+    verdict(conn.transaction::<Outcome, ApiError, _>(async |conn| writer.one(conn, caller, record).await).await)
 }
 
 /// A record written in its own savepoint (`conn.transaction` inside the chunk's): its outcome,

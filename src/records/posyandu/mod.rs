@@ -112,6 +112,25 @@ pub async fn check_for_measurement(
     Ok(())
 }
 
+/// Of `ids`, those a child of the given village may be registered to (`check_for_child`
+/// finds no fault): what a batch of new children may name, looked up once.
+pub async fn open_to_children(
+    conn: &mut AsyncPgConnection,
+    wanted: &[(PosyanduId, &RegionCode)],
+) -> QueryResult<HashSet<(PosyanduId, RegionCode)>> {
+    if wanted.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let ids: Vec<PosyanduId> = wanted.iter().map(|(id, _)| *id).collect();
+    let found: Vec<(PosyanduId, RegionCode)> = posyandu::table
+        .filter(posyandu::id.eq_any(&ids))
+        .filter(posyandu::active)
+        .select((posyandu::id, posyandu::village_code))
+        .load(conn)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
 /// Of `ids`, those that name a posyandu the caller may read: what a batch of measurements may
 /// name, looked up once.
 pub async fn readable(

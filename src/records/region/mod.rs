@@ -15,6 +15,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use utoipa::ToSchema;
 
 #[derive(Debug, Default)]
@@ -60,6 +61,13 @@ pub async fn find(conn: &mut AsyncPgConnection, code: &RegionCode) -> QueryResul
 
 pub async fn exists(conn: &mut AsyncPgConnection, code: &RegionCode) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(regions::table.find(code))).get_result(conn).await
+}
+
+/// Of `codes`, those that name a region (`exists` for a batch).
+pub async fn existing(conn: &mut AsyncPgConnection, codes: &[RegionCode]) -> QueryResult<HashSet<RegionCode>> {
+    let found: Vec<RegionCode> =
+        regions::table.filter(regions::code.eq_any(codes)).select(regions::code).load(conn).await?;
+    Ok(found.into_iter().collect())
 }
 
 /// The named regions that exist, in code order.
