@@ -78,6 +78,7 @@ impl Country {
             let plan = Plan { children, seed, year: 2025, years: 1 };
             generate_pathway(&mut conn, plan, |line| println!("  {line}")).await.unwrap();
         }
+        println!("{}", durability(&mut conn).await);
         Self { _cluster: cluster, admin: base, name, url }
     }
 
@@ -96,6 +97,23 @@ impl Country {
     pub async fn connect(&self) -> AsyncPgConnection {
         AsyncPgConnection::establish(&self.url).await.unwrap()
     }
+}
+
+/// How durable the server's commits are: every figure a benchmark prints holds only with it.
+pub async fn durability(conn: &mut AsyncPgConnection) -> String {
+    #[derive(diesel::QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        value: String,
+    }
+    let mut shown = Vec::new();
+    for name in ["fsync", "synchronous_commit", "full_page_writes"] {
+        // SQL: the server's durability settings, printed with every benchmark's figures.
+        let row: Setting =
+            diesel::sql_query(format!("SELECT current_setting('{name}') AS value")).get_result(conn).await.unwrap();
+        shown.push(format!("{name}={}", row.value));
+    }
+    format!("durability: {}", shown.join(", "))
 }
 
 fn database_url(base: &str, name: &str) -> String {

@@ -7,8 +7,10 @@
 //! five is stunted, as SSGI reports per province; one posyandu in five rounds its lengths to the
 //! half centimetre (the heaping data checks look for). Lengths and weights are derived from the
 //! drawn z-scores through the WHO tables and scored back from the rounded values, so every stored
-//! z-score is what the service would compute. Cases follow the measurements; every village with children runs four interventions
-//! with monthly reports; every district, and every village with children, has an approved budget.
+//! z-score is what the service would compute. Cases are made from the measurements by the service's
+//! own rules, after its data checks; every village with children runs four interventions with
+//! monthly reports; every district, and every village with children, has a budget approved by a
+//! demo account (inactive: nobody signs in as it) with its audit line, as the API records one.
 //! The first 1,000 days of the children born in the last two years are in `pathway`.
 //!
 //! Everything is drawn from a hash of the seed and the record's number, so a seed gives the same
@@ -68,6 +70,10 @@ pub async fn generate(conn: &mut AsyncPgConnection, plan: Plan, mut progress: im
             let at = Instant::now();
             crate::records::child::quality::judge_everyone(conn, 5_000, true, |_| ()).await?;
             progress(&format!("{:<40} {:>7.1} s", "data checks", at.elapsed().as_secs_f64()));
+            // The service's own case rules, on the measurements the checks left counted.
+            let at = Instant::now();
+            crate::records::child::cases::derive_everyone(conn, 20_000).await?;
+            progress(&format!("{:<40} {:>7.1} s", "cases", at.elapsed().as_secs_f64()));
         }
         let at = Instant::now();
         conn.batch_execute(&sql).await.with_context(|| format!("generating {label}"))?;
@@ -299,31 +305,6 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
             ),
         ),
         (
-            "cases",
-            format!(
-                "INSERT INTO cases (id, child_id, village_code, status, severity, opened_on, opening_measurement_id, \
-                                    latest_measurement_id, latest_measured_on, latest_haz, resolved_on, \
-                                    resolving_measurement_id) \
-                 WITH per_child AS ( \
-                   SELECT m.child_id, \
-                          (array_agg(m.id ORDER BY m.measured_on) FILTER (WHERE m.haz < -2))[1] AS opening_id, \
-                          min(m.measured_on) FILTER (WHERE m.haz < -2) AS opened_on, \
-                          (array_agg(m.id ORDER BY m.measured_on DESC))[1] AS latest_id, \
-                          max(m.measured_on) AS latest_on, \
-                          (array_agg(m.haz ORDER BY m.measured_on DESC))[1] AS latest_haz, \
-                          min(m.haz) AS lowest_haz \
-                   FROM measurements m WHERE NOT m.haz_implausible GROUP BY m.child_id \
-                 ) \
-                 SELECT md5('{seed}:case:' || p.child_id)::uuid, p.child_id, c.village_code, \
-                        CASE WHEN p.latest_haz < -2 THEN 'open' ELSE 'resolved' END, \
-                        CASE WHEN p.lowest_haz < -3 THEN 'severely_stunted' ELSE 'stunted' END, \
-                        p.opened_on, p.opening_id, p.latest_id, p.latest_on, p.latest_haz, \
-                        CASE WHEN p.latest_haz >= -2 THEN p.latest_on END, \
-                        CASE WHEN p.latest_haz >= -2 THEN p.latest_id END \
-                 FROM per_child p JOIN children c ON c.id = p.child_id WHERE p.opening_id IS NOT NULL"
-            ),
-        ),
-        (
             "interventions with monthly reports",
             format!(
                 "CREATE TEMP TABLE demo_activities ON COMMIT DROP AS \
@@ -350,9 +331,16 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  FROM regions r, generate_series({first_year}, {year}) y \
                  WHERE (r.level = 'district' OR r.code IN (SELECT code FROM demo_villages WHERE n > 0)) \
                    AND r.retired_at IS NULL; \
-                 INSERT INTO budgets (id, region_code, fiscal_year, funding_source, title, status, approved_at) \
+                 INSERT INTO users (id, username, display_name, password_hash, role, active) \
+                 VALUES (md5('{seed}:approver')::uuid, 'demo.approver', 'Demo approver', '!', 'admin', false); \
+                 INSERT INTO budgets (id, region_code, fiscal_year, funding_source, title, status, approved_at, \
+                                      approved_by, version) \
                  SELECT id, code, y, CASE WHEN level = 'village' THEN 'dana_desa' ELSE 'apbd_district' END, \
-                        'Anggaran stunting ' || code || ' ' || y, 'approved', make_date(y, 1, 15) FROM demo_budgets; \
+                        'Anggaran stunting ' || code || ' ' || y, 'approved', make_date(y, 1, 15), \
+                        md5('{seed}:approver')::uuid, 2 FROM demo_budgets; \
+                 INSERT INTO audit_log (at, actor_id, action, entity, entity_id, changes, region_code) \
+                 SELECT make_date(y, 1, 15), md5('{seed}:approver')::uuid, 'budget.approve', 'budget', id::text, '{{}}', code \
+                 FROM demo_budgets ORDER BY y, code; \
                  INSERT INTO budget_lines (id, budget_id, activity, type_code, ceiling, realised) \
                  SELECT md5(b.id::text || ':' || g)::uuid, b.id, 'Kegiatan ' || g, \
                         (SELECT code FROM intervention_types ORDER BY code OFFSET g LIMIT 1), \

@@ -157,6 +157,23 @@ async fn a_seed_generates_the_same_plausible_country_every_time() {
         }
     }
     assert!(checked >= 5, "only {checked} measurements checked");
+
+    // Cases by the service's rules: a child stunted again after recovering has a second case,
+    // and each case resolves at the first reading of −2 or more after it opened.
+    assert!(
+        app.count("SELECT count(*) FROM (SELECT child_id FROM cases GROUP BY child_id HAVING count(*) > 1) t").await
+            > 0
+    );
+    let early = "SELECT count(*) FROM cases k JOIN measurements m ON m.child_id = k.child_id \
+                 WHERE k.status = 'resolved' AND m.voided_at IS NULL AND NOT m.held AND NOT m.haz_implausible \
+                   AND m.haz >= -2 AND m.measured_on > k.opened_on AND m.measured_on < k.resolved_on";
+    assert_eq!(app.count(early).await, 0, "a case resolved later than its first recovery");
+    // Budgets approved as the API approves them: by an account, with an audit line.
+    let unrecorded = "SELECT count(*) FROM budgets b WHERE b.status = 'approved' \
+                      AND (b.approved_by IS NULL OR NOT EXISTS (SELECT 1 FROM audit_log a \
+                           WHERE a.action = 'budget.approve' AND a.entity_id = b.id::text AND a.actor_id = b.approved_by))";
+    assert!(app.count("SELECT count(*) FROM budgets WHERE status = 'approved'").await > 0);
+    assert_eq!(app.count(unrecorded).await, 0, "an approval without its approver or audit line");
 }
 
 /// The generated first 1,000 days follow the service's own rules: each pregnancy's kept counts

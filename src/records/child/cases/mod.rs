@@ -5,7 +5,7 @@ pub mod follow_up;
 pub mod lifecycle;
 mod sync;
 
-pub use sync::{sync_cases, sync_many};
+pub use sync::{derive_everyone, sync_cases, sync_many};
 
 use crate::auth::Caller;
 use crate::auth::policy::Record;

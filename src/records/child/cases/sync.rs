@@ -2,7 +2,7 @@
 //! measurements, in the same transaction as the write that changed them.
 
 use super::lifecycle::{self, Episode, Reading};
-use crate::db::schema::{cases, measurements};
+use crate::db::schema::{cases, children, measurements};
 use std::collections::HashMap;
 
 use crate::domain::{CaseId, CaseSeverity, CaseStatus, ChildId, MeasurementId, RegionCode};
@@ -81,10 +81,39 @@ pub async fn sync_many(
     conn: &mut AsyncPgConnection,
     children: &[(&Writable<ChildRecord>, &RegionCode)],
 ) -> QueryResult<()> {
+    let children: Vec<(ChildId, &RegionCode)> = children.iter().map(|(c, village)| (c.id, *village)).collect();
+    sync_children(conn, &children).await
+}
+
+/// Every living child's cases made from their measurements by the rules of `sync_many`,
+/// `batch` children at a time (in id order), for a database loaded in bulk (the demo
+/// generator): its figures then come from the service's own case rules.
+pub async fn derive_everyone(conn: &mut AsyncPgConnection, batch: i64) -> QueryResult<()> {
+    let mut after: Option<ChildId> = None;
+    loop {
+        let mut query = children::table
+            .filter(children::deleted_at.is_null())
+            .select((children::id, children::village_code))
+            .order(children::id)
+            .limit(batch)
+            .into_boxed();
+        if let Some(last) = after {
+            query = query.filter(children::id.gt(last));
+        }
+        let rows: Vec<(ChildId, RegionCode)> = query.load(conn).await?;
+        let Some((last, _)) = rows.last() else { return Ok(()) };
+        after = Some(*last);
+        let rows: Vec<(ChildId, &RegionCode)> = rows.iter().map(|(id, village)| (*id, village)).collect();
+        sync_children(conn, &rows).await?;
+    }
+}
+
+/// `sync_many` by the children's ids and villages; the caller holds their rows.
+async fn sync_children(conn: &mut AsyncPgConnection, children: &[(ChildId, &RegionCode)]) -> QueryResult<()> {
     if children.is_empty() {
         return Ok(());
     }
-    let ids: Vec<ChildId> = children.iter().map(|(c, _)| c.id).collect();
+    let ids: Vec<ChildId> = children.iter().map(|(id, _)| *id).collect();
     let mut readings: HashMap<ChildId, Vec<Reading>> = HashMap::new();
     for (child, measurement, measured_on, haz) in measurements::table
         .filter(measurements::child_id.eq_any(&ids))
@@ -119,9 +148,9 @@ pub async fn sync_many(
     // At most one case per child may be open: every write that closes or voids goes before
     // any that opens, and new cases last.
     let (mut settling, mut opening, mut voids, mut inserts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for (child, village) in children {
-        let readings = readings.remove(&child.id).unwrap_or_default();
-        let stored = stored.remove(&child.id).unwrap_or_default();
+    for &(child, village) in children {
+        let readings = readings.remove(&child).unwrap_or_default();
+        let stored = stored.remove(&child).unwrap_or_default();
         for write in plan(&readings, &stored) {
             match write {
                 Write::Update(id, derived) if derived.status == CaseStatus::Open => opening.push((id, derived)),
@@ -129,8 +158,8 @@ pub async fn sync_many(
                 Write::Void(id) => voids.push(id),
                 Write::Insert(derived) => inserts.push((
                     cases::id.eq(CaseId::new()),
-                    cases::child_id.eq(child.id),
-                    cases::village_code.eq((*village).clone()),
+                    cases::child_id.eq(child),
+                    cases::village_code.eq(village.clone()),
                     derived,
                 )),
             }
