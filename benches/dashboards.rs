@@ -108,6 +108,8 @@ async fn run() {
         }
     };
     for writers in [1, clients] {
+        // Warm-up as for the reads: each connection's first writes plan the triggers' statements.
+        load(writers, writers * 2, |i| record(requests + i)).await;
         let written = load(writers, requests, record).await;
         println!(
             "| record a measurement (POST), {writers} writer(s) | {:.1} | {:.1} | {:.1} | {:.0} | | | |",

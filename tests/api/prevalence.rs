@@ -341,6 +341,7 @@ async fn every_sql_cut_off_is_the_classifications() {
             assert!(value == BELOW_MODERATE || value == BELOW_SEVERE, "{name} cuts at {value}");
         }
     }
-    // The triggers, the recounts and the range query: this is no empty pass.
-    assert!(seen >= 15, "found only {seen} cut-offs");
+    // The triggers, the recounts and the range query: this is no empty pass. (The demo
+    // generator's own case SQL, three more, gave way to the Rust case rules in issue 27.)
+    assert!(seen >= 12, "found only {seen} cut-offs");
 }
