@@ -34,7 +34,7 @@ pub async fn record(
 
 /// `record` for many records of one action at once (an import's chunk): one statement. Each
 /// line names its record's region, which the writer already knows: otherwise the trail looks it
-/// up line by line as it is written (a third of a measurements chunk's time).
+/// up line by line as it is written.
 pub async fn record_many(
     conn: &mut AsyncPgConnection,
     actor: Option<UserId>,

@@ -286,9 +286,7 @@ impl ChildRow {
         let village = errors.finish_with(village)?;
         Ok(CheckedRow { village, nik_hash: nik.map(|n| n.keyed_hash(nik_key)), weighing })
     }
-}
 
-impl ChildRow {
     /// The child as the row gives it, under `id`.
     fn as_new_child<'a>(&'a self, checked: &'a CheckedRow, id: ChildId, caller: &Caller) -> NewChild<'a> {
         NewChild {
