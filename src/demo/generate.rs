@@ -64,6 +64,7 @@ pub async fn generate(conn: &mut AsyncPgConnection, plan: Plan, mut progress: im
     load_provinces(conn).await?;
     load_growth_tables(conn).await?;
     conn.batch_execute(&helpers(plan.seed)).await?;
+    add_approver(conn, plan.seed).await?;
     for (label, sql) in steps(plan) {
         if label == KEPT_COUNTS {
             // The service's own data checks, before the counts are made from their flags.
@@ -83,6 +84,22 @@ pub async fn generate(conn: &mut AsyncPgConnection, plan: Plan, mut progress: im
     conn.batch_execute("COMMIT").await?;
     progress(&format!("{:<40} {:>7.1} s", "done", started.elapsed().as_secs_f64()));
     conn.batch_execute(SETTLE).await?;
+    Ok(())
+}
+
+/// The account that approves the budgets: inactive, with the hash of a secret nobody keeps, so
+/// nobody signs in as it (and a sign-in attempt is refused like any other).
+async fn add_approver(conn: &mut AsyncPgConnection, seed: i64) -> anyhow::Result<()> {
+    let hash = crate::auth::password::hash(crate::auth::password::generate_secret()).await?;
+    // SQL: the id is drawn from the seed like every generated record's (md5 in the database).
+    diesel::sql_query(
+        "INSERT INTO users (id, username, display_name, password_hash, role, active) \
+         VALUES (md5($1 || ':approver')::uuid, 'demo.approver', 'Demo approver', $2, 'admin', false)",
+    )
+    .bind::<Text, _>(seed.to_string())
+    .bind::<Text, _>(hash)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -331,8 +348,6 @@ fn steps(plan: Plan) -> Vec<(&'static str, String)> {
                  FROM regions r, generate_series({first_year}, {year}) y \
                  WHERE (r.level = 'district' OR r.code IN (SELECT code FROM demo_villages WHERE n > 0)) \
                    AND r.retired_at IS NULL; \
-                 INSERT INTO users (id, username, display_name, password_hash, role, active) \
-                 VALUES (md5('{seed}:approver')::uuid, 'demo.approver', 'Demo approver', '!', 'admin', false); \
                  INSERT INTO budgets (id, region_code, fiscal_year, funding_source, title, status, approved_at, \
                                       approved_by, version) \
                  SELECT id, code, y, CASE WHEN level = 'village' THEN 'dana_desa' ELSE 'apbd_district' END, \

@@ -174,6 +174,9 @@ async fn a_seed_generates_the_same_plausible_country_every_time() {
                            WHERE a.action = 'budget.approve' AND a.entity_id = b.id::text AND a.actor_id = b.approved_by))";
     assert!(app.count("SELECT count(*) FROM budgets WHERE status = 'approved'").await > 0);
     assert_eq!(app.count(unrecorded).await, 0, "an approval without its approver or audit line");
+    // Nobody signs in as the approver: refused like any wrong password, not a 500.
+    let refused = app.login("demo.approver", "anything").await;
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
 }
 
 /// The generated first 1,000 days follow the service's own rules: each pregnancy's kept counts
