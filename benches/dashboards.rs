@@ -1,14 +1,17 @@
 //! Dashboards as their callers meet them: through HTTP, 16 clients at once, over a synthetic
 //! country (`demo generate`). For every question it prints p50/p95/p99 and throughput, and the
 //! same answer computed by plain SQL on the raw rows with the same concurrency, and the ratio;
-//! then the cost of recording a measurement (its kept counts included).
+//! then the first page of every region-scoped list against its records call alone
+//! (`lists/mod.rs`); then the cost of recording a measurement (its kept counts included), into
+//! a scratch copy of the country so that every run writes into the same data.
 //!
 //!     BENCH_CHILDREN=1000000 cargo bench --bench dashboards
 //!
 //! Settings (environment): BENCH_CHILDREN (default 1,000,000), BENCH_SEED (1), BENCH_REQUESTS
 //! per question (320; 0 generates the data and stops), BENCH_CLIENTS (16), BENCH_RAW_CLIENTS (as many; 0 skips the raw-SQL
 //! comparison, 1 times each raw statement alone, for scales where 16 would take hours),
-//! BENCH_ONLY (ask only the questions whose label contains it; `none` times only the writes), and
+//! BENCH_ONLY (ask only the questions and list pages whose label contains it; `none` times only
+//! the writes), and
 //! BENCH_DATABASE_URL, a server where the benchmark may create a database. Without it, a
 //! private cluster lives in `target/bench-pg` (durable, 4 GB of shared buffers). The
 //! generated database (`dashboards_<children>_<seed>`) is kept, so a second run measures at
@@ -19,7 +22,7 @@
 
 use chrono::NaiveDate;
 use diesel::sql_types::{Date, Integer, Text};
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use stunting_api::domain::{PeriodKind, RegionCode, RegionLevel, Role, series};
 use stunting_api::records::stats::{Span, code_bounds, code_length};
 
@@ -27,6 +30,10 @@ use stunting_api::records::stats::{Span, code_bounds, code_length};
 #[allow(dead_code)]
 mod support;
 
+#[path = "lists/mod.rs"]
+mod lists;
+
+use lists::List;
 use support::{Country, Measured, Service, count, load, setting};
 
 fn main() {
@@ -53,6 +60,11 @@ async fn run() {
     let raw_clients = setting("BENCH_RAW_CLIENTS", clients as i64) as usize;
 
     let country = Country::open(children, seed).await;
+    // The writes go to a copy, made while nothing else is connected to the country: every run
+    // writes into the same data (into the country itself, each run added a weighing on the
+    // same day to the same children, so no two runs compared).
+    let scratch =
+        if setting("BENCH_REQUESTS", 320) > 0 { Some(country.scratch_copy("dashboards_writes").await) } else { None };
     let mut conn = country.connect().await;
     let measurements = count(&mut conn, "SELECT count(*) AS n FROM measurements").await;
     let held = count(&mut conn, "SELECT count(*) AS n FROM children").await;
@@ -93,8 +105,46 @@ async fn run() {
         );
     }
 
+    let pages: Vec<(String, List, RegionCode)> =
+        list_pages(&mut conn).await.into_iter().filter(|(label, ..)| label.contains(&only)).collect();
+    if !pages.is_empty() {
+        println!(
+            "\n| list page | p50 ms | p95 ms | p99 ms | req/s | its records call p50 ms | p95 ms | p95 ratio | one client p50 ms |"
+        );
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    }
+    for (label, list, region) in &pages {
+        let url = format!("{address}{}", list.path(region));
+        let ask = |_| {
+            let (http, url, token) = (http.clone(), url.clone(), officer.clone());
+            async move {
+                let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
+                assert_eq!(response.status(), 200, "{url}");
+                response.bytes().await.unwrap();
+            }
+        };
+        load(clients, clients * 2, ask).await;
+        let served = load(clients, requests, ask).await;
+        let [alone, one] = lists::direct(&pool, *list, region, clients, requests).await;
+        println!(
+            "| {label} | {:.2} | {:.2} | {:.2} | {:.0} | {:.2} | {:.2} | {:.2}× | {:.2} |",
+            served.p50,
+            served.p95,
+            served.p99,
+            served.per_second,
+            alone.p50,
+            alone.p95,
+            served.p95 / alone.p95,
+            one.p50
+        );
+    }
+
     // Recording a measurement: z-scores, the case, the audit line and the kept counts.
-    let ids: Vec<String> = sample_children(&mut conn, requests).await;
+    let scratch = scratch.unwrap();
+    let writer = Service::start(&scratch.url).await;
+    let (address, officer) = (writer.address.clone(), writer.token(Role::Admin).await);
+    let ids: Vec<String> =
+        sample_children(&mut AsyncPgConnection::establish(&scratch.url).await.unwrap(), requests).await;
     let record = |i: usize| {
         let (http, token, child) = (http.clone(), officer.clone(), ids[i % ids.len()].clone());
         let url = format!("{address}/api/v1/children/{child}/measurements");
@@ -116,28 +166,44 @@ async fn run() {
             written.p50, written.p95, written.p99, written.per_second
         );
     }
+    scratch.drop_it().await;
 }
 
-/// The busiest region at each tier: Jawa Tengah, then its largest district, subdistrict.
-async fn questions(conn: &mut AsyncPgConnection) -> Vec<Question> {
+/// The first page of every list for Jawa Tengah and its largest district.
+async fn list_pages(conn: &mut AsyncPgConnection) -> Vec<(String, List, RegionCode)> {
+    let province = RegionCode::parse("33").unwrap();
+    let district = largest(conn, "33.", 5).await;
+    let mut pages = Vec::new();
+    for (name, region) in [("Jawa Tengah".to_owned(), province), (format!("district {district}"), district)] {
+        for list in List::ALL {
+            pages.push((format!("{}, {name}, first 50", list.name()), list, region.clone()));
+        }
+    }
+    pages
+}
+
+/// The region with the most measured children among the codes of `length` under `under`.
+async fn largest(conn: &mut AsyncPgConnection, under: &str, length: i32) -> RegionCode {
     #[derive(diesel::QueryableByName)]
     struct Code {
         #[diesel(sql_type = diesel::sql_types::Text)]
         code: String,
     }
-    let largest = async |conn: &mut AsyncPgConnection, under: &str, length: i32| -> RegionCode {
-        let found: Code = diesel::sql_query(
-            "SELECT left(region_code, $2) AS code FROM prevalence_counts \
-             WHERE tier = 'village' AND period = 'year' AND starts_with(region_code, $1) \
-             GROUP BY 1 ORDER BY sum(measured) DESC LIMIT 1",
-        )
-        .bind::<diesel::sql_types::Text, _>(under)
-        .bind::<diesel::sql_types::Integer, _>(length)
-        .get_result(conn)
-        .await
-        .unwrap();
-        RegionCode::parse(&found.code).unwrap()
-    };
+    let found: Code = diesel::sql_query(
+        "SELECT left(region_code, $2) AS code FROM prevalence_counts \
+         WHERE tier = 'village' AND period = 'year' AND starts_with(region_code, $1) \
+         GROUP BY 1 ORDER BY sum(measured) DESC LIMIT 1",
+    )
+    .bind::<diesel::sql_types::Text, _>(under)
+    .bind::<diesel::sql_types::Integer, _>(length)
+    .get_result(conn)
+    .await
+    .unwrap();
+    RegionCode::parse(&found.code).unwrap()
+}
+
+/// The busiest region at each tier: Jawa Tengah, then its largest district, subdistrict.
+async fn questions(conn: &mut AsyncPgConnection) -> Vec<Question> {
     let province = RegionCode::parse("33").unwrap();
     let district = largest(conn, "33.", 5).await;
     let subdistrict = largest(conn, &format!("{district}."), 8).await;

@@ -87,7 +87,7 @@ impl Country {
     pub async fn scratch_copy(&self, name: &str) -> Scratch {
         let mut admin = AsyncPgConnection::establish(&self.admin).await.unwrap();
         diesel::sql_query(format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(&mut admin).await.unwrap();
-        diesel::sql_query(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{}\"", self.name))
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{}\" STRATEGY FILE_COPY", self.name))
             .execute(&mut admin)
             .await
             .unwrap();

@@ -22,6 +22,7 @@ pub mod person;
 pub mod posyandu;
 pub mod pregnancy;
 pub mod region;
+pub mod region_order;
 pub mod stats;
 pub mod team;
 pub mod tpk_visit;

@@ -87,6 +87,39 @@ async fn officers_list_their_scope_and_may_narrow_it() {
     assert!(ids(&all).contains(&bengkalis["id"].as_str().unwrap().to_owned()));
 }
 
+/// Every page of every list of records in a region walks the region's index: by village code,
+/// then id. Children registered village after village, interleaved, come back in that order,
+/// each once, across pages of two; a cursor of the old shape (a bare id) is refused.
+#[tokio::test]
+async fn pages_walk_a_district_village_by_village_each_child_once() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let mut expected = Vec::new();
+    for village in ["14.01.01.2010", VILLAGE, "14.01.02.2001", VILLAGE, "14.01.01.2010", "14.01.02.2001", VILLAGE] {
+        let child = app.child_in(&officer, village).await;
+        expected.push((village.to_owned(), child["id"].as_str().unwrap().to_owned()));
+    }
+    expected.sort();
+    let (mut walked, mut cursor) = (Vec::new(), String::new());
+    loop {
+        let page: Value =
+            app.get(&format!("/api/v1/children?limit=2{cursor}"), Some(&officer)).await.json().await.unwrap();
+        for child in page["items"].as_array().unwrap() {
+            walked.push((child["village_code"].as_str().unwrap().to_owned(), child["id"].as_str().unwrap().to_owned()));
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(walked, expected);
+
+    let bare_id =
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, format!("\"{}\"", expected[0].1));
+    problem(app.get(&format!("/api/v1/children?cursor={bare_id}"), Some(&officer)).await, StatusCode::BAD_REQUEST)
+        .await;
+}
+
 #[tokio::test]
 async fn lists_filter_by_sex_birth_date_and_name() {
     let app = TestApp::spawn().await;

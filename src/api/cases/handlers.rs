@@ -25,7 +25,7 @@ const TAG: &str = "cases";
     params(ListCasesQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of cases, oldest first", body = Page<CaseView>),
+        (status = 200, description = "A page of cases, by village code, then oldest first", body = Page<CaseView>),
         (status = 400, description = "A cursor this list did not give out"),
         (status = 403, description = "An analyst, or a region outside the caller's scope"),
         (status = 422, description = "An invalid parameter"),
@@ -62,7 +62,7 @@ pub async fn list(
         lokus_year: query.lokus.unwrap_or(false).then(|| latest_local_date().year()),
     };
     let rows = cases::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
-    Ok(web::Json(page.page(rows, |c| c.id)))
+    Ok(web::Json(page.page(rows, |c| (c.village_code.clone(), c.id))))
 }
 
 /// `GET /api/v1/cases/{id}`: one case, with the services the child received since it opened.

@@ -24,7 +24,7 @@ const TAG: &str = "children";
     params(ListChildrenQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of children", body = Page<ChildView>),
+        (status = 200, description = "A page of children, by village code, then id", body = Page<ChildView>),
         (status = 400, description = "A cursor this list did not give out"),
         (status = 403, description = "An analyst (no child-level data), or a region outside the caller's scope"),
         (status = 422, description = "An invalid parameter"),
@@ -57,7 +57,7 @@ pub async fn list(
         lokus_year: query.lokus.unwrap_or(false).then(|| latest_local_date().year()),
     };
     let rows = child::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
-    Ok(web::Json(page.page(rows, |c| c.id)))
+    Ok(web::Json(page.page(rows, |c| (c.village_code.clone(), c.id))))
 }
 
 /// `POST /api/v1/children`: registers a child in a village of the caller's scope.

@@ -56,7 +56,7 @@ pub async fn import(
     params(ListFamiliesQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of families", body = Page<Family>),
+        (status = 200, description = "A page of families, by village code, then id", body = Page<Family>),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "A malformed region, year, limit or cursor"),
     )
@@ -77,7 +77,7 @@ pub async fn list(
         FamilyFilter { year: query.year, verification: query.verification, lokus: query.lokus.unwrap_or(false) };
     let rows = family::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     let rows = rows.into_iter().map(|f| shown_to(&caller, f)).collect();
-    Ok(web::Json(page.page(rows, |f: &Family| f.id)))
+    Ok(web::Json(page.page(rows, |f: &Family| (f.village_code.clone(), f.id))))
 }
 
 /// `GET /api/v1/families-at-risk/{id}`: one family.

@@ -24,7 +24,7 @@ const TAG: &str = "people";
     params(ListPeopleQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of people", body = Page<PersonView>),
+        (status = 200, description = "A page of people, by village code, then id", body = Page<PersonView>),
         (status = 400, description = "A cursor this list did not give out"),
         (status = 403, description = "An analyst (no personal data), or a region outside the caller's scope"),
         (status = 422, description = "An invalid parameter"),
@@ -45,7 +45,7 @@ pub async fn list(
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter = PersonFilter { sex: query.sex, name_contains };
     let rows = person::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
-    Ok(web::Json(page.page(rows, |p| p.id)))
+    Ok(web::Json(page.page(rows, |p| (p.village_code.clone(), p.id))))
 }
 
 /// `POST /api/v1/people`: registers a woman (or a man screened as catin) in a village of the

@@ -23,7 +23,7 @@ const TAG: &str = "posyandu";
     params(ListPosyanduQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of posyandu, in id order", body = Page<Posyandu>),
+        (status = 200, description = "A page of posyandu, by village code, then id", body = Page<Posyandu>),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "A malformed region, limit or cursor"),
     )
@@ -44,7 +44,7 @@ pub async fn list(
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter = PosyanduFilter { active: query.active };
     let rows = posyandu::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
-    Ok(web::Json(page.page(rows, |p: &Posyandu| p.id)))
+    Ok(web::Json(page.page(rows, |p: &Posyandu| (p.village_code.clone(), p.id))))
 }
 
 /// `GET /api/v1/posyandu/{id}`: one posyandu.

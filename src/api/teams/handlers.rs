@@ -24,7 +24,7 @@ const TAG: &str = "teams";
     params(ListTeamsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of teams (members' phone numbers hidden from analysts)", body = Page<Team>),
+        (status = 200, description = "A page of teams by region code, then id (members' phone numbers hidden from analysts)", body = Page<Team>),
         (status = 403, description = "A region outside the caller's scope"),
         (status = 422, description = "A malformed region, limit or cursor"),
     )
@@ -50,7 +50,7 @@ pub async fn list(
     };
     let rows = team::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
     let rows = rows.into_iter().map(|team| shown_to(&caller, team)).collect();
-    Ok(web::Json(page.page(rows, |t: &Team| t.id)))
+    Ok(web::Json(page.page(rows, |t: &Team| (t.region_code.clone(), t.id))))
 }
 
 /// `GET /api/v1/teams/{id}`: one team.

@@ -38,14 +38,14 @@ pub struct ListTpkVisitsQuery {
     pub cursor: Option<String>,
 }
 
-/// `GET /api/v1/tpk-visits`: visits in the caller's scope (or a region inside it), in id order.
+/// `GET /api/v1/tpk-visits`: visits in the caller's scope (or a region inside it), by village code, then id.
 #[utoipa::path(
     operation_id = "list_tpk_visits",
     tag = TAG,
     params(ListTpkVisitsQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "A page of visits", body = Page<TpkVisitView>),
+        (status = 200, description = "A page of visits, by village code, then id", body = Page<TpkVisitView>),
         (status = 400, description = "A cursor this list did not give out"),
         (status = 403, description = "An analyst (no personal data), or a region outside the caller's scope"),
         (status = 422, description = "An invalid parameter"),
@@ -77,7 +77,7 @@ pub async fn list(
         include_voided: query.include_voided.unwrap_or(false),
     };
     let rows = tpk_visit::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
-    Ok(web::Json(page.page(rows, |v| v.id)))
+    Ok(web::Json(page.page(rows, |v| (v.village_code.clone(), v.id))))
 }
 
 /// `POST /api/v1/tpk-visits`: records a TPK's visit to a person of the pathway or a child under

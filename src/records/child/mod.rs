@@ -19,6 +19,7 @@ use crate::error::{ApiError, FieldErrors, Problem};
 use crate::records::access::{self, Scoped, Visible, Writable};
 use crate::records::person;
 use crate::records::posyandu;
+use crate::records::region_order::in_region_order;
 use crate::records::write;
 use std::collections::HashMap;
 
@@ -415,12 +416,12 @@ pub struct ChildFilter {
     pub lokus_year: Option<i32>,
 }
 
-/// Living children in `scope`, in id order.
+/// Living children in `scope`, by village, then id.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     filter: &ChildFilter,
-    page: &PageRequest<ChildId>,
+    page: &PageRequest<(RegionCode, ChildId)>,
 ) -> QueryResult<Vec<ChildView>> {
     let mut query = children::table.filter(children::deleted_at.is_null()).select(view_columns!()).into_boxed();
     if let Some((from, to)) = scope.code_range() {
@@ -451,10 +452,7 @@ pub async fn list(
         Some(false) => query = query.filter(not(exists(open_case))),
         None => {}
     }
-    if let Some(after) = page.after {
-        query = query.filter(children::id.gt(after));
-    }
-    query.order(children::id).limit(page.fetch()).load(conn).await
+    in_region_order!(query, page, children::village_code, children::id).load(conn).await
 }
 
 /// Changes to a child; `None` leaves a field as it is.

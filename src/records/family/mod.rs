@@ -5,6 +5,7 @@ use crate::domain::page::PageRequest;
 use crate::domain::{ExpectedVersion, FamilyId, RegionCode, RiskFactor, Scope, UserId, Verification};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::region_order::in_region_order;
 use crate::records::write;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -58,7 +59,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     filter: &FamilyFilter,
-    page: &PageRequest<FamilyId>,
+    page: &PageRequest<(RegionCode, FamilyId)>,
 ) -> QueryResult<Vec<Family>> {
     let mut query =
         families_at_risk::table.filter(families_at_risk::year.eq(filter.year)).select(Family::as_select()).into_boxed();
@@ -74,10 +75,7 @@ pub async fn list(
             lokus_villages::table.filter(lokus_villages::year.eq(filter.year)).select(lokus_villages::village_code);
         query = query.filter(families_at_risk::village_code.eq_any(lokus));
     }
-    if let Some(after) = page.after {
-        query = query.filter(families_at_risk::id.gt(after));
-    }
-    query.order(families_at_risk::id).limit(page.fetch()).load(conn).await
+    in_region_order!(query, page, families_at_risk::village_code, families_at_risk::id).load(conn).await
 }
 
 /// Of `codes`, the ones that are villages on record.

@@ -7,6 +7,7 @@ pub mod import;
 pub mod screening;
 pub mod thresholds;
 
+use crate::records::region_order::in_region_order;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -377,12 +378,12 @@ pub struct PersonFilter {
     pub name_contains: Option<String>,
 }
 
-/// Living people in `scope`, in id order.
+/// Living people in `scope`, by village, then id.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     filter: &PersonFilter,
-    page: &PageRequest<PersonId>,
+    page: &PageRequest<(RegionCode, PersonId)>,
 ) -> QueryResult<Vec<PersonView>> {
     let mut query = people::table.filter(people::deleted_at.is_null()).select(view_columns!()).into_boxed();
     if let Some((from, to)) = scope.code_range() {
@@ -394,8 +395,5 @@ pub async fn list(
     if let Some(text) = &filter.name_contains {
         query = query.filter(people::name.ilike(format!("%{}%", crate::db::escape_like(text))));
     }
-    if let Some(after) = page.after {
-        query = query.filter(people::id.gt(after));
-    }
-    query.order(people::id).limit(page.fetch()).load(conn).await
+    in_region_order!(query, page, people::village_code, people::id).load(conn).await
 }

@@ -10,6 +10,7 @@ use crate::domain::page::PageRequest;
 use crate::domain::{ExpectedVersion, PosyanduId, RegionCode, Scope};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::region_order::in_region_order;
 use crate::records::write;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -157,12 +158,12 @@ pub struct PosyanduFilter {
     pub active: Option<bool>,
 }
 
-/// Posyandu in `scope` in id order.
+/// Posyandu in `scope` by village, then id.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     filter: &PosyanduFilter,
-    page: &PageRequest<PosyanduId>,
+    page: &PageRequest<(RegionCode, PosyanduId)>,
 ) -> QueryResult<Vec<Posyandu>> {
     let mut query = posyandu::table.select(Posyandu::as_select()).into_boxed();
     if let Some((from, to)) = scope.code_range() {
@@ -171,10 +172,7 @@ pub async fn list(
     if let Some(active) = filter.active {
         query = query.filter(posyandu::active.eq(active));
     }
-    if let Some(after) = page.after {
-        query = query.filter(posyandu::id.gt(after));
-    }
-    query.order(posyandu::id).limit(page.fetch()).load(conn).await
+    in_region_order!(query, page, posyandu::village_code, posyandu::id).load(conn).await
 }
 
 /// A new posyandu, checked by the handler.

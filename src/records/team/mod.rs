@@ -6,6 +6,7 @@ use crate::domain::page::PageRequest;
 use crate::domain::{ExpectedVersion, RegionCode, Scope, TeamId, TeamKind, TpkRole};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::access::{Scoped, Visible, Writable};
+use crate::records::region_order::in_region_order;
 use crate::records::write;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -98,7 +99,7 @@ pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     filter: &TeamFilter,
-    page: &PageRequest<TeamId>,
+    page: &PageRequest<(RegionCode, TeamId)>,
 ) -> QueryResult<Vec<Team>> {
     let mut query = teams::table.select(TeamRow::as_select()).into_boxed();
     if let Some((from, to)) = scope.code_range() {
@@ -114,10 +115,7 @@ pub async fn list(
         let lokus = lokus_villages::table.filter(lokus_villages::year.eq(year)).select(lokus_villages::village_code);
         query = query.filter(teams::region_code.eq_any(lokus));
     }
-    if let Some(after) = page.after {
-        query = query.filter(teams::id.gt(after));
-    }
-    let rows: Vec<TeamRow> = query.order(teams::id).limit(page.fetch()).load(conn).await?;
+    let rows: Vec<TeamRow> = in_region_order!(query, page, teams::region_code, teams::id).load(conn).await?;
     rows.into_iter().map(TeamRow::into_team).collect()
 }
 

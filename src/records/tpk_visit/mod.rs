@@ -5,6 +5,7 @@
 
 pub mod import;
 
+use crate::records::region_order::in_region_order;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -338,12 +339,12 @@ pub struct TpkVisitFilter {
     pub include_voided: bool,
 }
 
-/// Visits in `scope`, in id order.
+/// Visits in `scope`, by village, then id.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     filter: &TpkVisitFilter,
-    page: &PageRequest<TpkVisitId>,
+    page: &PageRequest<(RegionCode, TpkVisitId)>,
 ) -> QueryResult<Vec<TpkVisitView>> {
     let mut query = tpk_visits::table.select(TpkVisitView::as_select()).into_boxed();
     if let Some((from, to)) = scope.code_range() {
@@ -367,8 +368,5 @@ pub async fn list(
     if let Some(to) = filter.to {
         query = query.filter(tpk_visits::visited_on.le(to));
     }
-    if let Some(after) = page.after {
-        query = query.filter(tpk_visits::id.gt(after));
-    }
-    query.order(tpk_visits::id).limit(page.fetch()).load(conn).await
+    in_region_order!(query, page, tpk_visits::village_code, tpk_visits::id).load(conn).await
 }

@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::child::services::ServiceView;
 use crate::records::child::{ChildAccess, ChildRecord};
+use crate::records::region_order::in_region_order;
 use crate::records::write::Versioned;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -85,12 +86,12 @@ pub struct CaseFilter {
     pub lokus_year: Option<i32>,
 }
 
-/// Cases in `scope` in id (creation) order; `void` ones only when asked for.
+/// Cases in `scope` by village, then id (creation); `void` ones only when asked for.
 pub async fn list(
     conn: &mut AsyncPgConnection,
     scope: &Scope,
     filter: &CaseFilter,
-    page: &PageRequest<CaseId>,
+    page: &PageRequest<(RegionCode, CaseId)>,
 ) -> QueryResult<Vec<CaseView>> {
     let mut query = cases::table
         .inner_join(children::table)
@@ -123,10 +124,7 @@ pub async fn list(
     if let Some(to) = filter.resolved_to {
         query = query.filter(cases::resolved_on.le(to));
     }
-    if let Some(after) = page.after {
-        query = query.filter(cases::id.gt(after));
-    }
-    let rows: Vec<(CaseRow, String)> = query.order(cases::id).limit(page.fetch()).load(conn).await?;
+    let rows: Vec<(CaseRow, String)> = in_region_order!(query, page, cases::village_code, cases::id).load(conn).await?;
     Ok(rows.into_iter().map(|(row, name)| CaseView::new(row, name)).collect())
 }
 
