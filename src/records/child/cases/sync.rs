@@ -174,8 +174,10 @@ async fn sync_children(conn: &mut AsyncPgConnection, children: &[(ChildId, &Regi
     }
     update_all(conn, &settling, now).await?;
     update_all(conn, &opening, now).await?;
-    if !inserts.is_empty() {
-        diesel::insert_into(cases::table).values(&inserts).execute(conn).await?;
+    // A statement binds at most 65,535 values: twelve columns a case, 2,000 cases at a time
+    // (`derive_everyone`'s batches of 20,000 children opened more than 5,000 at once).
+    for part in inserts.chunks(2_000) {
+        diesel::insert_into(cases::table).values(part).execute(conn).await?;
     }
     Ok(())
 }
