@@ -37,7 +37,7 @@ mod support;
 mod lists;
 
 use lists::List;
-use support::{Country, Measured, Service, count, load, setting};
+use support::{Country, Measured, Service, count, get_ok, load, setting};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -87,14 +87,7 @@ async fn run() {
     println!("| question | p50 ms | p95 ms | p99 ms | req/s | raw SQL p50 ms | raw p95 ms | p95 ratio |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for question in &questions {
-        let ask = |_| {
-            let (http, url, token) = (http.clone(), format!("{address}{}", question.path), analyst.clone());
-            async move {
-                let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
-                assert_eq!(response.status(), 200, "{url}");
-                response.bytes().await.unwrap();
-            }
-        };
+        let ask = |_| get_ok(http.clone(), format!("{address}{}", question.path), analyst.clone());
         load(clients, clients * 2, ask).await; // warm-up: connections, caches
         let served = load(clients, requests, ask).await;
         let rows = if raw_clients > 0 { Some(raw_sql(&pool, raw_clients, question).await) } else { None };
@@ -118,14 +111,7 @@ async fn run() {
     }
     for (label, list, region) in &pages {
         let url = format!("{address}{}", list.path(region));
-        let ask = |_| {
-            let (http, url, token) = (http.clone(), url.clone(), officer.clone());
-            async move {
-                let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
-                assert_eq!(response.status(), 200, "{url}");
-                response.bytes().await.unwrap();
-            }
-        };
+        let ask = |_| get_ok(http.clone(), url.clone(), officer.clone());
         load(clients, clients * 2, ask).await;
         let served = load(clients, requests, ask).await;
         let [alone, one] = lists::direct(&pool, *list, region, clients, requests).await;

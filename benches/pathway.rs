@@ -20,7 +20,7 @@ use stunting_api::domain::Role;
 #[allow(dead_code)]
 mod support;
 
-use support::{Country, Service, count, load, setting};
+use support::{Country, Service, count, get_ok, load, setting};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -97,14 +97,7 @@ async fn run() {
     println!("| question | p50 ms | p95 ms | p99 ms | req/s |");
     println!("|---|---:|---:|---:|---:|");
     for (label, path) in questions.iter().filter(|(label, _)| label.contains(&only)) {
-        let ask = |_| {
-            let (http, url, token) = (http.clone(), format!("{address}{path}"), analyst.clone());
-            async move {
-                let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
-                assert_eq!(response.status(), 200, "{url}");
-                response.bytes().await.unwrap();
-            }
-        };
+        let ask = |_| get_ok(http.clone(), format!("{address}{path}"), analyst.clone());
         load(clients, clients * 2, ask).await; // warm-up: connections, caches
         let served = load(clients, requests, ask).await;
         println!("| {label} | {:.1} | {:.1} | {:.1} | {:.0} |", served.p50, served.p95, served.p99, served.per_second);

@@ -23,7 +23,7 @@ use stunting_api::domain::Role;
 #[allow(dead_code)]
 mod support;
 
-use support::{Country, Service, count, load, setting};
+use support::{Country, Service, count, get_ok, load, setting};
 
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
@@ -133,14 +133,7 @@ async fn worklists(
         questions.push(("worklist, its TPK".to_owned(), vec![format!("/api/v1/worklist?team={team}{on}")]));
     }
     for (label, paths) in questions.iter().filter(|(label, _)| label.contains(only)) {
-        let ask = |i: usize| {
-            let (http, url, token) = (http.clone(), format!("{address}{}", paths[i % paths.len()]), token.to_owned());
-            async move {
-                let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
-                assert_eq!(response.status(), 200, "{url}");
-                response.bytes().await.unwrap();
-            }
-        };
+        let ask = |i: usize| get_ok(http.clone(), format!("{address}{}", paths[i % paths.len()]), token.to_owned());
         load(clients, clients * 2, ask).await;
         let served = load(clients, requests, ask).await;
         println!("| {label} | {:.1} | {:.1} | {:.1} | {:.0} |", served.p50, served.p95, served.p99, served.per_second);
@@ -212,14 +205,7 @@ async fn run() {
     for (label, path) in questions.iter().filter(|(label, _)| label.contains(&only)) {
         let url = format!("{address}{path}");
         let size = http.get(&url).bearer_auth(&analyst).send().await.unwrap().bytes().await.unwrap().len();
-        let ask = |_| {
-            let (http, url, token) = (http.clone(), url.clone(), analyst.clone());
-            async move {
-                let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
-                assert_eq!(response.status(), 200, "{url}");
-                response.bytes().await.unwrap();
-            }
-        };
+        let ask = |_| get_ok(http.clone(), url.clone(), analyst.clone());
         load(clients, clients * 2, ask).await; // warm-up: connections, caches
         let served = load(clients, requests, ask).await;
         println!(

@@ -211,6 +211,13 @@ fn summarise(mut latencies: Vec<Duration>, wall: Duration) -> Measured {
     Measured { p50: at(0.50), p95: at(0.95), p99: at(0.99), per_second: latencies.len() as f64 / wall.as_secs_f64() }
 }
 
+/// GETs `url` as `token`: it must answer 200, and its whole body is read.
+pub async fn get_ok(http: reqwest::Client, url: String, token: String) {
+    let response = http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    response.bytes().await.unwrap();
+}
+
 /// Runs `requests` calls of `call` from `clients` concurrent clients; every call must succeed.
 pub async fn load<F, Fut>(clients: usize, requests: usize, call: F) -> Measured
 where
