@@ -8,7 +8,7 @@
 //! one calendar period is counted from the cases themselves, and the answer says so.
 
 use super::rates::{Disclosure, shown};
-use super::{Breakdown, Span, code_bounds, code_length, region_named};
+use super::{Breakdown, Span, code_bounds, code_length, named_areas};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::{RegionCode, RegionLevel};
 use chrono::{Datelike, NaiveDate};
@@ -106,10 +106,6 @@ pub struct AreaCaseCounts {
     pub period_start: NaiveDate,
     #[diesel(sql_type = Text)]
     pub area: String,
-    #[diesel(sql_type = Text)]
-    region_name: String,
-    #[diesel(sql_type = Text)]
-    region_level: String,
     #[diesel(embed)]
     pub counts: CaseCounts,
 }
@@ -190,12 +186,14 @@ pub async fn cases(conn: &mut AsyncPgConnection, ask: &Breakdown<'_>, disclosure
         Span::Calendar { kind, .. } => kept(conn, ask, kind.as_str(), &periods).await?,
         Span::Range { from, to } => from_rows(conn, ask, *from, *to).await?,
     };
+    let names = named_areas(conn, counted.iter().map(|c| c.area.as_str())).await?;
     let mut totals: Vec<CaseCounts> = vec![CaseCounts::default(); periods.len()];
     let mut rows = Vec::with_capacity(counted.len());
     for c in counted {
         let index = periods.iter().position(|p| p.0 == c.period_start).unwrap_or_default();
         totals[index] += c.counts;
-        let region = (Some(RegionCode::parse(&c.area)?), Some(c.region_name), Some(c.region_level.parse()?));
+        let named = names.get(&c.area).ok_or_else(|| anyhow::anyhow!("no region has code {}", c.area))?;
+        let region = (Some(named.code.clone()), Some(named.name.clone()), Some(named.level));
         rows.push(CaseCountRow::new(region, periods[index], c.counts, disclosure));
     }
     let root = (ask.root.cloned(), None, ask.root.map(RegionCode::level));
@@ -233,7 +231,7 @@ async fn kept(
     let (low, high) = code_bounds(ask.root);
     let starts: Vec<NaiveDate> = periods.iter().map(|p| p.0).collect();
     // SQL: a CTE grouped by a computed area over an array of periods, which the DSL cannot write.
-    Ok(diesel::sql_query(format!(
+    Ok(diesel::sql_query(
         "WITH kept AS NOT MATERIALIZED ( \
            SELECT CASE WHEN $7 THEN k.region_code ELSE left(k.region_code, $1) END AS unit, k.* \
            FROM case_counts k \
@@ -280,12 +278,11 @@ async fn kept(
                                    AND l.year = extract(year FROM s.period_start)::integer) \
            GROUP BY 1, 2 \
          ) \
-         SELECT p.*, {named} FROM per_area p \
+         SELECT p.* FROM per_area p \
          WHERE p.open <> 0 OR p.opened <> 0 OR p.resolved <> 0 OR p.audited <> 0 \
             OR p.closed_moved_away + p.closed_died + p.closed_reached_60_months + p.closed_other <> 0 \
          ORDER BY 1, 2",
-        named = region_named("p.area"),
-    ))
+    )
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(tier(ask))
     .bind::<Text, _>(kind)
@@ -330,8 +327,7 @@ pub async fn from_rows(
                    SELECT village_code FROM lokus_villages WHERE year BETWEEN $6 AND $7)) \
            GROUP BY 1 \
          ) \
-         SELECT $4 AS period_start, p.*, g.name AS region_name, g.level AS region_level \
-         FROM per_area p JOIN regions g ON g.code = p.area \
+         SELECT $4 AS period_start, p.* FROM per_area p \
          WHERE p.open <> 0 OR p.opened <> 0 OR p.resolved <> 0 OR p.audited <> 0 \
             OR p.closed_moved_away + p.closed_died + p.closed_reached_60_months + p.closed_other <> 0 \
          ORDER BY p.area",

@@ -8,11 +8,10 @@ use crate::db::prepared::KeepPrepared;
 use std::collections::HashMap;
 
 use super::rates::{Disclosure, Interval, shown, wilson};
-use super::{Breakdown, Span, code_bounds, code_length};
+use super::{Breakdown, Span, code_bounds, code_length, named_areas};
 use crate::domain::{CountUnit, InterventionCategory, RegionCode, RegionLevel};
 use crate::records::intervention::types::InterventionType;
 use crate::records::intervention::{self, coverage_pct, gap_pct};
-use crate::records::region::{self, RegionRef};
 use chrono::{Datelike, NaiveDate};
 use diesel::QueryableByName;
 use diesel::sql_types::{Array, BigInt, Bool, Date, Integer, Nullable, Text};
@@ -120,11 +119,7 @@ pub async fn coverage(
     // where a month series has thousands, looked each region up once per row.
     let types: HashMap<String, InterventionType> =
         intervention::types::list(conn).await?.into_iter().map(|t| (t.code.clone(), t)).collect();
-    let mut areas: Vec<RegionCode> = sums.iter().map(|s| RegionCode::parse(&s.area)).collect::<Result<_, _>>()?;
-    areas.sort();
-    areas.dedup();
-    let regions: HashMap<RegionCode, RegionRef> =
-        region::refs(conn, &areas).await?.into_iter().map(|r| (r.code.clone(), r)).collect();
+    let regions = named_areas(conn, sums.iter().map(|s| s.area.as_str())).await?;
     let mut sums: Vec<(&InterventionType, Sum)> = sums
         .into_iter()
         .map(|sum| types.get(&sum.type_code).map(|t| (t, sum)).ok_or_else(|| anyhow::anyhow!("unknown type")))
@@ -135,7 +130,7 @@ pub async fn coverage(
         let category = kind.category;
         let period =
             periods.iter().find(|p| p.0 == sum.period_start).copied().unwrap_or((sum.period_start, sum.period_start));
-        let area = regions.get(&RegionCode::parse(&sum.area)?).ok_or_else(|| anyhow::anyhow!("unknown region"))?;
+        let area = regions.get(&sum.area).ok_or_else(|| anyhow::anyhow!("no region has code {}", sum.area))?;
         let (region_level, unit) = (area.level, kind.unit);
         let guarded = disclosure.guards(Some(region_level));
         let (target, reached) = (shown(sum.target, guarded), shown(sum.reached, guarded));

@@ -7,7 +7,7 @@
 //! from the measurements themselves, and the answer says so.
 
 use super::rates::{Disclosure, Interval, rate, shown};
-use super::{Breakdown, Span, code_bounds, code_length, region_named};
+use super::{Breakdown, Span, code_bounds, code_length, named_areas};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::{PeriodKind, RegionCode, RegionLevel, series};
 use chrono::{Datelike, NaiveDate};
@@ -123,10 +123,6 @@ pub struct AreaCounts {
     pub period_start: NaiveDate,
     #[diesel(sql_type = Text)]
     pub area: String,
-    #[diesel(sql_type = Text)]
-    pub region_name: String,
-    #[diesel(sql_type = Text)]
-    pub region_level: String,
     #[diesel(embed)]
     pub counts: Counts,
 }
@@ -212,6 +208,7 @@ pub async fn prevalence(
     };
     let periods = ask.span.periods();
     let mut left_out = left_out(conn, ask, &periods).await?;
+    let names = named_areas(conn, counted.iter().map(|c| c.area.as_str())).await?;
     let mut totals: Vec<(Counts, LeftOut)> = vec![Default::default(); periods.len()];
     let mut rows = Vec::with_capacity(counted.len());
     for c in counted {
@@ -219,10 +216,11 @@ pub async fn prevalence(
         let left = left_out.remove(&(index, c.area.clone())).unwrap_or_default();
         totals[index].0 += c.counts;
         totals[index].1 += left;
+        let named = names.get(&c.area).ok_or_else(|| anyhow::anyhow!("no region has code {}", c.area))?;
         let place = Place {
-            region_code: Some(RegionCode::parse(&c.area)?),
-            region_name: Some(c.region_name),
-            region_level: Some(c.region_level.parse()?),
+            region_code: Some(named.code.clone()),
+            region_name: Some(named.name.clone()),
+            region_level: Some(named.level),
             period: periods[index],
         };
         rows.push(PrevalenceRow::new(place, c.counts, left, disclosure));
@@ -316,7 +314,7 @@ async fn kept(
     let (low, high) = code_bounds(ask.root);
     let tier = if ask.level <= RegionLevel::District && !ask.lokus { "district" } else { "village" };
     // SQL: kept counts grouped by a computed area and period (a GROUP BY expression).
-    Ok(diesel::sql_query(format!(
+    Ok(diesel::sql_query(
         "WITH per_area AS ( \
            SELECT k.period_start, left(k.region_code, $1) AS area, \
                   sum(k.measured)::bigint AS measured, sum(k.stunted)::bigint AS stunted, \
@@ -330,9 +328,8 @@ async fn kept(
                                     AND l.year = extract(year FROM k.period_start)::integer)) \
            GROUP BY 1, 2 HAVING sum(k.measured) > 0 \
          ) \
-         SELECT p.*, {named} FROM per_area p ORDER BY p.period_start, p.area",
-        named = region_named("p.area"),
-    ))
+         SELECT p.* FROM per_area p ORDER BY p.period_start, p.area",
+    )
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(tier)
     .bind::<Text, _>(kind)
@@ -378,8 +375,7 @@ pub async fn from_rows(
                   count(*) FILTER (WHERE whz < -2 AND NOT whz_implausible) AS wasted \
            FROM latest GROUP BY 1 \
          ) \
-         SELECT $4 AS period_start, p.*, g.name AS region_name, g.level AS region_level \
-         FROM per_area p JOIN regions g ON g.code = p.area ORDER BY p.area",
+         SELECT $4 AS period_start, p.* FROM per_area p ORDER BY p.area",
     )
     .bind::<Integer, _>(code_length(ask.level))
     .bind::<Text, _>(&low)
