@@ -66,8 +66,7 @@ async fn run() {
     // The writes go to a copy, made while nothing else is connected to the country: every run
     // writes into the same data (into the country itself, each run added a weighing on the
     // same day to the same children, so no two runs compared).
-    let scratch =
-        if setting("BENCH_REQUESTS", 320) > 0 { Some(country.scratch_copy("dashboards_writes").await) } else { None };
+    let scratch = if requests > 0 { Some(country.scratch_copy("dashboards_writes").await) } else { None };
     let mut conn = country.connect().await;
     let measurements = count(&mut conn, "SELECT count(*) AS n FROM measurements").await;
     let held = count(&mut conn, "SELECT count(*) AS n FROM children").await;
