@@ -109,6 +109,33 @@ async fn a_fallen_length_is_held_out_until_an_officer_checks_it() {
 }
 
 #[tokio::test]
+async fn concurrent_flagged_weighings_in_one_village_all_land() {
+    let app = TestApp::spawn().await;
+    let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;
+    let mut children = Vec::new();
+    for i in 0..8 {
+        let body = json!({"village_code": VILLAGE, "sex": "female", "birth_date": "2024-01-01", "name": "Siti"});
+        let child: Value = app.register_child(&cadre, body).await.json().await.unwrap();
+        measured(&app, &cadre, &child, lying(&format!("2025-{:02}-10", 1 + i), 80.0, 9.0)).await;
+        children.push(child);
+    }
+    // Sixteen writers at once, two per child, each weighing shorter than any before it: every
+    // one is flagged as it lands (its flags judged before its insert), whichever of a child's
+    // two commits first, and the kept counts agree with the rows.
+    let writers = (0..16).map(|i| {
+        let (app, cadre, child) = (&app, &cadre, &children[i % 8]);
+        let body = lying(&format!("2025-{:02}-{}", 2 + i % 8, 11 + i / 8), 72.0 - 3.0 * (i / 8) as f64, 9.0);
+        async move { app.measure(cadre, child, body).await }
+    });
+    for response in futures_util::future::join_all(writers).await {
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let weighing: Value = response.json().await.unwrap();
+        assert_eq!(weighing["quality_flags"], json!(["length_decrease"]), "{weighing}");
+    }
+    no_drift(&app).await;
+}
+
+#[tokio::test]
 async fn flags_follow_the_series_when_a_measurement_arrives_late_or_is_voided() {
     let app = TestApp::spawn().await;
     let cadre = app.token_for(Role::Cadre, Some(VILLAGE)).await;

@@ -72,6 +72,7 @@ impl Incoming {
             waz_implausible: scored.waz_implausible,
             whz_implausible: scored.whz_implausible,
             recorded_by: by,
+            quality_flags: Vec::new(),
         })
     }
 }
@@ -95,10 +96,9 @@ pub async fn record(
         posyandu::check_for_measurement(conn, caller, id, "posyandu_id", &mut errors).await?;
         errors.finish()?;
     }
-    let mut row = insert(conn, &child, &incoming.scored(&child, caller.id)?).await?;
-    if !quality::judge(conn, &[child_id]).await?.is_empty() {
-        row = find(conn, &child, row.id).await?;
-    }
+    let mut arriving = [(child_id, incoming.scored(&child, caller.id)?)];
+    quality::judge_with(conn, &[child_id], &mut arriving).await?;
+    let row = insert(conn, &child, &arriving[0].1).await?;
     sync_cases(conn, &child, &child.village_code).await?;
     audit::record(conn, Some(caller.id), "measurement.create", incoming.id, created_note(child_id, &incoming.measured))
         .await?;
@@ -198,7 +198,7 @@ pub async fn record_many(
             .rejection()),
             None => match incoming.scored(child, caller.id) {
                 Ok(row) => {
-                    rows.push((measurements::child_id.eq(*child_id), row));
+                    rows.push((*child_id, row));
                     touched.push(*child_id);
                     Ok(Recorded::Created)
                 }
@@ -207,12 +207,13 @@ pub async fn record_many(
         };
         verdicts.push(verdict);
     }
-    if !rows.is_empty() {
-        diesel::insert_into(measurements::table).values(&rows).execute(conn).await?;
-    }
     touched.sort_unstable();
     touched.dedup();
-    quality::judge(conn, &touched).await?;
+    quality::judge_with(conn, &touched, &mut rows).await?;
+    if !rows.is_empty() {
+        let values: Vec<_> = rows.iter().map(|(child, row)| (measurements::child_id.eq(*child), row)).collect();
+        diesel::insert_into(measurements::table).values(values).execute(conn).await?;
+    }
     let touched: Vec<_> =
         touched.iter().filter_map(|id| children[id].as_ref().ok()).map(|c| (c, &c.village_code)).collect();
     sync_many(conn, &touched).await?;
@@ -645,4 +646,6 @@ pub struct NewMeasurement<'a> {
     pub waz_implausible: bool,
     pub whz_implausible: bool,
     pub recorded_by: UserId,
+    /// What the data checks found (`quality::judge_with` fills them in before the insert).
+    pub quality_flags: Vec<String>,
 }

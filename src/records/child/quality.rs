@@ -2,18 +2,19 @@
 //! every write that adds, voids or rescores a measurement judges the child's series again
 //! (`measurements::check` is the officer's answer to a flag).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::ChildRecord;
 use super::cases::sync_many;
+use super::measurements::NewMeasurement;
 use crate::db::schema::children;
 use crate::db::schema::measurements as rows;
 use crate::domain::quality::{self, Reading};
-use crate::domain::{ChildId, MeasurementId, Position};
+use crate::domain::{ChildId, MeasurementId, Position, ZScore};
 use crate::error::ApiError;
 use crate::records::access::Writable;
 
@@ -23,6 +24,7 @@ struct Stored {
     id: MeasurementId,
     child_id: ChildId,
     measured_on: NaiveDate,
+    created_at: DateTime<Utc>,
     age_days: i32,
     length_cm: f64,
     position: Position,
@@ -32,53 +34,113 @@ struct Stored {
     quality_flags: Vec<String>,
 }
 
+/// A place in a child's series: a stored measurement or one about to be inserted (by index).
+#[derive(Clone, Copy)]
+enum Entry {
+    Stored(usize),
+    Arriving(usize),
+}
+
 /// Judges the living measurements of `children` (locked by the caller's transaction) again and
 /// stores the flags that changed, in one statement. Returns the children whose flags changed.
 pub async fn judge(conn: &mut AsyncPgConnection, children: &[ChildId]) -> QueryResult<Vec<ChildId>> {
+    judge_with(conn, children, &mut []).await
+}
+
+/// `judge`, with `arriving` measurements of those children about to be inserted: each is given
+/// its flags before it is written, so its insert counts it as it stands and no update has to
+/// count it again (an update after the insert also took the kept counts' rows a second time,
+/// in another order than a concurrent writer's insert: the two could deadlock). A reading is
+/// judged against those before it, so stored flags change only under one dated before them.
+pub async fn judge_with(
+    conn: &mut AsyncPgConnection,
+    children: &[ChildId],
+    arriving: &mut [(ChildId, NewMeasurement<'_>)],
+) -> QueryResult<Vec<ChildId>> {
     if children.is_empty() {
         return Ok(Vec::new());
     }
-    let stored: Vec<Stored> = rows::table
+    // SQL: the transaction's now(), the created_at its inserts will carry, beside each row:
+    // the series orders one day's measurements by when they were written.
+    let now = diesel::dsl::sql::<Timestamptz>("now()");
+    let stored: Vec<(Stored, DateTime<Utc>)> = rows::table
         .filter(rows::child_id.eq_any(children))
         .filter(rows::voided_at.is_null())
-        .order((rows::child_id, rows::measured_on, rows::created_at, rows::id))
         .select((
-            rows::id,
-            rows::child_id,
-            rows::measured_on,
-            rows::age_days,
-            rows::length_cm,
-            rows::position,
-            rows::waz,
-            rows::waz_implausible,
-            rows::reported_age_months,
-            rows::quality_flags,
+            (
+                rows::id,
+                rows::child_id,
+                rows::measured_on,
+                rows::created_at,
+                rows::age_days,
+                rows::length_cm,
+                rows::position,
+                rows::waz,
+                rows::waz_implausible,
+                rows::reported_age_months,
+                rows::quality_flags,
+            ),
+            now,
         ))
         .load(conn)
         .await?;
-    let (mut ids, mut flags): (Vec<Uuid>, Vec<String>) = (Vec::new(), Vec::new());
-    let mut changed = Vec::new();
-    for series in stored.chunk_by(|a, b| a.child_id == b.child_id) {
-        let readings: Vec<Reading> = series
-            .iter()
-            .map(|m| Reading {
+    // Arriving rows sort after every stored one of their day when nothing is stored.
+    let now = <[_]>::first(&stored).map_or(DateTime::<Utc>::MAX_UTC, |(_, now)| *now);
+    let stored: Vec<Stored> = stored.into_iter().map(|(row, _)| row).collect();
+    let key = |entry: &Entry| match *entry {
+        Entry::Stored(i) => (stored[i].child_id, stored[i].measured_on, stored[i].created_at, stored[i].id),
+        Entry::Arriving(i) => (arriving[i].0, arriving[i].1.measured_on, now, arriving[i].1.id),
+    };
+    let mut series: Vec<Entry> =
+        (0..stored.len()).map(Entry::Stored).chain((0..arriving.len()).map(Entry::Arriving)).collect();
+    series.sort_by_key(key);
+    let reading = |entry: &Entry| match *entry {
+        Entry::Stored(i) => {
+            let m = &stored[i];
+            Reading {
                 measured_on: m.measured_on,
                 age_days: m.age_days,
                 length_cm: m.length_cm,
                 position: m.position,
                 waz: m.waz.filter(|_| !m.waz_implausible),
                 reported_age_months: m.reported_age_months,
-            })
-            .collect();
-        for (m, found) in series.iter().zip(quality::judge(&readings)) {
-            let found: Vec<&str> = found.iter().map(|f| f.as_str()).collect();
-            if m.quality_flags != found {
-                ids.push(m.id.0);
+            }
+        }
+        Entry::Arriving(i) => {
+            let m = &arriving[i].1;
+            Reading {
+                measured_on: m.measured_on,
+                age_days: m.age_days,
+                length_cm: m.length_cm,
+                position: m.position,
+                waz: m.waz.filter(|_| !m.waz_implausible).map(ZScore::value),
+                reported_age_months: m.reported_age_months,
+            }
+        }
+    };
+    let readings: Vec<Reading> = series.iter().map(reading).collect();
+    let mut found_flags: Vec<(Entry, Vec<String>)> = Vec::with_capacity(series.len());
+    let mut start = 0;
+    for one_child in series.chunk_by(|a, b| key(a).0 == key(b).0) {
+        let judged = quality::judge(&readings[start..start + one_child.len()]);
+        start += one_child.len();
+        found_flags.extend(
+            one_child.iter().zip(judged).map(|(e, found)| (*e, found.iter().map(|f| f.as_str().to_owned()).collect())),
+        );
+    }
+    let (mut ids, mut flags): (Vec<Uuid>, Vec<String>) = (Vec::new(), Vec::new());
+    let mut changed = Vec::new();
+    for (entry, found) in found_flags {
+        match entry {
+            Entry::Arriving(i) => arriving[i].1.quality_flags = found,
+            Entry::Stored(i) if stored[i].quality_flags != found => {
+                ids.push(stored[i].id.0);
                 flags.push(found.join(","));
-                if changed.last() != Some(&m.child_id) {
-                    changed.push(m.child_id);
+                if changed.last() != Some(&stored[i].child_id) {
+                    changed.push(stored[i].child_id);
                 }
             }
+            Entry::Stored(_) => {}
         }
     }
     if ids.is_empty() {
