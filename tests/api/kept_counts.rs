@@ -499,6 +499,28 @@ async fn kept_coverage_equals_a_recount_after_random_activities_and_reports() {
         all
     };
     assert_eq!(totals(&by_province), totals(&year), "province rows and district rows add up alike");
+    // By subdistrict (kept subdistrict and upper_subdistrict rows): each row is what the
+    // village breakdown (own rows) adds up to at the subdistrict, and a region above it keeps
+    // its own row.
+    let path = |level: &str| format!("/api/v1/stats/interventions?year=2024&level={level}");
+    let by_subdistrict: Value = app.get(&path("subdistrict"), Some(&admin)).await.json().await.unwrap();
+    let by_village: Value = app.get(&path("village"), Some(&admin)).await.json().await.unwrap();
+    assert_eq!(totals(&by_subdistrict), totals(&year), "subdistrict rows and district rows add up alike");
+    let at_subdistrict = |answer: &Value| -> BTreeMap<(String, String), (i64, i64, i64)> {
+        let mut summed = BTreeMap::new();
+        for row in answer["categories"].as_array().unwrap().iter().flat_map(|c| c["rows"].as_array().unwrap()) {
+            let code = row["region_code"].as_str().unwrap();
+            let area = code.get(..8).unwrap_or(code).to_owned();
+            let n = |f: &str| row[f].as_i64().unwrap();
+            let sum: &mut (i64, i64, i64) =
+                summed.entry((area, row["type_code"].as_str().unwrap().to_owned())).or_default();
+            *sum = (sum.0 + n("activities"), sum.1 + n("target"), sum.2 + n("reached"));
+        }
+        summed
+    };
+    let subdistricts = at_subdistrict(&by_subdistrict);
+    assert!(subdistricts.keys().any(|(area, _)| area.len() == 8), "no subdistrict row to compare: {by_subdistrict}");
+    assert_eq!(subdistricts, at_subdistrict(&by_village));
     for category in year["categories"].as_array().unwrap() {
         for total in category["totals"].as_array().unwrap() {
             let halves: i64 = semesters["categories"]

@@ -218,8 +218,9 @@ impl CategoryCoverage {
 const SUMMED: &str = "SELECT period_start, area, type_code, activities, target, reached FROM per_area";
 
 /// The kept rows of the periods: province rows for a breakdown by province, district and
-/// upper rows by district, the regions' own rows below that (and for lokus villages). An activity of a tier
-/// above `level` stays in its own row, so nothing is counted twice or lost. One tier per scan:
+/// upper rows by district, subdistrict and upper_subdistrict rows by subdistrict, the regions'
+/// own rows by village (and for lokus villages). An activity of a tier above `level` stays in
+/// its own row, so nothing is counted twice or lost. One tier per scan:
 /// with `tier IN (…)` PostgreSQL 15 filters the periods instead of seeking them.
 async fn kept(
     conn: &mut AsyncPgConnection,
@@ -232,7 +233,8 @@ async fn kept(
         _ if ask.lokus => ("own", "own"),
         RegionLevel::Province => ("province", "province"),
         RegionLevel::District => ("district", "upper"),
-        RegionLevel::Subdistrict | RegionLevel::Village => ("own", "own"),
+        RegionLevel::Subdistrict => ("subdistrict", "upper_subdistrict"),
+        RegionLevel::Village => ("own", "own"),
     };
     // SQL: CTEs whose tier is chosen at run time, grouped by a computed area.
     Ok(diesel::sql_query(format!(
