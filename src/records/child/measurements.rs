@@ -6,6 +6,7 @@ use crate::auth::Caller;
 use crate::db::audit;
 use crate::db::schema::measurements;
 use crate::domain::page::PageRequest;
+use crate::domain::quality::Reading;
 use crate::domain::{ChildId, MeasurementId, Place, Position, PosyanduId, QualityFlag, Sex, UserId, ZScore};
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::growth::{GrowthCategory, Indicator};
@@ -96,9 +97,10 @@ pub async fn record(
         posyandu::check_for_measurement(conn, caller, id, "posyandu_id", &mut errors).await?;
         errors.finish()?;
     }
-    let mut arriving = [(child_id, incoming.scored(&child, caller.id)?)];
-    quality::judge_with(conn, &[child_id], &mut arriving).await?;
-    let row = insert(conn, &child, &arriving[0].1).await?;
+    let mut new = incoming.scored(&child, caller.id)?;
+    let judged = quality::judge_with(conn, &[child_id], &[new.arriving(child_id)]).await?;
+    new.quality_flags = judged.arriving.into_iter().next().unwrap_or_default();
+    let row = insert(conn, &child, &new).await?;
     sync_cases(conn, &child, &child.village_code).await?;
     audit::record(conn, Some(caller.id), "measurement.create", incoming.id, created_note(child_id, &incoming.measured))
         .await?;
@@ -209,7 +211,11 @@ pub async fn record_many(
     }
     touched.sort_unstable();
     touched.dedup();
-    quality::judge_with(conn, &touched, &mut rows).await?;
+    let arriving: Vec<_> = rows.iter().map(|(child, row)| row.arriving(*child)).collect();
+    let judged = quality::judge_with(conn, &touched, &arriving).await?;
+    for ((_, row), flags) in rows.iter_mut().zip(judged.arriving) {
+        row.quality_flags = flags;
+    }
     if !rows.is_empty() {
         let values: Vec<_> = rows.iter().map(|(child, row)| (measurements::child_id.eq(*child), row)).collect();
         diesel::insert_into(measurements::table).values(values).execute(conn).await?;
@@ -648,4 +654,22 @@ pub struct NewMeasurement<'a> {
     pub recorded_by: UserId,
     /// What the data checks found (`quality::judge_with` fills them in before the insert).
     pub quality_flags: Vec<String>,
+}
+
+impl NewMeasurement<'_> {
+    /// The row as the data checks read it, arriving for `child`.
+    fn arriving(&self, child: ChildId) -> quality::Arriving {
+        quality::Arriving {
+            id: self.id,
+            child_id: child,
+            reading: Reading {
+                measured_on: self.measured_on,
+                age_days: self.age_days,
+                length_cm: self.length_cm,
+                position: self.position,
+                waz: self.waz.filter(|_| !self.waz_implausible).map(ZScore::value),
+                reported_age_months: self.reported_age_months,
+            },
+        }
+    }
 }

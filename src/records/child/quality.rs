@@ -10,11 +10,10 @@ use uuid::Uuid;
 
 use super::ChildRecord;
 use super::cases::sync_many;
-use super::measurements::NewMeasurement;
 use crate::db::schema::children;
 use crate::db::schema::measurements as rows;
 use crate::domain::quality::{self, Reading};
-use crate::domain::{ChildId, MeasurementId, Position, ZScore};
+use crate::domain::{ChildId, MeasurementId, Position};
 use crate::error::ApiError;
 use crate::records::access::Writable;
 
@@ -34,7 +33,14 @@ struct Stored {
     quality_flags: Vec<String>,
 }
 
-/// A place in a child's series: a stored measurement or one about to be inserted (by index).
+/// A measurement about to be inserted, as the checks read it.
+pub struct Arriving {
+    pub id: MeasurementId,
+    pub child_id: ChildId,
+    pub reading: Reading,
+}
+
+/// A place in a child's series: a stored measurement or an arriving one (by index).
 #[derive(Clone, Copy)]
 enum Entry {
     Stored(usize),
@@ -44,7 +50,15 @@ enum Entry {
 /// Judges the living measurements of `children` (locked by the caller's transaction) again and
 /// stores the flags that changed, in one statement. Returns the children whose flags changed.
 pub async fn judge(conn: &mut AsyncPgConnection, children: &[ChildId]) -> QueryResult<Vec<ChildId>> {
-    judge_with(conn, children, &mut []).await
+    Ok(judge_with(conn, children, &[]).await?.changed)
+}
+
+/// What `judge_with` found.
+pub struct Judged {
+    /// The children whose stored flags changed.
+    pub changed: Vec<ChildId>,
+    /// Each arriving measurement's flags, in order.
+    pub arriving: Vec<Vec<String>>,
 }
 
 /// `judge`, with `arriving` measurements of those children about to be inserted: each is given
@@ -55,10 +69,11 @@ pub async fn judge(conn: &mut AsyncPgConnection, children: &[ChildId]) -> QueryR
 pub async fn judge_with(
     conn: &mut AsyncPgConnection,
     children: &[ChildId],
-    arriving: &mut [(ChildId, NewMeasurement<'_>)],
-) -> QueryResult<Vec<ChildId>> {
+    arriving: &[Arriving],
+) -> QueryResult<Judged> {
+    let mut judged = Judged { changed: Vec::new(), arriving: vec![Vec::new(); arriving.len()] };
     if children.is_empty() {
-        return Ok(Vec::new());
+        return Ok(judged);
     }
     // SQL: the transaction's now(), the created_at its inserts will carry, beside each row:
     // the series orders one day's measurements by when they were written.
@@ -89,7 +104,7 @@ pub async fn judge_with(
     let stored: Vec<Stored> = stored.into_iter().map(|(row, _)| row).collect();
     let key = |entry: &Entry| match *entry {
         Entry::Stored(i) => (stored[i].child_id, stored[i].measured_on, stored[i].created_at, stored[i].id),
-        Entry::Arriving(i) => (arriving[i].0, arriving[i].1.measured_on, now, arriving[i].1.id),
+        Entry::Arriving(i) => (arriving[i].child_id, arriving[i].reading.measured_on, now, arriving[i].id),
     };
     let mut series: Vec<Entry> =
         (0..stored.len()).map(Entry::Stored).chain((0..arriving.len()).map(Entry::Arriving)).collect();
@@ -106,17 +121,7 @@ pub async fn judge_with(
                 reported_age_months: m.reported_age_months,
             }
         }
-        Entry::Arriving(i) => {
-            let m = &arriving[i].1;
-            Reading {
-                measured_on: m.measured_on,
-                age_days: m.age_days,
-                length_cm: m.length_cm,
-                position: m.position,
-                waz: m.waz.filter(|_| !m.waz_implausible).map(ZScore::value),
-                reported_age_months: m.reported_age_months,
-            }
-        }
+        Entry::Arriving(i) => arriving[i].reading,
     };
     let readings: Vec<Reading> = series.iter().map(reading).collect();
     let mut found_flags: Vec<(Entry, Vec<String>)> = Vec::with_capacity(series.len());
@@ -129,10 +134,10 @@ pub async fn judge_with(
         );
     }
     let (mut ids, mut flags): (Vec<Uuid>, Vec<String>) = (Vec::new(), Vec::new());
-    let mut changed = Vec::new();
+    let changed = &mut judged.changed;
     for (entry, found) in found_flags {
         match entry {
-            Entry::Arriving(i) => arriving[i].1.quality_flags = found,
+            Entry::Arriving(i) => judged.arriving[i] = found,
             Entry::Stored(i) if stored[i].quality_flags != found => {
                 ids.push(stored[i].id.0);
                 flags.push(found.join(","));
@@ -144,7 +149,7 @@ pub async fn judge_with(
         }
     }
     if ids.is_empty() {
-        return Ok(changed);
+        return Ok(judged);
     }
     // SQL: one UPDATE from two parallel arrays (diesel has no UPDATE … FROM unnest); a
     // measurement's flags travel as one comma-joined text, since arrays of arrays must be square.
@@ -156,7 +161,7 @@ pub async fn judge_with(
     .bind::<Array<Text>, _>(&flags)
     .execute(conn)
     .await?;
-    Ok(changed)
+    Ok(judged)
 }
 
 /// Judges every child's measurements again, `batch` children at a time, and brings the cases of
