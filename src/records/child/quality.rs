@@ -33,6 +33,19 @@ struct Stored {
     quality_flags: Vec<String>,
 }
 
+impl Stored {
+    fn reading(&self) -> Reading {
+        Reading {
+            measured_on: self.measured_on,
+            age_days: self.age_days,
+            length_cm: self.length_cm,
+            position: self.position,
+            waz: self.waz.filter(|_| !self.waz_implausible),
+            reported_age_months: self.reported_age_months,
+        }
+    }
+}
+
 /// A measurement about to be inserted, as the checks read it.
 pub struct Arriving {
     pub id: MeasurementId,
@@ -110,42 +123,25 @@ pub async fn judge_with(
         (0..stored.len()).map(Entry::Stored).chain((0..arriving.len()).map(Entry::Arriving)).collect();
     series.sort_by_key(key);
     let reading = |entry: &Entry| match *entry {
-        Entry::Stored(i) => {
-            let m = &stored[i];
-            Reading {
-                measured_on: m.measured_on,
-                age_days: m.age_days,
-                length_cm: m.length_cm,
-                position: m.position,
-                waz: m.waz.filter(|_| !m.waz_implausible),
-                reported_age_months: m.reported_age_months,
-            }
-        }
+        Entry::Stored(i) => stored[i].reading(),
         Entry::Arriving(i) => arriving[i].reading,
     };
-    let readings: Vec<Reading> = series.iter().map(reading).collect();
-    let mut found_flags: Vec<(Entry, Vec<String>)> = Vec::with_capacity(series.len());
-    let mut start = 0;
-    for one_child in series.chunk_by(|a, b| key(a).0 == key(b).0) {
-        let judged = quality::judge(&readings[start..start + one_child.len()]);
-        start += one_child.len();
-        found_flags.extend(
-            one_child.iter().zip(judged).map(|(e, found)| (*e, found.iter().map(|f| f.as_str().to_owned()).collect())),
-        );
-    }
     let (mut ids, mut flags): (Vec<Uuid>, Vec<String>) = (Vec::new(), Vec::new());
-    let changed = &mut judged.changed;
-    for (entry, found) in found_flags {
-        match entry {
-            Entry::Arriving(i) => judged.arriving[i] = found,
-            Entry::Stored(i) if stored[i].quality_flags != found => {
-                ids.push(stored[i].id.0);
-                flags.push(found.join(","));
-                if changed.last() != Some(&stored[i].child_id) {
-                    changed.push(stored[i].child_id);
+    for one_child in series.chunk_by(|a, b| key(a).0 == key(b).0) {
+        let readings: Vec<Reading> = one_child.iter().map(reading).collect();
+        for (entry, found) in one_child.iter().zip(quality::judge(&readings)) {
+            let found: Vec<String> = found.iter().map(|f| f.as_str().to_owned()).collect();
+            match *entry {
+                Entry::Arriving(i) => judged.arriving[i] = found,
+                Entry::Stored(i) if stored[i].quality_flags != found => {
+                    ids.push(stored[i].id.0);
+                    flags.push(found.join(","));
+                    if judged.changed.last() != Some(&stored[i].child_id) {
+                        judged.changed.push(stored[i].child_id);
+                    }
                 }
+                Entry::Stored(_) => {}
             }
-            Entry::Stored(_) => {}
         }
     }
     if ids.is_empty() {
