@@ -150,6 +150,12 @@ pub struct Settings {
     #[arg(long, env = "SHUTDOWN_TIMEOUT_SECS", default_value_t = 30)]
     pub shutdown_timeout_secs: u64,
 
+    /// This deployment's SATUSEHAT organization id. Set: FHIR Bundles name our records in
+    /// SATUSEHAT's identifier systems (`http://sys-ids.kemkes.go.id/<kind>/<id>`) and name the
+    /// organization as each Encounter's provider. Unset: in this service's own (`urn:stunting-api:<kind>`).
+    #[arg(long, env = "SATUSEHAT_ORGANIZATION_ID", value_parser = organization_id)]
+    pub satusehat_organization_id: Option<String>,
+
     /// Log output: `json` (one object per line) or `pretty`.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "json")]
     pub log_format: LogFormat,
@@ -175,6 +181,12 @@ pub enum JwtAlgorithm {
 pub enum LogFormat {
     Json,
     Pretty,
+}
+
+/// A SATUSEHAT organization id: letters, digits and hyphens (it becomes part of a URI).
+fn organization_id(value: &str) -> Result<String, String> {
+    let ok = !value.is_empty() && value.len() <= 64 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok { Ok(value.to_owned()) } else { Err("must be letters, digits and hyphens, at most 64".to_owned()) }
 }
 
 impl Settings {

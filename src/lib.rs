@@ -12,6 +12,7 @@ pub mod demo;
 pub mod domain;
 pub mod embedded_pg;
 pub mod error;
+pub mod fhir;
 pub mod growth;
 pub mod http;
 pub mod records;

@@ -62,6 +62,7 @@ impl Application {
         let produces = web::Data::new(openapi::produces(&doc));
         let max_body = settings.max_body_bytes;
         let upload_limit = web::Data::new(UploadLimit(settings.max_upload_bytes));
+        let fhir_systems = web::Data::new(crate::fhir::Systems::new(settings.satusehat_organization_id.clone()));
         let trust_proxy = web::Data::new(client::TrustProxyHeaders(settings.trust_proxy_headers));
         let body_timeout = web::Data::new(body_deadline::BodyTimeout(Duration::from_secs(settings.body_timeout_secs)));
         let origins = browser_origins(&settings.cors_allowed_origins)?;
@@ -77,6 +78,7 @@ impl Application {
                     .app_data(pool.clone())
                     .app_data(reader.clone())
                     .app_data(upload_limit.clone())
+                    .app_data(fhir_systems.clone())
                     .app_data(body_timeout.clone())
                     .app_data(trust_proxy.clone())
                     .app_data(import_queue.clone())

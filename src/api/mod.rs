@@ -11,6 +11,7 @@ pub mod children;
 pub mod convergence;
 pub mod exports;
 pub mod families;
+pub mod fhir;
 pub mod figures;
 pub mod imports;
 pub mod intervention_types;
@@ -70,6 +71,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(figures::routes)
             .configure(imports::routes)
             .configure(exports::routes)
+            .configure(fhir::routes)
             .configure(changes::routes)
             .configure(stats::routes),
     );

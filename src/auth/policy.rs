@@ -105,6 +105,13 @@ impl Caller {
         self.require_role(&[Role::Officer])
     }
 
+    /// 403 unless the caller may record a person's SATUSEHAT patient id (IHS number): the
+    /// officers and integrations who exchange records with SATUSEHAT. A cadre records the
+    /// person; the number comes from the health office's lookup.
+    pub fn require_ihs_number_writer(&self) -> Result<(), ApiError> {
+        self.require_role(&[Role::Officer, Role::Integration])
+    }
+
     /// 403 unless the caller may mark a flagged measurement checked, putting it back into
     /// prevalence: officers, who answer for the published figures.
     pub fn require_quality_checker(&self) -> Result<(), ApiError> {

@@ -278,6 +278,7 @@ diesel::table! {
         mother_id -> Nullable<Uuid>,
         posyandu_id -> Nullable<Uuid>,
         kia_book -> Nullable<Bool>,
+        ihs_number -> Nullable<Text>,
     }
 }
 
@@ -614,6 +615,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         wedding_planned_on -> Nullable<Date>,
+        ihs_number -> Nullable<Text>,
     }
 }
 

@@ -80,6 +80,7 @@ pub mod catin;
 mod convergence;
 mod growth;
 mod ids;
+mod ihs;
 mod intervention;
 mod money;
 mod nik;
@@ -104,6 +105,7 @@ pub use ids::{
     InterventionId, MeasurementId, PersonId, PostpartumVisitId, PosyanduId, PregnancyId, ReportId, ScreeningId,
     ServiceId, SpendingId, TeamId, TpkVisitId, UserId,
 };
+pub use ihs::{IhsNumber, IhsNumberError};
 pub use intervention::{AgencySector, CountUnit, InterventionCategory, Month, MonthError, TargetGroup};
 pub use money::{BudgetStatus, FundingSource, NegativeAmount, Rupiah};
 pub use nik::{Nik, NikError, NikKey};

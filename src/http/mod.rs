@@ -2,6 +2,7 @@
 //! problem document, preconditions, request ids, logs and metrics.
 
 pub mod body_deadline;
+pub mod bundle;
 pub mod client;
 pub mod download;
 pub mod export;

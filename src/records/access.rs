@@ -105,11 +105,21 @@ impl<T> Deref for Writable<T> {
 /// person, one record, across the country. It names that record only when the caller's scope
 /// holds its region; outside it, the id would only confirm where a NIK is registered.
 pub fn nik_taken(caller: &Caller, noun: &str, other: uuid::Uuid, region: &RegionCode) -> ApiError {
+    identity_taken(caller, noun, "NIK", other, region)
+}
+
+/// The 409 for an IHS number that another living record already has, named as `nik_taken`
+/// names one.
+pub fn ihs_number_taken(caller: &Caller, noun: &str, other: uuid::Uuid, region: &RegionCode) -> ApiError {
+    identity_taken(caller, noun, "IHS number", other, region)
+}
+
+fn identity_taken(caller: &Caller, noun: &str, what: &str, other: uuid::Uuid, region: &RegionCode) -> ApiError {
     if caller.scope.contains(region) {
-        ApiError::DuplicateOf { detail: format!("a {noun} with this NIK is already registered"), existing_id: other }
+        ApiError::DuplicateOf { detail: format!("a {noun} with this {what} is already registered"), existing_id: other }
     } else {
         ApiError::conflict(format!(
-            "a {noun} with this NIK is already registered outside your scope; the region that keeps the record \
+            "a {noun} with this {what} is already registered outside your scope; the region that keeps the record \
              (or an admin) can move it to yours"
         ))
     }

@@ -14,6 +14,7 @@ pub mod continuum;
 pub mod convergence;
 pub mod export;
 pub mod family;
+pub mod fhir;
 pub mod figure;
 pub mod import;
 pub mod intervention;

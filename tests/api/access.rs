@@ -280,7 +280,7 @@ async fn plant_personal_data(app: &TestApp, officer: &str) -> Planted {
 /// The path of a read, pointed at the planted records, with the query parameters it takes.
 fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
     let id = match template {
-        t if t.starts_with("/api/v1/children/{id}") => planted.child.as_str(),
+        t if t.starts_with("/api/v1/children/{id}") || t == "/api/v1/fhir/children/{id}" => planted.child.as_str(),
         t if t.starts_with("/api/v1/cases/") => planted.case.as_str(),
         t if t.starts_with("/api/v1/teams/") => planted.team.as_str(),
         t if t.starts_with("/api/v1/posyandu/") => planted.posyandu.as_str(),
@@ -290,7 +290,7 @@ fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
         t if t.starts_with("/api/v1/convergence/documents/") => planted.document.as_str(),
         t if t.starts_with("/api/v1/users/") => planted.account.as_str(),
         t if t.starts_with("/api/v1/imports/") => planted.import_job.as_str(),
-        t if t.starts_with("/api/v1/people/") => planted.person.as_str(),
+        t if t.starts_with("/api/v1/people/") || t == "/api/v1/fhir/people/{id}" => planted.person.as_str(),
         t if t.starts_with("/api/v1/pregnancies/") => planted.pregnancy.as_str(),
         t if t.starts_with("/api/v1/tpk-visits/") => planted.tpk_visit.as_str(),
         _ => "0192b7a4-0000-7000-8000-000000000001",
@@ -440,7 +440,8 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
         || template.starts_with("/api/v1/pregnancies")
         || template.starts_with("/api/v1/tpk-visits")
         || template.starts_with("/api/v1/cases")
-        || template.starts_with("/api/v1/exports");
+        || template.starts_with("/api/v1/exports")
+        || template.starts_with("/api/v1/fhir");
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
     match role {
         Role::Admin => true,

@@ -20,6 +20,7 @@ mod errors;
 mod exports;
 mod families;
 mod faults;
+mod fhir;
 mod figures;
 mod health;
 mod idempotency;

@@ -80,6 +80,7 @@ fn wire_names<T: serde::Serialize>(all: &[T]) -> Vec<String> {
 fn every_enum_lists_the_names_serde_sends() {
     use stunting_api::domain::worklist::{Reason, Subject, Urgency};
     use stunting_api::domain::*;
+    use stunting_api::fhir::BundleType;
     use stunting_api::growth::GrowthCategory;
     use stunting_api::records::import::Mode;
     use stunting_api::records::import::jobs::JobStatus;
@@ -109,6 +110,7 @@ fn every_enum_lists_the_names_serde_sends() {
         AgencySector,
         AreaLevel,
         BudgetStatus,
+        BundleType,
         CaseSeverity,
         CaseStatus,
         CloseReason,

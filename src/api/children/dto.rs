@@ -74,6 +74,11 @@ pub struct UpdateChild {
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<bool>)]
     pub kia_book: Option<Option<bool>>,
+    /// Her SATUSEHAT patient id (`P` and 11 digits), or `null` to forget it. Officers and
+    /// integrations only.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
+    #[schema(value_type = Option<String>, pattern = "^P[0-9]{11}$", example = "P02478375538")]
+    pub ihs_number: Option<Option<String>>,
 }
 
 /// Why a record is removed. It stays in the database, out of lists and aggregates.

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{ChildId, Nik, NikKey, PersonId, PosyanduId, RegionCode, latest_local_date};
+use crate::domain::{ChildId, IhsNumber, Nik, NikKey, PersonId, PosyanduId, RegionCode, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
@@ -151,9 +151,9 @@ pub async fn get(caller: Caller, path: web::Path<ChildId>, pool: web::Data<DbPoo
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = ChildView, headers(("ETag" = String))),
-        (status = 403, description = "An analyst, or a child or village outside the caller's scope"),
+        (status = 403, description = "An analyst, a child or village outside the caller's scope, or a cadre setting an IHS number"),
         (status = 404, description = "No such child"),
-        (status = 409, description = "The NIK belongs to another child"),
+        (status = 409, description = "The NIK or IHS number belongs to another child"),
         (status = 422, description = "Invalid fields, or a birth date that puts a measurement before birth or past 60 months"),
     )
 )]
@@ -174,6 +174,9 @@ pub async fn update(
         Some(None) => Some(None),
         None => None,
     };
+    let ihs_number = body.ihs_number.as_ref().map(|given| {
+        given.as_deref().and_then(|raw| errors.check("ihs_number", IhsNumber::parse(raw)).map(IhsNumber::into_inner))
+    });
     let name = body.name.as_deref().map(str::trim).map(str::to_owned);
     if body.birth_date.is_some_and(|d| d > latest_local_date()) {
         errors.add("birth_date", "is in the future");
@@ -199,6 +202,7 @@ pub async fn update(
         nik_hash: nik,
         posyandu_id: body.posyandu_id.map(|p| p.map(PosyanduId)),
         kia_book: body.kia_book,
+        ihs_number,
     };
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {

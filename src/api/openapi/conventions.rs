@@ -123,6 +123,11 @@ const SOMETIMES_ABSENT: &[(&str, &str)] = &[
     ("RegionCounts", "district"),
     ("RegionCounts", "subdistrict"),
     ("RegionCounts", "village"),
+    // FHIR JSON leaves out what is empty: no `entry` in an empty Bundle, no `link` on the
+    // last one, no `request` outside a transaction.
+    ("Bundle", "entry"),
+    ("Bundle", "link"),
+    ("BundleEntry", "request"),
 ];
 
 /// utoipa marks an `Option` field optional, but the service always sends it (as `null` when

@@ -58,6 +58,7 @@ use responses::ProblemResponses;
         (name = "families", description = "Families at risk of stunting (BKKBN data) and their verification by villages"),
         (name = "figures", description = "Official prevalence figures (SSGI, SKI, …) and targets beside measured prevalence"),
         (name = "stats", description = "Aggregates for dashboards: no personal data"),
+        (name = "fhir", description = "FHIR R4 for SATUSEHAT: children's growth and mothers' antenatal care as Bundles (personal data: never for dashboards)"),
         (name = "changes", description = "What changed since a client last looked: the feed offline apps and integrations sync from"),
         (name = "operations", description = "Health and metrics"),
     )

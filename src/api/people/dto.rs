@@ -53,6 +53,11 @@ pub struct UpdatePerson {
     #[serde(default, deserialize_with = "crate::http::extract::present")]
     #[schema(value_type = Option<NaiveDate>)]
     pub wedding_planned_on: Option<Option<NaiveDate>>,
+    /// Her SATUSEHAT patient id (`P` and 11 digits), or `null` to forget it. Officers and
+    /// integrations only.
+    #[serde(default, deserialize_with = "crate::http::extract::present")]
+    #[schema(value_type = Option<String>, pattern = "^P[0-9]{11}$", example = "P02478375538")]
+    pub ihs_number: Option<Option<String>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{Nik, NikKey, PersonId, RegionCode};
+use crate::domain::{IhsNumber, Nik, NikKey, PersonId, RegionCode};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
@@ -127,9 +127,9 @@ pub async fn get(caller: Caller, path: web::Path<PersonId>, pool: web::Data<DbPo
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = PersonView, headers(("ETag" = String))),
-        (status = 403, description = "An analyst, or a person or village outside the caller's scope"),
+        (status = 403, description = "An analyst, a person or village outside the caller's scope, or a cadre setting an IHS number"),
         (status = 404, description = "No such person"),
-        (status = 409, description = "The NIK belongs to another person"),
+        (status = 409, description = "The NIK or IHS number belongs to another person"),
         (status = 422, description = "Invalid fields: a birth date in the future, a wedding not after the birth date"),
     )
 )]
@@ -150,6 +150,9 @@ pub async fn update(
         Some(None) => Some(None),
         None => None,
     };
+    let ihs_number = body.ihs_number.as_ref().map(|given| {
+        given.as_deref().and_then(|raw| errors.check("ihs_number", IhsNumber::parse(raw)).map(IhsNumber::into_inner))
+    });
     if let Some(birth_date) = body.birth_date {
         person::check_birth_date(&mut errors, birth_date);
     }
@@ -169,6 +172,7 @@ pub async fn update(
         name: body.name.as_deref().map(str::trim).map(str::to_owned),
         nik_hash,
         wedding_planned_on: body.wedding_planned_on,
+        ihs_number,
     };
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {

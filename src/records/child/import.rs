@@ -388,6 +388,8 @@ fn changes_from(current: &ChildRecord, new: &NewChild<'_>) -> ChildChanges {
         // A file that names no posyandu or book says nothing about them.
         posyandu_id: new.posyandu_id.filter(|p| current.posyandu_id != Some(*p)).map(Some),
         kia_book: new.kia_book.filter(|k| current.kia_book != Some(*k)).map(Some),
+        // Set through `PATCH /children/{id}` only, by the roles that may.
+        ihs_number: None,
     }
 }
 

@@ -59,6 +59,7 @@ macro_rules! view_columns {
             children::mother_name,
             children::mother_id,
             children::nik_hash.is_not_null(),
+            children::ihs_number,
             children::posyandu_id,
             children::kia_book,
             schema::cases::table
@@ -312,6 +313,27 @@ async fn refuse_nik_of_another(
     Err(access::nik_taken(caller, "child", other.0, &village))
 }
 
+/// 409 when a living child other than `except` has this IHS number (`access::ihs_number_taken`).
+async fn refuse_ihs_number_of_another(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    number: &str,
+    except: ChildId,
+) -> Result<(), ApiError> {
+    let other: Option<(ChildId, RegionCode)> = children::table
+        .filter(children::ihs_number.eq(number))
+        .filter(children::deleted_at.is_null())
+        .filter(children::id.ne(except))
+        .select((children::id, children::village_code))
+        .first(conn)
+        .await
+        .optional()?;
+    match other {
+        Some((other, village)) => Err(access::ihs_number_taken(caller, "child", other.0, &village)),
+        None => Ok(()),
+    }
+}
+
 /// Corrects child `id` as the caller: locked, its version checked, corrected (see `correct`) and
 /// audited without personal values.
 pub async fn change(
@@ -353,6 +375,7 @@ fn describe(changes: &ChildChanges) -> serde_json::Value {
         ("nik", changes.nik_hash.is_some()),
         ("posyandu_id", changes.posyandu_id.is_some()),
         ("kia_book", changes.kia_book.is_some()),
+        ("ihs_number", changes.ihs_number.is_some()),
     ] {
         if changed {
             fields.push(name);
@@ -372,6 +395,12 @@ pub async fn correct(
 ) -> Result<(), ApiError> {
     if let Some(Some(hash)) = &changes.nik_hash {
         refuse_nik_of_another(conn, caller, hash, Some(current.id)).await?;
+    }
+    if let Some(given) = &changes.ihs_number {
+        caller.require_ihs_number_writer()?;
+        if let Some(number) = given {
+            refuse_ihs_number_of_another(conn, caller, number, current.id).await?;
+        }
     }
     if let Some(Some(mother)) = changes.mother_id {
         person::check_mother(conn, caller, mother, "mother_id").await?;
@@ -468,6 +497,7 @@ pub struct ChildChanges {
     pub nik_hash: Option<Option<Vec<u8>>>,
     pub posyandu_id: Option<Option<PosyanduId>>,
     pub kia_book: Option<Option<bool>>,
+    pub ihs_number: Option<Option<String>>,
 }
 
 /// Applies `changes` to a locked child and moves its cases and TPK visits along to a new village.
@@ -508,7 +538,7 @@ write::removable!(ChildRecord, children);
 #[schema(example = json!({
     "id": "7b0c2f0e-3c1a-4c55-9f0e-2d7f1a9b8c01", "village_code": "14.01.01.2009", "sex": "female",
     "birth_date": "2023-05-14", "name": "Siti Aminah", "mother_name": "Nurhayati",
-    "mother_id": "0192b7a4-7777-7000-8000-000000000001", "has_nik": true,
+    "mother_id": "0192b7a4-7777-7000-8000-000000000001", "has_nik": true, "ihs_number": "P02478375538",
     "posyandu_id": "0192b7a4-0000-7000-8000-0000000000a1", "kia_book": true, "open_case_id": null, "version": 1,
     "created_at": "2024-08-15T02:30:00Z", "updated_at": "2024-08-15T02:30:00Z"
 }))]
@@ -523,6 +553,9 @@ pub struct ChildView {
     /// The mother's record (`/api/v1/people/{id}`), when she is registered.
     pub mother_id: Option<PersonId>,
     pub has_nik: bool,
+    /// Her SATUSEHAT patient id, when an officer or integration has recorded it: what a FHIR
+    /// export names her by.
+    pub ihs_number: Option<String>,
     /// The posyandu of her village she is registered to: she counts in its SKDN.
     pub posyandu_id: Option<PosyanduId>,
     /// Whether she has a KMS or KIA book (`null`: not known): K of SKDN.

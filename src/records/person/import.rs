@@ -100,6 +100,7 @@ fn changes_from(current: &PersonRecord, new: &NewPerson<'_>, sex: Option<Sex>) -
         nik_hash: (new.nik_hash.is_some() && current.nik_hash != new.nik_hash).then(|| new.nik_hash.clone()),
         // Set through `/people` only: a screening's own date says which wedding it prepares for.
         wedding_planned_on: None,
+        ihs_number: None,
     }
 }
 

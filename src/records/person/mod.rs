@@ -43,7 +43,7 @@ pub struct PersonRecord {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Queryable)]
 #[schema(example = json!({
     "id": "0192b7a4-7777-7000-8000-000000000001", "village_code": "14.01.01.2009", "sex": "female",
-    "birth_date": "2004-03-09", "name": "Nurhayati", "has_nik": true, "wedding_planned_on": "2025-06-14", "version": 1,
+    "birth_date": "2004-03-09", "name": "Nurhayati", "has_nik": true, "ihs_number": "P02478375538", "wedding_planned_on": "2025-06-14", "version": 1,
     "created_at": "2025-01-10T02:00:00Z", "updated_at": "2025-01-10T02:00:00Z"
 }))]
 pub struct PersonView {
@@ -54,6 +54,9 @@ pub struct PersonView {
     pub birth_date: NaiveDate,
     pub name: String,
     pub has_nik: bool,
+    /// Her SATUSEHAT patient id, when an officer or integration has recorded it: what a FHIR
+    /// export names her by.
+    pub ihs_number: Option<String>,
     /// A bride- or groom-to-be's planned wedding: the worklist asks for the catin screening
     /// before it.
     pub wedding_planned_on: Option<NaiveDate>,
@@ -72,6 +75,7 @@ macro_rules! view_columns {
             people::birth_date,
             people::name,
             people::nik_hash.is_not_null(),
+            people::ihs_number,
             people::wedding_planned_on,
             people::version,
             people::created_at,
@@ -279,6 +283,7 @@ pub struct PersonChanges {
     pub name: Option<String>,
     pub nik_hash: Option<Option<Vec<u8>>>,
     pub wedding_planned_on: Option<Option<NaiveDate>>,
+    pub ihs_number: Option<Option<String>>,
 }
 
 /// Corrects or moves person `id` (If-Match): a new village must be one the caller may write
@@ -298,6 +303,12 @@ pub async fn change(
         if let Some(Some(hash)) = &changes.nik_hash {
             refuse_nik_of_another(conn, caller, hash, Some(id)).await?;
         }
+        if let Some(given) = &changes.ihs_number {
+            caller.require_ihs_number_writer()?;
+            if let Some(number) = given {
+                refuse_ihs_number_of_another(conn, caller, number, id).await?;
+            }
+        }
         let mut errors = FieldErrors::default();
         check_wedding(
             &mut errors,
@@ -315,6 +326,27 @@ pub async fn change(
         reload(conn, current).await
     })
     .await
+}
+
+/// 409 when a living person other than `except` has this IHS number.
+async fn refuse_ihs_number_of_another(
+    conn: &mut AsyncPgConnection,
+    caller: &Caller,
+    number: &str,
+    except: PersonId,
+) -> Result<(), ApiError> {
+    let other: Option<(PersonId, RegionCode)> = people::table
+        .filter(people::ihs_number.eq(number))
+        .filter(people::deleted_at.is_null())
+        .filter(people::id.ne(except))
+        .select((people::id, people::village_code))
+        .first(conn)
+        .await
+        .optional()?;
+    match other {
+        Some((other, village)) => Err(access::ihs_number_taken(caller, "person", other.0, &village)),
+        None => Ok(()),
+    }
 }
 
 /// Moves every record about person `id` to her new village, where it is counted and synced:
@@ -353,6 +385,7 @@ fn describe(changes: &PersonChanges) -> serde_json::Value {
         ("name", changes.name.is_some()),
         ("nik", changes.nik_hash.is_some()),
         ("wedding_planned_on", changes.wedding_planned_on.is_some()),
+        ("ihs_number", changes.ihs_number.is_some()),
     ]
     .into_iter()
     .filter_map(|(name, changed)| changed.then_some(name))

@@ -1,0 +1,110 @@
+//! A pregnancy's antenatal care (ANC) as SATUSEHAT takes it: per visit an Encounter in the
+//! mother's village and an Observation each for what was measured: body weight (`29463-7`),
+//! mid-upper-arm circumference (LiLA, `56072-2`, interpreted low when the visit found KEK) and
+//! haemoglobin (`718-7`, interpreted low when it found anaemia). A voided visit is sent
+//! `entered-in-error`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Date, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::codes::{self, Category};
+use super::{Contact, Entries, Reading, Row, Subject, Village};
+use crate::domain::{RegionCode, Sex};
+
+/// One antenatal visit of a living pregnancy, with the mother and her village.
+#[derive(Debug, QueryableByName)]
+pub struct AntenatalRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub person_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub village_code: RegionCode,
+    #[diesel(sql_type = Text)]
+    pub village_name: String,
+    #[diesel(sql_type = Text)]
+    pub sex: Sex,
+    #[diesel(sql_type = Date)]
+    pub birth_date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ihs_number: Option<String>,
+    #[diesel(sql_type = SqlUuid)]
+    pub visit_id: Uuid,
+    #[diesel(sql_type = Date)]
+    pub visited_on: NaiveDate,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub weight_kg: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub muac_cm: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub hb_g_dl: Option<f64>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub kek: Option<bool>,
+    #[diesel(sql_type = Nullable<Bool>)]
+    pub anaemia: Option<bool>,
+    #[diesel(sql_type = Bool)]
+    pub voided: bool,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+impl Row for AntenatalRow {
+    fn subject_key(&self) -> (String, Uuid) {
+        (self.village_code.to_string(), self.person_id)
+    }
+
+    fn entries(&self, entries: &mut Entries, out: &mut Vec<Value>) {
+        let village = Village { code: self.village_code.clone(), name: self.village_name.clone() };
+        let mother = Subject {
+            id: self.person_id,
+            ihs_number: self.ihs_number.clone(),
+            name: self.name.clone(),
+            sex: self.sex,
+            birth_date: self.birth_date,
+            village: self.village_code.clone(),
+        };
+        entries.village(&village, out);
+        entries.subject(&mother, "person", out);
+        let contact = Contact {
+            id: self.visit_id,
+            class: ("AMB", "ambulatory"),
+            day: self.visited_on,
+            village: &village,
+            recorded_at: self.created_at,
+            voided: self.voided,
+        };
+        out.push(contact.encounter(entries, &mother));
+        let readings = [
+            self.weight_kg.map(|value| Reading {
+                part: "weight",
+                category: Category::VitalSigns,
+                codes: vec![codes::BODY_WEIGHT],
+                value,
+                unit: "kg",
+                interpretation: None,
+            }),
+            self.muac_cm.map(|value| Reading {
+                part: "muac",
+                category: Category::VitalSigns,
+                codes: vec![codes::MUAC],
+                value,
+                unit: "cm",
+                interpretation: self.kek.map(|kek| codes::flag_interpretation(kek, "KEK (kurang energi kronis)")),
+            }),
+            self.hb_g_dl.map(|value| Reading {
+                part: "hb",
+                category: Category::Laboratory,
+                codes: vec![codes::HAEMOGLOBIN],
+                value,
+                unit: "g/dL",
+                interpretation: self.anaemia.map(|anaemia| codes::flag_interpretation(anaemia, "anemia")),
+            }),
+        ];
+        for reading in readings.into_iter().flatten() {
+            out.push(contact.observation(entries, &mother, reading));
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! A child's growth as SATUSEHAT takes it: per weighing an Encounter in her village and an
+//! Observation each for body weight (LOINC `29463-7`, interpreted as weight-for-age) and body
+//! length or height (`8302-2` with lying `8306-3` or standing `8308-9`, interpreted as
+//! length/height-for-age). A voided measurement is sent `entered-in-error`, so a receiver that
+//! has it learns of the void; an implausible z-score is sent without an interpretation.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Bool, Date, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::codes::{self, Category};
+use super::{Contact, Entries, Reading, Row, Subject, Village};
+use crate::domain::{Place, Position, RegionCode, Sex, ZScore};
+use crate::growth::Indicator;
+
+/// One measurement of a living child, with the child and her village.
+#[derive(Debug, QueryableByName)]
+pub struct GrowthRow {
+    #[diesel(sql_type = SqlUuid)]
+    pub child_id: Uuid,
+    #[diesel(sql_type = Text)]
+    pub village_code: RegionCode,
+    #[diesel(sql_type = Text)]
+    pub village_name: String,
+    #[diesel(sql_type = Text)]
+    pub sex: Sex,
+    #[diesel(sql_type = Date)]
+    pub birth_date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ihs_number: Option<String>,
+    #[diesel(sql_type = SqlUuid)]
+    pub measurement_id: Uuid,
+    #[diesel(sql_type = Date)]
+    pub measured_on: NaiveDate,
+    #[diesel(sql_type = Double)]
+    pub length_cm: f64,
+    #[diesel(sql_type = Text)]
+    pub position: Position,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub weight_kg: Option<f64>,
+    #[diesel(sql_type = Text)]
+    pub place: Place,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub haz: Option<f64>,
+    #[diesel(sql_type = Nullable<Double>)]
+    pub waz: Option<f64>,
+    #[diesel(sql_type = Bool)]
+    pub voided: bool,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+}
+
+impl Row for GrowthRow {
+    fn subject_key(&self) -> (String, Uuid) {
+        (self.village_code.to_string(), self.child_id)
+    }
+
+    fn entries(&self, entries: &mut Entries, out: &mut Vec<Value>) {
+        let village = Village { code: self.village_code.clone(), name: self.village_name.clone() };
+        let child = Subject {
+            id: self.child_id,
+            ihs_number: self.ihs_number.clone(),
+            name: self.name.clone(),
+            sex: self.sex,
+            birth_date: self.birth_date,
+            village: self.village_code.clone(),
+        };
+        entries.village(&village, out);
+        entries.subject(&child, "child", out);
+        let contact = Contact {
+            id: self.measurement_id,
+            class: class_of(self.place),
+            day: self.measured_on,
+            village: &village,
+            recorded_at: self.created_at,
+            voided: self.voided,
+        };
+        out.push(contact.encounter(entries, &child));
+        if let Some(weight) = self.weight_kg {
+            let reading = Reading {
+                part: "weight",
+                category: Category::VitalSigns,
+                codes: vec![codes::BODY_WEIGHT],
+                value: weight,
+                unit: "kg",
+                interpretation: interpretation(Indicator::WeightForAge, self.waz),
+            };
+            out.push(contact.observation(entries, &child, reading));
+        }
+        let how = match self.position {
+            Position::Lying => codes::BODY_HEIGHT_LYING,
+            Position::Standing => codes::BODY_HEIGHT_STANDING,
+        };
+        let reading = Reading {
+            part: "height",
+            category: Category::VitalSigns,
+            codes: vec![codes::BODY_HEIGHT, how],
+            value: self.length_cm,
+            unit: "cm",
+            interpretation: interpretation(Indicator::LengthForAge, self.haz),
+        };
+        out.push(contact.observation(entries, &child, reading));
+    }
+}
+
+/// The category of a plausible z-score (the stored score is `null` when implausible or not
+/// computable).
+fn interpretation(indicator: Indicator, z: Option<f64>) -> Option<Value> {
+    let z = ZScore::new(z?)?;
+    (!indicator.is_implausible(z)).then(|| codes::growth_interpretation(indicator, indicator.category(z)))
+}
+
+/// HL7's encounter class of where the child was measured.
+fn class_of(place: Place) -> (&'static str, &'static str) {
+    match place {
+        Place::Posyandu => ("FLD", "field"),
+        Place::HomeVisit => ("HH", "home health"),
+        Place::Puskesmas | Place::Import => ("AMB", "ambulatory"),
+    }
+}
