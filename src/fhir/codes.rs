@@ -83,3 +83,37 @@ pub fn flag_interpretation(low: bool, finding: &str) -> Value {
         if low { ("L", "Low", finding.to_owned()) } else { ("N", "Normal", "normal".to_owned()) };
     json!({ "coding": [{ "system": HL7_INTERPRETATION, "code": code, "display": display }], "text": text })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(interpretation: &Value) -> Vec<(&str, &str)> {
+        interpretation["coding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["system"].as_str().unwrap(), c["code"].as_str().unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn a_growth_category_carries_kemenkes_term_where_published_and_hl7_always() {
+        let stunted = growth_interpretation(Indicator::LengthForAge, GrowthCategory::Stunted);
+        assert_eq!(codes(&stunted), [(KEMENKES_CLINICAL_TERM, "OI000012"), (HL7_INTERPRETATION, "L")]);
+        assert_eq!(stunted["text"], "pendek");
+        let normal_weight = growth_interpretation(Indicator::WeightForAge, GrowthCategory::Normal);
+        assert_eq!(codes(&normal_weight), [(KEMENKES_CLINICAL_TERM, "OI000009"), (HL7_INTERPRETATION, "N")]);
+        let normal_height = growth_interpretation(Indicator::LengthForAge, GrowthCategory::Normal);
+        assert_eq!(codes(&normal_height), [(HL7_INTERPRETATION, "N")], "no published code: HL7 and text only");
+        let severe = growth_interpretation(Indicator::WeightForAge, GrowthCategory::SeverelyUnderweight);
+        assert_eq!(codes(&severe), [(KEMENKES_CLINICAL_TERM, "OI000007"), (HL7_INTERPRETATION, "LL")]);
+    }
+
+    #[test]
+    fn every_category_reads_as_low_normal_or_high() {
+        for &category in GrowthCategory::ALL {
+            assert!(["LL", "L", "N", "H"].contains(&hl7_code(category).0), "{category:?}");
+        }
+    }
+}

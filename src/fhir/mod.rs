@@ -315,3 +315,38 @@ struct Reading {
 fn location_id(village: &RegionCode) -> Uuid {
     derived_id(Uuid::nil(), &format!("village {village}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_address_names_each_tier_by_its_kemendagri_code_without_dots() {
+        let code = administrative_code(&RegionCode::parse("33.74.01.1001").unwrap());
+        let tiers: Vec<(&str, &str)> = code["extension"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["url"].as_str().unwrap(), t["valueCode"].as_str().unwrap()))
+            .collect();
+        assert_eq!(tiers, [("province", "33"), ("city", "3374"), ("district", "337401"), ("village", "3374011001")]);
+    }
+
+    #[test]
+    fn a_derived_id_is_the_same_every_time_and_differs_by_part() {
+        let record = Uuid::new_v4();
+        assert_eq!(derived_id(record, "weight"), derived_id(record, "weight"));
+        assert_ne!(derived_id(record, "weight"), derived_id(record, "height"));
+        assert_ne!(derived_id(record, "weight"), record);
+    }
+
+    #[test]
+    fn identifiers_are_satusehat_s_with_an_organization_and_ours_without() {
+        assert_eq!(
+            Systems::new(Some("10000004".into())).of("observation"),
+            "http://sys-ids.kemkes.go.id/observation/10000004"
+        );
+        assert_eq!(Systems::default().of("observation"), "urn:stunting-api:observation");
+        assert!(Systems::default().service_provider().is_none());
+    }
+}

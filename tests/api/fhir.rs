@@ -44,7 +44,12 @@ fn satusehat_checks(bundle: &Value) {
         if bundle["type"] == "transaction" {
             assert_eq!(entry["request"]["method"], "POST");
             assert_eq!(entry["request"]["url"], resource["resourceType"]);
-            assert!(entry["request"]["ifNoneExist"].as_str().unwrap().starts_with("identifier=urn:stunting-api:"));
+            let condition = entry["request"]["ifNoneExist"].as_str().unwrap();
+            let ours = resource["identifier"].as_array().unwrap().iter().find(|i| i["use"] == "usual").unwrap();
+            assert_eq!(
+                condition,
+                format!("identifier={}|{}", ours["system"].as_str().unwrap(), ours["value"].as_str().unwrap())
+            );
         } else {
             assert!(entry.get("request").is_none());
         }
@@ -66,7 +71,7 @@ fn satusehat_checks(bundle: &Value) {
         if reference.starts_with("urn:uuid:") {
             assert!(urls.contains(&reference), "{reference} points outside the Bundle");
         } else {
-            assert!(reference.starts_with("Patient/P"), "{reference}");
+            assert!(reference.starts_with("Patient/P") || reference.starts_with("Organization/"), "{reference}");
         }
     }
 }
@@ -321,4 +326,23 @@ async fn a_mothers_antenatal_visits_carry_lila_and_hb_with_kek_and_anaemia() {
     assert_eq!(resources(&region, "Encounter").len(), 1);
     let later = fetch_bundle(&app, &cadre, "/api/v1/fhir/antenatal?from=2025-04-01").await;
     assert!(later.get("entry").is_none());
+}
+
+#[tokio::test]
+async fn with_an_organization_id_records_are_named_in_satusehat_systems_and_provided_by_it() {
+    let app = TestApp::spawn_with(&["--satusehat-organization-id", "10000004"]).await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let child = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &child, "2025-02-10", -1.0).await;
+
+    let path = format!("/api/v1/fhir/children/{}?type=transaction", child["id"].as_str().unwrap());
+    let bundle = fetch_bundle(&app, &officer, &path).await;
+    let [encounter] = resources(&bundle, "Encounter")[..] else { panic!("one Encounter") };
+    assert_eq!(encounter["serviceProvider"]["reference"], "Organization/10000004");
+    assert_eq!(encounter["identifier"][0]["system"], "http://sys-ids.kemkes.go.id/encounter/10000004");
+    for observation in resources(&bundle, "Observation") {
+        assert_eq!(observation["identifier"][0]["system"], "http://sys-ids.kemkes.go.id/observation/10000004");
+    }
+    let [location] = resources(&bundle, "Location")[..] else { panic!("one Location") };
+    assert_eq!(location["identifier"][0]["system"], "http://sys-ids.kemkes.go.id/location/10000004");
 }
