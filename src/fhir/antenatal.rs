@@ -7,7 +7,6 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
 use diesel::sql_types::{Bool, Date, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::codes::{self, Category};
@@ -56,7 +55,7 @@ impl Row for AntenatalRow {
         (self.village_code.to_string(), self.person_id)
     }
 
-    fn entries(&self, entries: &mut Entries, out: &mut Vec<Value>) {
+    fn entries(&self, entries: &mut Entries) {
         let village = Village { code: self.village_code.clone(), name: self.village_name.clone() };
         let mother = Subject {
             id: self.person_id,
@@ -66,8 +65,8 @@ impl Row for AntenatalRow {
             birth_date: self.birth_date,
             village: self.village_code.clone(),
         };
-        entries.village(&village, out);
-        entries.subject(&mother, "person", out);
+        entries.village(&village);
+        entries.subject(&mother, "person");
         let contact = Contact {
             id: self.visit_id,
             class: ("AMB", "ambulatory"),
@@ -76,12 +75,11 @@ impl Row for AntenatalRow {
             recorded_at: self.created_at,
             voided: self.voided,
         };
-        out.push(contact.encounter(entries, &mother));
         let readings = [
             self.weight_kg.map(|value| Reading {
                 part: "weight",
                 category: Category::VitalSigns,
-                codes: vec![codes::BODY_WEIGHT],
+                codes: &[codes::BODY_WEIGHT],
                 value,
                 unit: "kg",
                 interpretation: None,
@@ -89,7 +87,7 @@ impl Row for AntenatalRow {
             self.muac_cm.map(|value| Reading {
                 part: "muac",
                 category: Category::VitalSigns,
-                codes: vec![codes::MUAC],
+                codes: &[codes::MUAC],
                 value,
                 unit: "cm",
                 interpretation: self.kek.map(|kek| codes::flag_interpretation(kek, "KEK (kurang energi kronis)")),
@@ -97,14 +95,13 @@ impl Row for AntenatalRow {
             self.hb_g_dl.map(|value| Reading {
                 part: "hb",
                 category: Category::Laboratory,
-                codes: vec![codes::HAEMOGLOBIN],
+                codes: &[codes::HAEMOGLOBIN],
                 value,
                 unit: "g/dL",
                 interpretation: self.anaemia.map(|anaemia| codes::flag_interpretation(anaemia, "anemia")),
             }),
         ];
-        for reading in readings.into_iter().flatten() {
-            out.push(contact.observation(entries, &mother, reading));
-        }
+        let readings: Vec<Reading> = readings.into_iter().flatten().collect();
+        contact.write(entries, &mother, &readings);
     }
 }

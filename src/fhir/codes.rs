@@ -26,12 +26,12 @@ pub enum Category {
 }
 
 impl Category {
-    pub fn coding(self) -> Value {
+    pub(super) fn coding(self) -> super::Coding<'static> {
         let (code, display) = match self {
             Self::VitalSigns => ("vital-signs", "Vital Signs"),
             Self::Laboratory => ("laboratory", "Laboratory"),
         };
-        json!({ "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": code, "display": display })
+        super::Coding { system: "http://terminology.hl7.org/CodeSystem/observation-category", code, display }
     }
 }
 

@@ -59,7 +59,7 @@ impl Row for GrowthRow {
         (self.village_code.to_string(), self.child_id)
     }
 
-    fn entries(&self, entries: &mut Entries, out: &mut Vec<Value>) {
+    fn entries(&self, entries: &mut Entries) {
         let village = Village { code: self.village_code.clone(), name: self.village_name.clone() };
         let child = Subject {
             id: self.child_id,
@@ -69,8 +69,8 @@ impl Row for GrowthRow {
             birth_date: self.birth_date,
             village: self.village_code.clone(),
         };
-        entries.village(&village, out);
-        entries.subject(&child, "child", out);
+        entries.village(&village);
+        entries.subject(&child, "child");
         let contact = Contact {
             id: self.measurement_id,
             class: class_of(self.place),
@@ -79,31 +79,27 @@ impl Row for GrowthRow {
             recorded_at: self.created_at,
             voided: self.voided,
         };
-        out.push(contact.encounter(entries, &child));
-        if let Some(weight) = self.weight_kg {
-            let reading = Reading {
-                part: "weight",
-                category: Category::VitalSigns,
-                codes: vec![codes::BODY_WEIGHT],
-                value: weight,
-                unit: "kg",
-                interpretation: interpretation(Indicator::WeightForAge, self.waz),
-            };
-            out.push(contact.observation(entries, &child, reading));
-        }
-        let how = match self.position {
-            Position::Lying => codes::BODY_HEIGHT_LYING,
-            Position::Standing => codes::BODY_HEIGHT_STANDING,
-        };
-        let reading = Reading {
+        let weight = self.weight_kg.map(|weight| Reading {
+            part: "weight",
+            category: Category::VitalSigns,
+            codes: &[codes::BODY_WEIGHT],
+            value: weight,
+            unit: "kg",
+            interpretation: interpretation(Indicator::WeightForAge, self.waz),
+        });
+        let height = Reading {
             part: "height",
             category: Category::VitalSigns,
-            codes: vec![codes::BODY_HEIGHT, how],
+            codes: match self.position {
+                Position::Lying => &[codes::BODY_HEIGHT, codes::BODY_HEIGHT_LYING],
+                Position::Standing => &[codes::BODY_HEIGHT, codes::BODY_HEIGHT_STANDING],
+            },
             value: self.length_cm,
             unit: "cm",
             interpretation: interpretation(Indicator::LengthForAge, self.haz),
         };
-        out.push(contact.observation(entries, &child, reading));
+        let readings: Vec<Reading> = weight.into_iter().chain([height]).collect();
+        contact.write(entries, &child, &readings);
     }
 }
 

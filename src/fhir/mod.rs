@@ -13,7 +13,10 @@ mod codes;
 pub mod growth;
 mod place;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -37,27 +40,31 @@ text_enum! {
 
 /// The identifier systems our records are named in. With the sender's SATUSEHAT organization
 /// id they are SATUSEHAT's own (`http://sys-ids.kemkes.go.id/<kind>/<organization>`);
-/// without one, this service's URNs.
-#[derive(Debug, Clone, Default)]
+/// without one, this service's URNs. Made once, at start-up: every resource names one.
+#[derive(Debug, Clone)]
 pub struct Systems {
-    organization: Option<String>,
+    kinds: [(&'static str, String); 5],
+    service_provider: Option<String>,
+}
+
+impl Default for Systems {
+    fn default() -> Self {
+        Self::new(None)
+    }
 }
 
 impl Systems {
     pub fn new(organization: Option<String>) -> Self {
-        Self { organization }
+        let system = |kind: &'static str| match &organization {
+            Some(org) => (kind, format!("http://sys-ids.kemkes.go.id/{kind}/{org}")),
+            None => (kind, format!("urn:stunting-api:{kind}")),
+        };
+        let kinds = ["child", "person", "encounter", "observation", "location"].map(system);
+        Self { kinds, service_provider: organization.map(|org| format!("Organization/{org}")) }
     }
 
-    fn of(&self, kind: &str) -> String {
-        match &self.organization {
-            Some(org) => format!("http://sys-ids.kemkes.go.id/{kind}/{org}"),
-            None => format!("urn:stunting-api:{kind}"),
-        }
-    }
-
-    /// The organization that provided an encounter, when configured.
-    fn service_provider(&self) -> Option<Value> {
-        self.organization.as_ref().map(|org| json!({ "reference": format!("Organization/{org}") }))
+    fn of(&self, kind: &str) -> &str {
+        self.kinds.iter().find(|(k, _)| *k == kind).map_or("urn:stunting-api:record", |(_, system)| system)
     }
 }
 
@@ -89,37 +96,60 @@ pub struct Village {
 pub trait Row {
     /// The row's person and her village: where the next page starts after her.
     fn subject_key(&self) -> (String, Uuid);
-    /// The row's entries, the village and person first when new to the Bundle.
-    fn entries(&self, entries: &mut Entries, out: &mut Vec<Value>);
+    /// Writes the row's entries, the village and person first when new to the Bundle.
+    fn entries(&self, entries: &mut Entries);
 }
 
-/// Builds the entries of one Bundle: the resources, with `fullUrl` and, in a transaction,
-/// `request`. Remembers the last person and village it wrote so that rows in key order give
-/// each once (a person or village cut by a page boundary comes again in the next Bundle).
+/// Writes the entries of one Bundle as JSON, each resource with its `fullUrl` and, in a
+/// transaction, its `request`, straight from borrowed rows (a Bundle of a province is millions
+/// of resources: no tree of values is built for them). Remembers the last person and village
+/// it wrote so that rows in key order give each once (a person or village cut by a page
+/// boundary comes again in the next Bundle).
 #[derive(Debug)]
 pub struct Entries {
     pub kind: BundleType,
-    pub systems: Systems,
+    systems: Arc<Systems>,
     last_village: Option<RegionCode>,
     last_subject: Option<Uuid>,
+    out: Vec<u8>,
+    opened: bool,
 }
 
 impl Entries {
     pub fn new(kind: BundleType, systems: Systems) -> Self {
-        Self { kind, systems, last_village: None, last_subject: None }
+        Self {
+            kind,
+            systems: Arc::new(systems),
+            last_village: None,
+            last_subject: None,
+            out: Vec::new(),
+            opened: false,
+        }
+    }
+
+    /// What was written since the last call: `,"entry":[` before the first entry, then the
+    /// entries, each after a comma.
+    pub fn take(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    /// Whether any entry was written, so `"entry":[` is open (FHIR allows no empty array).
+    pub fn opened(&self) -> bool {
+        self.opened
     }
 
     /// The village's Location, unless it was the last one written.
-    pub fn village(&mut self, village: &Village, out: &mut Vec<Value>) {
+    pub fn village(&mut self, village: &Village) {
         if self.last_village.as_ref() != Some(&village.code) {
             self.last_village = Some(village.code.clone());
-            out.push(self.entry(location(village, &self.systems), "Location", "location", &village.code.to_string()));
+            let resource = location(village, &self.systems);
+            self.push("Location", location_id(&village.code), "location", village.code.as_str(), &resource);
         }
     }
 
     /// The person's Patient, unless it was the last one written or, in a transaction, she has
     /// an IHS number (SATUSEHAT keeps that Patient; we refer to it).
-    pub fn subject(&mut self, subject: &Subject, kind: &str, out: &mut Vec<Value>) {
+    pub fn subject(&mut self, subject: &Subject, kind: &str) {
         if self.last_subject == Some(subject.id) {
             return;
         }
@@ -127,30 +157,36 @@ impl Entries {
         if self.kind == BundleType::Transaction && subject.ihs_number.is_some() {
             return;
         }
-        out.push(self.entry(patient(subject, kind, &self.systems), "Patient", kind, &subject.id.to_string()));
+        let resource = patient(subject, kind, &self.systems);
+        self.push("Patient", subject.id, kind, &subject.id.to_string(), &resource);
     }
 
     /// How a resource refers to the person: her SATUSEHAT Patient in a transaction when she has
     /// an IHS number, otherwise the Patient in this Bundle.
-    pub fn subject_reference(&self, subject: &Subject) -> Value {
+    fn subject_reference(&self, subject: &Subject) -> Reference {
         match (&subject.ihs_number, self.kind) {
-            (Some(ihs), BundleType::Transaction) => json!({ "reference": format!("Patient/{ihs}") }),
-            _ => json!({ "reference": urn(subject.id) }),
+            (Some(ihs), BundleType::Transaction) => Reference { reference: format!("Patient/{ihs}"), display: None },
+            _ => Reference { reference: urn(subject.id), display: None },
         }
     }
 
-    /// `resource` as an entry; `kind` and `value` are its identifier (for `ifNoneExist`).
-    pub fn entry(&self, resource: Value, resource_type: &str, kind: &str, value: &str) -> Value {
-        let id = resource["id"].as_str().map(str::to_owned).unwrap_or_default();
-        let mut entry = json!({ "fullUrl": format!("urn:uuid:{id}"), "resource": resource });
+    /// Writes `resource` as an entry; `kind` and `value` are its identifier (for `ifNoneExist`).
+    fn push(&mut self, resource_type: &str, id: Uuid, kind: &str, value: &str, resource: &impl Serialize) {
+        use std::io::Write;
+        let out = &mut self.out;
+        out.extend_from_slice(if self.opened { b"," } else { br#","entry":["# });
+        self.opened = true;
+        // Writing into a Vec cannot fail, nor can serialising these resources (no maps with
+        // non-string keys).
+        let _ = write!(out, r#"{{"fullUrl":"urn:uuid:{id}","resource":"#);
+        let _ = serde_json::to_writer(&mut *out, resource);
         if self.kind == BundleType::Transaction {
-            entry["request"] = json!({
-                "method": "POST",
-                "url": resource_type,
-                "ifNoneExist": format!("identifier={}|{value}", self.systems.of(kind)),
-            });
+            let condition = format!("identifier={}|{value}", self.systems.of(kind));
+            let _ = write!(out, r#","request":{{"method":"POST","url":"{resource_type}","ifNoneExist":"#);
+            let _ = serde_json::to_writer(&mut *out, &condition);
+            out.push(b'}');
         }
-        entry
+        out.push(b'}');
     }
 }
 
@@ -172,6 +208,33 @@ pub fn instant(at: DateTime<Utc>) -> String {
 /// Our identifier of a record.
 fn identifier(systems: &Systems, kind: &str, value: &str) -> Value {
     json!({ "use": "usual", "system": systems.of(kind), "value": value })
+}
+
+#[derive(Serialize)]
+struct Identifier<'a> {
+    #[serde(rename = "use")]
+    usage: &'static str,
+    system: &'a str,
+    value: &'a str,
+}
+
+#[derive(Serialize)]
+struct Reference {
+    reference: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Coding<'a> {
+    system: &'a str,
+    code: &'a str,
+    display: &'a str,
+}
+
+#[derive(Serialize)]
+struct CodeableConcept<'a> {
+    coding: &'a [Coding<'a>],
 }
 
 /// The `administrativeCode` extension of an address in a village: each tier's Kemendagri
@@ -237,64 +300,119 @@ struct Contact<'a> {
     voided: bool,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EncounterResource<'a> {
+    resource_type: &'static str,
+    id: Uuid,
+    identifier: [Identifier<'a>; 1],
+    status: &'static str,
+    class: Coding<'a>,
+    subject: Reference,
+    period: Period<'a>,
+    location: [EncounterLocation; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service_provider: Option<Reference>,
+}
+
+#[derive(Serialize)]
+struct Period<'a> {
+    start: &'a str,
+    end: &'a str,
+}
+
+#[derive(Serialize)]
+struct EncounterLocation {
+    location: Reference,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ObservationResource<'a> {
+    resource_type: &'static str,
+    id: Uuid,
+    identifier: [Identifier<'a>; 1],
+    status: &'static str,
+    category: [CodeableConcept<'a>; 1],
+    code: CodeableConcept<'a>,
+    subject: Reference,
+    encounter: Reference,
+    effective_date_time: &'a str,
+    issued: &'a str,
+    value_quantity: Quantity<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interpretation: Option<[&'a Value; 1]>,
+}
+
+#[derive(Serialize)]
+struct Quantity<'a> {
+    value: f64,
+    unit: &'a str,
+    system: &'static str,
+    code: &'a str,
+}
+
 impl Contact<'_> {
     fn status(&self, done: &'static str) -> &'static str {
         if self.voided { "entered-in-error" } else { done }
     }
 
-    fn encounter(&self, entries: &Entries, subject: &Subject) -> Value {
+    /// Writes the contact's Encounter and its readings' Observations.
+    fn write(&self, entries: &mut Entries, subject: &Subject, readings: &[Reading]) {
         let at = effective_instant(self.day, &self.village.code);
-        let mut resource = json!({
-            "resourceType": "Encounter",
-            "id": self.id,
-            "identifier": [identifier(&entries.systems, "encounter", &self.id.to_string())],
-            "status": self.status("finished"),
-            "class": {
-                "system": "http://terminology.hl7.org/CodeSystem/v3-ActCode",
-                "code": self.class.0,
-                "display": self.class.1,
+        let id = self.id.to_string();
+        let systems = Arc::clone(&entries.systems);
+        let encounter = EncounterResource {
+            resource_type: "Encounter",
+            id: self.id,
+            identifier: [Identifier { usage: "usual", system: systems.of("encounter"), value: &id }],
+            status: self.status("finished"),
+            class: Coding {
+                system: "http://terminology.hl7.org/CodeSystem/v3-ActCode",
+                code: self.class.0,
+                display: self.class.1,
             },
-            "subject": entries.subject_reference(subject),
-            "period": { "start": at, "end": at },
-            "location": [{ "location": {
-                "reference": urn(location_id(&self.village.code)),
-                "display": self.village.name,
-            }}],
-        });
-        if let Some(provider) = entries.systems.service_provider() {
-            resource["serviceProvider"] = provider;
+            subject: entries.subject_reference(subject),
+            period: Period { start: &at, end: &at },
+            location: [EncounterLocation {
+                location: Reference {
+                    reference: urn(location_id(&self.village.code)),
+                    display: Some(self.village.name.clone()),
+                },
+            }],
+            service_provider: systems.service_provider.clone().map(|reference| Reference { reference, display: None }),
+        };
+        entries.push("Encounter", self.id, "encounter", &id, &encounter);
+        let issued = instant(self.recorded_at);
+        for reading in readings {
+            let value = format!("{id}/{}", reading.part);
+            let category = reading.category.coding();
+            let codes: Vec<Coding> = reading
+                .codes
+                .iter()
+                .map(|(code, display)| Coding { system: "http://loinc.org", code, display })
+                .collect();
+            let observation = ObservationResource {
+                resource_type: "Observation",
+                id: derived_id(self.id, reading.part),
+                identifier: [Identifier { usage: "usual", system: systems.of("observation"), value: &value }],
+                status: self.status("final"),
+                category: [CodeableConcept { coding: std::slice::from_ref(&category) }],
+                code: CodeableConcept { coding: &codes },
+                subject: entries.subject_reference(subject),
+                encounter: Reference { reference: urn(self.id), display: None },
+                effective_date_time: &at,
+                issued: &issued,
+                value_quantity: Quantity {
+                    value: reading.value,
+                    unit: reading.unit,
+                    system: "http://unitsofmeasure.org",
+                    code: reading.unit,
+                },
+                interpretation: reading.interpretation.as_ref().map(|i| [i]),
+            };
+            entries.push("Observation", observation.id, "observation", &value, &observation);
         }
-        entries.entry(resource, "Encounter", "encounter", &self.id.to_string())
-    }
-
-    /// One reading taken at the contact, as an Observation entry.
-    fn observation(&self, entries: &Entries, subject: &Subject, reading: Reading) -> Value {
-        let id = derived_id(self.id, reading.part);
-        let value = format!("{}/{}", self.id, reading.part);
-        let mut resource = json!({
-            "resourceType": "Observation",
-            "id": id,
-            "identifier": [identifier(&entries.systems, "observation", &value)],
-            "status": self.status("final"),
-            "category": [{ "coding": [reading.category.coding()] }],
-            "code": { "coding": reading.codes.iter().map(|(code, display)| json!({
-                "system": "http://loinc.org", "code": code, "display": display,
-            })).collect::<Vec<_>>() },
-            "subject": entries.subject_reference(subject),
-            "encounter": { "reference": urn(self.id) },
-            "effectiveDateTime": effective_instant(self.day, &self.village.code),
-            "issued": instant(self.recorded_at),
-            "valueQuantity": {
-                "value": reading.value,
-                "unit": reading.unit,
-                "system": "http://unitsofmeasure.org",
-                "code": reading.unit,
-            },
-        });
-        if let Some(interpretation) = reading.interpretation {
-            resource["interpretation"] = json!([interpretation]);
-        }
-        entries.entry(resource, "Observation", "observation", &value)
     }
 }
 
@@ -304,7 +422,7 @@ struct Reading {
     part: &'static str,
     category: codes::Category,
     /// LOINC codings, most general first.
-    codes: Vec<(&'static str, &'static str)>,
+    codes: &'static [(&'static str, &'static str)],
     value: f64,
     /// UCUM unit.
     unit: &'static str,
@@ -347,6 +465,6 @@ mod tests {
             "http://sys-ids.kemkes.go.id/observation/10000004"
         );
         assert_eq!(Systems::default().of("observation"), "urn:stunting-api:observation");
-        assert!(Systems::default().service_provider().is_none());
+        assert!(Systems::default().service_provider.is_none());
     }
 }

@@ -44,7 +44,7 @@ where
         fhir::instant(chrono::Utc::now()),
     );
     let next_url = NextUrl::of(req);
-    let state = Writer { read, after, entries: Entries::new(kind, systems), left: limit, opened: false, done: false };
+    let state = Writer { read, after, entries: Entries::new(kind, systems), left: limit, done: false };
     let body = stream::once(async move { Ok::<_, ApiError>(Bytes::from(head)) }).chain(stream::unfold(
         state,
         move |mut writer| {
@@ -64,8 +64,6 @@ struct Writer<F> {
     entries: Entries,
     /// People still to write under a limit.
     left: Option<u32>,
-    /// Whether `"entry":[` is written (FHIR allows no empty array).
-    opened: bool,
     done: bool,
 }
 
@@ -100,25 +98,16 @@ impl<F> Writer<F> {
             }
         };
         let mut people = 0;
-        let mut out = Vec::with_capacity(rows.len() * 3);
         for row in &rows {
             let key = row.subject_key();
             if self.after.as_ref() != Some(&key) {
                 people += 1;
                 self.after = Some(key);
             }
-            row.entries(&mut self.entries, &mut out);
+            row.entries(&mut self.entries);
         }
         self.left = self.left.map(|left| left - people);
-        let mut chunk = Vec::with_capacity(out.len() * 600);
-        for entry in &out {
-            chunk.extend_from_slice(if self.opened { b"," } else { br#","entry":["# });
-            self.opened = true;
-            if let Err(error) = serde_json::to_writer(&mut chunk, entry) {
-                self.done = true;
-                return Some(Err(ApiError::Internal(error.into())));
-            }
-        }
+        let mut chunk = self.entries.take();
         if people < want {
             self.done = true;
             chunk.extend_from_slice(&self.close(None));
@@ -129,7 +118,7 @@ impl<F> Writer<F> {
     /// The end of the Bundle, with a link to the next one.
     fn close(&self, next: Option<String>) -> Bytes {
         let mut tail = String::new();
-        if self.opened {
+        if self.entries.opened() {
             tail.push(']');
         }
         if let Some(url) = next {
