@@ -6,30 +6,19 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::QueryableByName;
-use diesel::sql_types::{Bool, Date, Double, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Date, Double, Nullable, Timestamptz, Uuid as SqlUuid};
 use uuid::Uuid;
 
 use super::codes::{self, Category};
-use super::{Contact, Entries, Reading, Row, Subject, Village};
-use crate::domain::{RegionCode, Sex};
+use super::{Contact, Entries, PersonColumns, Reading, Row};
 
 /// One antenatal visit of a living pregnancy, with the mother and her village.
 #[derive(Debug, QueryableByName)]
 pub struct AntenatalRow {
     #[diesel(sql_type = SqlUuid)]
     pub person_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub village_code: RegionCode,
-    #[diesel(sql_type = Text)]
-    pub village_name: String,
-    #[diesel(sql_type = Text)]
-    pub sex: Sex,
-    #[diesel(sql_type = Date)]
-    pub birth_date: NaiveDate,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub ihs_number: Option<String>,
+    #[diesel(embed)]
+    pub person: PersonColumns,
     #[diesel(sql_type = SqlUuid)]
     pub visit_id: Uuid,
     #[diesel(sql_type = Date)]
@@ -52,21 +41,11 @@ pub struct AntenatalRow {
 
 impl Row for AntenatalRow {
     fn subject_key(&self) -> (String, Uuid) {
-        (self.village_code.to_string(), self.person_id)
+        (self.person.village_code.to_string(), self.person_id)
     }
 
     fn entries(&self, entries: &mut Entries) {
-        let village = Village { code: self.village_code.clone(), name: self.village_name.clone() };
-        let mother = Subject {
-            id: self.person_id,
-            ihs_number: self.ihs_number.clone(),
-            name: self.name.clone(),
-            sex: self.sex,
-            birth_date: self.birth_date,
-            village: self.village_code.clone(),
-        };
-        entries.village(&village);
-        entries.subject(&mother, "person");
+        let (mother, village) = self.person.write(self.person_id, "person", entries);
         let contact = Contact {
             id: self.visit_id,
             class: ("AMB", "ambulatory"),

@@ -11,8 +11,8 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::codes::{self, Category};
-use super::{Contact, Entries, Reading, Row, Subject, Village};
-use crate::domain::{Place, Position, RegionCode, Sex, ZScore};
+use super::{Contact, Entries, PersonColumns, Reading, Row};
+use crate::domain::{Place, Position, ZScore};
 use crate::growth::Indicator;
 
 /// One measurement of a living child, with the child and her village.
@@ -20,18 +20,8 @@ use crate::growth::Indicator;
 pub struct GrowthRow {
     #[diesel(sql_type = SqlUuid)]
     pub child_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub village_code: RegionCode,
-    #[diesel(sql_type = Text)]
-    pub village_name: String,
-    #[diesel(sql_type = Text)]
-    pub sex: Sex,
-    #[diesel(sql_type = Date)]
-    pub birth_date: NaiveDate,
-    #[diesel(sql_type = Text)]
-    pub name: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub ihs_number: Option<String>,
+    #[diesel(embed)]
+    pub person: PersonColumns,
     #[diesel(sql_type = SqlUuid)]
     pub measurement_id: Uuid,
     #[diesel(sql_type = Date)]
@@ -56,21 +46,11 @@ pub struct GrowthRow {
 
 impl Row for GrowthRow {
     fn subject_key(&self) -> (String, Uuid) {
-        (self.village_code.to_string(), self.child_id)
+        (self.person.village_code.to_string(), self.child_id)
     }
 
     fn entries(&self, entries: &mut Entries) {
-        let village = Village { code: self.village_code.clone(), name: self.village_name.clone() };
-        let child = Subject {
-            id: self.child_id,
-            ihs_number: self.ihs_number.clone(),
-            name: self.name.clone(),
-            sex: self.sex,
-            birth_date: self.birth_date,
-            village: self.village_code.clone(),
-        };
-        entries.village(&village);
-        entries.subject(&child, "child");
+        let (child, village) = self.person.write(self.child_id, "child", entries);
         let contact = Contact {
             id: self.measurement_id,
             class: class_of(self.place),

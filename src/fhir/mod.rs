@@ -11,18 +11,20 @@
 pub mod antenatal;
 mod codes;
 pub mod growth;
-mod place;
+mod local_noon;
 
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use diesel::QueryableByName;
+use diesel::sql_types::{Date, Nullable, Text};
 use serde::Serialize;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::domain::{RegionCode, Sex};
 
-pub use place::effective_instant;
+pub use local_noon::effective_instant;
 
 /// The media type of every FHIR answer.
 pub const MEDIA_TYPE: &str = "application/fhir+json";
@@ -82,6 +84,41 @@ pub struct Subject {
     pub sex: Sex,
     pub birth_date: NaiveDate,
     pub village: RegionCode,
+}
+
+/// The person a row is about, with her village, as both kinds of row read them.
+#[derive(Debug, QueryableByName)]
+pub struct PersonColumns {
+    #[diesel(sql_type = Text)]
+    pub village_code: RegionCode,
+    #[diesel(sql_type = Text)]
+    pub village_name: String,
+    #[diesel(sql_type = Text)]
+    pub sex: Sex,
+    #[diesel(sql_type = Date)]
+    pub birth_date: NaiveDate,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ihs_number: Option<String>,
+}
+
+impl PersonColumns {
+    /// Writes her village and her, when new to the Bundle; gives them back for her contacts.
+    fn write(&self, id: Uuid, kind: &str, entries: &mut Entries) -> (Subject, Village) {
+        let village = Village { code: self.village_code.clone(), name: self.village_name.clone() };
+        let subject = Subject {
+            id,
+            ihs_number: self.ihs_number.clone(),
+            name: self.name.clone(),
+            sex: self.sex,
+            birth_date: self.birth_date,
+            village: self.village_code.clone(),
+        };
+        entries.village(&village);
+        entries.subject(&subject, kind);
+        (subject, village)
+    }
 }
 
 /// Where something happened: a village, as a Location.

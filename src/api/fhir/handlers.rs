@@ -2,6 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::IntoParams;
+use uuid::Uuid;
 
 use super::dto::Bundle;
 use crate::auth::Caller;
@@ -65,6 +66,23 @@ fn check_period(errors: &mut FieldErrors, from: Option<NaiveDate>, to: Option<Na
     }
 }
 
+impl PersonBundleQuery {
+    /// 403 for a dashboard, 422 for a period that ends before it starts: before the person is
+    /// looked up.
+    fn check(&self, caller: &Caller) -> Result<(), ApiError> {
+        caller.require_child_data()?;
+        let mut errors = FieldErrors::default();
+        check_period(&mut errors, self.from, self.to);
+        errors.finish()
+    }
+
+    /// The contacts of person `id`, who lives in `village` (her access already checked).
+    fn of(&self, caller: &Caller, id: Uuid, village: &RegionCode) -> Result<Selection, ApiError> {
+        let scope = caller.list_scope(Some(village.clone()))?;
+        Ok(Selection { scope, subject: Some(id), from: self.from, to: self.to })
+    }
+}
+
 /// The Bundle of `T` for `selection`.
 fn stream<T: Contacts>(
     req: &HttpRequest,
@@ -107,17 +125,9 @@ pub async fn child_bundle(
     pool: web::Data<ReadPool>,
     systems: web::Data<Systems>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_child_data()?;
-    let mut errors = FieldErrors::default();
-    check_period(&mut errors, query.from, query.to);
-    errors.finish()?;
+    query.check(&caller)?;
     let child = child::find(&mut *pool.get().await?, &caller, *path).await?;
-    let selection = Selection {
-        scope: caller.list_scope(Some(child.village_code.clone()))?,
-        subject: Some(child.id.0),
-        from: query.from,
-        to: query.to,
-    };
+    let selection = query.of(&caller, child.id.0, &child.village_code)?;
     Ok(stream::<GrowthRow>(&req, pool, &systems, query.kind, selection, None, None))
 }
 
@@ -146,17 +156,9 @@ pub async fn person_bundle(
     pool: web::Data<ReadPool>,
     systems: web::Data<Systems>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_child_data()?;
-    let mut errors = FieldErrors::default();
-    check_period(&mut errors, query.from, query.to);
-    errors.finish()?;
+    query.check(&caller)?;
     let person = person::find(&mut *pool.get().await?, &caller, *path).await?;
-    let selection = Selection {
-        scope: caller.list_scope(Some(person.village_code.clone()))?,
-        subject: Some(person.id.0),
-        from: query.from,
-        to: query.to,
-    };
+    let selection = query.of(&caller, person.id.0, &person.village_code)?;
     Ok(stream::<AntenatalRow>(&req, pool, &systems, query.kind, selection, None, None))
 }
 
