@@ -313,6 +313,16 @@ impl FieldErrors {
         self.0.extend(other.0);
     }
 
+    /// Adds `message` on `field` when both ends of a range are given and `from` comes after
+    /// `to`.
+    pub fn check_order<T: PartialOrd>(&mut self, field: &str, from: Option<T>, to: Option<T>, message: &str) {
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            self.add(field, message);
+        }
+    }
+
     pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, parsed: Result<T, E>) -> Option<T> {
         parsed.map_err(|e| self.add(field, e.to_string())).ok()
     }

@@ -10,7 +10,7 @@ use diesel::sql_types::{Bool, Date, Double, Nullable, Timestamptz, Uuid as SqlUu
 use uuid::Uuid;
 
 use super::codes::{self, Category};
-use super::{Contact, Entries, PersonColumns, Reading, Row};
+use super::{Contact, Entries, Key, PersonColumns, Reading, Row};
 
 /// One antenatal visit of a living pregnancy, with the mother and her village.
 #[derive(Debug, QueryableByName)]
@@ -40,7 +40,7 @@ pub struct AntenatalRow {
 }
 
 impl Row for AntenatalRow {
-    fn subject_key(&self) -> (String, Uuid) {
+    fn subject_key(&self) -> Key {
         (self.person.village_code.to_string(), self.person_id)
     }
 

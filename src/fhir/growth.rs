@@ -11,7 +11,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::codes::{self, Category};
-use super::{Contact, Entries, PersonColumns, Reading, Row};
+use super::{Contact, Entries, Key, PersonColumns, Reading, Row};
 use crate::domain::{Place, Position, ZScore};
 use crate::growth::Indicator;
 
@@ -45,7 +45,7 @@ pub struct GrowthRow {
 }
 
 impl Row for GrowthRow {
-    fn subject_key(&self) -> (String, Uuid) {
+    fn subject_key(&self) -> Key {
         (self.person.village_code.to_string(), self.child_id)
     }
 

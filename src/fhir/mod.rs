@@ -128,11 +128,14 @@ pub struct Village {
     pub name: String,
 }
 
+/// Where a page of a Bundle starts: after this person (her village and id).
+pub type Key = (String, Uuid);
+
 /// A row a Bundle is built from: one contact (a weighing, a visit) with its person and village,
 /// read in the order of village, person and contact.
 pub trait Row {
     /// The row's person and her village: where the next page starts after her.
-    fn subject_key(&self) -> (String, Uuid);
+    fn subject_key(&self) -> Key;
     /// Writes the row's entries, the village and person first when new to the Bundle.
     fn entries(&self, entries: &mut Entries);
 }

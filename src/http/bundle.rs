@@ -13,13 +13,10 @@ use uuid::Uuid;
 
 use crate::domain::page::encode_cursor;
 use crate::error::ApiError;
-use crate::fhir::{self, BundleType, Entries, Row, Systems};
+use crate::fhir::{self, BundleType, Entries, Key, Row, Systems};
 
 /// People read per query.
 pub const PAGE_PEOPLE: u32 = 200;
-
-/// Where a page starts: after this person (her village and id).
-pub type Key = (String, Uuid);
 
 /// The Bundle: `read(after, people)` gives the contacts of the next `people` people after
 /// `after`. A failure after the first page can only cut the body short (the status is sent by

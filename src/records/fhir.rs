@@ -11,9 +11,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::domain::Scope;
-use crate::fhir::Row;
 use crate::fhir::antenatal::AntenatalRow;
 use crate::fhir::growth::GrowthRow;
+use crate::fhir::{Key, Row};
 use crate::records::stats::code_bounds;
 
 /// Whose contacts: the people of a scope, or one person; in a period.
@@ -24,9 +24,6 @@ pub struct Selection {
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
-
-/// A page's position: the last person's village and id.
-pub type Key = (String, Uuid);
 
 /// A kind of contact a Bundle is read from. Its `SQL` takes the scope's bounds ($1, $2), the one
 /// person or null ($3), the position after which to read ($4, $5), the period ($6, $7) and

@@ -43,11 +43,7 @@ pub async fn list(
     for (field, from, to) in
         [("opened_to", query.opened_from, query.opened_to), ("resolved_to", query.resolved_from, query.resolved_to)]
     {
-        if let (Some(from), Some(to)) = (from, to)
-            && from > to
-        {
-            errors.add(field, "must not be before the start of the range");
-        }
+        errors.check_order(field, from, to, "must not be before the start of the range");
     }
     errors.finish()?;
     let scope = caller.list_scope(region)?;

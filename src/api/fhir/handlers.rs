@@ -10,10 +10,11 @@ use crate::db::ReadPool;
 use crate::domain::page::{self, decode_cursor};
 use crate::domain::{ChildId, PersonId, RegionCode};
 use crate::error::{ApiError, FieldErrors};
+use crate::fhir::Key;
 use crate::fhir::antenatal::AntenatalRow;
 use crate::fhir::growth::GrowthRow;
 use crate::fhir::{BundleType, Systems};
-use crate::http::bundle::{self, Key};
+use crate::http::bundle;
 use crate::http::extract::Query;
 use crate::records::fhir::{self as records, Contacts, Selection};
 use crate::records::{child, person};
@@ -57,22 +58,13 @@ pub struct RegionBundleQuery {
     pub cursor: Option<String>,
 }
 
-/// 422 unless `from` is on or before `to`.
-fn check_period(errors: &mut FieldErrors, from: Option<NaiveDate>, to: Option<NaiveDate>) {
-    if let (Some(from), Some(to)) = (from, to)
-        && from > to
-    {
-        errors.add("to", "must not be before from");
-    }
-}
-
 impl PersonBundleQuery {
     /// 403 for a dashboard, 422 for a period that ends before it starts: before the person is
     /// looked up.
     fn check(&self, caller: &Caller) -> Result<(), ApiError> {
         caller.require_child_data()?;
         let mut errors = FieldErrors::default();
-        check_period(&mut errors, self.from, self.to);
+        errors.check_order("to", self.from, self.to, "must not be before from");
         errors.finish()
     }
 
@@ -169,7 +161,7 @@ impl RegionBundleQuery {
         caller.require_child_data()?;
         let mut errors = FieldErrors::default();
         let region = self.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-        check_period(&mut errors, self.from, self.to);
+        errors.check_order("to", self.from, self.to, "must not be before from");
         errors.finish()?;
         let limit = self.limit.map(|n| page::limit(Some(n), n)).transpose()?;
         let after = self.cursor.as_deref().map(decode_cursor::<Key>).transpose()?;
