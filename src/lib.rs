@@ -10,6 +10,7 @@ pub mod db;
 pub mod demo;
 #[macro_use]
 pub mod domain;
+pub mod dhis2;
 pub mod embedded_pg;
 pub mod error;
 pub mod fhir;

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod changes;
 pub mod children;
 pub mod convergence;
+pub mod dhis2;
 pub mod exports;
 pub mod families;
 pub mod fhir;
@@ -72,6 +73,7 @@ pub fn v1(cfg: &mut ServiceConfig) {
             .configure(imports::routes)
             .configure(exports::routes)
             .configure(fhir::routes)
+            .configure(dhis2::routes)
             .configure(changes::routes)
             .configure(stats::routes),
     );

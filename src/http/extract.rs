@@ -122,9 +122,26 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
         let field = if path == "." { "query".to_owned() } else { path };
         ApiError::invalid(&field, error.into_inner().to_string())
     })?;
+    refuse_nul_parameter(query)?;
+    Ok(value)
+}
+
+/// Query-string parameters of which some may repeat (`period=202501&period=202502`, as DHIS2
+/// clients send them) into `Vec` fields; otherwise as `parse_query`.
+pub fn parse_repeated_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    refuse_nul_parameter(query)?;
+    let de = serde_html_form::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    serde_path_to_error::deserialize(de).map_err(|error| {
+        let path = error.path().to_string();
+        let field = if path == "." { "query".to_owned() } else { path };
+        ApiError::invalid(&field, error.into_inner().to_string())
+    })
+}
+
+fn refuse_nul_parameter(query: &str) -> Result<(), ApiError> {
     match form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
         Some((name, _)) => Err(ApiError::invalid(&name.replace('\0', "\\u0000"), NUL_MESSAGE)),
-        None => Ok(value),
+        None => Ok(()),
     }
 }
 

@@ -12,6 +12,7 @@ pub mod changes;
 pub mod child;
 pub mod continuum;
 pub mod convergence;
+pub mod dhis2;
 pub mod export;
 pub mod family;
 pub mod fhir;

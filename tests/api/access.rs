@@ -308,10 +308,15 @@ fn read_of(template: &str, operation: &Value, planted: &Planted) -> String {
         .flatten()
         .filter(|p| p["in"] == "query")
         .filter_map(|p| {
+            let dhis2 = template.starts_with("/api/v1/dhis2/");
             let value = match p["name"].as_str()? {
                 "region" | "district" | "within" | "parent" => "14.01",
                 "village" => VILLAGE,
                 "year" => "2025",
+                // DHIS2's names.
+                "orgUnit" if dhis2 => "14.01",
+                "period" if dhis2 => "2025",
+                "dataSet" if dhis2 => "STUNTING_PREVALENCE",
                 _ => return None,
             };
             Some(format!("{}={value}", p["name"].as_str()?))
@@ -405,6 +410,11 @@ async fn nobody_from_another_district_reaches_kampar_s_records_by_any_operation(
                         .unwrap()
                         .iter()
                         .all(|line| line["region_code"].as_str().is_some_and(|r| r.starts_with("14.03"))),
+                    // DHIS2's import summary: a value outside the caller's scope is a conflict.
+                    ("post", "/api/v1/dhis2/dataValueSets") => {
+                        let count = &body["response"]["importCount"];
+                        count["imported"] == 0 && count["updated"] == 0 && body["response"]["status"] == "ERROR"
+                    }
                     // Answers per record; one outside the caller's scope is refused, not written.
                     ("post", "/api/v1/families-at-risk/import") => {
                         body["inserted"] == 0
@@ -450,7 +460,8 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
         // An aggregate covers all of the region asked for (Kampar), never a part of it.
         _ if template == "/api/v1/regions/{code}/summary"
             || template.starts_with("/api/v1/stats/")
-            || template == "/api/v1/prevalence-figures" =>
+            || template == "/api/v1/prevalence-figures"
+            || template == "/api/v1/dhis2/dataValueSets" =>
         {
             covers_kampar
         }
@@ -578,6 +589,9 @@ fn may_write(operation_id: &str, role: Role, scope: Option<&str>) -> Option<bool
         "import_intervention_reports" => admin || matches!(role, Role::Officer | Role::Cadre | Role::Integration),
         "import_families_at_risk" => admin || matches!(role, Role::Integration | Role::Officer),
         "import_budget_lines" => admin || role == Role::Officer,
+        // DHIS2 data value sets: officers and integrations (each value then checked against
+        // the caller's scope and its record's own rules, a refusal being a conflict).
+        "dhis2_import_data_values" => admin || matches!(role, Role::Officer | Role::Integration),
         "verify" => admin || (matches!(role, Role::Cadre | Role::Officer) && within(VILLAGE)),
         // Activities in the planted village, and reports on them.
         "create_intervention" | "update_intervention" | "delete_intervention" => officer_in(VILLAGE),

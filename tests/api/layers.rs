@@ -3,7 +3,7 @@
 //! - `api` (HTTP routes and handlers) may name anything;
 //! - `http` (extractors, answers, middleware) and `records` (the records and their rules) sit
 //!   beside each other under it, and neither names the other;
-//! - `auth`, `db`, `domain`, `growth` and `fhir` sit under both.
+//! - `auth`, `db`, `domain`, `growth`, `fhir` and `dhis2` sit under both.
 //!
 //! and no two modules of one parent name each other, directly or round a longer loop. Every
 //! file is parsed (with `syn`), so a grouped `use crate::{http, records}`, a `super::` path or a
@@ -190,6 +190,7 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("domain", &["api", "http", "records", "demo", "startup", "cli", "auth", "db"]),
     ("growth", &["api", "http", "records", "demo", "startup", "cli", "auth", "db"]),
     ("fhir", &["api", "http", "records", "demo", "startup", "cli", "auth", "db"]),
+    ("dhis2", &["api", "http", "records", "demo", "startup", "cli", "auth", "db"]),
 ];
 
 #[test]

@@ -16,6 +16,7 @@ mod children;
 mod cli;
 mod convergence;
 mod demo;
+mod dhis2;
 mod errors;
 mod exports;
 mod families;

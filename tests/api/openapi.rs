@@ -78,6 +78,7 @@ fn wire_names<T: serde::Serialize>(all: &[T]) -> Vec<String> {
 
 #[test]
 fn every_enum_lists_the_names_serde_sends() {
+    use stunting_api::dhis2::{DataSet, ImportStrategy};
     use stunting_api::domain::worklist::{Reason, Subject, Urgency};
     use stunting_api::domain::*;
     use stunting_api::fhir::BundleType;
@@ -116,9 +117,11 @@ fn every_enum_lists_the_names_serde_sends() {
         CloseReason,
         CountSource,
         CountUnit,
+        DataSet,
         DocumentKind,
         FundingSource,
         GrowthCategory,
+        ImportStrategy,
         InterventionCategory,
         JobStatus,
         Mode,

@@ -37,7 +37,7 @@ use responses::ProblemResponses;
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     modifiers(&BearerAuth),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::dhis2::DataSet, crate::dhis2::ImportStrategy)),
     tags(
         (name = "auth", description = "Signing in and out"),
         (name = "users", description = "Accounts, roles and region scopes"),
@@ -58,6 +58,7 @@ use responses::ProblemResponses;
         (name = "families", description = "Families at risk of stunting (BKKBN data) and their verification by villages"),
         (name = "figures", description = "Official prevalence figures (SSGI, SKI, …) and targets beside measured prevalence"),
         (name = "stats", description = "Aggregates for dashboards: no personal data"),
+        (name = "dhis2", description = "DHIS2 aggregate exchange: kept aggregates out as data value sets, survey figures and intervention reports in, by code"),
         (name = "fhir", description = "FHIR R4 for SATUSEHAT: children's growth and mothers' antenatal care as Bundles (personal data: never for dashboards)"),
         (name = "changes", description = "What changed since a client last looked: the feed offline apps and integrations sync from"),
         (name = "operations", description = "Health and metrics"),
