@@ -1,9 +1,10 @@
 //! The national systems' exchanges as their callers meet them, through HTTP, over the synthetic
 //! country of `benches/dashboards.rs`: a region's year exported as FHIR R4 for SATUSEHAT (the
 //! children's growth, the mothers' antenatal care), of the busiest district and of its province,
-//! as one streamed Bundle and as linked Bundles of 100 people. For each: the time, the bytes,
-//! resources and people a second, and this process's resident memory (the service runs in it)
-//! before, at its peak while streaming, and after.
+//! as one streamed Bundle and as linked Bundles of 100 people; and DHIS2 data value sets of the
+//! nation's year (every tier, villages only, district months) and of that province's months.
+//! For each: the time, the bytes, resources or values a second, and this process's resident
+//! memory (the service runs in it) before, at its peak while streaming, and after.
 //!
 //!     BENCH_DATABASE_URL=postgres://… BENCH_CHILDREN=1000000 cargo bench --bench exchange
 //!
@@ -155,24 +156,7 @@ async fn run() {
             if let Some(n) = limit {
                 path.push_str(&format!("&limit={n}"));
             }
-            let before = resident_mib();
-            let peak = Arc::new(AtomicU64::new(before.to_bits()));
-            let sampling = {
-                let peak = peak.clone();
-                tokio::spawn(async move {
-                    loop {
-                        let now = resident_mib();
-                        if now > f64::from_bits(AtomicU64::load(&peak, Ordering::Relaxed)) {
-                            AtomicU64::store(&peak, now.to_bits(), Ordering::Relaxed);
-                        }
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                    }
-                })
-            };
-            let started = Instant::now();
-            let streamed = export(&http, &service.address, &token, path).await;
-            let seconds = started.elapsed().as_secs_f64();
-            sampling.abort();
+            let (streamed, seconds, memory) = with_memory(export(&http, &service.address, &token, path)).await;
             let megabytes = streamed.bytes as f64 / 1e6;
             println!(
                 "{label:<44} {seconds:>8.1} {megabytes:>9.1} {:>8.1} {:>11.0} {:>10} {:>9} {:>23}",
@@ -180,12 +164,77 @@ async fn run() {
                 streamed.entries as f64 / seconds,
                 streamed.people,
                 streamed.bundles,
-                format!(
-                    "{before:.0}/{:.0}/{:.0}",
-                    f64::from_bits(AtomicU64::load(&peak, Ordering::Relaxed)),
-                    resident_mib()
-                ),
+                memory,
             );
         }
     }
+
+    println!("\nDHIS2 data value sets, one client (every data set: prevalence, interventions, survey figures)\n");
+    println!(
+        "{:<52} {:>8} {:>9} {:>8} {:>10} {:>23}",
+        "export", "seconds", "MB", "MB/s", "values/s", "RSS MiB before/peak/after"
+    );
+    let sets = "dataSet=STUNTING_PREVALENCE&dataSet=STUNTING_INTERVENTIONS&dataSet=STUNTING_SURVEY";
+    let months: String = (1..=12).map(|m| format!("&period=2025{m:02}")).collect();
+    for (label, query) in [
+        (
+            "Indonesia, 2025, every tier (children=true)".to_owned(),
+            "period=2025&orgUnit=national&children=true".to_owned(),
+        ),
+        (
+            "Indonesia, 2025, villages (level=village)".to_owned(),
+            "period=2025&orgUnit=national&level=village".to_owned(),
+        ),
+        ("Indonesia, 12 months of 2025, districts".to_owned(), format!("orgUnit=national&level=district{months}")),
+        (format!("{province}, 12 months of 2025, every tier"), format!("orgUnit={province}&children=true{months}")),
+    ] {
+        if only.as_deref().is_some_and(|o| !label.contains(o)) {
+            continue;
+        }
+        let url = format!("{}/api/v1/dhis2/dataValueSets?{sets}&{query}", service.address);
+        let ((bytes, values), seconds, memory) = with_memory(data_values(&http, &url, &token)).await;
+        let megabytes = bytes as f64 / 1e6;
+        println!(
+            "{label:<52} {seconds:>8.1} {megabytes:>9.1} {:>8.1} {:>10.0} {memory:>23}",
+            megabytes / seconds,
+            values as f64 / seconds
+        );
+    }
+}
+
+/// Runs `work`, sampling this process's resident memory every 50 ms: its result, the seconds
+/// it took, and the memory before, at its peak, and after.
+async fn with_memory<T>(work: impl std::future::Future<Output = T>) -> (T, f64, String) {
+    let before = resident_mib();
+    let peak = Arc::new(AtomicU64::new(before.to_bits()));
+    let sampling = {
+        let peak = peak.clone();
+        tokio::spawn(async move {
+            loop {
+                let now = resident_mib();
+                if now > f64::from_bits(AtomicU64::load(&peak, Ordering::Relaxed)) {
+                    AtomicU64::store(&peak, now.to_bits(), Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+    };
+    let started = Instant::now();
+    let result = work.await;
+    let seconds = started.elapsed().as_secs_f64();
+    sampling.abort();
+    let peak = f64::from_bits(AtomicU64::load(&peak, Ordering::Relaxed));
+    (result, seconds, format!("{before:.0}/{peak:.0}/{:.0}", resident_mib()))
+}
+
+/// GETs a data value set, reading the body as it arrives: its bytes and values.
+async fn data_values(http: &reqwest::Client, url: &str, token: &str) -> (u64, u64) {
+    let mut response = http.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    let (mut bytes, mut values) = (0, Counter::new(b"\"dataElement\""));
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        bytes += chunk.len() as u64;
+        values.feed(&chunk);
+    }
+    (bytes, values.found)
 }

@@ -23,6 +23,7 @@ from stunting_api_client.api.pregnancies import create_anc_visit, create_pregnan
 from stunting_api_client.api.teams import create_team
 from stunting_api_client.api.tpk_visits import create_tpk_visit
 from stunting_api_client.api.convergence import overview
+from stunting_api_client.api.dhis2 import dhis2_export_data_values, dhis2_import_data_values
 from stunting_api_client.api.interventions import create_intervention, report
 from stunting_api_client.api.measurements import check_measurement, create_measurement, growth
 from stunting_api_client.api.regions import get_region, list_regions
@@ -46,6 +47,9 @@ from stunting_api_client.models import (
     CreateScreening,
     CreateTpkVisit,
     CreateUser,
+    DataSet,
+    Dhis2DataValue,
+    Dhis2DataValueSet,
     Examiner,
     GrowthCategory,
     NewPosyandu,
@@ -241,6 +245,17 @@ def main(base_url, admin_password):
     rows = [row for category in coverage.categories for row in category.rows]
     monitoring = [row for row in rows if row.type_code == "growth_monitoring" and row.region_code == "14.01.01"]
     assert monitoring and monitoring[0].region_level == RegionLevel.SUBDISTRICT, rows
+
+    step("13a. February's reach sent as a DHIS2 data value set, and the year's coverage read back as one")
+    sent = ok(dhis2_import_data_values.sync(client=officer, body=Dhis2DataValueSet(
+        data_set="STUNTING_INTERVENTIONS", period="202402", org_unit=KUMANTAN, data_values=[
+            Dhis2DataValue(data_element="INTERVENTION_REACHED", category_option_combo="growth_monitoring", value="90")])))
+    assert (sent.response.import_count.imported, sent.response.status) == (1, "SUCCESS"), sent
+    year = ok(dhis2_export_data_values.sync(client=officer, data_set=[DataSet.STUNTING_INTERVENTIONS],
+                                             period=["2024"], org_unit=[KUMANTAN]))
+    values = {(v.data_element, v.category_option_combo): v.value for v in year.data_values}
+    assert values[("INTERVENTION_REACHED", "growth_monitoring")] == "186", values
+    assert values[("INTERVENTION_TARGET", "growth_monitoring")] == "120", values
 
     step("14. Kampar's 2024 DAK document and its discrepancy")
     budgets = ok(list_budgets.sync(client=admin, region="14.01", has_discrepancy=True))
