@@ -12,6 +12,9 @@ pub struct Period {
     pub start: NaiveDate,
 }
 
+/// What `Period::parse` reads, as the contract states it.
+pub const PATTERN: &str = "^(20[0-9]{2}|2100)(0[1-9]|1[0-2]|Q[1-4]|S[1-2])?$";
+
 pub const EXPECTED: &str = "must be a DHIS2 period: 202502 (month), 2025Q1 (quarter), 2025S1 (semester) or 2025 (year)";
 
 impl Period {

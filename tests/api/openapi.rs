@@ -1,7 +1,7 @@
 //! The checked-in contract must be what the code generates. To update it after a change:
 //! `cargo run -- openapi --output openapi/openapi.json`.
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 #[test]
 fn checked_in_document_matches_the_code() {
@@ -344,4 +344,33 @@ fn birth_bounds_are_the_domain_bounds() {
         }
     }
     assert_eq!(seen, 4, "a baby born and a pregnancy row, each with a weight and a length");
+}
+
+/// DHIS2's repeated parameters: the document's patterns accept exactly the periods and org
+/// units the service reads.
+#[test]
+fn dhis2_periods_and_org_units_are_documented_as_read() {
+    use stunting_api::dhis2::Period;
+    use stunting_api::domain::RegionCode;
+    let doc: Value = serde_json::to_value(stunting_api::api::openapi::document()).unwrap();
+    let parameters = doc["paths"]["/api/v1/dhis2/dataValueSets"]["get"]["parameters"].as_array().unwrap();
+    let items = |name: &str| {
+        let parameter = parameters.iter().find(|p| p["name"] == name).unwrap();
+        jsonschema::validator_for(&parameter["schema"]["items"]).unwrap()
+    };
+    let period = items("period");
+    for year in ["1999", "2000", "2025", "2100", "2101", "20x5"] {
+        for rest in ["", "00", "01", "09", "10", "12", "13", "Q0", "Q1", "Q4", "Q5", "S0", "S1", "S2", "S3", "W1", "1"]
+        {
+            let code = format!("{year}{rest}");
+            assert_eq!(period.is_valid(&json!(code)), Period::parse(&code).is_ok(), "{code}");
+        }
+    }
+    let unit = items("orgUnit");
+    for code in
+        ["national", "14", "14.01", "14.01.01", "14.01.01.2009", "nation", "14.1", "DiszpKrYNg8", "", "national14"]
+    {
+        let read = code == "national" || RegionCode::parse(code).is_ok();
+        assert_eq!(unit.is_valid(&json!(code)), read, "{code}");
+    }
 }

@@ -48,6 +48,18 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter, region_
         "number" => Some((1, 8)),
         _ => None,
     };
+    // DHIS2's repeated parameters: each item is an org unit (a code or `national`) or a period.
+    let item_pattern = match name {
+        "orgUnit" => Some(format!("^{}$|{}", crate::dhis2::NATIONAL, crate::domain::RegionCode::PATTERN)),
+        "period" => Some(crate::dhis2::period::PATTERN.to_owned()),
+        _ => None,
+    };
+    if let (Some(RefOr::T(Schema::Array(array))), Some(pattern)) = (parameter.schema.as_mut(), item_pattern)
+        && let utoipa::openapi::schema::ArrayItems::RefOrSchema(item) = &mut array.items
+        && let RefOr::T(Schema::Object(item)) = item.as_mut()
+    {
+        item.pattern = Some(pattern);
+    }
     if let Some(RefOr::T(Schema::Object(object))) = parameter.schema.as_mut() {
         if let Some(pattern) = pattern {
             object.pattern = Some(pattern);
