@@ -169,12 +169,13 @@ async fn run() {
         }
     }
 
-    println!("\nDHIS2 data value sets, one client (every data set: prevalence, interventions, survey figures)\n");
+    println!("\nDHIS2 data value sets, one client (every data set: prevalence, interventions, SKDN, survey figures)\n");
     println!(
         "{:<52} {:>8} {:>9} {:>8} {:>10} {:>23}",
         "export", "seconds", "MB", "MB/s", "values/s", "RSS MiB before/peak/after"
     );
-    let sets = "dataSet=STUNTING_PREVALENCE&dataSet=STUNTING_INTERVENTIONS&dataSet=STUNTING_SURVEY";
+    let sets =
+        "dataSet=STUNTING_PREVALENCE&dataSet=STUNTING_INTERVENTIONS&dataSet=STUNTING_SKDN&dataSet=STUNTING_SURVEY";
     let months: String = (1..=12).map(|m| format!("&period=2025{m:02}")).collect();
     for (label, query) in [
         (

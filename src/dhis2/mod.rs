@@ -18,6 +18,8 @@ text_enum! {
         Survey = "STUNTING_SURVEY",
         /// Intervention targets and monthly reach per type; reach importable.
         Interventions = "STUNTING_INTERVENTIONS",
+        /// The posyandu's monthly weighing: S, K, D, N and the rest of the KMS tally.
+        Skdn = "STUNTING_SKDN",
     }
 }
 
@@ -48,6 +50,24 @@ text_enum! {
         InterventionTarget = "INTERVENTION_TARGET",
         /// Reached by an intervention type, the sum of monthly reports.
         InterventionReached = "INTERVENTION_REACHED",
+        /// S: under-fives registered (child-months over a period longer than a month).
+        SkdnS = "SKDN_S",
+        /// K: of S, those with a KMS or KIA book.
+        SkdnK = "SKDN_K",
+        /// D: of S, those weighed.
+        SkdnD = "SKDN_D",
+        /// N: of D, weight risen by the KMS minimum since last month.
+        SkdnN = "SKDN_N",
+        /// T: of D, weighed last month too but not risen enough.
+        SkdnT = "SKDN_T",
+        /// O: of D, weighed before but not last month.
+        SkdnO = "SKDN_O",
+        /// B: of D, weighed for the first time.
+        SkdnB = "SKDN_B",
+        /// 2T: of T, not risen two months running.
+        Skdn2T = "SKDN_2T",
+        /// BGM: of D, weight-for-age below −3.
+        SkdnBgm = "SKDN_BGM",
     }
 }
 
@@ -63,6 +83,15 @@ impl DataElement {
             | Self::Wasted => DataSet::Prevalence,
             Self::SurveyStuntingPct | Self::SurveyStunted | Self::SurveyMeasured => DataSet::Survey,
             Self::InterventionTarget | Self::InterventionReached => DataSet::Interventions,
+            Self::SkdnS
+            | Self::SkdnK
+            | Self::SkdnD
+            | Self::SkdnN
+            | Self::SkdnT
+            | Self::SkdnO
+            | Self::SkdnB
+            | Self::Skdn2T
+            | Self::SkdnBgm => DataSet::Skdn,
         }
     }
 }

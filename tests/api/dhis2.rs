@@ -392,3 +392,53 @@ async fn survey_figures_come_in_by_source_and_go_out_as_they_are_kept() {
     assert_eq!(counts(&refused), (0, 0, 1));
     assert!(refused["response"]["conflicts"][0]["value"].as_str().unwrap().contains("integration"));
 }
+
+#[tokio::test]
+async fn the_posyandu_s_monthly_weighing_goes_out_as_its_dashboard_counts_it() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let posyandu = json!({"village_code": VILLAGE, "name": "Posyandu Melati"});
+    let posyandu: Value = app.post_json("/api/v1/posyandu", Some(&officer), &posyandu).await.json().await.unwrap();
+    for (n, weights) in [[Some(8.0), Some(8.6)], [Some(7.9), None], [None, Some(8.1)]].iter().enumerate() {
+        let child = app.child_in(&officer, VILLAGE).await;
+        let path = format!("/api/v1/children/{}", child["id"].as_str().unwrap());
+        let book = json!({"posyandu_id": posyandu["id"], "kia_book": n != 1});
+        assert_eq!(app.patch_json(&path, Some(&officer), Some("\"1\""), &book).await.status(), StatusCode::OK);
+        for (day, weight) in ["2025-02-12", "2025-03-12"].iter().zip(weights) {
+            let Some(weight) = weight else { continue };
+            let body = json!({"measured_on": day, "length_cm": 70.0, "position": "lying", "weight_kg": weight,
+                              "place": "posyandu", "posyandu_id": posyandu["id"]});
+            assert_eq!(app.measure(&officer, &child, body).await.status(), StatusCode::CREATED);
+        }
+    }
+    let values =
+        export(&app, &officer, "dataSet=STUNTING_SKDN&period=202502&period=202503&orgUnit=14.01&children=true").await;
+    assert_eq!(value_of(&values, "SKDN_D", "202503", VILLAGE).as_deref(), Some("2"));
+    assert_eq!(value_of(&values, "SKDN_N", "202503", VILLAGE).as_deref(), Some("1"));
+    assert_eq!(value_of(&values, "SKDN_B", "202503", VILLAGE).as_deref(), Some("1"));
+    // Every tier's values are the dashboard's rows.
+    let mut compared = 0;
+    for level in ["district", "subdistrict", "village"] {
+        let path = format!("/api/v1/stats/skdn?region=14.01&level={level}&from=2025-02&to=2025-03&period=month");
+        let stats: Value = app.get(&path, Some(&officer)).await.json().await.unwrap();
+        for row in stats["rows"].as_array().unwrap() {
+            let period = row["period_start"].as_str().unwrap()[..7].replace('-', "");
+            let unit = row["region_code"].as_str().unwrap();
+            for (element, field) in [
+                ("SKDN_S", "under_fives"),
+                ("SKDN_K", "kia_book"),
+                ("SKDN_D", "weighed"),
+                ("SKDN_N", "rose"),
+                ("SKDN_T", "not_rose"),
+                ("SKDN_O", "missed_last_month"),
+                ("SKDN_B", "first_weighing"),
+                ("SKDN_2T", "two_t"),
+                ("SKDN_BGM", "bgm"),
+            ] {
+                assert_eq!(value_of(&values, element, &period, unit), Some(row[field].to_string()), "{element} {unit}");
+                compared += 1;
+            }
+        }
+    }
+    assert_eq!(compared, 2 * 3 * 9);
+}

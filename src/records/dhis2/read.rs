@@ -14,6 +14,7 @@ use crate::dhis2::{DataElement, DataSet, DataValue, NATIONAL, Period, Value};
 use crate::domain::{PeriodKind, RegionCode, RegionLevel};
 use crate::records::figure;
 use crate::records::stats::rates::Disclosure;
+use crate::records::stats::skdn::{self, AreaAsk, AreaLevel};
 use crate::records::stats::{Breakdown, Span, coverage, prevalence};
 
 /// One read of an export: the regions at `tier` inside `root` (`None`: Indonesia), or, with no
@@ -65,6 +66,7 @@ pub async fn values(
             match set {
                 DataSet::Prevalence => prevalence_values(conn, piece, &span, disclosure, &mut out).await?,
                 DataSet::Interventions => coverage_values(conn, piece, &span, disclosure, &mut out).await?,
+                DataSet::Skdn => skdn_values(conn, piece, &span, disclosure, &mut out).await?,
                 DataSet::Survey if kind == PeriodKind::Year => survey_values(conn, piece, starts, &mut out).await?,
                 DataSet::Survey => {}
             }
@@ -180,6 +182,44 @@ async fn coverage_values(
                     v.category_option_combo = Some(sum.type_code.to_owned());
                     out.push(v);
                 }
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn skdn_values(
+    conn: &mut AsyncPgConnection,
+    piece: &Piece,
+    span: &Span,
+    disclosure: Disclosure,
+    out: &mut Vec<DataValue>,
+) -> anyhow::Result<()> {
+    let kind = span.kind().unwrap_or(PeriodKind::Month);
+    let level = AreaLevel::of_region(piece.tier.unwrap_or(RegionLevel::Province));
+    let periods = span.periods();
+    let ask = AreaAsk { root: piece.root.as_ref(), level, periods: &periods };
+    let counted = skdn::skdn(conn, &ask, disclosure).await?;
+    let rows = match piece.tier {
+        Some(_) => counted.rows,
+        None => counted.totals,
+    };
+    // An area with no under-five and no weighing says nothing.
+    for row in rows.into_iter().filter(|r| r.under_fives != Some(0) || r.weighed != Some(0)) {
+        let unit = row.region_code.as_ref().map_or(NATIONAL, RegionCode::as_str);
+        for (element, count) in [
+            (DataElement::SkdnS, row.under_fives),
+            (DataElement::SkdnK, row.kia_book),
+            (DataElement::SkdnD, row.weighed),
+            (DataElement::SkdnN, row.rose),
+            (DataElement::SkdnT, row.not_rose),
+            (DataElement::SkdnO, row.missed_last_month),
+            (DataElement::SkdnB, row.first_weighing),
+            (DataElement::Skdn2T, row.two_t),
+            (DataElement::SkdnBgm, row.bgm),
+        ] {
+            if let Some(count) = count {
+                out.push(value(element, kind, row.period_start, unit, count.to_string()));
             }
         }
     }
