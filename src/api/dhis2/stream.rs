@@ -1,5 +1,5 @@
-//! Writes an export as it is read: `{"dataValues":[` then each piece's values, then `]}`. A
-//! national year of villages is read one province at a time, so memory holds one province.
+//! Writes an export as it is read: `{"dataValues":[` then each piece's values, one data set at
+//! a time, then `]}`: memory holds one district's values of one data set.
 
 use actix_web::HttpResponse;
 use actix_web::http::header;
@@ -15,8 +15,8 @@ use crate::records::stats::rates::Disclosure;
 
 struct Writer {
     pool: web::Data<ReadPool>,
-    pieces: std::vec::IntoIter<Piece>,
-    sets: Vec<DataSet>,
+    /// Each piece with each data set.
+    reads: std::vec::IntoIter<(Piece, DataSet)>,
     periods: Vec<Period>,
     disclosure: Disclosure,
     written: bool,
@@ -29,13 +29,13 @@ impl Writer {
         if self.done {
             return None;
         }
-        let Some(piece) = self.pieces.next() else {
+        let Some((piece, set)) = self.reads.next() else {
             self.done = true;
             return Some(Ok(Bytes::from_static(b"]}")));
         };
         let read = async {
             let mut conn = self.pool.get().await?;
-            Ok::<_, ApiError>(read::values(&mut conn, &piece, &self.sets, &self.periods, self.disclosure).await?)
+            Ok::<_, ApiError>(read::values(&mut conn, &piece, set, &self.periods, self.disclosure).await?)
         };
         let values = match read.await {
             Ok(values) => values,
@@ -68,7 +68,9 @@ pub fn answer(
     periods: Vec<Period>,
     disclosure: Disclosure,
 ) -> HttpResponse {
-    let writer = Writer { pool, pieces: pieces.into_iter(), sets, periods, disclosure, written: false, done: false };
+    let reads: Vec<(Piece, DataSet)> =
+        pieces.into_iter().flat_map(|piece| sets.iter().map(move |set| (piece.clone(), *set))).collect();
+    let writer = Writer { pool, reads: reads.into_iter(), periods, disclosure, written: false, done: false };
     let head = stream::once(async { Ok::<_, ApiError>(Bytes::from_static(b"{\"dataValues\":[")) });
     let body = futures_util::StreamExt::chain(
         head,

@@ -1,6 +1,6 @@
-//! Data values of a region at one tier, read in pieces a national export can stream: a tier
-//! below districts is read one province at a time, so a year of every village of Indonesia
-//! never sits in memory (the largest province, Jawa Barat, has some 6,000 villages). Each data set comes from the reader its dashboard uses
+//! Data values of a region at one tier, read in pieces an export can stream: a tier below
+//! districts is read one district at a time and one data set at a time, so memory holds a
+//! district's villages (a few hundred) whatever the region and the number of periods. Each data set comes from the reader its dashboard uses
 //! (`stats::prevalence`, `stats::coverage`, `figure::list`), with the same small-count rule.
 
 use std::collections::BTreeMap;
@@ -25,8 +25,8 @@ pub struct Piece {
     pub tier: Option<RegionLevel>,
 }
 
-/// The pieces that cover the regions at `tier` inside `root`: one, or one per province when
-/// the tier lies below districts and the root is the nation.
+/// The pieces that cover the regions at `tier` inside `root`: one, or one per district when
+/// the tier lies below districts and the root above them.
 pub async fn pieces(
     conn: &mut AsyncPgConnection,
     root: Option<&RegionCode>,
@@ -34,24 +34,23 @@ pub async fn pieces(
 ) -> QueryResult<Vec<Piece>> {
     let whole = || vec![Piece { root: root.cloned(), tier }];
     let Some(level) = tier else { return Ok(whole()) };
-    if level <= RegionLevel::District || root.is_some() {
+    if level <= RegionLevel::District || root.is_some_and(|r| r.level() >= RegionLevel::District) {
         return Ok(whole());
     }
-    let provinces: Vec<RegionCode> = regions::table
-        .filter(regions::level.eq(RegionLevel::Province))
-        .select(regions::code)
-        .order(regions::code)
-        .load(conn)
-        .await?;
-    Ok(provinces.into_iter().map(|p| Piece { root: Some(p), tier }).collect())
+    let mut query = regions::table.filter(regions::level.eq(RegionLevel::District)).select(regions::code).into_boxed();
+    if let Some(code) = root {
+        query = query.filter(regions::code.ge(code.as_str())).filter(regions::code.lt(code.subtree_end()));
+    }
+    let districts: Vec<RegionCode> = query.order(regions::code).load(conn).await?;
+    Ok(districts.into_iter().map(|d| Piece { root: Some(d), tier }).collect())
 }
 
-/// The values of `sets` for `periods` in one piece, in the order of data set, period kind,
-/// region and period.
+/// The values of `set` for `periods` in one piece, in the order of period kind, region and
+/// period.
 pub async fn values(
     conn: &mut AsyncPgConnection,
     piece: &Piece,
-    sets: &[DataSet],
+    set: DataSet,
     periods: &[Period],
     disclosure: Disclosure,
 ) -> anyhow::Result<Vec<DataValue>> {
@@ -60,16 +59,14 @@ pub async fn values(
         by_kind.entry(period.kind).or_default().push(period.start);
     }
     let mut out = Vec::new();
-    for set in sets {
-        for (&kind, starts) in &by_kind {
-            let span = Span::Calendar { kind, starts: starts.clone() };
-            match set {
-                DataSet::Prevalence => prevalence_values(conn, piece, &span, disclosure, &mut out).await?,
-                DataSet::Interventions => coverage_values(conn, piece, &span, disclosure, &mut out).await?,
-                DataSet::Skdn => skdn_values(conn, piece, &span, disclosure, &mut out).await?,
-                DataSet::Survey if kind == PeriodKind::Year => survey_values(conn, piece, starts, &mut out).await?,
-                DataSet::Survey => {}
-            }
+    for (&kind, starts) in &by_kind {
+        let span = Span::Calendar { kind, starts: starts.clone() };
+        match set {
+            DataSet::Prevalence => prevalence_values(conn, piece, &span, disclosure, &mut out).await?,
+            DataSet::Interventions => coverage_values(conn, piece, &span, disclosure, &mut out).await?,
+            DataSet::Skdn => skdn_values(conn, piece, &span, disclosure, &mut out).await?,
+            DataSet::Survey if kind == PeriodKind::Year => survey_values(conn, piece, starts, &mut out).await?,
+            DataSet::Survey => {}
         }
     }
     Ok(out)
