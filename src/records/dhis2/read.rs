@@ -93,6 +93,21 @@ fn value(element: DataElement, kind: PeriodKind, start: NaiveDate, org_unit: &st
     }
 }
 
+/// A row's counts as values of `unit` in the period; a count withheld from an analyst is left
+/// out (DHIS2 has no "withheld").
+fn push_counts(
+    out: &mut Vec<DataValue>,
+    (kind, start): (PeriodKind, NaiveDate),
+    unit: &str,
+    counts: &[(DataElement, Option<i64>)],
+) {
+    for &(element, count) in counts {
+        if let Some(count) = count {
+            out.push(value(element, kind, start, unit, count.to_string()));
+        }
+    }
+}
+
 async fn prevalence_values(
     conn: &mut AsyncPgConnection,
     piece: &Piece,
@@ -108,7 +123,7 @@ async fn prevalence_values(
     };
     for row in rows {
         let unit = row.region_code.as_ref().map_or(NATIONAL, RegionCode::as_str);
-        for (element, count) in [
+        let counts = [
             (DataElement::Measured, row.measured),
             (DataElement::Stunted, row.stunted),
             (DataElement::SeverelyStunted, row.severely_stunted),
@@ -116,12 +131,8 @@ async fn prevalence_values(
             (DataElement::Underweight, row.underweight),
             (DataElement::WastingMeasured, row.wasting_measured),
             (DataElement::Wasted, row.wasted),
-        ] {
-            // A withheld small count is left out: DHIS2 has no "withheld".
-            if let Some(count) = count {
-                out.push(value(element, kind, row.period_start, unit, count.to_string()));
-            }
-        }
+        ];
+        push_counts(out, (kind, row.period_start), unit, &counts);
     }
     Ok(())
 }
@@ -204,7 +215,7 @@ async fn skdn_values(
     // An area with no under-five and no weighing says nothing.
     for row in rows.into_iter().filter(|r| r.under_fives != Some(0) || r.weighed != Some(0)) {
         let unit = row.region_code.as_ref().map_or(NATIONAL, RegionCode::as_str);
-        for (element, count) in [
+        let counts = [
             (DataElement::SkdnS, row.under_fives),
             (DataElement::SkdnK, row.kia_book),
             (DataElement::SkdnD, row.weighed),
@@ -214,11 +225,8 @@ async fn skdn_values(
             (DataElement::SkdnB, row.first_weighing),
             (DataElement::Skdn2T, row.two_t),
             (DataElement::SkdnBgm, row.bgm),
-        ] {
-            if let Some(count) = count {
-                out.push(value(element, kind, row.period_start, unit, count.to_string()));
-            }
-        }
+        ];
+        push_counts(out, (kind, row.period_start), unit, &counts);
     }
     Ok(())
 }
