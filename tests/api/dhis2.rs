@@ -119,6 +119,8 @@ async fn kept_prevalence_goes_out_per_period_code_and_tier_and_agrees_with_the_s
     // Without children, the org unit alone; with a level, only that tier beneath it.
     let own = export(&app, &officer, "dataSet=STUNTING_PREVALENCE&period=2025&orgUnit=14.01").await;
     assert!(!own.is_empty() && own.iter().all(|v| v["orgUnit"] == "14.01"));
+    let twice = export(&app, &officer, "dataSet=STUNTING_PREVALENCE&period=2025&orgUnit=14.01&orgUnit=14.01").await;
+    assert_eq!(twice, own, "an org unit named twice is answered once");
     let villages = export(&app, &officer, "dataSet=STUNTING_PREVALENCE&period=2025&orgUnit=14.01&level=village").await;
     let units: std::collections::BTreeSet<&str> = villages.iter().map(|v| v["orgUnit"].as_str().unwrap()).collect();
     assert_eq!(units.into_iter().collect::<Vec<_>>(), [VILLAGE, VILLAGE_B]);

@@ -53,9 +53,9 @@ impl IdSchemes {
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct ExportQuery {
     /// Data set codes (repeat the parameter for several): `STUNTING_PREVALENCE`,
-    /// `STUNTING_SURVEY`, `STUNTING_INTERVENTIONS`.
+    /// `STUNTING_INTERVENTIONS`, `STUNTING_SKDN`, `STUNTING_SURVEY`.
     #[serde(default)]
-    #[param(required = true, min_items = 1, value_type = Vec<DataSet>, example = json!(["STUNTING_PREVALENCE"]))]
+    #[param(required = true, min_items = 1, max_items = 16, value_type = Vec<DataSet>, example = json!(["STUNTING_PREVALENCE"]))]
     pub data_set: Vec<String>,
     /// Periods (repeat for several, at most 120): `202502`, `2025Q1`, `2025S1`, `2025`.
     #[serde(default)]
@@ -114,13 +114,16 @@ impl ExportQuery {
                 code => units.extend(errors.check("orgUnit", RegionCode::parse(code)).map(Some)),
             }
         }
+        // An org unit named twice is answered once.
+        units.sort();
+        units.dedup();
         required(&mut errors, "orgUnit", self.org_unit.len(), MAX_ORG_UNITS);
         let mut planned = Vec::new();
         for unit in units {
             let own = unit.as_ref().map(RegionCode::level);
             let tiers = match (self.level, self.children.unwrap_or(false)) {
                 (Some(level), _) if own.is_some_and(|own| level < own) => {
-                    errors.add("level", "must be the org unit's tier or one beneath it");
+                    errors.add("level", "must be the org unit's tier or a tier beneath it");
                     continue;
                 }
                 (Some(level), _) => vec![Some(level)],
