@@ -111,6 +111,11 @@ text_enum! {
 /// The org unit code of all of Indonesia (Kemendagri codes start at the provinces).
 pub const NATIONAL: &str = "national";
 
+/// The org unit of a region, or of the nation (`None`).
+pub fn org_unit(region: Option<&crate::domain::RegionCode>) -> &str {
+    region.map_or(NATIONAL, crate::domain::RegionCode::as_str)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

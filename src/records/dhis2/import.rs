@@ -11,10 +11,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use crate::auth::Caller;
 use crate::db::schema::interventions;
 use crate::dhis2::{
-    Conflict, DataElement, DataSet, DataValue, DataValueSet, ImportCount, ImportStrategy, NATIONAL, Period,
+    Conflict, DataElement, DataSet, DataValue, DataValueSet, ImportCount, ImportStrategy, NATIONAL, Period, org_unit,
 };
 use crate::domain::{
-    ExpectedVersion, InterventionId, Month, PeriodKind, RegionCode, ReportId, SurveySource, latest_local_date, text,
+    ExpectedVersion, InterventionId, Month, PeriodKind, RegionCode, ReportId, Scope, SurveySource, latest_local_date,
+    text,
 };
 use crate::error::{ApiError, FieldErrors};
 use crate::records::figure::{self, FigureUpdate, keep};
@@ -157,11 +158,7 @@ fn resolve(caller: &Caller, set: &DataValueSet, data_set: Option<DataSet>, value
         NATIONAL => None,
         code => Some(RegionCode::parse(code).map_err(|e| Fault::new(code, "orgUnit", e.to_string()))?),
     };
-    let in_scope = match &region {
-        Some(code) => caller.scope.contains(code),
-        None => caller.scope == crate::domain::Scope::National,
-    };
-    if !in_scope {
+    if !caller.scope.covers(&Scope::from_code(region.clone())) {
         return Err(Fault::new(unit, "orgUnit", format!("orgUnit {unit} is not a region in your scope")));
     }
     let shown = value.value.as_ref().map(|v| v.text()).unwrap_or_default();
@@ -254,7 +251,7 @@ async fn save_figure(
     imported: &mut Imported,
 ) -> Result<(), ApiError> {
     let key = (region.as_ref(), *year, *source);
-    let object = format!("{}/{year}/{}", region.as_ref().map_or(NATIONAL, RegionCode::as_str), source.as_str());
+    let object = format!("{}/{year}/{}", org_unit(region.as_ref()), source.as_str());
     let written = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let current = figure::find_figure(conn, key.0, key.1, key.2).await?;

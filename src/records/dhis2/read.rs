@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::regions;
-use crate::dhis2::{DataElement, DataSet, DataValue, NATIONAL, Period, Value};
+use crate::dhis2::{DataElement, DataSet, DataValue, NATIONAL, Period, Value, org_unit};
 use crate::domain::{PeriodKind, RegionCode, RegionLevel};
 use crate::records::figure;
 use crate::records::stats::rates::Disclosure;
@@ -122,7 +122,7 @@ async fn prevalence_values(
         None => counted.totals.into_iter().filter(|t| t.measured.is_some_and(|m| m > 0)).collect::<Vec<_>>(),
     };
     for row in rows {
-        let unit = row.region_code.as_ref().map_or(NATIONAL, RegionCode::as_str);
+        let unit = org_unit(row.region_code.as_ref());
         let counts = [
             (DataElement::Measured, row.measured),
             (DataElement::Stunted, row.stunted),
@@ -214,7 +214,7 @@ async fn skdn_values(
     };
     // An area with no under-five and no weighing says nothing.
     for row in rows.into_iter().filter(|r| r.under_fives != Some(0) || r.weighed != Some(0)) {
-        let unit = row.region_code.as_ref().map_or(NATIONAL, RegionCode::as_str);
+        let unit = org_unit(row.region_code.as_ref());
         let counts = [
             (DataElement::SkdnS, row.under_fives),
             (DataElement::SkdnK, row.kia_book),
@@ -245,7 +245,7 @@ async fn survey_values(
             _ => false,
         });
         for f in of_piece {
-            let unit = f.region_code.as_ref().map_or(NATIONAL, RegionCode::as_str);
+            let unit = org_unit(f.region_code.as_ref());
             for (element, shown) in [
                 (DataElement::SurveyStuntingPct, f.stunting_pct.map(|p| p.to_string())),
                 (DataElement::SurveyStunted, f.stunted_count.map(|c| c.to_string())),
