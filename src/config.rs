@@ -156,6 +156,17 @@ pub struct Settings {
     #[arg(long, env = "SATUSEHAT_ORGANIZATION_ID", value_parser = organization_id)]
     pub satusehat_organization_id: Option<String>,
 
+    /// NATS server to push the change feed to (`nats://user:password@host:4222`, `tls://…`):
+    /// every change is published to the JetStream stream `STUNTING_CHANGES` under
+    /// `stunting.changes.<province>.<district>.<entity>`, after its write commits. Unset: off.
+    #[arg(long, env = "NATS_URL", hide_env_values = true)]
+    pub nats_url: Option<String>,
+
+    /// Changes the relay publishes before it waits for JetStream's acknowledgements and saves
+    /// its position.
+    #[arg(long, env = "NATS_RELAY_BATCH", default_value_t = 500, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+    pub nats_relay_batch: i64,
+
     /// Log output: `json` (one object per line) or `pretty`.
     #[arg(long, env = "LOG_FORMAT", value_enum, default_value = "json")]
     pub log_format: LogFormat,

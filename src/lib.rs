@@ -17,5 +17,6 @@ pub mod fhir;
 pub mod growth;
 pub mod http;
 pub mod records;
+pub mod relay;
 pub mod startup;
 pub mod telemetry;

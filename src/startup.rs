@@ -24,6 +24,7 @@ use crate::http::negotiate;
 use crate::http::request_log::REQUEST_ID;
 use crate::http::upload::UploadLimit;
 use crate::http::{body_deadline, client, idempotency, nul_path, problem, rate_limit, request_log, security_headers};
+use crate::relay::{Relay, RelayMetrics};
 
 pub struct Application {
     server: Server,
@@ -39,6 +40,11 @@ impl Application {
         let port = listener.local_addr()?.port();
         let keys = web::Data::new(JwtKeys::from_settings(settings)?);
         let metrics = web::Data::new(Metrics::new()?);
+        if let Some(url) = &settings.nats_url {
+            let relay_metrics = RelayMetrics::new()?;
+            metrics.register(relay_metrics.collectors())?;
+            tokio::spawn(Relay::new(pool.clone(), url.clone(), settings.nats_relay_batch, relay_metrics).run());
+        }
         let reader = match &settings.database_read_url {
             Some(url) => build_pool(url, settings.database_pool_size, settings.database_statement_timeout_ms)?,
             None => pool.clone(),

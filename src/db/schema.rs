@@ -234,6 +234,18 @@ diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::Xid8;
 
+    change_relay (target) {
+        target -> Text,
+        txid -> Xid8,
+        seq -> Int8,
+        relayed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Xid8;
+
     changes (txid, seq) {
         txid -> Xid8,
         seq -> Int8,
@@ -976,6 +988,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     catin_screenings,
     catin_thresholds,
+    change_relay,
     changes,
     child_services,
     children,

@@ -39,6 +39,11 @@ impl Metrics {
         Ok(Self { registry, requests, latency, pool_size, pool_in_use, pool_waiting })
     }
 
+    /// Adds metrics kept elsewhere (the change relay's).
+    pub fn register(&self, collectors: Vec<Box<dyn prometheus::core::Collector>>) -> prometheus::Result<()> {
+        collectors.into_iter().try_for_each(|c| self.registry.register(c))
+    }
+
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         self.requests.with_label_values(&[method, route, &status.to_string()]).inc();
         self.latency.with_label_values(&[method, route]).observe(seconds);

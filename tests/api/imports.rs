@@ -40,7 +40,7 @@ async fn measurement_count(app: &TestApp, token: &str, child: &Value) -> usize {
 }
 
 /// A CSV of measurements: `(child, date, z)` rows, each with its own id.
-fn measurements_csv(rows: &[(&Value, &str, f64)]) -> String {
+pub(crate) fn measurements_csv(rows: &[(&Value, &str, f64)]) -> String {
     let mut csv = String::from("id,child_id,measured_on,length_cm,position,weight_kg,oedema,place,measured_by\n");
     for (child, on, z) in rows {
         let id = uuid::Uuid::new_v4();

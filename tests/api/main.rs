@@ -42,6 +42,7 @@ mod pregnancies;
 mod prevalence;
 mod quality;
 mod regions;
+mod relay;
 mod replica;
 mod skdn;
 mod summary;

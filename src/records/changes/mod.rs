@@ -14,6 +14,8 @@ use uuid::Uuid;
 
 use crate::db::prepared::KeepPrepared;
 
+pub mod relayed;
+
 /// A place in the feed: everything up to and including it has been read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Position {
