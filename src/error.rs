@@ -8,52 +8,71 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::i18n::{Lang, Text};
+
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     #[error("{0}")]
-    BadRequest(String),
+    BadRequest(Text),
     #[error("{0}")]
-    Unauthorized(String),
+    Unauthorized(Text),
     #[error("{0}")]
-    Forbidden(String),
+    Forbidden(Text),
     #[error("{0}")]
-    NotFound(String),
+    NotFound(Text),
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Text),
     /// A 409 pointing at the record the request duplicates.
     #[error("{detail}")]
-    DuplicateOf { detail: String, existing_id: uuid::Uuid },
+    DuplicateOf { detail: Text, existing_id: uuid::Uuid },
     #[error("{0}")]
-    PreconditionFailed(String),
+    PreconditionFailed(Text),
     /// A 412 that carries the record as it is now (`precondition::or_current`).
     #[error("{detail}")]
-    Stale { detail: String, current: Box<serde_json::Value> },
+    Stale { detail: Text, current: Box<serde_json::Value> },
     /// The first request under the same `Idempotency-Key` is still running.
     #[error("{0}")]
-    InProgress(String),
+    InProgress(Text),
     #[error("{0}")]
-    NotAcceptable(String),
+    NotAcceptable(Text),
     #[error("{0}")]
-    PayloadTooLarge(String),
+    PayloadTooLarge(Text),
     #[error("{0}")]
-    UnsupportedMediaType(String),
+    UnsupportedMediaType(Text),
     #[error("the request has invalid fields")]
-    Validation(Vec<FieldError>),
+    Validation(Vec<Invalid>),
     #[error("{0}")]
-    PreconditionRequired(String),
+    PreconditionRequired(Text),
     #[error("{detail}")]
-    TooManyRequests { detail: String, retry_after_secs: u64 },
+    TooManyRequests { detail: Text, retry_after_secs: u64 },
     #[error("{0}")]
-    ServiceUnavailable(String),
+    ServiceUnavailable(Text),
     #[error("{0}")]
-    RequestTimeout(String),
+    RequestTimeout(Text),
     /// An answer already in its wire form (a record's verdict inside an import).
     #[error("{}", .0.detail)]
     Answered(Box<Problem>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// One invalid field, before the answer is written in the caller's language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    pub field: String,
+    pub message: Text,
+}
+
+impl Invalid {
+    pub fn new(field: impl Into<String>, message: Text) -> Self {
+        Self { field: field.into(), message }
+    }
+
+    pub fn render(&self, lang: Lang) -> FieldError {
+        FieldError { field: self.field.clone(), message: self.message.render(lang) }
+    }
 }
 
 /// One invalid field of a request: `field` is its JSON name (dotted for nested fields).
@@ -95,28 +114,31 @@ pub struct Problem {
 }
 
 impl ApiError {
-    pub fn bad_request(detail: impl Into<String>) -> Self {
-        Self::BadRequest(detail.into())
+    pub fn bad_request(detail: Text) -> Self {
+        Self::BadRequest(detail)
     }
-    pub fn unauthorized(detail: impl Into<String>) -> Self {
-        Self::Unauthorized(detail.into())
+    pub fn unauthorized(detail: Text) -> Self {
+        Self::Unauthorized(detail)
     }
-    pub fn forbidden(detail: impl Into<String>) -> Self {
-        Self::Forbidden(detail.into())
+    pub fn forbidden(detail: Text) -> Self {
+        Self::Forbidden(detail)
     }
-    pub fn not_found(detail: impl Into<String>) -> Self {
-        Self::NotFound(detail.into())
+    pub fn not_found(detail: Text) -> Self {
+        Self::NotFound(detail)
     }
-    pub fn conflict(detail: impl Into<String>) -> Self {
-        Self::Conflict(detail.into())
+    pub fn conflict(detail: Text) -> Self {
+        Self::Conflict(detail)
     }
     /// 409 for a record sent under an id a different record already has (a retry would carry
     /// the same record); `existing_id` names it.
-    pub fn id_taken(what: &str, id: uuid::Uuid) -> Self {
-        Self::DuplicateOf { detail: format!("a different {what} already has id {id}"), existing_id: id }
+    pub fn id_taken(what: Text, id: uuid::Uuid) -> Self {
+        Self::DuplicateOf {
+            detail: text!("a different %{what} already has id %{id}", what => what, id = id),
+            existing_id: id,
+        }
     }
-    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation(vec![FieldError { field: field.into(), message: message.into() }])
+    pub fn invalid(field: &str, message: Text) -> Self {
+        Self::Validation(vec![Invalid::new(field, message)])
     }
 
     /// The one table of what each error is on the wire: its status and its problem type.
@@ -152,17 +174,42 @@ impl ApiError {
         Box::new(self.problem())
     }
 
+    /// The problem in English: what logs and the import journal keep.
     pub fn problem(&self) -> Problem {
+        self.problem_in(Lang::En)
+    }
+
+    /// The problem in `lang`. One already written (`Answered`) stays as it was written.
+    pub fn problem_in(&self, lang: Lang) -> Problem {
         if let Self::Answered(problem) = self {
             return (**problem).clone();
         }
         let status = self.status_code();
         let detail = match self {
-            Self::Internal(_) => "the server could not complete the request".to_owned(),
-            other => other.to_string(),
-        };
+            Self::Internal(_) => text!("the server could not complete the request"),
+            Self::Validation(_) => text!("the request has invalid fields"),
+            Self::BadRequest(detail)
+            | Self::Unauthorized(detail)
+            | Self::Forbidden(detail)
+            | Self::NotFound(detail)
+            | Self::Conflict(detail)
+            | Self::DuplicateOf { detail, .. }
+            | Self::PreconditionFailed(detail)
+            | Self::Stale { detail, .. }
+            | Self::InProgress(detail)
+            | Self::NotAcceptable(detail)
+            | Self::PayloadTooLarge(detail)
+            | Self::UnsupportedMediaType(detail)
+            | Self::PreconditionRequired(detail)
+            | Self::TooManyRequests { detail, .. }
+            | Self::ServiceUnavailable(detail)
+            | Self::RequestTimeout(detail) => detail.clone(),
+            // Returned as it was written, above.
+            Self::Answered(_) => text!("the request was refused"),
+        }
+        .render(lang);
         let errors = match self {
-            Self::Validation(errors) => errors.clone(),
+            Self::Validation(errors) => errors.iter().map(|e| e.render(lang)).collect(),
             _ => Vec::new(),
         };
         let existing_id = match self {
@@ -175,13 +222,23 @@ impl ApiError {
         };
         Problem {
             kind: format!("/problems/{}", self.kind().1),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: title(status, lang),
             status: status.as_u16(),
             detail,
             errors,
             existing_id,
             current,
         }
+    }
+}
+
+/// A status's reason phrase, the problem's `title`, in `lang` (the catalogue has each status
+/// the service answers with; `tests/api/catalogue.rs` holds it to that).
+pub fn title(status: StatusCode, lang: Lang) -> String {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    match lang {
+        Lang::En => reason.to_owned(),
+        _ => crate::i18n::phrase(reason, lang),
     }
 }
 
@@ -193,7 +250,7 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::Internal(cause) => tracing::error!(error = format!("{cause:#}"), "internal error"),
-            Self::ServiceUnavailable(detail) => tracing::warn!(detail, "service unavailable"),
+            Self::ServiceUnavailable(detail) => tracing::warn!(detail = %detail, "service unavailable"),
             _ => {}
         }
         let mut response = HttpResponse::build(self.status_code());
@@ -222,12 +279,12 @@ impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match error {
-            Error::NotFound => Self::not_found("no such resource"),
+            Error::NotFound => Self::not_found(text!("no such resource")),
             Error::DatabaseError(DatabaseErrorKind::UniqueViolation, _) => {
-                Self::conflict("a resource with the same identity already exists")
+                Self::conflict(text!("a resource with the same identity already exists"))
             }
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                Self::conflict("a concurrent change touched the same data; retry the request")
+                Self::conflict(text!("a concurrent change touched the same data; retry the request"))
             }
             // Nothing was committed, and the same request may succeed a moment later: a
             // connection the server closed (restart, failover), a query cancelled by the
@@ -258,7 +315,7 @@ impl ApiError {
     }
 
     fn unavailable() -> Self {
-        Self::ServiceUnavailable("the database could not finish the request; retry later".into())
+        Self::ServiceUnavailable(text!("the database could not finish the request; retry later"))
     }
 }
 
@@ -266,7 +323,7 @@ impl ApiError {
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         tracing::warn!(error = %error, "no database connection available");
-        Self::ServiceUnavailable("the database is unavailable; retry later".into())
+        Self::ServiceUnavailable(text!("the database is unavailable; retry later"))
     }
 }
 
@@ -278,7 +335,7 @@ impl From<validator::ValidationErrors> for ApiError {
 
 /// Collects every invalid field of a request, so a 422 lists them all, not only the first.
 #[derive(Debug, Default)]
-pub struct FieldErrors(Vec<FieldError>);
+pub struct FieldErrors(Vec<Invalid>);
 
 impl FieldErrors {
     /// Starts from the `validator` derive's verdict on the raw DTO.
@@ -293,13 +350,13 @@ impl FieldErrors {
         Self(out)
     }
 
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), message: message.into() });
+    pub fn add(&mut self, field: &str, message: Text) {
+        self.0.push(Invalid::new(field, message));
     }
 
-    /// The errors recorded, for reports that list them per record (imports).
+    /// The errors recorded, in English, for reports that list them per record (imports).
     pub fn into_vec(self) -> Vec<FieldError> {
-        self.0
+        self.0.iter().map(|e| e.render(Lang::En)).collect()
     }
 
     /// Whether `field` already has an error.
@@ -315,7 +372,7 @@ impl FieldErrors {
 
     /// Adds `message` on `field` when both ends of a range are given and `from` comes after
     /// `to`.
-    pub fn check_order<T: PartialOrd>(&mut self, field: &str, from: Option<T>, to: Option<T>, message: &str) {
+    pub fn check_order<T: PartialOrd>(&mut self, field: &str, from: Option<T>, to: Option<T>, message: Text) {
         if let (Some(from), Some(to)) = (from, to)
             && from > to
         {
@@ -323,8 +380,8 @@ impl FieldErrors {
         }
     }
 
-    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, parsed: Result<T, E>) -> Option<T> {
-        parsed.map_err(|e| self.add(field, e.to_string())).ok()
+    pub fn check<T, E: Into<Text>>(&mut self, field: &str, parsed: Result<T, E>) -> Option<T> {
+        parsed.map_err(|e| self.add(field, e.into())).ok()
     }
 
     /// The parsed value(s) when nothing was recorded; the 422 otherwise.
@@ -339,15 +396,14 @@ impl FieldErrors {
     }
 }
 
-fn flatten_validator(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+fn flatten_validator(errors: &validator::ValidationErrors, prefix: &str, out: &mut Vec<Invalid>) {
     use validator::ValidationErrorsKind;
     for (field, kind) in errors.errors() {
         let path = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
         match kind {
-            ValidationErrorsKind::Field(list) => out.extend(list.iter().map(|e| FieldError {
-                field: path.clone(),
-                message: e.message.as_ref().map_or_else(|| describe(e), ToString::to_string),
-            })),
+            ValidationErrorsKind::Field(list) => {
+                out.extend(list.iter().map(|e| Invalid::new(path.clone(), describe(e))))
+            }
             ValidationErrorsKind::Struct(inner) => flatten_validator(inner, &path, out),
             ValidationErrorsKind::List(items) => {
                 for (index, inner) in items {
@@ -358,24 +414,27 @@ fn flatten_validator(errors: &validator::ValidationErrors, prefix: &str, out: &m
     }
 }
 
-/// A readable message for validator's built-in rules when the DTO gave none.
-fn describe(error: &validator::ValidationError) -> String {
+/// A readable message for validator's rules, by their code (a rule of ours names its code).
+fn describe(error: &validator::ValidationError) -> Text {
     let param = |name: &str| error.params.get(name).map(ToString::to_string);
     match error.code.as_ref() {
         "length" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
-            (Some(min), None) => format!("must be at least {min} characters long"),
-            (None, Some(max)) => format!("must be at most {max} characters long"),
-            _ => "has an invalid length".into(),
+            (Some(min), Some(max)) => text!("must be %{min} to %{max} characters long", min = min, max = max),
+            (Some(min), None) => text!("must be at least %{min} characters long", min = min),
+            (None, Some(max)) => text!("must be at most %{max} characters long", max = max),
+            _ => text!("has an invalid length"),
         },
         "range" => match (param("min"), param("max")) {
-            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
-            (Some(min), None) => format!("must be at least {min}"),
-            (None, Some(max)) => format!("must be at most {max}"),
-            _ => "is out of range".into(),
+            (Some(min), Some(max)) => text!("must be between %{min} and %{max}", min = min, max = max),
+            (Some(min), None) => text!("must be at least %{min}", min = min),
+            (None, Some(max)) => text!("must be at most %{max}", max = max),
+            _ => text!("is out of range"),
         },
-        "email" => "must be an email address".into(),
-        other => format!("is invalid ({other})"),
+        "email" => text!("must be an email address"),
+        "url" => text!("must be a URL"),
+        "blank" => text!("must not be blank"),
+        "ages" => text!("min_age_women must be below max_age_women"),
+        other => text!("is invalid (%{rule})", rule = other),
     }
 }
 
@@ -387,8 +446,8 @@ mod tests {
     #[actix_web::test]
     async fn validation_problem_has_pinned_shape() {
         let error = ApiError::Validation(vec![
-            FieldError { field: "name".into(), message: "must not be empty".into() },
-            FieldError { field: "scope".into(), message: "unknown region".into() },
+            Invalid::new("name", text!("must not be blank")),
+            Invalid::new("scope", text!("must be a region code like 14, 14.01, 14.01.01 or 14.01.01.2009")),
         ]);
         let response = error.error_response();
         assert_eq!(response.status(), 422);
@@ -403,8 +462,8 @@ mod tests {
                 "status": 422,
                 "detail": "the request has invalid fields",
                 "errors": [
-                    {"field": "name", "message": "must not be empty"},
-                    {"field": "scope", "message": "unknown region"}
+                    {"field": "name", "message": "must not be blank"},
+                    {"field": "scope", "message": "must be a region code like 14, 14.01, 14.01.01 or 14.01.01.2009"}
                 ]
             })
         );
@@ -423,9 +482,13 @@ mod tests {
 
     #[test]
     fn unauthorized_and_rate_limit_carry_their_headers() {
-        let response = ApiError::unauthorized("token expired").error_response();
+        let response = ApiError::unauthorized(text!("the access token has expired; refresh it")).error_response();
         assert!(response.headers().contains_key("www-authenticate"));
-        let response = ApiError::TooManyRequests { detail: "slow down".into(), retry_after_secs: 42 }.error_response();
+        let response = ApiError::TooManyRequests {
+            detail: text!("too many requests from this address; slow down"),
+            retry_after_secs: 42,
+        }
+        .error_response();
         assert_eq!(response.headers().get("retry-after").unwrap(), "42");
     }
 }

@@ -1,6 +1,11 @@
 //! stunting-api: the REST/JSON service behind Indonesia's programme to accelerate stunting
 //! reduction. `main.rs` only parses the command line; everything tests and benches need is here.
 
+// The message catalogue (`locales/`), and `text!` for every module below.
+rust_i18n::i18n!("locales");
+#[macro_use]
+pub mod i18n;
+
 pub mod api;
 pub mod auth;
 pub mod bootstrap;

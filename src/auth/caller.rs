@@ -45,7 +45,7 @@ impl FromRequest for Caller {
                 .current(&pool, id)
                 .await?
                 .filter(|account| account.active)
-                .ok_or_else(|| ApiError::unauthorized("the account is deactivated; sign in with another"))?;
+                .ok_or_else(|| ApiError::unauthorized(text!("the account is deactivated; sign in with another")))?;
             req.extensions_mut().insert(AuthenticatedUser(id));
             Ok(Caller { id, role: account.role, scope: account.scope() })
         }
@@ -68,22 +68,21 @@ fn verify(req: &HttpRequest) -> Result<UserId, ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
-    let value = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .ok_or_else(|| ApiError::unauthorized("this endpoint needs an `Authorization: Bearer <token>` header"))?;
-    let token =
-        bearer(value).ok_or_else(|| ApiError::unauthorized("the Authorization header must be `Bearer <token>`"))?;
+    let value = req.headers().get(header::AUTHORIZATION).ok_or_else(|| {
+        ApiError::unauthorized(text!("this endpoint needs an `Authorization: Bearer <token>` header"))
+    })?;
+    let token = bearer(value)
+        .ok_or_else(|| ApiError::unauthorized(text!("the Authorization header must be `Bearer <token>`")))?;
     let claims = keys.verify(token).map_err(|e| {
         use jsonwebtoken::errors::ErrorKind;
         ApiError::unauthorized(match e.kind() {
-            ErrorKind::ExpiredSignature => "the access token has expired; refresh it",
-            ErrorKind::ImmatureSignature => "the access token is not valid yet",
-            ErrorKind::InvalidAudience => "the access token is for another audience",
-            ErrorKind::InvalidIssuer => "the access token is from another issuer",
-            _ => "the access token is invalid",
+            ErrorKind::ExpiredSignature => text!("the access token has expired; refresh it"),
+            ErrorKind::ImmatureSignature => text!("the access token is not valid yet"),
+            ErrorKind::InvalidAudience => text!("the access token is for another audience"),
+            ErrorKind::InvalidIssuer => text!("the access token is from another issuer"),
+            _ => text!("the access token is invalid"),
         })
     })?;
-    claims.scope().ok_or_else(|| ApiError::unauthorized("the access token is invalid"))?;
+    claims.scope().ok_or_else(|| ApiError::unauthorized(text!("the access token is invalid")))?;
     Ok(claims.sub)
 }

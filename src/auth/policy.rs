@@ -7,6 +7,7 @@
 use crate::auth::Caller;
 use crate::domain::{RegionCode, RegionLevel, Role, Scope};
 use crate::error::ApiError;
+use crate::i18n::Text;
 
 /// The kinds of record the rules speak of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,7 +162,7 @@ impl Caller {
         match region {
             Some(code) => self.require_in_scope(code),
             None if self.scope == Scope::National => Ok(()),
-            None => Err(ApiError::forbidden("only national accounts set national figures and targets")),
+            None => Err(ApiError::forbidden(text!("only national accounts set national figures and targets"))),
         }
     }
 
@@ -170,7 +171,7 @@ impl Caller {
         if self.is_admin() || roles.contains(&self.role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("the {} role may not do this", self.role.as_str())))
+            Err(ApiError::forbidden(text!("the %{role} role may not do this", role = self.role.as_str())))
         }
     }
 
@@ -182,7 +183,7 @@ impl Caller {
     /// for the child: every role but the analyst (dashboard) one.
     pub fn require_child_data(&self) -> Result<(), ApiError> {
         if self.role == Role::Analyst {
-            Err(ApiError::forbidden("dashboards see aggregates only, never child-level data"))
+            Err(ApiError::forbidden(text!("dashboards see aggregates only, never child-level data")))
         } else {
             Ok(())
         }
@@ -200,9 +201,9 @@ impl Caller {
     /// decision with a reason, not a side effect of a sync.
     pub fn require_child_removal(&self) -> Result<(), ApiError> {
         if self.role == Role::Integration {
-            return Err(ApiError::forbidden(
-                "an integration syncs children but does not remove them; ask the district's officers",
-            ));
+            return Err(ApiError::forbidden(text!(
+                "an integration syncs children but does not remove them; ask the district's officers"
+            )));
         }
         self.require_child_data()
     }
@@ -214,7 +215,7 @@ impl Caller {
             (None, scope) => Ok(scope.clone()),
             (Some(code), scope) if scope.contains(&code) => Ok(Scope::Region(code)),
             (Some(code), Scope::Region(own)) if code.contains(own) => Ok(Scope::Region(own.clone())),
-            (Some(code), _) => Err(ApiError::forbidden(format!("region {code} is outside your scope"))),
+            (Some(code), _) => Err(ApiError::forbidden(text!("region %{code} is outside your scope", code = code))),
         }
     }
 
@@ -225,8 +226,9 @@ impl Caller {
         match requested {
             None => Ok(self.scope.clone()),
             Some(code) if self.scope.contains(&code) => Ok(Scope::Region(code)),
-            Some(code) => Err(ApiError::forbidden(format!(
-                "region {code} is outside your scope; an aggregate covers only a region inside it"
+            Some(code) => Err(ApiError::forbidden(text!(
+                "region %{code} is outside your scope; an aggregate covers only a region inside it",
+                code = code
             ))),
         }
     }
@@ -238,7 +240,10 @@ impl Caller {
         if self.is_admin() || self.scope == Scope::Region(district.clone()) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("only officers of district {district} may change its records")))
+            Err(ApiError::forbidden(text!(
+                "only officers of district %{district} may change its records",
+                district = district
+            )))
         }
     }
 
@@ -253,7 +258,10 @@ impl Caller {
         if self.is_admin() || province_wide {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("only officers of the province of {district} may assess it")))
+            Err(ApiError::forbidden(text!(
+                "only officers of the province of %{district} may assess it",
+                district = district
+            )))
         }
     }
 
@@ -263,7 +271,7 @@ impl Caller {
         if self.scope.overlaps(code) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("region {code} is outside your scope")))
+            Err(ApiError::forbidden(text!("region %{code} is outside your scope", code = code)))
         }
     }
 
@@ -272,7 +280,7 @@ impl Caller {
         if self.scope.contains(code) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("region {code} is outside your scope")))
+            Err(ApiError::forbidden(text!("region %{code} is outside your scope", code = code)))
         }
     }
 }
@@ -286,21 +294,21 @@ pub fn require_manageable(caller: &Caller, role: Role, scope: &Scope) -> Result<
     match caller.role {
         Role::Admin => Ok(()),
         Role::Officer if !OFFICER_MANAGES.contains(&role) => {
-            Err(ApiError::forbidden("an officer manages only cadre and analyst accounts"))
+            Err(ApiError::forbidden(text!("an officer manages only cadre and analyst accounts")))
         }
         Role::Officer if !caller.scope.covers(scope) => {
-            Err(ApiError::forbidden("the account's scope is outside your own"))
+            Err(ApiError::forbidden(text!("the account's scope is outside your own")))
         }
         Role::Officer => Ok(()),
-        other => Err(ApiError::forbidden(format!("the {} role does not manage accounts", other.as_str()))),
+        other => Err(ApiError::forbidden(text!("the %{other} role does not manage accounts", other = other.as_str()))),
     }
 }
 
 /// A scope that fits the role: cadres work in one village.
-pub fn scope_fits_role(role: Role, scope: &Scope) -> Result<(), &'static str> {
+pub fn scope_fits_role(role: Role, scope: &Scope) -> Result<(), Text> {
     match (role, scope) {
         (Role::Cadre, Scope::Region(code)) if code.level() == RegionLevel::Village => Ok(()),
-        (Role::Cadre, _) => Err("a cadre's scope must be a village"),
+        (Role::Cadre, _) => Err(text!("a cadre's scope must be a village")),
         _ => Ok(()),
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::domain::{PeriodKind, YEARS};
+use crate::i18n::Text;
 
 /// One calendar period, as DHIS2 names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -15,18 +16,20 @@ pub struct Period {
 /// What `Period::parse` reads, as the contract states it.
 pub const PATTERN: &str = "^(20[0-9]{2}|2100)(0[1-9]|1[0-2]|Q[1-4]|S[1-2])?$";
 
-pub const EXPECTED: &str = "must be a DHIS2 period: 202502 (month), 2025Q1 (quarter), 2025S1 (semester) or 2025 (year)";
+pub fn expected() -> Text {
+    text!("must be a DHIS2 period: 202502 (month), 2025Q1 (quarter), 2025S1 (semester) or 2025 (year)")
+}
 
 impl Period {
     /// Reads `202502`, `2025Q1`, `2025S1` or `2025` (years 2000 to 2100).
-    pub fn parse(code: &str) -> Result<Self, &'static str> {
-        let (year, rest) = code.split_at_checked(4).ok_or(EXPECTED)?;
+    pub fn parse(code: &str) -> Result<Self, Text> {
+        let (year, rest) = code.split_at_checked(4).ok_or_else(expected)?;
         if !year.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(EXPECTED);
+            return Err(expected());
         }
-        let year: i32 = year.parse().map_err(|_| EXPECTED)?;
+        let year: i32 = year.parse().map_err(|_| expected())?;
         if !YEARS.contains(&year) {
-            return Err("must be a period of a year between 2000 and 2100");
+            return Err(text!("must be a period of a year between 2000 and 2100"));
         }
         let number = |digits: &str| digits.parse::<u32>().ok().filter(|_| digits.bytes().all(|b| b.is_ascii_digit()));
         let (kind, month) = match rest.as_bytes() {
@@ -34,9 +37,9 @@ impl Period {
             [b'Q', _] => (PeriodKind::Quarter, number(&rest[1..]).filter(|q| (1..=4).contains(q)).map(|q| q * 3 - 2)),
             [b'S', _] => (PeriodKind::Semester, number(&rest[1..]).filter(|s| (1..=2).contains(s)).map(|s| s * 6 - 5)),
             [_, _] => (PeriodKind::Month, number(rest).filter(|m| (1..=12).contains(m))),
-            _ => return Err(EXPECTED),
+            _ => return Err(expected()),
         };
-        let start = month.and_then(|m| NaiveDate::from_ymd_opt(year, m, 1)).ok_or(EXPECTED)?;
+        let start = month.and_then(|m| NaiveDate::from_ymd_opt(year, m, 1)).ok_or_else(expected)?;
         Ok(Self { kind, start })
     }
 

@@ -1,5 +1,7 @@
 use chrono::{Duration, NaiveDate, Utc};
 
+use crate::i18n::Text;
+
 /// Today's date in Indonesia's easternmost time zone (WIT, UTC+9): the latest date any user
 /// can legitimately write down. Using UTC would turn a Jayapura cadre's morning measurement
 /// into one "from the future".
@@ -15,9 +17,9 @@ pub const UNDER_FIVE_MONTHS: u32 = 60;
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 
 /// 1 January to 31 December of `year` (within `YEARS`).
-pub fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), &'static str> {
+pub fn year_bounds(year: i32) -> Result<(NaiveDate, NaiveDate), Text> {
     match (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) {
         (Some(start), Some(end)) if YEARS.contains(&year) => Ok((start, end)),
-        _ => Err("must be a year between 2000 and 2100"),
+        _ => Err(text!("must be a year between 2000 and 2100")),
     }
 }

@@ -6,9 +6,9 @@
 #[derive(Clone, PartialEq, Eq)]
 pub struct IhsNumber(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be P and 11 digits, as SATUSEHAT issues patient ids")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IhsNumberError;
+text_error!(IhsNumberError, |_e| text!("must be P and 11 digits, as SATUSEHAT issues patient ids"));
 
 impl IhsNumber {
     pub fn parse(input: &str) -> Result<Self, IhsNumberError> {

@@ -75,9 +75,9 @@ text_enum! {
 #[schema(value_type = String, example = "2024-08", pattern = r"^[0-9]{4}-[0-9]{2}$")]
 pub struct Month(NaiveDate);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be a month like 2024-08")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MonthError;
+text_error!(MonthError, |_e| text!("must be a month like 2024-08"));
 
 impl Month {
     pub fn parse(input: &str) -> Result<Self, MonthError> {

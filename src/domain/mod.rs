@@ -68,11 +68,11 @@ macro_rules! text_enum {
 pub(crate) use {text_enum, text_sql_enum};
 
 /// A name outside a `text_enum!`'s list.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be one of {expected}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownName {
     pub expected: String,
 }
+text_error!(UnknownName, |e| text!("must be one of %{expected}", expected = e.expected));
 
 mod calendar;
 mod case;

@@ -10,9 +10,9 @@ use utoipa::ToSchema;
 #[schema(value_type = i64, minimum = 0, maximum = 1_000_000_000_000_000_i64, example = 2772000000_i64)]
 pub struct Rupiah(i64);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be a whole number of rupiah from 0 to 1,000,000,000,000,000")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NegativeAmount;
+text_error!(NegativeAmount, |_e| text!("must be a whole number of rupiah from 0 to 1,000,000,000,000,000"));
 
 impl TryFrom<i64> for Rupiah {
     type Error = NegativeAmount;

@@ -7,9 +7,9 @@ use sha2::Sha256;
 
 pub struct Nik(String);
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be 16 digits")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NikError;
+text_error!(NikError, |_e| text!("must be 16 digits"));
 
 impl Nik {
     pub fn parse(input: &str) -> Result<Self, NikError> {

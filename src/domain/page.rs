@@ -37,7 +37,7 @@ pub fn limit(requested: Option<u32>, default: u32) -> Result<u32, ApiError> {
     let limit = requested.unwrap_or(default);
     match (1..=MAX_LIMIT).contains(&limit) {
         true => Ok(limit),
-        false => Err(ApiError::invalid("limit", format!("must be between 1 and {MAX_LIMIT}"))),
+        false => Err(ApiError::invalid("limit", text!("must be between 1 and %{max_limit}", max_limit = MAX_LIMIT))),
     }
 }
 
@@ -72,7 +72,7 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, ApiError> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| ApiError::bad_request("`cursor` is not a cursor this list gave out"))
+        .ok_or_else(|| ApiError::bad_request(text!("`cursor` is not a cursor this list gave out")))
 }
 
 #[cfg(test)]

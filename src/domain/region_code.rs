@@ -38,17 +38,25 @@ text_enum! {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("must be a region code like 14, 14.01, 14.01.01 or 14.01.01.2009")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegionCodeError;
+text_error!(RegionCodeError, |_e| text!("must be a region code like 14, 14.01, 14.01.01 or 14.01.01.2009"));
 
 /// Why a code is no village's: malformed, or of another tier.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VillageCodeError {
-    #[error(transparent)]
-    Malformed(#[from] RegionCodeError),
-    #[error("must be a village (desa/kelurahan) code like 14.01.01.2009")]
+    Malformed(RegionCodeError),
     NotAVillage,
+}
+text_error!(VillageCodeError, |e| match e {
+    VillageCodeError::Malformed(malformed) => malformed.into(),
+    VillageCodeError::NotAVillage => text!("must be a village (desa/kelurahan) code like 14.01.01.2009"),
+});
+
+impl From<RegionCodeError> for VillageCodeError {
+    fn from(malformed: RegionCodeError) -> Self {
+        Self::Malformed(malformed)
+    }
 }
 
 const SEGMENT_WIDTHS: [usize; 4] = [2, 2, 2, 4];

@@ -26,7 +26,7 @@ pub fn given(text: Option<&str>) -> Option<&str> {
 pub fn search(errors: &mut FieldErrors, q: Option<&str>) -> Option<String> {
     let q = given(q)?;
     if q.chars().count() > 100 {
-        errors.add("q", "must be at most 100 characters long");
+        errors.add("q", text!("must be at most 100 characters long"));
         return None;
     }
     Some(q.to_owned())
@@ -35,14 +35,16 @@ pub fn search(errors: &mut FieldErrors, q: Option<&str>) -> Option<String> {
 /// 422 naming the first string (or key) in `value` that holds a NUL.
 pub fn refuse_nul(value: &serde_json::Value) -> Result<(), ApiError> {
     match nul_field(value, "") {
-        Some(field) => Err(ApiError::invalid(if field.is_empty() { "body" } else { &field }, NUL_MESSAGE)),
+        Some(field) => Err(ApiError::invalid(if field.is_empty() { "body" } else { &field }, nul_message())),
         None => Ok(()),
     }
 }
 
 /// PostgreSQL cannot store U+0000 in text: refused at the edge, naming the field, rather than
 /// failing in the database.
-pub const NUL_MESSAGE: &str = "must not contain the NUL character (U+0000)";
+pub fn nul_message() -> crate::i18n::Text {
+    text!("must not contain the NUL character (U+0000)")
+}
 pub(crate) const NUL_ESCAPE: &[u8] = b"\\u0000";
 
 /// The dotted path of the first string (or key) in `value` that holds a NUL.

@@ -14,9 +14,10 @@ impl ExpectedVersion {
         if self.0 == current {
             Ok(())
         } else {
-            Err(ApiError::PreconditionFailed(format!(
-                "the resource changed (version {current}, you sent {}); read it again and retry",
-                self.0
+            Err(ApiError::PreconditionFailed(text!(
+                "the resource changed (version %{current}, you sent %{value}); read it again and retry",
+                current = current,
+                value = self.0
             )))
         }
     }

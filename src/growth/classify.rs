@@ -2,6 +2,7 @@
 //! (Standar Antropometri Anak), with their Indonesian labels.
 
 use crate::domain::ZScore;
+use crate::i18n::{Lang, Text};
 
 text_enum! {
     /// Permenkes 2/2020 categories, by indicator.
@@ -79,25 +80,30 @@ impl Indicator {
         }
     }
 
-    /// The category's name in Permenkes 2/2020.
-    pub fn label_id(self, category: GrowthCategory) -> &'static str {
+    /// The category's name; the catalogue holds its Permenkes 2/2020 name in Indonesian.
+    pub fn label(self, category: GrowthCategory) -> Text {
         use GrowthCategory::*;
         match (self, category) {
-            (_, SeverelyStunted) => "sangat pendek",
-            (_, Stunted) => "pendek",
-            (_, Tall) => "tinggi",
-            (_, SeverelyUnderweight) => "berat badan sangat kurang",
-            (_, Underweight) => "berat badan kurang",
-            (_, RiskOfOverweight) => "risiko berat badan lebih",
-            (_, SeverelyWasted) => "gizi buruk",
-            (_, Wasted) => "gizi kurang",
-            (_, PossibleRiskOfOverweight) => "berisiko gizi lebih",
-            (_, Overweight) => "gizi lebih",
-            (_, Obese) => "obesitas",
-            (Self::LengthForAge, Normal) => "normal",
-            (Self::WeightForAge, Normal) => "berat badan normal",
-            (Self::WeightForLength, Normal) => "gizi baik",
+            (_, SeverelyStunted) => text!("severely stunted"),
+            (_, Stunted) => text!("stunted"),
+            (_, Tall) => text!("tall"),
+            (_, SeverelyUnderweight) => text!("severely underweight"),
+            (_, Underweight) => text!("underweight"),
+            (_, RiskOfOverweight) => text!("risk of overweight"),
+            (_, SeverelyWasted) => text!("severely wasted"),
+            (_, Wasted) => text!("wasted"),
+            (_, PossibleRiskOfOverweight) => text!("possible risk of overweight"),
+            (_, Overweight) => text!("overweight"),
+            (_, Obese) => text!("obese"),
+            (Self::LengthForAge, Normal) => text!("normal length or height for age"),
+            (Self::WeightForAge, Normal) => text!("normal weight for age"),
+            (Self::WeightForLength, Normal) => text!("normal weight for length or height"),
         }
+    }
+
+    /// The category's name in Permenkes 2/2020 (`label_id` in answers, FHIR's `text`).
+    pub fn label_id(self, category: GrowthCategory) -> String {
+        self.label(category).render(Lang::Id)
     }
 }
 

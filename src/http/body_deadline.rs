@@ -58,9 +58,9 @@ fn timed_out() -> PayloadError {
 pub fn unreadable(error: &PayloadError) -> ApiError {
     match error {
         PayloadError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
-            ApiError::RequestTimeout("the request body did not arrive in time; send it again".into())
+            ApiError::RequestTimeout(text!("the request body did not arrive in time; send it again"))
         }
-        PayloadError::Overflow => ApiError::PayloadTooLarge("the request body is too large".into()),
-        _ => ApiError::bad_request("the request body could not be read"),
+        PayloadError::Overflow => ApiError::PayloadTooLarge(text!("the request body is too large")),
+        _ => ApiError::bad_request(text!("the request body could not be read")),
     }
 }

@@ -9,9 +9,10 @@ use futures_util::future::{FutureExt, LocalBoxFuture};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::domain::text::{NUL_ESCAPE, NUL_MESSAGE, refuse_nul};
+use crate::domain::text::{NUL_ESCAPE, nul_message, refuse_nul};
 use crate::error::ApiError;
 use crate::http::body_deadline;
+use crate::i18n::from_serde;
 
 /// A JSON request body: 415 unless the content type is JSON in UTF-8, 413 past the size limit,
 /// 400 when it is not JSON at all, 422 naming the field when a field has the wrong type or is
@@ -32,14 +33,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
         let body = web::Bytes::from_request(req, payload);
         async move {
             let Some(media) = media else {
-                return Err(ApiError::UnsupportedMediaType(
-                    "the request body must be sent as `Content-Type: application/json`".into(),
-                ));
+                return Err(ApiError::UnsupportedMediaType(text!(
+                    "the request body must be sent as `Content-Type: application/json`"
+                )));
             };
             // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread.
             if let Some(charset) = media.get_param(mime::CHARSET).filter(|c| *c != mime::UTF_8) {
-                return Err(ApiError::UnsupportedMediaType(format!(
-                    "the request body must be JSON in UTF-8, not charset={charset}"
+                return Err(ApiError::UnsupportedMediaType(text!(
+                    "the request body must be JSON in UTF-8, not charset=%{charset}",
+                    charset = charset
                 )));
             }
             let bytes = body.await.map_err(payload_error)?;
@@ -54,7 +56,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // object, as the contract says, so an array (or any other value) is the wrong type.
     if bytes.iter().find(|b| !b.is_ascii_whitespace()).is_some_and(|b| *b != b'{') {
         serde_json::from_slice::<serde::de::IgnoredAny>(bytes).map_err(|e| not_json(&e))?;
-        return Err(ApiError::invalid("body", "must be a JSON object"));
+        return Err(ApiError::invalid("body", text!("must be a JSON object")));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|error| {
@@ -62,7 +64,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = error.into_inner();
         if inner.is_data() {
             let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::invalid(&field, strip_position(&inner.to_string()))
+            ApiError::invalid(&field, from_serde(&strip_position(&inner.to_string())))
         } else {
             not_json(&inner)
         }
@@ -77,7 +79,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 }
 
 fn not_json(error: &serde_json::Error) -> ApiError {
-    ApiError::bad_request(format!("the request body is not valid JSON: {error}"))
+    ApiError::bad_request(text!("the request body is not valid JSON: %{error}", error = error))
 }
 
 /// serde_json appends " at line 1 column 17"; the field name already says where.
@@ -89,8 +91,8 @@ fn payload_error(error: actix_web::Error) -> ApiError {
     match error.as_error::<PayloadError>() {
         Some(error) => body_deadline::unreadable(error),
         None => match error.as_response_error().status_code().as_u16() {
-            413 => ApiError::PayloadTooLarge("the request body is too large".into()),
-            _ => ApiError::bad_request("the request body could not be read"),
+            413 => ApiError::PayloadTooLarge(text!("the request body is too large")),
+            _ => ApiError::bad_request(text!("the request body could not be read")),
         },
     }
 }
@@ -120,7 +122,7 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     let value = serde_path_to_error::deserialize(de).map_err(|error| {
         let path = error.path().to_string();
         let field = if path == "." { "query".to_owned() } else { path };
-        ApiError::invalid(&field, error.into_inner().to_string())
+        ApiError::invalid(&field, from_serde(&error.into_inner().to_string()))
     })?;
     refuse_nul_parameter(query)?;
     Ok(value)
@@ -134,13 +136,13 @@ pub fn parse_repeated_query<T: DeserializeOwned>(query: &str) -> Result<T, ApiEr
     serde_path_to_error::deserialize(de).map_err(|error| {
         let path = error.path().to_string();
         let field = if path == "." { "query".to_owned() } else { path };
-        ApiError::invalid(&field, error.into_inner().to_string())
+        ApiError::invalid(&field, from_serde(&error.into_inner().to_string()))
     })
 }
 
 fn refuse_nul_parameter(query: &str) -> Result<(), ApiError> {
     match form_urlencoded::parse(query.as_bytes()).find(|(k, v)| k.contains('\0') || v.contains('\0')) {
-        Some((name, _)) => Err(ApiError::invalid(&name.replace('\0', "\\u0000"), NUL_MESSAGE)),
+        Some((name, _)) => Err(ApiError::invalid(&name.replace('\0', "\\u0000"), nul_message())),
         None => Ok(()),
     }
 }

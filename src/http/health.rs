@@ -37,7 +37,7 @@ pub async fn ready(pool: web::Data<DbPool>, reader: web::Data<ReadPool>) -> Resu
         let mut conn = pool.get().await?;
         conn.batch_execute("SELECT 1")
             .await
-            .map_err(|e| ApiError::ServiceUnavailable(format!("{name} check failed: {e}")))
+            .map_err(|e| ApiError::ServiceUnavailable(text!("%{name} check failed: %{error}", name = name, error = e)))
     };
     let both = async {
         check(&pool, "database").await?;
@@ -46,6 +46,6 @@ pub async fn ready(pool: web::Data<DbPool>, reader: web::Data<ReadPool>) -> Resu
     match tokio::time::timeout(Duration::from_secs(2), both).await {
         Ok(Ok(())) => Ok(HttpResponse::Ok().json(Health { status: "ok" })),
         Ok(Err(e)) => Err(e),
-        Err(_) => Err(ApiError::ServiceUnavailable("the database did not answer within 2 s".into())),
+        Err(_) => Err(ApiError::ServiceUnavailable(text!("the database did not answer within 2 s"))),
     }
 }

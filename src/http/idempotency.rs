@@ -12,7 +12,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpResponse, ResponseError, web};
+use actix_web::{FromRequest, HttpMessage, HttpResponse, web};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -41,7 +41,7 @@ pub async fn idempotent(
         false => None,
     };
     let Some(caller) = caller else { return next.call(req).await.map(ServiceResponse::map_into_boxed_body) };
-    let refuse = |req: ServiceRequest, error: ApiError| Ok(req.into_response(error.error_response()));
+    let refuse = |req: ServiceRequest, error: ApiError| Ok(req.into_response(HttpResponse::from_error(error)));
     let key = match key_of(req.headers()) {
         Ok(key) => key,
         Err(error) => return refuse(req, error),
@@ -65,7 +65,7 @@ pub async fn idempotent(
     let attempt = match claimed.await {
         Ok(Claim::Won { attempt }) => attempt,
         Ok(Claim::Taken(earlier)) => {
-            let answer = replay(earlier, &fingerprint).unwrap_or_else(|e| e.error_response());
+            let answer = replay(earlier, &fingerprint).unwrap_or_else(HttpResponse::from_error);
             return Ok(req.into_response(answer));
         }
         Err(error) => return refuse(req, error),
@@ -99,7 +99,7 @@ async fn settle(
     let (head, body) = response.into_parts();
     let bytes = match actix_web::body::to_bytes(body).await {
         Ok(bytes) => bytes,
-        Err(error) => return ApiError::Internal(anyhow::anyhow!("answer body: {error}")).error_response(),
+        Err(error) => return HttpResponse::from_error(ApiError::Internal(anyhow::anyhow!("answer body: {error}"))),
     };
     let headers = kept_headers(head.headers());
     let kept = async {
@@ -115,10 +115,18 @@ async fn settle(
 }
 
 fn key_of(headers: &HeaderMap) -> Result<String, ApiError> {
-    let malformed = || ApiError::bad_request(format!("{IDEMPOTENCY_KEY} must be 1 to 255 printable ASCII characters"));
+    let malformed = || {
+        ApiError::bad_request(text!(
+            "%{idempotency_key} must be 1 to 255 printable ASCII characters",
+            idempotency_key = IDEMPOTENCY_KEY
+        ))
+    };
     let mut values = headers.get_all(IDEMPOTENCY_KEY);
     let (Some(value), None) = (values.next(), values.next()) else {
-        return Err(ApiError::bad_request(format!("send one {IDEMPOTENCY_KEY} header, not several")));
+        return Err(ApiError::bad_request(text!(
+            "send one %{idempotency_key} header, not several",
+            idempotency_key = IDEMPOTENCY_KEY
+        )));
     };
     let key = value.to_str().map_err(|_| malformed())?;
     let printable = key.bytes().all(|b| b.is_ascii_graphic());
@@ -135,7 +143,7 @@ async fn read_body(req: &mut ServiceRequest, limit: usize) -> Result<web::Bytes,
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| crate::http::body_deadline::unreadable(&e))?;
         if body.len() + chunk.len() > limit {
-            return Err(ApiError::PayloadTooLarge(format!("the body is larger than {limit} bytes")));
+            return Err(ApiError::PayloadTooLarge(text!("the body is larger than %{limit} bytes", limit = limit)));
         }
         body.extend_from_slice(&chunk);
     }
@@ -158,11 +166,11 @@ fn replay(earlier: Earlier, fingerprint: &[u8]) -> Result<HttpResponse, ApiError
     if earlier.fingerprint != fingerprint {
         return Err(ApiError::invalid(
             IDEMPOTENCY_KEY,
-            "was already used for a different request (method, path, query or body); use a new key",
+            text!("was already used for a different request (method, path, query or body); use a new key"),
         ));
     }
     let (Some(status), Some(body)) = (earlier.status, earlier.body) else {
-        return Err(ApiError::InProgress("the first request with this Idempotency-Key is still running".into()));
+        return Err(ApiError::InProgress(text!("the first request with this Idempotency-Key is still running")));
     };
     let status = StatusCode::from_u16(status as u16).map_err(anyhow::Error::from)?;
     let mut answer = HttpResponse::build(status);

@@ -9,6 +9,7 @@ pub mod export;
 pub mod extract;
 pub mod health;
 pub mod idempotency;
+pub mod language;
 pub mod metrics;
 pub mod negotiate;
 pub mod nul_path;

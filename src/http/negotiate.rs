@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::ResponseError;
+use actix_web::HttpResponse;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
@@ -49,8 +49,8 @@ pub async fn negotiate<B: MessageBody + 'static>(
     };
     match refused {
         Some(types) => {
-            let error = ApiError::NotAcceptable(format!("this operation produces only {types}"));
-            Ok(req.into_response(error.error_response()).map_into_right_body())
+            let error = ApiError::NotAcceptable(text!("this operation produces only %{types}", types = types));
+            Ok(req.into_response(HttpResponse::from_error(error)).map_into_right_body())
         }
         None => next.call(req).await.map(ServiceResponse::map_into_left_body),
     }

@@ -22,20 +22,22 @@ impl FromRequest for IfMatch {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let header = req.headers().get(header::IF_MATCH);
         ready(match header {
-            None => Err(ApiError::PreconditionRequired(
-                "send the resource's ETag as `If-Match` so that concurrent edits are detected".into(),
-            )),
+            None => Err(ApiError::PreconditionRequired(text!(
+                "send the resource's ETag as `If-Match` so that concurrent edits are detected"
+            ))),
             // "Any version" is valid HTTP, but here it would overwrite edits the client never saw.
-            Some(value) if value.as_bytes().trim_ascii() == b"*" => Err(ApiError::PreconditionRequired(
-                "`If-Match: *` does not say which version you changed: send the resource's ETag".into(),
-            )),
+            Some(value) if value.as_bytes().trim_ascii() == b"*" => Err(ApiError::PreconditionRequired(text!(
+                "`If-Match: *` does not say which version you changed: send the resource's ETag"
+            ))),
             Some(value) => value
                 .to_str()
                 .ok()
                 .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
                 .and_then(|v| v.parse::<i32>().ok())
                 .map(IfMatch)
-                .ok_or_else(|| ApiError::bad_request("`If-Match` must be an ETag this API gave out, like \"3\"")),
+                .ok_or_else(|| {
+                    ApiError::bad_request(text!("`If-Match` must be an ETag this API gave out, like \"3\""))
+                }),
         })
     }
 }

@@ -5,41 +5,64 @@ use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
 use actix_web::http::header;
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpRequest, HttpResponse, ResponseError, error};
+use actix_web::{HttpRequest, HttpResponse, error};
 
-use crate::error::{ApiError, PROBLEM_JSON, Problem};
+use crate::error::{ApiError, PROBLEM_JSON, Problem, title};
+use crate::http::language;
+use crate::i18n::Lang;
 
 /// The default service: no route matched.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
-    ApiError::not_found(format!("no endpoint at {} {}", req.method(), req.path())).error_response()
+    HttpResponse::from_error(ApiError::not_found(text!(
+        "no endpoint at %{method} %{path}",
+        method = req.method(),
+        path = req.path()
+    )))
 }
 
 /// Path segments that do not parse (for example a malformed UUID).
 pub fn path_error(err: error::PathError, _: &HttpRequest) -> actix_web::Error {
-    ApiError::invalid("path", err.to_string()).into()
+    ApiError::invalid("path", crate::i18n::from_serde(&err.to_string())).into()
 }
 
-/// Rewrites an error response that is not already problem+json.
+/// Every error answer as problem+json in the caller's language (`Accept-Language`), with
+/// `Content-Language`: an `ApiError`'s written again in Indonesian when the caller prefers it,
+/// and one some layer made without a body made into a problem.
 pub fn ensure_problem_json<B: MessageBody + 'static>(
-    res: ServiceResponse<B>,
+    mut res: ServiceResponse<B>,
 ) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let lang = language::preferred(res.request());
     let is_problem =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    let api_error = res.response().error().and_then(|e| e.as_error::<ApiError>());
+    let problem = match api_error {
+        // Written before this request (a record's verdict kept by an import), in English.
+        Some(ApiError::Answered(_)) => return Ok(ErrorHandlerResponse::Response(res.map_into_left_body())),
+        // Already written in English.
+        Some(_) if lang == Lang::En => None,
+        Some(error) => Some(error.problem_in(lang)),
+        // Written as it was kept (an idempotent replay): its language is not known.
+        None if is_problem => return Ok(ErrorHandlerResponse::Response(res.map_into_left_body())),
+        None => {
+            let status = res.status();
+            let title = title(status, lang);
+            Some(Problem {
+                kind: format!("/problems/{}", slug(status.as_u16())),
+                detail: title.to_lowercase(),
+                title,
+                status: status.as_u16(),
+                errors: Vec::new(),
+                existing_id: None,
+                current: None,
+            })
+        }
+    };
+    let Some(problem) = problem else {
+        label_language(res.headers_mut(), lang);
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
-    }
-    let status = res.status();
-    let problem = Problem {
-        kind: format!("/problems/{}", slug(status.as_u16())),
-        title: status.canonical_reason().unwrap_or("Error").to_owned(),
-        status: status.as_u16(),
-        detail: status.canonical_reason().unwrap_or("Error").to_lowercase(),
-        errors: Vec::new(),
-        existing_id: None,
-        current: None,
     };
     let (req, old) = res.into_parts();
-    let mut new = HttpResponse::build(status);
+    let mut new = HttpResponse::build(old.status());
     for (name, value) in old.headers() {
         // The old body's framing and encoding do not describe the new body.
         if ![header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_ENCODING].contains(name) {
@@ -47,8 +70,15 @@ pub fn ensure_problem_json<B: MessageBody + 'static>(
         }
     }
     let body: BoxBody = BoxBody::new(serde_json::to_string(&problem).unwrap_or_default());
-    let response = new.content_type(PROBLEM_JSON).body(body);
+    let mut response = new.content_type(PROBLEM_JSON).body(body);
+    label_language(response.headers_mut(), lang);
     Ok(ErrorHandlerResponse::Response(ServiceResponse::new(req, response).map_into_right_body()))
+}
+
+/// `Content-Language` of the answer, and `Vary: Accept-Language` for caches.
+fn label_language(headers: &mut header::HeaderMap, lang: Lang) {
+    headers.insert(header::CONTENT_LANGUAGE, header::HeaderValue::from_static(lang.tag()));
+    headers.append(header::VARY, header::HeaderValue::from_static("Accept-Language"));
 }
 
 fn slug(status: u16) -> &'static str {

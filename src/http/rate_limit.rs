@@ -12,12 +12,13 @@ use actix_governor::{Governor, GovernorConfig, GovernorConfigBuilder, KeyExtract
 use actix_web::dev::ServiceRequest;
 use actix_web::http::header;
 use actix_web::middleware::Condition;
-use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError, web};
+use actix_web::{HttpResponse, HttpResponseBuilder, web};
 
 use crate::auth::{JwtKeys, caller};
 use crate::domain::UserId;
 use crate::error::ApiError;
 use crate::http::client;
+use crate::i18n::Text;
 
 type Config<K> = GovernorConfig<K, NoOpMiddleware<QuantaInstant>>;
 type Limiter<K> = Condition<Governor<K, NoOpMiddleware<QuantaInstant>>>;
@@ -63,13 +64,9 @@ fn exempt(req: &ServiceRequest) -> bool {
     req.path().starts_with("/health") || req.path() == "/metrics"
 }
 
-fn too_many(negative: &NotUntil<QuantaInstant>, whose: &str) -> HttpResponse {
+fn too_many(negative: &NotUntil<QuantaInstant>, detail: Text) -> HttpResponse {
     let wait = negative.wait_time_from(DefaultClock::default().now());
-    ApiError::TooManyRequests {
-        detail: format!("too many requests from this {whose}; slow down"),
-        retry_after_secs: wait.as_secs().max(1),
-    }
-    .error_response()
+    HttpResponse::from_error(ApiError::TooManyRequests { detail, retry_after_secs: wait.as_secs().max(1) })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -84,7 +81,7 @@ impl KeyExtractor for ByAddress {
     }
 
     fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {
-        too_many(negative, "address")
+        too_many(negative, text!("too many requests from this address; slow down"))
     }
 
     fn whitelisted_keys(&self) -> Vec<Self::Key> {
@@ -111,7 +108,7 @@ impl KeyExtractor for ByAccount {
     }
 
     fn exceed_rate_limit_response(&self, negative: &NotUntil<QuantaInstant>, _: HttpResponseBuilder) -> HttpResponse {
-        too_many(negative, "account")
+        too_many(negative, text!("too many requests from this account; slow down"))
     }
 
     fn whitelisted_keys(&self) -> Vec<Self::Key> {

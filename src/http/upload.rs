@@ -59,7 +59,10 @@ pub async fn read_form(mut multipart: Multipart, limit: UploadLimit) -> Result<U
             let mut bytes = Vec::new();
             while let Some(chunk) = field.try_next().await.map_err(malformed)? {
                 if bytes.len() + chunk.len() > limit.0 {
-                    return Err(ApiError::PayloadTooLarge(format!("a document may be at most {} bytes", limit.0)));
+                    return Err(ApiError::PayloadTooLarge(text!(
+                        "a document may be at most %{limit} bytes",
+                        limit = limit.0
+                    )));
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -69,38 +72,46 @@ pub async fn read_form(mut multipart: Multipart, limit: UploadLimit) -> Result<U
         let mut value = Vec::new();
         while let Some(chunk) = field.try_next().await.map_err(malformed)? {
             if value.len() + chunk.len() > MAX_FIELD_BYTES {
-                return Err(ApiError::invalid(&name, format!("is longer than {MAX_FIELD_BYTES} bytes")));
+                return Err(ApiError::invalid(
+                    &name,
+                    text!("is longer than %{max_field_bytes} bytes", max_field_bytes = MAX_FIELD_BYTES),
+                ));
             }
             value.extend_from_slice(&chunk);
         }
         let Ok(value) = String::from_utf8(value) else {
-            errors.add(&name, "is not UTF-8 text");
+            errors.add(&name, text!("is not UTF-8 text"));
             continue;
         };
         if value.contains('\0') {
-            errors.add(&name, crate::domain::text::NUL_MESSAGE);
+            errors.add(&name, crate::domain::text::nul_message());
             continue;
         }
         let value = value.trim().to_owned();
         match name.as_str() {
-            "id" => id = errors.check("id", value.parse().map(DocumentId)),
+            "id" => id = errors.check("id", value.parse().map(DocumentId).map_err(|_| text!("must be a UUID"))),
             "title" => title = Some(value),
             "kind" => kind = errors.check("kind", value.parse::<DocumentKind>()),
-            "document_date" => document_date = errors.check("document_date", value.parse::<NaiveDate>()),
-            other => errors.add(other, "is not a field of a document upload"),
+            "document_date" => {
+                document_date = errors.check(
+                    "document_date",
+                    value.parse::<NaiveDate>().map_err(|_| text!("must be a date like 2025-02-10")),
+                )
+            }
+            other => errors.add(other, text!("is not a field of a document upload")),
         }
     }
     match &title {
-        None => errors.add("title", "is required"),
-        Some(t) if t.is_empty() || t.chars().count() > 300 => errors.add("title", "must be 1 to 300 characters"),
+        None => errors.add("title", text!("is required")),
+        Some(t) if t.is_empty() || t.chars().count() > 300 => errors.add("title", text!("must be 1 to 300 characters")),
         Some(_) => {}
     }
     if kind.is_none() && !errors.has("kind") {
-        errors.add("kind", "is required");
+        errors.add("kind", text!("is required"));
     }
     let file = match file {
         None => {
-            errors.add("file", "is required");
+            errors.add("file", text!("is required"));
             None
         }
         Some((name, content_type, bytes)) => received(&mut errors, name, content_type, bytes)?,
@@ -118,21 +129,22 @@ fn received(
 ) -> Result<Option<ReceivedFile>, ApiError> {
     let content_type = content_type.unwrap_or_default();
     if !ACCEPTED.contains(&content_type.as_str()) {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "a document file must be one of {}; this one is `{content_type}`",
-            ACCEPTED.join(", ")
+        return Err(ApiError::UnsupportedMediaType(text!(
+            "a document file must be one of %{types}; this one is `%{content_type}`",
+            types = ACCEPTED.join(", "),
+            content_type = content_type
         )));
     }
     let Some(name) = name else {
-        errors.add("file", "needs a file name");
+        errors.add("file", text!("needs a file name"));
         return Ok(None);
     };
     if bytes.is_empty() {
-        errors.add("file", "is empty");
+        errors.add("file", text!("is empty"));
         return Ok(None);
     }
     if !contents_match(&content_type, &bytes) {
-        errors.add("file", format!("its contents are not {content_type}"));
+        errors.add("file", text!("its contents are not %{content_type}", content_type = content_type));
         return Ok(None);
     }
     let sha256 = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
@@ -158,7 +170,7 @@ fn malformed(error: actix_multipart::MultipartError) -> ApiError {
     if let actix_multipart::MultipartError::Payload(error) = &error {
         return crate::http::body_deadline::unreadable(error);
     }
-    ApiError::bad_request(format!("the multipart body is malformed: {error}"))
+    ApiError::bad_request(text!("the multipart body is malformed: %{error}", error = error))
 }
 
 #[cfg(test)]

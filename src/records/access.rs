@@ -10,6 +10,7 @@ use crate::auth::Caller;
 use crate::auth::policy::Record;
 use crate::domain::RegionCode;
 use crate::error::ApiError;
+use crate::i18n::Text;
 
 /// A record that lives in a region, and what kind of record the policy sees in it.
 pub trait Scoped {
@@ -104,23 +105,28 @@ impl<T> Deref for Writable<T> {
 /// The 409 for a NIK that another living record (`other`, kept in `region`) already has: one
 /// person, one record, across the country. It names that record only when the caller's scope
 /// holds its region; outside it, the id would only confirm where a NIK is registered.
-pub fn nik_taken(caller: &Caller, noun: &str, other: uuid::Uuid, region: &RegionCode) -> ApiError {
-    identity_taken(caller, noun, "NIK", other, region)
+pub fn nik_taken(caller: &Caller, noun: Text, other: uuid::Uuid, region: &RegionCode) -> ApiError {
+    identity_taken(caller, noun, text!("NIK"), other, region)
 }
 
 /// The 409 for an IHS number that another living record already has, named as `nik_taken`
 /// names one.
-pub fn ihs_number_taken(caller: &Caller, noun: &str, other: uuid::Uuid, region: &RegionCode) -> ApiError {
-    identity_taken(caller, noun, "IHS number", other, region)
+pub fn ihs_number_taken(caller: &Caller, noun: Text, other: uuid::Uuid, region: &RegionCode) -> ApiError {
+    identity_taken(caller, noun, text!("IHS number"), other, region)
 }
 
-fn identity_taken(caller: &Caller, noun: &str, what: &str, other: uuid::Uuid, region: &RegionCode) -> ApiError {
+fn identity_taken(caller: &Caller, noun: Text, what: Text, other: uuid::Uuid, region: &RegionCode) -> ApiError {
     if caller.scope.contains(region) {
-        ApiError::DuplicateOf { detail: format!("a {noun} with this {what} is already registered"), existing_id: other }
+        ApiError::DuplicateOf {
+            detail: text!("a %{noun} with this %{what} is already registered", noun => noun, what => what),
+            existing_id: other,
+        }
     } else {
-        ApiError::conflict(format!(
-            "a {noun} with this {what} is already registered outside your scope; the region that keeps the record \
-             (or an admin) can move it to yours"
+        ApiError::conflict(text!(
+            "a %{noun} with this %{what} is already registered outside your scope; the region that keeps the record \
+             (or an admin) can move it to yours",
+            noun => noun,
+            what => what
         ))
     }
 }

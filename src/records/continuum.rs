@@ -62,7 +62,7 @@ pub async fn of_person(conn: &mut AsyncPgConnection, caller: &Caller, id: Person
     let mut pregnancies = Vec::new();
     for view in pregnancy::list_of(conn, &woman).await? {
         // Her pregnancies are in her village: readable as she is.
-        let view = Visible::check(caller, Some(view), || ApiError::not_found("no such pregnancy"))?;
+        let view = Visible::check(caller, Some(view), || ApiError::not_found(text!("no such pregnancy")))?;
         pregnancies.push(PregnancyHistory {
             anc_visits: anc::list(conn, &view, false).await?,
             postpartum_visits: postpartum::list(conn, &view, false).await?,
@@ -71,7 +71,7 @@ pub async fn of_person(conn: &mut AsyncPgConnection, caller: &Caller, id: Person
     }
     let mut children = Vec::new();
     for view in child::of_mother(conn, id).await? {
-        let Ok(visible) = Visible::check(caller, Some(view), || ApiError::not_found("no such child")) else {
+        let Ok(visible) = Visible::check(caller, Some(view), || ApiError::not_found(text!("no such child"))) else {
             continue;
         };
         children.push(growth_of(conn, visible.into_inner()).await?);

@@ -130,7 +130,7 @@ pub async fn keyed<T, R>(
     let changes = changes(current.as_ref());
     let answer = apply(conn, current).await.map_err(|error| match error {
         ApiError::Conflict(_) if first => {
-            ApiError::PreconditionFailed("it was recorded meanwhile (version 0 is stale); read it again".into())
+            ApiError::PreconditionFailed(text!("it was recorded meanwhile (version 0 is stale); read it again"))
         }
         other => other,
     })?;

@@ -341,3 +341,81 @@ async fn a_body_that_does_not_arrive_in_time_is_408() {
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("application/problem+json"), "{answer}");
 }
+
+/// Sends `request` with `Accept-Language: language` and returns the problem, its
+/// `Content-Language` checked against `expected`.
+async fn problem_in(
+    request: crate::common::app::Call,
+    language: &str,
+    status: StatusCode,
+    expected: &str,
+) -> serde_json::Value {
+    let response = request.header("Accept-Language", language).send().await.unwrap();
+    assert_eq!(response.headers()["content-language"], expected, "{language}");
+    assert!(response.headers().get_all("vary").iter().any(|v| v.to_str().unwrap().contains("Accept-Language")));
+    problem(response, status).await
+}
+
+#[tokio::test]
+async fn errors_speak_indonesian_to_whoever_prefers_it() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Admin, None).await;
+    let invalid = json!({"username": "x", "password": "short", "role": "cadre", "scope": "14.1"});
+    let create = || app.request(Method::POST, "/api/v1/users", Some(&token)).json(&invalid);
+
+    // Title, detail and every field's message; the field names and the type stay as they are.
+    let body = problem_in(create(), "id-ID,id;q=0.9,en;q=0.8", StatusCode::UNPROCESSABLE_ENTITY, "id").await;
+    assert_eq!(body["title"], "Data Tidak Dapat Diproses");
+    assert_eq!(body["detail"], "permintaan berisi kolom yang tidak sah");
+    assert_eq!(body["type"], "/problems/validation");
+    let scope = body["errors"].as_array().unwrap().iter().find(|e| e["field"] == "scope").unwrap();
+    assert_eq!(scope["message"], "harus berupa kode wilayah seperti 14, 14.01, 14.01.01 atau 14.01.01.2009");
+    let english = problem_in(create(), "fr, en;q=0.5, id;q=0.1", StatusCode::UNPROCESSABLE_ENTITY, "en").await;
+    assert_eq!(english["detail"], "the request has invalid fields");
+    assert_eq!(english["errors"].as_array().unwrap().len(), body["errors"].as_array().unwrap().len());
+    let refused = problem_in(create(), "id;q=0, *", StatusCode::UNPROCESSABLE_ENTITY, "en").await;
+    assert_eq!(refused["title"], "Unprocessable Entity");
+
+    // The README's example (step 7): a cadre's phone registering a child with two bad fields.
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let child =
+        json!({"village_code": "14.01.01", "sex": "female", "birth_date": "2024-06-01", "name": "Siti", "nik": "1401"});
+    let register = app.request(Method::POST, "/api/v1/children", Some(&officer)).json(&child);
+    let body = problem_in(register, "id", StatusCode::UNPROCESSABLE_ENTITY, "id").await;
+    let messages: Vec<(&str, &str)> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["field"].as_str().unwrap(), e["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        messages,
+        [("village_code", "harus berupa kode desa/kelurahan seperti 14.01.01.2009"), ("nik", "harus 16 digit")]
+    );
+
+    // serde's own messages, read back into their parts: a wrong type, an unknown value.
+    let wrong = app.request(Method::POST, "/api/v1/users", Some(&token)).json(&json!({"username": 5}));
+    let body = problem_in(wrong, "id", StatusCode::UNPROCESSABLE_ENTITY, "id").await;
+    assert_eq!(body["errors"][0]["message"], "jenis tidak sesuai: integer `5`, seharusnya a string");
+    let query = app.request(Method::GET, "/api/v1/regions?limit=many", Some(&token));
+    let body = problem_in(query, "id", StatusCode::UNPROCESSABLE_ENTITY, "id").await;
+    assert!(body["errors"][0]["message"].as_str().unwrap().starts_with("tidak sah: "), "{body}");
+
+    // A message with its parts: a refusal naming the region.
+    let elsewhere =
+        json!({"village_code": "14.03.01.1001", "sex": "female", "birth_date": "2024-06-01", "name": "Siti"});
+    let create = app.request(Method::POST, "/api/v1/children", Some(&officer)).json(&elsewhere);
+    let body = problem_in(create, "id", StatusCode::FORBIDDEN, "id").await;
+    assert_eq!(body["title"], "Dilarang");
+    assert_eq!(body["detail"], "wilayah 14.03.01.1001 di luar cakupan wilayah Anda");
+
+    // Answers no handler wrote: an unknown route, a missing token, a method the route lacks.
+    let body = problem_in(app.request(Method::GET, "/api/v2/x", None), "id", StatusCode::NOT_FOUND, "id").await;
+    assert_eq!(body["detail"], "tidak ada endpoint di GET /api/v2/x");
+    let body =
+        problem_in(app.request(Method::GET, "/api/v1/children", None), "in", StatusCode::UNAUTHORIZED, "id").await;
+    assert_eq!(body["title"], "Tidak Terautentikasi");
+    let english =
+        problem_in(app.request(Method::GET, "/api/v1/children", None), "en-US", StatusCode::UNAUTHORIZED, "en").await;
+    assert_eq!(english["title"], "Unauthorized");
+}

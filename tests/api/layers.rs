@@ -4,7 +4,8 @@
 //! - `http` (extractors, answers, middleware) and `records` (the records and their rules) sit
 //!   beside each other under it, and neither names the other;
 //! - `relay` (the change feed pushed to NATS) runs beside the HTTP app, over `records`;
-//! - `auth`, `db`, `domain`, `growth`, `fhir` and `dhis2` sit under both.
+//! - `auth`, `db`, `domain`, `growth`, `fhir` and `dhis2` sit under both, and `i18n` (the
+//!   message catalogue) under everything.
 //!
 //! and no two modules of one parent name each other, directly or round a longer loop. Every
 //! file is parsed (with `syn`), so a grouped `use crate::{http, records}`, a `super::` path or a
@@ -193,6 +194,13 @@ const FORBIDDEN: &[(&str, &[&str])] = &[
     ("growth", &["api", "http", "records", "relay", "demo", "startup", "cli", "auth", "db"]),
     ("fhir", &["api", "http", "records", "relay", "demo", "startup", "cli", "auth", "db"]),
     ("dhis2", &["api", "http", "records", "relay", "demo", "startup", "cli", "auth", "db"]),
+    (
+        "i18n",
+        &[
+            "api", "http", "records", "relay", "demo", "startup", "cli", "auth", "db", "domain", "growth", "fhir",
+            "dhis2",
+        ],
+    ),
 ];
 
 #[test]

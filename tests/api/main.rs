@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod budgets;
 mod cases;
+mod catalogue;
 mod changes;
 mod children;
 mod cli;

@@ -39,10 +39,10 @@ pub async fn list(
             .scope
             .code()
             .and_then(|code| code.ancestors().into_iter().chain([code.clone()]).nth(1))
-            .ok_or_else(|| ApiError::invalid("district", "is required"))?,
+            .ok_or_else(|| ApiError::invalid("district", text!("is required")))?,
     };
     if !caller.scope.overlaps(&district) {
-        return Err(ApiError::forbidden(format!("district {district} is outside your scope")));
+        return Err(ApiError::forbidden(text!("district %{district} is outside your scope", district = district)));
     }
     Ok(web::Json(agency::list(&mut *pool.get().await?, &district).await?))
 }
@@ -68,8 +68,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_writer_of(Record::Agency)?;
     let mut errors = FieldErrors::from_validation(body.validate());
-    let district = errors
-        .check("district_code", parse_district(&body.district_code).map_err(|_| "must be a district code like 14.01"));
+    let district = errors.check(
+        "district_code",
+        parse_district(&body.district_code).map_err(|_| text!("must be a district code like 14.01")),
+    );
     let district = errors.finish_with(district)?;
     caller.require_in_scope(&district)?;
     let mut conn = pool.get().await?;
@@ -150,5 +152,5 @@ fn parse_district(raw: &str) -> Result<RegionCode, ApiError> {
     RegionCode::parse(raw)
         .ok()
         .filter(|c| c.level() == RegionLevel::District)
-        .ok_or_else(|| ApiError::invalid("district", "must be a district code like 14.01"))
+        .ok_or_else(|| ApiError::invalid("district", text!("must be a district code like 14.01")))
 }

@@ -60,13 +60,13 @@ pub async fn list(
     let mut errors = FieldErrors::default();
     for (field, value) in [("entity", &query.entity), ("entity_id", &query.entity_id), ("action", &query.action)] {
         if value.as_ref().is_some_and(|v| v.chars().count() > 64) {
-            errors.add(field, "must be at most 64 characters");
+            errors.add(field, text!("must be at most 64 characters"));
         }
     }
     if let (Some(from), Some(to)) = (query.from, query.to)
         && from >= to
     {
-        errors.add("to", "must be after `from`");
+        errors.add("to", text!("must be after `from`"));
     }
     errors.finish()?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;

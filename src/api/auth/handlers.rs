@@ -56,7 +56,10 @@ pub async fn token(
         }
     };
     if secret.len() > MAX_SECRET_LEN {
-        return Err(ApiError::invalid(secret_field, format!("must be at most {MAX_SECRET_LEN} bytes")));
+        return Err(ApiError::invalid(
+            secret_field,
+            text!("must be at most %{max_secret_len} bytes", max_secret_len = MAX_SECRET_LEN),
+        ));
     }
     let username = username.trim().to_lowercase();
 
@@ -74,8 +77,9 @@ pub async fn token(
                     let oldest = failures.last().copied().unwrap_or_else(Utc::now);
                     let retry_after = (oldest + LOCKOUT_WINDOW - Utc::now()).num_seconds().max(1);
                     return Err(ApiError::TooManyRequests {
-                        detail: "too many failed logins for this account from this address; wait before trying again"
-                            .into(),
+                        detail: text!(
+                            "too many failed logins for this account from this address; wait before trying again"
+                        ),
                         retry_after_secs: retry_after.unsigned_abs(),
                     });
                 }
@@ -96,7 +100,7 @@ pub async fn token(
     let mut conn = pool.get().await?;
     let Some(credentials) = accepted else {
         record_failed_login(&mut conn, &username, account, &source).await?;
-        return Err(ApiError::unauthorized("invalid credentials"));
+        return Err(ApiError::unauthorized(text!("invalid credentials")));
     };
     sessions::clear_failures(&mut conn, &username, &source).await?;
     audit::record(&mut conn, Some(credentials.id), "user.login", credentials.id, json!({ "source": source })).await?;
@@ -199,10 +203,10 @@ pub async fn refresh(
         .await?;
     match outcome {
         Refresh::Issued(tokens) => Ok(uncached(&tokens)),
-        Refresh::Reused => Err(ApiError::unauthorized(
-            "this refresh token was already used; every session of that login has been ended",
-        )),
-        Refresh::Invalid => Err(ApiError::unauthorized("the refresh token is invalid, expired or revoked")),
+        Refresh::Reused => Err(ApiError::unauthorized(text!(
+            "this refresh token was already used; every session of that login has been ended"
+        ))),
+        Refresh::Invalid => Err(ApiError::unauthorized(text!("the refresh token is invalid, expired or revoked"))),
     }
 }
 
@@ -237,7 +241,7 @@ pub async fn logout(Json(body): Json<RefreshRequest>, pool: web::Data<DbPool>) -
 pub async fn me(caller: Caller, pool: web::Data<DbPool>) -> Result<web::Json<UserView>, ApiError> {
     let user = crate::records::user::find(&mut *pool.get().await?, caller.id)
         .await?
-        .ok_or_else(|| ApiError::unauthorized("the account behind this token no longer exists"))?;
+        .ok_or_else(|| ApiError::unauthorized(text!("the account behind this token no longer exists")))?;
     Ok(web::Json(user))
 }
 

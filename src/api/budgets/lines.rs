@@ -231,7 +231,7 @@ pub async fn spend(
     caller.require_writer_of(Record::Budget)?;
     body.validate()?;
     if body.spent_on > latest_local_date() {
-        return Err(ApiError::invalid("spent_on", "is in the future"));
+        return Err(ApiError::invalid("spent_on", text!("is in the future")));
     }
     let (id, line_id) = path.into_inner();
     let spending_id = body.id.map_or_else(SpendingId::new, SpendingId);

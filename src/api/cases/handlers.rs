@@ -43,7 +43,7 @@ pub async fn list(
     for (field, from, to) in
         [("opened_to", query.opened_from, query.opened_to), ("resolved_to", query.resolved_from, query.resolved_to)]
     {
-        errors.check_order(field, from, to, "must not be before the start of the range");
+        errors.check_order(field, from, to, text!("must not be before the start of the range"));
     }
     errors.finish()?;
     let scope = caller.list_scope(region)?;
@@ -119,15 +119,15 @@ pub async fn update(
     let today = latest_local_date();
     if let Some(audit) = &body.audit {
         if audit.audited_on.is_some_and(|d| d > today) {
-            errors.add("audit.audited_on", "is in the future");
+            errors.add("audit.audited_on", text!("is in the future"));
         }
         if audit.likely_causes.iter().any(|c| c.trim().is_empty() || c.chars().count() > 200) {
-            errors.add("audit.likely_causes", "each cause must be 1 to 200 characters");
+            errors.add("audit.likely_causes", text!("each cause must be 1 to 200 characters"));
         }
     }
     let closed_on = body.close.as_ref().map(|c| c.closed_on.unwrap_or(today));
     if closed_on.is_some_and(|d| d > today) {
-        errors.add("close.closed_on", "is in the future");
+        errors.add("close.closed_on", text!("is in the future"));
     }
     errors.finish()?;
 

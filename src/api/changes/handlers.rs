@@ -62,7 +62,7 @@ pub async fn changes(
     let since = match query.since.as_deref() {
         None => Position::default(),
         Some(token) => Position::parse(token)
-            .ok_or_else(|| ApiError::bad_request("`since` must be a `next` this API handed out"))?,
+            .ok_or_else(|| ApiError::bad_request(text!("`since` must be a `next` this API handed out")))?,
     };
     let (low, high) = match caller.scope.code_range() {
         Some((from, to)) => (from.to_owned(), to),

@@ -43,7 +43,7 @@ pub async fn list(
     if let (Some(from), Some(to)) = (query.born_from, query.born_to)
         && from > to
     {
-        errors.add("born_to", "must not be before born_from");
+        errors.add("born_to", text!("must not be before born_from"));
     }
     errors.finish()?;
     let scope = caller.list_scope(region)?;
@@ -87,7 +87,7 @@ pub async fn create(
     let nik = body.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
     let name = body.name.trim().to_owned();
     if body.birth_date > latest_local_date() {
-        errors.add("birth_date", "is in the future");
+        errors.add("birth_date", text!("is in the future"));
     }
     let village = errors.finish_with(village)?;
     caller.require_in_scope(&village)?;
@@ -179,7 +179,7 @@ pub async fn update(
     });
     let name = body.name.as_deref().map(str::trim).map(str::to_owned);
     if body.birth_date.is_some_and(|d| d > latest_local_date()) {
-        errors.add("birth_date", "is in the future");
+        errors.add("birth_date", text!("is in the future"));
     }
     errors.finish()?;
     let village = village.flatten();

@@ -66,19 +66,20 @@ pub async fn add_document(
         (form.id, form.title, form.kind, form.document_date, body)
     } else if content_type.starts_with("application/json") {
         let bytes = payload.to_bytes_limited(64 * 1024).await.map_err(|_| {
-            ApiError::PayloadTooLarge("a document link is at most 64 KiB of JSON; send files as multipart".into())
+            ApiError::PayloadTooLarge(text!("a document link is at most 64 KiB of JSON; send files as multipart"))
         })?;
-        let link: DocumentLink = parse_json(&bytes.map_err(|e| ApiError::bad_request(e.to_string()))?)?;
+        let link: DocumentLink =
+            parse_json(&bytes.map_err(|_| ApiError::bad_request(text!("the request body could not be read")))?)?;
         let mut errors = FieldErrors::from_validation(link.validate());
         if !link.url.starts_with("https://") && !link.url.starts_with("http://") && !errors.has("url") {
-            errors.add("url", "must be an http or https address");
+            errors.add("url", text!("must be an http or https address"));
         }
         errors.finish()?;
         (link.id, link.title, link.kind, link.document_date, DocumentBody::Link(link.url))
     } else {
-        return Err(ApiError::UnsupportedMediaType(
-            "send a link as application/json or a file as multipart/form-data".into(),
-        ));
+        return Err(ApiError::UnsupportedMediaType(text!(
+            "send a link as application/json or a file as multipart/form-data"
+        )));
     };
     let id = id.unwrap_or_default();
     let new = NewDocument { id, district: district.clone(), year, action, title, kind, document_date, body };
@@ -146,7 +147,7 @@ pub async fn document_content(
     let (Some(content_type), Some(sha256), Some(bytes)) =
         (document.content_type, document.sha256, convergence::document_content(&mut conn, id).await?)
     else {
-        return Err(ApiError::not_found("this document is a link; it has no file"));
+        return Err(ApiError::not_found(text!("this document is a link; it has no file")));
     };
     let disposition = download::attachment(document.file_name.as_deref().unwrap_or("document"));
     Ok(HttpResponse::Ok()

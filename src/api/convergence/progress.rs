@@ -119,7 +119,7 @@ pub async fn get_district(
     let mut conn = pool.get().await?;
     let name = region_queries::find(&mut conn, &district)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no district has code {district}")))?
+        .ok_or_else(|| ApiError::not_found(text!("no district has code %{district}", district = district)))?
         .name;
     let progress = convergence::progress(&mut conn, &district, year).await?;
     let mut documents = convergence::documents(&mut conn, &district, year).await?;
@@ -211,7 +211,7 @@ pub async fn set_action(
         .await?
         .into_iter()
         .find(|a| a.number == number)
-        .ok_or_else(|| ApiError::not_found(format!("no action {number}")))?;
+        .ok_or_else(|| ApiError::not_found(text!("no action %{number}", number = number)))?;
     let documents =
         convergence::documents(&mut conn, &district, year).await?.into_iter().filter(|d| d.action == number).collect();
     Ok(ok_with_etag(row.version, &action_progress(action, Some(&row), documents)))

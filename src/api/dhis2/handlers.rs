@@ -85,7 +85,10 @@ pub async fn import_data_values(
     let query: ImportQuery = parse_repeated_query(req.query_string())?;
     let (dry_run, strategy) = query.check()?;
     if set.data_values.len() > MAX_VALUES {
-        return Err(ApiError::invalid("dataValues", format!("at most {MAX_VALUES} values may be sent at once")));
+        return Err(ApiError::invalid(
+            "dataValues",
+            text!("at most %{max_values} values may be sent at once", max_values = MAX_VALUES),
+        ));
     }
     let mut conn = pool.get().await?;
     let written = conn

@@ -41,7 +41,7 @@ impl IdSchemes {
             ("categoryOptionComboIdScheme", &self.category_option_combo_id_scheme),
         ] {
             if scheme.as_deref().is_some_and(|s| !s.eq_ignore_ascii_case("code")) {
-                errors.add(name, "must be CODE: identifiers here are codes (org units are Kemendagri codes)");
+                errors.add(name, text!("must be CODE: identifiers here are codes (org units are Kemendagri codes)"));
             }
         }
     }
@@ -123,7 +123,7 @@ impl ExportQuery {
             let own = unit.as_ref().map(RegionCode::level);
             let tiers = match (self.level, self.children.unwrap_or(false)) {
                 (Some(level), _) if own.is_some_and(|own| level < own) => {
-                    errors.add("level", "must be the org unit's tier or a tier beneath it");
+                    errors.add("level", text!("must be the org unit's tier or a tier beneath it"));
                     continue;
                 }
                 (Some(level), _) => vec![Some(level)],
@@ -140,7 +140,7 @@ impl ExportQuery {
             match unit {
                 Some(code) => drop(caller.aggregate_scope(Some(code.clone()))?),
                 None if caller.scope == Scope::National => {}
-                None => return Err(ApiError::forbidden("orgUnit national is outside your scope")),
+                None => return Err(ApiError::forbidden(text!("orgUnit national is outside your scope"))),
             }
         }
         Ok(Export { sets, periods, units: planned })
@@ -150,8 +150,8 @@ impl ExportQuery {
 /// At least one, and at most `max`, of a repeated parameter.
 fn required(errors: &mut FieldErrors, name: &str, given: usize, max: usize) {
     match given {
-        0 => errors.add(name, "is required (repeat it for several)"),
-        n if n > max => errors.add(name, format!("at most {max} may be given")),
+        0 => errors.add(name, text!("is required (repeat it for several)")),
+        n if n > max => errors.add(name, text!("at most %{max} may be given", max = max)),
         _ => {}
     }
 }

@@ -51,7 +51,7 @@ impl ExportQuery {
         caller.require_child_data()?;
         let mut errors = FieldErrors::default();
         let region = self.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-        errors.check_order("to", self.from, self.to, "must not be before from");
+        errors.check_order("to", self.from, self.to, text!("must not be before from"));
         errors.finish()?;
         Ok(Selection { scope: caller.list_scope(region)?, from: self.from, to: self.to })
     }

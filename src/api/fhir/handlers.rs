@@ -64,7 +64,7 @@ impl PersonBundleQuery {
     fn check(&self, caller: &Caller) -> Result<(), ApiError> {
         caller.require_child_data()?;
         let mut errors = FieldErrors::default();
-        errors.check_order("to", self.from, self.to, "must not be before from");
+        errors.check_order("to", self.from, self.to, text!("must not be before from"));
         errors.finish()
     }
 
@@ -161,7 +161,7 @@ impl RegionBundleQuery {
         caller.require_child_data()?;
         let mut errors = FieldErrors::default();
         let region = self.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-        errors.check_order("to", self.from, self.to, "must not be before from");
+        errors.check_order("to", self.from, self.to, text!("must not be before from"));
         errors.finish()?;
         let limit = self.limit.map(|n| page::limit(Some(n), n)).transpose()?;
         let after = self.cursor.as_deref().map(decode_cursor::<Key>).transpose()?;

@@ -47,7 +47,7 @@ pub async fn figures(
         Some(code) => {
             region_queries::find(&mut conn, code)
                 .await?
-                .ok_or_else(|| ApiError::not_found(format!("no region has code {code}")))?
+                .ok_or_else(|| ApiError::not_found(text!("no region has code %{code}", code = code)))?
                 .name
         }
     };

@@ -52,7 +52,7 @@ impl FromRequest for Received {
                 Query::<ImportQuery>::from_request(req, payload).into_inner()?.0,
                 web::Payload::from_request(req, payload)
                     .into_inner()
-                    .map_err(|_| ApiError::bad_request("the request body could not be read"))?,
+                    .map_err(|_| ApiError::bad_request(text!("the request body could not be read")))?,
                 shared(req)?,
                 shared(req)?,
                 shared(req)?,
@@ -300,9 +300,9 @@ pub(super) async fn import(kind: Kind, mut r: Received) -> Result<HttpResponse, 
 /// The format the `Content-Type` names; 415 for anything else (or a charset other than UTF-8).
 fn format_of(req: &HttpRequest) -> Result<Format, ApiError> {
     let refuse = || {
-        ApiError::UnsupportedMediaType(
-            "send `application/json` (an array), `application/x-ndjson` or `text/csv`, in UTF-8".into(),
-        )
+        ApiError::UnsupportedMediaType(text!(
+            "send `application/json` (an array), `application/x-ndjson` or `text/csv`, in UTF-8"
+        ))
     };
     let mime: mime::Mime = req
         .headers()
@@ -322,7 +322,10 @@ fn format_of(req: &HttpRequest) -> Result<Format, ApiError> {
 }
 
 fn too_large(limits: &ImportLimits) -> ApiError {
-    ApiError::PayloadTooLarge(format!("an import file may be at most {} bytes (`MAX_IMPORT_BYTES`)", limits.max_bytes))
+    ApiError::PayloadTooLarge(text!(
+        "an import file may be at most %{max_bytes} bytes (`MAX_IMPORT_BYTES`)",
+        max_bytes = limits.max_bytes
+    ))
 }
 
 /// `GET /api/v1/imports/{id}`: an import job's progress, then its summary.

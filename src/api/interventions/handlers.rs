@@ -89,11 +89,11 @@ pub async fn create(
         (Some(year), None, None) => errors.check("year", year_bounds(year)),
         (None, Some(start), Some(end)) if end >= start => Some((start, end)),
         (None, Some(_), Some(_)) => {
-            errors.add("period_end", "is before period_start");
+            errors.add("period_end", text!("is before period_start"));
             None
         }
         _ => {
-            errors.add("period_start", "give either a year, or both period_start and period_end");
+            errors.add("period_start", text!("give either a year, or both period_start and period_end"));
             None
         }
     };
@@ -283,7 +283,7 @@ pub async fn report(
     caller.require_writer_of(Record::Report)?;
     body.validate()?;
     if body.month.first_day() > latest_local_date() {
-        return Err(ApiError::invalid("month", "is in the future"));
+        return Err(ApiError::invalid("month", text!("is in the future")));
     }
     let incoming = IncomingReport {
         id: body.id.map_or_else(ReportId::new, ReportId),

@@ -76,7 +76,7 @@ pub async fn create(
     caller.require_child_data()?;
     let mut errors = FieldErrors::from_validation(body.validate());
     if body.measured_on > latest_local_date() {
-        errors.add("measured_on", "is in the future");
+        errors.add("measured_on", text!("is in the future"));
     }
     errors.finish()?;
     let child_id = *path;

@@ -18,11 +18,13 @@ use crate::http::negotiate::Produces;
 
 mod conventions;
 mod idempotency;
+mod language;
 mod links;
 mod responses;
 
 use conventions::{ClosedTokenRequest, ParameterConventions, PresentResponseFields, RegionCodeFields};
 use idempotency::IdempotentPosts;
+use language::Languages;
 use responses::ProblemResponses;
 
 #[derive(OpenApi)]
@@ -125,6 +127,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ClosedTokenRequest.modify(&mut doc);
     RegionCodeFields.modify(&mut doc);
     PresentResponseFields.modify(&mut doc);
+    Languages.modify(&mut doc);
     doc
 }
 

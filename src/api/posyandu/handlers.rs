@@ -39,7 +39,7 @@ pub async fn list(
         .as_deref()
         .map(RegionCode::parse)
         .transpose()
-        .map_err(|e| ApiError::invalid("region", e.to_string()))?;
+        .map_err(|e| ApiError::invalid("region", e.into()))?;
     let scope = caller.list_scope(region)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter = PosyanduFilter { active: query.active };
@@ -93,7 +93,7 @@ pub async fn create(
     let mut errors = FieldErrors::from_validation(body.validate());
     let village = errors.check("village_code", RegionCode::parse(&body.village_code));
     if village.as_ref().is_some_and(|v| v.level() != RegionLevel::Village) {
-        errors.add("village_code", "must be a village");
+        errors.add("village_code", text!("must be a village"));
     }
     let village = errors.finish_with(village)?;
     caller.require_in_scope(&village)?;

@@ -209,7 +209,7 @@ pub async fn retire(
         .filter_map(|(i, s)| errors.check(&format!("replaced_by[{i}]"), RegionCode::parse(s)))
         .collect();
     if successors.contains(&code) {
-        errors.add("replaced_by", "a region cannot replace itself");
+        errors.add("replaced_by", text!("a region cannot replace itself"));
     }
     errors.finish()?;
 
@@ -223,5 +223,5 @@ pub async fn retire(
 }
 
 fn parse_code(raw: &str) -> Result<RegionCode, ApiError> {
-    RegionCode::parse(raw).map_err(|e| ApiError::invalid("code", e.to_string()))
+    RegionCode::parse(raw).map_err(|e| ApiError::invalid("code", e.into()))
 }

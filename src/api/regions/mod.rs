@@ -27,7 +27,7 @@ pub fn district_and_year(path: &(String, i32)) -> Result<(RegionCode, i32), ApiE
     let mut errors = crate::error::FieldErrors::default();
     let district = errors.check(
         "district",
-        parse_at(&path.0, RegionLevel::District, "district").map_err(|_| "must be a district code like 14.03"),
+        parse_at(&path.0, RegionLevel::District, "district").map_err(|_| text!("must be a district code like 14.03")),
     );
     errors.check("year", crate::domain::year_bounds(path.1));
     Ok((errors.finish_with(district)?, path.1))
@@ -38,5 +38,5 @@ pub fn parse_at(raw: &str, level: RegionLevel, field: &str) -> Result<RegionCode
     RegionCode::parse(raw)
         .ok()
         .filter(|c| c.level() == level)
-        .ok_or_else(|| ApiError::invalid(field, format!("must be a {} code", level.as_str())))
+        .ok_or_else(|| ApiError::invalid(field, text!("must be a %{level} code", level = level.as_str())))
 }

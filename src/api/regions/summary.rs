@@ -60,7 +60,7 @@ pub async fn region_summary(
     match &root {
         Some(code) => caller.require_in_scope(code)?,
         None if caller.scope == Scope::National => {}
-        None => return Err(ApiError::forbidden("only national accounts see the national summary")),
+        None => return Err(ApiError::forbidden(text!("only national accounts see the national summary"))),
     }
     let mut conn = pool.get().await?;
     let name = match &root {

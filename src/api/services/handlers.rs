@@ -64,7 +64,7 @@ pub async fn create(
     caller.require_child_data()?;
     let mut errors = FieldErrors::from_validation(body.validate());
     if body.given_on > latest_local_date() {
-        errors.add("given_on", "is in the future");
+        errors.add("given_on", text!("is in the future"));
     }
     errors.finish()?;
     let child_id = *path;

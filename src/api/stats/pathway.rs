@@ -31,9 +31,9 @@ impl IndicatorQuery {
         };
         let mut chosen = Vec::new();
         for name in list.split(',').map(str::trim) {
-            let indicator = name
-                .parse::<PathwayIndicator>()
-                .map_err(|e| ApiError::invalid("indicators", format!("`{name}`: {e}")))?;
+            let indicator = name.parse::<PathwayIndicator>().map_err(|e| {
+                ApiError::invalid("indicators", text!("`%{name}`: %{reason}", name = name, reason => e.into()))
+            })?;
             if !chosen.contains(&indicator) {
                 chosen.push(indicator);
             }

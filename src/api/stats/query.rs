@@ -153,7 +153,7 @@ impl AreaQuery {
         let (root, region_level) = breakdown(conn, caller, region, self.level.map(AreaLevel::region_level)).await?;
         let level = match self.level {
             Some(AreaLevel::Posyandu) if root.as_ref().is_none_or(|r| r.level() < RegionLevel::District) => {
-                return Err(ApiError::invalid("level", "posyandu rows are for a district or a smaller region"));
+                return Err(ApiError::invalid("level", text!("posyandu rows are for a district or a smaller region")));
             }
             Some(level) => level,
             None => AreaLevel::of_region(region_level),
@@ -185,11 +185,11 @@ fn parse_period(
         (Some(year), None, None) => errors.check("year", year_bounds(year)),
         (None, Some(from), Some(to)) if from <= to => Some((from.first_day(), to.last_day())),
         (None, Some(_), Some(_)) => {
-            errors.add("to", "is before from");
+            errors.add("to", text!("is before from"));
             None
         }
         _ => {
-            errors.add("year", "give either a year, or both from and to");
+            errors.add("year", text!("give either a year, or both from and to"));
             None
         }
     }

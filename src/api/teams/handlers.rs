@@ -40,7 +40,7 @@ pub async fn list(
         .as_deref()
         .map(RegionCode::parse)
         .transpose()
-        .map_err(|e| ApiError::invalid("region", e.to_string()))?;
+        .map_err(|e| ApiError::invalid("region", e.into()))?;
     let scope = caller.list_scope(region)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let filter = TeamFilter {
@@ -99,7 +99,7 @@ pub async fn create(
     let mut errors = FieldErrors::from_validation(body.validate());
     let region = errors.check("region_code", RegionCode::parse(&body.region_code));
     if body.kind == TeamKind::Tpk && region.as_ref().is_some_and(|r| r.level() != RegionLevel::Village) {
-        errors.add("region_code", "a TPK belongs to a village");
+        errors.add("region_code", text!("a TPK belongs to a village"));
     }
     team::check_members(body.kind, &body.members, &mut errors);
     let region = errors.finish_with(region)?;

@@ -60,7 +60,7 @@ pub async fn list(
     caller.require_child_data()?;
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
-    errors.check_order("from", query.from, query.to, "is after `to`");
+    errors.check_order("from", query.from, query.to, text!("is after `to`"));
     errors.finish()?;
     let scope = caller.list_scope(region)?;
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;

@@ -16,6 +16,7 @@ use crate::domain::{RegionCode, Role, Scope, UserId};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, etag, ok_with_etag};
+use crate::i18n::Text;
 use crate::records::region;
 use crate::records::user::{self, NewUser, UserChanges, UserFilter};
 
@@ -72,7 +73,7 @@ pub async fn create(
     let username = errors.check("username", normalize_username(&body.username));
     let scope = parse_scope(&mut errors, body.scope.as_deref(), body.role);
     if body.password.is_none() && body.role != Role::Integration {
-        errors.add("password", "is required (only integration accounts get a generated secret)");
+        errors.add("password", text!("is required (only integration accounts get a generated secret)"));
     }
     let (username, scope) = errors.finish_with(username.zip(scope))?;
     require_manageable(&caller, body.role, &scope)?;
@@ -80,7 +81,7 @@ pub async fn create(
     let mut conn = pool.get().await?;
     require_known_region(&mut conn, &scope).await?;
     if user::username_taken(&mut conn, &username).await? {
-        return Err(ApiError::conflict(format!("the username {username} is taken")));
+        return Err(ApiError::conflict(text!("the username %{username} is taken", username = username)));
     }
     let (secret, client_secret) = match body.password {
         Some(password) => (password, None),
@@ -125,7 +126,7 @@ pub async fn get(caller: Caller, path: web::Path<UserId>, pool: web::Data<DbPool
     if user.id != caller.id {
         caller.require_account_manager()?;
         if !caller.scope.covers(&Scope::from_code(user.scope.clone())) {
-            return Err(ApiError::forbidden("this account is outside your scope"));
+            return Err(ApiError::forbidden(text!("this account is outside your scope")));
         }
     }
     Ok(ok_with_etag(user.version, &user))
@@ -177,7 +178,7 @@ pub async fn update(
     };
     let changes_self = body.role.is_some() || body.scope.is_some() || body.active.is_some();
     if target.id == caller.id && changes_self {
-        errors.add("id", "you cannot change your own role, scope or active flag");
+        errors.add("id", text!("you cannot change your own role, scope or active flag"));
     }
     let scope = errors.finish_with(scope)?;
     require_manageable(&caller, role, &scope)?;
@@ -210,10 +211,14 @@ async fn load(conn: &mut AsyncPgConnection, id: UserId) -> Result<UserView, ApiE
 }
 
 /// Lower case; letters, digits and `.`, `_`, `-`, `@` only.
-fn normalize_username(raw: &str) -> Result<String, &'static str> {
+fn normalize_username(raw: &str) -> Result<String, Text> {
     let name = raw.trim().to_lowercase();
     let allowed = |c: char| c.is_ascii_alphanumeric() || ".-_@".contains(c);
-    if name.chars().all(allowed) { Ok(name) } else { Err("may contain only letters, digits, '.', '-', '_' and '@'") }
+    if name.chars().all(allowed) {
+        Ok(name)
+    } else {
+        Err(text!("may contain only letters, digits, '.', '-', '_' and '@'"))
+    }
 }
 
 /// `null` is national; otherwise a region code that fits the role.

@@ -43,16 +43,16 @@ pub async fn get_worklist(
 ) -> Result<HttpResponse, ApiError> {
     let target = match (&query.village, query.posyandu, query.team) {
         (Some(village), None, None) => {
-            Target::Village(RegionCode::parse(village).map_err(|e| ApiError::invalid("village", e.to_string()))?)
+            Target::Village(RegionCode::parse(village).map_err(|e| ApiError::invalid("village", e.into()))?)
         }
         (None, Some(id), None) => Target::Posyandu(PosyanduId(id)),
         (None, None, Some(id)) => Target::Team(TeamId(id)),
-        _ => return Err(ApiError::invalid("village", "give exactly one of village, posyandu and team")),
+        _ => return Err(ApiError::invalid("village", text!("give exactly one of village, posyandu and team"))),
     };
     let page = PageRequest::parse(query.limit, query.cursor.as_deref())?;
     let on = query.on.unwrap_or_else(latest_local_date);
     if !YEARS.contains(&on.year()) {
-        return Err(ApiError::invalid("on", "must be a day between 2000 and 2100"));
+        return Err(ApiError::invalid("on", text!("must be a day between 2000 and 2100")));
     }
     let mut conn = pool.get().await?;
     let audience = worklist::resolve(&mut conn, &caller, target).await?;

@@ -88,7 +88,7 @@ async fn load(conn: &mut AsyncPgConnection, id: AgencyId) -> QueryResult<Option<
 /// The agency, if the caller may change it (officers whose scope covers its district).
 pub async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: AgencyId) -> Result<Writable<Agency>, ApiError> {
     let row = agencies::table.find(id).select(Agency::as_select()).for_update().first(conn).await.optional()?;
-    Writable::check(caller, row, || ApiError::not_found(format!("no agency has id {id}")))
+    Writable::check(caller, row, || ApiError::not_found(text!("no agency has id %{id}", id = id)))
 }
 
 impl Scoped for Agency {
@@ -108,7 +108,7 @@ pub async fn create(
 ) -> Result<Agency, ApiError> {
     caller.require_write(Record::Agency, district)?;
     let agency = insert(conn, district, new).await.map_err(|e| match ApiError::from(e) {
-        ApiError::Conflict(_) => ApiError::conflict("the district already has an agency with this short name"),
+        ApiError::Conflict(_) => ApiError::conflict(text!("the district already has an agency with this short name")),
         other => other,
     })?;
     audit::record(conn, Some(caller.id), "agency.create", agency.id, json!({})).await?;
@@ -179,7 +179,10 @@ async fn delete(conn: &mut AsyncPgConnection, agency: &Writable<Agency>) -> Resu
         diesel::select((diesel::dsl::exists(by_activity), diesel::dsl::exists(by_line))).get_result(conn).await?;
     if activities || lines {
         let named_by = if activities { "activities" } else { "budget lines" };
-        return Err(ApiError::conflict(format!("{named_by} name this agency as responsible; reassign them first")));
+        return Err(ApiError::conflict(text!(
+            "%{named_by} name this agency as responsible; reassign them first",
+            named_by = named_by
+        )));
     }
     diesel::delete(agencies::table.find(agency.id)).execute(conn).await?;
     Ok(())
@@ -194,10 +197,15 @@ pub async fn check_serves(
     errors: &mut crate::error::FieldErrors,
 ) -> diesel::QueryResult<()> {
     match load(conn, id).await? {
-        None => errors.add("agency_id", format!("no agency has id {id}")),
-        Some(a) if !a.district_code.overlaps(region) => {
-            errors.add("agency_id", format!("the agency belongs to district {}, not to {region}", a.district_code))
-        }
+        None => errors.add("agency_id", text!("no agency has id %{id}", id = id)),
+        Some(a) if !a.district_code.overlaps(region) => errors.add(
+            "agency_id",
+            text!(
+                "the agency belongs to district %{district_code}, not to %{region}",
+                district_code = a.district_code,
+                region = region
+            ),
+        ),
         Some(_) => {}
     }
     Ok(())

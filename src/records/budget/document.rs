@@ -18,7 +18,7 @@ pub async fn create(conn: &mut AsyncPgConnection, caller: &Caller, new: &NewBudg
     if let Some(existing) = super::find_any(conn, new.id).await? {
         return match same_budget(&existing, new) {
             true => Ok(false),
-            false => Err(ApiError::id_taken("budget", new.id.0)),
+            false => Err(ApiError::id_taken(text!("budget"), new.id.0)),
         };
     }
     super::insert(conn, caller, new).await?;
@@ -85,7 +85,7 @@ pub async fn revise(
     let revised = ("revise", json!({ "approved_version": read.0 }));
     write::change::<BudgetRow, _>(conn, caller, id, read, revised, async |conn, current| {
         if current.status != BudgetStatus::Approved {
-            return Err(ApiError::conflict("only an approved document is revised"));
+            return Err(ApiError::conflict(text!("only an approved document is revised")));
         }
         let revision = current.revision;
         let snapshot =

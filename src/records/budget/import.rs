@@ -88,7 +88,7 @@ impl OneAtATime for LinesWriter {
                 Some(stored) if fields.same_as(&stored) => stored.id,
                 Some(stored) => {
                     return Err(ApiError::DuplicateOf {
-                        detail: "the document has a different line for this activity; change it with PATCH".into(),
+                        detail: text!("the document has a different line for this activity; change it with PATCH"),
                         existing_id: stored.id.0,
                     });
                 }

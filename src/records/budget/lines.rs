@@ -50,7 +50,7 @@ pub async fn add(
     if let Some(existing) = find_line_any(conn, line_id).await? {
         return match existing.budget_id == id && fields.same_as(&existing) {
             true => Ok((line(conn, &budget, line_id).await?, false)),
-            false => Err(ApiError::id_taken("budget line", line_id.0)),
+            false => Err(ApiError::id_taken(text!("budget line"), line_id.0)),
         };
     }
     super::require_open(&budget)?;
@@ -85,7 +85,7 @@ pub async fn change(
         let villages = fields.village_codes.as_deref();
         check(conn, &budget.region_code, fields.type_code.as_deref(), fields.agency_id, villages).await?;
         if fields.ceiling.is_some_and(|c| c < current.realised) {
-            return Err(ApiError::invalid("ceiling", "is below what the line has already spent"));
+            return Err(ApiError::invalid("ceiling", text!("is below what the line has already spent")));
         }
         if let Some(ceiling) = fields.ceiling {
             check_total(budget.lines_total.value() - current.ceiling.value(), ceiling.value())?;
@@ -107,7 +107,7 @@ pub async fn remove(
     write::change::<LockedLine, _>(conn, caller, key, read, ("delete", json!({})), async |conn, line| {
         super::require_open(&line.budget)?;
         if has_spending(conn, line).await? {
-            return Err(ApiError::conflict("the line has spending recorded; it cannot be removed"));
+            return Err(ApiError::conflict(text!("the line has spending recorded; it cannot be removed")));
         }
         delete_line(conn, line).await?;
         keep_totals(conn, key.0, "ceiling").await
@@ -118,7 +118,7 @@ pub async fn remove(
 /// The document's lines must still sum inside `bigint` with this ceiling.
 fn check_total(others: i64, ceiling: i64) -> Result<(), ApiError> {
     if i128::from(others) + i128::from(ceiling) > i128::from(i64::MAX) {
-        Err(ApiError::invalid("ceiling", "would make the document's total too large to record"))
+        Err(ApiError::invalid("ceiling", text!("would make the document's total too large to record")))
     } else {
         Ok(())
     }
@@ -145,14 +145,14 @@ pub async fn check(
         let field = format!("village_codes[{i}]");
         match RegionCode::parse(raw) {
             Ok(code) if code.level() == RegionLevel::Village && region.contains(&code) => parsed.push(code),
-            Ok(_) => errors.add(&field, format!("must be a village inside {region}")),
-            Err(e) => errors.add(&field, e.to_string()),
+            Ok(_) => errors.add(&field, text!("must be a village inside %{region}", region = region)),
+            Err(e) => errors.add(&field, e.into()),
         }
     }
     if !parsed.is_empty() {
         let known = regions::refs(conn, &parsed).await?;
         for code in parsed.iter().filter(|c| !known.iter().any(|k| &k.code == *c)) {
-            errors.add("village_codes", format!("no region has code {code}"));
+            errors.add("village_codes", text!("no region has code %{code}", code = code));
         }
     }
     errors.finish()
@@ -168,7 +168,7 @@ pub async fn keep_totals(conn: &mut AsyncPgConnection, id: BudgetId, field: &str
 }
 
 pub fn over_cap(field: &str, what: &str) -> ApiError {
-    ApiError::invalid(field, format!("would bring {what} to more than Rp 1,000,000,000,000,000 in all"))
+    ApiError::invalid(field, text!("would bring %{what} to more than Rp 1,000,000,000,000,000 in all", what = what))
 }
 
 /// A line of a document, locked with the document: every write to a line changes the
@@ -214,7 +214,7 @@ impl Versioned for LockedLine {
 }
 
 pub fn unknown_line(id: BudgetLineId) -> ApiError {
-    ApiError::not_found(format!("no line {id} in this budget"))
+    ApiError::not_found(text!("no line %{id} in this budget", id = id))
 }
 
 /// A document the caller may read or write: what gives access to its lines.

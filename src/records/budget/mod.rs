@@ -58,7 +58,7 @@ pub async fn lock(
 }
 
 pub fn unknown(id: BudgetId) -> ApiError {
-    ApiError::not_found(format!("no budget has id {id}"))
+    ApiError::not_found(text!("no budget has id %{id}", id = id))
 }
 
 impl Scoped for BudgetRow {
@@ -75,7 +75,9 @@ write::removable!(BudgetRow, budgets);
 /// 409 unless the document is open for changes to its lines (a draft, or under revision).
 pub fn require_open(budget: &BudgetRow) -> Result<(), ApiError> {
     if budget.status == BudgetStatus::Approved {
-        return Err(ApiError::conflict("the document is approved and its lines are frozen; start a revision first"));
+        return Err(ApiError::conflict(text!(
+            "the document is approved and its lines are frozen; start a revision first"
+        )));
     }
     Ok(())
 }

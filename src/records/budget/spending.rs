@@ -51,11 +51,11 @@ pub async fn spend(
                 SpendingOutcome { spending: existing, line: super::lines::reload_line(conn, &locked).await? },
                 false,
             )),
-            false => Err(ApiError::id_taken("spending entry", entry.id.0)),
+            false => Err(ApiError::id_taken(text!("spending entry"), entry.id.0)),
         };
     }
     if locked.budget.status == BudgetStatus::Draft {
-        return Err(ApiError::conflict("spending is recorded once the document is approved"));
+        return Err(ApiError::conflict(text!("spending is recorded once the document is approved")));
     }
     let line = &locked.line;
     // Both are at most Rupiah::MAX, so the sum fits; totals past the cap are refused below.
@@ -64,9 +64,11 @@ pub async fn spend(
         let ceiling = line.ceiling.value();
         return Err(ApiError::invalid(
             "amount",
-            format!(
-                "would bring spending to {after}, past the ceiling of {ceiling}; \
-                 mark it approved_overrun if it was approved"
+            text!(
+                "would bring spending to %{after}, past the ceiling of %{ceiling}; \
+                 mark it approved_overrun if it was approved",
+                after = after,
+                ceiling = ceiling
             ),
         ));
     }

@@ -64,8 +64,10 @@ async fn process(pool: &DbPool, nik_key: &NikKey, job: JobRow) {
 
 async fn run_job(pool: &DbPool, nik_key: &NikKey, job: &JobRow) -> Result<Summary, ApiError> {
     let caller = sender(pool, UserId(job.user_id)).await?;
-    let kind = Kind::parse(&job.kind).ok_or_else(|| ApiError::bad_request(format!("no import kind {}", job.kind)))?;
-    let options = job.options().ok_or_else(|| ApiError::bad_request(format!("no import format {}", job.format)))?;
+    let kind = Kind::parse(&job.kind)
+        .ok_or_else(|| ApiError::bad_request(text!("no import kind %{kind}", kind = job.kind)))?;
+    let options =
+        job.options().ok_or_else(|| ApiError::bad_request(text!("no import format %{format}", format = job.format)))?;
     kind.require(&caller)?;
     let id = ImportJobId(job.id);
     let journal = (!options.at_once()).then_some(Journal { id, done: job.records_done as u32 });
@@ -85,11 +87,11 @@ async fn sender(pool: &DbPool, id: UserId) -> Result<Caller, ApiError> {
         users::table.find(id).select(Account::as_select()).get_result(&mut *pool.get().await?).await.optional()?;
     let account = account
         .filter(|a| a.active)
-        .ok_or_else(|| ApiError::forbidden("the account that sent this import is no longer active"))?;
-    let role: Role = account.role.parse().map_err(|_| ApiError::forbidden("the account's role is unknown"))?;
+        .ok_or_else(|| ApiError::forbidden(text!("the account that sent this import is no longer active")))?;
+    let role: Role = account.role.parse().map_err(|_| ApiError::forbidden(text!("the account's role is unknown")))?;
     let scope = match (role, account.scope) {
         (Role::Admin, _) | (_, None) => Scope::National,
-        (_, Some(code)) => Scope::Region(RegionCode::parse(&code).map_err(|e| ApiError::forbidden(e.to_string()))?),
+        (_, Some(code)) => Scope::Region(RegionCode::parse(&code).map_err(|e| ApiError::forbidden(e.into()))?),
     };
     Ok(Caller { id, role, scope })
 }

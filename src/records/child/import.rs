@@ -63,7 +63,7 @@ impl MeasurementRecord {
     fn incoming(&self) -> Result<Incoming, ApiError> {
         let mut errors = FieldErrors::from_validation(self.validate());
         if self.measured_on > latest_local_date() {
-            errors.add("measured_on", "is in the future");
+            errors.add("measured_on", text!("is in the future"));
         }
         errors.finish()?;
         Ok(Incoming {
@@ -102,7 +102,9 @@ impl MeasurementsWriter {
     fn first_time(&mut self, key: MeasurementKey, index: u32) -> Result<(), Box<Problem>> {
         match *self.seen.entry(key).or_insert(index) {
             first if first == index => Ok(()),
-            first => Err(ApiError::conflict(format!("repeats the measurement of record {first}")).rejection()),
+            first => {
+                Err(ApiError::conflict(text!("repeats the measurement of record %{first}", first = first)).rejection())
+            }
         }
     }
 }
@@ -235,15 +237,15 @@ impl ChildRow {
         let village = errors.check("village_code", RegionCode::parse_village(&self.village_code));
         let nik = self.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
         if self.child_id.is_none() && self.nik.is_none() {
-            errors.add("child_id", "give the child's id or NIK, so that a file sent again finds the same child");
+            errors.add("child_id", text!("give the child's id or NIK, so that a file sent again finds the same child"));
         }
         if self.birth_date > latest_local_date() {
-            errors.add("birth_date", "is in the future");
+            errors.add("birth_date", text!("is in the future"));
         }
         let weighing = match self.measured_on {
             Some(measured_on) => {
                 if measured_on > latest_local_date() {
-                    errors.add("measured_on", "is in the future");
+                    errors.add("measured_on", text!("is in the future"));
                 }
                 let length_cm = self.length_cm.or_else(|| missing(&mut errors, "length_cm"));
                 let position = self.position.or_else(|| missing(&mut errors, "position"));
@@ -277,7 +279,7 @@ impl ChildRow {
                     ("reported_age_months", self.reported_age_months.is_some()),
                 ] {
                     if given {
-                        errors.add(field, "is a weighing field; give `measured_on` with it");
+                        errors.add(field, text!("is a weighing field; give `measured_on` with it"));
                     }
                 }
                 None
@@ -307,7 +309,7 @@ impl ChildRow {
 }
 
 fn missing<T>(errors: &mut FieldErrors, field: &str) -> Option<T> {
-    errors.add(field, "is required with `measured_on`");
+    errors.add(field, text!("is required with `measured_on`"));
     None
 }
 

@@ -52,8 +52,8 @@ impl Incoming {
     /// The row to store for `child`: 422 when the child's age at the date is outside the standards.
     fn scored(&self, child: &ChildRecord, by: UserId) -> Result<NewMeasurement<'_>, ApiError> {
         let m = &self.measured;
-        let scored = scoring::score(child.sex, child.birth_date, m)
-            .map_err(|e| ApiError::invalid("measured_on", e.to_string()))?;
+        let scored =
+            scoring::score(child.sex, child.birth_date, m).map_err(|e| ApiError::invalid("measured_on", e.into()))?;
         Ok(NewMeasurement {
             id: self.id,
             measured_on: m.measured_on,
@@ -108,7 +108,7 @@ pub async fn record(
 }
 
 fn taken(id: MeasurementId) -> ApiError {
-    ApiError::DuplicateOf { detail: format!("a different measurement is on record as {id}"), existing_id: id.0 }
+    ApiError::DuplicateOf { detail: text!("a different measurement is on record as %{id}", id = id), existing_id: id.0 }
 }
 
 fn created_note(child_id: ChildId, m: &Measured) -> serde_json::Value {
@@ -186,16 +186,16 @@ pub async fn record_many(
             Some(row) if incoming.same_as(*child_id, row) => Ok(Recorded::Unchanged),
             Some(row) if *keyed => Err(taken(row.id).rejection()),
             Some(row) => Err(ApiError::DuplicateOf {
-                detail: format!(
-                    "the child has a different measurement on {}; send its id to repeat it, or void it first",
-                    row.measured_on
+                detail: text!(
+                    "the child has a different measurement on %{date}; send its id to repeat it, or void it first",
+                    date = row.measured_on
                 ),
                 existing_id: row.id.0,
             }
             .rejection()),
             None if incoming.posyandu_id.is_some_and(|p| !places.contains(&p)) => Err(ApiError::invalid(
                 "posyandu_id",
-                format!("no posyandu has id {}", incoming.posyandu_id.unwrap_or_default()),
+                text!("no posyandu has id %{id}", id = incoming.posyandu_id.unwrap_or_default()),
             )
             .rejection()),
             None => match incoming.scored(child, caller.id) {
@@ -269,7 +269,7 @@ pub async fn find(
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found(format!("no measurement {id} for this child")))
+        .ok_or_else(|| ApiError::not_found(text!("no measurement %{id} for this child", id = id)))
 }
 
 /// The child's measurements by date (then id), from after `page.after`.
@@ -319,7 +319,7 @@ pub async fn void(
     let child = super::lock(conn, caller, child_id).await?;
     let current = find(conn, &child, id).await?;
     if current.voided_at.is_some() {
-        return Err(ApiError::conflict(format!("measurement {id} is already voided")));
+        return Err(ApiError::conflict(text!("measurement %{id} is already voided", id = id)));
     }
     let mut row = mark_void(conn, &child, id, caller.id, reason).await?;
     if !quality::judge(conn, &[child_id]).await?.is_empty() {
@@ -362,13 +362,13 @@ pub async fn check(
     let child = super::lock(conn, caller, child_id).await?;
     let current = find(conn, &child, id).await?;
     if current.voided_at.is_some() {
-        return Err(ApiError::conflict(format!("measurement {id} is voided")));
+        return Err(ApiError::conflict(text!("measurement %{id} is voided", id = id)));
     }
     if current.quality_flags.is_empty() {
-        return Err(ApiError::conflict(format!("measurement {id} has no data-check flag to check")));
+        return Err(ApiError::conflict(text!("measurement %{id} has no data-check flag to check", id = id)));
     }
     if current.checked_at.is_some() {
-        return Err(ApiError::conflict(format!("measurement {id} is already checked")));
+        return Err(ApiError::conflict(text!("measurement %{id} is already checked", id = id)));
     }
     let row = mark_checked(conn, &child, id, caller, note).await?;
     sync_cases(conn, &child, &child.village_code).await?;
@@ -483,7 +483,7 @@ impl IndicatorResult {
     fn new(indicator: Indicator, z: Option<ZScore>, implausible: bool) -> Option<Self> {
         z.map(|z| {
             let category = indicator.category(z);
-            Self { z, implausible, category, label_id: indicator.label_id(category).to_owned() }
+            Self { z, implausible, category, label_id: indicator.label_id(category) }
         })
     }
 }

@@ -148,7 +148,7 @@ pub async fn lock_many(
 }
 
 fn unknown(id: ChildId) -> ApiError {
-    ApiError::not_found(format!("no child has id {id}"))
+    ApiError::not_found(text!("no child has id %{id}", id = id))
 }
 
 /// A child the caller may read or write: what gives access to the child's measurements,
@@ -280,7 +280,7 @@ pub async fn register(
         return if new.same_as(&existing) {
             Ok((find(conn, caller, id).await?.into_inner(), false))
         } else {
-            Err(ApiError::id_taken("child", id.0))
+            Err(ApiError::id_taken(text!("child"), id.0))
         };
     }
     if let Some(hash) = &new.nik_hash {
@@ -310,7 +310,7 @@ async fn refuse_nik_of_another(
         return Ok(());
     };
     let village: RegionCode = children::table.find(other).select(children::village_code).first(conn).await?;
-    Err(access::nik_taken(caller, "child", other.0, &village))
+    Err(access::nik_taken(caller, text!("child"), other.0, &village))
 }
 
 /// 409 when a living child other than `except` has this IHS number (`access::ihs_number_taken`).
@@ -329,7 +329,7 @@ async fn refuse_ihs_number_of_another(
         .await
         .optional()?;
     match other {
-        Some((other, village)) => Err(access::ihs_number_taken(caller, "child", other.0, &village)),
+        Some((other, village)) => Err(access::ihs_number_taken(caller, text!("child"), other.0, &village)),
         None => Ok(()),
     }
 }
@@ -425,7 +425,7 @@ pub async fn correct(
         if let Err(bad) = measurements::rescore(conn, current, sex, birth_date).await? {
             return Err(ApiError::invalid(
                 "birth_date",
-                format!("the measurement of {} {}", bad.measured_on, bad.error),
+                text!("the measurement of %{measured_on} %{error}", measured_on = bad.measured_on, error => bad.error.into()),
             ));
         }
         let village = changes.village_code.as_ref().unwrap_or(&current.village_code);

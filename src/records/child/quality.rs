@@ -213,7 +213,7 @@ async fn judge_locked(conn: &mut AsyncPgConnection, ids: &[ChildId]) -> QueryRes
         .into_iter()
         // Both in child id order.
         .filter(|c| changed.binary_search(&c.id).is_ok())
-        .filter_map(|c| Writable::check_by(Some(c), || ApiError::not_found("child"), |_| Ok(())).ok())
+        .filter_map(|c| Writable::check_by(Some(c), || ApiError::not_found(text!("child")), |_| Ok(())).ok())
         .collect();
     let touched: Vec<_> = writable.iter().map(|c| (c, &c.village_code)).collect();
     sync_many(conn, &touched).await

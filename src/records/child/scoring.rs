@@ -24,13 +24,15 @@ pub struct Scored {
     pub whz_implausible: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AgeError {
-    #[error("is before the child's birth date")]
     BeforeBirth,
-    #[error("is when the child is 60 months or older; the standards cover 0 to 59 months")]
     TooOld,
 }
+text_error!(AgeError, |e| match e {
+    AgeError::BeforeBirth => text!("is before the child's birth date"),
+    AgeError::TooOld => text!("is when the child is 60 months or older; the standards cover 0 to 59 months"),
+});
 
 /// Scores a measurement of a child of `sex` born on `birth_date`.
 pub fn score(sex: Sex, birth_date: NaiveDate, m: &Measured) -> Result<Scored, AgeError> {

@@ -135,13 +135,13 @@ pub async fn record(
             && existing.type_code == new.type_code
             && existing.given_on == new.given_on
             && existing.intervention_id == new.intervention_id;
-        return if same { Ok((existing, false)) } else { Err(ApiError::id_taken("service", id.0)) };
+        return if same { Ok((existing, false)) } else { Err(ApiError::id_taken(text!("service"), id.0)) };
     }
     check_references(conn, &child, new.type_code, new.given_on, new.intervention_id).await?;
     insert(conn, &child, new).await?;
     let entry = serde_json::json!({ "child_id": child_id, "type_code": new.type_code, "given_on": new.given_on });
     audit::record(conn, Some(caller.id), "service.create", id, entry).await?;
-    let view = find_any(conn, &child, id).await?.ok_or_else(|| ApiError::not_found("the service vanished"))?;
+    let view = find_any(conn, &child, id).await?.ok_or_else(|| ApiError::not_found(text!("the service vanished")))?;
     Ok((view, true))
 }
 
@@ -169,19 +169,24 @@ pub async fn check_references(
 ) -> Result<(), ApiError> {
     let mut errors = FieldErrors::default();
     match types::find(conn, type_code).await? {
-        None => errors.add("type_code", format!("no intervention type has code {}", type_code)),
+        None => errors.add("type_code", text!("no intervention type has code %{type_code}", type_code = type_code)),
         Some(t) => match t.target_group.child_ages() {
-            None => {
-                errors.add("type_code", format!("a {} intervention is not given to a child", t.target_group.as_str()))
-            }
+            None => errors.add(
+                "type_code",
+                text!("a %{target_group} intervention is not given to a child", target_group = t.target_group.as_str()),
+            ),
             Some(ages) => {
                 let age = (given_on - child.birth_date).num_days();
                 if age < 0 {
-                    errors.add("given_on", "is before the child's birth date");
+                    errors.add("given_on", text!("is before the child's birth date"));
                 } else if !ages.contains(&age) {
                     errors.add(
                         "type_code",
-                        format!("a {} intervention does not fit a child {age} days old", t.target_group.as_str()),
+                        text!(
+                            "a %{target_group} intervention does not fit a child %{age} days old",
+                            target_group = t.target_group.as_str(),
+                            age = age
+                        ),
                     );
                 }
             }
@@ -189,15 +194,18 @@ pub async fn check_references(
     }
     if let Some(activity_id) = activity {
         match crate::records::intervention::load(conn, activity_id).await? {
-            None => errors.add("intervention_id", format!("no activity has id {activity_id}")),
-            Some(a) if a.type_code != type_code => {
-                errors.add("intervention_id", format!("the activity delivers {}, not {}", a.type_code, type_code))
+            None => {
+                errors.add("intervention_id", text!("no activity has id %{activity_id}", activity_id = activity_id))
             }
+            Some(a) if a.type_code != type_code => errors.add(
+                "intervention_id",
+                text!("the activity delivers %{delivered}, not %{asked}", delivered = a.type_code, asked = type_code),
+            ),
             Some(a) if !a.region_code.contains(&child.village_code) => {
-                errors.add("intervention_id", "the activity's region does not include the child's village")
+                errors.add("intervention_id", text!("the activity's region does not include the child's village"))
             }
             Some(a) if given_on < a.period_start || given_on > a.period_end => {
-                errors.add("given_on", "is outside the activity's period")
+                errors.add("given_on", text!("is outside the activity's period"))
             }
             Some(_) => {}
         }

@@ -38,7 +38,7 @@ pub async fn find_document(
         .first(conn)
         .await
         .optional()?;
-    Visible::check(caller, row, || ApiError::not_found(format!("no document has id {id}")))
+    Visible::check(caller, row, || ApiError::not_found(text!("no document has id %{id}", id = id)))
 }
 
 impl Scoped for Document {
@@ -130,7 +130,7 @@ pub async fn lock_document(
         .first(conn)
         .await
         .optional()?;
-    Writable::check(caller, row, || ApiError::not_found(format!("no document has id {id}")))
+    Writable::check(caller, row, || ApiError::not_found(text!("no document has id %{id}", id = id)))
 }
 
 write::versioned!(Document, DocumentId, "convergence_document", lock_document);

@@ -20,17 +20,20 @@ pub fn action_number(number: i16) -> Result<i16, ApiError> {
     if (1..=8).contains(&number) {
         Ok(number)
     } else {
-        Err(ApiError::not_found(format!("there is no convergence action {number}; they are numbered 1 to 8")))
+        Err(ApiError::not_found(text!(
+            "there is no convergence action %{number}; they are numbered 1 to 8",
+            number = number
+        )))
     }
 }
 
 /// A done action has the day it was done, not in the future; another has none.
 pub fn check_action(errors: &mut FieldErrors, status: ActionStatus, done_on: Option<NaiveDate>) {
     match (status, done_on) {
-        (ActionStatus::Done, None) => errors.add("done_on", "is required when the action is done"),
-        (ActionStatus::Done, Some(d)) if d > latest_local_date() => errors.add("done_on", "is in the future"),
+        (ActionStatus::Done, None) => errors.add("done_on", text!("is required when the action is done")),
+        (ActionStatus::Done, Some(d)) if d > latest_local_date() => errors.add("done_on", text!("is in the future")),
         (ActionStatus::Done, Some(_)) => {}
-        (_, Some(_)) => errors.add("done_on", "is only for an action that is done"),
+        (_, Some(_)) => errors.add("done_on", text!("is only for an action that is done")),
         (_, None) => {}
     }
 }
@@ -40,7 +43,7 @@ pub async fn known_district(conn: &mut AsyncPgConnection, district: &RegionCode)
     if regions::exists(conn, district).await? {
         Ok(())
     } else {
-        Err(ApiError::not_found(format!("no district has code {district}")))
+        Err(ApiError::not_found(text!("no district has code %{district}", district = district)))
     }
 }
 
@@ -113,7 +116,7 @@ pub async fn file_document(
         return if same_place && !removed {
             Ok((existing, false))
         } else {
-            Err(ApiError::conflict(format!("document id {id} belongs to another or a removed document")))
+            Err(ApiError::conflict(text!("document id %{id} belongs to another or a removed document", id = id)))
         };
     }
     let document = super::insert_document(conn, new, caller.id).await?;

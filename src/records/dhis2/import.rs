@@ -18,6 +18,7 @@ use crate::domain::{
     text,
 };
 use crate::error::{ApiError, FieldErrors};
+use crate::i18n::Text;
 use crate::records::figure::{self, FigureUpdate, keep};
 use crate::records::intervention::{self, IncomingReport};
 
@@ -152,7 +153,7 @@ fn resolve(caller: &Caller, set: &DataValueSet, data_set: Option<DataSet>, value
         return Err(Fault::new(code, "dataElement", format!("is not in data set {}", set.as_str())));
     }
     let period_text = value.period.as_deref().or(set.period.as_deref()).unwrap_or_default();
-    let period = Period::parse(period_text).map_err(|e| Fault::new(period_text, "period", e))?;
+    let period = Period::parse(period_text).map_err(|e| Fault::new(period_text, "period", e.to_string()))?;
     let unit = value.org_unit.as_deref().or(set.org_unit.as_deref()).unwrap_or_default();
     let region = match unit {
         NATIONAL => None,
@@ -305,7 +306,7 @@ async fn save_figure(
                         &[index],
                         &Fault::new(&object, "value", "not written: another value of this figure was refused"),
                     ),
-                    Err(message) => imported.ignore(&[index], &Fault::new(&object, "value", message)),
+                    Err(message) => imported.ignore(&[index], &Fault::new(&object, "value", message.to_string())),
                 }
             }
         }
@@ -319,10 +320,10 @@ async fn save_figure(
 }
 
 /// `Err` with the reason when `strategy` does not write over (or beside) what is kept.
-fn strategy_allows(strategy: ImportStrategy, kept: bool) -> Result<(), &'static str> {
+fn strategy_allows(strategy: ImportStrategy, kept: bool) -> Result<(), Text> {
     match (strategy, kept) {
-        (ImportStrategy::Create, true) => Err("a value is already kept and importStrategy is CREATE"),
-        (ImportStrategy::Update, false) => Err("no value is kept yet and importStrategy is UPDATE"),
+        (ImportStrategy::Create, true) => Err(text!("a value is already kept and importStrategy is CREATE")),
+        (ImportStrategy::Update, false) => Err(text!("no value is kept yet and importStrategy is UPDATE")),
         _ => Ok(()),
     }
 }
@@ -373,7 +374,7 @@ async fn save_reach(
         .transaction::<_, ApiError, _>(async |conn| {
             let current = intervention::current_report(conn, id, month.first_day()).await?;
             if let Err(message) = strategy_allows(strategy, current.is_some()) {
-                return Ok(Err(Fault::new(&object, "value", message)));
+                return Ok(Err(Fault::new(&object, "value", message.to_string())));
             }
             let incoming = IncomingReport { id: ReportId::new(), month, reached, note: note.clone(), correction: true };
             match &current {

@@ -130,7 +130,9 @@ impl Writer for FamiliesWriter {
             errors.merge(check(caller, &record, &villages));
             let key = (row.year, row.family_key.clone());
             match *self.seen.entry(key.clone()).or_insert(*index) {
-                first if first != *index => errors.add("family_key", format!("repeats the family of record {first}")),
+                first if first != *index => {
+                    errors.add("family_key", text!("repeats the family of record %{first}", first = first))
+                }
                 _ => {}
             }
             check_on_record(caller, on_record.get(&key).map(String::as_str), &mut errors);

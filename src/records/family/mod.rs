@@ -38,7 +38,7 @@ pub async fn lock_to_verify(
 write::versioned!(Family, FamilyId, "family_at_risk", lock_to_verify);
 
 fn unknown(id: FamilyId) -> ApiError {
-    ApiError::not_found(format!("no family has id {id}"))
+    ApiError::not_found(text!("no family has id %{id}", id = id))
 }
 
 impl Scoped for Family {
@@ -110,26 +110,26 @@ pub fn check(caller: &Caller, record: &FamilyRecord, villages: &[String]) -> Fie
     let key_ok = (1..=64).contains(&record.family_key.len())
         && record.family_key.chars().all(|c| c.is_ascii_alphanumeric() || "./-".contains(c));
     if !key_ok {
-        errors.add("family_key", "must be 1 to 64 letters, digits, '.', '/' or '-'");
+        errors.add("family_key", text!("must be 1 to 64 letters, digits, '.', '/' or '-'"));
     }
     match RegionCode::parse(&record.village_code) {
-        Err(e) => errors.add("village_code", e.to_string()),
+        Err(e) => errors.add("village_code", e.into()),
         Ok(code) if !caller.scope.contains(&code) => {
-            errors.add("village_code", format!("{code} is outside your scope"))
+            errors.add("village_code", text!("%{code} is outside your scope", code = code))
         }
         Ok(code) if !villages.contains(&record.village_code) => {
-            errors.add("village_code", format!("no village has code {code}"))
+            errors.add("village_code", text!("no village has code %{code}", code = code))
         }
         Ok(_) => {}
     }
     if record.risk_factors.is_empty() {
-        errors.add("risk_factors", "a family at risk has at least one risk factor");
+        errors.add("risk_factors", text!("a family at risk has at least one risk factor"));
     }
     if !record.has_pregnant_woman && !record.has_under_five {
-        errors.add("has_under_five", "a family at risk has a pregnant woman or a child under five");
+        errors.add("has_under_five", text!("a family at risk has a pregnant woman or a child under five"));
     }
     if record.has_under_two && !record.has_under_five {
-        errors.add("has_under_five", "a child under two is also under five");
+        errors.add("has_under_five", text!("a child under two is also under five"));
     }
     errors
 }
@@ -181,7 +181,7 @@ impl ImportColumns {
 /// is outside the caller's scope: a list may not move another region's family.
 pub fn check_on_record(caller: &Caller, village: Option<&str>, errors: &mut FieldErrors) {
     if village.is_some_and(|v| !RegionCode::parse(v).is_ok_and(|v| caller.scope.contains(&v))) {
-        errors.add("family_key", "is on record for this year in a village outside your scope");
+        errors.add("family_key", text!("is on record for this year in a village outside your scope"));
     }
 }
 

@@ -50,7 +50,7 @@ pub async fn replace(
     for (index, record) in families.iter().enumerate() {
         let mut errors = super::check(caller, record, &villages);
         if columns.keys.contains(&record.family_key) {
-            errors.add("family_key", "appears twice in this import");
+            errors.add("family_key", text!("appears twice in this import"));
         }
         let on_record_in = on_record.iter().find(|(k, _)| *k == record.family_key).map(|(_, v)| v.as_str());
         super::check_on_record(caller, on_record_in, &mut errors);

@@ -58,7 +58,7 @@ pub async fn remove_figure(
             |figure: Option<&SurveyFigure>| json!({"stunting_pct": figure.map(|f| f.stunting_pct)}),
         ),
         async |conn| match super::find_figure(conn, region, year, source).await? {
-            None => Err(ApiError::not_found("no figure for this region, year and source")),
+            None => Err(ApiError::not_found(text!("no figure for this region, year and source"))),
             found => Ok(found),
         },
         |figure: &SurveyFigure| figure.version,
@@ -96,20 +96,23 @@ pub async fn put_target(
 /// What a figure must hold besides its fields' own ranges.
 pub fn check_figure(errors: &mut FieldErrors, figure: &FigureUpdate) {
     if figure.stunting_pct.is_none() && figure.stunted_count.is_none() {
-        errors.add("stunting_pct", "give the percentage, the count of stunted children (stunted_count), or both");
+        errors
+            .add("stunting_pct", text!("give the percentage, the count of stunted children (stunted_count), or both"));
     }
     match (figure.stunted_count, figure.measured_count) {
-        (None, Some(_)) => errors.add("measured_count", "is the denominator of stunted_count, which is missing"),
-        (Some(count), Some(measured)) if count > measured => errors.add("stunted_count", "exceeds measured_count"),
+        (None, Some(_)) => errors.add("measured_count", text!("is the denominator of stunted_count, which is missing")),
+        (Some(count), Some(measured)) if count > measured => {
+            errors.add("stunted_count", text!("exceeds measured_count"))
+        }
         _ => {}
     }
     match (figure.ci_low_pct, figure.ci_high_pct, figure.stunting_pct) {
-        (Some(_), Some(_), None) => errors.add("ci_low_pct", "an interval needs stunting_pct"),
+        (Some(_), Some(_), None) => errors.add("ci_low_pct", text!("an interval needs stunting_pct")),
         (Some(low), Some(high), Some(pct)) if !(low <= pct && pct <= high) => {
-            errors.add("ci_low_pct", "the interval must hold the value")
+            errors.add("ci_low_pct", text!("the interval must hold the value"))
         }
         (Some(_), None, _) | (None, Some(_), _) => {
-            errors.add("ci_high_pct", "give both ends of the interval, or neither")
+            errors.add("ci_high_pct", text!("give both ends of the interval, or neither"))
         }
         _ => {}
     }
@@ -129,7 +132,7 @@ fn figure_key(region: Option<&RegionCode>, year: i32, source: SurveySource) -> S
 async fn known(conn: &mut AsyncPgConnection, region: Option<&RegionCode>) -> Result<(), ApiError> {
     match region {
         Some(code) if !regions::exists(conn, code).await? => {
-            Err(ApiError::not_found(format!("no region has code {code}")))
+            Err(ApiError::not_found(text!("no region has code %{code}", code = code)))
         }
         _ => Ok(()),
     }

@@ -25,6 +25,7 @@ use crate::auth::Caller;
 use crate::db::DbPool;
 use crate::domain::ImportJobId;
 use crate::error::{ApiError, Problem};
+use crate::i18n::Text;
 pub use reader::{Columns, Format, MAX_RECORDS};
 
 /// Records written per transaction: large enough that statements and kept counts move once
@@ -150,10 +151,14 @@ fn verdict(written: Result<Outcome, ApiError>) -> Result<Verdict, ApiError> {
 
 /// A record sent without its id and found by its natural key (its day, say), where the stored
 /// one differs: the 409 names the record on file instead of an id the caller never sent.
-pub fn on_file(error: ApiError, what: &str) -> ApiError {
+pub fn on_file(error: ApiError, what: Text) -> ApiError {
     match error {
         ApiError::DuplicateOf { existing_id, .. } => ApiError::DuplicateOf {
-            detail: format!("differs from the {what} on file ({existing_id}); void that one and send it again"),
+            detail: text!(
+                "differs from the %{what} on file (%{id}); void that one and send it again",
+                what => what,
+                id = existing_id
+            ),
             existing_id,
         },
         other => other,

@@ -15,7 +15,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use crate::domain::text::refuse_nul;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Invalid, Problem};
+use crate::i18n::Text;
 
 /// How the records are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,8 +135,9 @@ struct Batcher<T> {
 impl<T> Batcher<T> {
     fn push(&mut self, line: Option<u64>, record: Result<T, Box<Problem>>) -> Result<(), Stop> {
         if self.count == MAX_RECORDS {
-            return Err(Stop::Failed(ApiError::PayloadTooLarge(format!(
-                "an import holds at most {MAX_RECORDS} records; split the file"
+            return Err(Stop::Failed(ApiError::PayloadTooLarge(text!(
+                "an import holds at most %{max_records} records; split the file",
+                max_records = MAX_RECORDS
             ))));
         }
         self.pending.push(Parsed { index: self.count, line, record });
@@ -160,12 +162,12 @@ fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, Box<Problem>> {
         return Err(error.rejection());
     }
     if !value.is_object() {
-        return Err(ApiError::invalid("record", "must be a JSON object").rejection());
+        return Err(ApiError::invalid("record", text!("must be a JSON object")).rejection());
     }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let field = if path == "." { "record".to_owned() } else { path };
-        ApiError::invalid(&field, error.into_inner().to_string()).rejection()
+        ApiError::invalid(&field, crate::i18n::from_serde(&error.into_inner().to_string())).rejection()
     })
 }
 
@@ -193,7 +195,10 @@ fn read_json<T: DeserializeOwned>(input: impl Read, out: &mut Batcher<T>) -> Res
         (_, Some(stop)) => Err(stop),
         (Ok(()), None) => Ok(()),
         (Err(error), None) => Err(Stop::Failed(broken(
-            format!("the body is not a JSON array of records: {}", strip_position(&error.to_string())),
+            text!(
+                "the body is not a JSON array of records: %{reason}",
+                reason => crate::i18n::from_serde(&strip_position(&error.to_string()))
+            ),
             error.line(),
         ))),
     }
@@ -208,7 +213,7 @@ fn read_ndjson<T: DeserializeOwned>(input: impl Read, out: &mut Batcher<T>) -> R
         match lines.read_line(&mut line) {
             Ok(0) => return Ok(()),
             Ok(_) => {}
-            Err(_) => return Err(Stop::Failed(broken("the body is not UTF-8 text".into(), (number + 1) as usize))),
+            Err(_) => return Err(Stop::Failed(broken(text!("the body is not UTF-8 text"), (number + 1) as usize))),
         }
         number += 1;
         if line.trim().is_empty() {
@@ -216,7 +221,11 @@ fn read_ndjson<T: DeserializeOwned>(input: impl Read, out: &mut Batcher<T>) -> R
         }
         let record = serde_json::from_str::<Value>(&line)
             .map_err(|e| {
-                ApiError::invalid("record", format!("is not JSON: {}", strip_position(&e.to_string()))).rejection()
+                ApiError::invalid(
+                    "record",
+                    text!("is not JSON: %{reason}", reason => crate::i18n::from_serde(&strip_position(&e.to_string()))),
+                )
+                .rejection()
             })
             .and_then(from_value);
         out.push(Some(number), record)?;
@@ -244,42 +253,45 @@ fn check_header(headers: &csv::StringRecord, columns: &Columns) -> Result<(), Ap
     let mut errors = Vec::new();
     for (i, name) in headers.iter().enumerate() {
         if !columns.known.contains(&name) {
-            errors.push(format!("line 1: column {} `{name}` is not a column of this kind", i + 1));
+            errors.push(text!(
+                "line 1: column %{number} `%{name}` is not a column of this kind",
+                number = i + 1,
+                name = name
+            ));
         } else if headers.iter().take(i).any(|n| n == name) {
-            errors.push(format!("line 1: column `{name}` appears twice"));
+            errors.push(text!("line 1: column `%{name}` appears twice", name = name));
         }
     }
     for name in columns.required {
         if !headers.iter().any(|n| n == *name) {
-            errors.push(format!("line 1: the required column `{name}` is missing"));
+            errors.push(text!("line 1: the required column `%{name}` is missing", name = name));
         }
     }
     match errors.is_empty() {
         true => Ok(()),
-        false => Err(ApiError::Validation(
-            errors.into_iter().map(|message| FieldError { field: "header".into(), message }).collect(),
-        )),
+        false => Err(ApiError::Validation(errors.into_iter().map(|message| Invalid::new("header", message)).collect())),
     }
 }
 
 fn csv_record<T: DeserializeOwned>(headers: &csv::StringRecord, row: &csv::StringRecord) -> Result<T, Box<Problem>> {
     if let Some(i) = row.iter().position(|f| f.contains('\0')) {
-        return Err(ApiError::invalid(&headers[i], crate::domain::text::NUL_MESSAGE).rejection());
+        return Err(ApiError::invalid(&headers[i], crate::domain::text::nul_message()).rejection());
     }
     row.deserialize(Some(headers)).map_err(|error| {
         let csv::ErrorKind::Deserialize { err, .. } = error.kind() else {
-            return ApiError::invalid("record", "cannot be read").rejection();
+            return ApiError::invalid("record", text!("cannot be read")).rejection();
         };
         let message = match err.kind() {
             csv::DeserializeErrorKind::Message(m) | csv::DeserializeErrorKind::Unsupported(m) => m.clone(),
             other => other.to_string(),
         };
+        let text = crate::i18n::from_serde(&message);
         let field = err
             .field()
             .and_then(|i| headers.get(i as usize))
             .or_else(|| column_named_in(&message, headers, row))
             .or_else(|| column_to_blame::<T>(&message, headers, row));
-        ApiError::invalid(field.unwrap_or("record"), message).rejection()
+        ApiError::invalid(field.unwrap_or("record"), text).rejection()
     })
 }
 
@@ -311,19 +323,20 @@ fn column_to_blame<'a, T: DeserializeOwned>(
 fn csv_broken(error: &csv::Error) -> ApiError {
     let line = error.position().map_or(1, csv::Position::line);
     let what = match error.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
-            format!("has {len} fields where the header has {expected_len} (a stray comma, or a quote left open)")
-        }
-        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text".to_owned(),
-        _ => "cannot be read as CSV".to_owned(),
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => text!(
+            "has %{len} fields where the header has %{expected} (a stray comma, or a quote left open)",
+            len = len,
+            expected = expected_len
+        ),
+        csv::ErrorKind::Utf8 { .. } => text!("is not UTF-8 text"),
+        _ => text!("cannot be read as CSV"),
     };
-    broken(format!("line {line} {what}"), line as usize)
+    ApiError::bad_request(text!("line %{line} %{what}", line = line, what => what))
 }
 
 /// A file that cannot be read on: 400, naming where.
-fn broken(detail: String, line: usize) -> ApiError {
-    let detail = if detail.starts_with("line ") { detail } else { format!("line {line}: {detail}") };
-    ApiError::bad_request(detail)
+fn broken(detail: Text, line: usize) -> ApiError {
+    ApiError::bad_request(text!("line %{line}: %{detail}", line = line, detail => detail))
 }
 
 /// serde_json appends " at line L column C"; the detail says the line itself.

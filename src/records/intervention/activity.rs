@@ -27,7 +27,10 @@ pub async fn create(
     check_references(conn, Some(new.type_code), new.region_code, new.agency_id).await?;
     let id = new.id;
     if super::exists_any(conn, id).await? {
-        return Err(ApiError::DuplicateOf { detail: format!("an activity already has id {id}"), existing_id: id.0 });
+        return Err(ApiError::DuplicateOf {
+            detail: text!("an activity already has id %{id}", id = id),
+            existing_id: id.0,
+        });
     }
     let created = super::insert(conn, caller, new).await?;
     let funding = check_funding(conn, new.region_code, funding).await?;
@@ -58,7 +61,7 @@ pub async fn change(
         let start = changes.period_start.unwrap_or(current.period_start);
         let end = changes.period_end.unwrap_or(current.period_end);
         if end < start {
-            return Err(ApiError::invalid("period_end", "is before period_start"));
+            return Err(ApiError::invalid("period_end", text!("is before period_start")));
         }
         let reports = super::reports(conn, id).await?;
         if let Some(outside) =
@@ -66,7 +69,7 @@ pub async fn change(
         {
             return Err(ApiError::invalid(
                 "period_start",
-                format!("the report for {} would fall outside the period", outside.month.format("%Y-%m")),
+                text!("the report for %{month} would fall outside the period", month = outside.month.format("%Y-%m")),
             ));
         }
         super::update(conn, current, changes).await?;
@@ -101,7 +104,7 @@ async fn check_references(
         intervention_types::check_known(conn, code, &mut errors).await?;
     }
     if !regions::exists(conn, region).await? {
-        errors.add("region_code", format!("no region has code {region}"));
+        errors.add("region_code", text!("no region has code %{region}", region = region));
     }
     if let Some(id) = agency {
         agency::check_serves(conn, id, region, &mut errors).await?;
@@ -120,10 +123,15 @@ async fn check_funding(
     for (i, id) in ids.iter().enumerate() {
         let field = format!("budget_line_ids[{i}]");
         match found.iter().find(|(line, _)| line == id) {
-            None => errors.add(&field, format!("no budget line has id {id}")),
-            Some((_, budget_region)) if !budget_region.overlaps(region) => {
-                errors.add(&field, format!("the line's budget is for {budget_region}, which does not cover {region}"))
-            }
+            None => errors.add(&field, text!("no budget line has id %{id}", id = id)),
+            Some((_, budget_region)) if !budget_region.overlaps(region) => errors.add(
+                &field,
+                text!(
+                    "the line's budget is for %{budget_region}, which does not cover %{region}",
+                    budget_region = budget_region,
+                    region = region
+                ),
+            ),
             Some(_) => {}
         }
     }

@@ -60,7 +60,7 @@ pub async fn reload(
 }
 
 fn unknown(id: InterventionId) -> ApiError {
-    ApiError::not_found(format!("no activity has id {id}"))
+    ApiError::not_found(text!("no activity has id %{id}", id = id))
 }
 
 impl Scoped for InterventionView {

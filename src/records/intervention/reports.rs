@@ -95,7 +95,7 @@ pub async fn report(
 ) -> Result<(ReportOutcome, bool), ApiError> {
     let month = incoming.month;
     if month.first_day() > crate::domain::latest_local_date() {
-        return Err(ApiError::invalid("month", "is in the future"));
+        return Err(ApiError::invalid("month", text!("is in the future")));
     }
     let activity = lock_to_report(conn, caller, id).await?;
     if let Some(existing) = find_report_any(conn, incoming.id).await? {
@@ -103,20 +103,25 @@ pub async fn report(
             true => {
                 Ok((ReportOutcome { report: existing.into(), intervention: reload(conn, &activity).await? }, false))
             }
-            false => Err(ApiError::id_taken("report", incoming.id.0)),
+            false => Err(ApiError::id_taken(text!("report"), incoming.id.0)),
         };
     }
     if month.first_day() > activity.period_end || month.last_day() < activity.period_start {
         return Err(ApiError::invalid(
             "month",
-            format!("is outside the activity's period, {} to {}", activity.period_start, activity.period_end),
+            text!(
+                "is outside the activity's period, %{period_start} to %{period_end}",
+                period_start = activity.period_start,
+                period_end = activity.period_end
+            ),
         ));
     }
     let previous = current_report(conn, id, month.first_day()).await?;
     match (&previous, incoming.correction) {
         (Some(_), false) => {
-            return Err(ApiError::conflict(format!(
-                "{month} is already reported; send \"correction\": true to replace the figure"
+            return Err(ApiError::conflict(text!(
+                "%{month} is already reported; send \"correction\": true to replace the figure",
+                month = month
             )));
         }
         (Some(old), true) => supersede(conn, old.id).await?,

@@ -115,12 +115,12 @@ pub async fn create(
     let code_ok = new.code.starts_with(|c: char| c.is_ascii_lowercase())
         && new.code.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if !code_ok {
-        errors.add("code", "must be lower case letters, digits and '_', starting with a letter");
+        errors.add("code", text!("must be lower case letters, digits and '_', starting with a letter"));
     }
     check_target(&mut errors, new.national_target_pct, new.national_target_year);
     errors.finish()?;
     if find(conn, &new.code).await?.is_some() {
-        return Err(ApiError::conflict(format!("an intervention type with code {} exists", new.code)));
+        return Err(ApiError::conflict(text!("an intervention type with code %{code} exists", code = new.code)));
     }
     let created = insert(conn, new).await?;
     let entry = json!({ "category": created.category, "target_group": created.target_group });
@@ -152,7 +152,7 @@ pub async fn change(
 
 fn check_target(errors: &mut FieldErrors, pct: Option<f64>, year: Option<i32>) {
     if pct.is_some() != year.is_some() {
-        errors.add("national_target_year", "a national target needs both its percentage and its year");
+        errors.add("national_target_year", text!("a national target needs both its percentage and its year"));
     }
 }
 
@@ -181,7 +181,7 @@ impl Versioned for InterventionType {
             .optional()?;
         Writable::check_by(
             row,
-            || ApiError::not_found(format!("no intervention type has code {code}")),
+            || ApiError::not_found(text!("no intervention type has code %{code}", code = code)),
             |_| caller.require_admin(),
         )
     }
@@ -210,7 +210,7 @@ pub async fn check_known(
     errors: &mut crate::error::FieldErrors,
 ) -> diesel::QueryResult<()> {
     if find(conn, code).await?.is_none() {
-        errors.add("type_code", format!("no intervention type has code {code}"));
+        errors.add("type_code", text!("no intervention type has code %{code}", code = code));
     }
     Ok(())
 }

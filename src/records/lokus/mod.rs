@@ -89,23 +89,25 @@ pub async fn set(
     for (i, entry) in replacement.villages.iter().enumerate() {
         let field = format!("villages[{i}].village_code");
         match RegionCode::parse(&entry.village_code) {
-            Ok(code) if code.level() != RegionLevel::Village => errors.add(&field, "must be a village code"),
-            Ok(code) if !district.contains(&code) => errors.add(&field, format!("is not in district {district}")),
-            Ok(code) if villages.iter().any(|(c, _)| *c == code) => errors.add(&field, "is listed twice"),
+            Ok(code) if code.level() != RegionLevel::Village => errors.add(&field, text!("must be a village code")),
+            Ok(code) if !district.contains(&code) => {
+                errors.add(&field, text!("is not in district %{district}", district = district))
+            }
+            Ok(code) if villages.iter().any(|(c, _)| *c == code) => errors.add(&field, text!("is listed twice")),
             Ok(code) => {
                 let reason = text::given(entry.reason.as_deref()).map(str::to_owned);
                 villages.push((code, reason));
             }
-            Err(e) => errors.add(&field, e.to_string()),
+            Err(e) => errors.add(&field, e.into()),
         }
     }
     region_records::require_known(conn, district, "district")
         .await
-        .map_err(|_| ApiError::not_found(format!("no district has code {district}")))?;
+        .map_err(|_| ApiError::not_found(text!("no district has code %{district}", district = district)))?;
     let codes: Vec<&RegionCode> = villages.iter().map(|(c, _)| c).collect();
     for unknown in unknown_villages(conn, &codes).await? {
         let i = replacement.villages.iter().position(|e| e.village_code == unknown.as_str()).unwrap_or_default();
-        errors.add(&format!("villages[{i}].village_code"), format!("no village has code {unknown}"));
+        errors.add(&format!("villages[{i}].village_code"), text!("no village has code %{unknown}", unknown = unknown));
     }
     errors.finish()?;
     let key = format!("{district}/{year}");

@@ -44,7 +44,10 @@ impl Identity<'_> {
         let village = errors.check("village_code", RegionCode::parse_village(self.village_code));
         let nik = self.nik.and_then(|n| errors.check("nik", Nik::parse(n)));
         if self.person_id.is_none() && self.nik.is_none() {
-            errors.add("person_id", "give the person's id or NIK, so that a file sent again finds the same person");
+            errors.add(
+                "person_id",
+                text!("give the person's id or NIK, so that a file sent again finds the same person"),
+            );
         }
         super::check_birth_date(&mut errors, self.birth_date);
         let village = errors.finish_with(village)?;
@@ -200,7 +203,7 @@ impl OneAtATime for ScreeningsWriter {
         let body = row.screening(row.screening_id.or(on_day));
         let (_, created) = screening::record(conn, caller, person, &body)
             .await
-            .map_err(|e| if on_day.is_some() { on_file(e, "screening of that day") } else { e })?;
+            .map_err(|e| if on_day.is_some() { on_file(e, text!("screening of that day")) } else { e })?;
         Ok(person_outcome.and(Outcome::of_write(created)))
     }
 }

@@ -116,7 +116,7 @@ impl PersonAccess for Writable<PersonRecord> {
 }
 
 fn unknown(id: PersonId) -> ApiError {
-    ApiError::not_found(format!("no person has id {id}"))
+    ApiError::not_found(text!("no person has id %{id}", id = id))
 }
 
 /// The person, if the caller may read her: 404 unless known and living, 403 outside the
@@ -164,16 +164,16 @@ write::removable!(PersonRecord, people);
 pub fn check_birth_date(errors: &mut FieldErrors, birth_date: NaiveDate) {
     let today = latest_local_date();
     if birth_date > today {
-        errors.add("birth_date", "is in the future");
+        errors.add("birth_date", text!("is in the future"));
     } else if today.checked_sub_months(Months::new(1200)).is_some_and(|oldest| birth_date < oldest) {
-        errors.add("birth_date", "is more than 100 years ago");
+        errors.add("birth_date", text!("is more than 100 years ago"));
     }
 }
 
 /// A planned wedding before the person was born is a typing error.
 pub fn check_wedding(errors: &mut FieldErrors, birth_date: NaiveDate, wedding: Option<NaiveDate>) {
     if wedding.is_some_and(|wedding| wedding <= birth_date) {
-        errors.add("wedding_planned_on", "is not after the birth date");
+        errors.add("wedding_planned_on", text!("is not after the birth date"));
     }
 }
 
@@ -187,13 +187,13 @@ pub async fn check_mother(
 ) -> Result<(), ApiError> {
     let mother = match load(conn, id).await? {
         Some(person) => person,
-        None => return Err(ApiError::invalid(field, format!("no person has id {id}"))),
+        None => return Err(ApiError::invalid(field, text!("no person has id %{id}", id = id))),
     };
     if caller.require_read(Record::Person, &mother.village_code).is_err() {
-        return Err(ApiError::invalid(field, format!("person {id} is outside your scope")));
+        return Err(ApiError::invalid(field, text!("person %{id} is outside your scope", id = id)));
     }
     if mother.sex != Sex::Female {
-        return Err(ApiError::invalid(field, "must name a woman"));
+        return Err(ApiError::invalid(field, text!("must name a woman")));
     }
     Ok(())
 }
@@ -238,7 +238,7 @@ pub async fn register(
     if let Some(existing) = existing {
         return match new.same_as(&existing) {
             true => Ok((find(conn, caller, id).await?.into_inner(), false)),
-            false => Err(ApiError::id_taken("person", id.0)),
+            false => Err(ApiError::id_taken(text!("person"), id.0)),
         };
     }
     if let Some(hash) = &new.nik_hash {
@@ -270,7 +270,7 @@ async fn refuse_nik_of_another(
     let Some((other, village)) = query.first::<(PersonId, RegionCode)>(conn).await.optional()? else {
         return Ok(());
     };
-    Err(access::nik_taken(caller, "person", other.0, &village))
+    Err(access::nik_taken(caller, text!("person"), other.0, &village))
 }
 
 /// Changes to a person; `None` leaves a field as it is.
@@ -344,7 +344,7 @@ async fn refuse_ihs_number_of_another(
         .await
         .optional()?;
     match other {
-        Some((other, village)) => Err(access::ihs_number_taken(caller, "person", other.0, &village)),
+        Some((other, village)) => Err(access::ihs_number_taken(caller, text!("person"), other.0, &village)),
         None => Ok(()),
     }
 }

@@ -197,7 +197,7 @@ pub async fn record(
     if let Some(existing) = find_any(conn, id).await? {
         return match existing.person_id == person_id && same_findings(&existing, &judged) {
             true => Ok((existing.into(), false)),
-            false => Err(ApiError::id_taken("screening", id.0)),
+            false => Err(ApiError::id_taken(text!("screening"), id.0)),
         };
     }
     let stored: ScreeningRow = diesel::insert_into(catin_screenings::table)
@@ -234,16 +234,16 @@ fn judge(
 ) -> Result<ScreeningRow, ApiError> {
     let mut errors = FieldErrors::from_validation(body.validate());
     if body.screened_on > latest_local_date() {
-        errors.add("screened_on", "is in the future");
+        errors.add("screened_on", text!("is in the future"));
     }
     let age = catin::age_years(person.birth_date, body.screened_on);
     if body.screened_on < person.birth_date {
-        errors.add("screened_on", "is before the person's birth date");
+        errors.add("screened_on", text!("is before the person's birth date"));
     } else if !(10..=80).contains(&age) {
-        errors.add("screened_on", format!("makes the person {age} years old; a catin is 10 to 80"));
+        errors.add("screened_on", text!("makes the person %{age} years old; a catin is 10 to 80", age = age));
     }
     if body.wedding_planned_on.is_some_and(|wedding| wedding < body.screened_on) {
-        errors.add("wedding_planned_on", "is before the screening");
+        errors.add("wedding_planned_on", text!("is before the screening"));
     }
     errors.finish()?;
     let bmi = body.height_cm.zip(body.weight_kg).map(|(height, weight)| catin::bmi(height, weight));
@@ -295,9 +295,9 @@ pub async fn void(
     let current = find_any(conn, id)
         .await?
         .filter(|s| s.person_id == person.id)
-        .ok_or_else(|| ApiError::not_found(format!("no screening {id} for this person")))?;
+        .ok_or_else(|| ApiError::not_found(text!("no screening %{id} for this person", id = id)))?;
     if current.voided_at.is_some() {
-        return Err(ApiError::conflict(format!("screening {id} is already voided")));
+        return Err(ApiError::conflict(text!("screening %{id} is already voided", id = id)));
     }
     let row: ScreeningRow = diesel::update(catin_screenings::table.find(id))
         .set((

@@ -73,7 +73,7 @@ pub async fn lock(
 write::versioned!(Posyandu, PosyanduId, "posyandu", lock);
 
 fn unknown(id: PosyanduId) -> ApiError {
-    ApiError::not_found(format!("no posyandu has id {id}"))
+    ApiError::not_found(text!("no posyandu has id %{id}", id = id))
 }
 
 /// Why `id` cannot be the posyandu of a child of `village` (`field` names it): it must exist,
@@ -87,11 +87,16 @@ pub async fn check_for_child(
     errors: &mut FieldErrors,
 ) -> QueryResult<()> {
     match load(conn, id).await? {
-        None => errors.add(field, format!("no posyandu has id {id}")),
-        Some(p) if p.village_code != *village => {
-            errors.add(field, format!("the posyandu is in village {}, not the child's {village}", p.village_code))
-        }
-        Some(p) if !p.active => errors.add(field, "the posyandu is inactive"),
+        None => errors.add(field, text!("no posyandu has id %{id}", id = id)),
+        Some(p) if p.village_code != *village => errors.add(
+            field,
+            text!(
+                "the posyandu is in village %{village_code}, not the child's %{village}",
+                village_code = p.village_code,
+                village = village
+            ),
+        ),
+        Some(p) if !p.active => errors.add(field, text!("the posyandu is inactive")),
         Some(_) => {}
     }
     Ok(())
@@ -108,7 +113,7 @@ pub async fn check_for_measurement(
 ) -> QueryResult<()> {
     // Outside the caller's reach is "unknown" too: the answer confirms nothing.
     if !readable(conn, caller, std::iter::once(id)).await?.contains(&id) {
-        errors.add(field, format!("no posyandu has id {id}"));
+        errors.add(field, text!("no posyandu has id %{id}", id = id));
     }
     Ok(())
 }
@@ -195,7 +200,7 @@ pub async fn create(
         return if existing.village_code == *new.village && existing.name == new.name {
             Ok((find(conn, caller, id).await?.into_inner(), false))
         } else {
-            Err(ApiError::conflict(format!("posyandu id {id} belongs to another posyandu")))
+            Err(ApiError::conflict(text!("posyandu id %{id} belongs to another posyandu", id = id)))
         };
     }
     caller.require_write(Record::Posyandu, new.village)?;

@@ -226,12 +226,13 @@ pub async fn record(
     if let Some(existing) = existing {
         return match existing.same_as(&visit) {
             true => Ok((view_of(conn, &pregnancy, id).await?, false)),
-            false => Err(ApiError::id_taken("visit", id.0)),
+            false => Err(ApiError::id_taken(text!("visit"), id.0)),
         };
     }
     if let Some(ended) = pregnancy.ended_on {
-        return Err(ApiError::conflict(format!(
-            "the pregnancy ended on {ended}; antenatal visits are recorded before its outcome"
+        return Err(ApiError::conflict(text!(
+            "the pregnancy ended on %{ended}; antenatal visits are recorded before its outcome",
+            ended = ended
         )));
     }
     check(&pregnancy, body)?;
@@ -250,15 +251,15 @@ fn check(pregnancy: &Writable<PregnancyRecord>, body: &CreateAncVisit) -> Result
     let mut errors = FieldErrors::from_validation(body.validate());
     let days = pregnancy::gestational_days(pregnancy.lmp_on, body.visited_on);
     if body.visited_on > latest_local_date() {
-        errors.add("visited_on", "is in the future");
+        errors.add("visited_on", text!("is in the future"));
     } else if days < 0 {
-        errors.add("visited_on", format!("is before HPHT ({})", pregnancy.lmp_on));
+        errors.add("visited_on", text!("is before HPHT (%{lmp_on})", lmp_on = pregnancy.lmp_on));
     } else if days > MAX_GESTATION_DAYS {
-        errors.add("visited_on", "is more than 44 weeks after HPHT");
+        errors.add("visited_on", text!("is more than 44 weeks after HPHT"));
     } else if let Some(last) = pregnancy.last_visit_on.filter(|last| body.visited_on < *last) {
         errors.add(
             "visited_on",
-            format!("is before the pregnancy's last visit ({last}); visits are recorded in date order"),
+            text!("is before the pregnancy's last visit (%{last}); visits are recorded in date order", last = last),
         );
     }
     errors.finish()
@@ -299,7 +300,7 @@ fn view_among(rows: Vec<AncVisitRow>, lmp_on: NaiveDate, id: AncVisitId) -> Resu
     views(rows, lmp_on)
         .into_iter()
         .find(|v| v.id == id)
-        .ok_or_else(|| ApiError::not_found(format!("no visit {id} for this pregnancy")))
+        .ok_or_else(|| ApiError::not_found(text!("no visit %{id} for this pregnancy", id = id)))
 }
 
 /// Recounts what pregnancy `id` (HPHT `lmp_on`, as it is now) keeps of its living visits
@@ -352,9 +353,9 @@ pub async fn void(
         .first(conn)
         .await
         .optional()?
-        .ok_or_else(|| ApiError::not_found(format!("no visit {id} for this pregnancy")))?;
+        .ok_or_else(|| ApiError::not_found(text!("no visit %{id} for this pregnancy", id = id)))?;
     if current.voided_at.is_some() {
-        return Err(ApiError::conflict(format!("visit {id} is already voided")));
+        return Err(ApiError::conflict(text!("visit %{id} is already voided", id = id)));
     }
     diesel::update(anc_visits::table.find(id))
         .set((

@@ -140,7 +140,7 @@ impl PregnancyRow {
         for (field, is_given, events) in given {
             if is_given && !self.event.is_some_and(|e| events.contains(&e)) {
                 let of = events.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(" or ");
-                errors.add(field, format!("belongs to a row whose `event` is {of}"));
+                errors.add(field, text!("belongs to a row whose `event` is %{of}", of = of));
             }
         }
         let on = match (self.event, self.event_on) {
@@ -200,13 +200,23 @@ impl PregnancyRow {
         if let Some(w) = weight.filter(|w| !(MIN_BIRTH_WEIGHT_G..=MAX_BIRTH_WEIGHT_G).contains(w)) {
             errors.add(
                 "birth_weight_g",
-                format!("must be between {MIN_BIRTH_WEIGHT_G} and {MAX_BIRTH_WEIGHT_G} (was {w})"),
+                text!(
+                    "must be between %{min} and %{max} grams (was %{weight})",
+                    min = MIN_BIRTH_WEIGHT_G,
+                    max = MAX_BIRTH_WEIGHT_G,
+                    weight = w
+                ),
             );
         }
         if let Some(l) = length.filter(|l| !(MIN_BIRTH_LENGTH_CM..=MAX_BIRTH_LENGTH_CM).contains(l)) {
             errors.add(
                 "birth_length_cm",
-                format!("must be between {MIN_BIRTH_LENGTH_CM} and {MAX_BIRTH_LENGTH_CM} (was {l})"),
+                text!(
+                    "must be between %{min} and %{max} cm (was %{length})",
+                    min = MIN_BIRTH_LENGTH_CM,
+                    max = MAX_BIRTH_LENGTH_CM,
+                    length = l
+                ),
             );
         }
         let nik_hash = self.baby_nik.as_deref().and_then(|n| errors.check("baby_nik", Nik::parse(n)));
@@ -222,7 +232,7 @@ impl PregnancyRow {
 }
 
 fn missing<T>(errors: &mut FieldErrors, field: &str) -> Option<T> {
-    errors.add(field, "is required for this row's `event`");
+    errors.add(field, text!("is required for this row's `event`"));
     None
 }
 
@@ -279,7 +289,7 @@ async fn pregnancy_and_event(
             };
             visit.id = visit.id.or(on_day);
             let recorded = anc::record(conn, caller, pregnancy, &visit).await;
-            recorded.map_err(|e| if on_day.is_some() { on_file(e, "visit of that day") } else { e })?.1
+            recorded.map_err(|e| if on_day.is_some() { on_file(e, text!("visit of that day")) } else { e })?.1
         }
         Event::PostpartumVisit(mut visit) => {
             let on_day = match visit.id {
@@ -288,7 +298,7 @@ async fn pregnancy_and_event(
             };
             visit.id = visit.id.or(on_day);
             let recorded = postpartum::record(conn, caller, pregnancy, &visit).await;
-            recorded.map_err(|e| if on_day.is_some() { on_file(e, "visit of that day") } else { e })?.1
+            recorded.map_err(|e| if on_day.is_some() { on_file(e, text!("visit of that day")) } else { e })?.1
         }
         Event::Outcome { kind, ended_on, mut baby } => {
             if let Some(baby) = baby.as_mut().filter(|_| row.event_id.is_none()) {

@@ -232,7 +232,7 @@ impl PregnancyRow {
 }
 
 fn unknown(id: PregnancyId) -> ApiError {
-    ApiError::not_found(format!("no pregnancy has id {id}"))
+    ApiError::not_found(text!("no pregnancy has id %{id}", id = id))
 }
 
 /// The pregnancy, if the caller may read it: 404 unless known and living, 403 outside the
@@ -336,12 +336,12 @@ pub async fn open(
     if let Some(existing) = existing {
         return match existing.person_id == person_id && existing.lmp_on == body.lmp_on {
             true => Ok((find(conn, caller, id).await?.into_inner(), false)),
-            false => Err(ApiError::id_taken("pregnancy", id.0)),
+            false => Err(ApiError::id_taken(text!("pregnancy"), id.0)),
         };
     }
     let mut errors = FieldErrors::default();
     if woman.sex != Sex::Female {
-        errors.add("person_id", "must name a woman");
+        errors.add("person_id", text!("must name a woman"));
     }
     check_lmp(&mut errors, woman.birth_date, body.lmp_on);
     let latest: Option<PregnancyRecord> = pregnancies::table
@@ -356,12 +356,12 @@ pub async fn open(
         match latest.ended_on {
             None => {
                 return Err(ApiError::DuplicateOf {
-                    detail: format!("she has an open pregnancy ({}); record its outcome first", latest.id),
+                    detail: text!("she has an open pregnancy (%{id}); record its outcome first", id = latest.id),
                     existing_id: latest.id.0,
                 });
             }
             Some(ended) if body.lmp_on <= ended => {
-                errors.add("lmp_on", format!("is not after her previous pregnancy ended ({ended})"));
+                errors.add("lmp_on", text!("is not after her previous pregnancy ended (%{ended})", ended = ended));
             }
             Some(_) => {}
         }
@@ -386,9 +386,9 @@ pub async fn open(
 /// HPHT: not in the future, not before she was ten.
 fn check_lmp(errors: &mut FieldErrors, birth_date: NaiveDate, lmp_on: NaiveDate) {
     if lmp_on > latest_local_date() {
-        errors.add("lmp_on", "is in the future");
+        errors.add("lmp_on", text!("is in the future"));
     } else if crate::domain::catin::age_years(birth_date, lmp_on) < 10 {
-        errors.add("lmp_on", "is before her tenth birthday");
+        errors.add("lmp_on", text!("is before her tenth birthday"));
     }
 }
 
@@ -405,7 +405,10 @@ pub async fn correct_lmp(
     let audit = ("update", json!({ "fields": ["lmp_on"] }));
     write::change::<PregnancyRecord, _>(conn, caller, id, read, audit, async |conn, current| {
         if let Some(ended) = current.ended_on {
-            return Err(ApiError::conflict(format!("the pregnancy ended on {ended}; its HPHT is kept as it was")));
+            return Err(ApiError::conflict(text!(
+                "the pregnancy ended on %{ended}; its HPHT is kept as it was",
+                ended = ended
+            )));
         }
         let woman = person::lock(conn, caller, current.person_id).await?;
         let mut errors = FieldErrors::default();
@@ -419,7 +422,7 @@ pub async fn correct_lmp(
             .await
             .optional()?;
         if let Some(ended) = previous_end.flatten().filter(|ended| lmp_on <= *ended) {
-            errors.add("lmp_on", format!("is not after her previous pregnancy ended ({ended})"));
+            errors.add("lmp_on", text!("is not after her previous pregnancy ended (%{ended})", ended = ended));
         }
         let visits: Vec<NaiveDate> = anc_visits::table
             .filter(anc_visits::pregnancy_id.eq(id))
@@ -428,12 +431,12 @@ pub async fn correct_lmp(
             .load(conn)
             .await?;
         if let Some(first) = visits.iter().min().filter(|first| **first < lmp_on) {
-            errors.add("lmp_on", format!("is after her visit of {first}"));
+            errors.add("lmp_on", text!("is after her visit of %{first}", first = first));
         }
         if let Some(last) =
             visits.iter().max().filter(|last| pregnancy::gestational_days(lmp_on, **last) > MAX_GESTATION_DAYS)
         {
-            errors.add("lmp_on", format!("puts her visit of {last} past 44 weeks"));
+            errors.add("lmp_on", text!("puts her visit of %{last} past 44 weeks", last = last));
         }
         errors.finish()?;
         diesel::update(pregnancies::table.find(id))

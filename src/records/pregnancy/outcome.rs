@@ -74,9 +74,10 @@ pub async fn record(
                 let added = Outcome { outcome: kind, ended_on: ended, babies: vec![baby.clone()] };
                 Ok((write(conn, caller, &current, &added, true).await?, true))
             }
-            _ => Err(ApiError::conflict(format!(
-                "the pregnancy already ended on {ended} ({}); remove it and enter it again to correct that",
-                kind.as_str()
+            _ => Err(ApiError::conflict(text!(
+                "the pregnancy already ended on %{ended} (%{kind}); remove it and enter it again to correct that",
+                ended = ended,
+                kind = kind.as_str()
             ))),
         };
     }
@@ -160,7 +161,10 @@ async fn register(
         let (_, created) = child::register(conn, caller, &new).await?;
         if !created {
             return Err(ApiError::DuplicateOf {
-                detail: format!("child {} is already registered; a baby is registered by its birth only", baby.id),
+                detail: text!(
+                    "child %{id} is already registered; a baby is registered by its birth only",
+                    id = baby.id
+                ),
                 existing_id: baby.id.0,
             });
         }
@@ -186,27 +190,27 @@ fn check(current: &Writable<PregnancyRecord>, outcome: &Outcome) -> Result<(), A
     let mut errors = FieldErrors::default();
     let days = pregnancy::gestational_days(current.lmp_on, outcome.ended_on);
     if outcome.ended_on > latest_local_date() {
-        errors.add("ended_on", "is in the future");
+        errors.add("ended_on", text!("is in the future"));
     } else if days < 0 {
-        errors.add("ended_on", format!("is before HPHT ({})", current.lmp_on));
+        errors.add("ended_on", text!("is before HPHT (%{lmp_on})", lmp_on = current.lmp_on));
     } else if days > MAX_GESTATION_DAYS {
-        errors.add("ended_on", "is more than 44 weeks after HPHT");
+        errors.add("ended_on", text!("is more than 44 weeks after HPHT"));
     } else if let Some(last) = current.last_visit_on.filter(|last| outcome.ended_on < *last) {
-        errors.add("ended_on", format!("is before the pregnancy's last visit ({last})"));
+        errors.add("ended_on", text!("is before the pregnancy's last visit (%{last})", last = last));
     }
     match outcome.outcome {
         PregnancyOutcome::Miscarriage if days >= STILLBIRTH_FROM_DAYS => {
-            errors.add("outcome", "a loss at 22 weeks or later is a stillbirth");
+            errors.add("outcome", text!("a loss at 22 weeks or later is a stillbirth"));
         }
         PregnancyOutcome::Stillbirth if (0..STILLBIRTH_FROM_DAYS).contains(&days) => {
-            errors.add("outcome", "a loss before 22 weeks is a miscarriage");
+            errors.add("outcome", text!("a loss before 22 weeks is a miscarriage"));
         }
         _ => {}
     }
     match (outcome.outcome, outcome.babies.len()) {
-        (PregnancyOutcome::LiveBirth, 0) => errors.add("babies", "a live birth names at least one baby"),
+        (PregnancyOutcome::LiveBirth, 0) => errors.add("babies", text!("a live birth names at least one baby")),
         (PregnancyOutcome::Stillbirth | PregnancyOutcome::Miscarriage, n) if n > 0 => {
-            errors.add("babies", "only a live birth (or a maternal death with a baby born alive) has babies");
+            errors.add("babies", text!("only a live birth (or a maternal death with a baby born alive) has babies"));
         }
         _ => {}
     }
@@ -214,7 +218,7 @@ fn check(current: &Writable<PregnancyRecord>, outcome: &Outcome) -> Result<(), A
     ids.sort();
     ids.dedup();
     if ids.len() != outcome.babies.len() {
-        errors.add("babies", "two babies have the same id");
+        errors.add("babies", text!("two babies have the same id"));
     }
     errors.finish()
 }

@@ -126,7 +126,7 @@ pub async fn record(
     if let Some(existing) = find_any(conn, id).await? {
         return match existing.same_as(body, pregnancy_id) {
             true => Ok((existing, false)),
-            false => Err(ApiError::id_taken("visit", id.0)),
+            false => Err(ApiError::id_taken(text!("visit"), id.0)),
         };
     }
     let kf = kf_of(&pregnancy, body)?;
@@ -157,23 +157,28 @@ fn kf_of(pregnancy: &PregnancyRecord, body: &CreatePostpartumVisit) -> Result<i1
     let (Some(outcome @ (PregnancyOutcome::LiveBirth | PregnancyOutcome::Stillbirth)), Some(delivered)) =
         (pregnancy.outcome, pregnancy.ended_on)
     else {
-        return Err(ApiError::conflict(
-            "postpartum visits follow a delivery: record the pregnancy's outcome (a live birth or a stillbirth) first",
-        ));
+        return Err(ApiError::conflict(text!(
+            "postpartum visits follow a delivery: record the pregnancy's outcome (a live birth or a stillbirth) first"
+        )));
     };
     let mut errors = FieldErrors::default();
     let days = (body.visited_on - delivered).num_days();
     let kf = pregnancy::kf_number(days);
     if body.visited_on > latest_local_date() {
-        errors.add("visited_on", "is in the future");
+        errors.add("visited_on", text!("is in the future"));
     } else if kf.is_none() {
         errors.add(
             "visited_on",
-            format!("is {days} days after the delivery ({delivered}); KF visits are within {POSTPARTUM_DAYS} days"),
+            text!(
+                "is %{days} days after the delivery (%{delivered}); KF visits are within %{postpartum_days} days",
+                days = days,
+                delivered = delivered,
+                postpartum_days = POSTPARTUM_DAYS
+            ),
         );
     }
     if outcome == PregnancyOutcome::Stillbirth && body.exclusive_breastfeeding.is_some() {
-        errors.add("exclusive_breastfeeding", "has no meaning after a stillbirth");
+        errors.add("exclusive_breastfeeding", text!("has no meaning after a stillbirth"));
     }
     errors.finish()?;
     Ok(kf.unwrap_or_default())
@@ -215,9 +220,9 @@ pub async fn void(
     let current = find_any(conn, id)
         .await?
         .filter(|v| v.pregnancy_id == pregnancy_id)
-        .ok_or_else(|| ApiError::not_found(format!("no postpartum visit {id} for this pregnancy")))?;
+        .ok_or_else(|| ApiError::not_found(text!("no postpartum visit %{id} for this pregnancy", id = id)))?;
     if current.voided_at.is_some() {
-        return Err(ApiError::conflict(format!("visit {id} is already voided")));
+        return Err(ApiError::conflict(text!("visit %{id} is already voided", id = id)));
     }
     let row = diesel::update(postpartum_visits::table.find(id))
         .set((

@@ -21,13 +21,20 @@ pub async fn create(
 ) -> Result<RegionDetail, ApiError> {
     caller.require_admin()?;
     if super::exists(conn, code).await? {
-        return Err(ApiError::conflict(format!("region {code} already exists")));
+        return Err(ApiError::conflict(text!("region %{code} already exists", code = code)));
     }
     if let Some(parent) = code.parent() {
         match super::find(conn, &parent).await? {
             Some(p) if p.retired_at.is_none() => {}
-            Some(_) => return Err(ApiError::invalid("code", format!("parent region {parent} is retired"))),
-            None => return Err(ApiError::invalid("code", format!("parent region {parent} does not exist"))),
+            Some(_) => {
+                return Err(ApiError::invalid("code", text!("parent region %{parent} is retired", parent = parent)));
+            }
+            None => {
+                return Err(ApiError::invalid(
+                    "code",
+                    text!("parent region %{parent} does not exist", parent = parent),
+                ));
+            }
         }
     }
     super::insert(conn, &NewRegion::new(code, name)).await?;
@@ -63,18 +70,20 @@ pub async fn retire(
     caller.require_admin()?;
     let current = super::find(conn, code).await?.ok_or_else(|| unknown(code))?;
     if current.retired_at.is_some() {
-        return Err(ApiError::conflict(format!("region {code} is already retired")));
+        return Err(ApiError::conflict(text!("region %{code} is already retired", code = code)));
     }
     let known = super::refs(conn, successors).await?;
     let missing: Vec<String> =
         successors.iter().filter(|s| !known.iter().any(|k| &k.code == *s)).map(ToString::to_string).collect();
     if !missing.is_empty() {
-        return Err(ApiError::invalid("replaced_by", format!("unknown regions: {}", missing.join(", "))));
+        return Err(ApiError::invalid("replaced_by", text!("unknown regions: %{codes}", codes = missing.join(", "))));
     }
     let active_below = super::count_active_below(conn, code).await?;
     if active_below > 0 && !descendants {
-        return Err(ApiError::conflict(format!(
-            "{active_below} active regions lie under {code}; retire them first or send include_descendants: true"
+        return Err(ApiError::conflict(text!(
+            "%{active_below} active regions lie under %{code}; retire them first or send include_descendants: true",
+            active_below = active_below,
+            code = code
         )));
     }
     let retired = super::retire(conn, code, successors, descendants).await?;

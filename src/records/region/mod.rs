@@ -156,7 +156,7 @@ impl Versioned for RegionRow {
 }
 
 pub fn unknown(code: &RegionCode) -> ApiError {
-    ApiError::not_found(format!("no region has code {code}"))
+    ApiError::not_found(text!("no region has code %{code}", code = code))
 }
 
 pub async fn rename(conn: &mut AsyncPgConnection, region: &Writable<RegionRow>, name: &str) -> QueryResult<()> {
@@ -284,5 +284,9 @@ pub struct RegionDetail {
 
 /// A 422 on `field` unless a region has this code: every write that names a region checks it so.
 pub async fn require_known(conn: &mut AsyncPgConnection, code: &RegionCode, field: &str) -> Result<(), ApiError> {
-    if exists(conn, code).await? { Ok(()) } else { Err(ApiError::invalid(field, format!("no region has code {code}"))) }
+    if exists(conn, code).await? {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(field, text!("no region has code %{code}", code = code)))
+    }
 }

@@ -20,6 +20,7 @@ use diesel_async::AsyncPgConnection;
 use crate::auth::Caller;
 use crate::domain::{PeriodKind, RegionCode, RegionLevel, series};
 use crate::error::ApiError;
+use crate::i18n::Text;
 use crate::records::region;
 
 /// What a breakdown asks for: inside `root` (all of Indonesia when `None`), rows at `level`.
@@ -47,12 +48,12 @@ pub const MAX_PERIODS: usize = 120;
 impl Span {
     /// `[from, to]` as periods of `kind` (an error when it does not tile the range), or, with
     /// no kind, as the one calendar period it is, if it is one.
-    pub fn new(kind: Option<PeriodKind>, from: NaiveDate, to: NaiveDate) -> Result<Self, &'static str> {
+    pub fn new(kind: Option<PeriodKind>, from: NaiveDate, to: NaiveDate) -> Result<Self, Text> {
         match kind {
             Some(kind) => match series(kind, from, to) {
                 Some(starts) if starts.len() <= MAX_PERIODS => Ok(Self::Calendar { kind, starts }),
-                Some(_) => Err("a series holds at most 120 periods"),
-                None => Err("from and to must start and end on the period's boundaries"),
+                Some(_) => Err(text!("a series holds at most 120 periods")),
+                None => Err(text!("from and to must start and end on the period's boundaries")),
             },
             None => Ok(match PeriodKind::exactly(from, to) {
                 Some(kind) => Self::Calendar { kind, starts: vec![from] },
@@ -151,13 +152,13 @@ pub async fn breakdown(
     };
     let level = match level {
         Some(level) if level >= highest => level,
-        Some(_) => return Err(ApiError::invalid("level", "must be the region's tier or one below it")),
+        Some(_) => return Err(ApiError::invalid("level", text!("must be the region's tier or one below it"))),
         None => below,
     };
     if let Some(code) = &root
         && !region::exists(conn, code).await?
     {
-        return Err(ApiError::not_found(format!("no region has code {code}")));
+        return Err(ApiError::not_found(text!("no region has code %{code}", code = code)));
     }
     Ok((root, level))
 }

@@ -78,7 +78,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: TeamId) -> 
 write::versioned!(Team, TeamId, "team", lock);
 
 fn unknown(id: TeamId) -> ApiError {
-    ApiError::not_found(format!("no team has id {id}"))
+    ApiError::not_found(text!("no team has id %{id}", id = id))
 }
 
 impl Scoped for Team {
@@ -155,7 +155,7 @@ pub async fn create(
         return if kind == team.kind && existing_region == *team.region {
             Ok((find(conn, caller, id).await?.into_inner(), false))
         } else {
-            Err(ApiError::conflict(format!("team id {id} belongs to another team")))
+            Err(ApiError::conflict(text!("team id %{id} belongs to another team", id = id)))
         };
     }
     let created = insert(conn, caller, team).await?;
@@ -198,7 +198,7 @@ pub fn check_members(kind: TeamKind, members: &[TeamMember], errors: &mut FieldE
         let phone_ok =
             member.phone.as_deref().is_none_or(|p| p.chars().all(|c| c.is_ascii_digit() || "+- ".contains(c)));
         if !phone_ok {
-            errors.add(&format!("members[{i}].phone"), "may hold only digits, spaces, '+' and '-'");
+            errors.add(&format!("members[{i}].phone"), text!("may hold only digits, spaces, '+' and '-'"));
         }
     }
     if kind != TeamKind::Tpk {
@@ -208,13 +208,14 @@ pub fn check_members(kind: TeamKind, members: &[TeamMember], errors: &mut FieldE
     for (i, member) in members.iter().enumerate() {
         match member.role.parse::<TpkRole>() {
             Ok(role) => roles.push(role),
-            Err(e) => errors.add(&format!("members[{i}].role"), e.to_string()),
+            Err(e) => errors.add(&format!("members[{i}].role"), e.into()),
         }
     }
     roles.sort();
     roles.dedup();
     if members.len() != 3 || roles.len() != members.len() {
-        errors.add("members", "a TPK has three members: one midwife, one pkk_cadre and one family_planning_cadre");
+        errors
+            .add("members", text!("a TPK has three members: one midwife, one pkk_cadre and one family_planning_cadre"));
     }
 }
 

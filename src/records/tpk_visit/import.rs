@@ -30,7 +30,7 @@ impl OneAtATime for TpkVisitsWriter {
             None => super::record(conn, caller, record).await,
             Some(id) => {
                 let keyed = CreateTpkVisit { id: Some(id), ..record.clone() };
-                super::record(conn, caller, &keyed).await.map_err(|e| on_file(e, "visit of that day"))
+                super::record(conn, caller, &keyed).await.map_err(|e| on_file(e, text!("visit of that day")))
             }
         };
         Ok(Outcome::of_write(recorded?.1))

@@ -123,7 +123,7 @@ impl TpkVisitView {
 }
 
 fn unknown(id: TpkVisitId) -> ApiError {
-    ApiError::not_found(format!("no TPK visit has id {id}"))
+    ApiError::not_found(text!("no TPK visit has id %{id}", id = id))
 }
 
 async fn find_any(conn: &mut AsyncPgConnection, id: TpkVisitId) -> QueryResult<Option<TpkVisitView>> {
@@ -156,13 +156,13 @@ pub async fn record(
 ) -> Result<(TpkVisitView, bool), ApiError> {
     let mut errors = FieldErrors::from_validation(body.validate());
     if body.person_id.is_some() == body.child_id.is_some() {
-        errors.add("person_id", "name either the person or the child visited, not both");
+        errors.add("person_id", text!("name either the person or the child visited, not both"));
     }
     if body.visited_on > latest_local_date() {
-        errors.add("visited_on", "is in the future");
+        errors.add("visited_on", text!("is in the future"));
     }
     if body.next_visit_on.is_some_and(|next| next <= body.visited_on) {
-        errors.add("next_visit_on", "is not after the visit");
+        errors.add("next_visit_on", text!("is not after the visit"));
     }
     errors.finish()?;
     let subject = match (body.person_id, body.child_id) {
@@ -174,22 +174,24 @@ pub async fn record(
     if let Some(existing) = find_any(conn, id).await? {
         return match existing.same_as(body) {
             true => Ok((existing, false)),
-            false => Err(ApiError::id_taken("visit", id.0)),
+            false => Err(ApiError::id_taken(text!("visit"), id.0)),
         };
     }
     let mut errors = FieldErrors::default();
     if body.exclusive_breastfeeding.is_some() && !subject.breastfeeding {
         errors.add(
             "exclusive_breastfeeding",
-            "is asked of a child under six months or a mother within 42 days of a live birth",
+            text!("is asked of a child under six months or a mother within 42 days of a live birth"),
         );
     }
     match team::load(conn, body.team_id).await? {
-        None => errors.add("team_id", format!("no team has id {}", body.team_id)),
-        Some(team) if team.kind != TeamKind::Tpk => errors.add("team_id", "is not a family assistance team (TPK)"),
-        Some(team) if !team.active => errors.add("team_id", "is not active"),
+        None => errors.add("team_id", text!("no team has id %{team_id}", team_id = body.team_id)),
+        Some(team) if team.kind != TeamKind::Tpk => {
+            errors.add("team_id", text!("is not a family assistance team (TPK)"))
+        }
+        Some(team) if !team.active => errors.add("team_id", text!("is not active")),
         Some(team) if !team.region_code.contains(&subject.village) => {
-            errors.add("team_id", format!("does not serve village {}", subject.village));
+            errors.add("team_id", text!("does not serve village %{village}", village = subject.village));
         }
         Some(_) => {}
     }
@@ -246,7 +248,7 @@ async fn person_subject(
 ) -> Result<Subject, ApiError> {
     let person = person::lock(conn, caller, id).await?;
     if on < person.birth_date {
-        return Err(ApiError::invalid("visited_on", "is before the person's birth date"));
+        return Err(ApiError::invalid("visited_on", text!("is before the person's birth date")));
     }
     let spans: Vec<(NaiveDate, Option<PregnancyOutcome>, Option<NaiveDate>)> = pregnancies::table
         .filter(pregnancies::person_id.eq(id))
@@ -271,12 +273,12 @@ async fn child_subject(
 ) -> Result<Subject, ApiError> {
     let child = child::lock(conn, caller, id).await?;
     if on < child.birth_date {
-        return Err(ApiError::invalid("visited_on", "is before the child's birth date"));
+        return Err(ApiError::invalid("visited_on", text!("is before the child's birth date")));
     }
     if child.birth_date.checked_add_months(Months::new(24)).is_some_and(|second| on >= second) {
         return Err(ApiError::invalid(
             "child_id",
-            "is two years old or more on the day; TPK assist children under two",
+            text!("is two years old or more on the day; TPK assist children under two"),
         ));
     }
     let breastfeeding = child.birth_date.checked_add_months(Months::new(6)).is_some_and(|sixth| on < sixth);
@@ -298,7 +300,7 @@ pub async fn void(
     }
     let current = find_any(conn, id).await?.ok_or_else(|| unknown(id))?;
     if current.voided_at.is_some() {
-        return Err(ApiError::conflict(format!("visit {id} is already voided")));
+        return Err(ApiError::conflict(text!("visit %{id} is already voided", id = id)));
     }
     let row = diesel::update(tpk_visits::table.find(id))
         .set((

@@ -110,7 +110,7 @@ pub async fn lock(conn: &mut AsyncPgConnection, caller: &Caller, id: UserId) -> 
 }
 
 pub fn unknown(id: UserId) -> ApiError {
-    ApiError::not_found(format!("no account has id {id}"))
+    ApiError::not_found(text!("no account has id %{id}", id = id))
 }
 
 write::versioned!(UserView, UserId, "user", lock);

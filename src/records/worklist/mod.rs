@@ -56,7 +56,7 @@ pub async fn resolve(conn: &mut AsyncPgConnection, caller: &Caller, target: Targ
     caller.require_worklist_reader()?;
     let (village, whose) = match target {
         Target::Village(village) if village.level() != RegionLevel::Village => {
-            return Err(ApiError::invalid("village", "must be a village"));
+            return Err(ApiError::invalid("village", text!("must be a village")));
         }
         Target::Village(village) => (village, Whose::Village),
         Target::Posyandu(id) => {
@@ -64,10 +64,11 @@ pub async fn resolve(conn: &mut AsyncPgConnection, caller: &Caller, target: Targ
             (found.village_code, Whose::Posyandu(id.0))
         }
         Target::Team(id) => {
-            let (kind, region) =
-                team::identity(conn, id).await?.ok_or_else(|| ApiError::not_found(format!("no team has id {id}")))?;
+            let (kind, region) = team::identity(conn, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found(text!("no team has id %{id}", id = id)))?;
             if kind != TeamKind::Tpk {
-                return Err(ApiError::invalid("team", "must be a TPK: a TPPS keeps no worklist"));
+                return Err(ApiError::invalid("team", text!("must be a TPK: a TPPS keeps no worklist")));
             }
             (region, Whose::Team(id.0))
         }

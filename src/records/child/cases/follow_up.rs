@@ -46,13 +46,13 @@ pub async fn record(
         let mut changes = changes;
         if let Some(close) = &close {
             if current.status != CaseStatus::Open {
-                return Err(ApiError::conflict(format!(
-                    "only an open case can be closed; this one is {}",
-                    current.status.as_str()
+                return Err(ApiError::conflict(text!(
+                    "only an open case can be closed; this one is %{status}",
+                    status = current.status.as_str()
                 )));
             }
             if close.on < current.opened_on {
-                return Err(ApiError::invalid("close.closed_on", "is before the case opened"));
+                return Err(ApiError::invalid("close.closed_on", text!("is before the case opened")));
             }
             changes.status = Some(CaseStatus::Closed);
             changes.closed_on = Some(Some(close.on));

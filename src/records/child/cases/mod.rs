@@ -51,7 +51,7 @@ impl ChildAccess for Visible<CaseView> {
 }
 
 fn unknown(id: CaseId) -> ApiError {
-    ApiError::not_found(format!("no case has id {id}"))
+    ApiError::not_found(text!("no case has id %{id}", id = id))
 }
 
 impl Scoped for CaseView {
@@ -163,10 +163,12 @@ impl Versioned for LockedCase {
 pub async fn check_team(conn: &mut AsyncPgConnection, team: TeamId, village: &RegionCode) -> Result<(), ApiError> {
     let found = crate::records::team::load(conn, team).await?;
     let problem = match found {
-        None => format!("no team has id {team}"),
-        Some(t) if t.kind != TeamKind::Tpk => "is a TPPS; a case is followed by a TPK".to_owned(),
-        Some(t) if t.region_code != *village => format!("is a TPK of {}, not of the child's village", t.region_code),
-        Some(t) if !t.active => "is a TPK that is no longer active".to_owned(),
+        None => text!("no team has id %{team}", team = team),
+        Some(t) if t.kind != TeamKind::Tpk => text!("is a TPPS; a case is followed by a TPK"),
+        Some(t) if t.region_code != *village => {
+            text!("is a TPK of %{region}, not of the child's village", region = t.region_code)
+        }
+        Some(t) if !t.active => text!("is a TPK that is no longer active"),
         Some(_) => return Ok(()),
     };
     Err(ApiError::invalid("assigned_team_id", problem))

@@ -112,9 +112,9 @@ pub async fn find(conn: &mut AsyncPgConnection, caller: &Caller, id: ImportJobId
         .first(&mut *conn)
         .await
         .optional()?;
-    let row = row.ok_or_else(|| ApiError::not_found(format!("no import job has id {id}")))?;
+    let row = row.ok_or_else(|| ApiError::not_found(text!("no import job has id %{id}", id = id)))?;
     if row.user_id != caller.id.0 && caller.role != Role::Admin {
-        return Err(ApiError::forbidden("an import job is seen only by the account that sent it"));
+        return Err(ApiError::forbidden(text!("an import job is seen only by the account that sent it")));
     }
     let status = row.status.parse().unwrap_or(JobStatus::Failed);
     let summary = match status {
