@@ -1,6 +1,7 @@
 //! Streams a whole collection as NDJSON (one object per line) or, with `Accept: text/csv`, as
-//! CSV with a header row: read a page at a time in key order and written as it is read, so an
-//! export of a province never sits in memory.
+//! CSV with a header row (cells written as the tables write theirs, formulas made inert): read a
+//! page at a time in key order and written as it is read, so an export of a province never sits
+//! in memory.
 
 use std::future::Future;
 
@@ -11,7 +12,7 @@ use futures_util::stream;
 use serde::Serialize;
 
 use crate::error::ApiError;
-use crate::http::tabular::wants_csv;
+use crate::http::tabular::{wants_csv, write_row};
 
 /// A stream of flat records: `columns` is the CSV header, in the records' field order, and
 /// `page` the number of rows a full read gives.
@@ -63,7 +64,8 @@ fn encode<T: Serialize>(rows: &[T], header: Option<&[&str]>, first: bool) -> Res
             writer.write_record(columns).map_err(anyhow::Error::from)?;
         }
         for row in rows {
-            writer.serialize(row).map_err(anyhow::Error::from)?;
+            let row = serde_json::to_value(row).map_err(anyhow::Error::from)?;
+            write_row(&mut writer, columns, &row)?;
         }
         writer.flush().map_err(anyhow::Error::from)?;
     } else {

