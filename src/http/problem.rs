@@ -1,5 +1,6 @@
 //! Turns every error actix produces on its own (unknown route, undecodable path, a response
-//! some layer made without a body) into problem+json, so clients see one error format.
+//! some layer made without a body) into problem+json, so clients see one error format, and
+//! writes every error in the caller's language (`http::language`).
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
