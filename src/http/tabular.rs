@@ -7,7 +7,7 @@
 use actix_web::http::header::{self, Header};
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
@@ -138,17 +138,18 @@ pub(crate) fn write_row<W: std::io::Write>(
     columns: &[&str],
     row: &Value,
 ) -> Result<(), ApiError> {
-    let mut flat = Map::new();
+    let mut flat = Vec::new();
     flatten("", row, &mut flat);
     // A field with no column would vanish from the table without a word: a type whose
     // COLUMNS fell behind its rows fails here (and in the tests) instead. Lists stay in
     // the JSON answer: a CSV cell holds one value. A null object (an interval with no
     // data) leaves its columns blank.
-    let unlisted = |(k, v): &(&String, &Value)| !v.is_array() && !v.is_null() && !columns.contains(&k.as_str());
+    let unlisted = |(k, v): &&(String, &Value)| !v.is_array() && !v.is_null() && !columns.contains(&k.as_str());
     if let Some((field, _)) = flat.iter().find(unlisted) {
         return Err(anyhow::anyhow!("row field `{field}` has no CSV column").into());
     }
-    let cells = columns.iter().map(|c| match flat.get(*c) {
+    let cell = |column: &str| flat.iter().find(|(name, _)| name == column).map(|(_, value)| *value);
+    let cells = columns.iter().map(|c| match cell(c) {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => inert(s),
         Some(other) => other.to_string(),
@@ -169,7 +170,8 @@ fn inert(text: &str) -> String {
     }
 }
 
-fn flatten(prefix: &str, value: &Value, out: &mut Map<String, Value>) {
+/// The row's leaves in order, named `parent_child`, borrowed: an export writes millions.
+fn flatten<'a>(prefix: &str, value: &'a Value, out: &mut Vec<(String, &'a Value)>) {
     match value {
         Value::Object(fields) => {
             for (key, inner) in fields {
@@ -177,17 +179,15 @@ fn flatten(prefix: &str, value: &Value, out: &mut Map<String, Value>) {
                 flatten(&name, inner, out);
             }
         }
-        other => {
-            out.insert(prefix.to_owned(), other.clone());
-        }
+        leaf => out.push((prefix.to_owned(), leaf)),
     }
 }
 
 /// The flattened column names of a row, in order: what `COLUMNS` must equal.
 pub fn columns_of(row: &Value) -> Vec<String> {
-    let mut flat = Map::new();
+    let mut flat = Vec::new();
     flatten("", row, &mut flat);
-    flat.keys().cloned().collect()
+    flat.into_iter().map(|(name, _)| name).collect()
 }
 
 #[cfg(test)]
