@@ -96,7 +96,7 @@ impl Text {
     pub fn render(&self, lang: Lang) -> String {
         let template = match lang {
             Lang::En => self.key.into(),
-            Lang::Id => translate(self.key, lang),
+            Lang::Id => phrase(self.key, lang),
         };
         if self.parts.is_empty() {
             return template;
@@ -121,15 +121,10 @@ impl fmt::Display for Text {
     }
 }
 
-/// `key` in `lang`, or the key itself (English) when the catalogue has no text for it.
-fn translate(key: &str, lang: Lang) -> String {
-    crate::_rust_i18n_try_translate(lang.tag(), key).map_or_else(|| key.to_owned(), |text| text.into_owned())
-}
-
-/// A phrase known only at run time (a status's reason) in `lang`, or as it is when the catalogue
-/// has no text for it.
+/// `key` in `lang`, or the key itself (its English) when the catalogue has no text for it: a
+/// `Text`'s template, or a phrase known only at run time (a status's reason).
 pub fn phrase(key: &str, lang: Lang) -> String {
-    translate(key, lang)
+    crate::_rust_i18n_try_translate(lang.tag(), key).map_or_else(|| key.to_owned(), |text| text.into_owned())
 }
 
 /// Whether the catalogue has `key` in `lang`.
