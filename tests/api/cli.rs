@@ -65,7 +65,7 @@ async fn users_create_makes_an_account_that_can_sign_in() {
 async fn serve_runs_an_embedded_cluster_and_stops_it_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let pg_dir = dir.path().join("pg");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = crate::common::free_port();
     let mut child = Command::new(BIN)
         .env_remove("DATABASE_URL")
         .env("EMBEDDED_PG_DIR", &pg_dir)

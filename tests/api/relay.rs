@@ -5,7 +5,6 @@
 //! under its subject, and the only messages published twice are the ones JetStream dropped as
 //! duplicates of their `Nats-Msg-Id`.
 
-use std::net::TcpListener;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,7 +16,7 @@ use serde_json::Value;
 use stunting_api::domain::Role;
 use stunting_api::relay::{STREAM, subject};
 
-use crate::common::TestApp;
+use crate::common::{TestApp, free_port};
 use crate::imports::measurements_csv;
 
 const BIN: &str = env!("CARGO_BIN_EXE_stunting-api");
@@ -27,10 +26,6 @@ const VILLAGES: [&str; 3] = ["14.01.01.2009", "14.03.01.1001", "32.04.05.2001"];
 /// Changes at or before the relay's saved position.
 const SAVED: &str = "SELECT count(*) FROM changes k JOIN change_relay r ON r.target = 'nats' \
                      WHERE (k.txid, k.seq) <= (r.txid, r.seq)";
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// Debian's `nats-server` (in /usr/sbin, which an ordinary user's PATH may lack).
 fn nats_server_binary() -> PathBuf {
