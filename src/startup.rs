@@ -51,7 +51,7 @@ impl Application {
         };
         let reader = web::Data::new(ReadPool::new(reader));
         tokio::spawn(crate::db::idempotency::purge_expired_every(pool.clone(), Duration::from_secs(600)));
-        let accounts = Arc::new(Accounts::default());
+        let accounts = Arc::new(Accounts::new(keys.outlives_its_login()));
         tokio::spawn(accounts.clone().follow_changes(pool.clone()));
         let accounts = web::Data::new(accounts);
         let import_queue = crate::records::import::jobs::Queue::default();

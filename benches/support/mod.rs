@@ -181,7 +181,7 @@ impl Service {
             .execute(&mut self.pool.get().await.unwrap())
             .await
             .unwrap();
-        self.keys.issue(id, role, &Scope::National).unwrap().0
+        self.keys.issue(id, role, &Scope::National, uuid::Uuid::now_v7()).unwrap().0
     }
 }
 

@@ -1,11 +1,11 @@
-//! What each account may do now: its role, scope and whether it is active, read from the
-//! database rather than trusted from the access token, so a demotion, a move to another region
-//! or a deactivation judges the account's very next request, not the one after its token
-//! expires.
+//! What each account may do now: its role, scope, whether it is active and which of its logins
+//! have ended, read from the database rather than trusted from the access token, so a demotion,
+//! a move to another region, a deactivation or a logout judges the account's very next request,
+//! not the one after its token expires.
 //!
 //! Each instance keeps a copy per account so a request costs no query. PostgreSQL announces
-//! every change at commit (`account_changed`, migration 000020) and a listener forgets the
-//! copy; while the listener is not connected nothing is kept, and every request reads the row.
+//! every change at commit (`account_changed`, migrations 000020 and 000042) and a listener
+//! forgets the copy; while the listener is not connected nothing is kept, and every request reads the row.
 //! A plain map is enough: one small entry per active account, and `forget` must act at once,
 //! which a cache with its own eviction policy would not add to.
 
@@ -14,25 +14,35 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use diesel::{OptionalExtension, QueryDsl, Queryable, Selectable, SelectableHelper};
+use chrono::{TimeDelta, Utc};
+use diesel::{ExpressionMethods, OptionalExtension, QueryDsl, Queryable, Selectable, SelectableHelper};
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
 use futures_util::StreamExt;
+use uuid::Uuid;
 
 use crate::db::DbPool;
-use crate::db::schema::users;
+use crate::db::schema::{refresh_tokens, users};
 use crate::domain::{RegionCode, Role, Scope, UserId};
 use crate::error::ApiError;
 
 const CHANNEL: &str = "account_changed";
 
 /// An account as the next request is judged.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = users)]
+#[derive(Debug, Clone)]
 pub struct Account {
     pub role: Role,
-    #[diesel(column_name = scope)]
     pub region: Option<RegionCode>,
     pub active: bool,
+    /// Logins ended lately enough that an access token of theirs may not have expired yet.
+    ended_logins: Vec<Uuid>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct Standing {
+    role: Role,
+    scope: Option<RegionCode>,
+    active: bool,
 }
 
 impl Account {
@@ -40,24 +50,36 @@ impl Account {
     pub fn scope(&self) -> Scope {
         if self.role == Role::Admin { Scope::National } else { Scope::from_code(self.region.clone()) }
     }
+
+    /// Whether login `session` has ended (its access tokens no longer speak for the account).
+    pub fn login_ended(&self, session: Uuid) -> bool {
+        self.ended_logins.contains(&session)
+    }
 }
 
-#[derive(Default)]
 pub struct Accounts {
     kept: RwLock<HashMap<UserId, Account>>,
     /// Bumped by every `forget`: a row read before it must not be kept after it.
     generation: AtomicU64,
     listening: AtomicBool,
+    /// How far back an ended login matters: older ones have no access token left alive.
+    login_memory: TimeDelta,
 }
 
 impl Accounts {
+    pub fn new(login_memory: Duration) -> Self {
+        // Access tokens live at most a day (config), far inside TimeDelta's range.
+        let login_memory = TimeDelta::from_std(login_memory).unwrap_or(TimeDelta::days(2));
+        Self { kept: RwLock::default(), generation: AtomicU64::new(0), listening: AtomicBool::new(false), login_memory }
+    }
+
     /// The account as it stands, or `None` when it no longer exists.
     pub async fn current(&self, pool: &DbPool, id: UserId) -> Result<Option<Account>, ApiError> {
         if let Some(account) = self.read_kept().get(&id) {
             return Ok(Some(account.clone()));
         }
         let generation = self.generation.load(Ordering::Acquire);
-        let account = read(pool, id).await?;
+        let account = read(pool, id, self.login_memory).await?;
         if let Some(account) = &account {
             let mut kept = self.kept.write().unwrap_or_else(|poisoned| poisoned.into_inner());
             // Checked under the lock `forget` takes: no change can slip between check and keep.
@@ -120,8 +142,18 @@ impl Accounts {
     }
 }
 
-async fn read(pool: &DbPool, id: UserId) -> Result<Option<Account>, ApiError> {
+async fn read(pool: &DbPool, id: UserId, login_memory: TimeDelta) -> Result<Option<Account>, ApiError> {
     use diesel_async::RunQueryDsl;
     let mut conn = pool.get().await?;
-    Ok(users::table.find(id).select(Account::as_select()).first(&mut conn).await.optional()?)
+    let Some(standing) = users::table.find(id).select(Standing::as_select()).first(&mut conn).await.optional()? else {
+        return Ok(None);
+    };
+    let ended_logins = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(id))
+        .filter(refresh_tokens::revoked_at.gt(Utc::now() - login_memory))
+        .select(refresh_tokens::family_id)
+        .distinct()
+        .load(&mut conn)
+        .await?;
+    Ok(Some(Account { role: standing.role, region: standing.scope, active: standing.active, ended_logins }))
 }

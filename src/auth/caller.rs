@@ -8,6 +8,7 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::{FutureExt, LocalBoxFuture};
+use uuid::Uuid;
 
 use crate::auth::JwtKeys;
 use crate::auth::accounts::Accounts;
@@ -36,7 +37,7 @@ impl FromRequest for Caller {
         let pool = req.app_data::<web::Data<DbPool>>().cloned();
         let req = req.clone();
         async move {
-            let id = verified?;
+            let (id, session) = verified?;
             let (Some(accounts), Some(pool)) = (accounts, pool) else {
                 return Err(ApiError::Internal(anyhow::anyhow!("Accounts or DbPool missing from app data")));
             };
@@ -46,6 +47,9 @@ impl FromRequest for Caller {
                 .await?
                 .filter(|account| account.active)
                 .ok_or_else(|| ApiError::unauthorized(text!("the account is deactivated; sign in with another")))?;
+            if account.login_ended(session) {
+                return Err(ApiError::unauthorized(text!("this login has ended; sign in again")));
+            }
             req.extensions_mut().insert(AuthenticatedUser(id));
             Ok(Caller { id, role: account.role, scope: account.scope() })
         }
@@ -63,8 +67,8 @@ pub fn bearer(value: &header::HeaderValue) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// The account a valid bearer token names.
-fn verify(req: &HttpRequest) -> Result<UserId, ApiError> {
+/// The account and login a valid bearer token names.
+fn verify(req: &HttpRequest) -> Result<(UserId, Uuid), ApiError> {
     let keys = req
         .app_data::<web::Data<JwtKeys>>()
         .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("JwtKeys missing from app data")))?;
@@ -84,5 +88,5 @@ fn verify(req: &HttpRequest) -> Result<UserId, ApiError> {
         })
     })?;
     claims.scope().ok_or_else(|| ApiError::unauthorized(text!("the access token is invalid")))?;
-    Ok(claims.sub)
+    Ok((claims.sub, claims.sid))
 }

@@ -25,6 +25,8 @@ pub struct Claims {
     pub nbf: u64,
     pub iat: u64,
     pub jti: Uuid,
+    /// The login this token belongs to (its refresh tokens' family): ending the login ends it.
+    pub sid: Uuid,
 }
 
 impl Claims {
@@ -108,8 +110,14 @@ impl JwtKeys {
         self.refresh_ttl
     }
 
-    /// Signs an access token; returns it with its lifetime in seconds.
-    pub fn issue(&self, user: UserId, role: Role, scope: &Scope) -> anyhow::Result<(String, u64)> {
+    /// How long after its login ends an access token of it could still be presented: its
+    /// lifetime and the clock leeway, plus a minute for a refresh that raced the ending.
+    pub fn outlives_its_login(&self) -> Duration {
+        self.ttl + Duration::from_secs(self.validation.leeway + 60)
+    }
+
+    /// Signs an access token of login `session`; returns it with its lifetime in seconds.
+    pub fn issue(&self, user: UserId, role: Role, scope: &Scope, session: Uuid) -> anyhow::Result<(String, u64)> {
         let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
         let claims = Claims {
             sub: user,
@@ -121,6 +129,7 @@ impl JwtKeys {
             nbf: now,
             exp: now + self.ttl.as_secs(),
             jti: Uuid::new_v4(),
+            sid: session,
         };
         let token = encode(&Header::new(self.algorithm), &claims, &self.encoding).context("cannot sign token")?;
         Ok((token, self.ttl.as_secs()))

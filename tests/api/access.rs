@@ -114,7 +114,8 @@ async fn every_operation_is_public_by_name_or_refuses_a_caller_without_a_valid_t
     let admin = app.create_user(Role::Admin, None).await;
     let claims = json!({
         "sub": admin.id, "role": admin.role, "scope": null, "iss": "stunting-api", "aud": "stunting-api",
-        "iat": now(), "nbf": now(), "exp": now() + 600, "jti": uuid::Uuid::new_v4()
+        "iat": now(), "nbf": now(), "exp": now() + 600, "jti": uuid::Uuid::new_v4(),
+        "sid": uuid::Uuid::now_v7()
     });
     let tokens = bad_tokens(&claims);
     let mut protected = 0;

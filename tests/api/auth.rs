@@ -28,7 +28,7 @@ fn now() -> u64 {
 fn claims(user: &TestUser) -> Value {
     json!({
         "sub": user.id, "role": user.role, "scope": user.scope, "iss": "stunting-api", "aud": "stunting-api",
-        "iat": now(), "nbf": now(), "exp": now() + 600, "jti": uuid::Uuid::new_v4()
+        "iat": now(), "nbf": now(), "exp": now() + 600, "jti": uuid::Uuid::new_v4(), "sid": uuid::Uuid::now_v7()
     })
 }
 
@@ -48,7 +48,7 @@ async fn login_returns_a_working_token_pair() {
 
     let payload = pair["access_token"].as_str().unwrap().split('.').nth(1).unwrap();
     let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
-    for claim in ["sub", "role", "scope", "iss", "aud", "exp", "iat", "jti"] {
+    for claim in ["sub", "role", "scope", "iss", "aud", "exp", "iat", "jti", "sid"] {
         assert!(claims.get(claim).is_some(), "{claim} missing from {claims}");
     }
     assert_eq!(claims["scope"], "14.01");
@@ -115,12 +115,95 @@ async fn reusing_a_rotated_refresh_token_revokes_the_whole_chain() {
     let first = tokens(&app, &user).await;
     let second: Value = refresh(&app, &first["refresh_token"]).await.json().await.unwrap();
 
+    let other_login = tokens(&app, &user).await;
     let replay = problem(refresh(&app, &first["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
     assert!(replay["detail"].as_str().unwrap().contains("already used"));
     problem(refresh(&app, &second["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+    for pair in [&first, &second] {
+        let ended = problem(me(&app, pair).await, StatusCode::UNAUTHORIZED).await;
+        assert_eq!(ended["detail"], "this login has ended; sign in again");
+    }
 
-    let other_login = tokens(&app, &user).await;
+    assert_eq!(me(&app, &other_login).await.status(), StatusCode::OK, "other logins survive");
     assert_eq!(refresh(&app, &other_login["refresh_token"]).await.status(), StatusCode::OK, "other logins survive");
+}
+
+async fn me(app: &TestApp, pair: &Value) -> reqwest::Response {
+    app.get("/api/v1/auth/me", pair["access_token"].as_str()).await
+}
+
+/// Waits for `instance` to hear of an ended login from PostgreSQL (milliseconds; 10 s at most).
+async fn until_refused(instance: &TestApp, pair: &Value) {
+    for _ in 0..200 {
+        if me(instance, pair).await.status() == StatusCode::UNAUTHORIZED {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("another instance still accepts an access token of an ended login");
+}
+
+#[tokio::test]
+async fn logout_ends_the_access_tokens_of_the_login_on_every_instance() {
+    let app = TestApp::spawn().await;
+    let other_instance = TestApp::spawn_on(&app.database_url, &[]).await;
+    let user = app.create_user(Role::Cadre, Some("14.01.01.2009")).await;
+    let phone = tokens(&app, &user).await;
+    let tablet = tokens(&app, &user).await;
+    for instance in [&app, &other_instance] {
+        // Each instance now keeps its copy of the account.
+        assert_eq!(me(instance, &phone).await.status(), StatusCode::OK);
+    }
+    let out = app.post_json("/api/v1/auth/logout", None, &json!({"refresh_token": phone["refresh_token"]})).await;
+    assert_eq!(out.status(), StatusCode::NO_CONTENT);
+
+    problem(me(&app, &phone).await, StatusCode::UNAUTHORIZED).await;
+    until_refused(&other_instance, &phone).await;
+    for instance in [&app, &other_instance] {
+        assert_eq!(me(instance, &tablet).await.status(), StatusCode::OK, "the other login goes on");
+    }
+}
+
+#[tokio::test]
+async fn a_new_password_ends_every_login_at_once() {
+    let app = TestApp::spawn().await;
+    let admin = app.token_for(Role::Admin, None).await;
+    let user = app.create_user(Role::Officer, Some("14.01")).await;
+    let pair = tokens(&app, &user).await;
+    assert_eq!(me(&app, &pair).await.status(), StatusCode::OK);
+    let set = app
+        .patch_json(
+            &format!("/api/v1/users/{}", user.id),
+            Some(&admin),
+            Some("\"1\""),
+            &json!({"password": "a brand new long password"}),
+        )
+        .await;
+    assert_eq!(set.status(), StatusCode::OK);
+    problem(me(&app, &pair).await, StatusCode::UNAUTHORIZED).await;
+    problem(refresh(&app, &pair["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+    let again: Value = app.login(&user.username, "a brand new long password").await.json().await.unwrap();
+    assert_eq!(me(&app, &again).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn reactivating_an_account_does_not_revive_its_old_tokens() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let cadre = app.create_user(Role::Cadre, Some("14.01.01.2009")).await;
+    let pair = tokens(&app, &cadre).await;
+    let path = format!("/api/v1/users/{}", cadre.id);
+    let off = app.patch_json(&path, Some(&officer), Some("\"1\""), &json!({"active": false})).await;
+    assert_eq!(off.status(), StatusCode::OK);
+    problem(me(&app, &pair).await, StatusCode::UNAUTHORIZED).await;
+    let on = app.patch_json(&path, Some(&officer), Some("\"2\""), &json!({"active": true})).await;
+    assert_eq!(on.status(), StatusCode::OK);
+
+    let ended = problem(me(&app, &pair).await, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(ended["detail"], "this login has ended; sign in again");
+    problem(refresh(&app, &pair["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+    let again = tokens(&app, &cadre).await;
+    assert_eq!(me(&app, &again).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -131,6 +214,7 @@ async fn logout_ends_the_login() {
     let out = app.post_json("/api/v1/auth/logout", None, &json!({"refresh_token": pair["refresh_token"]})).await;
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
     problem(refresh(&app, &pair["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+    problem(me(&app, &pair).await, StatusCode::UNAUTHORIZED).await;
     let unknown = app.post_json("/api/v1/auth/logout", None, &json!({"refresh_token": "never-issued"})).await;
     assert_eq!(unknown.status(), StatusCode::NO_CONTENT);
 }
@@ -380,4 +464,17 @@ async fn token_answers_are_not_cached() {
     let refreshed = refresh(&app, &pair["refresh_token"]).await;
     assert_eq!(refreshed.status(), StatusCode::OK);
     assert_eq!(refreshed.headers()["cache-control"], "no-store");
+}
+
+/// A refresh racing a logout can leave the token it issued unrevoked; the login stays ended.
+#[tokio::test]
+async fn a_token_a_race_left_unrevoked_cannot_revive_an_ended_login() {
+    let app = TestApp::spawn().await;
+    let user = app.create_user(Role::Cadre, Some("14.01.01.2009")).await;
+    let first = tokens(&app, &user).await;
+    let second: Value = refresh(&app, &first["refresh_token"]).await.json().await.unwrap();
+    // What the logout's update saw: every token of the login but the one the refresh had just added.
+    app.execute("UPDATE refresh_tokens SET revoked_at = now() WHERE rotated_at IS NOT NULL").await;
+    problem(refresh(&app, &second["refresh_token"]).await, StatusCode::UNAUTHORIZED).await;
+    problem(me(&app, &second).await, StatusCode::UNAUTHORIZED).await;
 }

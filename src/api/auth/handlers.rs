@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
@@ -9,6 +10,7 @@ use uuid::Uuid;
 
 use super::dto::{RefreshRequest, TokenRequest, TokenResponse};
 use crate::api::users::UserView;
+use crate::auth::accounts::Accounts;
 use crate::auth::{Caller, JwtKeys, password};
 use crate::db::audit;
 use crate::db::{AsyncPgConnection, DbPool};
@@ -146,7 +148,8 @@ fn uncached(tokens: &TokenResponse) -> HttpResponse {
 
 enum Refresh {
     Issued(TokenResponse),
-    Reused,
+    /// The account whose login ended.
+    Reused(UserId),
     Invalid,
 }
 
@@ -167,6 +170,7 @@ pub async fn refresh(
     Json(body): Json<RefreshRequest>,
     pool: web::Data<DbPool>,
     keys: web::Data<JwtKeys>,
+    accounts: web::Data<Arc<Accounts>>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let keys = keys.into_inner();
@@ -175,7 +179,11 @@ pub async fn refresh(
             let Some(stored) = sessions::find_refresh_token_for_update(conn, &body.refresh_token).await? else {
                 return Ok(Refresh::Invalid);
             };
-            if stored.revoked_at.is_some() || stored.expires_at <= Utc::now() {
+            // A refresh that raced the login's end may have left a token of it unrevoked.
+            if stored.revoked_at.is_some()
+                || stored.expires_at <= Utc::now()
+                || sessions::family_ended(conn, stored.family_id).await?
+            {
                 return Ok(Refresh::Invalid);
             }
             if stored.rotated_at.is_some() {
@@ -190,7 +198,7 @@ pub async fn refresh(
                     json!({ "family": stored.family_id, "tokens_revoked": revoked }),
                 )
                 .await?;
-                return Ok(Refresh::Reused);
+                return Ok(Refresh::Reused(stored.user_id));
             }
             let credentials = sessions::credentials_by_id(conn, stored.user_id).await?.filter(|c| c.active);
             let Some(credentials) = credentials else {
@@ -203,15 +211,18 @@ pub async fn refresh(
         .await?;
     match outcome {
         Refresh::Issued(tokens) => Ok(uncached(&tokens)),
-        Refresh::Reused => Err(ApiError::unauthorized(text!(
-            "this refresh token was already used; every session of that login has been ended"
-        ))),
+        Refresh::Reused(account) => {
+            accounts.changed(account);
+            Err(ApiError::unauthorized(text!(
+                "this refresh token was already used; every session of that login has been ended"
+            )))
+        }
         Refresh::Invalid => Err(ApiError::unauthorized(text!("the refresh token is invalid, expired or revoked"))),
     }
 }
 
-/// `POST /api/v1/auth/logout`: ends the login the refresh token belongs to. Answers 204 for
-/// any token, known or not.
+/// `POST /api/v1/auth/logout`: ends the login the refresh token belongs to, its access tokens
+/// included. Answers 204 for any token, known or not.
 #[utoipa::path(
     tag = TAG,
     request_body = RefreshRequest,
@@ -221,10 +232,16 @@ pub async fn refresh(
     )
 )]
 #[post("/auth/logout")]
-pub async fn logout(Json(body): Json<RefreshRequest>, pool: web::Data<DbPool>) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    Json(body): Json<RefreshRequest>,
+    pool: web::Data<DbPool>,
+    accounts: web::Data<Arc<Accounts>>,
+) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     if let Some(stored) = sessions::find_refresh_token_for_update(&mut conn, &body.refresh_token).await? {
         sessions::revoke_family(&mut conn, stored.family_id).await?;
+        // This instance judges the next request at once; the others hear it from PostgreSQL.
+        accounts.changed(stored.user_id);
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -252,7 +269,7 @@ async fn issue_tokens(
     family: Uuid,
 ) -> Result<TokenResponse, ApiError> {
     let scope = Scope::from_code(credentials.scope.clone());
-    let (access_token, expires_in) = keys.issue(credentials.id, credentials.role, &scope)?;
+    let (access_token, expires_in) = keys.issue(credentials.id, credentials.role, &scope, family)?;
     let refresh_token = sessions::issue_refresh_token(conn, credentials.id, family, keys.refresh_ttl()).await?;
     Ok(TokenResponse {
         access_token,

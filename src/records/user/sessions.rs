@@ -156,6 +156,17 @@ pub async fn mark_rotated(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult
         .map(drop)
 }
 
+/// Whether any token of login `family` was revoked: then the login has ended.
+pub async fn family_ended(conn: &mut AsyncPgConnection, family: Uuid) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family))
+            .filter(refresh_tokens::revoked_at.is_not_null()),
+    ))
+    .get_result(conn)
+    .await
+}
+
 pub async fn revoke_family(conn: &mut AsyncPgConnection, family: Uuid) -> QueryResult<usize> {
     diesel::update(
         refresh_tokens::table.filter(refresh_tokens::family_id.eq(family)).filter(refresh_tokens::revoked_at.is_null()),

@@ -116,7 +116,7 @@ impl TestApp {
     /// An access token for `user`, signed with the server's key (no login round trip).
     pub fn token(&self, user: &TestUser) -> String {
         let scope = Scope::from_code(user.scope.as_deref().map(|s| RegionCode::parse(s).unwrap()));
-        self.keys.issue(user.id, user.role, &scope).unwrap().0
+        self.keys.issue(user.id, user.role, &scope, uuid::Uuid::now_v7()).unwrap().0
     }
 
     /// A new user of `role` over `scope` and a token for them.
