@@ -210,11 +210,11 @@ async fn run() {
     })
     .await;
     time("stats/budgets: Indonesia by province, 2024", &mut conn, async |c| {
-        budgets::budgets(c, None, RegionLevel::Province, 2024, false).await.unwrap();
+        budgets::budgets(c, None, RegionLevel::Province, 2024, false, everything).await.unwrap();
     })
     .await;
     time("stats/budgets: Riau by district, 2024", &mut conn, async |c| {
-        budgets::budgets(c, Some(&riau), RegionLevel::District, 2024, false).await.unwrap();
+        budgets::budgets(c, Some(&riau), RegionLevel::District, 2024, false, everything).await.unwrap();
     })
     .await;
     time("stats/prevalence: Indonesia by province, 2024, lokus only", &mut conn, async |c| {
@@ -222,15 +222,15 @@ async fn run() {
     })
     .await;
     time("stats/families-at-risk: Indonesia by province, 2024", &mut conn, async |c| {
-        families::families(c, None, RegionLevel::Province, 2024, false).await.unwrap();
+        families::families(c, None, RegionLevel::Province, 2024, false, everything).await.unwrap();
     })
     .await;
     time("stats/families-at-risk: Riau by district, 2024", &mut conn, async |c| {
-        families::families(c, Some(&riau), RegionLevel::District, 2024, false).await.unwrap();
+        families::families(c, Some(&riau), RegionLevel::District, 2024, false, everything).await.unwrap();
     })
     .await;
     time("stats/families-at-risk: Kampar by village, 2024", &mut conn, async |c| {
-        families::families(c, Some(&kampar), RegionLevel::Village, 2024, false).await.unwrap();
+        families::families(c, Some(&kampar), RegionLevel::Village, 2024, false, everything).await.unwrap();
     })
     .await;
     time("stats/teams: Indonesia by province", &mut conn, async |c| {

@@ -46,6 +46,7 @@ mod regions;
 mod relay;
 mod replica;
 mod skdn;
+mod small_counts;
 mod summary;
 mod tables;
 mod teams;

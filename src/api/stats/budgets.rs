@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::tabular::{self, Tabular};
 use crate::records::stats::budgets::{self, BudgetRow};
+use crate::records::stats::rates::Disclosure;
 
 /// Budgets per region, by funding source, agency and category.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -25,7 +26,8 @@ pub struct BudgetStats {
 
 /// `GET /api/v1/stats/budgets`: ceilings, spending and absorption of approved budgets per child
 /// region, by funding source, by agency and by specific/sensitive; with spending per stunted
-/// child where cases are recorded.
+/// child where cases are recorded. For analysts, 1 to 4 stunted children below district level
+/// are withheld, with the spending per child (`suppressed: true`).
 #[utoipa::path(
     tag = TAG,
     params(YearStatsQuery),
@@ -51,7 +53,9 @@ pub async fn budget_stats(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level) = resolve_year(&mut conn, &caller, &query).await?;
-    let rows = budgets::budgets(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
+    let lokus = query.lokus.unwrap_or(false);
+    let disclosure = Disclosure::new(caller.sees_small_counts());
+    let rows = budgets::budgets(&mut conn, root.as_ref(), level, query.year, lokus, disclosure).await?;
     tabular::answer(&req, &BudgetStats { region_code: root, level, fiscal_year: query.year, rows })
 }
 
@@ -65,6 +69,7 @@ impl Tabular for BudgetStats {
         "absorption_pct",
         "stunted_children",
         "realised_per_stunted_child",
+        "suppressed",
     ];
 
     fn rows(&self) -> Vec<serde_json::Value> {

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::http::extract::Query;
 use crate::http::tabular::{self, Tabular};
 use crate::records::stats::families::{self as family_counts, FamilyCountRow};
+use crate::records::stats::rates::Disclosure;
 
 /// Families at risk per region for a year, and their verification.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -20,7 +21,7 @@ use crate::records::stats::families::{self as family_counts, FamilyCountRow};
     "families": 12000, "pending": 4000, "verified": 7000, "not_found": 500, "not_at_risk": 500,
     "verification_pct": 66.67, "with_pregnant_woman": 900, "with_under_two": 4100, "with_under_five": 11000,
     "no_safe_water": 5200, "no_proper_latrine": 4800, "mother_under_20": 600, "mother_over_35": 1900,
-    "births_under_2_years_apart": 2100, "more_than_3_children": 1500}]}))]
+    "births_under_2_years_apart": 2100, "more_than_3_children": 1500, "suppressed": false}]}))]
 pub struct FamilyStats {
     /// `null`: all of Indonesia.
     pub region_code: Option<RegionCode>,
@@ -31,7 +32,8 @@ pub struct FamilyStats {
 
 /// `GET /api/v1/stats/families-at-risk`: families at risk per region for a year, by risk
 /// factor and household member, and the verification progress (use `level=district` for the
-/// province's progress per district).
+/// province's progress per district). For analysts, counts from 1 to 4 below district level are
+/// withheld (`suppressed: true`).
 #[utoipa::path(
     tag = TAG,
     params(YearStatsQuery),
@@ -57,8 +59,9 @@ pub async fn family_stats(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = pool.get().await?;
     let (root, level) = resolve_year(&mut conn, &caller, &query).await?;
-    let rows =
-        family_counts::families(&mut conn, root.as_ref(), level, query.year, query.lokus.unwrap_or(false)).await?;
+    let lokus = query.lokus.unwrap_or(false);
+    let disclosure = Disclosure::new(caller.sees_small_counts());
+    let rows = family_counts::families(&mut conn, root.as_ref(), level, query.year, lokus, disclosure).await?;
     tabular::answer(&req, &FamilyStats { region_code: root, level, year: query.year, rows })
 }
 
@@ -82,6 +85,7 @@ impl Tabular for FamilyStats {
         "mother_over_35",
         "births_under_2_years_apart",
         "more_than_3_children",
+        "suppressed",
     ];
 
     fn rows(&self) -> Vec<serde_json::Value> {

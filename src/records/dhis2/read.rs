@@ -175,8 +175,8 @@ async fn coverage_values(
                     unit: NATIONAL.to_owned(),
                     type_code: &t.type_code,
                     start: t.period_start,
-                    target: Some(t.target),
-                    reached: Some(t.reached),
+                    target: t.target,
+                    reached: t.reached,
                 })
                 .collect(),
         };

@@ -6,6 +6,7 @@
 //! the writing transaction, and the stunted children from `case_counts`. Lokus villages are
 //! picked line by line (a line names the villages it serves), so `lokus=true` sums the lines.
 
+use super::rates::{Disclosure, shown};
 use super::{code_bounds, code_length, region_named};
 use crate::db::prepared::KeepPrepared;
 use crate::domain::{FundingSource, InterventionCategory, RegionCode, RegionLevel};
@@ -65,13 +66,16 @@ pub struct ByCategory {
     pub money: Money,
 }
 
-/// One region's budgets.
+/// One region's budgets. For analysts, a count of 1 to 4 stunted children in a row below
+/// district level is `null`, and so is the spending per child that would reveal it
+/// (`suppressed: true`); the money is not a count and is always shown.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "region_code": "14.01", "region_name": "Kabupaten Kampar", "region_level": "district",
     "ceiling": 4230900000_i64, "realised": 0, "absorption_pct": 0.0,
     "by_funding_source": [{"funding_source": "dak_non_fisik_bkkbn", "ceiling": 4230900000_i64, "realised": 0, "absorption_pct": 0.0}],
-    "by_agency": [], "by_category": [], "stunted_children": 605, "realised_per_stunted_child": 0
+    "by_agency": [], "by_category": [], "stunted_children": 605, "realised_per_stunted_child": 0,
+    "suppressed": false
 }))]
 pub struct BudgetRow {
     pub region_code: RegionCode,
@@ -87,6 +91,8 @@ pub struct BudgetRow {
     /// realised ÷ stunted_children, rupiah.
     #[schema(value_type = Option<i64>)]
     pub realised_per_stunted_child: Option<i128>,
+    /// The stunted children (and the spending per child) are withheld from this caller.
+    pub suppressed: bool,
 }
 
 #[derive(QueryableByName)]
@@ -159,6 +165,7 @@ pub async fn budgets(
     level: RegionLevel,
     fiscal_year: i32,
     lokus: bool,
+    disclosure: Disclosure,
 ) -> anyhow::Result<Vec<BudgetRow>> {
     let (low, high) = code_bounds(root);
     let source = if lokus { LOKUS_LINES } else { KEPT };
@@ -223,6 +230,7 @@ pub async fn budgets(
                 by_category: Vec::new(),
                 stunted_children: None,
                 realised_per_stunted_child: None,
+                suppressed: false,
             });
         }
         let Some(row) = rows.last_mut() else { continue };
@@ -245,9 +253,15 @@ pub async fn budgets(
         }
     }
     for row in &mut rows {
-        let children = stunted.iter().find(|s| s.area == row.region_code.as_str()).map(|s| s.children);
-        row.stunted_children = children;
-        row.realised_per_stunted_child = children.filter(|c| *c > 0).map(|c| row.money.realised / i128::from(c));
+        let Some(children) = stunted.iter().find(|s| s.area == row.region_code.as_str()).map(|s| s.children) else {
+            continue;
+        };
+        let Some(children) = shown(children, disclosure.guards(Some(row.region_level))) else {
+            row.suppressed = true;
+            continue;
+        };
+        row.stunted_children = Some(children);
+        row.realised_per_stunted_child = (children > 0).then(|| row.money.realised / i128::from(children));
     }
     Ok(rows)
 }

@@ -55,7 +55,8 @@ pub struct CoverageRow {
     pub suppressed: bool,
 }
 
-/// One type over the whole region asked for, in one period.
+/// One type over the whole region asked for, in one period. A region below district level
+/// withholds its small counts from analysts as its rows do.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct TypeTotal {
     pub type_code: String,
@@ -64,12 +65,13 @@ pub struct TypeTotal {
     pub period_end: NaiveDate,
     pub unit: CountUnit,
     pub activities: i64,
-    pub target: i64,
-    pub reached: i64,
+    pub target: Option<i64>,
+    pub reached: Option<i64>,
     pub coverage_pct: Option<f64>,
     pub coverage_ci95: Option<Interval>,
     pub national_target_pct: Option<f64>,
     pub gap_pct: Option<f64>,
+    pub suppressed: bool,
 }
 
 /// One category's rows, and its totals per type for the whole region.
@@ -164,10 +166,19 @@ pub async fn coverage(
             }
         }
     }
+    let guarded = disclosure.guards(ask.root.map(RegionCode::level));
     for group in &mut groups {
         for total in &mut group.totals {
-            total.coverage_pct = coverage_pct(total.reached, total.target);
-            total.coverage_ci95 = interval(total.unit, total.reached, total.target);
+            let counted = total
+                .target
+                .zip(total.reached)
+                .filter(|&(target, reached)| shown(target, guarded).is_some() && shown(reached, guarded).is_some());
+            (total.target, total.reached, total.suppressed) = match counted {
+                Some((target, reached)) => (Some(target), Some(reached), false),
+                None => (None, None, true),
+            };
+            total.coverage_pct = counted.and_then(|(target, reached)| coverage_pct(reached, target));
+            total.coverage_ci95 = counted.and_then(|(target, reached)| interval(total.unit, reached, target));
             total.gap_pct = gap_pct(total.coverage_pct, total.national_target_pct);
         }
     }
@@ -192,8 +203,8 @@ impl CategoryCoverage {
         match self.totals.iter_mut().find(same) {
             Some(total) => {
                 total.activities += row.activities;
-                total.target += counts.target;
-                total.reached += counts.reached;
+                total.target = total.target.map(|target| target + counts.target);
+                total.reached = total.reached.map(|reached| reached + counts.reached);
             }
             None => self.totals.push(TypeTotal {
                 type_code: row.type_code.clone(),
@@ -202,12 +213,13 @@ impl CategoryCoverage {
                 period_end: row.period_end,
                 unit: row.unit,
                 activities: row.activities,
-                target: counts.target,
-                reached: counts.reached,
+                target: Some(counts.target),
+                reached: Some(counts.reached),
                 coverage_pct: None,
                 coverage_ci95: None,
                 national_target_pct: row.national_target_pct,
                 gap_pct: None,
+                suppressed: false,
             }),
         }
         self.rows.push(row);

@@ -63,14 +63,16 @@ pub struct ConvergenceTile {
     pub mean_assessment_score: Option<f64>,
 }
 
-/// The families-at-risk list of the year and how far its verification has got.
+/// The families-at-risk list of the year and how far its verification has got. Withheld from
+/// analysts below district level as on `/stats/families-at-risk`.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct FamiliesTile {
-    pub families: i64,
+    pub families: Option<i64>,
     /// Families not yet checked by a cadre.
-    pub pending: i64,
+    pub pending: Option<i64>,
     /// Families checked (verified, not found or not at risk) per 100 on the list.
     pub verification_pct: Option<f64>,
+    pub suppressed: bool,
 }
 
 /// The first 1,000 days of the year: the region's total of each indicator (`/stats/pathway`).
@@ -169,11 +171,11 @@ async fn tiles(
             totals: group.totals,
         })
         .collect();
-    let budget = Money::sum(budgets::budgets(conn, root, level, year, false).await?.iter().map(|row| &row.money));
+    let budget =
+        Money::sum(budgets::budgets(conn, root, level, year, false, disclosure).await?.iter().map(|row| &row.money));
     let convergence = convergence_tile(conn, root, year).await?;
     let (_, teams) = teams::teams(conn, root, level, None).await?;
-    let families = families::families(conn, root, level, year, false).await?;
-    let (listed, pending) = families.iter().fold((0, 0), |(f, p), row| (f + row.families, p + row.pending));
+    let families = families_tile(families::families(conn, root, level, year, false, disclosure).await?);
     Ok(RegionDashboard {
         region_code: root.cloned(),
         region_name,
@@ -186,13 +188,30 @@ async fn tiles(
         convergence,
         lokus_villages: lokus_villages(conn, root, year).await?,
         teams,
-        families_at_risk: FamiliesTile {
-            families: listed,
-            pending,
-            verification_pct: super::rates::pct(listed - pending, listed),
-        },
+        families_at_risk: families,
         first_1000_days,
     })
+}
+
+/// The region's own row (withheld as on `/stats/families-at-risk`), or for all of Indonesia the
+/// sum of its provinces, which are never withheld.
+fn families_tile(rows: Vec<families::FamilyCountRow>) -> FamiliesTile {
+    if let [row] = rows.as_slice() {
+        return FamiliesTile {
+            families: row.families,
+            pending: row.pending,
+            verification_pct: row.verification_pct,
+            suppressed: row.suppressed,
+        };
+    }
+    let listed = rows.iter().filter_map(|row| row.families).sum();
+    let pending = rows.iter().filter_map(|row| row.pending).sum();
+    FamiliesTile {
+        families: Some(listed),
+        pending: Some(pending),
+        verification_pct: super::rates::pct(listed - pending, listed),
+        suppressed: false,
+    }
 }
 
 /// Convergence over the districts in `root`, or the district `root` lies in.
