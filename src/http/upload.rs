@@ -26,6 +26,8 @@ pub const ACCEPTED: &[&str] = &[
 
 /// Text fields are short; anything longer is not a title or a date.
 const MAX_FIELD_BYTES: usize = 4096;
+/// The form's five fields and a few unknown ones, named in the answer; past that, not a form.
+const MAX_PARTS: usize = 10;
 
 pub struct ReceivedFile {
     pub name: String,
@@ -43,12 +45,25 @@ pub struct UploadForm {
 }
 
 /// Reads the whole form; 413 past `limit`, 415 for a content type not accepted, 422 naming
-/// every missing or invalid field.
+/// every missing or invalid field, and at once a field given twice (which of two files or
+/// titles was meant cannot be told, and thousands of parts must not be read to find out).
+/// A body that ends before its closing boundary is a 400.
 pub async fn read_form(mut multipart: Multipart, limit: UploadLimit) -> Result<UploadForm, ApiError> {
     let (mut id, mut title, mut kind, mut document_date, mut file) = (None, None, None, None, None);
     let mut errors = FieldErrors::default();
+    let mut seen: Vec<String> = Vec::new();
     while let Some(mut field) = multipart.try_next().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();
+        if seen.contains(&name) {
+            return Err(ApiError::invalid(&name, text!("is given more than once; send each field once")));
+        }
+        if seen.len() == MAX_PARTS {
+            return Err(ApiError::bad_request(text!(
+                "a document upload has at most %{max_parts} parts",
+                max_parts = MAX_PARTS
+            )));
+        }
+        seen.push(name.clone());
         if name == "file" {
             let file_name = field
                 .content_disposition()

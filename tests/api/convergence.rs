@@ -278,3 +278,51 @@ async fn a_non_ascii_file_name_is_sent_as_filename_star() {
     let disposition = String::from_utf8(disposition).unwrap();
     assert!(disposition.contains("filename*=UTF-8''Rembuk%20%E2%80%93%20Mei.pdf"), "{disposition}");
 }
+
+/// Forms a careless or hostile client sends: a body cut before its closing boundary is answered
+/// at once (it used to hang until the client gave up), and two files, thousands of titles or
+/// many unknown parts are refused rather than one of them silently kept.
+#[tokio::test]
+async fn malformed_and_repeated_upload_parts_are_refused() {
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some(KAMPAR)).await;
+    let path = format!("/api/v1/convergence/{KAMPAR}/2021/actions/3/documents");
+    let start = "--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nBerita acara\r\n--XyZ\r\n\
+                 Content-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\
+                 %PDF-1.4\n";
+    // Cut in the file, in its closing boundary, after the boundary, and before any part.
+    for cut in ["", "\r\n--Xy", "\r\n--XyZ", "\r\n--XyZ-"]
+        .map(|end| format!("{start}{end}"))
+        .into_iter()
+        .chain(["--XyZ".to_owned()])
+    {
+        let sent = app
+            .request(Method::POST, &path, Some(&officer))
+            .text("multipart/form-data; boundary=XyZ", cut.clone())
+            .send();
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(20), sent).await;
+        let answer = answer
+            .unwrap_or_else(|_| panic!("no answer in 20 s to a body ending {:?}", &cut[cut.len().saturating_sub(12)..]))
+            .unwrap();
+        let refused = problem(answer, StatusCode::BAD_REQUEST).await;
+        assert!(refused["detail"].as_str().unwrap().contains("multipart"), "{refused}");
+    }
+
+    let two_files = upload(PDF, "application/pdf")
+        .part("file", Part::bytes(PNG.to_vec()).file_name("other.png").mime_str("image/png").unwrap());
+    let refused = problem(post_upload(&app, &officer, KAMPAR, two_files).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(refused["errors"][0]["field"], "file", "{refused}");
+    // Written by hand: reqwest nests a stream per part, too deep for thousands of them.
+    let many = |name: &dyn Fn(usize) -> String| {
+        let mut body: String = (0..5000)
+            .map(|i| format!("--XyZ\r\nContent-Disposition: form-data; name=\"{}\"\r\n\r\njudul {i}\r\n", name(i)))
+            .collect();
+        body.push_str("--XyZ--\r\n");
+        app.request(Method::POST, &path, Some(&officer)).text("multipart/form-data; boundary=XyZ", body).send()
+    };
+    let titles = many(&|_| "title".to_owned()).await.unwrap();
+    let refused = problem(titles, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(refused["errors"][0]["field"], "title", "{refused}");
+    problem(many(&|i| format!("x{i}")).await.unwrap(), StatusCode::BAD_REQUEST).await;
+    assert_eq!(app.count("SELECT count(*) FROM convergence_documents").await, 0, "nothing was kept");
+}
