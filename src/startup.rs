@@ -100,16 +100,18 @@ impl Application {
                     // Inner to outer: run a keyed POST once (its kept answer uncompressed);
                     // give up on a body that does not arrive in time;
                     // refuse what Accept rules out and paths with a NUL; compress the body;
-                    // answer CORS; limit the rate per account, then per address; log and count; make any error that is not problem+json yet
-                    // into one; add the security headers.
+                    // answer CORS; limit the rate per address, but first per account, so a
+                    // request its own account's limit refuses costs its address nothing; log and
+                    // count; make any error that is not problem+json yet into one; add the
+                    // security headers.
                     .wrap(middleware::from_fn(idempotency::idempotent))
                     .wrap(middleware::from_fn(body_deadline::limit_body_time))
                     .wrap(middleware::from_fn(negotiate::negotiate))
                     .wrap(middleware::from_fn(nul_path::refuse_nul_in_path))
                     .wrap(Compress::default())
                     .wrap(cors(&origins))
-                    .wrap(rate_limits.per_account())
                     .wrap(rate_limits.per_address())
+                    .wrap(rate_limits.per_account())
                     .wrap(middleware::from_fn(request_log::request_log))
                     .wrap(ErrorHandlers::new().default_handler(problem::ensure_problem_json))
                     .wrap(middleware::from_fn(security_headers::add_security_headers))

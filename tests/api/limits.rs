@@ -60,3 +60,18 @@ async fn every_answer_carries_the_security_headers() {
         }
     }
 }
+
+/// Offices share one NAT address: what one account's own limit refuses must not spend the
+/// allowance of the address its neighbours use.
+#[tokio::test]
+async fn requests_an_account_limit_refuses_cost_its_address_nothing() {
+    // Bursts of twice the rate: 40 for the address, 10 for each account.
+    let app = TestApp::spawn_with(&["--rate-limit-per-address", "20", "--rate-limit-per-account", "5"]).await;
+    let busy = app.token_for(Role::Analyst, Some("14")).await;
+    let neighbour = app.token_for(Role::Analyst, Some("14")).await;
+    let statuses = burst(&app, &busy, 80).await;
+    let refused = statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(refused > 50, "the busy account is held to its own rate: {statuses:?}");
+    let neighbours = burst(&app, &neighbour, 10).await;
+    assert!(neighbours.iter().all(|s| *s == StatusCode::OK), "the neighbour was starved: {neighbours:?}");
+}
