@@ -13,6 +13,22 @@ pub fn latest_local_date() -> NaiveDate {
 /// and whom the posyandu weighs).
 pub const UNDER_FIVE_MONTHS: u32 = 60;
 
+/// A child is under 18 (Law 35/2014 on child protection): a child's record born earlier is a
+/// typing error (`1900-01-01`, `0000-01-01`).
+const CHILD_YEARS: u32 = 18;
+
+/// A child's birth date: neither in the future nor more than 18 years ago.
+pub fn check_child_birth_date(birth_date: NaiveDate) -> Result<(), Text> {
+    let today = latest_local_date();
+    if birth_date > today {
+        return Err(text!("is in the future"));
+    }
+    match today.checked_sub_months(chrono::Months::new(12 * CHILD_YEARS)) {
+        Some(oldest) if birth_date < oldest => Err(text!("is more than 18 years ago: not a child's birth date")),
+        _ => Ok(()),
+    }
+}
+
 /// The years a period may name: the programme's horizon, with room.
 pub const YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
 

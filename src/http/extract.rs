@@ -63,10 +63,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let path = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_data() {
-            let field = if path == "." { "body".to_owned() } else { path };
-            ApiError::invalid(&field, from_serde(&strip_position(&inner.to_string())))
+            field_error(&path, &inner)
         } else {
-            not_json(&inner)
+            wrong_type_in_valid_json::<T>(bytes).unwrap_or_else(|| not_json(&inner))
         }
     })?;
     de.end().map_err(|e| not_json(&e))?;
@@ -76,6 +75,21 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         refuse_nul(&tree)?;
     }
     Ok(value)
+}
+
+fn field_error(path: &str, error: &serde_json::Error) -> ApiError {
+    let field = if path == "." { "body" } else { path };
+    ApiError::invalid(field, from_serde(&strip_position(&error.to_string())))
+}
+
+/// serde_json reports a value of the wrong kind for an enum (`"sex": true`) as a syntax error
+/// ("expected value") though the body is JSON; read from the parsed tree, the same value is a
+/// type error with its path, so the answer is a 422 naming the field. `None` when the body is
+/// not JSON after all.
+fn wrong_type_in_valid_json<T: DeserializeOwned>(bytes: &[u8]) -> Option<ApiError> {
+    let tree: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let error = serde_path_to_error::deserialize::<_, T>(tree).err()?;
+    Some(field_error(&error.path().to_string(), error.inner()))
 }
 
 fn not_json(error: &serde_json::Error) -> ApiError {

@@ -102,6 +102,17 @@ impl<T> Deref for Writable<T> {
     }
 }
 
+/// The 409 for a new record under an id another record (`noun`, kept in `region`) already has.
+/// It names that record only when the caller's scope holds its region: outside, the answer
+/// says neither what the record is nor that the caller could have read it.
+pub fn id_taken(caller: &Caller, noun: Text, id: uuid::Uuid, region: &RegionCode) -> ApiError {
+    if caller.scope.contains(region) {
+        ApiError::id_taken(noun, id)
+    } else {
+        ApiError::conflict(text!("this id is already taken; send the record under a new id"))
+    }
+}
+
 /// The 409 for a NIK that another living record (`other`, kept in `region`) already has: one
 /// person, one record, across the country. It names that record only when the caller's scope
 /// holds its region; outside it, the id would only confirm where a NIK is registered.

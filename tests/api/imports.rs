@@ -213,6 +213,13 @@ async fn a_broken_file_is_refused_naming_the_line_and_writes_nothing() {
         problem(import(&app, &token, "measurements", "", "text/csv", quote).await, StatusCode::BAD_REQUEST).await;
     assert!(body["detail"].as_str().unwrap().starts_with("line 3 "), "{body}");
 
+    // A quote opened in the last field is never closed: the csv crate would take the rest of
+    // the file as its value and the row as whole.
+    let (head, _) = row.rsplit_once(',').unwrap();
+    let open = format!("{good}{head},\"Bidan Desa\n");
+    let body = problem(import(&app, &token, "measurements", "", "text/csv", open).await, StatusCode::BAD_REQUEST).await;
+    assert!(body["detail"].as_str().unwrap().starts_with("line 3: a quote is left open"), "{body}");
+
     let json = "[{\"child_id\": 1},".to_owned();
     let body =
         problem(import(&app, &token, "measurements", "", "application/json", json).await, StatusCode::BAD_REQUEST)

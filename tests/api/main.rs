@@ -25,6 +25,7 @@ mod faults;
 mod fhir;
 mod figures;
 mod health;
+mod hostile_input;
 mod idempotency;
 mod import_paths;
 mod imports;

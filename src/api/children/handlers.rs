@@ -8,7 +8,9 @@ use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{ChildId, IhsNumber, Nik, NikKey, PersonId, PosyanduId, RegionCode, latest_local_date};
+use crate::domain::{
+    ChildId, IhsNumber, Nik, NikKey, PersonId, PosyanduId, RegionCode, check_child_birth_date, latest_local_date,
+};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
@@ -70,7 +72,7 @@ pub async fn list(
         (status = 201, description = "Registered", body = ChildView, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "The same child was already registered with this id (a retry)", body = ChildView),
         (status = 403, description = "An analyst, or a village outside the caller's scope"),
-        (status = 409, description = "The NIK belongs to another child (`existing_id` names it), or the id to a different child"),
+        (status = 409, description = "The NIK belongs to another child, or the id to a different one (`existing_id` names it when the caller's scope holds it)"),
         (status = 422, description = "Invalid fields"),
     )
 )]
@@ -86,9 +88,7 @@ pub async fn create(
     let village = errors.check("village_code", RegionCode::parse_village(&body.village_code));
     let nik = body.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
     let name = body.name.trim().to_owned();
-    if body.birth_date > latest_local_date() {
-        errors.add("birth_date", text!("is in the future"));
-    }
+    errors.check("birth_date", check_child_birth_date(body.birth_date));
     let village = errors.finish_with(village)?;
     caller.require_in_scope(&village)?;
 
@@ -178,8 +178,8 @@ pub async fn update(
         given.as_deref().and_then(|raw| errors.check("ihs_number", IhsNumber::parse(raw)).map(IhsNumber::into_inner))
     });
     let name = body.name.as_deref().map(str::trim).map(str::to_owned);
-    if body.birth_date.is_some_and(|d| d > latest_local_date()) {
-        errors.add("birth_date", text!("is in the future"));
+    if let Some(birth_date) = body.birth_date {
+        errors.check("birth_date", check_child_birth_date(birth_date));
     }
     errors.finish()?;
     let village = village.flatten();

@@ -59,7 +59,7 @@ pub async fn list(
         (status = 201, description = "Registered", body = PersonView, headers(("Location" = String), ("ETag" = String))),
         (status = 200, description = "The same person was already registered with this id (a retry)", body = PersonView),
         (status = 403, description = "An analyst, or a village outside the caller's scope"),
-        (status = 409, description = "The NIK belongs to another person (`existing_id` names her), or the id to a different person"),
+        (status = 409, description = "The NIK belongs to another person, or the id to a different one (`existing_id` names her when the caller's scope holds her)"),
         (status = 422, description = "Invalid fields"),
     )
 )]

@@ -20,7 +20,8 @@ use crate::auth::Caller;
 use crate::db::audit;
 use crate::domain::text;
 use crate::domain::{
-    ChildId, MeasurementId, Nik, NikKey, Place, Position, PosyanduId, RegionCode, Sex, latest_local_date,
+    ChildId, MeasurementId, Nik, NikKey, Place, Position, PosyanduId, RegionCode, Sex, check_child_birth_date,
+    latest_local_date,
 };
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::records::import::{Columns, OneAtATime, Outcome, Verdict, Writer};
@@ -239,9 +240,7 @@ impl ChildRow {
         if self.child_id.is_none() && self.nik.is_none() {
             errors.add("child_id", text!("give the child's id or NIK, so that a file sent again finds the same child"));
         }
-        if self.birth_date > latest_local_date() {
-            errors.add("birth_date", text!("is in the future"));
-        }
+        errors.check("birth_date", check_child_birth_date(self.birth_date));
         let weighing = match self.measured_on {
             Some(measured_on) => {
                 if measured_on > latest_local_date() {

@@ -277,10 +277,10 @@ pub async fn register(
 ) -> Result<(ChildView, bool), ApiError> {
     let id = new.id;
     if let Some(existing) = find_any(conn, id).await? {
-        return if new.same_as(&existing) {
+        return if new.same_as(&existing) && caller.scope.contains(&existing.village_code) {
             Ok((find(conn, caller, id).await?.into_inner(), false))
         } else {
-            Err(ApiError::id_taken(text!("child"), id.0))
+            Err(access::id_taken(caller, text!("child"), id.0, &existing.village_code))
         };
     }
     if let Some(hash) = &new.nik_hash {

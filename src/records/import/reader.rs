@@ -233,18 +233,44 @@ fn read_ndjson<T: DeserializeOwned>(input: impl Read, out: &mut Batcher<T>) -> R
 }
 
 fn read_csv<T: DeserializeOwned>(input: impl Read, columns: &Columns, out: &mut Batcher<T>) -> Result<(), Stop> {
-    let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(input);
+    let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(QuoteCount { input, quotes: 0 });
     let headers = csv.headers().map_err(|e| Stop::Failed(csv_broken(&e)))?.clone();
     check_header(&headers, columns).map_err(Stop::Failed)?;
     let mut row = csv::StringRecord::new();
+    let mut line = Some(1);
     loop {
         match csv.read_record(&mut row) {
-            Ok(false) => return Ok(()),
+            Ok(false) => break,
             Ok(true) => {}
             Err(error) => return Err(Stop::Failed(csv_broken(&error))),
         }
-        let line = row.position().map(csv::Position::line);
+        line = row.position().map(csv::Position::line);
         out.push(line, csv_record(&headers, &row))?;
+    }
+    // The csv crate ends a field still quoted at the end of the file without a word, so the
+    // rest of the file would become one value of the last record. Quotes come in pairs in a
+    // well-formed file (an escaped one is doubled).
+    if csv.get_ref().quotes % 2 == 1 {
+        let line = line.unwrap_or(1);
+        return Err(Stop::Failed(ApiError::bad_request(text!(
+            "line %{line}: a quote is left open (the file has an odd number of `\"`)",
+            line = line
+        ))));
+    }
+    Ok(())
+}
+
+/// Counts the double quotes a CSV file holds as the parser reads it.
+struct QuoteCount<R> {
+    input: R,
+    quotes: usize,
+}
+
+impl<R: Read> Read for QuoteCount<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.input.read(buf)?;
+        self.quotes += buf[..n].iter().filter(|&&b| b == b'"').count();
+        Ok(n)
     }
 }
 

@@ -236,9 +236,9 @@ pub async fn register(
     let id = new.id;
     let existing = people::table.find(id).select(PersonRecord::as_select()).first(conn).await.optional()?;
     if let Some(existing) = existing {
-        return match new.same_as(&existing) {
+        return match new.same_as(&existing) && caller.scope.contains(&existing.village_code) {
             true => Ok((find(conn, caller, id).await?.into_inner(), false)),
-            false => Err(ApiError::id_taken(text!("person"), id.0)),
+            false => Err(access::id_taken(caller, text!("person"), id.0, &existing.village_code)),
         };
     }
     if let Some(hash) = &new.nik_hash {
