@@ -66,6 +66,7 @@ impl Application {
         let pool = web::Data::new(pool);
         let doc = openapi::document();
         let produces = web::Data::new(openapi::produces(&doc));
+        let known_paths = web::Data::new(openapi::known_paths(&doc));
         let max_body = settings.max_body_bytes;
         let upload_limit = web::Data::new(UploadLimit(settings.max_upload_bytes));
         let fhir_systems = web::Data::new(crate::fhir::Systems::new(settings.satusehat_organization_id.clone()));
@@ -90,6 +91,7 @@ impl Application {
                     .app_data(import_queue.clone())
                     .app_data(import_limits.clone())
                     .app_data(produces.clone())
+                    .app_data(known_paths.clone())
                     .app_data(web::PayloadConfig::new(max_body))
                     .app_data(web::PathConfig::default().error_handler(problem::path_error))
                     .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))

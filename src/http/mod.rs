@@ -10,6 +10,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod language;
+pub mod methods;
 pub mod metrics;
 pub mod negotiate;
 pub mod nul_path;

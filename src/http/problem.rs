@@ -4,16 +4,23 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::ServiceResponse;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::ErrorHandlerResponse;
-use actix_web::{HttpRequest, HttpResponse, error};
+use actix_web::{HttpRequest, HttpResponse, error, web};
 
 use crate::error::{ApiError, PROBLEM_JSON, Problem, title};
 use crate::http::language;
+use crate::http::methods::KnownPaths;
 use crate::i18n::Lang;
 
-/// The default service: no route matched.
+/// The default service: no route matched. A path that exists with other methods is a 405
+/// naming them in `Allow`; any other, a 404.
 pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    let allowed = req.app_data::<web::Data<KnownPaths>>().and_then(|known| known.allowed(req.path()));
+    if let Some(allowed) = allowed {
+        let allow = allowed.iter().map(Method::as_str).collect::<Vec<_>>().join(", ");
+        return HttpResponse::MethodNotAllowed().insert_header((header::ALLOW, allow)).finish();
+    }
     HttpResponse::from_error(ApiError::not_found(text!(
         "no endpoint at %{method} %{path}",
         method = req.method(),

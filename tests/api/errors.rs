@@ -52,6 +52,32 @@ async fn unknown_route_is_a_404_problem() {
     assert!(body["detail"].as_str().unwrap().contains("/api/v2/regions"));
 }
 
+/// A path that exists, asked with a method it does not take, is a 405 naming the ones it does.
+#[tokio::test]
+async fn another_method_on_a_known_path_is_a_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Officer, Some("14.01")).await;
+    let child = "/api/v1/children/0192b7a4-0000-7000-8000-0000000000a1";
+    for (method, path, allow) in [
+        ("TRACE", "/api/v1/changes", "GET"),
+        ("PUT", "/api/v1/children", "GET, POST"),
+        ("POST", child, "DELETE, GET, PATCH"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        // Sent outside `app.request`: the document has no such operation to hold the answer to.
+        let response = reqwest::Client::new()
+            .request(method.clone(), format!("{}{path}", app.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["allow"], allow, "{method} {path}");
+        let body = problem(response, StatusCode::METHOD_NOT_ALLOWED).await;
+        assert_eq!(body["type"], "/problems/method-not-allowed");
+    }
+    problem(app.get("/api/v1/childs", Some(&token)).await, StatusCode::NOT_FOUND).await;
+}
+
 #[tokio::test]
 async fn validation_lists_every_invalid_field() {
     let app = TestApp::spawn().await;

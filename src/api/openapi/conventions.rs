@@ -68,6 +68,10 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter, region_
             object.minimum = Some(Number::Int(low as isize));
             object.maximum = Some(Number::Int(high as isize));
         }
+        // A cursor is one the list handed out (`PageRequest::parse`): never empty.
+        if name == "cursor" {
+            object.min_length = Some(1);
+        }
     }
 }
 

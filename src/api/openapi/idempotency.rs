@@ -19,12 +19,12 @@ const NOTE_400: &str = "Or a malformed `Idempotency-Key`";
 
 impl Modify for IdempotentPosts {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
             let Some(post) = item.post.as_mut() else { continue };
             if post.security.as_ref().is_none_or(|s| s.is_empty()) {
                 continue; // signing in: a token is never kept nor replayed
             }
-            post.parameters.get_or_insert_with(Vec::new).push(key_parameter());
+            post.parameters.get_or_insert_with(Vec::new).push(key_parameter(path));
             // The answers a key itself brings are shared ones (`responses::KEYED`); a 400, 409 or
             // 422 the operation describes itself is told about the key here.
             for (status, response) in post.responses.responses.iter_mut() {
@@ -42,7 +42,10 @@ impl Modify for IdempotentPosts {
     }
 }
 
-fn key_parameter() -> RefOr<Parameter> {
+/// The header, with an example key of its own per path: a client (or a test generator) that
+/// sends the examples of two operations does not reuse one key for two requests.
+fn key_parameter(path: &str) -> RefOr<Parameter> {
+    let example = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, path.as_bytes());
     let schema = ObjectBuilder::new()
         .schema_type(Type::String)
         .min_length(Some(1))
@@ -61,7 +64,7 @@ fn key_parameter() -> RefOr<Parameter> {
                 KEPT_FOR.num_hours()
             )))
             .schema(Some(schema))
-            .example(Some(serde_json::json!("0f8fad5b-d9cb-469f-a165-70867728950e")))
+            .example(Some(serde_json::json!(example)))
             .build(),
     )
 }

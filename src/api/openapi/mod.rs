@@ -14,6 +14,7 @@ use actix_web::http::Method;
 use mime::Mime;
 
 use crate::error::{FieldError, Problem};
+use crate::http::methods::KnownPaths;
 use crate::http::negotiate::Produces;
 
 mod conventions;
@@ -134,6 +135,16 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The document as checked in: pretty JSON with a final newline.
 pub fn document_json() -> anyhow::Result<String> {
     Ok(document().to_pretty_json()? + "\n")
+}
+
+/// The methods each documented path takes, for the 405 of another one.
+pub fn known_paths(doc: &utoipa::openapi::OpenApi) -> KnownPaths {
+    KnownPaths::new(doc.paths.paths.iter().map(|(path, item)| {
+        let methods = operations(item)
+            .filter_map(|(method, _)| Method::from_bytes(method.to_uppercase().as_bytes()).ok())
+            .collect();
+        (path.clone(), methods)
+    }))
 }
 
 /// The media types each operation answers with on success, for content negotiation.
