@@ -99,6 +99,13 @@ pub struct Settings {
     #[arg(long, env = "ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
 
+    /// Days of changes the change feed keeps (`GET /changes`); older ones are deleted, once
+    /// the NATS relay (if any) has published them, and a `since` from before them is a 410.
+    /// 0 keeps them for ever.
+    #[arg(long, env = "CHANGE_FEED_RETENTION_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(0..=3650))]
+    pub change_feed_retention_days: u32,
+
     /// Requests a second allowed from one source address (bursts of twice as many); 0 is off.
     #[arg(long, env = "RATE_LIMIT_PER_ADDRESS", default_value_t = 100)]
     pub rate_limit_per_address: u32,

@@ -51,6 +51,9 @@ pub enum ApiError {
     ServiceUnavailable(Text),
     #[error("{0}")]
     RequestTimeout(Text),
+    /// What was asked for is no longer kept (a feed position older than its retention).
+    #[error("{0}")]
+    Gone(Text),
     /// An answer already in its wire form (a record's verdict inside an import).
     #[error("{}", .0.detail)]
     Answered(Box<Problem>),
@@ -162,6 +165,7 @@ impl ApiError {
             Self::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "too-many-requests"),
             Self::ServiceUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "service-unavailable"),
             Self::RequestTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "request-timeout"),
+            Self::Gone(_) => (StatusCode::GONE, "gone"),
             Self::Answered(problem) => {
                 (StatusCode::from_u16(problem.status).unwrap_or(StatusCode::BAD_REQUEST), "answered")
             }
@@ -203,7 +207,8 @@ impl ApiError {
             | Self::PreconditionRequired(detail)
             | Self::TooManyRequests { detail, .. }
             | Self::ServiceUnavailable(detail)
-            | Self::RequestTimeout(detail) => detail.clone(),
+            | Self::RequestTimeout(detail)
+            | Self::Gone(detail) => detail.clone(),
             // Returned as it was written, above.
             Self::Answered(_) => text!("the request was refused"),
         }

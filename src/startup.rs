@@ -13,6 +13,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::api::changes::FeedRetention;
 use crate::api::{self, openapi};
 use crate::auth::JwtKeys;
 use crate::auth::accounts::Accounts;
@@ -51,6 +52,11 @@ impl Application {
         };
         let reader = web::Data::new(ReadPool::new(reader));
         tokio::spawn(crate::db::idempotency::purge_expired_every(pool.clone(), Duration::from_secs(600)));
+        let feed_retention = web::Data::new(FeedRetention(settings.change_feed_retention_days));
+        if settings.change_feed_retention_days > 0 {
+            let keep = chrono::TimeDelta::days(i64::from(settings.change_feed_retention_days));
+            tokio::spawn(crate::records::changes::trimmed::trim_every(pool.clone(), keep, Duration::from_secs(3600)));
+        }
         let accounts = Arc::new(Accounts::new(keys.outlives_its_login()));
         tokio::spawn(accounts.clone().follow_changes(pool.clone()));
         let accounts = web::Data::new(accounts);
@@ -92,6 +98,7 @@ impl Application {
                     .app_data(import_limits.clone())
                     .app_data(produces.clone())
                     .app_data(known_paths.clone())
+                    .app_data(feed_retention.clone())
                     .app_data(web::PayloadConfig::new(max_body))
                     .app_data(web::PathConfig::default().error_handler(problem::path_error))
                     .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", doc.clone()))

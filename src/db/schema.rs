@@ -234,6 +234,18 @@ diesel::table! {
     use diesel::sql_types::*;
     use super::sql_types::Xid8;
 
+    change_feed_trimmed (only_row) {
+        only_row -> Bool,
+        txid -> Xid8,
+        seq -> Int8,
+        trimmed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use super::sql_types::Xid8;
+
     change_relay (target) {
         target -> Text,
         txid -> Xid8,
@@ -988,6 +1000,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     cases,
     catin_screenings,
     catin_thresholds,
+    change_feed_trimmed,
     change_relay,
     changes,
     child_services,

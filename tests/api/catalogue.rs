@@ -66,7 +66,7 @@ fn every_text_in_the_code_has_indonesian_with_the_same_parts() {
 
 #[test]
 fn every_status_a_problem_takes_has_an_indonesian_title() {
-    for status in [400, 401, 403, 404, 405, 406, 408, 409, 412, 413, 414, 415, 422, 428, 429, 431, 500, 503] {
+    for status in [400, 401, 403, 404, 405, 406, 408, 409, 410, 412, 413, 414, 415, 422, 428, 429, 431, 500, 503] {
         let reason = actix_web::http::StatusCode::from_u16(status).unwrap().canonical_reason().unwrap();
         assert!(has(reason, Lang::Id), "no Indonesian title for {status} {reason}");
     }

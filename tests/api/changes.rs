@@ -163,3 +163,44 @@ async fn a_reader_paging_beside_concurrent_writers_gets_every_change_once() {
     assert_eq!(children.len(), 32, "every child registered");
     assert_eq!(changes.len() as i64, logged.n, "every logged change, in order of reading");
 }
+
+/// The feed keeps its retention period: older changes go, oldest first, never one the relay
+/// has still to publish, and a reader asking from before what is kept is told to resync.
+#[tokio::test]
+async fn a_since_older_than_the_feed_keeps_is_410_and_the_rest_stays_whole() {
+    use stunting_api::records::changes::trimmed;
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(Role::Officer, Some("14.01")).await;
+    let old = app.child_in(&officer, VILLAGE).await;
+    let is = |id: Value| move |items: &[Value]| items.iter().any(|c| c["id"] == id);
+    let (_, after_old) = drain_until(&app, &officer, None, 100, is(old["id"].clone())).await;
+    let kept = app.child_in(&officer, VILLAGE).await;
+    let keep = chrono::TimeDelta::days(90);
+    let mut conn = app.pool.get().await.unwrap();
+
+    // The relay holds nothing yet: the old change waits for it, however old.
+    TestApp::execute(&app, "INSERT INTO change_relay (target) VALUES ('nats')").await;
+    TestApp::execute(
+        &app,
+        &format!(
+            "UPDATE changes SET changed_at = now() - interval '100 days' WHERE record_id = '{}'",
+            old["id"].as_str().unwrap()
+        ),
+    )
+    .await;
+    assert_eq!(trimmed::trim(&mut conn, keep).await.unwrap(), 0);
+    let (txid, seq) = after_old.split_once('-').unwrap();
+    TestApp::execute(&app, &format!("UPDATE change_relay SET txid = '{txid}'::xid8, seq = {seq}")).await;
+    assert_eq!(trimmed::trim(&mut conn, keep).await.unwrap(), 1, "published and past its time: gone");
+    assert_eq!(trimmed::trim(&mut conn, keep).await.unwrap(), 0);
+
+    for since in [None, Some("0-0")] {
+        let path = since.map_or("/api/v1/changes".to_owned(), |s| format!("/api/v1/changes?since={s}"));
+        let gone = problem(app.get(&path, Some(&officer)).await, StatusCode::GONE).await;
+        assert_eq!(gone["type"], "/problems/gone");
+        let detail = gone["detail"].as_str().unwrap();
+        assert!(detail.contains("resync from the exports") && detail.contains("since="), "{gone}");
+    }
+    let (items, _) = drain_until(&app, &officer, Some(&after_old), 100, is(kept["id"].clone())).await;
+    assert!(items.iter().any(|c| c["id"] == kept["id"]), "what is kept is whole: {items:?}");
+}

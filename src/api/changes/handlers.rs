@@ -7,9 +7,13 @@ use crate::db::DbPool;
 use crate::domain::page;
 use crate::error::ApiError;
 use crate::http::extract::Query;
-use crate::records::changes::{self as feed, Change, Position};
+use crate::records::changes::{self as feed, Change, Position, trimmed};
 
 const TAG: &str = "changes";
+
+/// Days of changes the feed keeps (`CHANGE_FEED_RETENTION_DAYS`; 0: all).
+#[derive(Debug, Clone, Copy)]
+pub struct FeedRetention(pub u32);
 const DEFAULT_LIMIT: u32 = 100;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -48,6 +52,8 @@ pub struct ChangePage {
     responses(
         (status = 200, description = "Changes after `since`", body = ChangePage),
         (status = 400, description = "A `since` this API did not hand out"),
+        (status = 410, description = "`since` (or its absence: the beginning) is older than the changes the feed \
+            keeps (`CHANGE_FEED_RETENTION_DAYS`): resync from the exports, then follow the feed from there"),
         (status = 403, description = "Analysts read aggregates, not the feed"),
     )
 )]
@@ -56,6 +62,7 @@ pub async fn changes(
     caller: Caller,
     Query(query): Query<ChangesQuery>,
     pool: web::Data<DbPool>,
+    retention: Option<web::Data<FeedRetention>>,
 ) -> Result<web::Json<ChangePage>, ApiError> {
     caller.require_feed_reader()?;
     let limit = page::limit(query.limit, DEFAULT_LIMIT)?;
@@ -71,6 +78,18 @@ pub async fn changes(
     };
     // The primary: a replica's horizon would lag, and the client's `next` must not run ahead of
     // what it can read there next time.
-    let page = feed::after(&mut *pool.get().await?, since, &low, &high, i64::from(limit)).await?;
+    let mut conn = pool.get().await?;
+    if let Some(trimmed) = trimmed::trimmed(&mut conn).await?
+        && since < trimmed
+    {
+        let days = retention.map_or(0, |r| r.0);
+        return Err(ApiError::Gone(text!(
+            "`since` is older than the %{days} days of changes the feed keeps; resync from the exports and follow the \
+             feed from since=%{kept}",
+            days = days,
+            kept = trimmed.token()
+        )));
+    }
+    let page = feed::after(&mut conn, since, &low, &high, i64::from(limit)).await?;
     Ok(web::Json(ChangePage { items: page.changes, next: page.next.token(), more: page.more }))
 }

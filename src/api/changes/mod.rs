@@ -3,6 +3,8 @@
 
 mod handlers;
 
+pub use handlers::FeedRetention;
+
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn routes(cfg: &mut ServiceConfig) {

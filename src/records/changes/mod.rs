@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::db::prepared::KeepPrepared;
 
 pub mod relayed;
+pub mod trimmed;
 
 /// A place in the feed: everything up to and including it has been read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
