@@ -15,6 +15,7 @@ use crate::config::Settings;
 use crate::db::{build_pool, migrate};
 use crate::domain::{RegionCode, Role, UserId};
 use crate::embedded_pg::{Durability, EmbeddedPostgres};
+use crate::records::kept_counts;
 use crate::records::region::import;
 use crate::records::user::{self as users, NewUser};
 use crate::startup::Application;
@@ -63,6 +64,47 @@ enum Command {
         #[command(subcommand)]
         command: QualityCommand,
     },
+    /// The counts kept for the dashboards, against a recount from the rows.
+    Counts {
+        #[command(subcommand)]
+        command: CountsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CountsCommand {
+    /// Recount from the rows and report every kept table that differs (exit code 1 if any):
+    /// after manual SQL or a restore.
+    Verify {
+        #[command(flatten)]
+        within: CountsWithin,
+    },
+    /// Replace the kept counts by the recount, table by table, each in one transaction
+    /// (writers wait for it), beside the running service.
+    Rebuild {
+        #[command(flatten)]
+        within: CountsWithin,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct CountsWithin {
+    /// Only the rows of this region and the regions inside it.
+    #[arg(long)]
+    region: Option<String>,
+    /// Only the rows of this year (team counts have none and are always included).
+    #[arg(long)]
+    year: Option<i32>,
+}
+
+impl CountsWithin {
+    fn parse(self) -> anyhow::Result<kept_counts::Within> {
+        let region = self.region.map(|code| RegionCode::parse(&code).map_err(|e| anyhow::anyhow!("--region: {e}")));
+        let year = self
+            .year
+            .map(|year| crate::domain::year_bounds(year).map(|_| year).map_err(|e| anyhow::anyhow!("--year: {e}")));
+        Ok(kept_counts::Within { region: region.transpose()?, year: year.transpose()? })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +241,14 @@ impl Cli {
                 println!("{judged} children's measurements judged");
                 Ok(())
             }
+            Command::Counts { command } => {
+                let database = Database::open(&settings).await?;
+                let mut conn = AsyncPgConnection::establish(&database.url).await?;
+                match command {
+                    CountsCommand::Verify { within } => verify_counts(&mut conn, &within.parse()?).await,
+                    CountsCommand::Rebuild { within } => rebuild_counts(&mut conn, &within.parse()?).await,
+                }
+            }
             Command::Demo { command: DemoCommand::Load } => {
                 let database = Database::open(&settings).await?;
                 let pool = build_pool(&database.url, 2, settings.database_statement_timeout_ms)?;
@@ -326,6 +376,25 @@ async fn create_user(
     println!("created {} ({}) with id {}", user.username, role.as_str(), user.id);
     if generated {
         println!("password: {secret}");
+    }
+    Ok(())
+}
+
+async fn verify_counts(conn: &mut AsyncPgConnection, within: &kept_counts::Within) -> anyhow::Result<()> {
+    let mut differing = 0;
+    for kept in kept_counts::KEPT {
+        let rows = kept_counts::differences(conn, kept, within).await?;
+        println!("{:<18} {}", kept.table, if rows == 0 { "agrees".to_owned() } else { format!("{rows} rows differ") });
+        differing += rows;
+    }
+    anyhow::ensure!(differing == 0, "{differing} kept rows differ from a recount; `counts rebuild` repairs them");
+    Ok(())
+}
+
+async fn rebuild_counts(conn: &mut AsyncPgConnection, within: &kept_counts::Within) -> anyhow::Result<()> {
+    for kept in kept_counts::KEPT {
+        kept_counts::rebuild(conn, kept, within).await?;
+        println!("{:<18} rebuilt", kept.table);
     }
     Ok(())
 }

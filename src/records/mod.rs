@@ -19,6 +19,7 @@ pub mod fhir;
 pub mod figure;
 pub mod import;
 pub mod intervention;
+pub mod kept_counts;
 pub mod lokus;
 pub mod person;
 pub mod posyandu;

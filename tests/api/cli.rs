@@ -156,3 +156,56 @@ async fn quality_judge_flags_the_measurements_recorded_before_the_checks() {
         1
     );
 }
+
+/// The binary's exit status and its standard output.
+fn run_checked(database_url: &str, args: &[&str]) -> (bool, String) {
+    let output = Command::new(BIN)
+        .args(["--database-url", database_url, "--log-format", "pretty"])
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap();
+    (output.status.success(), String::from_utf8(output.stdout).unwrap())
+}
+
+/// After manual SQL (or a restore) the kept counts can disagree with the rows: `counts verify`
+/// finds it (exit code 1, the table named), within a region and year or everywhere, and
+/// `counts rebuild` repairs it, after which the API answers from the rows' truth again.
+#[tokio::test]
+async fn counts_verify_finds_kept_counts_that_drifted_and_rebuild_repairs_them() {
+    use crate::common::app::children::VILLAGE;
+    let app = TestApp::spawn().await;
+    let officer = app.token_for(stunting_api::domain::Role::Officer, Some("14.01")).await;
+    for z in [-2.5, -3.2, -0.4] {
+        let child = app.child_in(&officer, VILLAGE).await;
+        app.measure_at(&officer, &child, "2024-10-01", z).await;
+    }
+    let path = "/api/v1/stats/prevalence?region=14.01&level=village&year=2024";
+    let truth: serde_json::Value = app.get(path, Some(&officer)).await.json().await.unwrap();
+    let counts = |args: &'static [&'static str]| {
+        let url = app.database_url.clone();
+        tokio::task::spawn_blocking(move || run_checked(&url, args))
+    };
+    let (agrees, out) = counts(&["counts", "verify"]).await.unwrap();
+    assert!(agrees, "{out}");
+    assert!(out.contains("prevalence_counts  agrees"), "{out}");
+
+    // Someone "fixes" a figure by hand.
+    app.execute("UPDATE prevalence_counts SET stunted = stunted + 7 WHERE region_code = '14.01.01.2009'").await;
+    let (agrees, out) = counts(&["counts", "verify", "--region", "14.01", "--year", "2024"]).await.unwrap();
+    assert!(!agrees, "{out}");
+    assert!(out.contains("prevalence_counts  ") && out.contains("rows differ"), "{out}");
+    let (elsewhere, out) = counts(&["counts", "verify", "--region", "14.03"]).await.unwrap();
+    assert!(elsewhere, "another district's counts are whole: {out}");
+    let drifted: serde_json::Value = app.get(path, Some(&officer)).await.json().await.unwrap();
+    assert_ne!(drifted["rows"], truth["rows"]);
+
+    let (rebuilt, out) = counts(&["counts", "rebuild", "--region", "14.01"]).await.unwrap();
+    assert!(rebuilt, "{out}");
+    let (rebuilt, out) = counts(&["counts", "rebuild"]).await.unwrap();
+    assert!(rebuilt && out.contains("skdn_born_years    rebuilt"), "every table, everywhere: {out}");
+    let (agrees, out) = counts(&["counts", "verify"]).await.unwrap();
+    assert!(agrees, "{out}");
+    let repaired: serde_json::Value = app.get(path, Some(&officer)).await.json().await.unwrap();
+    assert_eq!(repaired["rows"], truth["rows"]);
+}
