@@ -1,7 +1,9 @@
 """Load and fault proof (issue 14): a mixed load at 64 connections for 60 s with wrk, then
-PostgreSQL stopped and started again under write load. Prints the figures docs/RELIABILITY.md
-records and exits non-zero when the service broke a promise: a 500, a write acknowledged and
-then missing, a half-written record, a slow 503 or a recovery slower than 2 s.
+PostgreSQL stopped and started again under write load, then a restore drill: pg_dump, restore
+into a new cluster, `counts verify` there, and the same answers from an instance on it. Prints
+the figures docs/RELIABILITY.md records and exits non-zero when the service broke a promise: a
+500, a write acknowledged and then missing, a half-written record, a slow 503, a recovery
+slower than 2 s, or a restore whose counts or answers differ.
 
 Run through `tests/reliability/run`; everything it makes lives under target/reliability/.
 Python's standard library only, plus wrk and the PostgreSQL server binaries."""
@@ -40,13 +42,13 @@ def pg_bin(name):
 class Cluster:
     """A private, durable cluster (PostgreSQL's defaults) on a Unix socket under WORK."""
 
-    def __init__(self):
-        self.data = os.path.join(WORK, "pg", "data")
-        self.socket = os.path.join(WORK, "pg", "run")
-        self.log = os.path.join(WORK, "pg", "postgres.log")
+    def __init__(self, name="pg"):
+        self.data = os.path.join(WORK, name, "data")
+        self.socket = os.path.join(WORK, name, "run")
+        self.log = os.path.join(WORK, name, "postgres.log")
         os.makedirs(self.socket, exist_ok=True)
         if os.geteuid() == 0:
-            shutil.chown(os.path.join(WORK, "pg"), "postgres", "postgres")
+            shutil.chown(os.path.join(WORK, name), "postgres", "postgres")
             shutil.chown(self.socket, "postgres", "postgres")
         subprocess.run(as_postgres([pg_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust",
                                     "--encoding=UTF8", "--no-locale"]), check=True, stdout=subprocess.DEVNULL)
@@ -168,6 +170,78 @@ def fault(port, token, cluster):
     }
 
 
+# Answers the restored database must give exactly as the original did.
+COMPARED = [
+    "/api/v1/stats/prevalence?year=2024&region=14&level=district",
+    "/api/v1/stats/cases?year=2024&region=14.01&level=village",
+    "/api/v1/stats/budgets?year=2024&region=14&level=district",
+    "/api/v1/regions/14.01/summary?year=2024",
+    "/api/v1/children?region=14.01.01.2009&limit=500",
+]
+
+
+def environment(cluster, port):
+    """The environment of an instance on `cluster` listening on `port`."""
+    env = dict(os.environ, DATABASE_URL=cluster.url(), APP_ENV="development", LISTEN_ADDR=f"127.0.0.1:{port}",
+               ADMIN_PASSWORD=ADMIN_PASSWORD, ACCESS_TOKEN_TTL_SECS="3600", RUST_LOG="warn", LOG_FORMAT="json",
+               # The load comes from one address; the limits are tested in tests/api/limits.rs.
+               RATE_LIMIT_PER_ADDRESS="0", RATE_LIMIT_PER_ACCOUNT="0")
+    return env
+
+
+def wait_ready(port):
+    for _ in range(600):
+        try:
+            if call(port, "GET", "/health/ready")[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.1)
+
+
+def sign_in(port):
+    status, data = call(port, "POST", "/api/v1/auth/token",
+                        {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD})
+    assert status == 200, data
+    return json.loads(data)["access_token"]
+
+
+def restore_drill(binary, port, token, cluster):
+    """pg_dump the database, restore it into a new cluster, verify its kept counts there and
+    compare an instance's answers on it with the original's."""
+    dump = os.path.join(WORK, "stunting.dump")
+    started = time.monotonic()
+    subprocess.run([pg_bin("pg_dump"), "-h", cluster.socket, "-U", "postgres", "-Fc", "-f", dump, "stunting"],
+                   check=True)
+    dumped = time.monotonic()
+    restored = Cluster("pg-restored")
+    subprocess.run([pg_bin("pg_restore"), "-h", restored.socket, "-U", "postgres", "--no-owner", "-d", "stunting",
+                    dump], check=True)
+    restore_seconds = round(time.monotonic() - dumped, 1)
+    verify = subprocess.run([binary, "counts", "verify"], env=environment(restored, 0), capture_output=True, text=True)
+    other_port = free_port()
+    log = open(os.path.join(WORK, "service-restored.log"), "w")
+    service = subprocess.Popen([binary], env=environment(restored, other_port), stdout=log, stderr=log)
+    try:
+        wait_ready(other_port)
+        other_token = sign_in(other_port)
+        differing = [path for path in COMPARED
+                     if json.loads(call(port, "GET", path, token=token)[1])
+                     != json.loads(call(other_port, "GET", path, token=other_token)[1])]
+    finally:
+        service.terminate()
+        service.wait()
+        restored.stop()
+    return {
+        "dump_bytes": os.path.getsize(dump),
+        "dump_seconds": round(dumped - started, 1),
+        "restore_seconds": restore_seconds,
+        "counts_verify": "agrees" if verify.returncode == 0 else verify.stdout + verify.stderr,
+        "answers_compared": len(COMPARED),
+        "answers_differing": differing,
+    }
+
+
 def main():
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -175,27 +249,16 @@ def main():
     binary = os.path.join(ROOT, "target", "release", "stunting-api")
     cluster = Cluster()
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=cluster.url(), APP_ENV="development", LISTEN_ADDR=f"127.0.0.1:{port}",
-               ADMIN_PASSWORD=ADMIN_PASSWORD, ACCESS_TOKEN_TTL_SECS="3600", RUST_LOG="warn", LOG_FORMAT="json",
-               # The load comes from one address; the limits are tested in tests/api/limits.rs.
-               RATE_LIMIT_PER_ADDRESS="0", RATE_LIMIT_PER_ACCOUNT="0")
+    env = environment(cluster, port)
     subprocess.run([binary, "demo", "load"], env=env, check=True, stdout=subprocess.DEVNULL)
     log = open(os.path.join(WORK, "service.log"), "w")
     service = subprocess.Popen([binary], env=env, stdout=log, stderr=log)
     try:
-        for _ in range(600):
-            try:
-                if call(port, "GET", "/health/ready")[0] == 200:
-                    break
-            except OSError:
-                pass
-            time.sleep(0.1)
-        status, data = call(port, "POST", "/api/v1/auth/token",
-                            {"grant_type": "password", "username": "admin", "password": ADMIN_PASSWORD})
-        assert status == 200, data
-        token = json.loads(data)["access_token"]
+        wait_ready(port)
+        token = sign_in(port)
         results = {"load": load(port, token, service.pid), "fault": fault(port, token, cluster)}
         results["load"]["children_written"] = int(cluster.psql("SELECT count(*) FROM children WHERE name = 'Beban Uji'"))
+        results["restore"] = restore_drill(binary, port, token, cluster)
     finally:
         service.terminate()
         service.wait()
@@ -206,7 +269,7 @@ def main():
     print(json.dumps(results, indent=2))
     with open(os.path.join(WORK, "result.json"), "w") as out:
         json.dump(results, out, indent=2)
-    load_, fault_ = results["load"], results["fault"]
+    load_, fault_, restore = results["load"], results["fault"], results["restore"]
     broken = []
     if load_["s500"] or load_["s5xx"] or load_["s503"]:
         broken.append("the load got server errors")
@@ -218,6 +281,10 @@ def main():
         broken.append("recovery took more than 2 s")
     if fault_["max_503_ms_while_down"] is None or fault_["max_503_ms_while_down"] > 1000:
         broken.append("503s while PostgreSQL was away were slow (or missing)")
+    if restore["counts_verify"] != "agrees":
+        broken.append("the restored database's kept counts differ from its rows")
+    if restore["answers_differing"]:
+        broken.append("the restored database answers differently: " + ", ".join(restore["answers_differing"]))
     if broken:
         sys.exit("FAILED: " + "; ".join(broken))
     print("held: no 500, nothing lost, recovered in", fault_["recovery_seconds"], "s")
