@@ -5,7 +5,8 @@
 //!
 //! Each instance keeps a copy per account so a request costs no query. PostgreSQL announces
 //! every change at commit (`account_changed`, migrations 000020 and 000042) and a listener
-//! forgets the copy; while the listener is not connected nothing is kept, and every request reads the row.
+//! forgets the copy; while the listener is not connected nothing is kept, and every request
+//! reads the row.
 //! A plain map is enough: one small entry per active account, and `forget` must act at once,
 //! which a cache with its own eviction policy would not add to.
 
