@@ -13,18 +13,30 @@ pub fn latest_local_date() -> NaiveDate {
 /// and whom the posyandu weighs).
 pub const UNDER_FIVE_MONTHS: u32 = 60;
 
-/// A child is under 18 (Law 35/2014 on child protection): a child's record born earlier is a
-/// typing error (`1900-01-01`, `0000-01-01`).
+/// A child is under 18 (Law 35/2014 on child protection).
 const CHILD_YEARS: u32 = 18;
+/// Nobody the programme serves is older.
+const PERSON_YEARS: u32 = 100;
 
 /// A child's birth date: neither in the future nor more than 18 years ago.
 pub fn check_child_birth_date(birth_date: NaiveDate) -> Result<(), Text> {
+    check_birth_date(birth_date, CHILD_YEARS)
+}
+
+/// A person's birth date: neither in the future nor more than 100 years ago.
+pub fn check_person_birth_date(birth_date: NaiveDate) -> Result<(), Text> {
+    check_birth_date(birth_date, PERSON_YEARS)
+}
+
+/// A birth date in the future, or more than `years` years ago (`1900-01-01`, `0000-01-01`), is
+/// a typing error.
+fn check_birth_date(birth_date: NaiveDate, years: u32) -> Result<(), Text> {
     let today = latest_local_date();
     if birth_date > today {
         return Err(text!("is in the future"));
     }
-    match today.checked_sub_months(chrono::Months::new(12 * CHILD_YEARS)) {
-        Some(oldest) if birth_date < oldest => Err(text!("is more than 18 years ago: not a child's birth date")),
+    match today.checked_sub_months(chrono::Months::new(12 * years)) {
+        Some(oldest) if birth_date < oldest => Err(text!("is more than %{years} years ago", years = years)),
         _ => Ok(()),
     }
 }

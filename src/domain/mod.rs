@@ -95,7 +95,9 @@ pub mod text;
 mod version;
 pub mod worklist;
 
-pub use calendar::{UNDER_FIVE_MONTHS, YEARS, check_child_birth_date, latest_local_date, year_bounds};
+pub use calendar::{
+    UNDER_FIVE_MONTHS, YEARS, check_child_birth_date, check_person_birth_date, latest_local_date, year_bounds,
+};
 pub use case::{CaseSeverity, CaseStatus, CloseReason};
 pub use catin::{CatinRisk, CatinThresholds};
 pub use convergence::{ActionStatus, DocumentKind, RiskFactor, SurveySource, TeamKind, TpkRole, Verification};

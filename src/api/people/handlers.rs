@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{IhsNumber, Nik, NikKey, PersonId, RegionCode};
+use crate::domain::{IhsNumber, Nik, NikKey, PersonId, RegionCode, check_person_birth_date};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, created_with_etag, ok_with_etag, or_current};
@@ -74,7 +74,7 @@ pub async fn create(
     let mut errors = FieldErrors::from_validation(body.validate());
     let village = errors.check("village_code", RegionCode::parse_village(&body.village_code));
     let nik = body.nik.as_deref().and_then(|n| errors.check("nik", Nik::parse(n)));
-    person::check_birth_date(&mut errors, body.birth_date);
+    errors.check("birth_date", check_person_birth_date(body.birth_date));
     person::check_wedding(&mut errors, body.birth_date, body.wedding_planned_on);
     let village = errors.finish_with(village)?;
     caller.require_in_scope(&village)?;
@@ -154,7 +154,7 @@ pub async fn update(
         given.as_deref().and_then(|raw| errors.check("ihs_number", IhsNumber::parse(raw)).map(IhsNumber::into_inner))
     });
     if let Some(birth_date) = body.birth_date {
-        person::check_birth_date(&mut errors, birth_date);
+        errors.check("birth_date", check_person_birth_date(birth_date));
     }
     errors.finish()?;
     if let Some(village) = &village {

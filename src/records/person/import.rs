@@ -49,7 +49,7 @@ impl Identity<'_> {
                 text!("give the person's id or NIK, so that a file sent again finds the same person"),
             );
         }
-        super::check_birth_date(&mut errors, self.birth_date);
+        errors.check("birth_date", crate::domain::check_person_birth_date(self.birth_date));
         let village = errors.finish_with(village)?;
         caller.require_in_scope(&village)?;
         region::require_known(conn, &village, "village_code").await?;

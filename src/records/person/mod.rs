@@ -8,7 +8,7 @@ pub mod screening;
 pub mod thresholds;
 
 use crate::records::region_order::in_region_order;
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,7 @@ use crate::auth::policy::Record;
 use crate::db::audit;
 use crate::db::schema::{anc_visits, catin_screenings, people, postpartum_visits, pregnancies, tpk_visits};
 use crate::domain::page::PageRequest;
-use crate::domain::{ExpectedVersion, PersonId, RegionCode, Scope, Sex, UserId, latest_local_date};
+use crate::domain::{ExpectedVersion, PersonId, RegionCode, Scope, Sex, UserId};
 use crate::error::{ApiError, FieldErrors};
 use crate::records::access::{self, Scoped, Visible, Writable};
 use crate::records::write;
@@ -159,16 +159,6 @@ pub async fn lock(
 write::versioned!(PersonRecord, PersonId, "person", lock);
 
 write::removable!(PersonRecord, people);
-
-/// A person's birth date: in the future, or more than 100 years ago, it is a typing error.
-pub fn check_birth_date(errors: &mut FieldErrors, birth_date: NaiveDate) {
-    let today = latest_local_date();
-    if birth_date > today {
-        errors.add("birth_date", text!("is in the future"));
-    } else if today.checked_sub_months(Months::new(1200)).is_some_and(|oldest| birth_date < oldest) {
-        errors.add("birth_date", text!("is more than 100 years ago"));
-    }
-}
 
 /// A planned wedding before the person was born is a typing error.
 pub fn check_wedding(errors: &mut FieldErrors, birth_date: NaiveDate, wedding: Option<NaiveDate>) {
