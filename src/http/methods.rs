@@ -2,42 +2,23 @@
 //! exists (`TRACE /api/v1/changes`) is a 405 naming them in `Allow` (RFC 9110, 15.5.6), not a
 //! 404 saying the path is unknown.
 
+use actix_web::dev::ResourceDef;
 use actix_web::http::Method;
 
-/// A path template's segments: text to match, or a `{parameter}` that matches any one segment.
-#[derive(Debug)]
-struct Template(Vec<Option<String>>);
-
-impl Template {
-    fn parse(path: &str) -> Self {
-        Self(
-            path.split('/')
-                .map(|segment| (!(segment.starts_with('{') && segment.ends_with('}'))).then(|| segment.to_owned()))
-                .collect(),
-        )
-    }
-
-    fn matches(&self, path: &str) -> bool {
-        let mut segments = path.split('/');
-        self.0.iter().all(|expected| {
-            segments.next().is_some_and(|segment| expected.as_deref().is_none_or(|text| text == segment))
-        }) && segments.next().is_none()
-    }
-}
-
+/// Each template, matched as actix's router matches it (`{id}` is one segment), with its methods.
 #[derive(Debug, Default)]
-pub struct KnownPaths(Vec<(Template, Vec<Method>)>);
+pub struct KnownPaths(Vec<(ResourceDef, Vec<Method>)>);
 
 impl KnownPaths {
     /// The methods of each path template, as the document states them.
     pub fn new(paths: impl IntoIterator<Item = (String, Vec<Method>)>) -> Self {
-        Self(paths.into_iter().map(|(path, methods)| (Template::parse(&path), methods)).collect())
+        Self(paths.into_iter().map(|(path, methods)| (ResourceDef::new(path), methods)).collect())
     }
 
     /// The methods a path takes, when some template matches it.
     pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
         let mut allowed: Vec<Method> = Vec::new();
-        for (_, methods) in self.0.iter().filter(|(template, _)| template.matches(path)) {
+        for (_, methods) in self.0.iter().filter(|(template, _)| template.is_match(path)) {
             allowed.extend(methods.iter().cloned());
         }
         allowed.sort_by(|a, b| a.as_str().cmp(b.as_str()));
