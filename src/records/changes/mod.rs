@@ -17,10 +17,13 @@ use crate::db::prepared::KeepPrepared;
 pub mod relayed;
 pub mod trimmed;
 
-/// A place in the feed: everything up to and including it has been read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+/// A place in the feed: everything up to and including it has been read. Read from SQL as
+/// `txid::text::bigint AS txid, seq` (xid8 has no cast to bigint; its text form does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, QueryableByName)]
 pub struct Position {
+    #[diesel(sql_type = BigInt)]
     pub txid: i64,
+    #[diesel(sql_type = BigInt)]
     pub seq: i64,
 }
 

@@ -11,15 +11,8 @@ use crate::db::prepared::KeepPrepared;
 
 /// Where `target`'s relay resumes: the beginning of the feed for a new target.
 pub async fn position(conn: &mut AsyncPgConnection, target: &str) -> diesel::QueryResult<Position> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = BigInt)]
-        txid: i64,
-        #[diesel(sql_type = BigInt)]
-        seq: i64,
-    }
     // SQL: xid8, which diesel has no type for, read through its text form.
-    let row: Row = diesel::sql_query(
+    diesel::sql_query(
         "WITH made AS (INSERT INTO change_relay (target) VALUES ($1) ON CONFLICT (target) DO NOTHING \
                        RETURNING txid, seq) \
          SELECT txid::text::bigint AS txid, seq FROM made \
@@ -28,8 +21,7 @@ pub async fn position(conn: &mut AsyncPgConnection, target: &str) -> diesel::Que
     .bind::<Text, _>(target)
     .prepared()
     .get_result(conn)
-    .await?;
-    Ok(Position { txid: row.txid, seq: row.seq })
+    .await
 }
 
 /// Records that `target` holds every change up to `at`. Never moves backwards: a relay that

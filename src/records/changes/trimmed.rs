@@ -16,29 +16,14 @@ use crate::db::prepared::KeepPrepared;
 /// Changes deleted per transaction: short ones, so writers logging changes never wait long.
 const BATCH: i32 = 10_000;
 
-#[derive(QueryableByName)]
-struct At {
-    #[diesel(sql_type = BigInt)]
-    txid: i64,
-    #[diesel(sql_type = BigInt)]
-    seq: i64,
-}
-
-impl From<At> for Position {
-    fn from(at: At) -> Self {
-        Position { txid: at.txid, seq: at.seq }
-    }
-}
-
 /// The position up to which changes have been deleted; `None` while the feed is whole.
 pub async fn trimmed(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Option<Position>> {
     // SQL: xid8, which diesel has no type for, read through its text form.
-    let at: Option<At> = diesel::sql_query("SELECT txid::text::bigint AS txid, seq FROM change_feed_trimmed")
+    Ok(diesel::sql_query("SELECT txid::text::bigint AS txid, seq FROM change_feed_trimmed")
         .prepared()
-        .load(conn)
+        .load::<Position>(conn)
         .await?
-        .pop();
-    Ok(at.map(Position::from))
+        .pop())
 }
 
 /// Deletes the changes written before `keep` ago, in feed order, up to the first one that is
@@ -46,10 +31,8 @@ pub async fn trimmed(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Option
 pub async fn trim(conn: &mut AsyncPgConnection, keep: TimeDelta) -> diesel::QueryResult<usize> {
     #[derive(QueryableByName)]
     struct Head {
-        #[diesel(sql_type = BigInt)]
-        txid: i64,
-        #[diesel(sql_type = BigInt)]
-        seq: i64,
+        #[diesel(embed)]
+        at: Position,
         #[diesel(sql_type = Bool)]
         old: bool,
     }
@@ -60,10 +43,9 @@ pub async fn trim(conn: &mut AsyncPgConnection, keep: TimeDelta) -> diesel::Quer
         let relayed: Option<Position> =
             diesel::sql_query("SELECT txid::text::bigint AS txid, seq FROM change_relay ORDER BY txid, seq LIMIT 1")
                 .prepared()
-                .load::<At>(conn)
+                .load::<Position>(conn)
                 .await?
-                .pop()
-                .map(Position::from);
+                .pop();
         // SQL: xid8, read through its text form; the oldest changes in the feed's key order.
         let head: Vec<Head> = diesel::sql_query(
             "SELECT txid::text::bigint AS txid, seq, changed_at < $1 AS old FROM changes ORDER BY txid, seq LIMIT $2",
@@ -73,12 +55,8 @@ pub async fn trim(conn: &mut AsyncPgConnection, keep: TimeDelta) -> diesel::Quer
         .prepared()
         .load(conn)
         .await?;
-        let gone = head
-            .iter()
-            .map(|h| (h.old, Position { txid: h.txid, seq: h.seq }))
-            .take_while(|(old, at)| *old && relayed.is_none_or(|relayed| *at <= relayed))
-            .map(|(_, at)| at);
-        let (count, Some(last)) = gone.fold((0, None), |(n, _), at| (n + 1, Some(at))) else {
+        let gone = head.iter().take_while(|h| h.old && relayed.is_none_or(|relayed| h.at <= relayed)).count();
+        let Some(last) = gone.checked_sub(1).map(|i| head[i].at) else {
             return Ok(deleted);
         };
         conn.transaction::<_, diesel::result::Error, _>(async |conn| {
@@ -99,8 +77,8 @@ pub async fn trim(conn: &mut AsyncPgConnection, keep: TimeDelta) -> diesel::Quer
             .await
         })
         .await?;
-        deleted += count;
-        if count < BATCH as usize {
+        deleted += gone;
+        if gone < BATCH as usize {
             return Ok(deleted);
         }
     }
