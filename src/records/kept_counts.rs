@@ -1,5 +1,5 @@
 //! The counts the database keeps for the dashboards (prevalence, cases, coverage, budgets,
-//! teams, data quality, the first 1,000 days, SKDN), checked against a recount from the rows
+//! teams, data quality, the first 1,000 days, SKDN, families at risk), checked against a recount from the rows
 //! and rebuilt from it. Each kept table has a recount of the same shape in the database (the
 //! `…_from_rows` functions and views of its migration), written by the same rules as the
 //! triggers that keep it. An operator runs `stunting-api counts verify` after manual SQL or a
@@ -88,6 +88,15 @@ pub const KEPT: &[Kept] = &[
         counts: "(born, born_kia, weighed, rose, not_rose, missed_last, new, two_t, bgm) <> (0, 0, 0, 0, 0, 0, 0, 0, 0)",
         region: "area",
         year: Some("extract(year FROM month)"),
+    },
+    Kept {
+        table: "family_counts",
+        recount: "family_counts_from_rows()",
+        counts: "(families, pending, verified, not_found, not_at_risk, with_pregnant_woman, with_under_two, \
+                 with_under_five, no_safe_water, no_proper_latrine, mother_under_20, mother_over_35, \
+                 births_under_2_years_apart, more_than_3_children) <> (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)",
+        region: "village_code",
+        year: Some("year"),
     },
     Kept {
         table: "skdn_born_years",

@@ -180,6 +180,10 @@ async fn counts_verify_finds_kept_counts_that_drifted_and_rebuild_repairs_them()
         let child = app.child_in(&officer, VILLAGE).await;
         app.measure_at(&officer, &child, "2024-10-01", z).await;
     }
+    let families = serde_json::json!({"year": 2024, "families": [{"family_key": "1401010001000001",
+        "village_code": VILLAGE, "risk_factors": ["no_safe_water"], "has_pregnant_woman": true, "has_under_two": true,
+        "has_under_five": true}]});
+    assert_eq!(app.post_json("/api/v1/families-at-risk/import", Some(&officer), &families).await.status(), 200);
     let path = "/api/v1/stats/prevalence?region=14.01&level=village&year=2024";
     let truth: serde_json::Value = app.get(path, Some(&officer)).await.json().await.unwrap();
     let counts = |args: &'static [&'static str]| {
@@ -199,6 +203,12 @@ async fn counts_verify_finds_kept_counts_that_drifted_and_rebuild_repairs_them()
     assert!(elsewhere, "another district's counts are whole: {out}");
     let drifted: serde_json::Value = app.get(path, Some(&officer)).await.json().await.unwrap();
     assert_ne!(drifted["rows"], truth["rows"]);
+    // The families' counts too.
+    app.execute("UPDATE family_counts SET no_safe_water = 0 WHERE village_code = '14.01.01.2009'").await;
+    let (agrees, out) = counts(&["counts", "verify", "--region", "14.01"]).await.unwrap();
+    let differs = |table: &str| out.lines().any(|l| l.starts_with(&format!("{table} ")) && l.ends_with("rows differ"));
+    assert!(!agrees && differs("prevalence_counts") && differs("family_counts"), "{out}");
+    assert!(!differs("case_counts"), "{out}");
 
     let (rebuilt, out) = counts(&["counts", "rebuild", "--region", "14.01"]).await.unwrap();
     assert!(rebuilt, "{out}");

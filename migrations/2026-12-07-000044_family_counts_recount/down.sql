@@ -1,0 +1,1 @@
+DROP FUNCTION family_counts_from_rows();
