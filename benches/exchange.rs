@@ -1,8 +1,9 @@
 //! The national systems' exchanges as their callers meet them, through HTTP, over the synthetic
 //! country of `benches/dashboards.rs`: a region's year exported as FHIR R4 for SATUSEHAT (the
 //! children's growth, the mothers' antenatal care), of the busiest district and of its province,
-//! as one streamed Bundle and as linked Bundles of 100 people; and DHIS2 data value sets of the
-//! nation's year (every tier, villages only, district months) and of that province's months.
+//! as one streamed Bundle and as linked Bundles of 100 people; the bulk exports
+//! (`/exports/{kind}`, NDJSON) of the nation and of that province; and DHIS2 data value sets of
+//! the nation's year (every tier, villages only, district months) and of that province's months.
 //! For each: the time, the bytes, resources or values a second, and this process's resident
 //! memory (the service runs in it) before, at its peak while streaming, and after.
 //!
@@ -169,6 +170,31 @@ async fn run() {
         }
     }
 
+    println!("\nBulk exports (NDJSON), one client, the nation's and the province's\n");
+    println!(
+        "{:<44} {:>8} {:>9} {:>8} {:>10} {:>23}",
+        "export", "seconds", "MB", "MB/s", "rows/s", "RSS MiB before/peak/after"
+    );
+    for kind in ["children", "measurements", "cases", "pregnancies", "tpk-visits"] {
+        for region in [None, Some(&province)] {
+            let label = format!("{kind} of {}", region.map_or("Indonesia", |r| r.as_str()));
+            if only.as_deref().is_some_and(|o| !label.contains(o)) {
+                continue;
+            }
+            let url = match region {
+                Some(region) => format!("{}/api/v1/exports/{kind}?region={region}", service.address),
+                None => format!("{}/api/v1/exports/{kind}", service.address),
+            };
+            let ((bytes, rows), seconds, memory) = with_memory(lines(&http, &url, &token)).await;
+            let megabytes = bytes as f64 / 1e6;
+            println!(
+                "{label:<44} {seconds:>8.1} {megabytes:>9.1} {:>8.1} {:>10.0} {memory:>23}",
+                megabytes / seconds,
+                rows as f64 / seconds
+            );
+        }
+    }
+
     println!("\nDHIS2 data value sets, one client (every data set: prevalence, interventions, SKDN, survey figures)\n");
     println!(
         "{:<52} {:>8} {:>9} {:>8} {:>10} {:>23}",
@@ -238,4 +264,16 @@ async fn data_values(http: &reqwest::Client, url: &str, token: &str) -> (u64, u6
         values.feed(&chunk);
     }
     (bytes, values.found)
+}
+
+/// GETs an NDJSON export, reading the body as it arrives: its bytes and lines.
+async fn lines(http: &reqwest::Client, url: &str, token: &str) -> (u64, u64) {
+    let mut response = http.get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(response.status(), 200, "{url}");
+    let (mut bytes, mut lines) = (0, 0);
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        bytes += chunk.len() as u64;
+        lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
+    }
+    (bytes, lines)
 }

@@ -112,14 +112,17 @@ pub struct MeasurementExport {
     pub created_at: DateTime<Utc>,
 }
 
-/// Measurements of the scope's living children, taken in the period.
+/// Measurements of the scope's living children, taken in the period. The position's child is
+/// also stated alone, `(village, child) >= ($3, $4)`: PostgreSQL cannot start the children's
+/// index at a row comparison that spans both tables, and without it every page scanned from
+/// the scope's first child again (3 s a page half-way through 300,000 children; 17 ms with it).
 impl Paged for MeasurementExport {
     const SQL: &'static str = "SELECT m.id, m.child_id, c.village_code, m.measured_on, m.age_days, m.length_cm, m.position, \
                 m.weight_kg, m.oedema, m.place, m.measured_by, m.posyandu_id, m.haz, m.waz, m.whz, \
                 m.haz_implausible OR m.waz_implausible OR m.whz_implausible AS implausible, m.voided_at, m.created_at \
          FROM children c JOIN measurements m ON m.child_id = c.id \
          WHERE c.deleted_at IS NULL AND c.village_code >= $1 AND c.village_code < $2 \
-           AND (c.village_code, c.id, m.id) > ($3, $4, $5) \
+           AND (c.village_code, c.id) >= ($3, $4) AND (c.village_code, c.id, m.id) > ($3, $4, $5) \
            AND ($6::date IS NULL OR m.measured_on >= $6) AND ($7::date IS NULL OR m.measured_on <= $7) \
          ORDER BY c.village_code, c.id, m.id LIMIT $8";
 
