@@ -72,7 +72,7 @@ text_enum! {
 
 /// A calendar month, written `2024-08`; stored as its first day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, ToSchema)]
-#[schema(value_type = String, example = "2024-08", pattern = r"^[0-9]{4}-[0-9]{2}$")]
+#[schema(value_type = String, example = "2024-08", pattern = r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 pub struct Month(NaiveDate);
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -59,22 +59,51 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         return Err(ApiError::invalid("body", text!("must be a JSON object")));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|error| {
-        let path = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_data() {
-            field_error(&path, &inner)
-        } else {
-            wrong_type_in_valid_json::<T>(bytes).unwrap_or_else(|| not_json(&inner))
+    let value = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => {
+            de.end().map_err(|e| not_json(&e))?;
+            value
         }
-    })?;
-    de.end().map_err(|e| not_json(&e))?;
+        Err(error) => {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            if !inner.is_data() {
+                return Err(wrong_type_in_valid_json::<T>(bytes).unwrap_or_else(|| not_json(&inner)));
+            }
+            whole_floats_as_integers(bytes, &inner).ok_or_else(|| field_error(&path, &inner))?
+        }
+    };
     // A raw NUL byte is not JSON; only the escape can carry one, so the slow look is rare.
     if bytes.windows(NUL_ESCAPE.len()).any(|w| w == NUL_ESCAPE) {
         let tree: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| not_json(&e))?;
         refuse_nul(&tree)?;
     }
     Ok(value)
+}
+
+/// JSON (and JSON Schema's `integer`) holds `28.0` as the number 28, but serde refuses it for
+/// an integer field: where that is the error, the body is read again from its tree with every
+/// whole float written as an integer. `None` when it is not, or the body still does not fit.
+fn whole_floats_as_integers<T: DeserializeOwned>(bytes: &[u8], error: &serde_json::Error) -> Option<T> {
+    fn rewrite(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Number(n) => {
+                // Below 2^53 a float is exact, so the integer is the number the client meant.
+                if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15) {
+                    *n = serde_json::Number::from(f as i64);
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(rewrite),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(rewrite),
+            _ => {}
+        }
+    }
+    if !error.to_string().starts_with("invalid type: floating point") {
+        return None;
+    }
+    let mut tree: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    rewrite(&mut tree);
+    serde_json::from_value(tree).ok()
 }
 
 fn field_error(path: &str, error: &serde_json::Error) -> ApiError {
@@ -218,6 +247,19 @@ mod tests {
         assert_eq!(field_of(parse_json::<Body>(br#" ["a", 1]"#).unwrap_err()), "body");
         assert_eq!(field_of(parse_json::<Body>(b"17").unwrap_err()), "body");
         assert!(matches!(parse_json::<Body>(b"[\"a\", 1"), Err(ApiError::BadRequest(_))));
+    }
+
+    #[test]
+    fn a_whole_float_is_an_integer_and_a_fraction_is_not() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Counted {
+            count: i32,
+            share: f64,
+        }
+        let read: Counted = parse_json(br#"{"count": 28.0, "share": 2.0}"#).unwrap();
+        assert_eq!((read.count, read.share), (28, 2.0));
+        assert_eq!(field_of(parse_json::<Counted>(br#"{"count": 28.5, "share": 1}"#).unwrap_err()), "count");
+        assert_eq!(field_of(parse_json::<Counted>(br#"{"count": 3.0e12, "share": 1}"#).unwrap_err()), "count");
     }
 
     #[test]

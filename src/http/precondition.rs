@@ -29,18 +29,25 @@ impl FromRequest for IfMatch {
             Some(value) if value.as_bytes().trim_ascii() == b"*" => Err(ApiError::PreconditionRequired(text!(
                 "`If-Match: *` does not say which version you changed: send the resource's ETag"
             ))),
-            Some(value) => value
-                .to_str()
-                .ok()
-                .map(|v| v.trim().trim_start_matches("W/").trim_matches('"'))
-                .and_then(|v| v.parse::<i32>().ok())
-                .map(IfMatch)
-                .ok_or_else(|| {
-                    ApiError::bad_request(text!("`If-Match` must be an ETag this API gave out, like \"3\""))
-                }),
+            Some(value) => value.to_str().ok().and_then(version).map(IfMatch).ok_or_else(|| {
+                ApiError::bad_request(text!("`If-Match` must be an ETag this API gave out, like \"3\""))
+            }),
         })
     }
 }
+
+/// The version an ETag names: `"3"` or `W/"3"` (`ETAG`), quoted as RFC 9110 writes it.
+fn version(etag: &str) -> Option<i32> {
+    let etag = etag.trim();
+    let quoted = etag.strip_prefix("W/").unwrap_or(etag);
+    let digits = quoted.strip_prefix('"')?.strip_suffix('"')?;
+    (!digits.is_empty() && digits.len() <= 9 && digits.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| digits.parse().ok())
+        .flatten()
+}
+
+/// An ETag as the contract states it: at most 9 digits, so every one it allows is a version.
+const ETAG: &str = r#"^(W/)?"[0-9]{1,9}"$"#;
 
 /// The parameter as the contract states it, once for every conditional write (list `IfMatch`
 /// in an operation's `params`); `api::openapi` adds the answers that come with it.
@@ -51,7 +58,7 @@ impl utoipa::IntoParams for IfMatch {
         use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
         use utoipa::openapi::{ObjectBuilder, Required, schema::Type};
         // An ETag is a quoted version; the pattern says so, so clients and fuzzers send one.
-        let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(r#"^(W/)?"[0-9]+"$"#));
+        let etag = ObjectBuilder::new().schema_type(Type::String).pattern(Some(ETAG));
         let description = "The ETag of the version you read. A record kept under a key rather than an id \
                            (written with PUT) reads as `\"0\"` while there is none.";
         #[allow(deprecated)] // `example` on a parameter is valid OpenAPI 3.1, and what clients show.
@@ -126,4 +133,20 @@ pub fn created_with_etag<T: serde::Serialize>(location: String, version: i32, bo
         .insert_header((header::LOCATION, location))
         .insert_header(etag(version))
         .json(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::version;
+
+    #[test]
+    fn an_etag_is_a_quoted_version_of_at_most_nine_digits() {
+        assert_eq!(version("\"3\""), Some(3));
+        assert_eq!(version("W/\"12\""), Some(12));
+        assert_eq!(version(" \"0\" "), Some(0));
+        assert_eq!(version("\"999999999\""), Some(999_999_999));
+        for refused in ["3", "0", "\"\"", "\"3", "3\"", "\"-1\"", "\"1e3\"", "\"9999999999\"", "W/3", "\"3\", \"4\""] {
+            assert_eq!(version(refused), None, "{refused}");
+        }
+    }
 }

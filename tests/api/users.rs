@@ -229,7 +229,7 @@ async fn nobody_locks_themselves_out() {
     let response = app
         .patch_json(&format!("/api/v1/users/{}", admin.id), Some(&token), Some("\"1\""), &json!({"active": false}))
         .await;
-    problem(response, StatusCode::UNPROCESSABLE_ENTITY).await;
+    problem(response, StatusCode::FORBIDDEN).await;
 }
 
 #[tokio::test]

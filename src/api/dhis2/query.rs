@@ -19,15 +19,19 @@ const MAX_ORG_UNITS: usize = 100;
 #[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct IdSchemes {
     /// `CODE` (the only scheme; default), for every kind of identifier.
-    #[param(example = "CODE")]
+    #[param(example = "CODE", pattern = "^[Cc][Oo][Dd][Ee]$")]
     pub id_scheme: Option<String>,
     /// `CODE` (the only scheme).
+    #[param(pattern = "^[Cc][Oo][Dd][Ee]$")]
     pub data_element_id_scheme: Option<String>,
     /// `CODE` (the only scheme): Kemendagri codes.
+    #[param(pattern = "^[Cc][Oo][Dd][Ee]$")]
     pub org_unit_id_scheme: Option<String>,
     /// `CODE` (the only scheme).
+    #[param(pattern = "^[Cc][Oo][Dd][Ee]$")]
     pub data_set_id_scheme: Option<String>,
     /// `CODE` (the only scheme).
+    #[param(pattern = "^[Cc][Oo][Dd][Ee]$")]
     pub category_option_combo_id_scheme: Option<String>,
 }
 

@@ -18,6 +18,7 @@ pub use crate::records::family::{Family, FamilyRecord};
      "risk_factors": ["mother_under_20", "no_proper_latrine"],
      "has_pregnant_woman": true, "has_under_two": false, "has_under_five": false}]}))]
 pub struct FamilyImport {
+    #[schema(minimum = 2000, maximum = 2100)]
     pub year: i32,
     /// 1 to 2,000 families (about 0.5 MB, inside the default `MAX_BODY_BYTES`).
     #[validate(length(min = 1, max = 2000))]

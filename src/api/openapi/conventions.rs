@@ -39,6 +39,8 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter, region_
             Some(crate::domain::RegionCode::PATTERN.to_owned())
         }
         _ if national => Some(format!("^national$|{}", crate::domain::RegionCode::PATTERN)),
+        // The worklist's `village` (a body's `village` is a count).
+        "village" => Some(crate::domain::RegionLevel::Village.pattern().to_owned()),
         _ => region_code_pattern(name).map(str::to_owned),
     };
     let bounds = match name {
@@ -97,10 +99,14 @@ impl Modify for RegionCodeFields {
         use utoipa::openapi::RefOr;
         use utoipa::openapi::schema::Schema;
         let Some(components) = openapi.components.as_mut() else { return };
-        for schema in components.schemas.values_mut() {
+        for (schema_name, schema) in components.schemas.iter_mut() {
             let RefOr::T(Schema::Object(object)) = schema else { continue };
             for (name, property) in object.properties.iter_mut() {
-                if let (Some(pattern), RefOr::T(Schema::Object(field))) = (region_code_pattern(name), property)
+                // A new region's `code` (`RegionCode::parse`).
+                let new_region =
+                    (schema_name == "CreateRegion" && name == "code").then_some(crate::domain::RegionCode::PATTERN);
+                if let (Some(pattern), RefOr::T(Schema::Object(field))) =
+                    (region_code_pattern(name).or(new_region), property)
                     && field.pattern.is_none()
                 {
                     field.pattern = Some(pattern.to_owned());

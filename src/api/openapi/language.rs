@@ -30,7 +30,8 @@ impl Modify for Languages {
 }
 
 fn accept_language() -> RefOr<Parameter> {
-    let schema = ObjectBuilder::new().schema_type(Type::String).max_length(Some(256)).examples(["id"]).build();
+    // Any value: a preference is never a reason to refuse a request (unknown ones read as `en`).
+    let schema = ObjectBuilder::new().schema_type(Type::String).examples(["id"]).build();
     RefOr::T(
         ParameterBuilder::new()
             .name("Accept-Language")
@@ -39,7 +40,7 @@ fn accept_language() -> RefOr<Parameter> {
                 "The language of error answers: `id` (Indonesian, also `in`) or `en` (English, the \
                  default), ranked as RFC 9110 says (`id-ID,id;q=0.9,en;q=0.8`). A problem's `title`, \
                  `detail` and every field's `message` are written in the first of the two the caller \
-                 ranks; records and codes are not translated.",
+                 ranks; records and codes are not translated. Any other value is answered in English.",
             ))
             .schema(Some(schema))
             .build(),

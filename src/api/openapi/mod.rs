@@ -22,6 +22,7 @@ mod idempotency;
 mod language;
 mod links;
 mod responses;
+mod rules;
 
 use conventions::{ClosedTokenRequest, ParameterConventions, PresentResponseFields, RegionCodeFields};
 use idempotency::IdempotentPosts;
@@ -127,6 +128,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ParameterConventions.modify(&mut doc);
     ClosedTokenRequest.modify(&mut doc);
     RegionCodeFields.modify(&mut doc);
+    rules::CrossFieldRules.modify(&mut doc);
     PresentResponseFields.modify(&mut doc);
     Languages.modify(&mut doc);
     doc

@@ -17,7 +17,7 @@ pub use crate::records::user::UserView;
 pub struct CreateUser {
     /// 3 to 64 characters: letters, digits, `.`, `_`, `-`, `@`; stored in lower case.
     #[validate(length(min = 3, max = 64))]
-    #[schema(min_length = 3, max_length = 64)]
+    #[schema(min_length = 3, max_length = 64, pattern = r"^\s*[A-Za-z0-9._@-]+\s*$")]
     pub username: String,
     /// 12 to 128 characters.
     #[validate(length(min = 12, max = 128))]

@@ -145,7 +145,8 @@ pub async fn get(caller: Caller, path: web::Path<UserId>, pool: web::Data<DbPool
     security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed", body = UserView, headers(("ETag" = String))),
-        (status = 403, description = "The caller may not manage this account, role or scope"),
+        (status = 403, description = "The caller may not manage this account, role or scope, or would change \
+            their own role, scope or active flag"),
         (status = 404, description = "No such account"),
         (status = 422, description = "Invalid fields"),
     )
@@ -177,8 +178,9 @@ pub async fn update(
         }
     };
     let changes_self = body.role.is_some() || body.scope.is_some() || body.active.is_some();
+    // Not a field's fault but this caller's: nobody may lock themselves out (or in).
     if target.id == caller.id && changes_self {
-        errors.add("id", text!("you cannot change your own role, scope or active flag"));
+        return Err(ApiError::forbidden(text!("you cannot change your own role, scope or active flag")));
     }
     let scope = errors.finish_with(scope)?;
     require_manageable(&caller, role, &scope)?;
