@@ -185,7 +185,7 @@ async fn run() {
                 Some(region) => format!("{}/api/v1/exports/{kind}?region={region}", service.address),
                 None => format!("{}/api/v1/exports/{kind}", service.address),
             };
-            let ((bytes, rows), seconds, memory) = with_memory(lines(&http, &url, &token)).await;
+            let ((bytes, rows), seconds, memory) = with_memory(streamed(&http, &url, &token, b"\n")).await;
             let megabytes = bytes as f64 / 1e6;
             println!(
                 "{label:<44} {seconds:>8.1} {megabytes:>9.1} {:>8.1} {:>10.0} {memory:>23}",
@@ -219,7 +219,7 @@ async fn run() {
             continue;
         }
         let url = format!("{}/api/v1/dhis2/dataValueSets?{sets}&{query}", service.address);
-        let ((bytes, values), seconds, memory) = with_memory(data_values(&http, &url, &token)).await;
+        let ((bytes, values), seconds, memory) = with_memory(streamed(&http, &url, &token, b"\"dataElement\"")).await;
         let megabytes = bytes as f64 / 1e6;
         println!(
             "{label:<52} {seconds:>8.1} {megabytes:>9.1} {:>8.1} {:>10.0} {memory:>23}",
@@ -254,26 +254,15 @@ async fn with_memory<T>(work: impl std::future::Future<Output = T>) -> (T, f64, 
     (result, seconds, format!("{before:.0}/{peak:.0}/{:.0}", resident_mib()))
 }
 
-/// GETs a data value set, reading the body as it arrives: its bytes and values.
-async fn data_values(http: &reqwest::Client, url: &str, token: &str) -> (u64, u64) {
+/// GETs `url`, reading the body as it arrives: its bytes, and how often `needle` occurs in it
+/// (a data value set's values, an NDJSON export's lines).
+async fn streamed(http: &reqwest::Client, url: &str, token: &str, needle: &'static [u8]) -> (u64, u64) {
     let mut response = http.get(url).bearer_auth(token).send().await.unwrap();
     assert_eq!(response.status(), 200, "{url}");
-    let (mut bytes, mut values) = (0, Counter::new(b"\"dataElement\""));
+    let (mut bytes, mut found) = (0, Counter::new(needle));
     while let Some(chunk) = response.chunk().await.unwrap() {
         bytes += chunk.len() as u64;
-        values.feed(&chunk);
+        found.feed(&chunk);
     }
-    (bytes, values.found)
-}
-
-/// GETs an NDJSON export, reading the body as it arrives: its bytes and lines.
-async fn lines(http: &reqwest::Client, url: &str, token: &str) -> (u64, u64) {
-    let mut response = http.get(url).bearer_auth(token).send().await.unwrap();
-    assert_eq!(response.status(), 200, "{url}");
-    let (mut bytes, mut lines) = (0, 0);
-    while let Some(chunk) = response.chunk().await.unwrap() {
-        bytes += chunk.len() as u64;
-        lines += memchr::memchr_iter(b'\n', &chunk).count() as u64;
-    }
-    (bytes, lines)
+    (bytes, found.found)
 }
