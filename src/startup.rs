@@ -46,11 +46,11 @@ impl Application {
             metrics.register(relay_metrics.collectors())?;
             tokio::spawn(Relay::new(pool.clone(), url.clone(), settings.nats_relay_batch, relay_metrics).run());
         }
-        let reader = match &settings.database_read_url {
-            Some(url) => build_pool(url, settings.database_pool_size, settings.database_statement_timeout_ms)?,
-            None => pool.clone(),
+        let replica = match &settings.database_read_url {
+            Some(url) => Some(build_pool(url, settings.database_pool_size, settings.database_statement_timeout_ms)?),
+            None => None,
         };
-        let reader = web::Data::new(ReadPool::new(reader));
+        let reader = web::Data::new(ReadPool::new(pool.clone(), replica));
         tokio::spawn(crate::db::idempotency::purge_expired_every(pool.clone(), Duration::from_secs(600)));
         let feed_retention = web::Data::new(FeedRetention(settings.change_feed_retention_days));
         if settings.change_feed_retention_days > 0 {

@@ -4,7 +4,9 @@
 //! aggregates and lists use `ReadPool`, which is a streaming replica when
 //! `DATABASE_READ_URL` is set and the same pool otherwise.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use diesel::ConnectionError;
 use diesel_async::pooled_connection::deadpool::Pool;
@@ -18,22 +20,72 @@ pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 
 /// Connections for reads that may trail the primary by the replica's lag: aggregates and
 /// lists. A replica refuses writes, so nothing written can go through it by mistake.
+///
+/// While the replica cannot be reached (stopped, being rebuilt, a network break) reads go to
+/// the primary: a dashboard gets fresher data rather than none. A failed checkout sends reads
+/// to the primary for `REPLICA_RETRY`; the first read after that tries the replica again.
 #[derive(Clone)]
-pub struct ReadPool(DbPool);
+pub struct ReadPool {
+    primary: DbPool,
+    replica: Option<DbPool>,
+    /// When reads may try the replica again (milliseconds since `epoch`), 0 while it answers.
+    retry_at: Arc<AtomicU64>,
+    epoch: Instant,
+}
+
+/// How long reads stay on the primary after the replica failed to give a connection.
+const REPLICA_RETRY: Duration = Duration::from_secs(2);
+
+/// Where a read pool's reads go now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadsFrom {
+    /// No replica is configured.
+    Primary,
+    Replica,
+    /// The replica failed lately; reads go to the primary.
+    PrimaryInsteadOfReplica,
+}
 
 impl ReadPool {
-    pub fn new(pool: DbPool) -> Self {
-        Self(pool)
+    pub fn new(primary: DbPool, replica: Option<DbPool>) -> Self {
+        Self { primary, replica, retry_at: Arc::new(AtomicU64::new(0)), epoch: Instant::now() }
+    }
+
+    /// A connection to the replica, or to the primary while the replica is unreachable.
+    pub async fn get(&self) -> Result<Connection, PoolError> {
+        if let Some(replica) = &self.replica
+            && self.reads_from() == ReadsFrom::Replica
+        {
+            match replica.get().await {
+                Ok(conn) => return Ok(conn),
+                Err(error) => {
+                    let retry_at = self.epoch.elapsed() + REPLICA_RETRY;
+                    self.retry_at.store(retry_at.as_millis() as u64, Ordering::Relaxed);
+                    tracing::warn!(%error, "the read replica gave no connection; reading from the primary");
+                }
+            }
+        }
+        self.primary.get().await
+    }
+
+    pub fn reads_from(&self) -> ReadsFrom {
+        match self.replica {
+            None => ReadsFrom::Primary,
+            Some(_) if self.epoch.elapsed().as_millis() as u64 >= self.retry_at.load(Ordering::Relaxed) => {
+                ReadsFrom::Replica
+            }
+            Some(_) => ReadsFrom::PrimaryInsteadOfReplica,
+        }
+    }
+
+    /// The replica's own pool, for the readiness check.
+    pub fn replica(&self) -> Option<&DbPool> {
+        self.replica.as_ref()
     }
 }
 
-impl std::ops::Deref for ReadPool {
-    type Target = DbPool;
-
-    fn deref(&self) -> &DbPool {
-        &self.0
-    }
-}
+/// A pooled connection, handed back when dropped.
+pub type Connection = deadpool::managed::Object<AsyncDieselConnectionManager<AsyncPgConnection>>;
 
 /// A pool of `max_size` connections whose statements PostgreSQL cancels after
 /// `statement_timeout_ms` (`DATABASE_STATEMENT_TIMEOUT_MS`).

@@ -16,6 +16,12 @@ pub fn non_blank(text: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// `non_blank` as a JSON Schema pattern: some character that is not white space as
+/// `char::is_whitespace` (what `trim` removes) defines it, spelled out because `\s` means
+/// different characters in ECMAScript, Python and Rust.
+pub const NON_BLANK_PATTERN: &str =
+    "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+
 /// Optional text as it is stored: trimmed, and `None` when blank.
 pub fn given(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
@@ -72,5 +78,15 @@ mod tests {
         assert_eq!(given(Some("  ")), None);
         assert_eq!(given(Some(" catatan ")), Some("catatan"));
         assert_eq!(given(None), None);
+    }
+
+    #[test]
+    fn the_non_blank_pattern_refuses_what_trim_removes_and_nothing_else() {
+        let schema = serde_json::json!({"type": "string", "pattern": NON_BLANK_PATTERN});
+        let pattern = jsonschema::validator_for(&schema).unwrap();
+        for c in ('\u{1}'..='\u{3100}').chain(['\u{feff}', '\u{1f600}']) {
+            let text = c.to_string();
+            assert_eq!(pattern.is_valid(&serde_json::json!(text)), non_blank(&text).is_ok(), "U+{:04X}", c as u32);
+        }
     }
 }

@@ -97,6 +97,17 @@ async fn district_officers_keep_their_agencies() {
     let path = format!("/api/v1/agencies/{}", agency["id"].as_str().unwrap());
     let in_use = app.request(Method::DELETE, &path, Some(&kampar)).header("If-Match", "\"1\"").send().await.unwrap();
     problem(in_use, StatusCode::CONFLICT).await;
+
+    // Spaces alone are no name (they were trimmed to "" and broke the table's check: a 500).
+    let mut blank = dinkes.clone();
+    blank["name"] = json!(" \u{3000} ");
+    blank["short_name"] = json!("Bappeda");
+    let refused =
+        problem(app.post_json("/api/v1/agencies", Some(&kampar), &blank).await, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(refused["errors"][0]["field"], "name", "{refused}");
+    let renamed = app.patch_json(&path, Some(&kampar), Some("\"1\""), &json!({"short_name": "\t"})).await;
+    let refused = problem(renamed, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(refused["errors"][0]["field"], "short_name", "{refused}");
 }
 
 #[tokio::test]

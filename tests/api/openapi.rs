@@ -83,6 +83,7 @@ fn every_enum_lists_the_names_serde_sends() {
     use stunting_api::domain::*;
     use stunting_api::fhir::BundleType;
     use stunting_api::growth::GrowthCategory;
+    use stunting_api::http::health::ReplicaState;
     use stunting_api::records::import::Mode;
     use stunting_api::records::import::jobs::JobStatus;
     use stunting_api::records::pregnancy::import::PregnancyEvent;
@@ -129,6 +130,7 @@ fn every_enum_lists_the_names_serde_sends() {
         Place,
         Position,
         RegionLevel,
+        ReplicaState,
         RiskFactor,
         CatinRisk,
         Contraception,

@@ -121,8 +121,17 @@ async fn aggregates_and_lists_read_the_replica_records_and_writes_the_primary() 
     caught_up(&pair).await;
     assert_eq!(listed_and_measured(&app, &officer).await, (2, 2));
 
-    // Readiness covers the replica: without it the service cannot answer its lists.
-    assert_eq!(app.get("/health/ready", None).await.status(), StatusCode::OK);
+    let ready: Value = app.get("/health/ready", None).await.json().await.unwrap();
+    assert_eq!(ready["read_replica"], "ok");
+
+    // Without the replica, lists and aggregates read the primary (with what it has now), and
+    // the service stays ready: a load balancer keeps sending it requests.
     pair.replica.stop().unwrap();
-    assert_eq!(app.get("/health/ready", None).await.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let third = app.child_in(&officer, VILLAGE).await;
+    app.measure_at(&officer, &third, "2025-05-01", -3.0).await;
+    assert_eq!(listed_and_measured(&app, &officer).await, (3, 3), "reads fall back to the primary");
+    let ready = app.get("/health/ready", None).await;
+    assert_eq!(ready.status(), StatusCode::OK);
+    let ready: Value = ready.json().await.unwrap();
+    assert_eq!(ready["read_replica"], "unreachable");
 }

@@ -10,6 +10,7 @@ regions and records that exist, mints a new `Idempotency-Key` for each new reque
 the cursors lists hand out, and orders its ranges. Requests generated as invalid are sent as
 drawn (except the half of the creates below that land on real regions, see `REAL`)."""
 
+import datetime
 import json
 import uuid
 import zlib
@@ -20,7 +21,8 @@ TIERS = ["province", "district", "subdistrict", "village", "posyandu"]
 
 # Regions and dates the demo data holds (`stunting-api demo load`: Kabupaten Kampar, 14.01).
 REAL = {"village_code": "14.01.01.2009", "region_code": "14.01", "district_code": "14.01", "scope": "14.01",
-        "province_code": "14", "birth_date": "2024-06-01", "fiscal_year": 2025}
+        "province_code": "14", "birth_date": "2024-06-01", "fiscal_year": 2025,
+        "village_codes": ["14.01.01.2009"]}
 
 # Creates whose records the document links to the operations on them (src/api/openapi/links.rs):
 # half of the drawn bodies, valid or not, are pointed at Kampar so the stateful phase reaches
@@ -62,12 +64,26 @@ def _real_regions(value):
     return value
 
 
+def _moment(text):
+    """A date, month or instant as a value that orders as time does (digits of a fraction vary)."""
+    try:
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text  # a month (`2025-03`): its text orders as time
+
+
 def _ordered(fields):
-    """`fields` with each range's end after its start (same format: compared as text)."""
+    """`fields` with each range's end after its start."""
     for start, end in RANGES:
         low, high = fields.get(start), fields.get(end)
-        if isinstance(low, str) and isinstance(high, str) and len(low) == len(high) and low >= high:
-            if low == high:
+        if not (isinstance(low, str) and isinstance(high, str)):
+            continue
+        try:
+            later = _moment(low) >= _moment(high)
+        except TypeError:  # an instant beside a date: not a pair this document has
+            continue
+        if later:
+            if _moment(low) == _moment(high):
                 fields.pop(end)  # the audit trail's `to` is after `from`: an open end instead
             else:
                 fields[start], fields[end] = high, low
@@ -148,6 +164,8 @@ def _valid_body(body):
         # A survey figure: no more stunted children than measured, its interval holds it.
         _sorted_numbers(body, ["stunted_count", "measured_count"])
         _sorted_numbers(body, ["ci_low_pct", "stunting_pct", "ci_high_pct"])
+        if "min_age_women" in body and body["min_age_women"] == body.get("max_age_women"):
+            body["min_age_women"] -= 1  # a bride's age range is not empty (both bounds allow 30)
         body = _ordered(_real_regions(body))
         if body.get("kind") == "tpk":
             body["region_code"] = REAL["village_code"]  # a TPK is a village's
@@ -164,10 +182,10 @@ def _keep_rules(case):
     if isinstance(case.query, dict):
         case.query = _valid_query(case.operation.path, case.query)
     case.body = _valid_body(case.body)
-    if case.headers and "Idempotency-Key" in case.headers:
-        # A new request gets a new key; the same request, the same key (a retry).
-        seen = json.dumps([case.method, case.formatted_path, case.query, case.body], sort_keys=True, default=str)
-        case.headers["Idempotency-Key"] = str(uuid.uuid5(uuid.NAMESPACE_URL, seen))
+    if case.method == "PATCH" and case.operation.path == "/api/v1/users/{id}" and isinstance(case.body, dict):
+        if "scope" in case.body and case.body.get("role") in (None, "cadre"):
+            # The account's role is the one it has, perhaps a cadre's: a village fits every role.
+            case.body["scope"] = REAL["village_code"]
 
 
 @schemathesis.hook
@@ -177,8 +195,29 @@ def map_case(ctx, case):
         _keep_rules(case)
     elif operation.method.upper() == "POST" and operation.path in CREATES and isinstance(case.body, dict):
         if not _drawn_half(case.body):
-            case.body = {key: REAL.get(key, value) for key, value in case.body.items()}
+            # Real regions may mend what made the body invalid: schemathesis then judges it as
+            # valid, so it keeps the rules that hold for every text too.
+            case.body = _without_nul({key: REAL.get(key, value) for key, value in case.body.items()})
     return case
+
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    """A new request gets a new `Idempotency-Key`; the same request, the same key (a retry).
+
+    Minted as the request leaves, not in `map_case`: the coverage phase copies an example's
+    headers into its variations, and the stateful phase fills a link's values in afterwards, so
+    a key made earlier would travel with a different request."""
+    positive = case.meta is None or case.meta.generation.mode.is_positive
+    if positive and case.path_parameters:
+        # A link the stateful phase inferred from an answer's field that was `null` fills the
+        # path with `None`; a client names a record by its id (one that may not exist: 404).
+        for name, value in case.path_parameters.items():
+            if value is None or value == "None":
+                case.path_parameters[name] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{case.path}:{name}"))
+    if case.headers and "Idempotency-Key" in case.headers and positive:
+        seen = json.dumps([case.method, case.formatted_path, case.query, case.body], sort_keys=True, default=str)
+        case.headers["Idempotency-Key"] = str(uuid.uuid5(uuid.NAMESPACE_URL, seen))
 
 
 @schemathesis.hook

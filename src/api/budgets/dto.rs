@@ -51,7 +51,7 @@ pub struct UpdateBudget {
     pub fiscal_year: Option<i32>,
     /// `null` clears it.
     #[serde(default, deserialize_with = "crate::http::extract::present")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 1_000_000_000_000_000_i64)]
     pub reported_total: Option<Option<Rupiah>>,
     #[validate(length(max = 300))]
     #[schema(max_length = 300)]
@@ -94,7 +94,7 @@ pub struct CreateLine {
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub output_value: Option<i64>,
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 100)]
     pub output_unit: Option<String>,
     #[serde(default)]
@@ -117,7 +117,7 @@ pub struct UpdateLine {
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub output_value: Option<i64>,
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 100)]
     pub output_unit: Option<String>,
     #[validate(length(max = 10000))]

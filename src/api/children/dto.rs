@@ -26,7 +26,7 @@ pub struct CreateChild {
     #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub mother_name: Option<String>,
     /// The mother's record, when she is registered (`POST /api/v1/people`): a living woman
@@ -86,7 +86,7 @@ pub struct UpdateChild {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"reason": "registered twice; the other record is kept"}))]
 pub struct RemovalReason {
-    #[validate(length(min = 3, max = 500))]
+    #[validate(length(min = 3, max = 500), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 3, max_length = 500)]
     pub reason: String,
 }

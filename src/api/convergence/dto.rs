@@ -97,7 +97,7 @@ pub struct DocumentLink {
     /// Optional client-chosen id: a retried request with the same id answers with the
     /// document already recorded instead of adding another.
     pub id: Option<DocumentId>,
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     pub kind: DocumentKind,

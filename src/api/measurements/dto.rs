@@ -36,7 +36,7 @@ pub struct CreateMeasurement {
     pub oedema: bool,
     pub place: Place,
     /// Who measured (the health worker or cadre).
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub measured_by: Option<String>,
     /// The posyandu where it was taken: any the caller may read (a child may be weighed at a

@@ -106,10 +106,42 @@ impl Modify for RegionCodeFields {
                 let new_region =
                     (schema_name == "CreateRegion" && name == "code").then_some(crate::domain::RegionCode::PATTERN);
                 if let (Some(pattern), RefOr::T(Schema::Object(field))) =
-                    (region_code_pattern(name).or(new_region), property)
+                    (region_code_pattern(name).or(new_region), &mut *property)
                     && field.pattern.is_none()
                 {
                     field.pattern = Some(pattern.to_owned());
+                }
+                // A budget line's villages (`budget::lines`: each a village of the budget's region).
+                if let (true, RefOr::T(Schema::Array(list))) = (name == "village_codes", &mut *property)
+                    && let utoipa::openapi::schema::ArrayItems::RefOrSchema(item) = &mut list.items
+                    && let RefOr::T(Schema::Object(item)) = item.as_mut()
+                {
+                    item.pattern = Some(crate::domain::RegionLevel::Village.pattern().to_owned());
+                }
+            }
+        }
+    }
+}
+
+/// Text a record must have is never blank: every field of at least one character is checked by
+/// `text::non_blank` (spaces alone are no name), which the document states as a pattern.
+/// Passwords are any characters.
+pub struct NonBlankText;
+
+impl Modify for NonBlankText {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::Schema;
+        let Some(components) = openapi.components.as_mut() else { return };
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else { continue };
+            for (name, property) in object.properties.iter_mut() {
+                if let RefOr::T(Schema::Object(field)) = property
+                    && field.min_length.is_some_and(|least| least >= 1)
+                    && field.pattern.is_none()
+                    && name != "password"
+                {
+                    field.pattern = Some(crate::domain::text::NON_BLANK_PATTERN.to_owned());
                 }
             }
         }

@@ -24,7 +24,7 @@ mod links;
 mod responses;
 mod rules;
 
-use conventions::{ClosedTokenRequest, ParameterConventions, PresentResponseFields, RegionCodeFields};
+use conventions::{ClosedTokenRequest, NonBlankText, ParameterConventions, PresentResponseFields, RegionCodeFields};
 use idempotency::IdempotentPosts;
 use language::Languages;
 use responses::ProblemResponses;
@@ -128,6 +128,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ParameterConventions.modify(&mut doc);
     ClosedTokenRequest.modify(&mut doc);
     RegionCodeFields.modify(&mut doc);
+    NonBlankText.modify(&mut doc);
     rules::CrossFieldRules.modify(&mut doc);
     PresentResponseFields.modify(&mut doc);
     Languages.modify(&mut doc);

@@ -18,7 +18,7 @@ pub struct NewTeam {
     pub kind: TeamKind,
     /// A village for a TPK; any region for a TPPS.
     pub region_code: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Default `true`.

@@ -26,7 +26,7 @@ pub struct CreateUser {
     pub role: Role,
     /// A region code, or `null` for all of Indonesia (admins only). A cadre's scope is a village.
     pub scope: Option<String>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
 }
@@ -45,7 +45,7 @@ pub struct CreatedUser {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
 pub struct UpdateUser {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     pub role: Option<Role>,

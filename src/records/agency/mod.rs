@@ -40,10 +40,10 @@ pub struct Agency {
 pub struct NewAgency {
     /// A district (kabupaten/kota) code.
     pub district_code: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    #[validate(length(min = 1, max = 40))]
+    #[validate(length(min = 1, max = 40), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 40)]
     pub short_name: String,
     pub sector: AgencySector,
@@ -54,10 +54,10 @@ pub struct NewAgency {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Dinas Kesehatan Kabupaten Kampar"}))]
 pub struct AgencyChanges {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
-    #[validate(length(min = 1, max = 40))]
+    #[validate(length(min = 1, max = 40), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 40)]
     pub short_name: Option<String>,
     pub sector: Option<AgencySector>,

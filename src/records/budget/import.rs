@@ -34,7 +34,7 @@ pub struct LineRecord {
     #[validate(range(min = 0))]
     #[schema(minimum = 0)]
     pub output_value: Option<i64>,
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 100)]
     pub output_unit: Option<String>,
     /// The villages it reaches; in CSV, separated by `;`.

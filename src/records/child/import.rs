@@ -48,7 +48,7 @@ pub struct MeasurementRecord {
     /// Default false.
     pub oedema: Option<bool>,
     pub place: Place,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub measured_by: Option<String>,
     /// The posyandu where it was taken.
@@ -196,7 +196,7 @@ pub struct ChildRow {
     #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub mother_name: Option<String>,
     /// The posyandu of her village she is registered to.
@@ -215,7 +215,7 @@ pub struct ChildRow {
     pub weight_kg: Option<f64>,
     pub oedema: Option<bool>,
     pub place: Option<Place>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub measured_by: Option<String>,
     /// The age the measurer wrote down, in completed months (e-PPGBM's "usia saat ukur"):

@@ -48,7 +48,7 @@ pub struct CreateService {
     pub type_code: String,
     pub given_on: NaiveDate,
     pub intervention_id: Option<Uuid>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub given_by: Option<String>,
     #[validate(length(max = 2000))]

@@ -49,12 +49,12 @@ pub struct InterventionType {
 pub struct NewInterventionType {
     /// Lower case letters, digits and `_`, starting with a letter.
     #[validate(length(min = 2, max = 40))]
-    #[schema(min_length = 2, max_length = 40)]
+    #[schema(min_length = 2, max_length = 40, pattern = "^[a-z][a-z0-9_]*$")]
     pub code: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name_id: String,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name_en: String,
     pub category: InterventionCategory,
@@ -74,10 +74,10 @@ pub struct NewInterventionType {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"national_target_pct": 90.0, "national_target_year": 2029}))]
 pub struct TypeChanges {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name_id: Option<String>,
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name_en: Option<String>,
     pub category: Option<InterventionCategory>,

@@ -47,7 +47,7 @@ pub struct LokusVillage {
     "villages": [{"village_code": "17.04.01.2001", "reason": "prevalensi tertinggi"}]}))]
 pub struct LokusReplacement {
     /// What set the list, e.g. the Rembuk Stunting or a regent's decree (SK Bupati).
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 300)]
     pub decision: String,
     pub decided_on: Option<NaiveDate>,

@@ -124,7 +124,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"active": false}))]
 pub struct TeamChanges {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     pub active: Option<bool>,
@@ -261,7 +261,7 @@ async fn update(conn: &mut AsyncPgConnection, locked: &Writable<Team>, team: &Te
 #[schema(example = json!({"name": "Rahmawati", "position": "Bidan desa", "agency": "Puskesmas Kampar",
     "role": "midwife", "phone": "+6281234567890"}))]
 pub struct TeamMember {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Their job (*jabatan*).
@@ -272,12 +272,12 @@ pub struct TeamMember {
     #[validate(length(max = 200))]
     #[schema(max_length = 200)]
     pub agency: Option<String>,
-    #[validate(length(min = 1, max = 100))]
+    #[validate(length(min = 1, max = 100), custom(function = "crate::domain::text::non_blank"))]
     #[schema(min_length = 1, max_length = 100)]
     pub role: String,
     /// A personal contact: never shown to analysts (`null` for them).
     #[validate(length(min = 6, max = 20))]
-    #[schema(min_length = 6, max_length = 20)]
+    #[schema(min_length = 6, max_length = 20, pattern = "^[0-9+ -]+$")]
     pub phone: Option<String>,
 }
 
