@@ -216,7 +216,9 @@ def before_call(ctx, case, kwargs):
             if value is None or value == "None":
                 case.path_parameters[name] = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{case.path}:{name}"))
     if case.headers and "Idempotency-Key" in case.headers and positive:
-        seen = json.dumps([case.method, case.formatted_path, case.query, case.body], sort_keys=True, default=str)
+        # Keys in the order they are sent: the service fingerprints the bytes, so the same fields
+        # in another order are another request.
+        seen = json.dumps([case.method, case.formatted_path, case.query, case.body], default=str)
         case.headers["Idempotency-Key"] = str(uuid.uuid5(uuid.NAMESPACE_URL, seen))
 
 
