@@ -58,7 +58,7 @@ pub enum ApiError {
     #[error("{}", .0.detail)]
     Answered(Box<Problem>),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
 }
 
 /// One invalid field, before the answer is written in the caller's language.
@@ -291,14 +291,34 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 Self::conflict(text!("a concurrent change touched the same data; retry the request"))
             }
-            // Nothing was committed, and the same request may succeed a moment later: a
-            // connection the server closed (restart, failover), a query cancelled by the
-            // statement timeout, or a deadlock between writers updating the same kept counts.
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
-                Self::unavailable()
-            }
-            Error::DatabaseError(_, ref info) if is_transient(info.message()) => Self::unavailable(),
+            ref passing if is_passing(passing) => Self::unavailable(),
             other => Self::Internal(anyhow::Error::new(other).context("database query failed")),
+        }
+    }
+}
+
+/// Nothing was committed, and the same request may succeed a moment later: a connection the
+/// server closed (restart, failover, a replica stopped), a query cancelled by the statement
+/// timeout, or a deadlock between writers updating the same kept counts.
+fn is_passing(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match error {
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => true,
+        Error::DatabaseError(_, info) => is_transient(info.message()),
+        _ => false,
+    }
+}
+
+/// Aggregates join their queries through `anyhow`; a database failure inside one is judged as
+/// the query's own would be (a lost connection is a 503 to retry, not a 500).
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        match error.downcast_ref::<diesel::result::Error>() {
+            Some(passing) if is_passing(passing) => Self::unavailable(),
+            _ if error.downcast_ref::<diesel_async::pooled_connection::deadpool::PoolError>().is_some() => {
+                Self::ServiceUnavailable(text!("the database is unavailable; retry later"))
+            }
+            _ => Self::Internal(error),
         }
     }
 }
@@ -447,6 +467,22 @@ fn describe(error: &validator::ValidationError) -> Text {
 mod tests {
     use super::*;
     use actix_web::body::to_bytes;
+
+    #[test]
+    fn a_lost_connection_inside_an_aggregate_is_a_503_and_other_failures_a_500() {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost =
+            || Error::DatabaseError(DatabaseErrorKind::ClosedConnection, Box::new("connection closed".to_owned()));
+        let terminated = Error::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("terminating connection due to administrator command".to_owned()),
+        );
+        for passing in [anyhow::Error::new(lost()).context("counting a region"), anyhow::Error::new(terminated)] {
+            assert!(matches!(ApiError::from(passing), ApiError::ServiceUnavailable(_)));
+        }
+        assert!(matches!(ApiError::from(anyhow::anyhow!("a trend of no year")), ApiError::Internal(_)));
+        assert!(matches!(ApiError::from(anyhow::Error::new(Error::NotFound)), ApiError::Internal(_)));
+    }
 
     #[actix_web::test]
     async fn validation_problem_has_pinned_shape() {
