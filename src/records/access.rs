@@ -106,7 +106,15 @@ impl<T> Deref for Writable<T> {
 /// It names that record only when the caller's scope holds its region: outside, the answer
 /// says neither what the record is nor that the caller could have read it.
 pub fn id_taken(caller: &Caller, noun: Text, id: uuid::Uuid, region: &RegionCode) -> ApiError {
-    if caller.scope.contains(region) {
+    id_taken_under(caller.scope.contains(region), noun, id)
+}
+
+/// The 409 for a part of a record (a visit, a screening, a line, a report) under an id another
+/// part already has: named only when that part belongs to the record the caller is writing to
+/// (`same_record`), which the caller can read. Under another record, perhaps outside the
+/// caller's scope, the answer says neither what it is nor whose.
+pub fn id_taken_under(same_record: bool, noun: Text, id: uuid::Uuid) -> ApiError {
+    if same_record {
         ApiError::id_taken(noun, id)
     } else {
         ApiError::conflict(text!("this id is already taken; send the record under a new id"))

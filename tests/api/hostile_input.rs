@@ -74,3 +74,21 @@ async fn the_id_of_a_child_outside_the_scope_is_not_confirmed() {
         "a retry is answered with the child"
     );
 }
+
+#[tokio::test]
+async fn the_id_of_a_measurement_under_another_child_is_not_confirmed() {
+    let app = TestApp::spawn().await;
+    let kampar = app.token_for(Role::Officer, Some("14.01")).await;
+    let bengkalis = app.token_for(Role::Officer, Some("14.03")).await;
+    let theirs = app.child_in(&kampar, VILLAGE).await;
+    let measured = app.measure_at(&kampar, &theirs, "2025-03-01", -1.0).await;
+    let ours = app.child_in(&bengkalis, "14.03.01.1001").await;
+    let body = |on: &str| json!({"id": measured["id"], "measured_on": on, "length_cm": 80.0, "position": "lying", "place": "posyandu"});
+    // Another district's child's measurement id: a plain 409, not "a measurement", not its id.
+    let refused = problem(app.measure(&bengkalis, &ours, body("2025-03-02")).await, StatusCode::CONFLICT).await;
+    assert!(refused.get("existing_id").is_none(), "{refused}");
+    assert!(!refused["detail"].as_str().unwrap().contains("measurement"), "{refused}");
+    // The same child's: named, so an app can reconcile.
+    let named = problem(app.measure(&kampar, &theirs, body("2025-03-02")).await, StatusCode::CONFLICT).await;
+    assert_eq!(named["existing_id"], measured["id"]);
+}

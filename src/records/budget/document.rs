@@ -10,6 +10,7 @@ use crate::db::AsyncPgConnection;
 use crate::db::audit;
 use crate::domain::{BudgetId, BudgetStatus, ExpectedVersion};
 use crate::error::ApiError;
+use crate::records::access;
 use crate::records::write;
 
 /// Enters a document as a draft: the same document sent again under its id is the stored one
@@ -18,7 +19,7 @@ pub async fn create(conn: &mut AsyncPgConnection, caller: &Caller, new: &NewBudg
     if let Some(existing) = super::find_any(conn, new.id).await? {
         return match same_budget(&existing, new) {
             true => Ok(false),
-            false => Err(ApiError::id_taken(text!("budget"), new.id.0)),
+            false => Err(access::id_taken(caller, text!("budget"), new.id.0, &existing.region_code)),
         };
     }
     super::insert(conn, caller, new).await?;

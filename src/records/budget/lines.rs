@@ -17,6 +17,7 @@ use crate::domain::{
     AgencyId, BudgetId, BudgetLineId, ExpectedVersion, InterventionCategory, RegionCode, RegionLevel, Rupiah,
 };
 use crate::error::{ApiError, FieldErrors};
+use crate::records::access;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::agency;
 use crate::records::intervention::types as intervention_types;
@@ -48,9 +49,10 @@ pub async fn add(
 ) -> Result<(LineView, bool), ApiError> {
     let budget = super::lock(conn, caller, id).await?;
     if let Some(existing) = find_line_any(conn, line_id).await? {
-        return match existing.budget_id == id && fields.same_as(&existing) {
+        let its = existing.budget_id == id;
+        return match its && fields.same_as(&existing) {
             true => Ok((line(conn, &budget, line_id).await?, false)),
-            false => Err(ApiError::id_taken(text!("budget line"), line_id.0)),
+            false => Err(access::id_taken_under(its, text!("budget line"), line_id.0)),
         };
     }
     super::require_open(&budget)?;

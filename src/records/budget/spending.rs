@@ -16,6 +16,7 @@ use crate::db::audit;
 use crate::db::schema::budget_spending;
 use crate::domain::{BudgetLineId, BudgetStatus, Rupiah, SpendingId, UserId};
 use crate::error::ApiError;
+use crate::records::access;
 use crate::records::access::Writable;
 use crate::records::write::Versioned;
 
@@ -51,7 +52,7 @@ pub async fn spend(
                 SpendingOutcome { spending: existing, line: super::lines::reload_line(conn, &locked).await? },
                 false,
             )),
-            false => Err(ApiError::id_taken(text!("spending entry"), entry.id.0)),
+            false => Err(access::id_taken_under(existing.line_id == line_id, text!("spending entry"), entry.id.0)),
         };
     }
     if locked.budget.status == BudgetStatus::Draft {

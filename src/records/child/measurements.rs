@@ -10,6 +10,7 @@ use crate::domain::quality::Reading;
 use crate::domain::{ChildId, MeasurementId, Place, Position, PosyanduId, QualityFlag, Sex, UserId, ZScore};
 use crate::error::{ApiError, FieldErrors, Problem};
 use crate::growth::{GrowthCategory, Indicator};
+use crate::records::access;
 use crate::records::access::{Visible, Writable};
 use crate::records::posyandu;
 use std::collections::HashMap;
@@ -90,7 +91,10 @@ pub async fn record(
 ) -> Result<(MeasurementRow, bool), ApiError> {
     let child = super::lock(conn, caller, child_id).await?;
     if let Some(existing) = find_any(conn, &child, incoming.id).await? {
-        return if incoming.same_as(child_id, &existing) { Ok((existing, false)) } else { Err(taken(incoming.id)) };
+        return match incoming.same_as(child_id, &existing) {
+            true => Ok((existing, false)),
+            false => Err(taken(incoming.id, existing.child_id == child_id)),
+        };
     }
     if let Some(id) = incoming.posyandu_id {
         let mut errors = FieldErrors::default();
@@ -107,8 +111,15 @@ pub async fn record(
     Ok((row, true))
 }
 
-fn taken(id: MeasurementId) -> ApiError {
-    ApiError::DuplicateOf { detail: text!("a different measurement is on record as %{id}", id = id), existing_id: id.0 }
+/// A different measurement under `id`: named when it is the same child's (`access::id_taken_under`).
+fn taken(id: MeasurementId, same_child: bool) -> ApiError {
+    match same_child {
+        true => ApiError::DuplicateOf {
+            detail: text!("a different measurement is on record as %{id}", id = id),
+            existing_id: id.0,
+        },
+        false => access::id_taken_under(false, text!("measurement"), id.0),
+    }
 }
 
 fn created_note(child_id: ChildId, m: &Measured) -> serde_json::Value {
@@ -184,7 +195,7 @@ pub async fn record_many(
         };
         let verdict = match stored {
             Some(row) if incoming.same_as(*child_id, row) => Ok(Recorded::Unchanged),
-            Some(row) if *keyed => Err(taken(row.id).rejection()),
+            Some(row) if *keyed => Err(taken(row.id, row.child_id == *child_id).rejection()),
             Some(row) => Err(ApiError::DuplicateOf {
                 detail: text!(
                     "the child has a different measurement on %{date}; send its id to repeat it, or void it first",

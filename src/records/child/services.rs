@@ -3,6 +3,7 @@ use crate::db::audit;
 use crate::db::schema::{child_services, intervention_types};
 use crate::domain::{ChildId, InterventionCategory, InterventionId, ServiceId, UserId};
 use crate::error::{ApiError, FieldErrors};
+use crate::records::access;
 use crate::records::access::Writable;
 use crate::records::child::{ChildAccess, ChildRecord};
 use crate::records::intervention::types;
@@ -135,7 +136,10 @@ pub async fn record(
             && existing.type_code == new.type_code
             && existing.given_on == new.given_on
             && existing.intervention_id == new.intervention_id;
-        return if same { Ok((existing, false)) } else { Err(ApiError::id_taken(text!("service"), id.0)) };
+        return match same {
+            true => Ok((existing, false)),
+            false => Err(access::id_taken_under(existing.child_id == child_id, text!("service"), id.0)),
+        };
     }
     check_references(conn, &child, new.type_code, new.given_on, new.intervention_id).await?;
     insert(conn, &child, new).await?;

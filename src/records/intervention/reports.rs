@@ -7,6 +7,7 @@ use crate::db::audit;
 use crate::db::schema::intervention_reports;
 use crate::domain::{InterventionId, Month, ReportId, UserId};
 use crate::error::ApiError;
+use crate::records::access;
 use crate::records::access::Writable;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -103,7 +104,7 @@ pub async fn report(
             true => {
                 Ok((ReportOutcome { report: existing.into(), intervention: reload(conn, &activity).await? }, false))
             }
-            false => Err(ApiError::id_taken(text!("report"), incoming.id.0)),
+            false => Err(access::id_taken_under(existing.intervention_id == id, text!("report"), incoming.id.0)),
         };
     }
     if month.first_day() > activity.period_end || month.last_day() < activity.period_start {

@@ -18,6 +18,7 @@ use crate::db::schema::catin_screenings;
 use crate::domain::catin::{self, CatinFindings};
 use crate::domain::{CatinRisk, PersonId, ScreeningId, UserId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
+use crate::records::access;
 use crate::records::access::Writable;
 
 /// A screening to record. The server computes age, BMI, every risk factor and the verdict.
@@ -195,9 +196,10 @@ pub async fn record(
     let id = body.id.map_or_else(ScreeningId::new, ScreeningId);
     let judged = judge(&person, id, caller.id, body, &thresholds::current(conn).await?)?;
     if let Some(existing) = find_any(conn, id).await? {
-        return match existing.person_id == person_id && same_findings(&existing, &judged) {
+        let hers = existing.person_id == person_id;
+        return match hers && same_findings(&existing, &judged) {
             true => Ok((existing.into(), false)),
-            false => Err(ApiError::id_taken(text!("screening"), id.0)),
+            false => Err(access::id_taken_under(hers, text!("screening"), id.0)),
         };
     }
     let stored: ScreeningRow = diesel::insert_into(catin_screenings::table)

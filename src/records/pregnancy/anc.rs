@@ -18,6 +18,7 @@ use crate::db::schema::{anc_visits, pregnancies};
 use crate::domain::pregnancy::{self, AncContact, AncSummary, MAX_GESTATION_DAYS};
 use crate::domain::{AncVisitId, Examiner, PregnancyId, UserId, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
+use crate::records::access;
 use crate::records::access::{Visible, Writable};
 
 /// An antenatal visit to record. The server derives gestational age, trimester, KEK and
@@ -226,7 +227,7 @@ pub async fn record(
     if let Some(existing) = existing {
         return match existing.same_as(&visit) {
             true => Ok((view_of(conn, &pregnancy, id).await?, false)),
-            false => Err(ApiError::id_taken(text!("visit"), id.0)),
+            false => Err(access::id_taken_under(existing.pregnancy_id == pregnancy_id, text!("visit"), id.0)),
         };
     }
     if let Some(ended) = pregnancy.ended_on {

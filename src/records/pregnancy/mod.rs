@@ -25,6 +25,7 @@ use crate::domain::pregnancy::{self, AncSummary, MAX_GESTATION_DAYS};
 use crate::domain::{ChildId, ExpectedVersion, PersonId, PregnancyId, PregnancyOutcome, RegionCode, Sex};
 use crate::domain::{Contraception, latest_local_date};
 use crate::error::{ApiError, FieldErrors};
+use crate::records::access;
 use crate::records::access::{Scoped, Visible, Writable};
 use crate::records::person::{self, PersonAccess};
 use crate::records::write;
@@ -334,9 +335,10 @@ pub async fn open(
     let id = body.id.map_or_else(PregnancyId::new, PregnancyId);
     let existing = pregnancies::table.find(id).select(PregnancyRecord::as_select()).first(conn).await.optional()?;
     if let Some(existing) = existing {
-        return match existing.person_id == person_id && existing.lmp_on == body.lmp_on {
+        let hers = existing.person_id == person_id;
+        return match hers && existing.lmp_on == body.lmp_on {
             true => Ok((find(conn, caller, id).await?.into_inner(), false)),
-            false => Err(ApiError::id_taken(text!("pregnancy"), id.0)),
+            false => Err(access::id_taken_under(hers, text!("pregnancy"), id.0)),
         };
     }
     let mut errors = FieldErrors::default();

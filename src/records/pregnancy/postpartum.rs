@@ -19,6 +19,7 @@ use crate::domain::{
     Contraception, Examiner, PostpartumVisitId, PregnancyId, PregnancyOutcome, UserId, latest_local_date,
 };
 use crate::error::{ApiError, FieldErrors};
+use crate::records::access;
 use crate::records::access::Visible;
 
 /// A postpartum visit to record; the server derives its KF number.
@@ -126,7 +127,7 @@ pub async fn record(
     if let Some(existing) = find_any(conn, id).await? {
         return match existing.same_as(body, pregnancy_id) {
             true => Ok((existing, false)),
-            false => Err(ApiError::id_taken(text!("visit"), id.0)),
+            false => Err(access::id_taken_under(existing.pregnancy_id == pregnancy_id, text!("visit"), id.0)),
         };
     }
     let kf = kf_of(&pregnancy, body)?;

@@ -5,6 +5,7 @@
 
 pub mod import;
 
+use crate::records::access;
 use crate::records::region_order::in_region_order;
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -174,7 +175,7 @@ pub async fn record(
     if let Some(existing) = find_any(conn, id).await? {
         return match existing.same_as(body) {
             true => Ok((existing, false)),
-            false => Err(ApiError::id_taken(text!("visit"), id.0)),
+            false => Err(access::id_taken(caller, text!("visit"), id.0, &existing.village_code)),
         };
     }
     let mut errors = FieldErrors::default();
