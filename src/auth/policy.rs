@@ -59,7 +59,8 @@ impl Caller {
     pub fn require_read(&self, record: Record, region: &RegionCode) -> Result<(), ApiError> {
         match record {
             Record::Child | Record::Person => self.require_child_in_scope(region),
-            Record::Family => self.require_in_scope(region),
+            // A household row of a village with few families could point at one: not for dashboards.
+            Record::Family => self.require_child_in_scope(region),
             Record::Budget if self.role == Role::Cadre => self.require_in_scope(region),
             Record::Team
             | Record::Posyandu

@@ -114,11 +114,12 @@ pub fn id_taken(caller: &Caller, noun: Text, id: uuid::Uuid, region: &RegionCode
 /// (`same_record`), which the caller can read. Under another record, perhaps outside the
 /// caller's scope, the answer says neither what it is nor whose.
 pub fn id_taken_under(same_record: bool, noun: Text, id: uuid::Uuid) -> ApiError {
-    if same_record {
-        ApiError::id_taken(noun, id)
-    } else {
-        ApiError::conflict(text!("this id is already taken; send the record under a new id"))
-    }
+    if same_record { ApiError::id_taken(noun, id) } else { id_taken_elsewhere() }
+}
+
+/// The 409 that names nothing: the id is some record's the caller is not told of.
+pub fn id_taken_elsewhere() -> ApiError {
+    ApiError::conflict(text!("this id is already taken; send the record under a new id"))
 }
 
 /// The 409 for a NIK that another living record (`other`, kept in `region`) already has: one

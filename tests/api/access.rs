@@ -452,6 +452,7 @@ fn may_read(role: Role, scope: Option<&str>, template: &str) -> bool {
         || template.starts_with("/api/v1/tpk-visits")
         || template.starts_with("/api/v1/cases")
         || template.starts_with("/api/v1/exports")
+        || template.starts_with("/api/v1/families-at-risk")
         || template.starts_with("/api/v1/fhir");
     let covers_kampar = scope.is_none_or(|s| "14.01".starts_with(s));
     match role {

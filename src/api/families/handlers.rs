@@ -8,7 +8,7 @@ use crate::auth::policy::Record;
 use crate::db::{DbPool, ReadPool};
 use crate::domain::page::{Page, PageRequest};
 use crate::domain::text;
-use crate::domain::{FamilyId, RegionCode, Role, year_bounds};
+use crate::domain::{FamilyId, RegionCode, year_bounds};
 use crate::error::{ApiError, FieldErrors};
 use crate::http::extract::{Json, Query};
 use crate::http::precondition::{IfMatch, ok_with_etag, or_current};
@@ -48,8 +48,8 @@ pub async fn import(
     Ok(web::Json(summary))
 }
 
-/// `GET /api/v1/families-at-risk?year=`: families in the caller's scope (analysts see no
-/// family identifiers).
+/// `GET /api/v1/families-at-risk?year=`: families in the caller's scope. Household rows are
+/// not for dashboards: analysts read `/stats/families-at-risk`, where small counts are withheld.
 #[utoipa::path(
     operation_id = "list_families_at_risk",
     tag = TAG,
@@ -57,7 +57,7 @@ pub async fn import(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A page of families, by village code, then id", body = Page<Family>),
-        (status = 403, description = "A region outside the caller's scope"),
+        (status = 403, description = "An analyst (household rows are not for dashboards), or a region outside the caller's scope"),
         (status = 422, description = "A malformed region, year, limit or cursor"),
     )
 )]
@@ -67,6 +67,7 @@ pub async fn list(
     Query(query): Query<ListFamiliesQuery>,
     pool: web::Data<ReadPool>,
 ) -> Result<web::Json<Page<Family>>, ApiError> {
+    caller.require_child_data()?;
     let mut errors = FieldErrors::default();
     let region = query.region.as_deref().and_then(|r| errors.check("region", RegionCode::parse(r)));
     errors.check("year", year_bounds(query.year));
@@ -76,7 +77,6 @@ pub async fn list(
     let filter =
         FamilyFilter { year: query.year, verification: query.verification, lokus: query.lokus.unwrap_or(false) };
     let rows = family::list(&mut *pool.get().await?, &scope, &filter, &page).await?;
-    let rows = rows.into_iter().map(|f| shown_to(&caller, f)).collect();
     Ok(web::Json(page.page(rows, |f: &Family| (f.village_code.clone(), f.id))))
 }
 
@@ -87,7 +87,7 @@ pub async fn list(
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The family", body = Family, headers(("ETag" = String))),
-        (status = 403, description = "The family's village is outside the caller's scope"),
+        (status = 403, description = "An analyst, or the family's village is outside the caller's scope"),
         (status = 404, description = "No such family"),
     )
 )]
@@ -99,7 +99,7 @@ pub async fn get_family(
 ) -> Result<HttpResponse, ApiError> {
     let id = *path;
     let family = family::find(&mut *pool.get().await?, &caller, id).await?.into_inner();
-    Ok(ok_with_etag(family.version, &shown_to(&caller, family)))
+    Ok(ok_with_etag(family.version, &family))
 }
 
 /// `PUT /api/v1/families-at-risk/{id}/verification`: what the village found (cadres of the
@@ -138,14 +138,7 @@ pub async fn verify(
             family::verify(conn, &caller, id, if_match.expected(), body.status, note).await
         })
         .await;
-    let shown = async || Ok(shown_to(&caller, family::find(&mut conn, &caller, id).await?.into_inner()));
+    let shown = async || Ok(family::find(&mut conn, &caller, id).await?.into_inner());
     let family = or_current(written, shown).await?;
     Ok(ok_with_etag(family.version, &family))
-}
-
-fn shown_to(caller: &Caller, mut family: Family) -> Family {
-    if caller.role == Role::Analyst {
-        family.family_key = None;
-    }
-    family
 }

@@ -118,7 +118,7 @@ fn taken(id: MeasurementId, same_child: bool) -> ApiError {
             detail: text!("a different measurement is on record as %{id}", id = id),
             existing_id: id.0,
         },
-        false => access::id_taken_under(false, text!("measurement"), id.0),
+        false => access::id_taken_elsewhere(),
     }
 }
 

@@ -299,10 +299,8 @@ pub struct Family {
     pub id: FamilyId,
     /// The year of the BKKBN family data (*pendataan keluarga*).
     pub year: i32,
-    /// The BKKBN family identifier; `null` for analysts.
-    #[diesel(select_expression = families_at_risk::family_key.nullable())]
-    #[diesel(select_expression_type = diesel::dsl::Nullable<families_at_risk::family_key>)]
-    pub family_key: Option<String>,
+    /// The BKKBN family identifier.
+    pub family_key: String,
     pub village_code: RegionCode,
     #[schema(value_type = Vec<RiskFactor>)]
     pub risk_factors: Vec<String>,
