@@ -55,13 +55,7 @@ class Replica(Cluster):
     """A streaming replica of `primary`, made with pg_basebackup."""
 
     def __init__(self, primary, name="replica"):
-        self.data = os.path.join(WORK, name, "data")
-        self.socket = os.path.join(WORK, name, "run")
-        self.log = os.path.join(WORK, name, "postgres.log")
-        os.makedirs(self.socket, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(os.path.join(WORK, name), "postgres", "postgres")
-            shutil.chown(self.socket, "postgres", "postgres")
+        self.place(name)
         subprocess.run(as_postgres([pg_bin("pg_basebackup"), "-h", primary.socket, "-U", "postgres", "-D", self.data,
                                     "-R", "-X", "stream"]), check=True)
         self.start()

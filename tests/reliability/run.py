@@ -43,6 +43,14 @@ class Cluster:
     """A private, durable cluster (PostgreSQL's defaults) on a Unix socket under WORK."""
 
     def __init__(self, name="pg"):
+        self.place(name)
+        subprocess.run(as_postgres([pg_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust",
+                                    "--encoding=UTF8", "--no-locale"]), check=True, stdout=subprocess.DEVNULL)
+        self.start()
+        self.psql("CREATE DATABASE stunting", database="postgres")
+
+    def place(self, name):
+        """Its folders under WORK (the data, the socket, the log), the postgres user's when we are root."""
         self.data = os.path.join(WORK, name, "data")
         self.socket = os.path.join(WORK, name, "run")
         self.log = os.path.join(WORK, name, "postgres.log")
@@ -50,10 +58,6 @@ class Cluster:
         if os.geteuid() == 0:
             shutil.chown(os.path.join(WORK, name), "postgres", "postgres")
             shutil.chown(self.socket, "postgres", "postgres")
-        subprocess.run(as_postgres([pg_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust",
-                                    "--encoding=UTF8", "--no-locale"]), check=True, stdout=subprocess.DEVNULL)
-        self.start()
-        self.psql("CREATE DATABASE stunting", database="postgres")
 
     def start(self):
         options = f"-c listen_addresses='' -k {self.socket} -c max_connections=100 -c shared_buffers=256MB"
