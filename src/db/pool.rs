@@ -36,16 +36,6 @@ pub struct ReadPool {
 /// How long reads stay on the primary after the replica failed to give a connection.
 const REPLICA_RETRY: Duration = Duration::from_secs(2);
 
-/// Where a read pool's reads go now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadsFrom {
-    /// No replica is configured.
-    Primary,
-    Replica,
-    /// The replica failed lately; reads go to the primary.
-    PrimaryInsteadOfReplica,
-}
-
 impl ReadPool {
     pub fn new(primary: DbPool, replica: Option<DbPool>) -> Self {
         Self { primary, replica, retry_at: Arc::new(AtomicU64::new(0)), epoch: Instant::now() }
@@ -54,7 +44,7 @@ impl ReadPool {
     /// A connection to the replica, or to the primary while the replica is unreachable.
     pub async fn get(&self) -> Result<Connection, PoolError> {
         if let Some(replica) = &self.replica
-            && self.reads_from() == ReadsFrom::Replica
+            && self.epoch.elapsed().as_millis() as u64 >= self.retry_at.load(Ordering::Relaxed)
         {
             match replica.get().await {
                 Ok(conn) => return Ok(conn),
@@ -66,16 +56,6 @@ impl ReadPool {
             }
         }
         self.primary.get().await
-    }
-
-    pub fn reads_from(&self) -> ReadsFrom {
-        match self.replica {
-            None => ReadsFrom::Primary,
-            Some(_) if self.epoch.elapsed().as_millis() as u64 >= self.retry_at.load(Ordering::Relaxed) => {
-                ReadsFrom::Replica
-            }
-            Some(_) => ReadsFrom::PrimaryInsteadOfReplica,
-        }
     }
 
     /// The replica's own pool, for the readiness check.
