@@ -28,7 +28,8 @@ pub struct Settings {
     pub database_url: Option<String>,
 
     /// PostgreSQL URL of a streaming replica for aggregates and lists (which may then trail
-    /// the primary by the replica's lag). Unset: every read goes to DATABASE_URL.
+    /// the primary by the replica's lag). Unset, or while it is unreachable: every read goes
+    /// to DATABASE_URL.
     #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true)]
     pub database_read_url: Option<String>,
 
