@@ -16,26 +16,38 @@ pub fn non_blank(text: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// `non_blank` as a JSON Schema pattern: some character that is not white space as
-/// `char::is_whitespace` (what `trim` removes) defines it, spelled out because `\s` means
-/// different characters in ECMAScript, Python and Rust.
-pub const NON_BLANK_PATTERN: &str =
-    "[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+/// White space as `char::is_whitespace` (what `trim` removes) defines it, as the inside of a
+/// JSON Schema character class: spelled out because `\s` means different characters in
+/// ECMAScript, Python and Rust.
+macro_rules! white_space {
+    () => {
+        "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+    };
+}
+
+/// Any run of white space `trim` would remove, as a JSON Schema pattern.
+pub const TRIMMED_PATTERN: &str = concat!("[", white_space!(), "]*");
+
+/// `non_blank` as a JSON Schema pattern: some character that is not white space.
+pub const NON_BLANK_PATTERN: &str = concat!("[^", white_space!(), "]");
 
 /// Optional text as it is stored: trimmed, and `None` when blank.
 pub fn given(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
 }
 
-/// A list's name search (`q`): trimmed, `None` when blank; longer than 100 characters is an
-/// error on `q` (a search that long finds nothing and costs a scan).
+/// The most characters a name search (`q`) may send.
+pub const SEARCH_MAX_CHARS: usize = 100;
+
+/// A list's name search (`q`): longer than 100 characters as sent is an error on `q` (a search
+/// that long finds nothing and costs a scan; counted before trimming, as the document's
+/// `maxLength` counts); trimmed, `None` when blank.
 pub fn search(errors: &mut FieldErrors, q: Option<&str>) -> Option<String> {
-    let q = given(q)?;
-    if q.chars().count() > 100 {
+    if q.is_some_and(|q| q.chars().count() > SEARCH_MAX_CHARS) {
         errors.add("q", text!("must be at most 100 characters long"));
         return None;
     }
-    Some(q.to_owned())
+    given(q).map(str::to_owned)
 }
 
 /// 422 naming the first string (or key) in `value` that holds a NUL.
@@ -84,9 +96,24 @@ mod tests {
     fn the_non_blank_pattern_refuses_what_trim_removes_and_nothing_else() {
         let schema = serde_json::json!({"type": "string", "pattern": NON_BLANK_PATTERN});
         let pattern = jsonschema::validator_for(&schema).unwrap();
+        let trimmed = serde_json::json!({"type": "string", "pattern": format!("^{TRIMMED_PATTERN}$")});
+        let trimmed = jsonschema::validator_for(&trimmed).unwrap();
         for c in ('\u{1}'..='\u{3100}').chain(['\u{feff}', '\u{1f600}']) {
             let text = c.to_string();
             assert_eq!(pattern.is_valid(&serde_json::json!(text)), non_blank(&text).is_ok(), "U+{:04X}", c as u32);
+            assert_eq!(trimmed.is_valid(&serde_json::json!(text)), text.trim().is_empty(), "U+{:04X}", c as u32);
         }
+    }
+
+    #[test]
+    fn a_search_is_counted_as_sent_and_kept_trimmed() {
+        let mut errors = FieldErrors::default();
+        assert_eq!(search(&mut errors, Some(" siti ")), Some("siti".to_owned()));
+        assert_eq!(search(&mut errors, Some(&"a".repeat(100))), Some("a".repeat(100)));
+        assert!(errors.finish().is_ok());
+        // 101 characters as sent, 100 once trimmed: the document's maxLength counts them all.
+        let mut errors = FieldErrors::default();
+        assert_eq!(search(&mut errors, Some(&format!("{} ", "a".repeat(100)))), None);
+        assert!(errors.finish().is_err());
     }
 }

@@ -5,8 +5,8 @@ use utoipa::Modify;
 
 /// Parameters that mean the same everywhere are checked by shared code (`If-Match` by
 /// `IfMatch`, `limit` by `PageRequest::parse`, `year` by `year_bounds`, codes by
-/// `RegionCode::parse`); their constraints are stated here, from the same constants, instead of
-/// in every handler.
+/// `RegionCode::parse`, `q` by `text::search`); their constraints are stated here, from the
+/// same constants, instead of in every handler.
 pub struct ParameterConventions;
 
 impl Modify for ParameterConventions {
@@ -41,6 +41,7 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter, region_
         _ if national => Some(format!("^national$|{}", crate::domain::RegionCode::PATTERN)),
         // The worklist's `village` (a body's `village` is a count).
         "village" => Some(crate::domain::RegionLevel::Village.pattern().to_owned()),
+        "indicators" => Some(crate::records::stats::pathway::PathwayIndicator::list_pattern()),
         _ => region_code_pattern(name).map(str::to_owned),
     };
     let bounds = match name {
@@ -73,6 +74,10 @@ fn document_convention(parameter: &mut utoipa::openapi::path::Parameter, region_
         // A cursor is one the list handed out (`PageRequest::parse`): never empty.
         if name == "cursor" {
             object.min_length = Some(1);
+        }
+        // A name search (`text::search`).
+        if name == "q" {
+            object.max_length = Some(crate::domain::text::SEARCH_MAX_CHARS);
         }
     }
 }
@@ -143,6 +148,34 @@ impl Modify for NonBlankText {
                 {
                     field.pattern = Some(crate::domain::text::NON_BLANK_PATTERN.to_owned());
                 }
+            }
+        }
+    }
+}
+
+/// Lists of texts whose every item a handler checks (utoipa states bounds only on the list):
+/// schema, field, and the bounds of each item, which must not be blank either.
+const TEXT_ITEMS: &[(&str, &str, usize, usize)] = &[
+    // `api::cases::update`: each likely cause of an audit.
+    ("CaseAudit", "likely_causes", 1, 200),
+];
+
+pub struct TextItems;
+
+impl Modify for TextItems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        let Some(components) = openapi.components.as_mut() else { return };
+        for &(schema, field, least, most) in TEXT_ITEMS {
+            if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema)
+                && let Some(RefOr::T(Schema::Array(list))) = object.properties.get_mut(field)
+                && let ArrayItems::RefOrSchema(item) = &mut list.items
+                && let RefOr::T(Schema::Object(item)) = item.as_mut()
+            {
+                item.min_length = Some(least);
+                item.max_length = Some(most);
+                item.pattern = Some(crate::domain::text::NON_BLANK_PATTERN.to_owned());
             }
         }
     }

@@ -24,7 +24,9 @@ mod links;
 mod responses;
 mod rules;
 
-use conventions::{ClosedTokenRequest, NonBlankText, ParameterConventions, PresentResponseFields, RegionCodeFields};
+use conventions::{
+    ClosedTokenRequest, NonBlankText, ParameterConventions, PresentResponseFields, RegionCodeFields, TextItems,
+};
 use idempotency::IdempotentPosts;
 use language::Languages;
 use responses::ProblemResponses;
@@ -129,6 +131,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
     ClosedTokenRequest.modify(&mut doc);
     RegionCodeFields.modify(&mut doc);
     NonBlankText.modify(&mut doc);
+    TextItems.modify(&mut doc);
     rules::CrossFieldRules.modify(&mut doc);
     PresentResponseFields.modify(&mut doc);
     Languages.modify(&mut doc);

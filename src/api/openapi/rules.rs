@@ -36,7 +36,7 @@ fn is(field: &str, value: &str) -> Value {
     json!({"required": [field], "properties": {field: {"const": value}}})
 }
 
-fn rules() -> [(&'static str, Vec<Value>); 4] {
+fn rules() -> [(&'static str, Vec<Value>); 6] {
     let tpk_member = |role: &str| json!({"contains": {"required": ["role"], "properties": {"role": {"const": role}}}});
     [
         // `records::team::check_members`: a TPK is a village's, with one member of each role.
@@ -64,6 +64,22 @@ fn rules() -> [(&'static str, Vec<Value>); 4] {
                        "then": {"allOf": [given("ci_high_pct", "number"), given("stunting_pct", "number")]}}),
                 json!({"if": given("ci_high_pct", "number"), "then": given("ci_low_pct", "number")}),
             ],
+        ),
+        // `records::intervention::types::check_target`: a national target is a percentage
+        // with its year.
+        (
+            "NewInterventionType",
+            vec![
+                json!({"if": given("national_target_pct", "number"), "then": given("national_target_year", "integer")}),
+                json!({"if": given("national_target_year", "integer"), "then": given("national_target_pct", "number")}),
+            ],
+        ),
+        // `api::interventions::create`: an activity's period is a year, or a start and an end.
+        (
+            "CreateIntervention",
+            vec![json!({"if": given("year", "integer"),
+                        "then": {"properties": {"period_start": {"type": "null"}, "period_end": {"type": "null"}}},
+                        "else": {"allOf": [given("period_start", "string"), given("period_end", "string")]}})],
         ),
         // `api::users`: only an integration account may leave its secret to the service;
         // `auth::policy::scope_fits_role`: a cadre works in one village.

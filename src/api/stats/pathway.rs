@@ -148,3 +148,31 @@ impl Tabular for PathwayStats {
         lines
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The document's pattern for `indicators` allows exactly the lists `parse` reads.
+    #[test]
+    fn the_indicators_pattern_allows_what_parse_reads() {
+        let schema = serde_json::json!({"type": "string", "pattern": PathwayIndicator::list_pattern()});
+        let pattern = jsonschema::validator_for(&schema).unwrap();
+        for list in [
+            "anc_k6",
+            "anc_k6,low_birth_weight",
+            " anc_k6 ,\tanc_k6",
+            "tpk_assisted",
+            "",
+            "anc_k6,",
+            ",anc_k6",
+            "ANC_K6",
+            "anc_k6;anc_k4",
+            "anc_k6 anc_k4",
+            "anc",
+        ] {
+            let query = IndicatorQuery { indicators: Some(list.to_owned()) };
+            assert_eq!(pattern.is_valid(&serde_json::json!(list)), query.parse().is_ok(), "{list:?}");
+        }
+    }
+}

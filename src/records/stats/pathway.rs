@@ -69,6 +69,14 @@ text_enum! {
 }
 
 impl PathwayIndicator {
+    /// A comma-separated list of names, each as `trim` leaves it (the `indicators` parameter,
+    /// read by `api::stats::pathway`), as a JSON Schema pattern.
+    pub fn list_pattern() -> String {
+        let space = crate::domain::text::TRIMMED_PATTERN;
+        let name = Self::ALL.iter().map(|indicator| indicator.as_str()).collect::<Vec<_>>().join("|");
+        format!("^{space}({name}){space}(,{space}({name}){space})*$")
+    }
+
     /// The measure counting what the indicator is a share of.
     pub fn denominator(self) -> &'static str {
         use PathwayIndicator::*;
