@@ -6,9 +6,11 @@ rules depend on the records that exist or join two fields, which a schema cannot
 in the operation's description or docs/API.md, and refused with a 422 that names the field,
 which the API tests check). A valid request generated at random breaks them by chance, so
 `map_case` makes the generated valid requests keep them, as a real client does: it names
-regions and records that exist, mints a new `Idempotency-Key` for each new request, pages with
-the cursors lists hand out, and orders its ranges. Requests generated as invalid are sent as
-drawn (except the half of the creates below that land on real regions, see `REAL`)."""
+regions and records that exist, dates its records where a life has them (in the past, a
+child's birth within five years of its measurements), writes a CSV's header, mints a new
+`Idempotency-Key` for each new request, pages with the cursors lists hand out, and orders its
+ranges. Requests generated as invalid are sent as drawn (except the half of the creates below
+that land on real regions, see `REAL`)."""
 
 import datetime
 import json
@@ -19,10 +21,11 @@ import schemathesis
 
 TIERS = ["province", "district", "subdistrict", "village", "posyandu"]
 
-# Regions and dates the demo data holds (`stunting-api demo load`: Kabupaten Kampar, 14.01).
+# Regions and records the demo data (`stunting-api demo load`: Kabupaten Kampar, 14.01) and the
+# migrations (intervention types) hold.
 REAL = {"village_code": "14.01.01.2009", "region_code": "14.01", "district_code": "14.01", "scope": "14.01",
-        "province_code": "14", "birth_date": "2024-06-01", "fiscal_year": 2025,
-        "village_codes": ["14.01.01.2009"]}
+        "province_code": "14", "fiscal_year": 2025, "village_codes": ["14.01.01.2009"],
+        "type_code": "growth_monitoring"}
 
 # Creates whose records the document links to the operations on them (src/api/openapi/links.rs):
 # half of the drawn bodies, valid or not, are pointed at Kampar so the stateful phase reaches
@@ -34,13 +37,28 @@ CREATES = {"/api/v1/children", "/api/v1/people", "/api/v1/interventions", "/api/
 PERIOD_STATS = {f"/api/v1/stats/{name}" for name in ("cases", "data-quality", "interventions", "pathway", "prevalence",
                                                       "skdn")}
 
+# The months of each kind of period a statistic's series may have.
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "semester": 6, "year": 12}
+
 # Ranges a request gives as two fields or parameters: the end is never before the start.
 RANGES = [("from", "to"), ("born_from", "born_to"), ("opened_from", "opened_to"), ("resolved_from", "resolved_to"),
-          ("period_start", "period_end")]
+          ("period_start", "period_end"),
+          ("visited_on", "next_visit_on"), ("screened_on", "wedding_planned_on")]
+
+# Days a generated body may name, as a client's records do: the service refuses a day in the
+# future, a child's birth more than five years before its measurements, a person's events
+# before their tenth birthday. Every date a valid body gives is moved into the window its
+# field belongs to (the same date always to the same day): children born 2022-06..2024-05,
+# people 1975..2004, and everything else from 2024-06 to two days ago (the service's today
+# may be in a later time zone).
+EVENTS = (datetime.date(2024, 6, 1), datetime.date.today() - datetime.timedelta(days=2))
+CHILDREN_BORN = (datetime.date(2022, 6, 1), datetime.date(2024, 5, 31))
+PEOPLE_BORN = (datetime.date(1975, 1, 1), datetime.date(2004, 12, 31))
 
 # Record ids a generated body names at random: none exists, so a valid request leaves the
 # optional ones out (`REAL` covers the regions).
-RANDOM_REFERENCES = {"posyandu_id", "agency_id", "assigned_team_id", "mother_id", "father_id", "intervention_id"}
+RANDOM_REFERENCES = {"posyandu_id", "agency_id", "assigned_team_id", "mother_id", "father_id", "intervention_id",
+                     "budget_line_ids"}
 
 
 @schemathesis.serializer("application/x-ndjson")
@@ -106,6 +124,12 @@ def _valid_query(path, query):
             query["year"] = 2025
         elif int(query["to"][:4]) - int(query["from"][:4]) >= 10:
             query["to"] = query["from"][:4] + "-12"  # a series holds at most 120 periods
+        months = PERIOD_MONTHS.get(query.get("period"))
+        if months and "from" in query and "to" in query:
+            # A series of periods starts and ends on their boundaries.
+            first, last = int(query["from"][5:7]), int(query["to"][5:7])
+            query["from"] = f"{query['from'][:4]}-{(first - 1) // months * months + 1:02}"
+            query["to"] = f"{query['to'][:4]}-{((last - 1) // months + 1) * months:02}"
     if path.startswith("/api/v1/stats/") and "level" in query:
         # Rows are of the region's tier or one below it; posyandu rows are a district's.
         region = query.get("region")
@@ -155,6 +179,38 @@ def _without_nul(value):
     return value
 
 
+def _in_window(text, window):
+    """A date (`2025-03-01`) or month (`2025-03`) moved into `window`, the same text to the same day."""
+    try:
+        day = datetime.date.fromisoformat(text if len(text) == 10 else text + "-01")
+    except (TypeError, ValueError):
+        return text
+    start, end = window
+    moved = start + datetime.timedelta(days=(day - datetime.date(1970, 1, 1)).days % ((end - start).days + 1))
+    return moved.isoformat()[:len(text)]
+
+
+def _dated(value, window):
+    """`value` with every date or month (at any depth) in `window`."""
+    if isinstance(value, str) and len(value) in (7, 10) and value[4:5] == "-":
+        return _in_window(value, window)
+    if isinstance(value, dict):
+        return {key: _dated(item, window) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_dated(item, window) for item in value]
+    return value
+
+
+def _real_dates(path, body):
+    """`body` (a record, or a list of them) with its days where a client's records have them."""
+    if isinstance(body, list):
+        return [_real_dates(path, item) for item in body]
+    if not isinstance(body, dict):
+        return body
+    births = CHILDREN_BORN if path.startswith(("/api/v1/children", "/api/v1/imports/children")) else PEOPLE_BORN
+    return {key: _dated(value, births if key == "birth_date" else EVENTS) for key, value in body.items()}
+
+
 def _valid_body(body):
     body = _without_nul(body)
     if isinstance(body, dict):
@@ -177,12 +233,61 @@ def _valid_body(body):
     return body
 
 
+DOCUMENT = json.load(open("openapi/openapi.json"))
+
+
+def _csv_columns(path):
+    """The columns an import's CSV must have: the fields its NDJSON record requires."""
+    content = DOCUMENT["paths"][path]["post"]["requestBody"]["content"]
+    record = content["application/x-ndjson"]["schema"]["$ref"].split("/")[-1]
+    return DOCUMENT["components"]["schemas"][record]["required"]
+
+
 def _keep_rules(case):
     """`case` as a client that keeps the rules above would send it."""
     if isinstance(case.query, dict):
         case.query = _valid_query(case.operation.path, case.query)
-    case.body = _valid_body(case.body)
-    if case.method == "PATCH" and case.operation.path == "/api/v1/users/{id}" and isinstance(case.body, dict):
+    case.body = _valid_body(_real_dates(case.operation.path, case.body))
+    _keep_operation_rules(case)
+
+
+def _keep_operation_rules(case):
+    """The rules of one operation, or of its path parameters, that join the body to the records."""
+    path = case.operation.path
+    if case.method == "PATCH" and isinstance(case.body, dict):
+        for start, end in RANGES:
+            ends = [field for field in (start, end) if isinstance(case.body.get(field), str)]
+            if len(ends) == 1:
+                # One end of a range moved alone must stay on its side of the record's other end,
+                # which a client knows and this hook does not: it moves both or neither.
+                case.body.pop(ends[0])
+    if case.path_parameters and "district" in case.path_parameters:
+        # Lokus villages and convergence actions are a district's: the one whose villages exist.
+        case.path_parameters["district"] = REAL["district_code"]
+    if path.endswith("/retire") and isinstance(case.body, dict) and isinstance(case.body.get("replaced_by"), list):
+        # A region is not its own successor.
+        case.body["replaced_by"] = [code for code in case.body["replaced_by"] if code != case.path_parameters["code"]]
+    if path.startswith("/api/v1/lokus/") and isinstance(case.body, dict) and isinstance(case.body.get("villages"), list):
+        case.body["villages"] = case.body["villages"][:1]  # each village once (all are Kampar's one)
+    if path.startswith("/api/v1/imports/") and case.media_type == "text/csv" and isinstance(case.body, str):
+        # A CSV file starts with its header, and each line has its fields (a quote left open or a
+        # line of another length breaks the whole file, a 400, as docs/API.md says); what the
+        # fields hold is judged record by record in the summary.
+        columns = _csv_columns(path)
+        lines = case.body.replace('"', "").replace(",", "").splitlines()
+        case.body = "\n".join([",".join(columns)] + [line + "," * (len(columns) - 1) for line in lines]) + "\n"
+    if path == "/api/v1/regions" and isinstance(case.body, dict) and isinstance(case.body.get("code"), str):
+        # A new region's parent exists: the code continues one of Kampar's.
+        parts = case.body["code"].split(".")
+        case.body["code"] = ".".join(REAL["village_code"].split(".")[:len(parts) - 1] + parts[-1:])
+    if case.method == "PATCH" and path == "/api/v1/teams/{id}" and isinstance(case.body, dict):
+        members = case.body.get("members")
+        if isinstance(members, list) and members:
+            # The team may be a TPK: three members, one of each of its roles (fits any kind).
+            members = (members * 3)[:3]
+            case.body["members"] = [dict(member, role=role) for member, role in
+                                    zip(members, ["midwife", "pkk_cadre", "family_planning_cadre"])]
+    if case.method == "PATCH" and path == "/api/v1/users/{id}" and isinstance(case.body, dict):
         if "scope" in case.body and case.body.get("role") in (None, "cadre"):
             # The account's role is the one it has, perhaps a cadre's: a village fits every role.
             case.body["scope"] = REAL["village_code"]
@@ -197,7 +302,8 @@ def map_case(ctx, case):
         if not _drawn_half(case.body):
             # Real regions may mend what made the body invalid: schemathesis then judges it as
             # valid, so it keeps the rules that hold for every text too.
-            case.body = _without_nul({key: REAL.get(key, value) for key, value in case.body.items()})
+            case.body = _real_dates(operation.path, _without_nul({key: REAL.get(key, value)
+                                                                  for key, value in case.body.items()}))
     return case
 
 
