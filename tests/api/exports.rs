@@ -205,3 +205,72 @@ async fn text_that_a_spreadsheet_would_run_is_exported_inert() {
     let row = reader.records().next().unwrap().unwrap();
     assert!(row[haz].parse::<f64>().unwrap() < -2.0, "{measurements}");
 }
+
+/// The plan PostgreSQL runs for a query with its parameters, as JSON (`EXPLAIN ANALYZE`).
+#[derive(diesel::QueryableByName)]
+struct Plan {
+    #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+    plan: String,
+}
+
+/// Rows every scan of `table` in a plan returned, over all its loops.
+fn rows_read(node: &Value, table: &str) -> f64 {
+    let own = if node["Relation Name"] == table {
+        node["Actual Rows"].as_f64().unwrap() * node["Actual Loops"].as_f64().unwrap()
+    } else {
+        0.0
+    };
+    let below = node["Plans"].as_array().map_or(0.0, |plans| plans.iter().map(|p| rows_read(p, table)).sum());
+    own + below
+}
+
+/// A page of measurements reads no child before its position: a page late in a national export
+/// once scanned from the scope's first child again (2.3 MB/s, issue 29). Sequential scans are
+/// off so that the plan reads the children's index, as PostgreSQL does at national scale.
+#[tokio::test]
+async fn a_page_of_measurements_reads_the_children_from_its_position_on() {
+    use diesel::sql_types::{Date, Integer, Nullable, Text, Uuid as SqlUuid};
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+    use stunting_api::records::child::export::MeasurementExport;
+    use stunting_api::records::export::Paged;
+
+    let app = TestApp::spawn().await;
+    let token = app.token_for(Role::Officer, Some("14.01")).await;
+    let on = "2024-09-02";
+    let length = crate::common::app::children::length_for(on, -1.0);
+    let mut csv =
+        String::from("child_id,village_code,sex,birth_date,name,mother_name,measured_on,length_cm,position,place\n");
+    for i in 0..600 {
+        let id = uuid::Uuid::new_v4();
+        csv.push_str(&format!("{id},{VILLAGE},female,{BIRTH},Anak {i},Nurhayati,{on},{length},lying,posyandu\n"));
+    }
+    let imported =
+        app.request(Method::POST, "/api/v1/imports/children", Some(&token)).text("text/csv", csv).send().await;
+    let summary: Value = imported.unwrap().json().await.unwrap();
+    assert_eq!(summary["created"], 600, "{summary}");
+
+    // The 500th child in the export's order, and a page of 20 after its weighings.
+    let (ndjson_status, ndjson) = export(&app, &token, "/api/v1/exports/measurements", "application/x-ndjson").await;
+    assert_eq!(ndjson_status, 200);
+    let position: Value = serde_json::from_str(ndjson.lines().nth(499).unwrap()).unwrap();
+    let child: uuid::Uuid = position["child_id"].as_str().unwrap().parse().unwrap();
+    let mut conn = app.pool.get().await.unwrap();
+    conn.batch_execute("ANALYZE children; ANALYZE measurements; SET enable_seqscan = off").await.unwrap();
+    let plan: Plan = diesel::sql_query(format!("EXPLAIN (ANALYZE, FORMAT JSON) {}", MeasurementExport::SQL))
+        .bind::<Text, _>("0")
+        .bind::<Text, _>(":")
+        .bind::<Text, _>(VILLAGE)
+        .bind::<SqlUuid, _>(child)
+        .bind::<SqlUuid, _>(uuid::Uuid::max())
+        .bind::<Nullable<Date>, _>(None::<chrono::NaiveDate>)
+        .bind::<Nullable<Date>, _>(None::<chrono::NaiveDate>)
+        .bind::<Integer, _>(20)
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    conn.batch_execute("RESET enable_seqscan").await.unwrap();
+    let plan: Value = serde_json::from_str(&plan.plan).unwrap();
+    // The 101 children from the position on, at most; 600 when the scan starts at the first.
+    let children = rows_read(&plan[0]["Plan"], "children");
+    assert!(children <= 101.0, "{children} children read for a page after the 500th: {plan:#}");
+}
