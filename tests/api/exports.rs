@@ -130,7 +130,10 @@ async fn the_first_1000_days_export_by_kind_and_period_with_voids() {
     let visit = json!({"visited_on": "2025-03-03", "examiner": "doctor", "muac_cm": 22.5, "iron_tablets": 30});
     let path = format!("/api/v1/pregnancies/{pregnancy_id}/anc-visits");
     assert_eq!(app.post_json(&path, Some(&officer), &visit).await.status(), StatusCode::CREATED);
-    let tpk = json!({"team_id": team["id"], "person_id": id, "visited_on": "2025-03-10", "referral": true});
+    // Findings in a cadre's own words, which a spreadsheet would run.
+    let findings = "@SUM(1+1)*cmd|' /C calc'!A0";
+    let tpk = json!({"team_id": team["id"], "person_id": id, "visited_on": "2025-03-10", "referral": true,
+        "findings": findings});
     assert_eq!(app.post_json("/api/v1/tpk-visits", Some(&officer), &tpk).await.status(), StatusCode::CREATED);
 
     let (status, csv) = export(&app, &officer, "/api/v1/exports/screenings", "text/csv").await;
@@ -151,6 +154,16 @@ async fn the_first_1000_days_export_by_kind_and_period_with_voids() {
     let (_, visits) = export(&app, &officer, "/api/v1/exports/tpk-visits", "application/x-ndjson").await;
     let exported: Value = serde_json::from_str(visits.lines().next().unwrap()).unwrap();
     assert_eq!((&exported["stage"], &exported["referral"]), (&json!("pregnant"), &json!(true)));
+
+    for kind in ["screenings", "pregnancies", "tpk-visits"] {
+        let (status, csv) = export(&app, &officer, &format!("/api/v1/exports/{kind}"), "text/csv").await;
+        assert_eq!(status, 200);
+        assert!(formulas(&csv).is_empty(), "{kind}: {:?}", formulas(&csv));
+    }
+    let (_, visits) = export(&app, &officer, "/api/v1/exports/tpk-visits", "text/csv").await;
+    let mut reader = csv::Reader::from_reader(visits.as_bytes());
+    let column = reader.headers().unwrap().iter().position(|h| h == "findings").unwrap();
+    assert_eq!(&reader.records().next().unwrap().unwrap()[column], format!("'{findings}"));
 
     let analyst = app.token_for(Role::Analyst, Some("14.01")).await;
     for kind in ["screenings", "pregnancies", "tpk-visits"] {

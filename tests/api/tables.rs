@@ -73,4 +73,16 @@ async fn every_table_answer_has_a_column_for_each_field_of_real_rows() {
             assert_eq!(lines.len() - 1, rows.len() + totals, "{path}: {text}");
         }
     }
+    // The series (a line per area and period) name the village as well, inert.
+    for path in [
+        "/api/v1/stats/skdn?year=2025&region=14.01.01&level=village",
+        "/api/v1/stats/data-quality?year=2025&region=14.01.01&level=village",
+        "/api/v1/stats/pathway?year=2025&region=14.01.01&level=village",
+    ] {
+        let csv = app.request(Method::GET, path, Some(&officer)).header("Accept", "text/csv").send().await.unwrap();
+        assert_eq!(csv.status(), StatusCode::OK, "{path}");
+        let text = csv.text().await.unwrap();
+        assert!(crate::exports::formulas(&text).is_empty(), "{path}: {:?}", crate::exports::formulas(&text));
+        assert!(text.contains("'=HYPERLINK"), "{path} names the village: {text}");
+    }
 }
