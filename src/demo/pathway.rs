@@ -1,15 +1,16 @@
-//! The first 1,000 days of the synthetic country: every child born in the plan's last two
-//! years has a mother (registered, linked), the pregnancy that bore it with its antenatal
-//! visits (K1–K6 attended as SSGI/Riskesdas-like shares), the birth with its weight and length,
-//! and the postpartum visits after; four mothers in ten were screened as catin before. About
-//! 0.2 pregnancies a year per child under five, as nationally (4.8 million a year for some 22
-//! million under-fives); three brides-to-be per hundred children have a wedding planned in
-//! the months around the plan's end, half of them already screened. Everything is drawn from the seed as `generate` draws, and the kept
-//! flags of each pregnancy are the service's rules (`domain::pregnancy`) written in SQL; the
-//! kept counts are rebuilt once at the end. The village's TPK visits six mothers in ten about
-//! monthly in pregnancy, once after the birth, and the baby every two months to its second
-//! birthday (six babies in ten of the last three years). Some mothers lost an earlier pregnancy (a miscarriage or a
-//! stillbirth), and one in ten is pregnant again at the plan's end.
+//! The first 1,000 days of the synthetic country: every child born in the plan's last two years has
+//! a mother (registered, linked), the pregnancy that bore it with its antenatal visits (K1–K6
+//! attended as SSGI/Riskesdas-like shares), the birth with its weight and length, and the
+//! postpartum visits after; four mothers in ten were screened as catin before. About 0.2
+//! pregnancies a year per child under five, as nationally (4.8 million a year for some 22 million
+//! under-fives); three brides-to-be per hundred children have a wedding planned in the months
+//! around the plan's end, half of them already screened. Everything is drawn from the seed as
+//! `generate` draws, and the kept flags of each pregnancy are the service's rules
+//! (`domain::pregnancy`) written in SQL; the kept counts are rebuilt once at the end. The village's
+//! TPK visits six mothers in ten about monthly in pregnancy, once after the birth, and the baby
+//! every two months to its second birthday (six babies in ten of the last three years). Some
+//! mothers lost an earlier pregnancy (a miscarriage or a stillbirth), and one in ten is pregnant
+//! again at the plan's end.
 
 use std::time::Instant;
 

@@ -1,10 +1,11 @@
-//! Abuse limits: requests per source address, and per account behind a valid token, each a
-//! token bucket (actix-governor over governor's GCRA: no counters of our own to get wrong).
-//! The account limit keeps one client from crowding out the rest of its district behind a
-//! shared address (a government network's NAT), and it comes first: a request it refuses
-//! spends nothing of the address's allowance, so the neighbours keep theirs. A forged or
-//! expired token names no account and meets only the address limit, so it buys no bucket. Health probes and metrics are not limited: an orchestrator must
-//! always see the truth. Over the limit: 429 problem+json with `Retry-After`.
+//! Abuse limits: requests per source address, and per account behind a valid token, each a token
+//! bucket (actix-governor over governor's GCRA: no counters of our own to get wrong). The account
+//! limit keeps one client from crowding out the rest of its district behind a shared address (a
+//! government network's NAT), and it comes first: a request it refuses spends nothing of the
+//! address's allowance, so the neighbours keep theirs. A forged or expired token names no account
+//! and meets only the address limit, so it buys no bucket. Health probes and metrics are not
+//! limited: an orchestrator must always see the truth. Over the limit: 429 problem+json with
+//! `Retry-After`.
 
 use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};

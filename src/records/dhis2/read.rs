@@ -1,7 +1,8 @@
-//! Data values of a region at one tier, read in pieces an export can stream: a tier below
-//! districts is read one district at a time and one data set at a time, so memory holds a
-//! district's villages (a few hundred) whatever the region and the number of periods. Each data set comes from the reader its dashboard uses
-//! (`stats::prevalence`, `stats::coverage`, `figure::list`), with the same small-count rule.
+//! Data values of a region at one tier, read in pieces an export can stream: a tier below districts
+//! is read one district at a time and one data set at a time, so memory holds a district's villages
+//! (a few hundred) whatever the region and the number of periods. Each data set comes from the
+//! reader its dashboard uses (`stats::prevalence`, `stats::coverage`, `figure::list`), with the
+//! same small-count rule.
 
 use std::collections::BTreeMap;
 
