@@ -22,11 +22,13 @@ pub struct StatsQuery {
     pub region: Option<String>,
     /// The tier of the rows (default: the tier right below the region).
     pub level: Option<RegionLevel>,
-    /// A calendar year…
+    /// A calendar year, or instead a range of months (`from` and `to`): one of the two, not
+    /// both (a 422 on `year`).
     #[param(example = 2024, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
-    /// …or a range of months, `from` and `to` (`2024-01`).
+    /// The range's first month (`2024-01`), with `to` and without `year`.
     pub from: Option<Month>,
+    /// The range's last month, not before `from`.
     pub to: Option<Month>,
     /// A time series: one row per region (and type) and period of this kind; the year or range
     /// must start and end on its boundaries (at most 120 periods). Without it, a year or a
@@ -123,11 +125,13 @@ pub struct AreaQuery {
     /// The tier of the rows (default: the tier right below the region); `posyandu` for a
     /// district or a smaller region.
     pub level: Option<AreaLevel>,
-    /// A calendar year…
+    /// A calendar year, or instead a range of months (`from` and `to`): one of the two, not
+    /// both (a 422 on `year`).
     #[param(example = 2025, minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
-    /// …or a range of months, `from` and `to` (`2025-01`).
+    /// The range's first month (`2025-01`), with `to` and without `year`.
     pub from: Option<Month>,
+    /// The range's last month, not before `from`.
     pub to: Option<Month>,
     /// A time series: one row per area and period of this kind (`month` for each month);
     /// without it, the whole year or range is one period. A period longer than a month adds up
