@@ -117,9 +117,8 @@ impl Modify for RegionCodeFields {
                     field.pattern = Some(pattern.to_owned());
                 }
                 // A budget line's villages (`budget::lines`: each a village of the budget's region).
-                if let (true, RefOr::T(Schema::Array(list))) = (name == "village_codes", &mut *property)
-                    && let utoipa::openapi::schema::ArrayItems::RefOrSchema(item) = &mut list.items
-                    && let RefOr::T(Schema::Object(item)) = item.as_mut()
+                if name == "village_codes"
+                    && let Some(item) = array_item(property)
                 {
                     item.pattern = Some(crate::domain::RegionLevel::Village.pattern().to_owned());
                 }
@@ -165,13 +164,11 @@ pub struct TextItems;
 impl Modify for TextItems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::RefOr;
-        use utoipa::openapi::schema::{ArrayItems, Schema};
+        use utoipa::openapi::schema::Schema;
         let Some(components) = openapi.components.as_mut() else { return };
         for &(schema, field, least, most) in TEXT_ITEMS {
             if let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema)
-                && let Some(RefOr::T(Schema::Array(list))) = object.properties.get_mut(field)
-                && let ArrayItems::RefOrSchema(item) = &mut list.items
-                && let RefOr::T(Schema::Object(item)) = item.as_mut()
+                && let Some(item) = object.properties.get_mut(field).and_then(array_item)
             {
                 item.min_length = Some(least);
                 item.max_length = Some(most);
@@ -179,6 +176,18 @@ impl Modify for TextItems {
             }
         }
     }
+}
+
+/// The schema of each item of a list property written inline (`None` for anything else).
+fn array_item(
+    property: &mut utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+) -> Option<&mut utoipa::openapi::schema::Object> {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    let RefOr::T(Schema::Array(list)) = property else { return None };
+    let ArrayItems::RefOrSchema(item) = &mut list.items else { return None };
+    let RefOr::T(Schema::Object(item)) = item.as_mut() else { return None };
+    Some(item)
 }
 
 /// serde refuses unknown fields in either kind of credentials (`deny_unknown_fields` on the
