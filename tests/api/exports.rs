@@ -246,19 +246,15 @@ async fn a_page_of_measurements_reads_the_children_from_its_position_on() {
     use stunting_api::records::child::export::MeasurementExport;
     use stunting_api::records::export::Paged;
 
+    use crate::imports::{eppgbm, import, summary};
+
     let app = TestApp::spawn().await;
     let token = app.token_for(Role::Officer, Some("14.01")).await;
-    let on = "2024-09-02";
-    let length = crate::common::app::children::length_for(on, -1.0);
-    let mut csv =
-        String::from("child_id,village_code,sex,birth_date,name,mother_name,measured_on,length_cm,position,place\n");
-    for i in 0..600 {
-        let id = uuid::Uuid::new_v4();
-        csv.push_str(&format!("{id},{VILLAGE},female,{BIRTH},Anak {i},Nurhayati,{on},{length},lying,posyandu\n"));
-    }
-    let imported =
-        app.request(Method::POST, "/api/v1/imports/children", Some(&token)).text("text/csv", csv).send().await;
-    let summary: Value = imported.unwrap().json().await.unwrap();
+    let children: Vec<(String, String)> =
+        (0..600).map(|i| (uuid::Uuid::new_v4().to_string(), format!("Anak {i}"))).collect();
+    let rows: Vec<_> = children.iter().map(|(id, name)| (id.as_str(), "", name.as_str(), "2024-09-02")).collect();
+    let imported = import(&app, &token, "children", "", "text/csv", eppgbm(&rows)).await;
+    let summary = summary(imported).await;
     assert_eq!(summary["created"], 600, "{summary}");
 
     // The 500th child in the export's order, and a page of 20 after its weighings.

@@ -14,7 +14,14 @@ use crate::common::{TestApp, problem};
 
 const VILLAGE: &str = "14.01.01.2009";
 
-async fn import(app: &TestApp, token: &str, kind: &str, query: &str, content_type: &str, body: String) -> Response {
+pub(crate) async fn import(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    query: &str,
+    content_type: &str,
+    body: String,
+) -> Response {
     app.request(Method::POST, &format!("/api/v1/imports/{kind}{query}"), Some(token))
         .text(content_type, body)
         .send()
@@ -22,7 +29,7 @@ async fn import(app: &TestApp, token: &str, kind: &str, query: &str, content_typ
         .unwrap()
 }
 
-async fn summary(response: Response) -> Value {
+pub(crate) async fn summary(response: Response) -> Value {
     let status = response.status();
     let body: Value = response.json().await.unwrap();
     assert_eq!(status, 200, "{body}");
@@ -232,7 +239,7 @@ async fn a_broken_file_is_refused_naming_the_line_and_writes_nothing() {
 }
 
 /// e-PPGBM's layout: a row per weighing, the child's fields repeated on each.
-fn eppgbm(rows: &[(&str, &str, &str, &str)]) -> String {
+pub(crate) fn eppgbm(rows: &[(&str, &str, &str, &str)]) -> String {
     let mut csv = String::from(
         "child_id,nik,village_code,sex,birth_date,name,mother_name,measured_on,length_cm,position,place\n",
     );
