@@ -39,12 +39,12 @@ pub fn given(text: Option<&str>) -> Option<&str> {
 /// The most characters a name search (`q`) may send.
 pub const SEARCH_MAX_CHARS: usize = 100;
 
-/// A list's name search (`q`): longer than 100 characters as sent is an error on `q` (a search
+/// A list's name search (`q`): longer than `SEARCH_MAX_CHARS` as sent is an error on `q` (a search
 /// that long finds nothing and costs a scan; counted before trimming, as the document's
 /// `maxLength` counts); trimmed, `None` when blank.
 pub fn search(errors: &mut FieldErrors, q: Option<&str>) -> Option<String> {
     if q.is_some_and(|q| q.chars().count() > SEARCH_MAX_CHARS) {
-        errors.add("q", text!("must be at most 100 characters long"));
+        errors.add("q", text!("must be at most %{max} characters long", max = SEARCH_MAX_CHARS));
         return None;
     }
     given(q).map(str::to_owned)
